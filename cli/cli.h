@@ -1,0 +1,16 @@
+/*
+ * The backstop command: subcommand dispatch and the conventions all subcommands share
+ * (sysexits.h exit codes, errors on stderr naming file and place).
+ */
+#ifndef BK_CLI_H
+#define BK_CLI_H
+
+#include "engine/error.h"
+
+/* Runs the command line; returns the process exit status (0 or a sysexits.h code). */
+int bk_cli_main(int argc, char **argv);
+
+/* The sysexits.h code for a result code. */
+int bk_cli_exit_code(bk_rc rc);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * The L2 order book of one instrument, as the replayed history says it is.
+ *
+ * Layout: per side, a dense array of level quantities indexed by (price / tick − base)
+ * over a window that re-centres as the market moves, with a 64-bit occupancy bitmap so
+ * the best level and depth walks are ctz/clz scans; levels far from the window live in
+ * a small sorted overflow array per side. Tuned for the Tardis incremental_book_L2 load:
+ * millions of updates, almost all within a few ticks of the top.
+ *
+ * Semantics (Tardis): bk_book_set gives the new total at a price, 0 deletes. The caller
+ * (the replay loop) applies every row of one message before reading the book.
+ *
+ * Every level also carries `seq`, the book's update counter when the level last changed,
+ * so a caller can tell whether a level it consumed has since been rewritten by the
+ * history (see the liquidation engine's consumption overlay).
+ *
+ * Ownership: bk_book_new allocates, bk_book_free releases (NULL is fine).
+ */
+#ifndef BK_BOOK_H
+#define BK_BOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+typedef struct bk_book bk_book;
+
+typedef struct bk_level {
+  int64_t price; /* fixed point */
+  int64_t qty;   /* fixed point, > 0 */
+  uint64_t seq;  /* book update counter when this level last changed */
+} bk_level;
+
+typedef struct bk_fill {
+  int64_t price; /* fixed point */
+  int64_t qty;   /* fixed point, > 0 */
+} bk_fill;
+
+/* tick: price tick in fixed point, or 0 to infer it from the prices seen (the greatest
+ * common divisor; the layout is rebuilt if a later price is finer). NULL on no memory. */
+bk_book *bk_book_new(int64_t tick);
+void bk_book_free(bk_book *b);
+
+/* Removes every level (a snapshot after updates resets the book). */
+void bk_book_clear(bk_book *b);
+
+/* Sets the total quantity at price on side (BK_BID or BK_ASK); qty 0 deletes the level.
+ * price must be > 0 and qty >= 0, else BK_EDATA; BK_ENOMEM if the book cannot grow. */
+bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty);
+
+/* Best level of a side: returns 1 and fills *lvl, or 0 when the side is empty. */
+int bk_book_best(const bk_book *b, int side, bk_level *lvl);
+
+/* Number of levels on a side. */
+size_t bk_book_count(const bk_book *b, int side);
+
+/* The tick in use (given or inferred so far; 0 before any price). */
+int64_t bk_book_tick(const bk_book *b);
+
+/* Update counter: incremented by every bk_book_set and bk_book_clear. */
+uint64_t bk_book_seq(const bk_book *b);
+
+/* Copies up to max levels of a side into out, best first, stopping at the first level
+ * beyond limit (bids below it, asks above it; limit 0 = no limit). Returns the count. */
+size_t bk_book_levels(const bk_book *b, int side, int64_t limit, bk_level *out, size_t max);
+
+/* Levels of a side within n ticks of the best level of that side. */
+size_t bk_book_levels_ticks(const bk_book *b, int side, int64_t n_ticks, bk_level *out,
+                            size_t max);
+
+/* Levels of a side within pct (fixed point fraction: BK_FX(1)/100 = 1 %) of the mid;
+ * 0 when either side is empty. */
+size_t bk_book_levels_pct(const bk_book *b, int side, int64_t pct, bk_level *out, size_t max);
+
+/* How much of a level a walker may take. Given the level as the book holds it, returns
+ * the quantity available to this walker (e.g. minus what earlier liquidations consumed).
+ * NULL means the whole level. */
+typedef int64_t (*bk_avail_fn)(void *ctx, int side, const bk_level *lvl);
+
+typedef struct bk_walk {
+  int side;             /* side whose resting levels are taken: BK_BID to sell, BK_ASK to buy */
+  int64_t qty;          /* quantity wanted, fixed point, > 0 */
+  int64_t limit;        /* worst acceptable price (bids >= limit, asks <= limit); 0 = none */
+  int64_t participation; /* share of each level's available quantity that may be taken,
+                            fixed point in (0, BK_FX(1)]; the share is rounded down */
+  bk_avail_fn avail;    /* NULL: whole level available */
+  void *avail_ctx;
+} bk_walk;
+
+/* Walks the book for w->qty, best level first, never past w->limit, taking at each level
+ * at most participation × available. Writes one fill per level touched (up to max_fills;
+ * the walk stops when they are used) and returns the number of fills; *filled gets the
+ * total quantity. The book is not changed: consuming liquidity is the caller's business. */
+size_t bk_book_walk(const bk_book *b, const bk_walk *w, bk_fill *fills, size_t max_fills,
+                    int64_t *filled);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder removed once feeds land */
+typedef int bk_feeds_placeholder;

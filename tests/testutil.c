@@ -1,0 +1,129 @@
+/*
+ * Test helpers (see testutil.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *dflt) {
+  const char *v = getenv(name);
+  return (v && *v) ? v : dflt;
+}
+
+int bk_t_have_data(void) {
+  struct stat st;
+  return stat(env_or("BK_SHARED_DATA", "../shared/data"), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *bk_t_data(const char *rel, char *buf, size_t cap) {
+  const char *root = env_or("BK_SHARED_DATA", "../shared/data");
+  snprintf(buf, cap, "%s/%s", root, rel);
+  struct stat st;
+  if (stat(buf, &st) != 0) {
+    printf("SKIP: real data %s is absent (set BK_SHARED_DATA to the shared data folder)\n",
+           buf);
+    skip();
+  }
+  return buf;
+}
+
+const char *bk_t_tmp(const char *name, char *buf, size_t cap) {
+  const char *root = env_or("BK_TMPDIR", "/tmp/backstop-tests");
+  mkdir(root, 0777);
+  snprintf(buf, cap, "%s/%s", root, name);
+  return buf;
+}
+
+int bk_t_run(const char *out_path, const char *err_path, const char *const *args) {
+  const char *exe = env_or("BK_BACKSTOP", "backstop");
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int o = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int e = open(err_path ? err_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (o < 0 || e < 0) _exit(127);
+    dup2(o, 1);
+    dup2(e, 2);
+    size_t n = 0;
+    while (args[n]) n++;
+    char **argv = calloc(n + 2, sizeof *argv);
+    if (!argv) _exit(127);
+    argv[0] = (char *)exe;
+    for (size_t i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+    execv(exe, argv);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *bk_t_slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  size_t got;
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *nb = realloc(buf, cap * 2 + 1);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (!buf) return NULL;
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+void bk_t_write(const char *path, const void *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, len, f), len);
+  assert_int_equal(fclose(f), 0);
+}
+
+int bk_t_same_file(const char *a, const char *b) {
+  size_t na, nb;
+  char *x = bk_t_slurp(a, &na), *y = bk_t_slurp(b, &nb);
+  int same = x && y && na == nb && memcmp(x, y, na) == 0;
+  free(x);
+  free(y);
+  return same;
+}
+
+uint64_t bk_t_seed(void) {
+  const char *s = getenv("BK_SEED");
+  uint64_t seed = s ? strtoull(s, NULL, 0) : UINT64_C(20251010);
+  printf("seed %llu (set BK_SEED to repeat another)\n", (unsigned long long)seed);
+  return seed;
+}
+
+uint64_t bk_t_rand(uint64_t *state) {
+  uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}

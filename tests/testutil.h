@@ -1,0 +1,42 @@
+/*
+ * Helpers every test program shares: where the real data and the built command are,
+ * a scratch folder per test program, running the command and capturing its output,
+ * and reading whole files. Include after <cmocka.h>'s required headers.
+ */
+#ifndef BK_TESTUTIL_H
+#define BK_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Path of a file under the shared real-data folder (BK_SHARED_DATA), written into buf.
+ * When the folder is absent, prints "SKIP: <why>" and makes cmocka skip the test. */
+const char *bk_t_data(const char *rel, char *buf, size_t cap);
+
+/* 1 when the shared data folder exists. */
+int bk_t_have_data(void);
+
+/* A scratch folder for this test program (created on first use), and a path in it. */
+const char *bk_t_tmp(const char *name, char *buf, size_t cap);
+
+/* Runs the backstop command with the given arguments (NULL-terminated), stdout to
+ * out_path and stderr to err_path (either may be NULL for /dev/null). Returns the exit
+ * status, or -1 if it did not exit normally. */
+int bk_t_run(const char *out_path, const char *err_path, const char *const *args);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer; NULL when unreadable. */
+char *bk_t_slurp(const char *path, size_t *len);
+
+/* Writes len bytes to path (creating or truncating it); fails the test on error. */
+void bk_t_write(const char *path, const void *data, size_t len);
+
+/* 1 when the two files exist and are byte-identical. */
+int bk_t_same_file(const char *a, const char *b);
+
+/* Seed for randomized tests: BK_SEED from the environment, else a fixed default. Printed. */
+uint64_t bk_t_seed(void);
+
+/* splitmix64: a small, well-mixed generator for tests. */
+uint64_t bk_t_rand(uint64_t *state);
+
+#endif
