@@ -1,0 +1,659 @@
+/*
+ * Feeds (see feed.h): the header row picks a decoder, each row becomes events through
+ * one decoding function per format, fed by either splitter (rows.h). Clamping of
+ * backwards timestamps, gap counting and the inspect counters live here, once.
+ *
+ * Tuned for Tardis incremental_book_L2 files of tens of millions of rows: a row is
+ * decoded straight from its fields (located once from the header) to fixed point, the
+ * instrument id is cached (a file rarely holds more than one symbol), and events wait in
+ * a small queue that a row fills and bk_feed_next empties.
+ */
+#include "feeds/feed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/clock.h"
+#include "engine/fixed.h"
+#include "feeds/rows.h"
+#include "feeds/source.h"
+
+/* Formats */
+enum { F_L2, F_TRADES, F_LIQ, F_QUOTES, F_TICKER, F_SNAPN, F_DEPTH, F_KLINES };
+
+/* Column roles: a column is found by its header name. */
+enum {
+  C_EXCH, C_SYM, C_TS, C_LTS, C_ISSNAP, C_SIDE, C_PRICE, C_AMOUNT,
+  C_ASKAMT, C_ASKPX, C_BIDPX, C_BIDAMT,
+  C_FUNDTS, C_FUNDRATE, C_OI, C_LAST, C_INDEX, C_MARK,
+  C_PCT, C_DEPTH, C_NOTIONAL,
+  C_OPENT, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_CLOSET,
+  C_N
+};
+
+static const char *const role_names[C_N] = {
+  "exchange", "symbol", "timestamp", "local_timestamp", "is_snapshot", "side", "price", "amount",
+  "ask_amount", "ask_price", "bid_price", "bid_amount",
+  "funding_timestamp", "funding_rate", "open_interest", "last_price", "index_price", "mark_price",
+  "percentage", "depth", "notional",
+  "open_time", "open", "high", "low", "close", "close_time"};
+
+static const char SUPPORTED[] =
+    "Tardis incremental_book_L2, trades, quotes, derivative_ticker, liquidations, "
+    "book_snapshot_N; Binance public-data bookDepth and klines (mark-price, index-price, "
+    "trade)";
+
+const char *bk_feed_formats(void) { return SUPPORTED; }
+
+struct bk_feed {
+  bk_source *src;
+  bk_rows *rows;
+  bk_instruments *instr;
+  bk_feed_opts o;
+  int fmt;
+  char fmtname[40];
+  size_t ncol;           /* fields per row, from the header */
+  char *hbuf;            /* header names, NUL-separated */
+  char **hname;          /* hname[i]: name of column i */
+  size_t col[C_N];       /* column of each role; SIZE_MAX when absent */
+  size_t nlev;           /* book_snapshot_N: N */
+  size_t *lev;           /* book_snapshot_N: columns asks[i].price, asks[i].amount,
+                            bids[i].price, bids[i].amount at lev[4 * i + 0..3] */
+  int kline_kind;        /* BK_EV_MARK / BK_EV_INDEX / BK_EV_LAST */
+  uint32_t file_instr;   /* Binance public data: instrument from the file name */
+  /* instrument cache for Tardis rows */
+  char cex[32], csym[48];
+  size_t cexn, csymn;
+  uint32_t cid;
+  int have_cid;
+  /* decoding state */
+  int prev_snapshot;     /* previous incremental_book_L2 row was a snapshot row */
+  int have_ts;
+  int64_t last_ts;
+  const bk_row *row;     /* row being decoded */
+  bk_event *q;           /* events of the current row */
+  size_t qn, qi, qcap;
+  bk_feed_info info;
+  bk_rc state;
+  bk_err err;
+};
+
+void bk_feed_opts_init(bk_feed_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->read_size = 0;
+  o->gap_us = BK_FEED_GAP_DEFAULT_US;
+}
+
+/* ---- errors naming file, line and column ---------------------------------------- */
+
+static bk_rc col_error(bk_feed *f, size_t c, const char *expected) {
+  const bk_row *r = f->row;
+  const char *v = c < r->nf ? r->f[c] : "";
+  size_t n = c < r->nf ? r->n[c] : 0;
+  int show = n > 64 ? 64 : (int)n;
+  return bk_err_set(&f->err, BK_EDATA, "%s:%llu: column '%s': expected %s, got \"%.*s\"%s",
+                    f->info.path, (unsigned long long)r->line, f->hname[c], expected, show, v,
+                    n > 64 ? "..." : "");
+}
+
+static bk_rc fx_col(bk_feed *f, size_t c, int64_t *out) {
+  const char *why = NULL;
+  if (bk_fx_parse(f->row->f[c], f->row->n[c], out, &why))
+    return col_error(f, c, "a decimal number");
+  return BK_OK;
+}
+
+/* An optional decimal: empty leaves *present 0. */
+static bk_rc fx_opt(bk_feed *f, size_t c, int64_t *out, int *present) {
+  *present = 0;
+  if (c == SIZE_MAX || f->row->n[c] == 0) return BK_OK;
+  *present = 1;
+  return fx_col(f, c, out);
+}
+
+static bk_rc int_col(bk_feed *f, size_t c, int64_t *out) {
+  const char *why = NULL;
+  if (bk_int_parse(f->row->f[c], f->row->n[c], out, &why))
+    return col_error(f, c, "an integer");
+  return BK_OK;
+}
+
+static int is(const char *s, size_t n, const char *lit) {
+  size_t m = strlen(lit);
+  return n == m && memcmp(s, lit, m) == 0;
+}
+
+/* ---- events ----------------------------------------------------------------------- */
+
+/* Queues one event of the current row, applying the time-order rule. */
+static bk_rc emit(bk_feed *f, bk_event ev) {
+  if (f->have_ts && ev.ts < f->last_ts) {
+    if (f->o.strict)
+      return bk_err_set(&f->err, BK_EDATA,
+                        "%s:%llu: timestamp %lld goes backwards (previous %lld)", f->info.path,
+                        (unsigned long long)f->row->line, (long long)ev.ts,
+                        (long long)f->last_ts);
+    ev.ts = f->last_ts;
+    ev.flags |= BK_EVF_CLAMPED;
+    f->info.clamped++;
+  }
+  if (!f->have_ts) {
+    f->info.first_ts = ev.ts;
+  } else {
+    int64_t gap = ev.ts - f->last_ts;
+    if (gap > f->o.gap_us) {
+      f->info.gaps++;
+      if (gap > f->info.longest_gap_us) {
+        f->info.longest_gap_us = gap;
+        f->info.longest_gap_end = ev.ts;
+      }
+    }
+  }
+  f->have_ts = 1;
+  f->last_ts = f->info.last_ts = ev.ts;
+  if (ev.flags & BK_EVF_RESET) f->info.snapshot_runs++;
+  if (f->qn == f->qcap) {
+    size_t cap = f->qcap ? f->qcap * 2 : 16;
+    bk_event *q = realloc(f->q, cap * sizeof *q);
+    if (!q) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+    f->q = q;
+    f->qcap = cap;
+  }
+  f->q[f->qn++] = ev;
+  return BK_OK;
+}
+
+static void note_symbol(bk_feed *f, uint32_t id) {
+  for (size_t i = 0; i < f->info.n_symbols; i++)
+    if (f->info.symbols[i] == id) return;
+  if (f->info.n_symbols < BK_FEED_SYMBOLS_MAX) f->info.symbols[f->info.n_symbols++] = id;
+}
+
+/* Instrument of a Tardis row, from its exchange and symbol columns (cached). */
+static bk_rc row_instr(bk_feed *f, uint32_t *id) {
+  const bk_row *r = f->row;
+  size_t ce = f->col[C_EXCH], cs = f->col[C_SYM];
+  const char *ex = r->f[ce], *sy = r->f[cs];
+  size_t exn = r->n[ce], syn = r->n[cs];
+  if (f->have_cid && exn == f->cexn && syn == f->csymn && memcmp(ex, f->cex, exn) == 0 &&
+      memcmp(sy, f->csym, syn) == 0) {
+    *id = f->cid;
+    return BK_OK;
+  }
+  if (exn == 0 || exn >= sizeof f->cex) return col_error(f, ce, "an exchange name (1-31 bytes)");
+  if (syn == 0 || syn >= sizeof f->csym) return col_error(f, cs, "a symbol (1-47 bytes)");
+  bk_rc rc = bk_instr_intern(f->instr, ex, exn, sy, syn, id);
+  if (rc == BK_ENOMEM) return bk_err_set(&f->err, rc, "%s: out of memory", f->info.path);
+  if (rc) return col_error(f, cs, "a symbol");
+  memcpy(f->cex, ex, exn);
+  memcpy(f->csym, sy, syn);
+  f->cexn = exn;
+  f->csymn = syn;
+  f->cid = *id;
+  f->have_cid = 1;
+  note_symbol(f, *id);
+  return BK_OK;
+}
+
+/* The exchange and local timestamps and instrument every Tardis row starts with. */
+static bk_rc tardis_head(bk_feed *f, bk_event *ev) {
+  memset(ev, 0, sizeof *ev);
+  bk_rc rc = int_col(f, f->col[C_TS], &ev->ts);
+  if (!rc) rc = int_col(f, f->col[C_LTS], &ev->local_ts);
+  if (!rc) rc = row_instr(f, &ev->instr);
+  return rc;
+}
+
+static bk_rc side_col(bk_feed *f, size_t c, int book, uint8_t *side) {
+  const char *s = f->row->f[c];
+  size_t n = f->row->n[c];
+  if (book) {
+    if (is(s, n, "bid")) *side = BK_BID;
+    else if (is(s, n, "ask")) *side = BK_ASK;
+    else return col_error(f, c, "bid or ask");
+  } else {
+    if (is(s, n, "buy")) *side = BK_BUY;
+    else if (is(s, n, "sell")) *side = BK_SELL;
+    else if (is(s, n, "unknown")) *side = BK_SIDE_NONE;
+    else return col_error(f, c, "buy, sell or unknown");
+  }
+  return BK_OK;
+}
+
+/* ---- one decoding function per format ------------------------------------------- */
+
+static bk_rc dec_l2(bk_feed *f) {
+  bk_event ev;
+  bk_rc rc = tardis_head(f, &ev);
+  if (rc) return rc;
+  size_t c = f->col[C_ISSNAP];
+  int snap;
+  if (is(f->row->f[c], f->row->n[c], "true")) snap = 1;
+  else if (is(f->row->f[c], f->row->n[c], "false")) snap = 0;
+  else return col_error(f, c, "true or false");
+  if ((rc = side_col(f, f->col[C_SIDE], 1, &ev.side)) || (rc = fx_col(f, f->col[C_PRICE], &ev.price)) ||
+      (rc = fx_col(f, f->col[C_AMOUNT], &ev.qty)))
+    return rc;
+  ev.kind = snap ? BK_EV_SNAPSHOT : BK_EV_BOOK;
+  if (snap && !f->prev_snapshot) ev.flags |= BK_EVF_RESET;
+  rc = emit(f, ev);
+  if (!rc) f->prev_snapshot = snap;
+  return rc;
+}
+
+static bk_rc dec_trade(bk_feed *f) {
+  bk_event ev;
+  bk_rc rc = tardis_head(f, &ev);
+  if (rc || (rc = side_col(f, f->col[C_SIDE], 0, &ev.side)) ||
+      (rc = fx_col(f, f->col[C_PRICE], &ev.price)) || (rc = fx_col(f, f->col[C_AMOUNT], &ev.qty)))
+    return rc;
+  ev.kind = f->fmt == F_LIQ ? BK_EV_LIQ : BK_EV_TRADE;
+  return emit(f, ev);
+}
+
+static bk_rc dec_quote(bk_feed *f) {
+  bk_event ev;
+  int p1, p2, p3, p4;
+  bk_rc rc = tardis_head(f, &ev);
+  if (rc || (rc = fx_opt(f, f->col[C_BIDPX], &ev.price, &p1)) ||
+      (rc = fx_opt(f, f->col[C_BIDAMT], &ev.qty, &p2)) ||
+      (rc = fx_opt(f, f->col[C_ASKPX], &ev.aux, &p3)) ||
+      (rc = fx_opt(f, f->col[C_ASKAMT], &ev.aux2, &p4)))
+    return rc;
+  ev.kind = BK_EV_QUOTE;
+  return emit(f, ev);
+}
+
+static bk_rc dec_ticker(bk_feed *f) {
+  bk_event head;
+  bk_rc rc = tardis_head(f, &head);
+  if (rc) return rc;
+  /* compute every field first: a bad field emits nothing of the row */
+  int64_t v[5] = {0}, fts = 0;
+  int have[5], hts = 0;
+  static const int roles[5] = {C_FUNDRATE, C_OI, C_LAST, C_INDEX, C_MARK};
+  static const uint8_t kinds[5] = {BK_EV_FUNDING, BK_EV_OI, BK_EV_LAST, BK_EV_INDEX, BK_EV_MARK};
+  for (int i = 0; i < 5; i++)
+    if ((rc = fx_opt(f, f->col[roles[i]], &v[i], &have[i]))) return rc;
+  size_t c = f->col[C_FUNDTS];
+  if (c != SIZE_MAX && f->row->n[c] > 0) {
+    if ((rc = int_col(f, c, &fts))) return rc;
+    hts = 1;
+  }
+  for (int i = 0; i < 5 && !rc; i++) {
+    if (!have[i]) continue;
+    bk_event ev = head;
+    ev.kind = kinds[i];
+    if (kinds[i] == BK_EV_OI) ev.qty = v[i];
+    else ev.price = v[i];
+    if (kinds[i] == BK_EV_FUNDING && hts) ev.aux = fts;
+    rc = emit(f, ev);
+  }
+  return rc;
+}
+
+static bk_rc dec_snapn(bk_feed *f) {
+  bk_event head;
+  bk_rc rc = tardis_head(f, &head);
+  if (rc) return rc;
+  int first = 1;
+  for (int side = 0; side < 2; side++) {
+    for (size_t i = 0; i < f->nlev; i++) {
+      size_t cp = f->lev[4 * i + (size_t)side * 2], ca = cp + 0;
+      ca = f->lev[4 * i + (size_t)side * 2 + 1];
+      if (f->row->n[cp] == 0 && f->row->n[ca] == 0) continue; /* empty level */
+      bk_event ev = head;
+      if ((rc = fx_col(f, cp, &ev.price)) || (rc = fx_col(f, ca, &ev.qty))) return rc;
+      ev.kind = BK_EV_SNAPSHOT;
+      ev.side = side ? BK_BID : BK_ASK;
+      if (first) ev.flags |= BK_EVF_RESET;
+      first = 0;
+      if ((rc = emit(f, ev))) return rc;
+    }
+  }
+  return BK_OK;
+}
+
+static bk_rc dec_depth(bk_feed *f) {
+  bk_event ev;
+  memset(&ev, 0, sizeof ev);
+  size_t c = f->col[C_TS];
+  if (bk_time_parse(f->row->f[c], f->row->n[c], &ev.ts))
+    return col_error(f, c, "a UTC time like 2025-10-10 00:00:07");
+  ev.local_ts = ev.ts;
+  bk_rc rc;
+  if ((rc = fx_col(f, f->col[C_PCT], &ev.aux)) || (rc = fx_col(f, f->col[C_DEPTH], &ev.qty)) ||
+      (rc = fx_col(f, f->col[C_NOTIONAL], &ev.price)))
+    return rc;
+  ev.kind = BK_EV_DEPTH;
+  ev.side = ev.aux < 0 ? BK_BID : BK_ASK;
+  ev.instr = f->file_instr;
+  return emit(f, ev);
+}
+
+static bk_rc ms_col(bk_feed *f, size_t c, int64_t *us) {
+  int64_t ms;
+  bk_rc rc = int_col(f, c, &ms);
+  if (rc) return rc;
+  if (ms < 0 || ms > INT64_MAX / 1000) return col_error(f, c, "milliseconds since the epoch");
+  *us = ms * 1000;
+  return BK_OK;
+}
+
+static bk_rc dec_kline(bk_feed *f) {
+  int64_t t0, t1, o, h, l, c;
+  bk_rc rc;
+  if ((rc = ms_col(f, f->col[C_OPENT], &t0)) || (rc = ms_col(f, f->col[C_CLOSET], &t1)) ||
+      (rc = fx_col(f, f->col[C_OPEN], &o)) || (rc = fx_col(f, f->col[C_HIGH], &h)) ||
+      (rc = fx_col(f, f->col[C_LOW], &l)) || (rc = fx_col(f, f->col[C_CLOSE], &c)))
+    return rc;
+  if (t1 < t0) return col_error(f, f->col[C_CLOSET], "a time not before open_time");
+  int64_t len = t1 + 1000 - t0;
+  int64_t p[4] = {o, c >= o ? l : h, c >= o ? h : l, c};
+  int64_t t[4] = {t0, t0 + len / 3, t0 + 2 * (len / 3), t1};
+  if (t[2] > t1) t[2] = t1;
+  if (t[1] > t1) t[1] = t1;
+  for (int i = 0; i < 4; i++) {
+    bk_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = ev.local_ts = t[i];
+    ev.price = p[i];
+    ev.kind = (uint8_t)f->kline_kind;
+    ev.instr = f->file_instr;
+    if (i == 1 || i == 2) ev.flags = BK_EVF_SYNTH;
+    if ((rc = emit(f, ev))) return rc;
+  }
+  return BK_OK;
+}
+
+static bk_rc decode_row(bk_feed *f) {
+  switch (f->fmt) {
+  case F_L2: return dec_l2(f);
+  case F_TRADES:
+  case F_LIQ: return dec_trade(f);
+  case F_QUOTES: return dec_quote(f);
+  case F_TICKER: return dec_ticker(f);
+  case F_SNAPN: return dec_snapn(f);
+  case F_DEPTH: return dec_depth(f);
+  case F_KLINES: return dec_kline(f);
+  }
+  return BK_EINVARIANT;
+}
+
+/* ---- choosing the decoder ------------------------------------------------------- */
+
+static const char *base_name(const char *path) {
+  const char *b = strrchr(path, '/');
+  return b ? b + 1 : path;
+}
+
+static int has(const bk_feed *f, int role) { return f->col[role] != SIZE_MAX; }
+
+static bk_rc need(bk_feed *f, const int *roles, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!has(f, roles[i]))
+      return bk_err_set(&f->err, BK_EFORMAT, "%s:1: the %s header lacks column '%s'",
+                        f->info.path, f->fmtname, role_names[roles[i]]);
+  return BK_OK;
+}
+
+/* Parses "asks[12].price" into side (0 asks, 1 bids), level and field (0 price, 1 amount). */
+static int level_name(const char *s, size_t *lev, int *side, int *field) {
+  const char *p;
+  if (strncmp(s, "asks[", 5) == 0) *side = 0;
+  else if (strncmp(s, "bids[", 5) == 0) *side = 1;
+  else return 0;
+  p = s + 5;
+  if (*p < '0' || *p > '9') return 0;
+  size_t v = 0;
+  while (*p >= '0' && *p <= '9' && v < 100000) v = v * 10 + (size_t)(*p++ - '0');
+  if (strcmp(p, "].price") == 0) *field = 0;
+  else if (strcmp(p, "].amount") == 0) *field = 1;
+  else return 0;
+  *lev = v;
+  return 1;
+}
+
+/* Binance public data: instrument from the file name "SYMBOL-kind-...". */
+static bk_rc name_instr(bk_feed *f) {
+  const char *b = base_name(f->info.path);
+  const char *dash = strchr(b, '-');
+  const char *sym = f->o.symbol;
+  size_t symn = sym ? strlen(sym) : 0;
+  if (!sym) {
+    if (!dash || dash == b)
+      return bk_err_set(&f->err, BK_EFORMAT,
+                        "%s: a Binance %s file, but its name does not start with the symbol "
+                        "(expected e.g. BTCUSDT-%s-2025-10-10.csv)",
+                        f->info.path, f->fmtname, f->fmt == F_DEPTH ? "bookDepth" : "1m");
+    sym = b;
+    symn = (size_t)(dash - b);
+  }
+  const char *ex = f->o.exchange;
+  if (!ex) {
+    int usdm = (symn > 4 && (memcmp(sym + symn - 4, "USDT", 4) == 0 ||
+                             memcmp(sym + symn - 4, "USDC", 4) == 0));
+    ex = (!usdm && memchr(sym, '_', symn)) ? "binance-delivery" : "binance-futures";
+  }
+  bk_rc rc = bk_instr_intern(f->instr, ex, strlen(ex), sym, symn, &f->file_instr);
+  if (rc == BK_ENOMEM) return bk_err_set(&f->err, rc, "%s: out of memory", f->info.path);
+  if (rc)
+    return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' from the file name is too long",
+                      f->info.path, (int)symn, sym);
+  note_symbol(f, f->file_instr);
+  return BK_OK;
+}
+
+static bk_rc choose(bk_feed *f, const bk_row *h) {
+  size_t total = 0;
+  for (size_t i = 0; i < h->nf; i++) total += h->n[i] + 1;
+  f->hbuf = malloc(total + 1);
+  f->hname = malloc((h->nf + 1) * sizeof *f->hname);
+  if (!f->hbuf || !f->hname) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+  char *p = f->hbuf;
+  for (size_t i = 0; i < h->nf; i++) {
+    const char *s = h->f[i];
+    size_t n = h->n[i];
+    if (i == 0 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, n -= 3; /* BOM */
+    memcpy(p, s, n);
+    p[n] = '\0';
+    f->hname[i] = p;
+    p += n + 1;
+  }
+  f->ncol = h->nf;
+  for (int r = 0; r < C_N; r++) f->col[r] = SIZE_MAX;
+  size_t maxlev = 0, nlevcols = 0;
+  for (size_t i = 0; i < h->nf; i++) {
+    for (int r = 0; r < C_N; r++)
+      if (f->col[r] == SIZE_MAX && strcmp(f->hname[i], role_names[r]) == 0) f->col[r] = i;
+    size_t lev;
+    int side, field;
+    if (level_name(f->hname[i], &lev, &side, &field)) {
+      nlevcols++;
+      if (lev + 1 > maxlev) maxlev = lev + 1;
+    }
+  }
+  static const int tardis[] = {C_EXCH, C_SYM, C_TS, C_LTS};
+  const char *b = base_name(f->info.path);
+  if (nlevcols > 0) {
+    f->fmt = F_SNAPN;
+    snprintf(f->fmtname, sizeof f->fmtname, "book_snapshot_%zu", maxlev);
+    f->nlev = maxlev;
+    f->lev = malloc(4 * maxlev * sizeof *f->lev);
+    if (!f->lev) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+    for (size_t i = 0; i < 4 * maxlev; i++) f->lev[i] = SIZE_MAX;
+    for (size_t i = 0; i < h->nf; i++) {
+      size_t lev;
+      int side, field;
+      if (level_name(f->hname[i], &lev, &side, &field))
+        f->lev[4 * lev + (size_t)side * 2 + (size_t)field] = i;
+    }
+    for (size_t i = 0; i < 4 * maxlev; i++)
+      if (f->lev[i] == SIZE_MAX)
+        return bk_err_set(&f->err, BK_EFORMAT, "%s:1: the %s header lacks column '%s[%zu].%s'",
+                          f->info.path, f->fmtname, (i % 4) < 2 ? "asks" : "bids", i / 4,
+                          (i % 2) ? "amount" : "price");
+    return need(f, tardis, 4);
+  }
+  if (has(f, C_ISSNAP)) {
+    static const int r[] = {C_EXCH, C_SYM, C_TS, C_LTS, C_ISSNAP, C_SIDE, C_PRICE, C_AMOUNT};
+    f->fmt = F_L2;
+    strcpy(f->fmtname, "incremental_book_L2");
+    return need(f, r, 8);
+  }
+  if (has(f, C_EXCH) && (has(f, C_FUNDRATE) || has(f, C_MARK) || has(f, C_INDEX))) {
+    f->fmt = F_TICKER;
+    strcpy(f->fmtname, "derivative_ticker");
+    return need(f, tardis, 4);
+  }
+  if (has(f, C_EXCH) && has(f, C_ASKPX) && has(f, C_BIDPX)) {
+    static const int r[] = {C_EXCH, C_SYM, C_TS, C_LTS, C_ASKAMT, C_ASKPX, C_BIDPX, C_BIDAMT};
+    f->fmt = F_QUOTES;
+    strcpy(f->fmtname, "quotes");
+    return need(f, r, 8);
+  }
+  if (has(f, C_EXCH) && has(f, C_SIDE) && has(f, C_PRICE) && has(f, C_AMOUNT)) {
+    static const int r[] = {C_EXCH, C_SYM, C_TS, C_LTS, C_SIDE, C_PRICE, C_AMOUNT};
+    int liq = strstr(b, "_liquidations_") != NULL;
+    f->fmt = liq ? F_LIQ : F_TRADES;
+    strcpy(f->fmtname, liq ? "liquidations" : "trades");
+    return need(f, r, 7);
+  }
+  if (has(f, C_TS) && has(f, C_PCT) && has(f, C_DEPTH) && has(f, C_NOTIONAL)) {
+    f->fmt = F_DEPTH;
+    strcpy(f->fmtname, "bookDepth");
+    return name_instr(f);
+  }
+  if (has(f, C_OPENT) && has(f, C_CLOSET)) {
+    static const int r[] = {C_OPENT, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_CLOSET};
+    f->fmt = F_KLINES;
+    if (strstr(b, "premiumIndexKlines"))
+      return bk_err_set(&f->err, BK_EFORMAT,
+                        "%s: premium-index klines are not supported (they hold a rate, not a "
+                        "price); supported: %s",
+                        f->info.path, SUPPORTED);
+    if (strstr(b, "markPriceKlines")) {
+      f->kline_kind = BK_EV_MARK;
+      strcpy(f->fmtname, "markPriceKlines");
+    } else if (strstr(b, "indexPriceKlines")) {
+      f->kline_kind = BK_EV_INDEX;
+      strcpy(f->fmtname, "indexPriceKlines");
+    } else {
+      f->kline_kind = BK_EV_LAST;
+      strcpy(f->fmtname, "klines");
+    }
+    bk_rc rc = need(f, r, 6);
+    return rc ? rc : name_instr(f);
+  }
+  /* the header, shortened, for the message */
+  char shown[160];
+  size_t k = 0;
+  for (size_t i = 0; i < h->nf && k + 2 < sizeof shown; i++) {
+    int w = snprintf(shown + k, sizeof shown - k, "%s%s", i ? "," : "", f->hname[i]);
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+  if (k >= sizeof shown) strcpy(shown + sizeof shown - 4, "...");
+  return bk_err_set(&f->err, BK_EFORMAT,
+                    "%s:1: unsupported file: header \"%s\" matches no known format; "
+                    "supported: %s",
+                    f->info.path, shown, SUPPORTED);
+}
+
+/* ---- the feed ------------------------------------------------------------------- */
+
+bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_opts *opts,
+                   bk_feed **out, bk_err *err) {
+  *out = NULL;
+  bk_feed *f = calloc(1, sizeof *f);
+  if (!f) return bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+  if (opts) f->o = *opts;
+  else bk_feed_opts_init(&f->o);
+  if (f->o.gap_us <= 0) f->o.gap_us = BK_FEED_GAP_DEFAULT_US;
+  f->instr = instruments;
+  bk_err_clear(&f->err);
+  bk_source_opts so = {f->o.read_size, f->o.threaded};
+  bk_rc rc = bk_source_open(path, &so, &f->src, err);
+  if (rc) {
+    free(f);
+    return rc;
+  }
+  f->info.path = bk_source_path(f->src);
+  f->info.codec = bk_codec_name(bk_source_codec(f->src));
+  f->info.bytes_total = bk_source_size(f->src);
+  f->info.format = f->fmtname;
+  rc = bk_rows_new(f->src, f->o.read_size, f->o.max_line, f->o.reference_csv, &f->rows, err);
+  if (rc) goto fail_quiet;
+  const bk_row *h;
+  rc = bk_rows_next(f->rows, &h);
+  if (rc == BK_EOF) {
+    rc = bk_err_set(&f->err, BK_EFORMAT, "%s: empty file, expected a header row; supported: %s",
+                    path, SUPPORTED);
+    goto fail;
+  }
+  if (rc) {
+    f->err = *bk_rows_error(f->rows);
+    goto fail;
+  }
+  f->row = h;
+  rc = choose(f, h);
+  if (rc) goto fail;
+  *out = f;
+  return BK_OK;
+fail:
+  if (err) *err = f->err;
+fail_quiet:
+  bk_feed_free(f);
+  return rc;
+}
+
+bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
+  for (;;) {
+    if (f->qi < f->qn) {
+      *ev = f->q[f->qi++];
+      f->info.events++;
+      return BK_OK;
+    }
+    if (f->state) return f->state;
+    f->qn = f->qi = 0;
+    const bk_row *r;
+    bk_rc rc = bk_rows_next(f->rows, &r);
+    if (rc) {
+      if (rc != BK_EOF) f->err = *bk_rows_error(f->rows);
+      return f->state = rc;
+    }
+    f->row = r;
+    f->info.rows++;
+    if (r->nf != f->ncol) {
+      bk_err_set(&f->err, BK_EDATA, "%s:%llu: expected %zu fields as in the header, got %zu",
+                 f->info.path, (unsigned long long)r->line, f->ncol, r->nf);
+      return f->state = BK_EDATA;
+    }
+    rc = decode_row(f);
+    if (rc) {
+      f->qn = 0; /* nothing of a bad row is handed out */
+      return f->state = rc;
+    }
+  }
+}
+
+const bk_err *bk_feed_error(const bk_feed *f) { return &f->err; }
+
+const bk_feed_info *bk_feed_info_get(const bk_feed *f) {
+  bk_feed *m = (bk_feed *)f; /* refresh the live counters */
+  m->info.bytes_in = bk_source_bytes_in(f->src);
+  m->info.blank_lines = f->rows ? bk_rows_blank(f->rows) : 0;
+  return &f->info;
+}
+
+void bk_feed_free(bk_feed *f) {
+  if (!f) return;
+  bk_rows_free(f->rows);
+  bk_source_free(f->src);
+  free(f->hbuf);
+  free(f->hname);
+  free(f->lev);
+  free(f->q);
+  free(f);
+}

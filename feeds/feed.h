@@ -1,0 +1,124 @@
+/*
+ * A feed: one market data file read as a stream of events (engine/event.h).
+ * Feed = byte source (plain, gzip, zstd, zip) + row reader + the decoder its header row
+ * (and file name) selects.
+ *
+ * Supported formats (bk_feed_formats() lists them for messages):
+ *   Tardis CSV: incremental_book_L2, trades, quotes, derivative_ticker, liquidations,
+ *     book_snapshot_N (any N). Exchange and symbol come from each row.
+ *   Binance public data: bookDepth, klines (mark-price, index-price or trade-price).
+ *     Exchange and symbol come from the file name: BTCUSDT-bookDepth-2025-10-10.csv.gz,
+ *     BTCUSD_PERP-markPriceKlines-1m-2025-10-10.zip; USDT/USDC symbols are
+ *     "binance-futures", *USD_PERP and other COIN-M symbols "binance-delivery".
+ *   Tardis `liquidations` and `trades` share a header; the file name
+ *   (<exchange>_liquidations_<date>_<symbol>.csv...) tells them apart.
+ *
+ * Events per row:
+ *   incremental_book_L2  BK_EV_SNAPSHOT for is_snapshot=true (the first row of a run of
+ *                        snapshot rows carries BK_EVF_RESET), BK_EV_BOOK otherwise.
+ *   book_snapshot_N      BK_EV_SNAPSHOT per non-empty level, asks[0..N) then
+ *                        bids[0..N); the first carries BK_EVF_RESET.
+ *   trades               BK_EV_TRADE, side = taker (unknown: BK_SIDE_NONE).
+ *   liquidations         BK_EV_LIQ, side of the liquidation order.
+ *   quotes               BK_EV_QUOTE (an empty side is 0/0).
+ *   derivative_ticker    one event per non-empty field, in this order: BK_EV_FUNDING
+ *                        (aux = funding_timestamp), BK_EV_OI, BK_EV_LAST, BK_EV_INDEX,
+ *                        BK_EV_MARK. Every field but the times may be empty.
+ *   bookDepth            BK_EV_DEPTH: aux = percentage, qty = depth, price = notional,
+ *                        side BID for a negative percentage, else ASK. Times are UTC
+ *                        "2025-10-10 00:00:07". weighted_avg_price is ignored.
+ *   klines               four events per bar on a fixed path: open at open_time; then
+ *                        low and high (low first when close >= open, else high first) at
+ *                        open_time + L/3 and open_time + 2L/3 where L = close_time + 1 ms -
+ *                        open_time (integer µs, rounded down); close at close_time. The
+ *                        middle two carry BK_EVF_SYNTH. Kind BK_EV_MARK for mark-price
+ *                        klines, BK_EV_INDEX for index-price, BK_EV_LAST for trade klines.
+ * local_ts equals ts when the format has no local timestamp.
+ *
+ * Strict parsing: every row must have as many fields as the header; numbers go through
+ * bk_fx_parse (no nan, inf, hex, exponent, empty), integers through bk_int_parse. A bad
+ * field is BK_EDATA "file:line: column 'price': expected a decimal number, got \"nan\"".
+ *
+ * Time order: an exchange timestamp lower than the previous one in the same file is
+ * raised to it, flagged BK_EVF_CLAMPED and counted; with opts.strict it is an error.
+ *
+ * Ownership: instruments is borrowed and must outlive the feed; bk_feed_open's caller
+ * calls bk_feed_free. One thread per feed.
+ */
+#ifndef BK_FEEDS_FEED_H
+#define BK_FEEDS_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/event.h"
+#include "engine/instrument.h"
+
+#define BK_FEED_GAP_DEFAULT_US (5 * INT64_C(1000000)) /* gaps longer than 5 s count */
+#define BK_FEED_SYMBOLS_MAX 64                         /* symbols listed in bk_feed_info */
+
+typedef struct bk_feed_opts {
+  size_t read_size;     /* bytes per read (0 = 1 MiB); any value gives the same events */
+  size_t max_line;      /* longest line accepted (0 = 1 MiB) */
+  int threaded;         /* decompress in a second thread (same events) */
+  int strict;           /* a timestamp going backwards is an error, not clamped */
+  int reference_csv;    /* split every row with libcsv instead of the fast splitter */
+  int64_t gap_us;       /* gaps between rows longer than this are counted (0 = 5 s) */
+  const char *exchange; /* Binance public data: overrides the exchange the name implies */
+  const char *symbol;   /* Binance public data: the symbol when the name has none */
+} bk_feed_opts;
+
+/* What a feed has seen so far (complete once bk_feed_next returned BK_EOF). */
+typedef struct bk_feed_info {
+  const char *path;       /* as opened */
+  const char *format;     /* "incremental_book_L2", "book_snapshot_25", "bookDepth", ... */
+  const char *codec;      /* "plain", "gzip", "zstd", "zip" */
+  uint64_t rows;          /* data rows (header and empty lines excluded) */
+  uint64_t blank_lines;   /* empty lines skipped */
+  uint64_t events;        /* events handed out */
+  int64_t first_ts;       /* first and last exchange timestamp (µs), 0 before any row */
+  int64_t last_ts;
+  uint64_t snapshot_runs; /* snapshots started (events with BK_EVF_RESET) */
+  uint64_t clamped;       /* timestamps clamped because they went backwards */
+  uint64_t gaps;          /* gaps between consecutive rows longer than gap_us */
+  int64_t longest_gap_us; /* longest such gap, and the timestamp where it ended */
+  int64_t longest_gap_end;
+  uint32_t symbols[BK_FEED_SYMBOLS_MAX]; /* instrument ids seen, in order of appearance */
+  size_t n_symbols;       /* entries in symbols (stops growing at the max) */
+  uint64_t bytes_in;      /* compressed bytes read so far, and the file's size */
+  uint64_t bytes_total;
+} bk_feed_info;
+
+typedef struct bk_feed bk_feed;
+
+/* Default options: 1 MiB reads and lines, no thread, clamping, fast splitter, 5 s gaps. */
+void bk_feed_opts_init(bk_feed_opts *o);
+
+/* Opens path, reads its header row and selects a decoder. opts may be NULL. Errors:
+ * BK_ENOINPUT (missing, a directory, unreadable), BK_EFORMAT (an unknown header: the
+ * message lists the supported formats), BK_EDATA (corrupt compression, bad header),
+ * BK_ENOMEM. On error *out is NULL and err (may be NULL) says why, naming the file. */
+bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_opts *opts,
+                   bk_feed **out, bk_err *err);
+
+/* Decodes the next event into *ev. Returns BK_OK, BK_EOF at the end of the file, or an
+ * error (BK_EDATA for bad rows or corrupt compression, BK_EIO, BK_ENOMEM, BK_EDATA for a
+ * backwards timestamp with strict) whose detail bk_feed_error gives. Errors and EOF are
+ * sticky; *ev is unchanged when the call does not return BK_OK. Use:
+ *   while ((rc = bk_feed_next(f, &ev)) == BK_OK) ...; if (rc != BK_EOF) fail */
+bk_rc bk_feed_next(bk_feed *f, bk_event *ev);
+
+/* Detail of the last error (rc BK_OK and an empty message when none). */
+const bk_err *bk_feed_error(const bk_feed *f);
+
+/* Counters for `inspect` and progress; valid until bk_feed_free. bytes_in is current. */
+const bk_feed_info *bk_feed_info_get(const bk_feed *f);
+
+/* Names of the supported formats, for messages ("incremental_book_L2, trades, ..."). */
+const char *bk_feed_formats(void);
+
+/* Frees f, its source and its thread. NULL is a no-op. */
+void bk_feed_free(bk_feed *f);
+
+#endif

@@ -1,2 +1,0 @@
-/* placeholder removed once feeds land */
-typedef int bk_feeds_placeholder;

@@ -1,0 +1,263 @@
+/*
+ * Byte sources (see source.h): opening a file, telling its codec from its magic bytes,
+ * plain reads, and the optional decompression thread.
+ *
+ * Tuned for one long sequential pass over a compressed file of hundreds of MB: reads of
+ * a fixed chunk (1 MiB by default) and, when threaded, a ring of 4 blocks between one
+ * producer (the codec) and one consumer (the line reader). The producer fills whole
+ * blocks, so the hand-off costs one lock per MiB; the consumer copies out of a block,
+ * so the bytes it sees do not depend on the block size or on the thread.
+ */
+#include "feeds/source_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void bk_source_opts_init(bk_source_opts *o) {
+  o->read_size = BK_SOURCE_READ_DEFAULT;
+  o->threaded = 0;
+}
+
+const char *bk_codec_name(bk_codec c) {
+  switch (c) {
+  case BK_CODEC_PLAIN: return "plain";
+  case BK_CODEC_GZIP: return "gzip";
+  case BK_CODEC_ZSTD: return "zstd";
+  case BK_CODEC_ZIP: return "zip";
+  }
+  return "unknown";
+}
+
+bk_rc bk_src_file_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got) {
+  *got = 0;
+  for (;;) {
+    ssize_t n = read(s->fd, buf, cap);
+    if (n > 0) {
+      *got = (size_t)n;
+      s->file_pos += (uint64_t)n;
+      return BK_OK;
+    }
+    if (n == 0) return BK_EOF;
+    if (errno == EINTR) continue;
+    return bk_err_set(&s->perr, BK_EIO, "%s: read failed at byte %llu: %s", s->path,
+                      (unsigned long long)s->file_pos, strerror(errno));
+  }
+}
+
+/* Plain text: the file's bytes are the data. */
+static bk_rc plain_open(bk_source *s) {
+  (void)s;
+  return BK_OK;
+}
+
+static bk_rc plain_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got) {
+  bk_rc rc = bk_src_file_read(s, buf, cap, got);
+  s->prod_in = s->file_pos;
+  return rc;
+}
+
+static void plain_close(bk_source *s) { (void)s; }
+
+const bk_codec_ops bk_codec_plain_ops = {plain_open, plain_read, plain_close};
+
+/* Tells the codec from the first bytes of the file. */
+static bk_codec detect(const unsigned char *m, size_t n) {
+  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return BK_CODEC_GZIP;
+  if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+    return BK_CODEC_ZSTD;
+  /* a zstd skippable frame (magic 0x184D2A5?) may open a zstd file */
+  if (n >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18)
+    return BK_CODEC_ZSTD;
+  if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4) return BK_CODEC_ZIP;
+  return BK_CODEC_PLAIN;
+}
+
+static void *producer(void *arg);
+
+bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **out,
+                     bk_err *err) {
+  bk_source_opts dflt;
+  if (!opts) {
+    bk_source_opts_init(&dflt);
+    opts = &dflt;
+  }
+  *out = NULL;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int dir = S_ISDIR(st.st_mode);
+    close(fd);
+    return bk_err_set(err, BK_ENOINPUT, "%s: %s", path,
+                      dir ? "is a directory, expected a file" : "is not a regular file");
+  }
+  unsigned char magic[4];
+  ssize_t nm;
+  do
+    nm = pread(fd, magic, sizeof magic, 0);
+  while (nm < 0 && errno == EINTR);
+  if (nm < 0) {
+    int e = errno;
+    close(fd);
+    return bk_err_set(err, BK_ENOINPUT, "%s: cannot read: %s", path, strerror(e));
+  }
+  bk_source *s = calloc(1, sizeof *s);
+  char *p = s ? strdup(path) : NULL;
+  if (!p) {
+    free(s);
+    close(fd);
+    return bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+  }
+  s->path = p;
+  s->fd = fd;
+  s->size = (uint64_t)st.st_size;
+  s->chunk = opts->read_size ? opts->read_size : BK_SOURCE_READ_DEFAULT;
+  s->codec = detect(magic, (size_t)nm);
+  switch (s->codec) {
+  case BK_CODEC_PLAIN: s->ops = &bk_codec_plain_ops; break;
+  case BK_CODEC_GZIP: s->ops = &bk_codec_gzip_ops; break;
+  case BK_CODEC_ZSTD: s->ops = &bk_codec_zstd_ops; break;
+  case BK_CODEC_ZIP: s->ops = &bk_codec_zip_ops; break;
+  }
+  bk_err_clear(&s->perr);
+  bk_err_clear(&s->err);
+  s->state = BK_OK;
+  bk_rc rc = s->ops->open(s);
+  if (rc) {
+    if (err) *err = s->perr;
+    s->ops->close(s);
+    close(s->fd);
+    free(s->path);
+    free(s);
+    return rc;
+  }
+  if (opts->threaded) {
+    for (int i = 0; i < BK_SOURCE_RING; i++) {
+      s->ring[i].data = malloc(s->chunk);
+      if (!s->ring[i].data) {
+        bk_source_free(s);
+        return bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+      }
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->threaded = 1;
+    if (pthread_create(&s->thread, NULL, producer, s) != 0) {
+      bk_source_free(s);
+      return bk_err_set(err, BK_ENOMEM, "%s: cannot start the decompression thread", path);
+    }
+    s->started = 1;
+  }
+  *out = s;
+  return BK_OK;
+}
+
+/* The decompression thread: fills whole blocks until EOF, an error or stop. */
+static void *producer(void *arg) {
+  bk_source *s = arg;
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop && s->head - s->tail == BK_SOURCE_RING) pthread_cond_wait(&s->cv, &s->mu);
+    int stop = s->stop;
+    pthread_mutex_unlock(&s->mu);
+    if (stop) return NULL;
+    bk_block *b = &s->ring[s->head % BK_SOURCE_RING];
+    b->len = 0;
+    b->rc = BK_OK;
+    while (b->len < s->chunk) {
+      size_t got = 0;
+      bk_rc rc = s->ops->read(s, b->data + b->len, s->chunk - b->len, &got);
+      b->len += got;
+      if (rc) {
+        b->rc = rc;
+        b->err = s->perr;
+        break;
+      }
+    }
+    b->in = s->prod_in;
+    pthread_mutex_lock(&s->mu);
+    s->head++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    if (b->rc) return NULL;
+  }
+}
+
+static bk_rc read_threaded(bk_source *s, unsigned char *buf, size_t cap, size_t *got) {
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    while (s->head == s->tail) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    bk_block *b = &s->ring[s->tail % BK_SOURCE_RING];
+    if (s->pos < b->len) {
+      size_t n = b->len - s->pos;
+      if (n > cap) n = cap;
+      memcpy(buf, b->data + s->pos, n);
+      s->pos += n;
+      *got = n;
+      if (s->pos == b->len) s->in = b->in;
+      return BK_OK;
+    }
+    if (b->rc) {
+      s->in = b->in;
+      if (b->rc != BK_EOF) s->err = b->err;
+      return b->rc;
+    }
+    /* block used up: hand it back */
+    s->pos = 0;
+    pthread_mutex_lock(&s->mu);
+    s->tail++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+  }
+}
+
+bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got) {
+  *got = 0;
+  if (s->state) return s->state;
+  bk_rc rc;
+  if (s->threaded) {
+    rc = read_threaded(s, buf, cap, got);
+  } else {
+    rc = s->ops->read(s, buf, cap, got);
+    s->in = s->prod_in;
+    if (rc && rc != BK_EOF) s->err = s->perr;
+  }
+  if (rc) {
+    *got = 0; /* a codec delivers data and its end in separate calls */
+    s->state = rc;
+    if (rc == BK_EOF) s->in = s->size;
+  }
+  return rc;
+}
+
+const bk_err *bk_source_error(const bk_source *s) { return &s->err; }
+const char *bk_source_path(const bk_source *s) { return s->path; }
+bk_codec bk_source_codec(const bk_source *s) { return s->codec; }
+uint64_t bk_source_bytes_in(const bk_source *s) { return s->in; }
+uint64_t bk_source_size(const bk_source *s) { return s->size; }
+
+void bk_source_free(bk_source *s) {
+  if (!s) return;
+  if (s->started) {
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+  }
+  if (s->threaded) {
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+  }
+  for (int i = 0; i < BK_SOURCE_RING; i++) free(s->ring[i].data);
+  s->ops->close(s);
+  if (s->fd >= 0) close(s->fd);
+  free(s->path);
+  free(s);
+}

@@ -1,0 +1,72 @@
+/*
+ * Byte sources: a file of market data read as a stream of decompressed bytes, whatever
+ * its codec. The codec is chosen from the file's first bytes (magic), not its name:
+ * plain text, gzip (any number of members), zstd (any number of frames) or a zip archive
+ * holding exactly one file (Binance public data).
+ *
+ * Memory stays bounded whatever the input: a fixed read chunk, a zstd window limited to
+ * 2^27 bytes (a frame asking for more is an error, not an allocation), and with the
+ * optional decompression thread a ring of 4 blocks of the read size.
+ *
+ * Ownership: the path is copied; the caller of bk_source_open calls bk_source_free.
+ * A source is used by one thread (its own decompression thread is internal).
+ */
+#ifndef BK_FEEDS_SOURCE_H
+#define BK_FEEDS_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+#define BK_SOURCE_READ_DEFAULT ((size_t)1 << 20) /* 1 MiB */
+#define BK_SOURCE_RING 4                          /* blocks in the thread's ring */
+#define BK_SOURCE_ZSTD_WINDOW_LOG_MAX 27          /* 128 MiB: zstd's own default cap */
+
+typedef struct bk_source_opts {
+  size_t read_size; /* bytes per read from the file and per decompressed block;
+                       0 = BK_SOURCE_READ_DEFAULT. 1 works (tests use it) */
+  int threaded;     /* 1 = decompress in a second thread into a ring of blocks; the
+                       bytes delivered are identical either way */
+} bk_source_opts;
+
+typedef enum bk_codec { BK_CODEC_PLAIN, BK_CODEC_GZIP, BK_CODEC_ZSTD, BK_CODEC_ZIP } bk_codec;
+
+typedef struct bk_source bk_source;
+
+/* Fills o with the defaults (1 MiB reads, no thread). */
+void bk_source_opts_init(bk_source_opts *o);
+
+/* Opens path (opts may be NULL for defaults) and detects its codec. A missing file, a
+ * directory or an unreadable file is BK_ENOINPUT; a zip that does not hold exactly one
+ * file is BK_EFORMAT; BK_ENOMEM. On error *out is NULL and err (may be NULL) says why,
+ * naming the path. */
+bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **out,
+                     bk_err *err);
+
+/* Reads up to cap (> 0) decompressed bytes into buf. Returns BK_OK with *got > 0,
+ * BK_EOF with *got == 0 at the clean end of the data, or an error (BK_EDATA for corrupt
+ * or truncated compressed data, BK_EIO for a failed read) with *got == 0 whose message,
+ * from bk_source_error, names the file and the compressed byte offset. Every byte before
+ * an error has been delivered; after an error or EOF every call returns the same. */
+bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got);
+
+/* Error detail of the last failed call (rc BK_OK and an empty message when none). */
+const bk_err *bk_source_error(const bk_source *s);
+
+/* The path as given to bk_source_open. */
+const char *bk_source_path(const bk_source *s);
+
+/* The detected codec, and its name ("plain", "gzip", "zstd", "zip"). */
+bk_codec bk_source_codec(const bk_source *s);
+const char *bk_codec_name(bk_codec c);
+
+/* Compressed bytes consumed so far (the part of the file behind the bytes delivered,
+ * for progress) and the file's size in bytes. bytes_in reaches size at EOF. */
+uint64_t bk_source_bytes_in(const bk_source *s);
+uint64_t bk_source_size(const bk_source *s);
+
+/* Stops the thread if any, closes the file and frees s. NULL is a no-op. */
+void bk_source_free(bk_source *s);
+
+#endif
