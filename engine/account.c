@@ -233,15 +233,20 @@ static bk_rc price_of(const bk_menv *e, const bk_account *a, size_t i, int bankr
   const bk_pos *p = &a->pos[i];
   const bk_contract *c = &e->contracts[p->contract];
   int64_t mark = e->mark[p->contract];
-  int64_t e0, mo = 0, x = 0;
+  int64_t e0, mo = 0, x = 0, u;
+  /* the equity without this position's own PnL, which the solver then adds back exactly:
+     solving from the rounded equity at the mark would move the price by that rounding */
   bk_rc rc = bk_acct_pos_equity(e, a, i, &e0);
+  if (!rc) rc = bk_pos_upnl(c, p->size, p->entry, mark, &u);
+  if (!rc) rc = bk_sub(e0, u, &e0);
   if (!rc && !p->isolated && !bankrupt) rc = mm_except(e, a, (long)i, &mo);
   if (rc) return rc;
+  mark = p->entry; /* e0 is now the equity at the entry price */
   if (bankrupt) {
     rc = solve(c, p->size, mark, e0, 0, 0, 0, 0, &x);
   } else if (c->mm_basis == BK_MM_ENTRY) {
     int64_t mmi;
-    rc = bk_pos_mm(c, p, mark, &mmi);
+    rc = bk_pos_mm(c, p, p->entry, &mmi);
     if (!rc) rc = solve(c, p->size, mark, e0, mo, 0, 0, mmi, &x);
   } else {
     /* try each tier, keep the one whose bracket holds the notional at the solution */
@@ -262,8 +267,9 @@ static bk_rc price_of(const bk_menv *e, const bk_account *a, size_t i, int bankr
          zero at a floor of a table with explicit, discontinuous amounts); the sign at the
          mark tells which */
       int64_t mm_i;
-      rc = bk_pos_mm(c, p, mark, &mm_i);
-      int always = !rc && (bk_i128)e0 - mo - mm_i < 0;
+      rc = bk_pos_mm(c, p, e->mark[p->contract], &mm_i);
+      if (!rc) rc = bk_pos_upnl(c, p->size, p->entry, e->mark[p->contract], &u);
+      int always = !rc && (bk_i128)e0 + u - mo - mm_i < 0;
       x = (p->size > 0) == always ? INT64_MAX : 0;
     }
   }
