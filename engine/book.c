@@ -214,7 +214,7 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
     bk_level *v = b->scratch;
     size_t n = 0;
     size_t k = b->tick ? ovf_lower(s, b->lo_px) : s->n_ovf;
-    memcpy(v, s->ovf, k * sizeof *v);
+    if (k) memcpy(v, s->ovf, k * sizeof *v);
     n = k;
     for (size_t w2 = 0; w2 < BK_BOOK_L2; w2++) {
       uint64_t m2 = s->l2[w2];
@@ -235,7 +235,7 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
       }
       s->l2[w2] = 0;
     }
-    memcpy(v + n, s->ovf + k, (s->n_ovf - k) * sizeof *v);
+    if (s->n_ovf > k) memcpy(v + n, s->ovf + k, (s->n_ovf - k) * sizeof *v);
     n += s->n_ovf - k;
 
     s->n_ovf = 0;

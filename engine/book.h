@@ -38,15 +38,19 @@ typedef struct bk_fill {
 } bk_fill;
 
 /* tick: price tick in fixed point, or 0 to infer it from the prices seen (the greatest
- * common divisor; the layout is rebuilt if a later price is finer). NULL on no memory. */
+ * common divisor; the layout is rebuilt if a later price is finer). NULL on no memory or
+ * a negative tick. A given tick is refined the same way when a price is not a multiple
+ * of it (correctness first). The window spans 2^16 ticks (about 2 MB per book). */
 bk_book *bk_book_new(int64_t tick);
 void bk_book_free(bk_book *b);
 
 /* Removes every level (a snapshot after updates resets the book). */
 void bk_book_clear(bk_book *b);
 
-/* Sets the total quantity at price on side (BK_BID or BK_ASK); qty 0 deletes the level.
- * price must be > 0 and qty >= 0, else BK_EDATA; BK_ENOMEM if the book cannot grow. */
+/* Sets the total quantity at price on side (BK_BID or BK_ASK); qty 0 deletes the level
+ * (deleting a level that is not there only counts the update). price must be > 0, qty
+ * >= 0 and side BK_BID or BK_ASK, else BK_EDATA; BK_ENOMEM if the book cannot grow.
+ * After an error the book, its seq included, is unchanged. */
 bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty);
 
 /* Best level of a side: returns 1 and fills *lvl, or 0 when the side is empty. */
@@ -65,17 +69,19 @@ uint64_t bk_book_seq(const bk_book *b);
  * beyond limit (bids below it, asks above it; limit 0 = no limit). Returns the count. */
 size_t bk_book_levels(const bk_book *b, int side, int64_t limit, bk_level *out, size_t max);
 
-/* Levels of a side within n ticks of the best level of that side. */
+/* Levels of a side within n ticks (of the tick in use, inclusive) of the best level of
+ * that side; 0 when the side is empty or n_ticks < 0. */
 size_t bk_book_levels_ticks(const bk_book *b, int side, int64_t n_ticks, bk_level *out,
                             size_t max);
 
 /* Levels of a side within pct (fixed point fraction: BK_FX(1)/100 = 1 %) of the mid;
- * 0 when either side is empty. */
+ * 0 when either side is empty. Inclusive and exact: bids with price >= mid × (1 − pct),
+ * asks with price <= mid × (1 + pct), mid = (best bid + best ask) / 2 unrounded. */
 size_t bk_book_levels_pct(const bk_book *b, int side, int64_t pct, bk_level *out, size_t max);
 
 /* How much of a level a walker may take. Given the level as the book holds it, returns
  * the quantity available to this walker (e.g. minus what earlier liquidations consumed).
- * NULL means the whole level. */
+ * NULL means the whole level. The answer is capped to [0, lvl->qty]. */
 typedef int64_t (*bk_avail_fn)(void *ctx, int side, const bk_level *lvl);
 
 typedef struct bk_walk {
@@ -91,7 +97,10 @@ typedef struct bk_walk {
 /* Walks the book for w->qty, best level first, never past w->limit, taking at each level
  * at most participation × available. Writes one fill per level touched (up to max_fills;
  * the walk stops when they are used) and returns the number of fills; *filled gets the
- * total quantity. The book is not changed: consuming liquidity is the caller's business. */
+ * total quantity. The book is not changed: consuming liquidity is the caller's business.
+ * A level whose share rounds down to 0 gives no fill and the walk goes on to the next;
+ * participation above BK_FX(1) counts as BK_FX(1); a walk with qty <= 0, participation
+ * <= 0 or no valid side fills nothing. */
 size_t bk_book_walk(const bk_book *b, const bk_walk *w, bk_fill *fills, size_t max_fills,
                     int64_t *filled);
 

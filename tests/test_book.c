@@ -505,6 +505,13 @@ static void walk_takes_a_share_of_each_level_best_first(void **state) {
   assert_int_equal(bk_book_walk(b, &w, f, 1, &filled), 1);
   assert_true(f[0].qty == 66666666 && filled == 66666666);
   /* the fills run out before the quantity does */
+  bk_walk one = {.side = BK_BID, .qty = P("5"), .participation = BK_FX(1)};
+  assert_int_equal(bk_book_walk(b, &one, f, 1, &filled), 1);
+  assert_true(f[0].price == P("100") && f[0].qty == P("2") && filled == P("2"));
+  /* nothing to walk for */
+  one.qty = 0;
+  assert_int_equal(bk_book_walk(b, &one, f, 8, &filled), 0);
+  assert_true(filled == 0);
   bk_book_free(b);
 }
 
