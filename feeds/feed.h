@@ -26,7 +26,8 @@
  *                        BK_EV_MARK. Every field but the times may be empty.
  *   bookDepth            BK_EV_DEPTH: aux = percentage, qty = depth, price = notional,
  *                        side BID for a negative percentage, else ASK. Times are UTC
- *                        "2025-10-10 00:00:07". weighted_avg_price is ignored.
+ *                        "2025-10-10 00:00:07" (spaces around them are tolerated: a
+ *                        Binance file has one). weighted_avg_price is ignored.
  *   klines               four events per bar on a fixed path: open at open_time; then
  *                        low and high (low first when close >= open, else high first) at
  *                        open_time + L/3 and open_time + 2L/3 where L = close_time + 1 ms -

@@ -52,6 +52,7 @@ static bk_rc zst_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got)
     }
     ZSTD_outBuffer ob = {buf, cap, 0};
     /* with no input left, one more call flushes what the decoder still holds */
+    size_t before = z->ib.pos;
     size_t r = ZSTD_decompressStream(z->d, &ob, &z->ib);
     s->prod_in = zst_offset(s, z);
     if (ZSTD_isError(r)) {
@@ -65,7 +66,8 @@ static bk_rc zst_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got)
       return bk_err_set(&s->perr, BK_EDATA, "%s: corrupt zstd stream at compressed byte %llu: %s",
                         s->path, (unsigned long long)zst_offset(s, z), ZSTD_getErrorName(r));
     }
-    z->last = r;
+    /* a call that neither read nor wrote only restates the hint for a next frame */
+    if (z->ib.pos != before || ob.pos > 0) z->last = r;
     if (ob.pos > 0) {
       *got = ob.pos;
       return BK_OK;

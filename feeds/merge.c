@@ -1,0 +1,239 @@
+/*
+ * The time-ordered merge (see merge.h): a binary min-heap holding the head event of each
+ * feed. Tuned for a handful of feeds (book, trades, ticker per instrument): one pop and
+ * one sift-down per event, comparing four integers.
+ */
+#include "feeds/merge.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct head {
+  bk_event ev;
+  size_t rank;
+  uint64_t seq; /* events taken from this feed before this one */
+} head;
+
+struct bk_merge {
+  bk_feed **feeds;
+  uint64_t *seq;
+  size_t n, cap;
+  head *heap;
+  size_t hn;
+  int started;
+  bk_rc state;
+  bk_err err;
+};
+
+bk_rc bk_merge_new(bk_merge **out) {
+  *out = calloc(1, sizeof **out);
+  if (!*out) return BK_ENOMEM;
+  bk_err_clear(&(*out)->err);
+  return BK_OK;
+}
+
+bk_rc bk_merge_add(bk_merge *m, bk_feed *f) {
+  if (m->started) {
+    bk_feed_free(f);
+    return bk_err_set(&m->err, BK_EUSAGE, "a feed was added after the merge started");
+  }
+  if (m->n == m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 8;
+    bk_feed **v = realloc(m->feeds, cap * sizeof *v);
+    if (v) m->feeds = v;
+    uint64_t *s = v ? realloc(m->seq, cap * sizeof *s) : NULL;
+    if (s) m->seq = s;
+    head *h = s ? realloc(m->heap, cap * sizeof *h) : NULL;
+    if (!h) {
+      bk_feed_free(f);
+      return bk_err_set(&m->err, BK_ENOMEM, "out of memory");
+    }
+    m->heap = h;
+    m->cap = cap;
+  }
+  m->seq[m->n] = 0;
+  m->feeds[m->n++] = f;
+  return BK_OK;
+}
+
+/* a < b in merge order */
+static int before(const head *a, const head *b) {
+  if (a->ev.ts != b->ev.ts) return a->ev.ts < b->ev.ts;
+  if (a->ev.local_ts != b->ev.local_ts) return a->ev.local_ts < b->ev.local_ts;
+  if (a->rank != b->rank) return a->rank < b->rank;
+  return a->seq < b->seq;
+}
+
+static void sift_down(head *h, size_t n, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, s = i;
+    if (l < n && before(&h[l], &h[s])) s = l;
+    if (r < n && before(&h[r], &h[s])) s = r;
+    if (s == i) return;
+    head t = h[i];
+    h[i] = h[s];
+    h[s] = t;
+    i = s;
+  }
+}
+
+static void sift_up(head *h, size_t i) {
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (!before(&h[i], &h[p])) return;
+    head t = h[i];
+    h[i] = h[p];
+    h[p] = t;
+    i = p;
+  }
+}
+
+/* Reads the next event of feed rank into the heap slot at; returns 0 when the feed ended. */
+static bk_rc pull(bk_merge *m, size_t rank, head *slot, int *got) {
+  *got = 0;
+  bk_rc rc = bk_feed_next(m->feeds[rank], &slot->ev);
+  if (rc == BK_EOF) return BK_OK;
+  if (rc) {
+    m->err = *bk_feed_error(m->feeds[rank]);
+    return m->state = rc;
+  }
+  slot->rank = rank;
+  slot->seq = m->seq[rank]++;
+  *got = 1;
+  return BK_OK;
+}
+
+bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed) {
+  if (m->state) return m->state;
+  if (!m->started) {
+    m->started = 1;
+    for (size_t i = 0; i < m->n; i++) {
+      int got;
+      bk_rc rc = pull(m, i, &m->heap[m->hn], &got);
+      if (rc) return rc;
+      if (got) sift_up(m->heap, m->hn++);
+    }
+  }
+  if (m->hn == 0) return m->state = BK_EOF;
+  head top = m->heap[0];
+  int got;
+  bk_rc rc = pull(m, top.rank, &m->heap[0], &got);
+  if (rc) return rc;
+  if (!got) m->heap[0] = m->heap[--m->hn];
+  sift_down(m->heap, m->hn, 0);
+  *ev = top.ev;
+  if (feed) *feed = top.rank;
+  return BK_OK;
+}
+
+const bk_err *bk_merge_error(const bk_merge *m) { return &m->err; }
+size_t bk_merge_count(const bk_merge *m) { return m->n; }
+bk_feed *bk_merge_feed(const bk_merge *m, size_t rank) { return rank < m->n ? m->feeds[rank] : NULL; }
+
+void bk_merge_free(bk_merge *m) {
+  if (!m) return;
+  for (size_t i = 0; i < m->n; i++) bk_feed_free(m->feeds[i]);
+  free(m->feeds);
+  free(m->seq);
+  free(m->heap);
+  free(m);
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the files of directory dir, sorted by name, skipping unsupported ones. */
+static bk_rc add_dir(bk_merge *m, const char *dir, bk_instruments *instr,
+                     const bk_feed_opts *opts, size_t *skipped, bk_err *err) {
+  DIR *d = opendir(dir);
+  if (!d) return bk_err_set(err, BK_ENOINPUT, "%s: cannot open folder: %s", dir, strerror(errno));
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  bk_rc rc = BK_OK;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    size_t len = strlen(dir) + strlen(e->d_name) + 2;
+    char *p = malloc(len);
+    if (!p) {
+      rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+      break;
+    }
+    snprintf(p, len, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+      free(p);
+      continue;
+    }
+    if (n == cap) {
+      cap = cap ? cap * 2 : 16;
+      char **v = realloc(names, cap * sizeof *v);
+      if (!v) {
+        free(p);
+        rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+        break;
+      }
+      names = v;
+    }
+    names[n++] = p;
+  }
+  closedir(d);
+  if (!rc) qsort(names, n, sizeof *names, by_name);
+  for (size_t i = 0; i < n && !rc; i++) {
+    bk_feed *f;
+    bk_err fe;
+    bk_err_clear(&fe);
+    rc = bk_feed_open(names[i], instr, opts, &f, &fe);
+    if (rc == BK_EFORMAT) {
+      rc = BK_OK;
+      if (skipped) (*skipped)++;
+      continue;
+    }
+    if (rc) {
+      if (err) *err = fe;
+      break;
+    }
+    rc = bk_merge_add(m, f);
+    if (rc && err) *err = m->err;
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return rc;
+}
+
+bk_rc bk_merge_open_paths(const char *const *paths, size_t n, bk_instruments *instruments,
+                          const bk_feed_opts *opts, bk_merge **out, size_t *skipped,
+                          bk_err *err) {
+  *out = NULL;
+  if (skipped) *skipped = 0;
+  bk_merge *m;
+  if (bk_merge_new(&m)) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  bk_rc rc = BK_OK;
+  for (size_t i = 0; i < n && !rc; i++) {
+    struct stat st;
+    if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+      rc = add_dir(m, paths[i], instruments, opts, skipped, err);
+      continue;
+    }
+    bk_feed *f;
+    rc = bk_feed_open(paths[i], instruments, opts, &f, err);
+    if (!rc) {
+      rc = bk_merge_add(m, f);
+      if (rc && err) *err = m->err;
+    }
+  }
+  if (!rc && m->n == 0)
+    rc = bk_err_set(err, BK_ENOINPUT, "%s%s: no market data file to read", n ? paths[0] : "",
+                    n > 1 ? " ..." : "");
+  if (rc) {
+    bk_merge_free(m);
+    return rc;
+  }
+  *out = m;
+  return BK_OK;
+}

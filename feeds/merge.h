@@ -1,0 +1,54 @@
+/*
+ * The merge: any number of feeds read as one stream in time order.
+ *
+ * The next event is the smallest head of all feeds by (exchange timestamp, local
+ * timestamp, feed rank, sequence within the feed), where rank is the order in which
+ * feeds were added. Each feed's own events keep their file order (feeds clamp
+ * backwards timestamps), so the result is the same on every run.
+ *
+ * Ownership: the merge owns the feeds added to it and frees them in bk_merge_free.
+ */
+#ifndef BK_FEEDS_MERGE_H
+#define BK_FEEDS_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/event.h"
+#include "engine/instrument.h"
+#include "feeds/feed.h"
+
+typedef struct bk_merge bk_merge;
+
+/* A new, empty merge. BK_ENOMEM. */
+bk_rc bk_merge_new(bk_merge **out);
+
+/* Adds f (the merge takes it, also when the call fails) with the next rank. Must come
+ * before the first bk_merge_next. BK_ENOMEM. */
+bk_rc bk_merge_add(bk_merge *m, bk_feed *f);
+
+/* The next event of all feeds into *ev and, when feed is not NULL, the rank of the feed
+ * it came from. Returns BK_OK, BK_EOF when every feed is at its end, or the first error
+ * of a feed (sticky; the detail is in bk_merge_error and names the file). */
+bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed);
+
+const bk_err *bk_merge_error(const bk_merge *m);
+
+/* Number of feeds and the feed of a rank (borrowed; for bk_feed_info_get). */
+size_t bk_merge_count(const bk_merge *m);
+bk_feed *bk_merge_feed(const bk_merge *m, size_t rank);
+
+/* Frees m and its feeds. NULL is a no-op. */
+void bk_merge_free(bk_merge *m);
+
+/* Opens every path as feeds of one merge, in order: a file is opened as given (an
+ * unsupported or broken file is an error); a directory contributes its regular files
+ * (not recursive, not hidden ones), sorted by name, skipping those no decoder recognises
+ * (BK_EFORMAT). opts may be NULL. *skipped (may be NULL) counts files skipped. On error
+ * *out is NULL and err names the path. A path list with no file to read is BK_ENOINPUT. */
+bk_rc bk_merge_open_paths(const char *const *paths, size_t n, bk_instruments *instruments,
+                          const bk_feed_opts *opts, bk_merge **out, size_t *skipped,
+                          bk_err *err);
+
+#endif
