@@ -4,6 +4,8 @@
  */
 #include "cli/cli.h"
 
+#include "cli/commands.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -32,6 +34,7 @@ static void usage(FILE *f) {
         "commands:\n"
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
+        "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "\n"
         "backstop <command> --help shows a command's options.\n",
         f);
@@ -46,6 +49,16 @@ int bk_cli_main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
+  static const struct {
+    const char *name;
+    int (*run)(int, char **);
+  } commands[] = {
+      {"inspect", bk_cmd_inspect},
+      {"replay", bk_cmd_replay},
+      {"synth", bk_cmd_synth},
+  };
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
   fprintf(stderr, "backstop: unknown command '%s'\n", argv[1]);
   usage(stderr);
   return EX_USAGE;

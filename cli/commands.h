@@ -1,0 +1,12 @@
+/*
+ * The subcommands of backstop. Each takes the arguments after the command's own name
+ * (argv[0] is the subcommand) and returns the process exit status.
+ */
+#ifndef BK_COMMANDS_H
+#define BK_COMMANDS_H
+
+int bk_cmd_inspect(int argc, char **argv);
+int bk_cmd_replay(int argc, char **argv);
+int bk_cmd_synth(int argc, char **argv);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * The input side every replaying command shares: options that choose and read the data
+ * (window, strictness, read size, decompression thread, progress), opening files and
+ * folders as one merged stream, and driving the replay loop to the end.
+ */
+#ifndef BK_PIPELINE_H
+#define BK_PIPELINE_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/progress.h"
+#include "engine/error.h"
+#include "engine/instrument.h"
+#include "engine/market.h"
+#include "engine/replay.h"
+#include "feeds/feed.h"
+#include "feeds/merge.h"
+
+/* Options shared by replaying commands. */
+typedef struct bk_input_opts {
+  bk_feed_opts feed;
+  int64_t from, to;  /* window [from, to), µs; INT64_MIN / INT64_MAX when open */
+  int progress_mode; /* 1 --progress, -1 --quiet, 0 terminal only */
+} bk_input_opts;
+
+/* getopt_long codes of the shared options (above 1000, clear of any command's own). */
+enum {
+  BK_OPT_FROM = 1000, BK_OPT_TO, BK_OPT_STRICT, BK_OPT_THREADS, BK_OPT_READ_SIZE,
+  BK_OPT_PROGRESS, BK_OPT_QUIET, BK_OPT_REFERENCE_CSV
+};
+
+/* The long options above, for a command's option table (terminated by its own). */
+#define BK_INPUT_LONG_OPTS                                                                \
+  {"from", required_argument, NULL, BK_OPT_FROM},                                        \
+  {"to", required_argument, NULL, BK_OPT_TO},                                            \
+  {"strict", no_argument, NULL, BK_OPT_STRICT},                                          \
+  {"threads", required_argument, NULL, BK_OPT_THREADS},                                  \
+  {"read-size", required_argument, NULL, BK_OPT_READ_SIZE},                              \
+  {"progress", no_argument, NULL, BK_OPT_PROGRESS},                                      \
+  {"quiet", no_argument, NULL, BK_OPT_QUIET},                                            \
+  {"reference-csv", no_argument, NULL, BK_OPT_REFERENCE_CSV}
+
+/* Help text of the shared options. */
+extern const char bk_input_help[];
+
+void bk_input_opts_init(bk_input_opts *o);
+
+/* Handles a shared option. Returns 1 when c was one (and arg valid), 0 when c is not a
+ * shared option, -1 after printing a usage error for a bad argument. */
+int bk_input_opt(bk_input_opts *o, const char *cmd, int c, const char *arg);
+
+typedef struct bk_pipeline {
+  bk_instruments instr;
+  bk_merge *merge;
+  bk_market *market;
+  bk_replay *replay;
+  bk_progress progress;
+  uint64_t events;   /* events read from the merge */
+  bk_err err;
+} bk_pipeline;
+
+/* Opens the paths (files or folders) as one stream and prepares market and loop.
+ * On error the detail is in p->err; p must be closed either way. */
+bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
+                       const bk_input_opts *o);
+
+/* Reads every event into the loop, to the end of the input or of the window.
+ * The detail of an error (naming the file and where) is in p->err. */
+bk_rc bk_pipeline_run(bk_pipeline *p);
+
+void bk_pipeline_close(bk_pipeline *p);
+
+/* Prints "backstop CMD: message" for an error to stderr and returns its exit code. */
+int bk_cli_fail(const char *cmd, const bk_err *e, bk_rc rc);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * The synthetic market generator behind `backstop synth`: a seeded, integer-only model of
+ * one linear perpetual's day, written as Tardis CSV files (incremental_book_L2, trades,
+ * derivative_ticker), so the built-in default run and the benchmarks need no downloaded
+ * data. The same options and seed give byte-identical files.
+ */
+#ifndef BK_SYNTH_H
+#define BK_SYNTH_H
+
+#include <stdint.h>
+
+#include "engine/error.h"
+
+typedef struct bk_synth_opts {
+  const char *out_dir;   /* folder to write into (must exist) */
+  const char *exchange;  /* "synthetic" */
+  const char *symbol;    /* "SYNUSDT" */
+  int64_t start_us;      /* first timestamp */
+  int64_t duration_us;   /* length of the day simulated */
+  uint64_t max_book_rows; /* stop once this many book rows were written (0 = no cap) */
+  uint64_t seed;
+  int64_t msgs_per_s;    /* mean book messages per second */
+  int crash;             /* 1: a crash of crash_bp basis points at 60 % of the day */
+  int64_t crash_bp;      /* depth of the crash in basis points (e.g. 2000 = 20 %) */
+  int book_only;         /* 1: write only the book file (benchmarks) */
+  int zst;               /* 1: write .csv.zst, else .csv */
+} bk_synth_opts;
+
+/* Defaults: the built-in sample day (see synth.c for the numbers). */
+void bk_synth_defaults(bk_synth_opts *o);
+
+/* Generates the files. Errors (cannot write) are described in *err. */
+bk_rc bk_synth_run(const bk_synth_opts *o, bk_err *err);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Output files that never look finished when they are not.
+ *
+ * Every file backstop writes (reports, generated data) goes through a bk_outfile: bytes
+ * go to "<path>.tmp.<pid>" in the same folder, and only bk_outfile_commit, after every
+ * write and the close succeeded, renames it to its final name. bk_outfile_abort (or a
+ * failed commit) removes the temporary file. A path ending in ".zst" is compressed with
+ * zstd on the fly (with a checksum), so generated data can be written compressed.
+ *
+ * Test builds can make the Nth write or rename fail (bk_outfile_fail_after) to prove that
+ * every caller turns the failure into a clear error and leaves no final file behind.
+ */
+#ifndef BK_OUTFILE_H
+#define BK_OUTFILE_H
+
+#include <stddef.h>
+
+#include "engine/error.h"
+
+typedef struct bk_outfile bk_outfile;
+
+/* Opens the temporary file for path. NULL on failure with the reason in *err
+ * (BK_EWRITE: the folder is missing or not writable; BK_ENOMEM). */
+bk_outfile *bk_outfile_open(const char *path, bk_err *err);
+
+/* Appends n bytes (buffered). Returns BK_OK or BK_EWRITE; after an error every further
+ * call fails the same way, so a caller may check only at commit. */
+bk_rc bk_outfile_write(bk_outfile *o, const void *p, size_t n);
+
+/* printf-style append, same errors as bk_outfile_write. */
+bk_rc bk_outfile_printf(bk_outfile *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Flushes, closes and renames to the final name, then frees o. On any failure the
+ * temporary file is removed, no file appears under the final name, and the error (with
+ * the path and the OS reason) is returned and copied to *err. */
+bk_rc bk_outfile_commit(bk_outfile *o, bk_err *err);
+
+/* Discards everything written: closes and removes the temporary file, frees o.
+ * NULL is fine. */
+void bk_outfile_abort(bk_outfile *o);
+
+/* The first error of o (rc BK_OK when none), naming the file and the OS reason. */
+const bk_err *bk_outfile_error(const bk_outfile *o);
+
+/* The final path this file will have. */
+const char *bk_outfile_path(const bk_outfile *o);
+
+/* Fault injection for tests: the n-th write(2) or rename(2) issued by any outfile from
+ * now on fails (n = 1 is the next one; 0 disables). Returns how many such calls were
+ * issued since the last call, so a test can sweep n over a whole run. */
+unsigned long bk_outfile_fail_after(unsigned long n);
+
+#endif
