@@ -121,10 +121,12 @@ bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed) {
   if (m->hn == 0) return m->state = BK_EOF;
   head top = m->heap[0];
   int got;
-  bk_rc rc = pull(m, top.rank, &m->heap[0], &got);
-  if (rc) return rc;
-  if (!got) m->heap[0] = m->heap[--m->hn];
-  sift_down(m->heap, m->hn, 0);
+  /* an error reading the next event of that feed is sticky in m->state and is returned
+   * by the next call: the event already taken is handed out first */
+  if (pull(m, top.rank, &m->heap[0], &got) == BK_OK) {
+    if (!got) m->heap[0] = m->heap[--m->hn];
+    sift_down(m->heap, m->hn, 0);
+  }
   *ev = top.ev;
   if (feed) *feed = top.rank;
   return BK_OK;

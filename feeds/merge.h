@@ -30,7 +30,8 @@ bk_rc bk_merge_add(bk_merge *m, bk_feed *f);
 
 /* The next event of all feeds into *ev and, when feed is not NULL, the rank of the feed
  * it came from. Returns BK_OK, BK_EOF when every feed is at its end, or the first error
- * of a feed (sticky; the detail is in bk_merge_error and names the file). */
+ * of a feed (sticky; the detail is in bk_merge_error and names the file). Events taken
+ * before a feed failed are handed out first. */
 bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed);
 
 const bk_err *bk_merge_error(const bk_merge *m);
