@@ -6,9 +6,13 @@
 
 #include "cli/commands.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+
+#include "cli/synth.h"
 
 int bk_cli_exit_code(bk_rc rc) {
   switch (rc) {
@@ -36,15 +40,44 @@ static void usage(FILE *f) {
         "  replay    replay market data into order books and market state\n"
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "\n"
-        "backstop <command> --help shows a command's options.\n",
+        "backstop <command> --help shows a command's options. backstop alone runs the\n"
+        "built-in default: a synthetic crash day, generated once into out/sample.\n",
         f);
 }
 
-int bk_cli_main(int argc, char **argv) {
-  if (argc < 2) {
-    usage(stderr);
-    return EX_USAGE;
+/* `backstop` alone: the built-in default. Generates the synthetic sample day into
+ * out/sample (once; the same seed always gives the same bytes) and replays it. */
+static int run_default(void) {
+  static const char *const dirs[] = {"out", "out/sample"};
+  for (size_t i = 0; i < 2; i++)
+    if (mkdir(dirs[i], 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "backstop: cannot create %s: %s\n", dirs[i], strerror(errno));
+      return EX_CANTCREAT;
+    }
+  bk_synth_opts o;
+  bk_synth_defaults(&o);
+  o.out_dir = "out/sample";
+  struct stat st;
+  char probe[256];
+  snprintf(probe, sizeof probe, "%s/%s_trades_2025-10-10_%s.csv.zst", o.out_dir, o.exchange,
+           o.symbol);
+  if (stat(probe, &st) != 0) {
+    fprintf(stderr, "backstop: writing the built-in sample day to %s (seed %llu)\n",
+            o.out_dir, (unsigned long long)o.seed);
+    bk_err err;
+    bk_err_clear(&err);
+    bk_rc rc = bk_synth_run(&o, &err);
+    if (rc) {
+      fprintf(stderr, "backstop: %s\n", err.msg[0] ? err.msg : bk_rc_name(rc));
+      return bk_cli_exit_code(rc);
+    }
   }
+  char *args[] = {"replay", "--tob-csv", "out/tob.csv", "out/sample", NULL};
+  return bk_cmd_replay(4, args);
+}
+
+int bk_cli_main(int argc, char **argv) {
+  if (argc < 2) return run_default();
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(stdout);
     return 0;
