@@ -1,8 +1,8 @@
 /*
  * The replay loop: message boundaries (the book is read only when a message is whole),
  * crossed-book detection at message end, observer order, top-of-book change reporting,
- * the [from, to) window, and a replay of the real Binance BTCUSDT book of 2023-04-05
- * whose top of book is compared with the exchange's own best bid/ask stream.
+ * the [from, to) window. The real-data check of the rebuilt book against the exchange's
+ * own quotes is tests/test_quotes_match.c (it reads the files through feeds/).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zstd.h>
 
 #include "engine/fixed.h"
 #include "engine/market.h"
@@ -272,199 +271,6 @@ static void observer_error_and_bad_event_stop_the_replay(void **state) {
   bk_market_free(m);
 }
 
-/* ---- real data: Binance BTCUSDT 2023-04-05, book vs the exchange's own quotes ---------- */
-
-static char *unzstd(const char *path, size_t *len) {
-  size_t clen;
-  char *c = bk_t_slurp(path, &clen);
-  assert_non_null(c);
-  ZSTD_DStream *z = ZSTD_createDStream();
-  assert_non_null(z);
-  size_t cap = clen * 8, n = 0;
-  char *out = malloc(cap + 1);
-  assert_non_null(out);
-  ZSTD_inBuffer in = {c, clen, 0};
-  while (in.pos < in.size) {
-    if (cap - n < (1 << 20)) {
-      cap *= 2;
-      out = realloc(out, cap + 1);
-      assert_non_null(out);
-    }
-    ZSTD_outBuffer o = {out + n, cap - n, 0};
-    size_t rc = ZSTD_decompressStream(z, &o, &in);
-    if (ZSTD_isError(rc)) fail_msg("%s: %s", path, ZSTD_getErrorName(rc));
-    n += o.pos;
-  }
-  ZSTD_freeDStream(z);
-  free(c);
-  out[n] = '\0';
-  *len = n;
-  return out;
-}
-
-/* Splits line [s, e) at commas into up to max fields; returns the count. */
-static size_t split(const char *s, const char *e, const char **f, size_t *fl, size_t max) {
-  size_t n = 0;
-  while (n < max) {
-    const char *c = memchr(s, ',', (size_t)(e - s));
-    if (!c) c = e;
-    f[n] = s;
-    fl[n] = (size_t)(c - s);
-    n++;
-    if (c == e) break;
-    s = c + 1;
-  }
-  return n;
-}
-
-static int64_t num(const char *s, size_t n, int integer) {
-  int64_t v;
-  bk_rc rc = integer ? bk_int_parse(s, n, &v, NULL) : bk_fx_parse(s, n, &v, NULL);
-  if (rc) fail_msg("bad number '%.*s'", (int)n, s);
-  return v;
-}
-
-/* Events of a Tardis incremental_book_L2 file (rank 0) or quotes file (rank 1). */
-static size_t load(const char *path, int quotes, bk_event **out) {
-  size_t len;
-  char *t = unzstd(path, &len);
-  size_t cap = 1 << 16, n = 0;
-  bk_event *v = malloc(cap * sizeof *v);
-  assert_non_null(v);
-  const char *p = strchr(t, '\n') + 1, *end = t + len;
-  int prev_snap = 0;
-  while (p < end) {
-    const char *e = memchr(p, '\n', (size_t)(end - p));
-    if (!e) e = end;
-    const char *f[8];
-    size_t fl[8];
-    assert_int_equal(split(p, e, f, fl, 8), 8);
-    if (n + 1 > cap) {
-      cap *= 2;
-      v = realloc(v, cap * sizeof *v);
-      assert_non_null(v);
-    }
-    bk_event *x = &v[n++];
-    memset(x, 0, sizeof *x);
-    x->ts = num(f[2], fl[2], 1);
-    x->local_ts = num(f[3], fl[3], 1);
-    if (quotes) { /* ask_amount,ask_price,bid_price,bid_amount */
-      x->kind = BK_EV_QUOTE;
-      x->aux2 = fl[4] ? num(f[4], fl[4], 0) : 0;
-      x->aux = fl[5] ? num(f[5], fl[5], 0) : 0;
-      x->price = fl[6] ? num(f[6], fl[6], 0) : 0;
-      x->qty = fl[7] ? num(f[7], fl[7], 0) : 0;
-    } else { /* is_snapshot,side,price,amount */
-      int is_snap = fl[4] == 4 && memcmp(f[4], "true", 4) == 0;
-      x->kind = is_snap ? BK_EV_SNAPSHOT : BK_EV_BOOK;
-      if (is_snap && !prev_snap) x->flags = BK_EVF_RESET;
-      prev_snap = is_snap;
-      x->side = fl[5] == 3 && memcmp(f[5], "bid", 3) == 0 ? BK_BID : BK_ASK;
-      x->price = num(f[6], fl[6], 0);
-      x->qty = num(f[7], fl[7], 0);
-    }
-    p = e + 1;
-  }
-  free(t);
-  *out = v;
-  return n;
-}
-
-typedef struct tob_hist {
-  bk_replay *r;
-  int64_t *ts;
-  bk_tob *tob;
-  size_t n, cap;
-  uint64_t book_msgs;
-} tob_hist;
-
-static bk_rc record_tob(void *ctx, uint32_t instr, int64_t ts, int kind) {
-  tob_hist *h = ctx;
-  if (kind != BK_EV_BOOK) return BK_OK;
-  h->book_msgs++;
-  bk_tob t;
-  if (!bk_replay_tob_changed(h->r, instr, &t)) return BK_OK;
-  if (h->n == h->cap) {
-    h->cap = h->cap ? 2 * h->cap : 4096;
-    h->ts = realloc(h->ts, h->cap * sizeof *h->ts);
-    h->tob = realloc(h->tob, h->cap * sizeof *h->tob);
-    if (!h->ts || !h->tob) return BK_ENOMEM;
-  }
-  h->ts[h->n] = ts;
-  h->tob[h->n] = t;
-  h->n++;
-  return BK_OK;
-}
-
-static void real_binance_book_matches_the_exchange_quotes(void **state) {
-  (void)state;
-  char pb[1024], pq[1024];
-  bk_t_data("binance-futures-btcusdt-2023-04-05/"
-            "binance-futures_incremental_book_L2_2023-04-05_BTCUSDT.csv.zst",
-            pb, sizeof pb);
-  bk_t_data("binance-futures-btcusdt-2023-04-05/"
-            "binance-futures_quotes_2023-04-05_BTCUSDT.csv.zst",
-            pq, sizeof pq);
-  bk_event *bv, *qv;
-  size_t nb = load(pb, 0, &bv), nq = load(pq, 1, &qv);
-  assert_true(nb > 250000 && nq > 37000);
-
-  bk_market *m = bk_market_new(NULL);
-  bk_replay *r = bk_replay_new(m);
-  tob_hist h = {r, NULL, NULL, 0, 0, 0};
-  bk_observer o = {record_tob, NULL, &h};
-  assert_int_equal(bk_replay_observe(r, &o), BK_OK);
-  /* merge by (ts, local_ts, rank): book rows first on a tie */
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  size_t i = 0, j = 0;
-  while (i < nb || j < nq) {
-    int take_book = j == nq || (i < nb && (bv[i].ts < qv[j].ts ||
-                                           (bv[i].ts == qv[j].ts && bv[i].local_ts <= qv[j].local_ts)));
-    push_ok(r, take_book ? bv[i++] : qv[j++]);
-  }
-  assert_int_equal(bk_replay_finish(r), BK_OK);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double sec = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-
-  const bk_mkt_counts *c = bk_market_counts(m);
-  const bk_instr_state *st = bk_market_instr(m, 0);
-  printf("%zu book rows and %zu quotes replayed in %.3f s; %llu book messages, %llu crossed, "
-         "%zu top-of-book changes; %zu bids and %zu asks at the end, tick %lld\n",
-         nb, nq, sec, (unsigned long long)c->messages, (unsigned long long)c->crossed, h.n,
-         bk_book_count(st->book, BK_BID), bk_book_count(st->book, BK_ASK),
-         (long long)bk_book_tick(st->book));
-  assert_int_equal(c->skipped_before_snapshot, 0); /* the day file opens with a snapshot */
-  assert_int_equal(c->events[BK_EV_QUOTE], nq);
-  assert_true(bk_book_tick(st->book) == P("0.1"));
-  assert_true(c->crossed * 100 < c->messages); /* a correct rebuild is almost never crossed */
-
-  /* Each quote: did the rebuilt book show the same best bid and ask prices at some
-   * moment within 50 ms of it? (The data README expects about 96 %.) */
-  size_t match = 0, k = 0;
-  const int64_t win = 50000;
-  for (j = 0; j < nq; j++) {
-    int64_t lo = qv[j].ts - win, hi = qv[j].ts + win;
-    while (k < h.n && h.ts[k] < lo) k++;
-    size_t a = k ? k - 1 : 0; /* the state in force at lo */
-    for (size_t x = a; x < h.n && h.ts[x] <= hi; x++)
-      if (h.tob[x].bid == qv[j].price && h.tob[x].ask == qv[j].aux) {
-        match++;
-        break;
-      }
-  }
-  double share = (double)match / (double)nq;
-  printf("quotes matched by the rebuilt book within 50 ms: %zu of %zu (%.1f %%)\n", match, nq,
-         100.0 * share);
-  assert_true(share > 0.90);
-  free(h.ts);
-  free(h.tob);
-  free(bv);
-  free(qv);
-  bk_replay_free(r);
-  bk_market_free(m);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rows_with_one_timestamp_are_one_message),
@@ -472,7 +278,6 @@ int main(void) {
       cmocka_unit_test(top_of_book_change_is_reported_once),
       cmocka_unit_test(window_warms_up_before_from_and_ends_at_to),
       cmocka_unit_test(observer_error_and_bad_event_stop_the_replay),
-      cmocka_unit_test(real_binance_book_matches_the_exchange_quotes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
