@@ -23,6 +23,7 @@
 
 #include "engine/error.h"
 #include "engine/fixed.h"
+#include "engine/instrument.h"
 #include "engine/tiers.h"
 
 enum { BK_CROSS = 0, BK_ISOLATED = 1 };

@@ -1,0 +1,124 @@
+/*
+ * The insurance fund (see fund.h). A run has few contracts, so inventory is a dense array
+ * by contract; the drawdown window is a monotone deque of (time, equity) observations
+ * whose front is the window's peak, so each mark update costs O(1) amortized.
+ */
+#include "engine/fund.h"
+
+#include "engine/fixed.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bk_rc bk_fund_init(bk_fund *f, size_t ncontracts) {
+  memset(f, 0, sizeof *f);
+  f->inv = calloc(ncontracts ? ncontracts : 1, sizeof *f->inv);
+  if (!f->inv) return BK_ENOMEM;
+  f->ncontracts = ncontracts;
+  f->min_equity = INT64_MAX;
+  f->max_equity = INT64_MIN;
+  return BK_OK;
+}
+
+void bk_fund_fini(bk_fund *f) {
+  free(f->inv);
+  free(f->dq);
+  memset(f, 0, sizeof *f);
+}
+
+bk_rc bk_fund_inv_pnl(const bk_fund *f, const bk_menv *e, uint32_t asset, int64_t *out) {
+  bk_i128 sum = 0;
+  for (size_t k = 0; k < f->ncontracts; k++) {
+    const bk_fund_pos *p = &f->inv[k];
+    if (!p->size || e->contracts[k].settle != asset) continue;
+    int64_t u;
+    if (bk_pos_upnl(&e->contracts[k], p->size, p->entry, e->mark[k], &u)) return BK_ERANGE;
+    sum += u;
+  }
+  if (sum > INT64_MAX || sum < INT64_MIN) return BK_ERANGE;
+  *out = (int64_t)sum;
+  return BK_OK;
+}
+
+bk_rc bk_fund_equity(const bk_fund *f, const bk_menv *e, uint32_t asset, int64_t *out) {
+  int64_t u;
+  if (asset >= BK_LEDGER_ASSETS || bk_fund_inv_pnl(f, e, asset, &u)) return BK_ERANGE;
+  return bk_add(f->cash[asset], u, out);
+}
+
+bk_rc bk_fund_net_value(const bk_fund *f, const bk_menv *e, uint32_t asset, int64_t *out) {
+  bk_i128 sum = 0;
+  for (size_t k = 0; k < f->ncontracts; k++) {
+    if (!f->inv[k].size || e->contracts[k].settle != asset) continue;
+    int64_t n;
+    if (bk_pos_notional(&e->contracts[k], f->inv[k].size, e->mark[k], &n)) return BK_ERANGE;
+    sum += n;
+  }
+  if (sum > INT64_MAX) return BK_ERANGE;
+  *out = (int64_t)sum;
+  return BK_OK;
+}
+
+bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t size,
+                    int64_t price, int64_t *realized) {
+  if (contract >= f->ncontracts) return BK_EDATA;
+  bk_fund_pos *p = &f->inv[contract];
+  int64_t r = 0;
+  bk_fund_pos np = *p;
+  if (p->size && ((p->size > 0) != (size > 0))) {
+    /* reduces (and maybe flips) the position: realize on the reduced part */
+    int64_t red = llabs(size) < llabs(p->size) ? size : -p->size;
+    if (bk_pos_upnl(c, -red, p->entry, price, &r)) return BK_ERANGE;
+    np.size = p->size + size;
+    if (np.size == 0) np.entry = 0;
+    else if ((np.size > 0) != (p->size > 0)) np.entry = price; /* flipped */
+  } else {
+    /* increases: weighted average entry (inverse: harmonic, by contracts over price) */
+    int64_t ns;
+    if (bk_add(p->size, size, &ns)) return BK_ERANGE;
+    if (p->size == 0) {
+      np.entry = price;
+    } else if (c->kind == BK_INVERSE) {
+      /* entry = (|a| + |b|) / (|a|/ea + |b|/eb) */
+      bk_i128 den = (bk_i128)llabs(p->size) * price + (bk_i128)llabs(size) * p->entry;
+      if (bk_acct_muldiv_wide((bk_i128)llabs(ns) * p->entry, price, den,
+                              ns > 0 ? BK_CEIL : BK_FLOOR, &np.entry))
+        return BK_ERANGE;
+    } else {
+      bk_i128 num = (bk_i128)llabs(p->size) * p->entry + (bk_i128)llabs(size) * price;
+      np.entry = bk_div_round(num, llabs(ns), ns > 0 ? BK_CEIL : BK_FLOOR);
+    }
+    np.size = ns;
+  }
+  *p = np;
+  *realized = r;
+  return BK_OK;
+}
+
+bk_rc bk_fund_observe(bk_fund *f, int64_t ts, int64_t equity, int64_t window_us) {
+  if (equity < f->min_equity) f->min_equity = equity;
+  if (equity > f->max_equity) f->max_equity = equity;
+  /* drop the front while it left the window, the back while it is not above the new */
+  while (f->dq_n && f->dq[f->dq_head].ts < ts - window_us) {
+    f->dq_head = (f->dq_head + 1) % f->dq_cap;
+    f->dq_n--;
+  }
+  while (f->dq_n && f->dq[(f->dq_head + f->dq_n - 1) % f->dq_cap].equity <= equity) f->dq_n--;
+  if (f->dq_n == f->dq_cap) {
+    size_t cap = f->dq_cap ? f->dq_cap * 2 : 16;
+    bk_fund_peak *v = malloc(cap * sizeof *v);
+    if (!v) return BK_ENOMEM;
+    for (size_t i = 0; i < f->dq_n; i++) v[i] = f->dq[(f->dq_head + i) % f->dq_cap];
+    free(f->dq);
+    f->dq = v;
+    f->dq_cap = cap;
+    f->dq_head = 0;
+  }
+  f->dq[(f->dq_head + f->dq_n) % f->dq_cap] = (bk_fund_peak){ts, equity};
+  f->dq_n++;
+  return BK_OK;
+}
+
+int64_t bk_fund_peak_in_window(const bk_fund *f) {
+  return f->dq_n ? f->dq[f->dq_head].equity : 0;
+}

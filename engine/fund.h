@@ -1,0 +1,69 @@
+/*
+ * The insurance fund of one policy's run: cash per settle asset and an inventory of
+ * positions it took over, marked to market. Fund equity = cash + inventory PnL at mark
+ * (cash-only accounting hides the drawdown of inventory, as BitMEX's 2020-03-13 showed).
+ *
+ * The fund also remembers its equity over a trailing window so the drawdown trigger of
+ * the loss waterfall (OKX: 30 % within 8 h) can be asked in O(1) amortized.
+ *
+ * Money moves in and out of `cash` only through the risk state, which posts each change
+ * to the ledger; this module computes, it does not post.
+ * Ownership: caller storage (_init/_fini).
+ */
+#ifndef BK_FUND_H
+#define BK_FUND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/account.h"
+#include "engine/error.h"
+#include "engine/ledger.h"
+
+typedef struct bk_fund_pos {
+  int64_t size;  /* signed contracts */
+  int64_t entry; /* average entry price */
+} bk_fund_pos;
+
+typedef struct bk_fund_peak {
+  int64_t ts;     /* µs */
+  int64_t equity; /* settle units e-8 */
+} bk_fund_peak;
+
+typedef struct bk_fund {
+  int64_t cash[BK_LEDGER_ASSETS]; /* per settle asset */
+  bk_fund_pos *inv;               /* inv[contract] */
+  size_t ncontracts;
+  /* sliding-window maximum of equity (asset `dd_asset`): a monotone deque */
+  bk_fund_peak *dq;
+  size_t dq_head, dq_n, dq_cap;
+  uint32_t dd_asset;
+  int64_t min_equity, max_equity; /* over the whole run, for reports */
+} bk_fund;
+
+bk_rc bk_fund_init(bk_fund *f, size_t ncontracts);
+void bk_fund_fini(bk_fund *f);
+
+/* Inventory PnL at the marks of the contracts settling in asset, rounded down. */
+bk_rc bk_fund_inv_pnl(const bk_fund *f, const bk_menv *e, uint32_t asset, int64_t *out);
+
+/* Fund equity in asset: cash + inventory PnL. */
+bk_rc bk_fund_equity(const bk_fund *f, const bk_menv *e, uint32_t asset, int64_t *out);
+
+/* Net position value of the inventory settling in asset (sum of |notional| at mark). */
+bk_rc bk_fund_net_value(const bk_fund *f, const bk_menv *e, uint32_t asset, int64_t *out);
+
+/* Adds size contracts at price to the inventory of a contract. The realized PnL of the
+ * part that reduces an existing position is returned in *realized (rounded down) for the
+ * caller to post; the entry of an increased position is the size-weighted average
+ * (rounded against the fund). */
+bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t size,
+                    int64_t price, int64_t *realized);
+
+/* Records the equity at ts for the drawdown window and the run's extremes. */
+bk_rc bk_fund_observe(bk_fund *f, int64_t ts, int64_t equity, int64_t window_us);
+
+/* Highest equity observed within the window ending at the last observation. */
+int64_t bk_fund_peak_in_window(const bk_fund *f);
+
+#endif

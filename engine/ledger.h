@@ -1,0 +1,98 @@
+/*
+ * The double-entry ledger of one policy's run: every movement of money between two
+ * parties, in one asset, with its cause. Parties are the outside world (deposits), the
+ * insurance fund, the fee pool, the market (the replayed book as counterparty), the
+ * socialized-loss sink, and every account.
+ *
+ * The ledger keeps each party's running balance, so the holders of money (account cash,
+ * fund cash) can be checked against it after every event (bk_risk_check), and the fund's
+ * inflows and outflows by cause for reports. Entries themselves are kept only when asked
+ * (a million-account run would otherwise keep every funding payment).
+ *
+ * Ownership: caller storage (_init/_fini); the ledger owns its arrays.
+ */
+#ifndef BK_LEDGER_H
+#define BK_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+#define BK_LEDGER_ASSETS 8 /* settle assets a run may use */
+
+/* Parties: the fixed ones, then account k is BK_PARTY_ACCT0 + k. */
+enum {
+  BK_PARTY_EXTERNAL = 0, /* deposits and withdrawals: where initial balances come from */
+  BK_PARTY_FUND = 1,     /* the insurance fund */
+  BK_PARTY_FEES = 2,     /* the fee pool (the venue's share of fees) */
+  BK_PARTY_MARKET = 3,   /* the replayed market as counterparty of every trade */
+  BK_PARTY_SOCIAL = 4,   /* the socialized-loss sink: negative = loss nobody paid */
+  BK_PARTY_ACCT0 = 5
+};
+
+typedef enum bk_cause {
+  BK_CAUSE_DEPOSIT = 0,      /* initial balances */
+  BK_CAUSE_PNL,              /* realized PnL of a close against the market */
+  BK_CAUSE_LIQ_FEE,          /* liquidation penalty charged as a fee */
+  BK_CAUSE_SPREAD,           /* surplus of a fill over the bankruptcy price, remaining margin */
+  BK_CAUSE_PROTOCOL_REVENUE, /* the fund's share of trading fees on replayed volume */
+  BK_CAUSE_DEFICIT,          /* the fund pays a bankrupt account's negative balance */
+  BK_CAUSE_TAKEOVER,         /* the fund takes a position over at the bankruptcy price */
+  BK_CAUSE_ADL,              /* realized PnL of an auto-deleveraging close */
+  BK_CAUSE_SOCIALIZED,       /* a share of a loss spread over accounts */
+  BK_CAUSE_FUNDING,          /* funding payments */
+  BK_CAUSE_OFFLOAD,          /* realized PnL of the fund's inventory sold into the book */
+  BK_CAUSE_BROKEN            /* only for tests that break conservation on purpose */
+} bk_cause;
+#define BK_CAUSES 12
+
+/* Short name of a cause ("liquidation_fee", ...), used as a report column stem. */
+const char *bk_cause_name(int cause);
+
+typedef struct bk_entry {
+  int64_t ts;      /* µs, the event's time */
+  uint64_t event;  /* index of the event that caused it */
+  uint32_t from;   /* party paying */
+  uint32_t to;     /* party receiving */
+  uint32_t asset;  /* settle asset index, < BK_LEDGER_ASSETS */
+  uint32_t cause;  /* bk_cause */
+  int64_t amount;  /* > 0, asset units e-8 */
+} bk_entry;
+
+typedef struct bk_ledger {
+  int64_t fixed[BK_PARTY_ACCT0][BK_LEDGER_ASSETS]; /* balances of the fixed parties */
+  int64_t *acct;     /* acct[k]: balance of account k (in its settle asset) */
+  size_t nacct;
+  int64_t fund_in[BK_CAUSES][BK_LEDGER_ASSETS];  /* cumulative inflows to the fund */
+  int64_t fund_out[BK_CAUSES][BK_LEDGER_ASSETS]; /* cumulative outflows from the fund */
+  uint64_t postings; /* number of postings made */
+  int keep;          /* 1: keep entries in v */
+  bk_entry *v;
+  size_t n, cap;
+  int64_t ts;        /* time and event index stamped on the next postings */
+  uint64_t event;
+  bk_err err;
+} bk_ledger;
+
+/* keep: 1 to keep every entry (tests, liquidation reports), 0 for balances only. */
+void bk_ledger_init(bk_ledger *l, int keep);
+void bk_ledger_fini(bk_ledger *l);
+
+/* Makes room for accounts 0..n-1 (balances start at 0). BK_ENOMEM leaves l unchanged. */
+bk_rc bk_ledger_reserve(bk_ledger *l, size_t n);
+
+/* Sets the time and event index stamped on the postings that follow. */
+void bk_ledger_stamp(bk_ledger *l, int64_t ts, uint64_t event);
+
+/* Moves amount (>= 0; 0 posts nothing) of asset from one party to another. BK_ERANGE on
+ * a balance overflow, BK_ENOMEM when an entry cannot be kept, BK_EDATA for an unknown
+ * party or asset; the ledger is unchanged on error (detail in l->err). */
+bk_rc bk_ledger_post(bk_ledger *l, uint32_t from, uint32_t to, uint32_t asset, int cause,
+                     int64_t amount);
+
+/* Balance of a party in an asset (accounts: their one settle asset, asset ignored). */
+int64_t bk_ledger_balance(const bk_ledger *l, uint32_t party, uint32_t asset);
+
+
+#endif

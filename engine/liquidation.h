@@ -1,0 +1,86 @@
+/*
+ * Depth-aware liquidation pieces: the consumption overlay that makes depth taken by one
+ * liquidation unavailable to the next, the book walk through it, and the price rules of
+ * real venues (dYdX fillable price and bankruptcy quote, dYdX maximum spread, Drift's
+ * insurance fee). The risk state (engine/risk.h) strings them into a liquidation.
+ *
+ * The overlay belongs to one policy's run: several policies read one shared book, each
+ * with its own overlay. An entry (contract, side, price) remembers how much was taken and
+ * the level's `seq` at the time; when the history rewrites the level (a new seq) the
+ * entry no longer counts, and with a half-life the consumed amount halves every
+ * half-life.
+ *
+ * Ownership: caller storage (_init/_fini); the overlay owns its table.
+ */
+#ifndef BK_LIQUIDATION_H
+#define BK_LIQUIDATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/book.h"
+#include "engine/error.h"
+
+typedef struct bk_liq_slot {
+  int64_t price;    /* level price; 0 = empty slot */
+  int64_t consumed; /* quantity taken from the level, > 0 */
+  int64_t ts;       /* µs when last consumed */
+  uint64_t seq;     /* the level's seq when consumed */
+  uint32_t contract;
+  int side;
+} bk_liq_slot;
+
+typedef struct bk_liq_overlay {
+  bk_liq_slot *v;
+  size_t n, cap;      /* used slots, capacity (a power of two) */
+  int64_t halflife_us; /* 0: consumption lasts until the level changes */
+} bk_liq_overlay;
+
+void bk_liq_overlay_init(bk_liq_overlay *o, int64_t halflife_us);
+void bk_liq_overlay_fini(bk_liq_overlay *o);
+
+/* Quantity of a level still available to this run at time now. */
+int64_t bk_liq_overlay_avail(const bk_liq_overlay *o, uint32_t contract, int side,
+                             const bk_level *lvl, int64_t now);
+
+/* Records that qty was taken from a level whose seq was seq. BK_ENOMEM leaves o
+ * unchanged. */
+bk_rc bk_liq_overlay_consume(bk_liq_overlay *o, uint32_t contract, int side, int64_t price,
+                             int64_t qty, uint64_t seq, int64_t now);
+
+/* Walks the book as bk_book_walk does (w->avail is ignored), with this overlay deciding
+ * what is available, and records the fills as consumed. Returns the number of fills
+ * (*filled: the total). BK_ENOMEM from the overlay is reported through *rc (may be NULL),
+ * in which case nothing was consumed. */
+size_t bk_liq_walk(bk_liq_overlay *o, uint32_t contract, const bk_book *b, const bk_walk *w,
+                   int64_t now, bk_fill *fills, size_t max_fills, int64_t *filled, bk_rc *rc);
+
+/* dYdX v4 fillable price: ABR = clamp(BA × (1 − TNC/TMMR), 0, 1), price = (PNNV − ABR ×
+ * SMMR × PMMR) / PS. pnnv: the position's net notional (signed), ps: its signed size,
+ * tnc/tmmr: the account's net collateral and maintenance margin, pmmr: the position's
+ * maintenance margin. Rounded against the liquidated trader's counterparty risk (a long's
+ * price up, a short's down). *abr may be NULL. BK_ERANGE when tmmr or ps is 0. */
+bk_rc bk_liq_dydx_fillable(int64_t pnnv, int64_t ps, int64_t tnc, int64_t tmmr, int64_t pmmr,
+                           int64_t ba, int64_t smmr, int64_t *abr, int64_t *price);
+
+/* dYdX bankruptcy quote = −DNNV − TNC × |DMMR| / TMMR, rounded toward +inf: the quote
+ * the closing order must receive for the account to end at zero. */
+bk_rc bk_liq_dydx_bankruptcy_quote(int64_t dnnv, int64_t tnc, int64_t dmmr, int64_t tmmr,
+                                   int64_t *out);
+
+/* dYdX fund delta of a fill: delta = quote received − bankruptcy quote; <= 0 the fund pays
+ * it; > 0 the fund takes min(|quote| × max_fee, delta). */
+bk_rc bk_liq_dydx_fund_delta(int64_t quote, int64_t bankruptcy_quote, int64_t max_fee,
+                             int64_t *out);
+
+/* dYdX maximum liquidation spread = 1.5 × MMR, and the share the fund covers when the
+ * account is bankrupt `dist` away from the oracle: max(0, spread − dist). */
+int64_t bk_liq_dydx_max_spread(int64_t mmr);
+int64_t bk_liq_dydx_fund_cover(int64_t mmr, int64_t dist);
+
+/* Drift insurance fee = min(max_fee, 0.95 × (MR − liquidator_fee − shortage / (base ×
+ * price))), never below 0, rounded down. */
+bk_rc bk_liq_drift_if_fee(int64_t mr, int64_t liquidator_fee, int64_t shortage, int64_t base,
+                          int64_t price, int64_t max_fee, int64_t *out);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * Policy defaults and validation (see policy.h). Validation runs once per policy when a
+ * scenario is loaded; it names the field so the loader can point at the JSON key.
+ */
+#include "engine/policy.h"
+
+#include "engine/fixed.h"
+
+#include <string.h>
+
+void bk_policy_default(bk_policy *p) {
+  memset(p, 0, sizeof *p);
+  strcpy(p->name, "default");
+  p->maker_fee = BK_FX(2) / 10000;  /* 0.02 % */
+  p->taker_fee = BK_FX(5) / 10000;  /* 0.05 % */
+  p->fund_share = 0;
+  p->penalty_mode = BK_PEN_FEE;
+  p->penalty = BK_FX(1) / 100;
+  p->participation = BK_FX(1);
+  p->price_limit = BK_LIMIT_BANKRUPTCY;
+  p->fillable_ba = BK_FX(1);
+  p->fillable_smmr = BK_FX(1) / 10;
+  p->remainder = BK_REM_TAKEOVER;
+  p->slice_share = BK_FX(1) / 5;
+  p->slice_cooldown_us = 30 * INT64_C(1000000);
+  p->halflife_us = 0;
+  p->offload = BK_OFFLOAD_HOLD;
+  p->offload_share = BK_FX(1) / 10;
+  p->wf_trigger = BK_WF_NEGATIVE;
+  p->dd_share = BK_FX(30) / 100;
+  p->dd_window_us = 8 * 3600 * INT64_C(1000000);
+  p->netpos_cap = BK_FX(1);
+  p->wf_action = BK_WF_ADL;
+  p->adl_rank = BK_ADL_BITMEX;
+  p->social_base = BK_SOC_PROFIT;
+  p->seed = 1;
+}
+
+#define CHECK(cond, field, what)                                                         \
+  do {                                                                                     \
+    if (!(cond)) return bk_err_set(err, BK_ECONFIG, "%s: %s", field, what);               \
+  } while (0)
+
+bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
+  const int64_t one = BK_FX(1);
+  CHECK(p->maker_fee >= 0 && p->maker_fee < one, "fees.maker", "must be in [0, 1)");
+  CHECK(p->taker_fee >= 0 && p->taker_fee < one, "fees.taker", "must be in [0, 1)");
+  CHECK(p->fund_share >= 0 && p->fund_share <= one, "fees.fund_share", "must be in [0, 1]");
+  CHECK(p->penalty_mode == BK_PEN_FEE || p->penalty_mode == BK_PEN_REMAINING,
+        "liquidation.penalty_mode", "must be fee or remaining_margin");
+  CHECK(p->penalty >= 0 && p->penalty < one, "liquidation.penalty", "must be in [0, 1)");
+  CHECK(p->participation > 0 && p->participation <= one, "liquidation.participation",
+        "must be in (0, 1]");
+  CHECK(p->price_limit >= BK_LIMIT_BANKRUPTCY && p->price_limit <= BK_LIMIT_NONE,
+        "liquidation.price_limit", "must be bankruptcy, fillable or none");
+  CHECK(p->fillable_ba >= 0 && p->fillable_smmr >= 0, "liquidation.fillable",
+        "ba and smmr must be >= 0");
+  CHECK(p->remainder >= BK_REM_SLICE && p->remainder <= BK_REM_WATERFALL,
+        "liquidation.remainder", "must be slice, takeover or waterfall");
+  CHECK(p->slice_share > 0 && p->slice_share <= one, "liquidation.slice_share",
+        "must be in (0, 1]");
+  CHECK(p->slice_cooldown_us >= 0, "liquidation.slice_cooldown_s", "must be >= 0");
+  CHECK(p->halflife_us >= 0, "liquidation.consumed_halflife_s", "must be >= 0");
+  CHECK(p->fund_initial >= 0, "fund.initial", "must be >= 0");
+  CHECK(p->offload >= BK_OFFLOAD_HOLD && p->offload <= BK_OFFLOAD_GRADUAL, "fund.offload",
+        "must be hold, immediate or gradual");
+  CHECK(p->offload_share > 0 && p->offload_share <= one, "fund.offload_share",
+        "must be in (0, 1]");
+  CHECK(p->wf_trigger >= BK_WF_NEGATIVE && p->wf_trigger <= BK_WF_NETPOS,
+        "waterfall.trigger", "must be negative_equity, drawdown or net_position");
+  CHECK(p->dd_share > 0 && p->dd_share <= one, "waterfall.drawdown", "must be in (0, 1]");
+  CHECK(p->dd_window_us > 0, "waterfall.window_s", "must be > 0");
+  CHECK(p->netpos_cap > 0, "waterfall.net_position_cap", "must be > 0");
+  CHECK(p->wf_action == BK_WF_ADL || p->wf_action == BK_WF_SOCIALIZE, "waterfall.action",
+        "must be adl or socialize");
+  CHECK(p->adl_rank >= BK_ADL_BITMEX && p->adl_rank <= BK_ADL_DYDX, "waterfall.adl_ranking",
+        "must be bitmex, hyperliquid or dydx");
+  CHECK(p->social_base == BK_SOC_PROFIT || p->social_base == BK_SOC_OI,
+        "waterfall.socialize_over", "must be profit or open_interest");
+  return BK_OK;
+}

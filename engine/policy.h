@@ -1,0 +1,79 @@
+/*
+ * A policy: the fee, liquidation, fund and loss-waterfall rules one side-by-side run of
+ * the risk engine follows (DESIGN §11). Plain data; reading it from JSON is the command
+ * line's business (cli/policy_json.c). bk_policy_default gives a complete, valid policy
+ * that loaders start from, and bk_policy_check says what is out of range.
+ *
+ * Fractions are fixed point e-8 (BK_FX(1) = 100 %); durations are µs.
+ */
+#ifndef BK_POLICY_H
+#define BK_POLICY_H
+
+#include <stdint.h>
+
+#include "engine/error.h"
+
+/* liquidation penalty */
+enum { BK_PEN_FEE = 0,       /* penalty × filled notional, capped by the remaining equity */
+       BK_PEN_REMAINING = 1  /* everything left in the account after the close */ };
+/* price limit of the liquidation walk */
+enum { BK_LIMIT_BANKRUPTCY = 0, /* never fill worse than the bankruptcy price */
+       BK_LIMIT_FILLABLE = 1,   /* dYdX fillable price (may be worse: the fund pays) */
+       BK_LIMIT_NONE = 2 };     /* whatever the book gives */
+/* what the book could not absorb */
+enum { BK_REM_SLICE = 0,     /* retry after a cooldown, one slice at a time */
+       BK_REM_TAKEOVER = 1,  /* the fund takes it at the bankruptcy price */
+       BK_REM_WATERFALL = 2  /* straight to ADL or socialization */ };
+/* fund inventory offload */
+enum { BK_OFFLOAD_HOLD = 0, BK_OFFLOAD_IMMEDIATE = 1, BK_OFFLOAD_GRADUAL = 2 };
+/* when the waterfall starts instead of the fund */
+enum { BK_WF_NEGATIVE = 0,  /* the fund's equity would fall below zero */
+       BK_WF_DRAWDOWN = 1,  /* a drawdown of dd_share from the peak within dd_window_us */
+       BK_WF_NETPOS = 2 };  /* the fund's net position value above netpos_cap × equity */
+/* what the waterfall does */
+enum { BK_WF_ADL = 0, BK_WF_SOCIALIZE = 1 };
+/* ADL ranking */
+enum { BK_ADL_BITMEX = 0, BK_ADL_HYPERLIQUID = 1, BK_ADL_DYDX = 2 };
+/* socialization base */
+enum { BK_SOC_PROFIT = 0, BK_SOC_OI = 1 };
+
+typedef struct bk_policy {
+  char name[64];
+  /* fees */
+  int64_t maker_fee;    /* fraction of notional, >= 0 */
+  int64_t taker_fee;    /* fraction of notional, >= 0 */
+  int64_t fund_share;   /* share of trading fees on replayed volume that feeds the fund */
+  /* liquidation */
+  int penalty_mode;     /* BK_PEN_* */
+  int64_t penalty;      /* BK_PEN_FEE: fraction of filled notional, in [0, 1) */
+  int64_t participation; /* share of each level's available quantity, (0, 1] */
+  int price_limit;      /* BK_LIMIT_* */
+  int64_t fillable_ba;  /* dYdX bankruptcy adjustment BA, >= 0 */
+  int64_t fillable_smmr; /* dYdX spread-to-maintenance ratio SMMR, >= 0 */
+  int remainder;        /* BK_REM_* */
+  int64_t slice_share;  /* share of the position per slice, (0, 1] */
+  int64_t slice_cooldown_us; /* time between slices, >= 0 */
+  int64_t halflife_us;  /* consumed depth expires after this (0: only a book update frees it) */
+  /* fund */
+  int64_t fund_initial; /* initial balance, settle units, >= 0 */
+  int offload;          /* BK_OFFLOAD_* */
+  int64_t offload_share; /* gradual: share of the inventory sold per mark update, (0, 1] */
+  /* waterfall */
+  int wf_trigger;       /* BK_WF_NEGATIVE / DRAWDOWN / NETPOS */
+  int64_t dd_share;     /* drawdown trigger: fraction of the peak, (0, 1] */
+  int64_t dd_window_us; /* drawdown trigger: window, > 0 */
+  int64_t netpos_cap;   /* net position trigger: fraction of fund equity, > 0 */
+  int wf_action;        /* BK_WF_ADL / BK_WF_SOCIALIZE */
+  int adl_rank;         /* BK_ADL_* */
+  int social_base;      /* BK_SOC_* */
+  uint64_t seed;        /* for the dYdX ADL walk */
+} bk_policy;
+
+/* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy
+ * limit, takeover, fund 0 with a negative-equity trigger and BitMEX-ranked ADL. */
+void bk_policy_default(bk_policy *p);
+
+/* BK_OK when every field is in range; else BK_ECONFIG naming the field in err. */
+bk_rc bk_policy_check(const bk_policy *p, bk_err *err);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * The risk state of one policy's run: its accounts, insurance fund, ledger, consumption
+ * overlay and trigger index, driven by plain calls from the replay loop (or a test):
+ * a mark changed (bk_risk_on_mark), a trade printed (bk_risk_on_trade), funding settled
+ * (bk_risk_on_funding). Several policies run side by side over one shared market: each
+ * has its own bk_risk and all read the same books, which a bk_risk never changes.
+ *
+ * A liquidation (DESIGN §7) closes the whole liquidated unit (the cross pool, or one
+ * isolated position) by walking the book through the overlay under the policy's price
+ * limit and participation; what the book does not absorb waits for the next slice, is
+ * taken over by the fund at the bankruptcy price, or goes to the waterfall (ADL at the
+ * bankruptcy price, or socialization). Every movement of money is a ledger posting with
+ * its cause, and conservation (ledger sums to zero, holders match the ledger, long OI =
+ * short OI across accounts, fund and market) is checked after every event when
+ * `check` is set (the default in debug builds).
+ *
+ * Errors: BK_ENOMEM / BK_ERANGE from an event leave the state part-way through that
+ * event (the run must stop); BK_EINVARIANT says conservation broke and at which event.
+ * Ownership: bk_risk_new copies the policy, contracts and assets; books passed to the
+ * event calls are borrowed for the call.
+ */
+#ifndef BK_RISK_H
+#define BK_RISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/account.h"
+#include "engine/book.h"
+#include "engine/error.h"
+#include "engine/fund.h"
+#include "engine/ledger.h"
+#include "engine/liquidation.h"
+#include "engine/policy.h"
+#include "engine/trigger.h"
+
+/* How a liquidation step ended. */
+enum { BK_LIQ_BOOK = 0,     /* fully closed through the book */
+       BK_LIQ_SLICE = 1,    /* part left, waiting for the cooldown */
+       BK_LIQ_TAKEOVER = 2, /* the rest taken over by the fund */
+       BK_LIQ_ADL = 3,      /* the rest deleveraged against ranked accounts */
+       BK_LIQ_SOCIAL = 4 }; /* the rest closed at any price, the loss socialized */
+
+typedef struct bk_liq_rec {
+  int64_t ts;         /* µs */
+  uint64_t event;     /* event index */
+  uint32_t acct, contract;
+  int64_t size;       /* signed size before this step */
+  int64_t mark;       /* mark price */
+  int64_t bankrupt;   /* bankruptcy price (tick) */
+  int64_t book_qty;   /* closed through the book */
+  int64_t avg_fill;   /* average fill price of book_qty (0 when none), rounded down */
+  uint32_t levels;    /* levels walked */
+  int how;            /* BK_LIQ_* */
+  int64_t fee;        /* penalty paid to the fund */
+  int64_t remainder;  /* not absorbed by the book */
+} bk_liq_rec;
+
+typedef struct bk_adl_rec {
+  int64_t ts;
+  uint32_t bankrupt_acct, counter_acct, contract;
+  int64_t qty;   /* closed on each side, > 0 */
+  int64_t price; /* the bankruptcy price */
+} bk_adl_rec;
+
+typedef struct bk_risk {
+  bk_policy pol;
+  bk_contract *contracts;
+  int64_t *mark;       /* mark[contract]; 0 until the first on_mark */
+  size_t ncontracts;
+  bk_asset *assets;
+  size_t nassets;
+  bk_menv env;
+  bk_account *acct;
+  size_t nacct, acap;
+  int64_t *retry_at;   /* retry_at[acct]: next slice time, 0 when not slicing */
+  int64_t *market_pos; /* market_pos[contract]: the market's net position */
+  bk_fund fund;
+  bk_ledger ledger;
+  bk_liq_overlay overlay;
+  bk_trigger trig;
+  bk_liq_rec *recs;
+  size_t nrecs, rcap;
+  bk_adl_rec *adl;
+  size_t nadl, adlcap;
+  uint64_t event;      /* events seen (index of the last one) */
+  int64_t now;
+  int check;           /* 1: conservation after every event */
+  uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
+  uint64_t adl_draws;
+  int64_t socialized;  /* total socialized, settle units (all assets) */
+  uint32_t *scratch;
+  size_t nscratch, scratch_cap;
+  bk_err err;
+} bk_risk;
+
+/* A risk state for one policy over contracts (with finished tier tables) and collateral
+ * assets. The policy is checked; on error returns NULL with the reason in err (may be
+ * NULL). The fund starts with the policy's initial balance in settle asset 0. */
+bk_risk *bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
+                     const bk_asset *assets, size_t nassets, bk_err *err);
+void bk_risk_free(bk_risk *r);
+
+/* Opens an account settling in asset settle with a deposit (>= 0). *id gets its index. */
+bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t *id);
+
+/* The account trades size (signed) of a contract at price against the market, cross
+ * margin: a position is opened, increased, reduced or flipped, realized PnL is posted.
+ * No fee. The contract's mark must be known (bk_risk_set_mark). */
+bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, int64_t price);
+
+/* As bk_risk_trade for a new isolated position with margin moved from the account's cash. */
+bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t size,
+                            int64_t price, int64_t margin);
+
+/* Sets a mark without liquidating (initial state before the replay starts). */
+void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark);
+
+/* The mark of a contract changed at ts. Visits the accounts whose trigger was crossed (and
+ * those waiting for a slice), liquidates the ones below maintenance, runs the fund's
+ * offload and records its equity. books[contract] is the shared book of each contract
+ * (NULL entries: no book, the remainder rules apply at once). */
+bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
+                      const bk_book *const *books);
+
+/* A replayed trade: the fund receives its share of the fees charged on its notional. */
+bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int64_t price, int64_t qty, int64_t ts);
+
+/* Funding settles at ts at rate (fraction, > 0: longs pay): every position on the contract
+ * pays or receives size × mark × rate (inverse: in coin), rounded for the exchange. */
+bk_rc bk_risk_on_funding(bk_risk *r, uint32_t contract, int64_t rate, int64_t ts);
+
+/* Conservation: BK_EINVARIANT with the event index and what broke in r->err. */
+bk_rc bk_risk_check(bk_risk *r);
+
+/* Fund equity in an asset (cash + inventory at mark). */
+int64_t bk_risk_fund_equity(const bk_risk *r, uint32_t asset);
+
+#endif

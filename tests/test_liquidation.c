@@ -1,0 +1,428 @@
+/*
+ * Liquidation: the published price rules (T7 dYdX spread, T8 dYdX fillable price and
+ * bankruptcy quote, T9 Drift insurance fee), engine-level scenarios on scripted books and
+ * mark paths (a long closed through three levels with a surplus to the fund, a deficit
+ * the fund pays, an inverse long in a crash, back-to-back liquidations that see less
+ * depth, slicing with a cooldown, takeover into the fund), and the overlay walk against a
+ * slow reference on seeded random books.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/book.h"
+#include "engine/event.h"
+#include "engine/liquidation.h"
+#include "engine/risk.h"
+#include "tests/testutil.h"
+
+static int64_t P(const char *s) {
+  int64_t v = 0;
+  const char *why = NULL;
+  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
+  return v;
+}
+
+static bk_contract contract(int kind, const char *tick, const char *cs, const char *mmr) {
+  bk_contract c;
+  memset(&c, 0, sizeof c);
+  c.kind = kind;
+  c.tick = P(tick);
+  c.contract_size = P(cs);
+  c.tiers.n = 1;
+  c.tiers.v[0] = (bk_tier){0, P(mmr), -1, BK_FX(100)};
+  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
+  return c;
+}
+
+static bk_risk *risk_with(const bk_policy *pol, bk_contract c) {
+  bk_err err;
+  bk_risk *r = bk_risk_new(pol, &c, 1, NULL, 0, &err);
+  if (!r) fail_msg("risk: %s", err.msg);
+  r->check = 1; /* conservation after every event, whatever the build */
+  return r;
+}
+
+static void book_side(bk_book *b, int side, const char *const *lv) {
+  for (size_t i = 0; lv[i]; i += 2)
+    assert_int_equal(bk_book_set(b, side, P(lv[i]), P(lv[i + 1])), BK_OK);
+}
+
+static int64_t fund_in(const bk_risk *r, int cause) { return r->ledger.fund_in[cause][0]; }
+static int64_t fund_out(const bk_risk *r, int cause) { return r->ledger.fund_out[cause][0]; }
+
+static void mark(bk_risk *r, const char *m, int64_t ts, const bk_book *b) {
+  const bk_book *books[1] = {b};
+  bk_rc rc = bk_risk_on_mark(r, 0, P(m), ts, books);
+  if (rc) fail_msg("on_mark %s: %s", m, r->err.msg);
+}
+
+/* ---- published rules ---- */
+
+static void t7_dydx_max_spread_7_5_fund_covers_5_5(void **state) {
+  (void)state;
+  assert_true(bk_liq_dydx_max_spread(P("0.05")) == P("0.075"));
+  assert_true(bk_liq_dydx_fund_cover(P("0.05"), P("0.02")) == P("0.055"));
+  assert_true(bk_liq_dydx_fund_cover(P("0.05"), P("0.09")) == 0);
+}
+
+static void t8_dydx_fillable_9985_or_9775_bankruptcy_9850_fund_pays_75(void **state) {
+  (void)state;
+  int64_t abr, px;
+  /* long 1 @ 10,000: PNNV 10,000, PS 1, PMMR = TMMR = 300, TNC 150, BA 1 */
+  assert_int_equal(bk_liq_dydx_fillable(P("10000"), P("1"), P("150"), P("300"), P("300"),
+                                        P("1"), P("0.1"), &abr, &px),
+                   BK_OK);
+  assert_true(abr == P("0.5"));
+  assert_true(px == P("9985"));
+  assert_int_equal(bk_liq_dydx_fillable(P("10000"), P("1"), P("150"), P("300"), P("300"),
+                                        P("1"), P("1.5"), &abr, &px),
+                   BK_OK);
+  assert_true(px == P("9775"));
+  int64_t bq, delta;
+  /* closing removes 10,000 of net notional and 300 of maintenance */
+  assert_int_equal(bk_liq_dydx_bankruptcy_quote(P("-10000"), P("150"), P("-300"), P("300"), &bq),
+                   BK_OK);
+  assert_true(bq == P("9850"));
+  assert_int_equal(bk_liq_dydx_fund_delta(P("9775"), bq, P("0.015"), &delta), BK_OK);
+  assert_true(delta == P("-75"));
+  /* a better fill pays the fund at most |quote| × max fee */
+  assert_int_equal(bk_liq_dydx_fund_delta(P("9990"), bq, P("0.005"), &delta), BK_OK);
+  assert_true(delta == P("49.95"));
+  /* a short mirrors it: the fillable price is above the oracle */
+  assert_int_equal(bk_liq_dydx_fillable(P("-10000"), P("-1"), P("150"), P("300"), P("300"),
+                                        P("1"), P("0.1"), &abr, &px),
+                   BK_OK);
+  assert_true(px == P("10015"));
+}
+
+static void t9_drift_insurance_fee_3_325_percent(void **state) {
+  (void)state;
+  int64_t f;
+  assert_int_equal(bk_liq_drift_if_fee(P("0.05"), P("0.01"), P("100"), P("1"), P("20000"),
+                                       P("0.5"), &f),
+                   BK_OK);
+  assert_true(f == P("0.03325"));
+  assert_int_equal(bk_liq_drift_if_fee(P("0.05"), P("0.01"), P("100"), P("1"), P("20000"),
+                                       P("0.02"), &f),
+                   BK_OK);
+  assert_true(f == P("0.02")); /* capped */
+  assert_int_equal(bk_liq_drift_if_fee(P("0.05"), P("0.01"), P("1000"), P("1"), P("20000"),
+                                       P("0.5"), &f),
+                   BK_OK);
+  assert_true(f == 0); /* a shortage larger than the margin leaves no fee */
+}
+
+/* ---- engine scenarios ---- */
+
+/* Linear, tick 1, MMR 1 %: long 10 @ 1,000 on 1,000 of cash goes bankrupt at 900 and is
+ * liquidated below 909.09. */
+static bk_risk *long_10_at_1000(const bk_policy *pol, uint32_t *id) {
+  bk_risk *r = risk_with(pol, contract(BK_LINEAR, "1", "1", "0.01"));
+  bk_risk_set_mark(r, 0, P("1000"));
+  assert_int_equal(bk_risk_add_account(r, 0, P("1000"), id), BK_OK);
+  assert_int_equal(bk_risk_trade(r, *id, 0, P("10"), P("1000")), BK_OK);
+  return r;
+}
+
+static void liq_walks_three_levels_and_the_surplus_goes_to_the_fund(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty_mode = BK_PEN_REMAINING;
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"905", "4", "903", "3", "901", "5", "899", "100", NULL};
+  book_side(b, BK_BID, bids);
+  mark(r, "910", 1, b);
+  assert_int_equal((int)r->nrecs, 0); /* 910 > 909.09: not yet */
+  mark(r, "908", 2, b);
+  assert_int_equal((int)r->nrecs, 1);
+  const bk_liq_rec *rec = &r->recs[0];
+  assert_true(rec->bankrupt == P("900"));
+  assert_true(rec->book_qty == P("10"));
+  assert_int_equal(rec->levels, 3);
+  assert_int_equal(rec->how, BK_LIQ_BOOK);
+  /* PnL: 4 × (905 − 1000) + 3 × (903 − 1000) + 3 × (901 − 1000) = −968; the 32 left is
+     the surplus over the bankruptcy price: 4 × 5 + 3 × 3 + 3 × 1 */
+  assert_true(fund_in(r, BK_CAUSE_SPREAD) == P("32"));
+  assert_true(r->acct[id].cash == 0);
+  assert_int_equal((int)r->acct[id].npos, 0);
+  assert_true(bk_risk_fund_equity(r, 0) == P("32"));
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+static void liq_deficit_is_paid_by_the_fund(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.price_limit = BK_LIMIT_NONE;
+  pol.fund_initial = P("1000");
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"895", "4", "893", "3", "891", "100", NULL};
+  book_side(b, BK_BID, bids);
+  mark(r, "894", 1, b);
+  assert_int_equal((int)r->nrecs, 1);
+  /* −420 − 321 − 327 = −1068 on 1000 of cash: the fund pays 68, no fee can be taken */
+  assert_true(fund_out(r, BK_CAUSE_DEFICIT) == P("68"));
+  assert_true(r->recs[0].fee == 0);
+  assert_true(r->acct[id].cash == 0);
+  assert_true(r->fund.cash[0] == P("932"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+static void liq_fee_penalty_is_capped_by_what_is_left(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol); /* 1 % of filled notional */
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"908", "100", NULL};
+  book_side(b, BK_BID, bids);
+  mark(r, "909", 1, b);
+  /* closes 10 at 908: PnL −920, 80 left; the fee 1 % × 9,080 = 90.80 is capped at 80 */
+  assert_true(fund_in(r, BK_CAUSE_LIQ_FEE) == P("80"));
+  assert_true(r->acct[id].cash == 0);
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+static void inverse_long_liquidated_in_a_crash_leaves_a_deficit_in_coin(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.price_limit = BK_LIMIT_NONE;
+  pol.penalty = 0;
+  pol.fund_initial = P("1");
+  bk_risk *r = risk_with(&pol, contract(BK_INVERSE, "0.5", "100", "0.005"));
+  bk_risk_set_mark(r, 0, P("50000"));
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("0.1"), &id), BK_OK);
+  assert_int_equal(bk_risk_trade(r, id, 0, P("1000"), P("50000")), BK_OK); /* 2 BTC, 20× */
+  int64_t lp, bp;
+  assert_int_equal(bk_acct_liq_price(&r->env, &r->acct[id], 0, NULL, &lp), BK_OK);
+  assert_int_equal(bk_acct_bankrupt_price(&r->env, &r->acct[id], 0, NULL, &bp), BK_OK);
+  assert_true(lp == P("47857.5")); /* 100,500 / 2.1 = 47,857.14 up to the tick */
+  assert_true(bp == P("47619.5")); /* 100,000 / 2.1 = 47,619.05 up to the tick */
+  bk_book *b = bk_book_new(P("0.5"));
+  const char *bids[] = {"46900", "300", "46800", "700", NULL};
+  book_side(b, BK_BID, bids);
+  mark(r, "49000", 1, b);
+  mark(r, "48000", 2, b);
+  assert_int_equal((int)r->nrecs, 0);
+  mark(r, "47000", 3, b);
+  assert_int_equal((int)r->nrecs, 1);
+  /* 300 × 100 × (1/50000 − 1/46900) + 700 × 100 × (1/50000 − 1/46800), each rounded
+     down: −0.03965885 − 0.09572650 = −0.13538535 BTC on 0.1 of margin */
+  assert_true(fund_out(r, BK_CAUSE_DEFICIT) == P("0.03538535"));
+  assert_true(r->fund.cash[0] == P("1") - P("0.03538535"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+static void back_to_back_liquidations_see_less_depth_than_one(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.price_limit = BK_LIMIT_NONE;
+  pol.fund_initial = P("100000");
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"905", "6", "903", "6", "901", "6", "880", "100", NULL};
+  book_side(b, BK_BID, bids);
+  /* alone */
+  uint32_t a1;
+  bk_risk *one = long_10_at_1000(&pol, &a1);
+  mark(one, "908", 1, b);
+  int64_t alone = one->recs[0].avg_fill;
+  /* two identical accounts in one run, liquidated by the same mark */
+  uint32_t x, y;
+  bk_risk *two = long_10_at_1000(&pol, &x);
+  assert_int_equal(bk_risk_add_account(two, 0, P("1000"), &y), BK_OK);
+  assert_int_equal(bk_risk_trade(two, y, 0, P("10"), P("1000")), BK_OK);
+  mark(two, "908", 1, b);
+  assert_int_equal((int)two->nrecs, 2);
+  assert_true(two->recs[0].avg_fill == alone);
+  assert_true(two->recs[1].avg_fill < alone);
+  /* the first took 6 @ 905 and 4 @ 903; the second finds 2 @ 903, 6 @ 901, 2 @ 880 */
+  assert_true(two->recs[1].avg_fill == (2 * P("903") + 6 * P("901") + 2 * P("880")) / 10);
+  /* another policy on the same book has its own overlay and sees full depth */
+  uint32_t z;
+  bk_risk *other = long_10_at_1000(&pol, &z);
+  mark(other, "908", 1, b);
+  assert_true(other->recs[0].avg_fill == alone);
+  /* once the history rewrites a level, what was consumed there is forgotten */
+  bk_liq_overlay *ov = &two->overlay;
+  bk_level lv;
+  assert_int_equal(bk_book_best(b, BK_BID, &lv), 1);
+  assert_true(bk_liq_overlay_avail(ov, 0, BK_BID, &lv, 1) == 0);
+  assert_int_equal(bk_book_set(b, BK_BID, P("905"), P("7")), BK_OK);
+  assert_int_equal(bk_book_best(b, BK_BID, &lv), 1);
+  assert_true(bk_liq_overlay_avail(ov, 0, BK_BID, &lv, 1) == P("7"));
+  bk_book_free(b);
+  bk_risk_free(one);
+  bk_risk_free(two);
+  bk_risk_free(other);
+}
+
+static void consumed_depth_halves_every_halflife(void **state) {
+  (void)state;
+  bk_liq_overlay o;
+  bk_liq_overlay_init(&o, 1000000);
+  bk_level lv = {P("100"), P("10"), 7};
+  assert_int_equal(bk_liq_overlay_consume(&o, 0, BK_BID, lv.price, P("8"), 7, 0), BK_OK);
+  assert_true(bk_liq_overlay_avail(&o, 0, BK_BID, &lv, 0) == P("2"));
+  assert_true(bk_liq_overlay_avail(&o, 0, BK_BID, &lv, 1000000) == P("6"));
+  assert_true(bk_liq_overlay_avail(&o, 0, BK_BID, &lv, 2000000) == P("8"));
+  assert_true(bk_liq_overlay_avail(&o, 0, BK_ASK, &lv, 0) == P("10")); /* other side */
+  assert_true(bk_liq_overlay_avail(&o, 1, BK_BID, &lv, 0) == P("10")); /* other contract */
+  bk_liq_overlay_fini(&o);
+}
+
+static void slicing_waits_for_the_cooldown(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.remainder = BK_REM_SLICE;
+  pol.slice_share = P("0.2");
+  pol.slice_cooldown_us = 30 * 1000000;
+  pol.price_limit = BK_LIMIT_NONE;
+  pol.fund_initial = P("1000");
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"905", "1000", NULL};
+  book_side(b, BK_BID, bids);
+  mark(r, "908", 0, b);
+  assert_true(r->acct[id].pos[0].size == P("8")); /* 20 % of 10 */
+  assert_int_equal(r->recs[0].how, BK_LIQ_SLICE);
+  mark(r, "907", 10 * 1000000, b); /* within the cooldown */
+  assert_true(r->acct[id].pos[0].size == P("8"));
+  mark(r, "907", 30 * 1000000, b); /* 20 % of what is left */
+  assert_true(r->acct[id].pos[0].size == P("6.4"));
+  assert_int_equal((int)r->nrecs, 2);
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.remainder = BK_REM_TAKEOVER;
+  pol.penalty = 0;
+  pol.fund_initial = P("10000");
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"905", "4", "880", "100", NULL};
+  book_side(b, BK_BID, bids);
+  mark(r, "895", 1, b);
+  /* 4 fill at 905 (above the 900 limit); 6 go to the fund at 900 */
+  assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+  assert_true(r->fund.inv[0].size == P("6"));
+  assert_true(r->fund.inv[0].entry == P("900"));
+  /* the account keeps the 4 × (905 − 900) = 20 its fills made over the bankruptcy price
+     (a fee penalty of 0); the fund's equity is its cash and inventory 6 × (895 − 900) */
+  assert_true(r->acct[id].cash == P("20"));
+  assert_true(bk_risk_fund_equity(r, 0) == P("10000") - P("30"));
+  mark(r, "880", 2, b);
+  assert_true(bk_risk_fund_equity(r, 0) == P("10000") - P("120"));
+  assert_true(r->fund.min_equity == P("10000") - P("120"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+/* ---- the overlay walk against a slow reference ---- */
+
+typedef struct ref_used {
+  int64_t price;
+  int64_t used;
+} ref_used;
+
+static void overlay_walk_agrees_with_a_slow_reference(void **state) {
+  (void)state;
+  uint64_t seed = bk_t_seed(), s = seed;
+  for (int iter = 0; iter < 2000; iter++) {
+    bk_book *b = bk_book_new(P("0.5"));
+    int side = (int)(bk_t_rand(&s) % 2) + 1;
+    int nl = (int)(bk_t_rand(&s) % 30) + 1;
+    for (int i = 0; i < nl; i++)
+      assert_int_equal(bk_book_set(b, side, P("1000") + (int64_t)(bk_t_rand(&s) % 200) * P("0.5"),
+                                   (int64_t)(bk_t_rand(&s) % 1000 + 1) * P("0.01")),
+                       BK_OK);
+    bk_liq_overlay o;
+    bk_liq_overlay_init(&o, 0);
+    ref_used used[256];
+    size_t nused = 0;
+    int walks = (int)(bk_t_rand(&s) % 4) + 1;
+    for (int wk = 0; wk < walks; wk++) {
+      bk_walk w = {side, (int64_t)(bk_t_rand(&s) % 2000 + 1) * P("0.01"),
+                   bk_t_rand(&s) % 3 ? 0 : P("1000") + (int64_t)(bk_t_rand(&s) % 200) * P("0.5"),
+                   (int64_t)(bk_t_rand(&s) % 100 + 1) * P("0.01"), NULL, NULL};
+      bk_fill fills[64];
+      int64_t filled;
+      size_t nf = bk_liq_walk(&o, 0, b, &w, 0, fills, 64, &filled, NULL);
+      /* reference: every level best first, minus what earlier walks took there */
+      bk_level lv[64];
+      size_t n = bk_book_levels(b, side, w.limit, lv, 64);
+      bk_fill ref[64];
+      size_t nr = 0;
+      int64_t got = 0;
+      for (size_t i = 0; i < n && got < w.qty; i++) {
+        int64_t u = 0;
+        for (size_t k = 0; k < nused; k++)
+          if (used[k].price == lv[i].price) u = used[k].used;
+        int64_t av = lv[i].qty - u;
+        if (av <= 0) continue;
+        int64_t take = (int64_t)((bk_i128)av * w.participation / BK_FX_SCALE);
+        if (take > w.qty - got) take = w.qty - got;
+        if (take <= 0) continue;
+        ref[nr++] = (bk_fill){lv[i].price, take};
+        got += take;
+      }
+      if (nf != nr || filled != got)
+        fail_msg("seed %llu iter %d walk %d: %zu fills (%lld) vs reference %zu (%lld)",
+                 (unsigned long long)seed, iter, wk, nf, (long long)filled, nr, (long long)got);
+      for (size_t i = 0; i < nr; i++) {
+        assert_true(fills[i].price == ref[i].price && fills[i].qty == ref[i].qty);
+        size_t k = 0;
+        while (k < nused && used[k].price != ref[i].price) k++;
+        if (k == nused) used[nused++] = (ref_used){ref[i].price, 0};
+        used[k].used += ref[i].qty;
+      }
+    }
+    bk_liq_overlay_fini(&o);
+    bk_book_free(b);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t7_dydx_max_spread_7_5_fund_covers_5_5),
+      cmocka_unit_test(t8_dydx_fillable_9985_or_9775_bankruptcy_9850_fund_pays_75),
+      cmocka_unit_test(t9_drift_insurance_fee_3_325_percent),
+      cmocka_unit_test(liq_walks_three_levels_and_the_surplus_goes_to_the_fund),
+      cmocka_unit_test(liq_deficit_is_paid_by_the_fund),
+      cmocka_unit_test(liq_fee_penalty_is_capped_by_what_is_left),
+      cmocka_unit_test(inverse_long_liquidated_in_a_crash_leaves_a_deficit_in_coin),
+      cmocka_unit_test(back_to_back_liquidations_see_less_depth_than_one),
+      cmocka_unit_test(consumed_depth_halves_every_halflife),
+      cmocka_unit_test(slicing_waits_for_the_cooldown),
+      cmocka_unit_test(takeover_puts_the_rest_in_fund_inventory_marked_to_market),
+      cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
