@@ -16,6 +16,7 @@
 
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "feeds/num.h"
 #include "feeds/rows.h"
 #include "feeds/source.h"
 
@@ -99,7 +100,7 @@ static bk_rc col_error(bk_feed *f, size_t c, const char *expected) {
 
 static bk_rc fx_col(bk_feed *f, size_t c, int64_t *out) {
   const char *why = NULL;
-  if (bk_fx_parse(f->row->f[c], f->row->n[c], out, &why))
+  if (bk_num_fx(f->row->f[c], f->row->n[c], out, &why))
     return col_error(f, c, "a decimal number");
   return BK_OK;
 }
@@ -114,7 +115,7 @@ static bk_rc fx_opt(bk_feed *f, size_t c, int64_t *out, int *present) {
 
 static bk_rc int_col(bk_feed *f, size_t c, int64_t *out) {
   const char *why = NULL;
-  if (bk_int_parse(f->row->f[c], f->row->n[c], out, &why))
+  if (bk_num_int(f->row->f[c], f->row->n[c], out, &why))
     return col_error(f, c, "an integer");
   return BK_OK;
 }
@@ -348,7 +349,7 @@ static bk_rc ms_col(bk_feed *f, size_t c, int64_t *us) {
 }
 
 static bk_rc dec_kline(bk_feed *f) {
-  int64_t t0, t1, o, h, l, c;
+  int64_t t0 = 0, t1 = 0, o = 0, h = 0, l = 0, c = 0;
   bk_rc rc;
   if ((rc = ms_col(f, f->col[C_OPENT], &t0)) || (rc = ms_col(f, f->col[C_CLOSET], &t1)) ||
       (rc = fx_col(f, f->col[C_OPEN], &o)) || (rc = fx_col(f, f->col[C_HIGH], &h)) ||

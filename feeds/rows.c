@@ -1,7 +1,7 @@
 /*
  * The row reader (see rows.h). Tuned for Tardis-style files: millions of short unquoted
- * rows of 8-11 fields. The fast splitter costs one memchr for the quote test and one per
- * field; the libcsv path copies fields and is kept for the rare quoted line and as the
+ * rows of 8-11 fields. The fast splitter scans eight bytes at a time for commas and
+ * quotes at once; the libcsv path copies fields and is kept for the rare quoted line and as the
  * reference the fast path is tested against.
  */
 #include "feeds/rows.h"
@@ -58,24 +58,49 @@ void bk_row_fini(bk_row *row) {
   memset(row, 0, sizeof *row);
 }
 
-bk_rc bk_split_fast(const char *line, size_t len, bk_row *row) {
-  if (memchr(line, '"', len)) return BK_EFORMAT;
-  const char *p = line, *end = line + len;
-  size_t nf = 0;
-  for (;;) {
-    const char *c = memchr(p, ',', (size_t)(end - p));
-    if (nf == row->cap) {
-      bk_rc rc = row_reserve(row, nf + 1);
-      if (rc) return rc;
-    }
-    row->f[nf] = p;
-    if (!c) {
-      row->n[nf++] = (size_t)(end - p);
-      break;
-    }
-    row->n[nf++] = (size_t)(c - p);
-    p = c + 1;
+/* Ends field nf at pos. */
+static inline bk_rc field_at(bk_row *row, size_t *nf, const char *line, size_t *start,
+                             size_t pos) {
+  if (*nf == row->cap) {
+    bk_rc rc = row_reserve(row, *nf + 1);
+    if (rc) return rc;
   }
+  row->f[*nf] = line + *start;
+  row->n[(*nf)++] = pos - *start;
+  *start = pos + 1;
+  return BK_OK;
+}
+
+#define BK_B8(c) (UINT64_C(0x0101010101010101) * (uint8_t)(c))
+/* 0x80 in each byte of v that is zero, exactly (no borrow between bytes). */
+static inline uint64_t zero_bytes(uint64_t v) {
+  const uint64_t low7 = BK_B8(0x7f);
+  return ~(((v & low7) + low7) | v | low7);
+}
+
+bk_rc bk_split_fast(const char *line, size_t len, bk_row *row) {
+  /* eight bytes at a time look for both ',' and '"' (fields are short: a memchr call
+   * per field costs more than the scan) */
+  size_t nf = 0, start = 0, i = 0;
+  bk_rc rc;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, line + i, 8);
+    uint64_t m = zero_bytes(w ^ BK_B8(',')) | zero_bytes(w ^ BK_B8('"'));
+    while (m) {
+      size_t pos = i + ((size_t)__builtin_ctzll(m) >> 3);
+      if (line[pos] == '"') return BK_EFORMAT;
+      if ((rc = field_at(row, &nf, line, &start, pos))) return rc;
+      m &= m - 1;
+    }
+  }
+#endif
+  for (; i < len; i++) {
+    if (line[i] == '"') return BK_EFORMAT;
+    if (line[i] == ',' && (rc = field_at(row, &nf, line, &start, i))) return rc;
+  }
+  if ((rc = field_at(row, &nf, line, &start, len))) return rc;
   row->nf = nf;
   return BK_OK;
 }

@@ -23,6 +23,7 @@
 
 #include "engine/fixed.h"
 #include "feeds/feed.h"
+#include "feeds/num.h"
 #include "feeds/rows.h"
 #include "feeds/source.h"
 #include "tests/testutil.h"
@@ -432,6 +433,50 @@ static void fast_split_hands_back_quoted_lines_and_splits_the_rest(void **state)
   bk_row_fini(&row);
 }
 
+
+/* ---- number fast paths vs the engine's parser ---- */
+
+static void number_fast_paths_match_the_engine_parser(void **state) {
+  (void)state;
+  uint64_t st = bk_t_seed();
+  static const char alpha[] = "0123456789.-+e x";
+  size_t fast_ok = 0;
+  for (int k = 0; k < 200000; k++) {
+    char s[32];
+    size_t n = 0;
+    if (k % 2) { /* shaped like market data: sign, digits, point, digits */
+      if (bk_t_rand(&st) % 4 == 0) s[n++] = bk_t_rand(&st) % 8 ? '-' : '+';
+      size_t a = bk_t_rand(&st) % 13, b = bk_t_rand(&st) % 11;
+      for (size_t i = 0; i < a; i++) s[n++] = (char)('0' + bk_t_rand(&st) % 10);
+      if (bk_t_rand(&st) % 3) s[n++] = '.';
+      for (size_t i = 0; i < b; i++) s[n++] = (char)('0' + bk_t_rand(&st) % 10);
+      if (bk_t_rand(&st) % 50 == 0) s[bk_t_rand(&st) % (n + 1)] = alpha[bk_t_rand(&st) % 16];
+    } else { /* anything */
+      n = bk_t_rand(&st) % 24;
+      for (size_t i = 0; i < n; i++) s[i] = alpha[bk_t_rand(&st) % (sizeof alpha - 1)];
+    }
+    int64_t a = 7, b = 7, c = 7, d = 7;
+    bk_rc ra = bk_num_fx(s, n, &a, NULL), rb = bk_fx_parse(s, n, &b, NULL);
+    if (ra != rb || a != b) fail_msg("fx '%.*s': fast %d %lld, engine %d %lld", (int)n, s, ra, (long long)a, rb, (long long)b);
+    ra = bk_num_int(s, n, &c, NULL);
+    rb = bk_int_parse(s, n, &d, NULL);
+    if (ra != rb || c != d) fail_msg("int '%.*s': fast %d %lld, engine %d %lld", (int)n, s, ra, (long long)c, rb, (long long)d);
+    fast_ok += ra == BK_OK;
+  }
+  const char *edge[] = {"9999999999.99999999", "-9999999999.99999999", "999999999999999999",
+                        "92233720368.54775807", "0.00000001", "-0", "5.", ".5", "1680652800016000"};
+  for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+    int64_t a = 1, b = 1; /* left alone by both on an error */
+    size_t n = strlen(edge[i]);
+    assert_int_equal(bk_num_fx(edge[i], n, &a, NULL), bk_fx_parse(edge[i], n, &b, NULL));
+    assert_true(a == b);
+    a = b = 1;
+    assert_int_equal(bk_num_int(edge[i], n, &a, NULL), bk_int_parse(edge[i], n, &b, NULL));
+    assert_true(a == b);
+  }
+  assert_true(fast_ok > 1000);
+}
+
 /* ---- formats ---- */
 
 static void incremental_l2_marks_the_first_row_of_each_snapshot_run(void **state) {
@@ -720,6 +765,7 @@ int main(void) {
       cmocka_unit_test(fast_splitter_agrees_with_libcsv_on_every_real_file),
       cmocka_unit_test(fast_splitter_agrees_with_libcsv_on_fuzzed_rows),
       cmocka_unit_test(fast_split_hands_back_quoted_lines_and_splits_the_rest),
+      cmocka_unit_test(number_fast_paths_match_the_engine_parser),
       cmocka_unit_test(incremental_l2_marks_the_first_row_of_each_snapshot_run),
       cmocka_unit_test(book_snapshot_n_emits_each_non_empty_level_asks_then_bids),
       cmocka_unit_test(ticker_emits_one_event_per_non_empty_field),
