@@ -98,7 +98,7 @@ static bk_rc col_error(bk_feed *f, size_t c, const char *expected) {
                     n > 64 ? "..." : "");
 }
 
-static bk_rc fx_col(bk_feed *f, size_t c, int64_t *out) {
+static inline bk_rc fx_col(bk_feed *f, size_t c, int64_t *out) {
   const char *why = NULL;
   if (bk_num_fx(f->row->f[c], f->row->n[c], out, &why))
     return col_error(f, c, "a decimal number");
@@ -113,7 +113,7 @@ static bk_rc fx_opt(bk_feed *f, size_t c, int64_t *out, int *present) {
   return fx_col(f, c, out);
 }
 
-static bk_rc int_col(bk_feed *f, size_t c, int64_t *out) {
+static inline bk_rc int_col(bk_feed *f, size_t c, int64_t *out) {
   const char *why = NULL;
   if (bk_num_int(f->row->f[c], f->row->n[c], out, &why))
     return col_error(f, c, "an integer");
@@ -128,7 +128,7 @@ static int is(const char *s, size_t n, const char *lit) {
 /* ---- events ----------------------------------------------------------------------- */
 
 /* Queues one event of the current row, applying the time-order rule. */
-static bk_rc emit(bk_feed *f, bk_event ev) {
+static inline bk_rc emit(bk_feed *f, bk_event ev) {
   if (f->have_ts && ev.ts < f->last_ts) {
     if (f->o.strict)
       return bk_err_set(&f->err, BK_EDATA,
@@ -198,7 +198,7 @@ static bk_rc row_instr(bk_feed *f, uint32_t *id) {
 }
 
 /* The exchange and local timestamps and instrument every Tardis row starts with. */
-static bk_rc tardis_head(bk_feed *f, bk_event *ev) {
+static inline bk_rc tardis_head(bk_feed *f, bk_event *ev) {
   memset(ev, 0, sizeof *ev);
   bk_rc rc = int_col(f, f->col[C_TS], &ev->ts);
   if (!rc) rc = int_col(f, f->col[C_LTS], &ev->local_ts);

@@ -28,6 +28,10 @@ typedef struct bk_lines {
   uint64_t lineno;   /* number of the line last handed out, from 1 */
   int cr;            /* the line last handed out ended with CRLF */
   int eof;           /* the source is at its end */
+  int borrow;        /* the source lends its blocks: lines are handed out in place in
+                        them, and buf only joins a line that spans two blocks */
+  const char *ext;   /* the borrowed block, unread bytes ext[ext_pos, ext_len) */
+  size_t ext_pos, ext_len;
   bk_rc state;       /* sticky EOF or error */
   bk_err err;
 } bk_lines;

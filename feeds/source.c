@@ -188,19 +188,17 @@ static void *producer(void *arg) {
   }
 }
 
-static bk_rc read_threaded(bk_source *s, unsigned char *buf, size_t cap, size_t *got) {
+/* The unread bytes of the current ring block, waiting for one and handing used-up ones
+ * back. BK_OK with *n > 0, or the EOF/error that follows the data. */
+static bk_rc ring_piece(bk_source *s, unsigned char **p, size_t *n) {
   for (;;) {
     pthread_mutex_lock(&s->mu);
     while (s->head == s->tail) pthread_cond_wait(&s->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     bk_block *b = &s->ring[s->tail % BK_SOURCE_RING];
     if (s->pos < b->len) {
-      size_t n = b->len - s->pos;
-      if (n > cap) n = cap;
-      memcpy(buf, b->data + s->pos, n);
-      s->pos += n;
-      *got = n;
-      if (s->pos == b->len) s->in = b->in;
+      *p = b->data + s->pos;
+      *n = b->len - s->pos;
       return BK_OK;
     }
     if (b->rc) {
@@ -215,6 +213,45 @@ static bk_rc read_threaded(bk_source *s, unsigned char *buf, size_t cap, size_t 
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
   }
+}
+
+/* Marks n bytes of the current block consumed. */
+static void ring_take(bk_source *s, size_t n) {
+  bk_block *b = &s->ring[s->tail % BK_SOURCE_RING];
+  s->pos += n;
+  if (s->pos == b->len) s->in = b->in;
+}
+
+static bk_rc read_threaded(bk_source *s, unsigned char *buf, size_t cap, size_t *got) {
+  unsigned char *p;
+  size_t n;
+  bk_rc rc = ring_piece(s, &p, &n);
+  if (rc) return rc;
+  if (n > cap) n = cap;
+  memcpy(buf, p, n);
+  ring_take(s, n);
+  *got = n;
+  return BK_OK;
+}
+
+int bk_source_can_borrow(const bk_source *s) { return s->threaded; }
+
+bk_rc bk_source_borrow(bk_source *s, const char **p, size_t *n) {
+  *p = NULL;
+  *n = 0;
+  if (!s->threaded) return bk_err_set(&s->err, BK_EUSAGE, "%s: borrow needs the thread", s->path);
+  if (s->state) return s->state;
+  unsigned char *q;
+  bk_rc rc = ring_piece(s, &q, n);
+  if (rc) {
+    *n = 0;
+    s->state = rc;
+    if (rc == BK_EOF) s->in = s->size;
+    return rc;
+  }
+  ring_take(s, *n);
+  *p = (const char *)q;
+  return BK_OK;
 }
 
 bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got) {

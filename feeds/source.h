@@ -51,6 +51,14 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
  * an error has been delivered; after an error or EOF every call returns the same. */
 bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got);
 
+/* 1 when the source runs a decompression thread and so can lend its blocks. */
+int bk_source_can_borrow(const bk_source *s);
+
+/* Threaded sources only (else BK_EUSAGE): hands out the next decompressed bytes in place,
+ * *p and *n > 0, valid until the next call on s; saves the copy bk_source_read makes.
+ * Returns as bk_source_read does. Calls may be mixed with bk_source_read. */
+bk_rc bk_source_borrow(bk_source *s, const char **p, size_t *n);
+
 /* Error detail of the last failed call (rc BK_OK and an empty message when none). */
 const bk_err *bk_source_error(const bk_source *s);
 
