@@ -409,6 +409,85 @@ static void overlay_walk_agrees_with_a_slow_reference(void **state) {
   }
 }
 
+/* ---- the trigger index against a scan of every account ---- */
+
+static void trigger_index_visits_exactly_the_accounts_a_full_scan_finds(void **state) {
+  (void)state;
+  uint64_t seed = bk_t_seed(), s = seed;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.fund_initial = P("1000000000");
+  bk_contract cs[3] = {contract(BK_LINEAR, "0.1", "1", "0.005"),
+                       contract(BK_INVERSE, "0.5", "100", "0.005"),
+                       contract(BK_LINEAR, "0.1", "1", "0.01")};
+  cs[1].settle = 1;
+  bk_err err;
+  bk_risk *r = bk_risk_new(&pol, cs, 3, NULL, 0, &err);
+  assert_non_null(r);
+  r->check = 1;
+  for (uint32_t k = 0; k < 3; k++) bk_risk_set_mark(r, k, P("30000"));
+  enum { N = 2000 };
+  for (int i = 0; i < N; i++) {
+    uint32_t id;
+    int inv = bk_t_rand(&s) % 4 == 0;
+    assert_int_equal(bk_risk_add_account(r, inv ? 1 : 0,
+                                         inv ? (int64_t)(bk_t_rand(&s) % 100 + 1) * P("0.001")
+                                             : (int64_t)(bk_t_rand(&s) % 3000 + 50) * BK_FX(1),
+                                         &id),
+                     BK_OK);
+    int64_t sz = inv ? (int64_t)(bk_t_rand(&s) % 100 + 1) * BK_FX(1)
+                     : (int64_t)(bk_t_rand(&s) % 100 + 1) * P("0.01");
+    if (bk_t_rand(&s) % 2) sz = -sz;
+    int64_t px = P("30000") + ((int64_t)(bk_t_rand(&s) % 1001) - 500) * P("1");
+    assert_int_equal(bk_risk_trade(r, id, (uint32_t)inv, sz, px), BK_OK);
+    /* some linear accounts hold a second position: the fallback list */
+    if (!inv && bk_t_rand(&s) % 10 == 0)
+      assert_int_equal(bk_risk_trade(r, id, 2, -sz / 2, px), BK_OK);
+  }
+  int64_t m[3] = {P("30000"), P("30000"), P("30000")};
+  unsigned char *want = calloc(N, 1);
+  assert_non_null(want);
+  int total = 0;
+  for (int t = 0; t < 300; t++) {
+    uint32_t k = (uint32_t)(bk_t_rand(&s) % 3);
+    m[k] += ((int64_t)(bk_t_rand(&s) % 401) - 200) * P("1");
+    /* the slow way: every account, at the new mark; those that hold this contract (or
+       several) must be liquidated now, the others wait for their own contract's mark */
+    int64_t old = r->mark[k];
+    r->mark[k] = m[k];
+    int nwant = 0;
+    for (uint32_t id = 0; id < N; id++) {
+      const bk_account *a = &r->acct[id];
+      int concerned = a->npos > 1 || bk_acct_find(a, k) >= 0;
+      want[id] = (unsigned char)(concerned && bk_acct_liquidatable(&r->env, a, NULL));
+      nwant += want[id];
+    }
+    r->mark[k] = old;
+    size_t before = r->nrecs;
+    uint64_t visited = r->visited;
+    bk_rc rc = bk_risk_on_mark(r, k, m[k], t, NULL);
+    if (rc) fail_msg("seed %llu step %d: %s", (unsigned long long)seed, t, r->err.msg);
+    int got = 0;
+    for (size_t i = before; i < r->nrecs; i++) {
+      if (!want[r->recs[i].acct])
+        fail_msg("seed %llu step %d: account %u liquidated but a scan says it is safe",
+                 (unsigned long long)seed, t, r->recs[i].acct);
+      if (want[r->recs[i].acct] == 1) got++;
+      want[r->recs[i].acct] = 2;
+    }
+    if (got != nwant)
+      fail_msg("seed %llu step %d: the index liquidated %d accounts, a scan finds %d",
+               (unsigned long long)seed, t, got, nwant);
+    assert_true(r->visited - visited < (uint64_t)N); /* never a full scan */
+    total += got;
+  }
+  printf("trigger index: %d liquidations over 300 marks, %llu accounts visited in all\n", total,
+         (unsigned long long)r->visited);
+  assert_true(total > 20);
+  free(want);
+  bk_risk_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t7_dydx_max_spread_7_5_fund_covers_5_5),
@@ -423,6 +502,7 @@ int main(void) {
       cmocka_unit_test(slicing_waits_for_the_cooldown),
       cmocka_unit_test(takeover_puts_the_rest_in_fund_inventory_marked_to_market),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
+      cmocka_unit_test(trigger_index_visits_exactly_the_accounts_a_full_scan_finds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
