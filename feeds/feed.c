@@ -63,6 +63,7 @@ struct bk_feed {
                             bids[i].price, bids[i].amount at lev[4 * i + 0..3] */
   int kline_kind;        /* BK_EV_MARK / BK_EV_INDEX / BK_EV_LAST */
   uint32_t file_instr;   /* Binance public data: instrument from the file name */
+  int first_is_data;     /* headerless kline file: the first row is a bar, not names */
   /* instrument cache for Tardis rows */
   char cex[32], csym[48];
   size_t cexn, csymn;
@@ -532,6 +533,21 @@ static bk_rc choose(bk_feed *f, const bk_row *h) {
     strcpy(f->fmtname, "bookDepth");
     return name_instr(f);
   }
+  /* Binance kline files before 2022 have no header: 12 columns, the first a time in ms */
+  int64_t first_ms;
+  if (!has(f, C_OPENT) && h->nf == 12 && h->n[0] == 13 &&
+      bk_int_parse(h->f[0], h->n[0], &first_ms, NULL) == BK_OK) {
+    static const char *const kl[12] = {"open_time", "open", "high", "low", "close", "volume",
+                                       "close_time", "quote_volume", "count",
+                                       "taker_buy_volume", "taker_buy_quote_volume", "ignore"};
+    for (int r = 0; r < C_N; r++) f->col[r] = SIZE_MAX;
+    for (size_t i = 0; i < 12; i++) {
+      f->hname[i] = (char *)kl[i];
+      for (int r = 0; r < C_N; r++)
+        if (strcmp(kl[i], role_names[r]) == 0) f->col[r] = i;
+    }
+    f->first_is_data = 1;
+  }
   if (has(f, C_OPENT) && has(f, C_CLOSET)) {
     static const int r[] = {C_OPENT, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_CLOSET};
     f->fmt = F_KLINES;
@@ -624,8 +640,12 @@ bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
     }
     if (f->state) return f->state;
     f->qn = f->qi = 0;
-    const bk_row *r;
-    bk_rc rc = bk_rows_next(f->rows, &r);
+    const bk_row *r = f->row;
+    bk_rc rc = BK_OK;
+    if (f->first_is_data) /* the row read as a header is still valid: it is a bar */
+      f->first_is_data = 0;
+    else
+      rc = bk_rows_next(f->rows, &r);
     if (rc) {
       if (rc != BK_EOF) f->err = *bk_rows_error(f->rows);
       return f->state = rc;

@@ -10,6 +10,8 @@
  *     Exchange and symbol come from the file name: BTCUSDT-bookDepth-2025-10-10.csv.gz,
  *     BTCUSD_PERP-markPriceKlines-1m-2025-10-10.zip; USDT/USDC symbols are
  *     "binance-futures", *USD_PERP and other COIN-M symbols "binance-delivery".
+ *     Kline files without a header row (Binance's files before 2022: 12 columns, the
+ *     first a 13-digit time in ms) are read as klines too.
  *   Tardis `liquidations` and `trades` share a header; the file name
  *   (<exchange>_liquidations_<date>_<symbol>.csv...) tells them apart.
  *

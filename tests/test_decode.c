@@ -643,6 +643,28 @@ static void mark_klines_follow_the_documented_path(void **state) {
   bk_instruments_fini(&in);
 }
 
+
+static void kline_files_without_a_header_are_read_from_the_first_row(void **state) {
+  (void)state;
+  char p[512];
+  const char text[] = "1589846400000,9700.1,9800,9600.5,9650,0,1589846459999,0,60,0,0,0\n"
+                      "1589846460000,9650,9660,9640,9655,0,1589846519999,0,60,0,0,0\n";
+  bk_t_write(bk_t_tmp("BTCUSDT-indexPriceKlines-1m-2020-05-19.csv", p, sizeof p), text, sizeof text - 1);
+  bk_instruments in;
+  bk_instruments_init(&in);
+  evs e = collect(p, &in, NULL);
+  if (e.rc != BK_EOF) fail_msg("%s", e.err.msg);
+  assert_true(e.info.rows == 2);
+  assert_int_equal(e.n, 8);
+  assert_int_equal(e.v[0].kind, BK_EV_INDEX);
+  assert_true(e.v[0].ts == INT64_C(1589846400000000) && e.v[0].price == BK_FX(9700) + 10000000);
+  /* close < open: high first, then low */
+  assert_true(e.v[1].price == BK_FX(9800) && e.v[2].price == BK_FX(9600) + 50000000);
+  assert_true(e.v[4].ts == INT64_C(1589846460000000));
+  free(e.v);
+  bk_instruments_fini(&in);
+}
+
 /* ---- broken inputs ---- */
 
 static evs decode_text(const char *name, const char *text) {
@@ -772,6 +794,7 @@ int main(void) {
       cmocka_unit_test(quotes_trades_and_liquidations_fill_their_fields),
       cmocka_unit_test(book_depth_takes_symbol_from_the_file_name),
       cmocka_unit_test(mark_klines_follow_the_documented_path),
+      cmocka_unit_test(kline_files_without_a_header_are_read_from_the_first_row),
       cmocka_unit_test(bad_prices_are_errors_naming_file_line_and_column),
       cmocka_unit_test(missing_field_and_bad_timestamp_are_errors),
       cmocka_unit_test(unterminated_quote_at_eof_is_an_error),
