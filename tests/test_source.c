@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <zip.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -187,6 +188,42 @@ static void zip_with_one_file_is_read(void **state) {
   assert_int_equal(n, 29715); /* the size the archive lists for its entry */
   assert_memory_equal(t, "open_time,open,high,low,close", 29);
   free(t);
+}
+
+
+static void corrupt_zip_and_zip_of_two_files_are_errors(void **state) {
+  (void)state;
+  char src[512], p[512];
+  bk_t_data("binance-2025-10-10-depth-and-mark/BTCUSD_PERP-markPriceKlines-1m-2025-10-10.zip", src,
+            sizeof src);
+  size_t n;
+  unsigned char *z = (unsigned char *)bk_t_slurp(src, &n);
+  assert_non_null(z);
+  z[n / 2] ^= 0x55; /* inside the deflated entry */
+  bk_t_write(bk_t_tmp("BTCUSD_PERP-markPriceKlines-1m-flipped.zip", p, sizeof p), z, n);
+  free(z);
+  size_t got;
+  bk_rc rc;
+  bk_err err;
+  char *t = read_all(p, 0, 0, 1 << 16, &got, &rc, &err);
+  free(t);
+  printf("  %s\n", err.msg);
+  assert_int_equal(rc, BK_EDATA);
+  assert_non_null(strstr(err.msg, p));
+  /* two entries */
+  bk_t_tmp("two_entries.zip", p, sizeof p);
+  remove(p);
+  int ze;
+  zip_t *za = zip_open(p, ZIP_CREATE | ZIP_TRUNCATE, &ze);
+  assert_non_null(za);
+  static const char a[] = "x\n", b[] = "y\n";
+  assert_true(zip_file_add(za, "a.csv", zip_source_buffer(za, a, 2, 0), 0) >= 0);
+  assert_true(zip_file_add(za, "b.csv", zip_source_buffer(za, b, 2, 0), 0) >= 0);
+  assert_int_equal(zip_close(za), 0);
+  bk_source *s;
+  assert_int_equal(bk_source_open(p, NULL, &s, &err), BK_EFORMAT);
+  assert_null(s);
+  assert_non_null(strstr(err.msg, "2 entries"));
 }
 
 /* Opens, reads to the end and expects an error rc whose message holds all needles. */
@@ -374,6 +411,7 @@ int main(void) {
       cmocka_unit_test(gzip_members_and_zstd_frames_are_read_one_after_another),
       cmocka_unit_test(one_byte_reads_and_the_thread_deliver_the_same_bytes),
       cmocka_unit_test(zip_with_one_file_is_read),
+      cmocka_unit_test(corrupt_zip_and_zip_of_two_files_are_errors),
       cmocka_unit_test(truncated_zstd_is_an_error_with_its_offset),
       cmocka_unit_test(flipped_byte_in_zstd_fails_the_checksum_or_the_decoder),
       cmocka_unit_test(flipped_byte_and_truncation_in_gzip_are_errors),
