@@ -35,7 +35,8 @@ static int64_t floordiv(int64_t a, int64_t b) {
 
 size_t bk_time_format(int64_t us, char *buf, size_t cap) {
   int64_t secs = floordiv(us, BK_US_PER_S);
-  int64_t frac = us - secs * BK_US_PER_S;
+  int64_t frac = us % BK_US_PER_S; /* not us - secs * 1e6: that overflows near INT64_MIN */
+  if (frac < 0) frac += BK_US_PER_S;
   int64_t days = floordiv(secs, 86400);
   int64_t sod = secs - days * 86400;
   int64_t y;
