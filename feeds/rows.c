@@ -250,7 +250,7 @@ static bk_rc split_reference(bk_rows *r, const char *line, size_t len) {
   bk_rc rc = row_reserve(&r->row, r->nf);
   if (rc) return fail(r, rc, first, rc == BK_EDATA ? "too many fields" : "out of memory");
   for (size_t i = 0; i < r->nf; i++) {
-    r->row.f[i] = r->sb + r->off[i];
+    r->row.f[i] = r->sb ? r->sb + r->off[i] : ""; /* sb is NULL when every field is empty */
     r->row.n[i] = r->len[i];
   }
   r->row.nf = r->nf;
