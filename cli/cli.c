@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "cli/cmd_margin.h"
 #include "cli/synth.h"
 
 int bk_cli_exit_code(bk_rc rc) {
@@ -39,6 +40,7 @@ static void usage(FILE *f) {
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
+        "  margin    margin calculator: equity, margin, liquidation and bankruptcy prices\n"
         "\n"
         "backstop <command> --help shows a command's options. backstop alone runs the\n"
         "built-in default: a synthetic crash day, generated once into out/sample.\n",
@@ -89,6 +91,7 @@ int bk_cli_main(int argc, char **argv) {
       {"inspect", bk_cmd_inspect},
       {"replay", bk_cmd_replay},
       {"synth", bk_cmd_synth},
+      {"margin", bk_cmd_margin},
   };
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/account.h"
@@ -357,6 +358,75 @@ static void random_accounts_agree_with_bisection_reference(void **state) {
   assert_true(checked > 1000);
 }
 
+/* ---- the calculator ---- */
+
+static char *run_margin(const char *fixture, const char *format, int *status) {
+  const char *src = getenv("BK_SOURCE_DIR");
+  char in[512], out[512], errp[512];
+  snprintf(in, sizeof in, "%s/tests/fixtures/risk/%s", src ? src : ".", fixture);
+  bk_t_tmp("margin.out", out, sizeof out);
+  bk_t_tmp("margin.err", errp, sizeof errp);
+  const char *args[] = {"margin", "--format", format, in, NULL};
+  *status = bk_t_run(out, errp, args);
+  char *o = bk_t_slurp(*status == 0 ? out : errp, NULL);
+  assert_non_null(o);
+  return o;
+}
+
+static void calculator_reproduces_bybit_published_prices(void **state) {
+  (void)state;
+  int st;
+  char *o = run_margin("bybit_isolated.json", "json", &st);
+  assert_int_equal(st, 0);
+  assert_non_null(strstr(o, "\"maintenance_margin\": \"100\""));
+  assert_non_null(strstr(o, "\"liquidation_price\": \"19700\""));
+  free(o);
+  o = run_margin("bybit_inverse.json", "json", &st);
+  assert_int_equal(st, 0);
+  assert_non_null(strstr(o, "\"bankruptcy_price\": \"7735.5\""));
+  free(o);
+}
+
+static void calculator_binance_cross_example_follows_the_faq_formula(void **state) {
+  (void)state;
+  int st;
+  char *o = run_margin("binance_cross.json", "json", &st);
+  assert_int_equal(st, 0);
+  /* LP = (WB + cum − Pos × EP) / (Pos × MMR − Pos) = 18,778.7259..., up to the cent;
+     MM = 3,500,032.45776 × 2.5 % − 16,300 */
+  assert_non_null(strstr(o, "\"liquidation_price\": \"18778.73\""));
+  assert_non_null(strstr(o, "\"maintenance_margin\": \"71200.811444\""));
+  assert_non_null(strstr(o, "\"equity\": \"1479088.44152\""));
+  free(o);
+  o = run_margin("binance_cross.json", "text", &st);
+  assert_int_equal(st, 0);
+  assert_non_null(strstr(o, "liquidation price   18778.73"));
+  free(o);
+}
+
+static void calculator_rejects_a_bad_file_with_its_position(void **state) {
+  (void)state;
+  char path[512];
+  bk_t_tmp("bad_account.json", path, sizeof path);
+  const char *bad = "{\"instruments\": {\"X\": {\"kind\": \"linear\", \"tick\": \"1\",\n"
+                    "  \"contract_size\": 1, \"settle\": \"USDT\", \"tiers\": []}}}";
+  bk_t_write(path, bad, strlen(bad));
+  char out[512], errp[512];
+  bk_t_tmp("bad.out", out, sizeof out);
+  bk_t_tmp("bad.err", errp, sizeof errp);
+  const char *args[] = {"margin", path, NULL};
+  assert_int_equal(bk_t_run(out, errp, args), 78); /* EX_CONFIG */
+  char *e = bk_t_slurp(errp, NULL);
+  assert_non_null(e);
+  assert_non_null(strstr(e, ":2:3: instruments.X.contract_size"));
+  assert_non_null(strstr(e, "decimal string"));
+  free(e);
+  const char *missing[] = {"margin", "/nonexistent/account.json", NULL};
+  assert_int_equal(bk_t_run(NULL, NULL, missing), 66); /* EX_NOINPUT */
+  const char *usage[] = {"margin", "--format", "xml", path, NULL};
+  assert_int_equal(bk_t_run(NULL, NULL, usage), 64); /* EX_USAGE */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t1_binance_cum_rule_gives_0_50_1300),
@@ -367,6 +437,9 @@ int main(void) {
       cmocka_unit_test(t6_dydx_short_500_with_100_goes_bankrupt_at_1_20),
       cmocka_unit_test(binance_cross_example_matches_published_liquidation_price),
       cmocka_unit_test(random_accounts_agree_with_bisection_reference),
+      cmocka_unit_test(calculator_reproduces_bybit_published_prices),
+      cmocka_unit_test(calculator_binance_cross_example_follows_the_faq_formula),
+      cmocka_unit_test(calculator_rejects_a_bad_file_with_its_position),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,379 @@
+/*
+ * Policy JSON reader (see policy_json.h). Runs once per policy file, so it favours
+ * precise messages over speed: jansson parses (rejecting duplicate keys), the tree is
+ * walked with a list of known keys per object, and every error position is found by a
+ * small scanner that follows the key path through the original text (jansson keeps no
+ * positions for values).
+ */
+#include "cli/policy_json.h"
+
+#include "engine/fixed.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- locating a dotted path in the text ---- */
+
+static size_t ws(const char *s, size_t n, size_t i) {
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+  return i;
+}
+
+/* Index just past the string starting at s[i] == '"'. */
+static size_t skip_str(const char *s, size_t n, size_t i) {
+  for (i++; i < n; i++) {
+    if (s[i] == '\\') i++;
+    else if (s[i] == '"') return i + 1;
+  }
+  return n;
+}
+
+static size_t skip_val(const char *s, size_t n, size_t i) {
+  i = ws(s, n, i);
+  if (i >= n) return n;
+  if (s[i] == '"') return skip_str(s, n, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    for (; i < n; i++) {
+      if (s[i] == '"') {
+        i = skip_str(s, n, i) - 1;
+      } else if (s[i] == '{' || s[i] == '[') {
+        depth++;
+      } else if (s[i] == '}' || s[i] == ']') {
+        if (--depth == 0) return i + 1;
+      }
+    }
+    return n;
+  }
+  while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' &&
+         s[i] != '\r' && s[i] != '\t')
+    i++;
+  return i;
+}
+
+/* Offset of the element named by the segment [seg, seg+len) inside the value at i, or
+ * (size_t)-1; *val gets where its value starts. */
+static size_t find_in(const char *s, size_t n, size_t i, const char *seg, size_t len,
+                      size_t *val) {
+  i = ws(s, n, i);
+  if (i >= n) return (size_t)-1;
+  if (s[i] == '{') {
+    i = ws(s, n, i + 1);
+    while (i < n && s[i] == '"') {
+      size_t k = i, e = skip_str(s, n, i);
+      int match = e - k - 2 == len && memcmp(s + k + 1, seg, len) == 0;
+      i = ws(s, n, e);
+      if (i < n && s[i] == ':') i = ws(s, n, i + 1);
+      if (match) {
+        *val = i;
+        return k;
+      }
+      i = ws(s, n, skip_val(s, n, i));
+      if (i < n && s[i] == ',') i = ws(s, n, i + 1);
+      else break;
+    }
+  } else if (s[i] == '[') {
+    char *end;
+    char tmp[24];
+    if (len == 0 || len >= sizeof tmp) return (size_t)-1;
+    memcpy(tmp, seg, len);
+    tmp[len] = 0;
+    long want = strtol(tmp, &end, 10);
+    if (*end) return (size_t)-1;
+    i = ws(s, n, i + 1);
+    for (long idx = 0; i < n && s[i] != ']'; idx++) {
+      if (idx == want) {
+        *val = i;
+        return i;
+      }
+      i = ws(s, n, skip_val(s, n, i));
+      if (i < n && s[i] == ',') i = ws(s, n, i + 1);
+      else break;
+    }
+  }
+  return (size_t)-1;
+}
+
+void bk_jdoc_where(const bk_jdoc *d, const char *path, int *line, int *col) {
+  size_t at = ws(d->text, d->len, 0), val = at;
+  const char *p = path ? path : "";
+  while (*p) {
+    const char *dot = strchr(p, '.');
+    size_t len = dot ? (size_t)(dot - p) : strlen(p);
+    size_t k = find_in(d->text, d->len, val, p, len, &val);
+    if (k == (size_t)-1) break;
+    at = k;
+    p += len;
+    if (*p == '.') p++;
+  }
+  int l = 1, c = 1;
+  for (size_t i = 0; i < at && i < d->len; i++) {
+    if (d->text[i] == '\n') {
+      l++;
+      c = 1;
+    } else {
+      c++;
+    }
+  }
+  *line = l;
+  *col = c;
+}
+
+bk_rc bk_jdoc_fail(const bk_jdoc *d, bk_err *err, const char *path, const char *fmt, ...) {
+  int line, col;
+  bk_jdoc_where(d, path, &line, &col);
+  char what[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return bk_err_set(err, BK_ECONFIG, "%s:%d:%d: %s%s%s", d->name, line, col,
+                    path && *path ? path : "", path && *path ? ": " : "", what);
+}
+
+bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
+                 int64_t *out) {
+  if (json_is_number(v))
+    return bk_jdoc_fail(d, err, path, "expected a decimal string such as \"0.0005\", not a "
+                                      "JSON number");
+  if (!json_is_string(v)) return bk_jdoc_fail(d, err, path, "expected a decimal string");
+  const char *why = "not a decimal number";
+  if (bk_fx_parse(json_string_value(v), json_string_length(v), out, &why))
+    return bk_jdoc_fail(d, err, path, "'%s': %s", json_string_value(v), why);
+  return BK_OK;
+}
+
+bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
+                    const char *const *known) {
+  if (!json_is_object(obj)) return bk_jdoc_fail(d, err, path, "expected an object");
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    int ok = 0;
+    for (size_t i = 0; known[i] && !ok; i++) ok = strcmp(known[i], key) == 0;
+    if (!ok) {
+      char p[256];
+      snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+      char list[256] = "";
+      for (size_t i = 0; known[i]; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, known[i], sizeof list - strlen(list) - 1);
+      }
+      return bk_jdoc_fail(d, err, p, "unknown key (expected one of: %s)", list);
+    }
+  }
+  return BK_OK;
+}
+
+json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err) {
+  json_error_t je;
+  json_t *root = json_loadb(d->text, d->len, JSON_REJECT_DUPLICATES, &je);
+  if (!root) bk_err_set(err, BK_ECONFIG, "%s:%d:%d: %s", d->name, je.line, je.column, je.text);
+  return root;
+}
+
+char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    bk_err_set(err, BK_ENOINPUT, "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 4096, n = 0, got;
+  char *buf = malloc(cap + 1);
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *nb = realloc(buf, cap * 2 + 1);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (!buf || bad) {
+    free(buf);
+    bk_err_set(err, BK_ENOINPUT, "%s: cannot read", path);
+    return NULL;
+  }
+  buf[n] = 0;
+  *len = n;
+  return buf;
+}
+
+/* ---- the policy ---- */
+
+typedef struct pctx {
+  bk_jdoc d;
+  bk_err *err;
+  char base[128]; /* dotted path of the policy object */
+} pctx;
+
+static const char *at(pctx *c, char *buf, size_t cap, const char *sect, const char *key) {
+  snprintf(buf, cap, "%s%s%s%s%s", c->base, *c->base ? "." : "", sect, *sect ? "." : "", key);
+  return buf;
+}
+
+static bk_rc fx(pctx *c, const json_t *o, const char *sect, const char *key, int64_t *out) {
+  const json_t *v = json_object_get(o, key);
+  if (!v) return BK_OK;
+  char p[256];
+  return bk_jdoc_fx(&c->d, c->err, at(c, p, sizeof p, sect, key), v, out);
+}
+
+/* A duration in seconds as a decimal string ("30", "0.5") into µs. */
+static bk_rc secs(pctx *c, const json_t *o, const char *sect, const char *key, int64_t *us) {
+  int64_t v = INT64_MIN;
+  bk_rc rc = fx(c, o, sect, key, &v);
+  if (rc || v == INT64_MIN) return rc;
+  char p[256];
+  if (v < 0) return bk_jdoc_fail(&c->d, c->err, at(c, p, sizeof p, sect, key), "must be >= 0");
+  if (bk_fx_muldiv(v, 1000000, BK_FX_SCALE, BK_FLOOR, us))
+    return bk_jdoc_fail(&c->d, c->err, at(c, p, sizeof p, sect, key), "too large");
+  return BK_OK;
+}
+
+static bk_rc word(pctx *c, const json_t *o, const char *sect, const char *key,
+                  const char *const *words, int *out) {
+  const json_t *v = json_object_get(o, key);
+  if (!v) return BK_OK;
+  char p[256];
+  at(c, p, sizeof p, sect, key);
+  if (json_is_string(v))
+    for (int i = 0; words[i]; i++)
+      if (!strcmp(words[i], json_string_value(v))) {
+        *out = i;
+        return BK_OK;
+      }
+  char list[200] = "";
+  for (int i = 0; words[i]; i++) {
+    strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+    strncat(list, words[i], sizeof list - strlen(list) - 1);
+  }
+  return bk_jdoc_fail(&c->d, c->err, p, "expected one of: %s", list);
+}
+
+bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const char *name,
+                          const char *path, bk_policy *out, bk_err *err) {
+  pctx c = {{text, len, name}, err, ""};
+  snprintf(c.base, sizeof c.base, "%s", path ? path : "");
+  static const char *const top[] = {"name", "source", "description", "fees", "liquidation",
+                                    "fund", "waterfall", NULL};
+  static const char *const kfees[] = {"maker", "taker", "fund_share", NULL};
+  static const char *const kliq[] = {"penalty_mode", "penalty", "participation",
+                                     "price_limit", "fillable_ba", "fillable_smmr",
+                                     "remainder", "slice_share", "slice_cooldown_s",
+                                     "consumed_halflife_s", NULL};
+  static const char *const kfund[] = {"initial", "offload", "offload_share", NULL};
+  static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
+                                    "action", "adl_ranking", "socialize_over", "seed", NULL};
+  static const char *const w_pen[] = {"fee", "remaining_margin", NULL};
+  static const char *const w_lim[] = {"bankruptcy", "fillable", "none", NULL};
+  static const char *const w_rem[] = {"slice", "takeover", "waterfall", NULL};
+  static const char *const w_off[] = {"hold", "immediate", "gradual", NULL};
+  static const char *const w_trig[] = {"negative_equity", "drawdown", "net_position", NULL};
+  static const char *const w_act[] = {"adl", "socialize", NULL};
+  static const char *const w_rank[] = {"bitmex", "hyperliquid", "dydx", NULL};
+  static const char *const w_soc[] = {"profit", "open_interest", NULL};
+  bk_policy p;
+  bk_policy_default(&p);
+  bk_rc rc = bk_jdoc_known(&c.d, err, c.base, obj, top);
+  if (rc) return rc;
+  char pp[256];
+  const json_t *v = json_object_get(obj, "name");
+  if (v) {
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) >= sizeof p.name)
+      return bk_jdoc_fail(&c.d, err, at(&c, pp, sizeof pp, "", "name"),
+                          "expected a string of 1 to %zu characters", sizeof p.name - 1);
+    snprintf(p.name, sizeof p.name, "%s", json_string_value(v));
+  }
+  const char *sects[] = {"fees", "liquidation", "fund", "waterfall"};
+  const char *const *keys[] = {kfees, kliq, kfund, kwf};
+  const json_t *o[4];
+  for (int i = 0; i < 4; i++) {
+    o[i] = json_object_get(obj, sects[i]);
+    if (o[i] && (rc = bk_jdoc_known(&c.d, err, at(&c, pp, sizeof pp, "", sects[i]), o[i],
+                                    keys[i])))
+      return rc;
+  }
+  const json_t *f = o[0], *l = o[1], *fu = o[2], *w = o[3];
+  if (f && ((rc = fx(&c, f, "fees", "maker", &p.maker_fee)) ||
+            (rc = fx(&c, f, "fees", "taker", &p.taker_fee)) ||
+            (rc = fx(&c, f, "fees", "fund_share", &p.fund_share))))
+    return rc;
+  if (l && ((rc = word(&c, l, "liquidation", "penalty_mode", w_pen, &p.penalty_mode)) ||
+            (rc = fx(&c, l, "liquidation", "penalty", &p.penalty)) ||
+            (rc = fx(&c, l, "liquidation", "participation", &p.participation)) ||
+            (rc = word(&c, l, "liquidation", "price_limit", w_lim, &p.price_limit)) ||
+            (rc = fx(&c, l, "liquidation", "fillable_ba", &p.fillable_ba)) ||
+            (rc = fx(&c, l, "liquidation", "fillable_smmr", &p.fillable_smmr)) ||
+            (rc = word(&c, l, "liquidation", "remainder", w_rem, &p.remainder)) ||
+            (rc = fx(&c, l, "liquidation", "slice_share", &p.slice_share)) ||
+            (rc = secs(&c, l, "liquidation", "slice_cooldown_s", &p.slice_cooldown_us)) ||
+            (rc = secs(&c, l, "liquidation", "consumed_halflife_s", &p.halflife_us))))
+    return rc;
+  if (fu && ((rc = fx(&c, fu, "fund", "initial", &p.fund_initial)) ||
+             (rc = word(&c, fu, "fund", "offload", w_off, &p.offload)) ||
+             (rc = fx(&c, fu, "fund", "offload_share", &p.offload_share))))
+    return rc;
+  if (w && ((rc = word(&c, w, "waterfall", "trigger", w_trig, &p.wf_trigger)) ||
+            (rc = fx(&c, w, "waterfall", "drawdown", &p.dd_share)) ||
+            (rc = secs(&c, w, "waterfall", "window_s", &p.dd_window_us)) ||
+            (rc = fx(&c, w, "waterfall", "net_position_cap", &p.netpos_cap)) ||
+            (rc = word(&c, w, "waterfall", "action", w_act, &p.wf_action)) ||
+            (rc = word(&c, w, "waterfall", "adl_ranking", w_rank, &p.adl_rank)) ||
+            (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base))))
+    return rc;
+  if (w && (v = json_object_get(w, "seed"))) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+      return bk_jdoc_fail(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"),
+                          "expected a non-negative integer");
+    p.seed = (uint64_t)json_integer_value(v);
+  }
+  bk_err why;
+  bk_err_clear(&why);
+  if (bk_policy_check(&p, &why)) {
+    /* the message starts with the field's dotted name: point at it */
+    char field[128];
+    const char *colon = strchr(why.msg, ':');
+    size_t n = colon ? (size_t)(colon - why.msg) : 0;
+    if (n >= sizeof field) n = 0;
+    memcpy(field, why.msg, n);
+    field[n] = 0;
+    if (!strcmp(field, "liquidation.fillable")) /* ba and smmr share one check */
+      snprintf(field, sizeof field, "%s",
+               p.fillable_ba < 0 ? "liquidation.fillable_ba" : "liquidation.fillable_smmr");
+    char full[256];
+    snprintf(full, sizeof full, "%s%s%s", c.base, *c.base ? "." : "", field);
+    return bk_jdoc_fail(&c.d, err, full, "%s", colon ? colon + 2 : why.msg);
+  }
+  *out = p;
+  return BK_OK;
+}
+
+bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_policy *out,
+                           bk_err *err) {
+  bk_jdoc d = {text, len, name};
+  json_t *root = bk_jdoc_parse(&d, err);
+  if (!root) return BK_ECONFIG;
+  bk_rc rc = bk_policy_json_from(root, text, len, name, "", out, err);
+  json_decref(root);
+  return rc;
+}
+
+bk_rc bk_policy_json_load(const char *path, bk_policy *out, bk_err *err) {
+  size_t len;
+  char *text = bk_jdoc_slurp(path, &len, err);
+  if (!text) return BK_ENOINPUT;
+  bk_rc rc = bk_policy_json_parse(text, len, path, out, err);
+  free(text);
+  return rc;
+}

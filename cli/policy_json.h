@@ -1,0 +1,69 @@
+/*
+ * Policies from JSON files (jansson), strictly: duplicate keys, unknown keys, NaN, money
+ * and fractions not written as decimal strings, and out-of-range values are errors that
+ * name the file, line and column and say what was expected. A key left out keeps the
+ * default of bk_policy_default.
+ *
+ * The small JSON helpers used here (locating a key path in the text for error positions,
+ * reading a decimal string) are shared with the other JSON readers of the command line.
+ */
+#ifndef BK_POLICY_JSON_H
+#define BK_POLICY_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "engine/error.h"
+#include "engine/policy.h"
+
+/* Loads a policy file. BK_ENOINPUT when unreadable, BK_ECONFIG for anything wrong in it,
+ * with "file:line:column: what" in err; *out is unchanged on error. */
+bk_rc bk_policy_json_load(const char *path, bk_policy *out, bk_err *err);
+
+/* As bk_policy_json_load on text in memory; name is used in messages. */
+bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_policy *out,
+                           bk_err *err);
+
+/* Reads a JSON policy object already parsed from text (for a policy embedded in a
+ * scenario): path is the dotted location of obj in the text ("policies.0" or ""). */
+bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const char *name,
+                          const char *path, bk_policy *out, bk_err *err);
+
+/* --- helpers shared by the command line's JSON readers --- */
+
+/* The text and name of a JSON document, for messages that point into it. */
+typedef struct bk_jdoc {
+  const char *text;
+  size_t len;
+  const char *name;
+} bk_jdoc;
+
+/* Line and column (1-based) of the key (or array element) at a dotted path such as
+ * "liquidation.penalty" or "account.positions.0.size"; the document start when absent. */
+void bk_jdoc_where(const bk_jdoc *d, const char *path, int *line, int *col);
+
+/* Records BK_ECONFIG with "name:line:col: path: what" in err and returns it. */
+bk_rc bk_jdoc_fail(const bk_jdoc *d, bk_err *err, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Reads a decimal string member into fixed point: it must be a JSON string that
+ * bk_fx_parse accepts (a JSON number is refused: binary floating point has no place in
+ * money). */
+bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
+                 int64_t *out);
+
+/* Every key of obj must be in the NULL-terminated list known. */
+bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
+                    const char *const *known);
+
+/* Parses text with duplicate keys rejected; on error BK_ECONFIG with the position. */
+json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err);
+
+/* Reads a whole file into a malloc'd buffer (NUL-terminated); NULL with BK_ENOINPUT. */
+char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
+
+#endif
