@@ -52,6 +52,29 @@ static int before(const bk_trig_ent *a, const bk_trig_ent *b, int max) {
   return max ? a->price > b->price : a->price < b->price;
 }
 
+static void sift_down(bk_trig_heap *h, size_t i, int max) {
+  bk_trig_ent x = h->v[i];
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= h->n) break;
+    if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c], max)) c++;
+    if (!before(&h->v[c], &x, max)) break;
+    h->v[i] = h->v[c];
+    i = c;
+  }
+  h->v[i] = x;
+}
+
+/* Drops stale entries and rebuilds the heap: re-indexing (funding re-indexes every
+ * account) leaves old versions behind, and only those reaching the top are popped. */
+static void compact(bk_trig_heap *h, const uint32_t *ver, int max) {
+  size_t k = 0;
+  for (size_t i = 0; i < h->n; i++)
+    if (h->v[i].ver == ver[h->v[i].acct]) h->v[k++] = h->v[i];
+  h->n = k;
+  for (size_t i = k / 2; i-- > 0;) sift_down(h, i, max);
+}
+
 static bk_rc push(bk_trig_heap *h, bk_trig_ent e, int max) {
   if (h->n == h->cap) {
     size_t cap = h->cap ? h->cap * 2 : 64;
@@ -104,7 +127,9 @@ bk_rc bk_trig_set(bk_trigger *t, uint32_t acct, uint32_t contract, int is_long, 
   if (acct >= t->nacct || contract >= t->ncontracts) return BK_EDATA;
   bk_trig_clear(t, acct);
   bk_trig_ent e = {price, acct, t->ver[acct]};
-  return is_long ? push(&t->longs[contract], e, 1) : push(&t->shorts[contract], e, 0);
+  bk_trig_heap *h = is_long ? &t->longs[contract] : &t->shorts[contract];
+  if (h->n == h->cap && h->n >= 2 * t->nacct + 64) compact(h, t->ver, is_long);
+  return push(h, e, is_long);
 }
 
 bk_rc bk_trig_set_multi(bk_trigger *t, uint32_t acct) {

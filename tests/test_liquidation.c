@@ -20,6 +20,7 @@
 #include "engine/event.h"
 #include "engine/liquidation.h"
 #include "engine/risk.h"
+#include "engine/trigger.h"
 #include "tests/testutil.h"
 
 static int64_t P(const char *s) {
@@ -488,6 +489,27 @@ static void trigger_index_visits_exactly_the_accounts_a_full_scan_finds(void **s
   bk_risk_free(r);
 }
 
+static void trigger_heaps_stay_bounded_when_accounts_are_reindexed(void **state) {
+  (void)state;
+  bk_trigger t;
+  assert_int_equal(bk_trig_init(&t, 1), BK_OK);
+  assert_int_equal(bk_trig_reserve(&t, 100), BK_OK);
+  for (int round = 0; round < 200; round++)
+    for (uint32_t a = 0; a < 100; a++)
+      assert_int_equal(bk_trig_set(&t, a, 0, 1, BK_FX(1000) + round * 100 + (int64_t)a), BK_OK);
+  assert_true(t.longs[0].n <= 2 * 100 + 64 + 1);
+  /* only the live (last) trigger of each account counts: 100 accounts at 20,900..20,999
+     in fixed-point units, crossed by a mark just at the lowest */
+  uint32_t *out = NULL;
+  size_t n = 0, cap = 0;
+  assert_int_equal(bk_trig_pop_crossed(&t, 0, BK_FX(1000) + 199 * 100 + 50, &out, &n, &cap),
+                   BK_OK);
+  assert_int_equal((int)n, 50); /* accounts 50..99 */
+  for (size_t i = 0; i < n; i++) assert_true(out[i] >= 50);
+  free(out);
+  bk_trig_fini(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t7_dydx_max_spread_7_5_fund_covers_5_5),
@@ -503,6 +525,7 @@ int main(void) {
       cmocka_unit_test(takeover_puts_the_rest_in_fund_inventory_marked_to_market),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
       cmocka_unit_test(trigger_index_visits_exactly_the_accounts_a_full_scan_finds),
+      cmocka_unit_test(trigger_heaps_stay_bounded_when_accounts_are_reindexed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,28 @@ static void net_position_cap_sends_a_takeover_to_adl(void **state) {
   bk_risk_free(r);
 }
 
+static void okx_drawdown_trigger_sends_a_large_takeover_to_adl(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.wf_trigger = BK_WF_DRAWDOWN; /* 30 % of the peak within 8 h */
+  bk_book *b = bk_book_new(P("1"));
+  /* taking the short of 20 over at 650 with the mark at 700 costs the fund 1,000 at once:
+     from 3,000 that is a 33 % drawdown (ADL), from 4,000 only 25 % (takeover) */
+  const char *initial[2] = {"3000", "4000"};
+  const int how[2] = {BK_LIQ_ADL, BK_LIQ_TAKEOVER};
+  for (int i = 0; i < 2; i++) {
+    pol.fund_initial = P(initial[i]);
+    uint32_t s;
+    bk_risk *r = t5_population(&pol, &s);
+    on_mark(r, "700", b);
+    assert_int_equal(r->recs[0].how, how[i]);
+    bk_risk_free(r);
+  }
+  bk_book_free(b);
+}
+
 static void dydx_adl_walks_from_a_seeded_start(void **state) {
   (void)state;
   bk_policy pol;
@@ -265,6 +287,7 @@ int main(void) {
       cmocka_unit_test(another_policy_socializes_the_same_loss_over_profit),
       cmocka_unit_test(drift_style_socialization_spreads_over_open_interest),
       cmocka_unit_test(net_position_cap_sends_a_takeover_to_adl),
+      cmocka_unit_test(okx_drawdown_trigger_sends_a_large_takeover_to_adl),
       cmocka_unit_test(dydx_adl_walks_from_a_seeded_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
