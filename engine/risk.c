@@ -553,10 +553,14 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
     int64_t rem = j >= 0 ? llabs(a->pos[j].size) : 0;
     rec.remainder = rem;
     if (rem > 0) {
-      if (r->pol.remainder == BK_REM_SLICE) {
+      /* slicing waits only while the unit still has equity: once it is bankrupt the
+         fund's backstop takes over (Hyperliquid's vault), or the waterfall runs */
+      int64_t ueq = 0;
+      if (bk_acct_pos_equity(&r->env, a, (size_t)j, &ueq)) ueq = 0;
+      if (r->pol.remainder == BK_REM_SLICE && ueq > 0) {
         r->retry_at[id] = r->now + (r->pol.slice_cooldown_us ? r->pol.slice_cooldown_us : 1);
         rec.how = BK_LIQ_SLICE;
-      } else if (r->pol.remainder == BK_REM_TAKEOVER &&
+      } else if (r->pol.remainder != BK_REM_WATERFALL &&
                  fund_can_absorb(r, k, sgn(a->pos[j].size) * rem, bp) && bp > 0 &&
                  bp < INT64_MAX) {
         rc = takeover(r, id, k, rem, bp);

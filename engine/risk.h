@@ -7,8 +7,9 @@
  *
  * A liquidation (DESIGN §7) closes the whole liquidated unit (the cross pool, or one
  * isolated position) by walking the book through the overlay under the policy's price
- * limit and participation; what the book does not absorb waits for the next slice, is
- * taken over by the fund at the bankruptcy price, or goes to the waterfall (ADL at the
+ * limit and participation; what the book does not absorb waits for the next slice (while
+ * the unit's equity is positive), is taken over by the fund at the bankruptcy price
+ * (while the waterfall's trigger does not fire), or goes to the waterfall (ADL at the
  * bankruptcy price, or socialization). Every movement of money is a ledger posting with
  * its cause, and conservation (ledger sums to zero, holders match the ledger, long OI =
  * short OI across accounts, fund and market) is checked after every event when

@@ -314,6 +314,13 @@ static void slicing_waits_for_the_cooldown(void **state) {
   mark(r, "907", 30 * 1000000, b); /* 20 % of what is left */
   assert_true(r->acct[id].pos[0].size == P("6.4"));
   assert_int_equal((int)r->nrecs, 2);
+  /* the book empties and the mark falls through the bankruptcy price: no more waiting,
+     the fund's backstop takes the rest at the bankruptcy price */
+  bk_book_clear(b);
+  mark(r, "850", 61 * 1000000, b);
+  assert_int_equal(r->recs[2].how, BK_LIQ_TAKEOVER);
+  assert_true(r->fund.inv[0].size == P("6.4"));
+  assert_int_equal((int)r->acct[id].npos, 0);
   bk_book_free(b);
   bk_risk_free(r);
 }
