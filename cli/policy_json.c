@@ -270,7 +270,8 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   static const char *const kliq[] = {"penalty_mode", "penalty", "participation",
                                      "price_limit", "fillable_ba", "fillable_smmr",
                                      "remainder", "slice_share", "slice_cooldown_s",
-                                     "consumed_halflife_s", NULL};
+                                     "consumed_halflife_s", "vol_window_s", "penalty_vol_k",
+                                     "depth_ref", NULL};
   static const char *const kfund[] = {"initial", "offload", "offload_share", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
                                     "action", "adl_ranking", "socialize_over", "seed", NULL};
@@ -318,7 +319,10 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = word(&c, l, "liquidation", "remainder", w_rem, &p.remainder)) ||
             (rc = fx(&c, l, "liquidation", "slice_share", &p.slice_share)) ||
             (rc = secs(&c, l, "liquidation", "slice_cooldown_s", &p.slice_cooldown_us)) ||
-            (rc = secs(&c, l, "liquidation", "consumed_halflife_s", &p.halflife_us))))
+            (rc = secs(&c, l, "liquidation", "consumed_halflife_s", &p.halflife_us)) ||
+            (rc = secs(&c, l, "liquidation", "vol_window_s", &p.vol_window_us)) ||
+            (rc = fx(&c, l, "liquidation", "penalty_vol_k", &p.penalty_vol_k)) ||
+            (rc = fx(&c, l, "liquidation", "depth_ref", &p.depth_ref))))
     return rc;
   if (fu && ((rc = fx(&c, fu, "fund", "initial", &p.fund_initial)) ||
              (rc = word(&c, fu, "fund", "offload", w_off, &p.offload)) ||

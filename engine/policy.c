@@ -61,6 +61,12 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be in (0, 1]");
   CHECK(p->slice_cooldown_us >= 0, "liquidation.slice_cooldown_s", "must be >= 0");
   CHECK(p->halflife_us >= 0, "liquidation.consumed_halflife_s", "must be >= 0");
+  CHECK(p->vol_window_us >= 0, "liquidation.vol_window_s", "must be >= 0");
+  CHECK(p->penalty_vol_k >= 0 && p->penalty_vol_k <= 1000 * one, "liquidation.penalty_vol_k",
+        "must be in [0, 1000]");
+  CHECK(p->penalty_vol_k == 0 || p->vol_window_us > 0, "liquidation.penalty_vol_k",
+        "needs liquidation.vol_window_s");
+  CHECK(p->depth_ref >= 0, "liquidation.depth_ref", "must be >= 0");
   CHECK(p->fund_initial >= 0, "fund.initial", "must be >= 0");
   CHECK(p->offload >= BK_OFFLOAD_HOLD && p->offload <= BK_OFFLOAD_GRADUAL, "fund.offload",
         "must be hold, immediate or gradual");

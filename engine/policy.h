@@ -53,7 +53,12 @@ typedef struct bk_policy {
   int remainder;        /* BK_REM_* */
   int64_t slice_share;  /* share of the position per slice, (0, 1] */
   int64_t slice_cooldown_us; /* time between slices, >= 0 */
-  int64_t halflife_us;  /* consumed depth expires after this (0: only a book update frees it) */
+  int64_t halflife_us;  /* consumed depth halves every this long (0: until the level changes) */
+  /* parameters that adapt to the market (0 = off) */
+  int64_t vol_window_us; /* trailing window of realized volatility (sum of |mark returns|) */
+  int64_t penalty_vol_k; /* penalty × (1 + k × realized volatility), capped below 1 */
+  int64_t depth_ref;     /* participation × min(1, depth within 1 % of the best / depth_ref),
+                            depth in contracts: thinner books are taken more gently */
   /* fund */
   int64_t fund_initial; /* initial balance, settle units, >= 0 */
   int offload;          /* BK_OFFLOAD_* */

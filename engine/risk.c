@@ -44,8 +44,9 @@ bk_risk *bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t 
   r->contracts = malloc(ncontracts * sizeof *r->contracts);
   r->mark = calloc(ncontracts, sizeof *r->mark);
   r->market_pos = calloc(ncontracts, sizeof *r->market_pos);
+  r->vol = calloc(ncontracts, sizeof *r->vol);
   r->assets = calloc(nassets ? nassets : 1, sizeof *r->assets);
-  if (!r->contracts || !r->mark || !r->market_pos || !r->assets) goto nomem;
+  if (!r->contracts || !r->mark || !r->market_pos || !r->assets || !r->vol) goto nomem;
   memcpy(r->contracts, contracts, ncontracts * sizeof *r->contracts);
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
   r->env = (bk_menv){r->contracts, r->mark, ncontracts, r->assets, nassets};
@@ -76,6 +77,11 @@ void bk_risk_free(bk_risk *r) {
   free(r->contracts);
   free(r->mark);
   free(r->market_pos);
+  for (size_t k = 0; r->vol && k < r->ncontracts; k++) {
+    free(r->vol[k].ts);
+    free(r->vol[k].ret);
+  }
+  free(r->vol);
   free(r->assets);
   bk_fund_fini(&r->fund);
   bk_ledger_fini(&r->ledger);
@@ -415,7 +421,9 @@ static bk_rc close_by_book(bk_risk *r, uint32_t id, uint32_t contract, const bk_
   int i = bk_acct_find(a, contract);
   if (i < 0) return BK_OK;
   int64_t size = a->pos[i].size;
-  bk_walk w = {size > 0 ? BK_BID : BK_ASK, qty, limit, r->pol.participation, NULL, NULL};
+  int side = size > 0 ? BK_BID : BK_ASK;
+  bk_walk w = {side, qty, limit, bk_risk_participation_now(r, contract, side, book), NULL,
+               NULL};
   bk_fill fills[MAX_FILLS];
   int64_t filled = 0;
   bk_rc rc = BK_OK;
@@ -476,6 +484,75 @@ static bk_rc settle_closed(bk_risk *r, uint32_t id, uint32_t contract) {
   return rc;
 }
 
+int64_t bk_risk_vol_of(const bk_risk *r, uint32_t contract) {
+  return contract < r->ncontracts && r->pol.vol_window_us ? r->vol[contract].sum : 0;
+}
+
+/* Adds the return of a mark change to the contract's window and drops what left it. */
+static bk_rc vol_observe(bk_risk *r, uint32_t contract, int64_t old, int64_t mark) {
+  bk_risk_vol *v = &r->vol[contract];
+  while (v->n && v->ts[v->head] <= r->now - r->pol.vol_window_us) {
+    v->sum -= v->ret[v->head];
+    v->head = (v->head + 1) % v->cap;
+    v->n--;
+  }
+  if (old <= 0 || old == mark) return BK_OK;
+  int64_t ret;
+  if (bk_fx_div(llabs(mark - old), old, BK_CEIL, &ret)) return BK_ERANGE;
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 64;
+    int64_t *ts = malloc(cap * sizeof *ts), *rt = malloc(cap * sizeof *rt);
+    if (!ts || !rt) {
+      free(ts);
+      free(rt);
+      return BK_ENOMEM;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+      ts[i] = v->ts[(v->head + i) % v->cap];
+      rt[i] = v->ret[(v->head + i) % v->cap];
+    }
+    free(v->ts);
+    free(v->ret);
+    v->ts = ts;
+    v->ret = rt;
+    v->cap = cap;
+    v->head = 0;
+  }
+  v->ts[(v->head + v->n) % v->cap] = r->now;
+  v->ret[(v->head + v->n) % v->cap] = ret;
+  v->n++;
+  v->sum += ret;
+  return BK_OK;
+}
+
+int64_t bk_risk_penalty_now(const bk_risk *r, uint32_t contract) {
+  int64_t pen = r->pol.penalty, extra;
+  if (!r->pol.penalty_vol_k) return pen;
+  /* penalty × (1 + k × rv), rounded up and kept below 100 % */
+  if (bk_fx_mul(r->pol.penalty_vol_k, bk_risk_vol_of(r, contract), BK_CEIL, &extra) ||
+      bk_fx_mul(pen, extra, BK_CEIL, &extra) || bk_add(pen, extra, &pen) ||
+      pen >= BK_FX(1))
+    pen = BK_FX(1) - 1;
+  return pen;
+}
+
+int64_t bk_risk_participation_now(const bk_risk *r, uint32_t contract, int side,
+                                  const bk_book *book) {
+  int64_t part = r->pol.participation;
+  (void)contract;
+  if (!r->pol.depth_ref || !book) return part;
+  bk_level best, lv[256];
+  if (!bk_book_best(book, side, &best)) return part;
+  /* the visible depth within 1 % of the best level on the side taken */
+  int64_t off = best.price / 100, limit = side == BK_BID ? best.price - off : best.price + off;
+  size_t n = bk_book_levels(book, side, limit > 0 ? limit : 1, lv, 256);
+  bk_i128 depth = 0;
+  for (size_t i = 0; i < n; i++) depth += lv[i].qty;
+  if (depth >= r->pol.depth_ref) return part;
+  int64_t scaled = (int64_t)((bk_i128)part * depth / r->pol.depth_ref); /* rounded down */
+  return scaled > 0 ? scaled : 1;
+}
+
 /* Liquidates one account if it is below maintenance and not cooling down. */
 static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   bk_account *a = &r->acct[id];
@@ -532,11 +609,12 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
     rc = close_by_book(r, id, k, books ? books[k] : NULL, qty, limit, &rec, &notional);
     if (rc) return rc;
     /* the penalty on what was filled, capped by what the unit still has */
-    if (r->pol.penalty_mode == BK_PEN_FEE && notional > 0 && r->pol.penalty > 0) {
+    int64_t penalty = bk_risk_penalty_now(r, k);
+    if (r->pol.penalty_mode == BK_PEN_FEE && notional > 0 && penalty > 0) {
       int64_t fee, room;
       int j = bk_acct_find(a, k);
       int iso = j >= 0 ? a->pos[j].isolated : p.isolated;
-      if (bk_fx_mul(notional, r->pol.penalty, BK_CEIL, &fee))
+      if (bk_fx_mul(notional, penalty, BK_CEIL, &fee))
         return bk_err_set(&r->err, BK_ERANGE, "risk: fee overflow");
       if (iso && j >= 0) room = a->pos[j].margin;
       else if (iso) room = 0; /* released into cash already: charge from cash */
@@ -644,9 +722,10 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
                                  &r->scratch_cap);
   for (size_t i = 0; !rc && i < r->trig.nmulti; i++) rc = scratch_add(r, r->trig.multi[i]);
   if (rc) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the visit list");
-  (void)old;
-  /* accounts waiting for their next slice are looked at too: they sit on the multi list
-     or in the heaps only while indexed, so find them through retry_at in the visit */
+  if (r->pol.vol_window_us && (rc = vol_observe(r, contract, old, mark)))
+    return bk_err_set(&r->err, rc, "risk: no memory for the volatility window");
+  /* accounts waiting for their next slice stay indexed with a crossed trigger, so they
+     come back here and liquidate() lets them wait out their cooldown */
   size_t nvisit = r->nscratch;
   r->visited += nvisit;
   for (size_t v = 0; v < nvisit && !rc; v++) {

@@ -64,6 +64,14 @@ typedef struct bk_adl_rec {
   int64_t price; /* the bankruptcy price */
 } bk_adl_rec;
 
+/* Realized volatility of one contract over the policy's window: the sum of |mark
+ * returns| (fractions e-8, each rounded up) of the marks inside it. */
+typedef struct bk_risk_vol {
+  int64_t *ts, *ret; /* ring of (time, |return|) */
+  size_t head, n, cap;
+  int64_t sum;
+} bk_risk_vol;
+
 typedef struct bk_risk {
   bk_policy pol;
   bk_contract *contracts;
@@ -76,6 +84,7 @@ typedef struct bk_risk {
   size_t nacct, acap;
   int64_t *retry_at;   /* retry_at[acct]: next slice time, 0 when not slicing */
   int64_t *market_pos; /* market_pos[contract]: the market's net position */
+  bk_risk_vol *vol;    /* vol[contract], used when the policy has a volatility window */
   bk_fund fund;
   bk_ledger ledger;
   bk_liq_overlay overlay;
@@ -133,6 +142,15 @@ bk_rc bk_risk_on_funding(bk_risk *r, uint32_t contract, int64_t rate, int64_t ts
 
 /* Conservation: BK_EINVARIANT with the event index and what broke in r->err. */
 bk_rc bk_risk_check(bk_risk *r);
+
+/* Realized volatility of a contract over the policy's window (0 when off). */
+int64_t bk_risk_vol_of(const bk_risk *r, uint32_t contract);
+
+/* The penalty rate and participation the policy applies now on a contract (after its
+ * volatility and depth adaptations); book may be NULL. */
+int64_t bk_risk_penalty_now(const bk_risk *r, uint32_t contract);
+int64_t bk_risk_participation_now(const bk_risk *r, uint32_t contract, int side,
+                                  const bk_book *book);
 
 /* Fund equity in an asset (cash + inventory at mark). */
 int64_t bk_risk_fund_equity(const bk_risk *r, uint32_t asset);

@@ -353,6 +353,48 @@ static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **sta
   bk_risk_free(r);
 }
 
+static void penalty_scales_with_realized_volatility(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol); /* 1 % */
+  pol.vol_window_us = 60 * 1000000;
+  pol.penalty_vol_k = P("10");
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  assert_true(bk_risk_penalty_now(r, 0) == P("0.01"));
+  bk_book *b = bk_book_new(P("1"));
+  mark(r, "1000", 0, b);
+  mark(r, "990", 1000000, b);  /* |−1 %| */
+  mark(r, "1000", 2000000, b); /* |+1.0101… %|, rounded up */
+  assert_true(bk_risk_vol_of(r, 0) == P("0.01") + P("0.01010102"));
+  /* 1 % × (1 + 10 × 0.02010102) = 1.2010102 %, rounded up */
+  assert_true(bk_risk_penalty_now(r, 0) == P("0.01201011"));
+  mark(r, "1000", 70 * 1000000, b); /* both returns left the window */
+  assert_true(bk_risk_vol_of(r, 0) == 0);
+  assert_true(bk_risk_penalty_now(r, 0) == P("0.01"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+static void participation_scales_down_on_a_thin_book(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.participation = P("0.5");
+  pol.depth_ref = P("100");
+  uint32_t id;
+  bk_risk *r = long_10_at_1000(&pol, &id);
+  bk_book *b = bk_book_new(P("1"));
+  const char *bids[] = {"905", "10", "903", "10", "850", "1000", NULL};
+  book_side(b, BK_BID, bids);
+  /* within 1 % of 905 (down to 895.95): 20 of a reference 100, so 0.5 × 0.2 = 0.1 */
+  assert_true(bk_risk_participation_now(r, 0, BK_BID, b) == P("0.1"));
+  assert_int_equal(bk_book_set(b, BK_BID, P("904"), P("500")), BK_OK);
+  assert_true(bk_risk_participation_now(r, 0, BK_BID, b) == P("0.5"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
 /* ---- the overlay walk against a slow reference ---- */
 
 typedef struct ref_used {
@@ -530,6 +572,8 @@ int main(void) {
       cmocka_unit_test(consumed_depth_halves_every_halflife),
       cmocka_unit_test(slicing_waits_for_the_cooldown),
       cmocka_unit_test(takeover_puts_the_rest_in_fund_inventory_marked_to_market),
+      cmocka_unit_test(penalty_scales_with_realized_volatility),
+      cmocka_unit_test(participation_scales_down_on_a_thin_book),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
       cmocka_unit_test(trigger_index_visits_exactly_the_accounts_a_full_scan_finds),
       cmocka_unit_test(trigger_heaps_stay_bounded_when_accounts_are_reindexed),

@@ -92,12 +92,15 @@ static void strict_json_errors_name_file_line_and_column(void **state) {
   expect_fail("{\"waterfall\": {\"action\": \"pray\"}}", "waterfall.action", "adl, socialize");
   expect_fail("{\"waterfall\": {\"seed\": \"7\"}}", "waterfall.seed", "integer");
   expect_fail("[1, 2]", "pol.json:1:1", "expected an object");
+  expect_fail("{\"liquidation\": {\"penalty_vol_k\": \"1\"}}", "liquidation.penalty_vol_k",
+              "vol_window_s");
 }
 
 static void omitted_keys_keep_the_defaults(void **state) {
   (void)state;
   const char *text = "{\"name\": \"mine\", \"fees\": {\"fund_share\": \"0.25\"},"
-                     " \"liquidation\": {\"consumed_halflife_s\": \"1.5\"}}";
+                     " \"liquidation\": {\"consumed_halflife_s\": \"1.5\", \"vol_window_s\": \"3600\","
+                     " \"penalty_vol_k\": \"2\", \"depth_ref\": \"50\"}}";
   bk_policy p, d;
   bk_policy_default(&d);
   bk_err err;
@@ -105,6 +108,8 @@ static void omitted_keys_keep_the_defaults(void **state) {
   assert_string_equal(p.name, "mine");
   assert_true(p.fund_share == BK_FX(1) / 4);
   assert_true(p.halflife_us == 1500000);
+  assert_true(p.vol_window_us == 3600 * INT64_C(1000000));
+  assert_true(p.penalty_vol_k == BK_FX(2) && p.depth_ref == BK_FX(50));
   assert_true(p.taker_fee == d.taker_fee && p.remainder == d.remainder);
 }
 
