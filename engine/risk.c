@@ -194,6 +194,7 @@ static bk_rc close_at(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, i
     }
     p.margin = 0;
     a->cash += a->pos[i].margin;
+    r->released = a->pos[i].margin;
   }
   return bk_acct_set_pos(a, &p);
 }
@@ -276,12 +277,11 @@ static int fund_can_absorb(bk_risk *r, uint32_t contract, int64_t size, int64_t 
     return after >= 0 && after >= floor_;
   }
   case BK_WF_NETPOS: {
-    int64_t n, cap;
+    int64_t cap;
     bk_fund_pos save = r->fund.inv[contract];
     r->fund.inv[contract].size += size; /* value of the net position if it took this */
     int bad = bk_fund_net_value(&r->fund, &r->env, asset, &net) != BK_OK;
     r->fund.inv[contract] = save;
-    (void)n;
     if (bad || after <= 0 || bk_fx_mul(after, r->pol.netpos_cap, BK_FLOOR, &cap)) return 0;
     return net <= cap;
   }
@@ -606,6 +606,7 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
       if (bk_fx_mul(qty, r->pol.slice_share, BK_CEIL, &s) == BK_OK && s < qty) qty = s;
     }
     int64_t notional = 0;
+    r->released = 0;
     rc = close_by_book(r, id, k, books ? books[k] : NULL, qty, limit, &rec, &notional);
     if (rc) return rc;
     /* the penalty on what was filled, capped by what the unit still has */
@@ -616,10 +617,9 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
       int iso = j >= 0 ? a->pos[j].isolated : p.isolated;
       if (bk_fx_mul(notional, penalty, BK_CEIL, &fee))
         return bk_err_set(&r->err, BK_ERANGE, "risk: fee overflow");
-      if (iso && j >= 0) room = a->pos[j].margin;
-      else if (iso) room = 0; /* released into cash already: charge from cash */
+      if (iso && j >= 0) room = a->pos[j].margin; /* still open: its own margin */
+      else if (iso) room = r->released;           /* closed: what it released to cash */
       else if (bk_acct_equity(&r->env, a, &room)) room = 0;
-      if (iso && j < 0 && bk_acct_collateral(&r->env, a, &room)) room = 0;
       if (fee > room) fee = room > 0 ? room : 0;
       int64_t *h = iso && j >= 0 ? &a->pos[j].margin : &a->cash;
       rc = pay(r, PARTY(id), h, BK_PARTY_FUND, fund_h(r, c->settle), c->settle,

@@ -99,6 +99,7 @@ typedef struct bk_risk {
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t adl_draws;
   int64_t socialized;  /* total socialized, settle units (all assets) */
+  int64_t released;    /* margin the last isolated close released into cash */
   uint32_t *scratch;
   size_t nscratch, scratch_cap;
   bk_err err;

@@ -127,8 +127,8 @@ static void protocol_revenue_is_the_fund_share_of_fees_on_replayed_volume(void *
 static void conservation_holds_on_every_event_of_a_random_run(void **state) {
   (void)state;
   uint64_t seed = bk_t_seed();
-  bk_policy pol[3];
-  for (int k = 0; k < 3; k++) {
+  bk_policy pol[4];
+  for (int k = 0; k < 4; k++) {
     bk_policy_default(&pol[k]);
     pol[k].fund_share = P("0.2");
   }
@@ -140,9 +140,10 @@ static void conservation_holds_on_every_event_of_a_random_run(void **state) {
   pol[1].penalty_mode = BK_PEN_REMAINING;
   pol[2].participation = P("0.3");
   pol[2].adl_rank = BK_ADL_HYPERLIQUID;
+  pol[3] = pol[2]; /* a twin, for determinism */
   bk_contract c = linear();
-  bk_risk *r[3];
-  for (int k = 0; k < 3; k++) {
+  bk_risk *r[4];
+  for (int k = 0; k < 4; k++) {
     bk_err err;
     r[k] = bk_risk_new(&pol[k], &c, 1, NULL, 0, &err);
     assert_non_null(r[k]);
@@ -170,7 +171,7 @@ static void conservation_holds_on_every_event_of_a_random_run(void **state) {
       assert_int_equal(bk_book_set(b, BK_ASK, m + k * P("5"), (int64_t)(bk_t_rand(&s) % 50 + 1) * P("0.1")), BK_OK);
     }
     const bk_book *books[1] = {b};
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
       bk_rc rc = bk_risk_on_mark(r[k], 0, m, t * INT64_C(1000000), books);
       if (rc) fail_msg("seed %llu policy %d step %d: %s", (unsigned long long)seed, k, t, r[k]->err.msg);
       if (t % 50 == 0) assert_int_equal(bk_risk_on_funding(r[k], 0, P("0.0001"), t), BK_OK);
@@ -186,8 +187,13 @@ static void conservation_holds_on_every_event_of_a_random_run(void **state) {
   }
   assert_true(r[1]->socialized > 0 || r[1]->ledger.fund_out[BK_CAUSE_DEFICIT][0] > 0);
   assert_true(r[2]->nadl > 0);
+  /* the same inputs give the same ledger, entry for entry, and the same liquidations */
+  assert_int_equal(r[2]->ledger.n, r[3]->ledger.n);
+  assert_int_equal(memcmp(r[2]->ledger.v, r[3]->ledger.v, r[2]->ledger.n * sizeof(bk_entry)), 0);
+  assert_int_equal(r[2]->nrecs, r[3]->nrecs);
+  assert_int_equal(memcmp(r[2]->recs, r[3]->recs, r[2]->nrecs * sizeof(bk_liq_rec)), 0);
   bk_book_free(b);
-  for (int k = 0; k < 3; k++) bk_risk_free(r[k]);
+  for (int k = 0; k < 4; k++) bk_risk_free(r[k]);
 }
 
 static void conservation_check_fires_when_broken_on_purpose(void **state) {

@@ -201,6 +201,40 @@ static void liq_fee_penalty_is_capped_by_what_is_left(void **state) {
   bk_risk_free(r);
 }
 
+static void isolated_liquidation_never_touches_the_cross_cash(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol); /* 1 % fee penalty */
+  pol.price_limit = BK_LIMIT_NONE;
+  pol.fund_initial = P("1000");
+  const char *bid[2] = {"908", "890"};
+  for (int i = 0; i < 2; i++) {
+    bk_risk *r = risk_with(&pol, contract(BK_LINEAR, "1", "1", "0.01"));
+    bk_risk_set_mark(r, 0, P("1000"));
+    uint32_t id;
+    assert_int_equal(bk_risk_add_account(r, 0, P("5000"), &id), BK_OK);
+    assert_int_equal(bk_risk_open_isolated(r, id, 0, P("10"), P("1000"), P("1000")), BK_OK);
+    assert_true(r->acct[id].cash == P("4000"));
+    bk_book *b = bk_book_new(P("1"));
+    assert_int_equal(bk_book_set(b, BK_BID, P(bid[i]), P("100")), BK_OK);
+    mark(r, "909", 1, b); /* equity 90 < MM 90.9 */
+    assert_int_equal((int)r->nrecs, 1);
+    assert_int_equal((int)r->acct[id].npos, 0);
+    if (i == 0) {
+      /* at 908 the position keeps 80, all of which the 90.80 fee may take */
+      assert_true(r->recs[0].fee == P("80"));
+      assert_true(fund_in(r, BK_CAUSE_LIQ_FEE) == P("80"));
+    } else {
+      /* at 890 it ends at −100: the fund pays, the fee finds nothing */
+      assert_true(r->recs[0].fee == 0);
+      assert_true(fund_out(r, BK_CAUSE_DEFICIT) == P("100"));
+    }
+    assert_true(r->acct[id].cash == P("4000"));
+    bk_book_free(b);
+    bk_risk_free(r);
+  }
+}
+
 static void inverse_long_liquidated_in_a_crash_leaves_a_deficit_in_coin(void **state) {
   (void)state;
   bk_policy pol;
@@ -567,6 +601,7 @@ int main(void) {
       cmocka_unit_test(liq_walks_three_levels_and_the_surplus_goes_to_the_fund),
       cmocka_unit_test(liq_deficit_is_paid_by_the_fund),
       cmocka_unit_test(liq_fee_penalty_is_capped_by_what_is_left),
+      cmocka_unit_test(isolated_liquidation_never_touches_the_cross_cash),
       cmocka_unit_test(inverse_long_liquidated_in_a_crash_leaves_a_deficit_in_coin),
       cmocka_unit_test(back_to_back_liquidations_see_less_depth_than_one),
       cmocka_unit_test(consumed_depth_halves_every_halflife),
