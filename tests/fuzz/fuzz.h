@@ -1,0 +1,32 @@
+/*
+ * What every fuzz target shares: the libFuzzer entry point (built with libFuzzer under
+ * BK_FUZZ, else driven by replay_main.c over the target's corpus folder) and a scratch
+ * file for the targets whose code under test reads a path, not a buffer.
+ */
+#ifndef BK_FUZZ_H
+#define BK_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Runs one input through the code under test. Returns 0; a finding aborts. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Writes size bytes to a file called name in a scratch folder of this process (in
+ * /dev/shm when it exists, else $TMPDIR or /tmp) and returns its path, valid until the
+ * next call. The folder is removed at exit. Aborts when the file cannot be written. */
+const char *bk_fz_file(const char *name, const uint8_t *data, size_t size);
+
+/* Aborts with a message on stderr: a finding. */
+#define BK_FZ_CHECK(cond, ...)                                                           \
+  do {                                                                                   \
+    if (!(cond)) bk_fz_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);                    \
+  } while (0)
+
+void bk_fz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5), noreturn))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * Helpers of the fuzz targets (see fuzz.h): a per-process scratch folder for inputs that
+ * must be files, and the abort that reports a finding. Tuned for libFuzzer's loop: one
+ * file rewritten in place per input, on a memory file system where there is one.
+ */
+#include "tests/fuzz/fuzz.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The scratch folder and the last file written in it (removed at exit). */
+static char scratch_dir[256];
+static char scratch_file[512];
+
+static void scratch_cleanup(void) {
+  if (scratch_file[0]) unlink(scratch_file);
+  if (scratch_dir[0]) rmdir(scratch_dir);
+}
+
+void bk_fz_fail(const char *file, int line, const char *cond, const char *fmt, ...) {
+  fprintf(stderr, "%s:%d: finding: %s: ", file, line, cond);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  abort();
+}
+
+const char *bk_fz_file(const char *name, const uint8_t *data, size_t size) {
+  if (!scratch_dir[0]) {
+    struct stat st;
+    const char *root = getenv("TMPDIR");
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+      root = "/dev/shm";
+    if (!root || !*root) root = "/tmp";
+    snprintf(scratch_dir, sizeof scratch_dir, "%s/bk-fuzz-%ld", root, (long)getpid());
+    if (mkdir(scratch_dir, 0700) != 0 && access(scratch_dir, W_OK) != 0)
+      bk_fz_fail(__FILE__, __LINE__, "mkdir", "cannot create %s", scratch_dir);
+    atexit(scratch_cleanup);
+  }
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
+  if (scratch_file[0] && strcmp(scratch_file, path) != 0) unlink(scratch_file);
+  snprintf(scratch_file, sizeof scratch_file, "%s", path);
+  FILE *f = fopen(scratch_file, "wb");
+  if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
+    bk_fz_fail(__FILE__, __LINE__, "write", "cannot write %s", scratch_file);
+  return scratch_file;
+}
