@@ -661,6 +661,13 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
       if (rc) return rc;
     }
     if ((rc = record(r, &rec))) return rc;
+    /* an isolated position that ended gives what it released to the fund under the
+       remaining-margin penalty (the cross pool's own money stays) */
+    if (p.isolated && r->pol.penalty_mode == BK_PEN_REMAINING && bk_acct_find(a, k) < 0 &&
+        r->released > 0 &&
+        (rc = pay(r, PARTY(id), &a->cash, BK_PARTY_FUND, fund_h(r, c->settle), c->settle,
+                  BK_CAUSE_SPREAD, r->released)))
+      return rc;
   }
   if (!rc && which < 0) rc = settle_closed(r, id, nt ? todo[0] : 0);
   return rc;

@@ -233,6 +233,20 @@ static void isolated_liquidation_never_touches_the_cross_cash(void **state) {
     bk_book_free(b);
     bk_risk_free(r);
   }
+  /* under the remaining-margin penalty the fund gets the 80 the position kept */
+  pol.penalty_mode = BK_PEN_REMAINING;
+  bk_risk *r = risk_with(&pol, contract(BK_LINEAR, "1", "1", "0.01"));
+  bk_risk_set_mark(r, 0, P("1000"));
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("5000"), &id), BK_OK);
+  assert_int_equal(bk_risk_open_isolated(r, id, 0, P("10"), P("1000"), P("1000")), BK_OK);
+  bk_book *b = bk_book_new(P("1"));
+  assert_int_equal(bk_book_set(b, BK_BID, P("908"), P("100")), BK_OK);
+  mark(r, "909", 1, b);
+  assert_true(fund_in(r, BK_CAUSE_SPREAD) == P("80"));
+  assert_true(r->acct[id].cash == P("4000"));
+  bk_book_free(b);
+  bk_risk_free(r);
 }
 
 static void inverse_long_liquidated_in_a_crash_leaves_a_deficit_in_coin(void **state) {
