@@ -279,7 +279,8 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   static const char *const w_lim[] = {"bankruptcy", "fillable", "none", NULL};
   static const char *const w_rem[] = {"slice", "takeover", "waterfall", NULL};
   static const char *const w_off[] = {"hold", "immediate", "gradual", NULL};
-  static const char *const w_trig[] = {"negative_equity", "drawdown", "net_position", NULL};
+  static const char *const w_trig[] = {"negative_equity", "drawdown", "net_position", "never",
+                                       NULL};
   static const char *const w_act[] = {"adl", "socialize", NULL};
   static const char *const w_rank[] = {"bitmex", "hyperliquid", "dydx", NULL};
   static const char *const w_soc[] = {"profit", "open_interest", NULL};

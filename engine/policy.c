@@ -72,8 +72,8 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be hold, immediate or gradual");
   CHECK(p->offload_share > 0 && p->offload_share <= one, "fund.offload_share",
         "must be in (0, 1]");
-  CHECK(p->wf_trigger >= BK_WF_NEGATIVE && p->wf_trigger <= BK_WF_NETPOS,
-        "waterfall.trigger", "must be negative_equity, drawdown or net_position");
+  CHECK(p->wf_trigger >= BK_WF_NEGATIVE && p->wf_trigger <= BK_WF_NEVER, "waterfall.trigger",
+        "must be negative_equity, drawdown, net_position or never");
   CHECK(p->dd_share > 0 && p->dd_share <= one, "waterfall.drawdown", "must be in (0, 1]");
   CHECK(p->dd_window_us > 0, "waterfall.window_s", "must be > 0");
   CHECK(p->netpos_cap > 0, "waterfall.net_position_cap", "must be > 0");

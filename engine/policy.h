@@ -29,7 +29,9 @@ enum { BK_OFFLOAD_HOLD = 0, BK_OFFLOAD_IMMEDIATE = 1, BK_OFFLOAD_GRADUAL = 2 };
 /* when the waterfall starts instead of the fund */
 enum { BK_WF_NEGATIVE = 0,  /* the fund's equity would fall below zero */
        BK_WF_DRAWDOWN = 1,  /* a drawdown of dd_share from the peak within dd_window_us */
-       BK_WF_NETPOS = 2 };  /* the fund's net position value above netpos_cap × equity */
+       BK_WF_NETPOS = 2,    /* the fund's net position value above netpos_cap × equity */
+       BK_WF_NEVER = 3 };   /* never: the fund takes and pays everything, even into the
+                               red (measures how deep an unlimited fund would have gone) */
 /* what the waterfall does */
 enum { BK_WF_ADL = 0, BK_WF_SOCIALIZE = 1 };
 /* ADL ranking */
@@ -64,7 +66,7 @@ typedef struct bk_policy {
   int offload;          /* BK_OFFLOAD_* */
   int64_t offload_share; /* gradual: share of the inventory sold per mark update, (0, 1] */
   /* waterfall */
-  int wf_trigger;       /* BK_WF_NEGATIVE / DRAWDOWN / NETPOS */
+  int wf_trigger;       /* BK_WF_NEGATIVE / DRAWDOWN / NETPOS / NEVER */
   int64_t dd_share;     /* drawdown trigger: fraction of the peak, (0, 1] */
   int64_t dd_window_us; /* drawdown trigger: window, > 0 */
   int64_t netpos_cap;   /* net position trigger: fraction of fund equity, > 0 */

@@ -269,6 +269,7 @@ static int fund_can_absorb(bk_risk *r, uint32_t contract, int64_t size, int64_t 
       bk_pos_upnl(c, size, price, r->mark[contract], &u) || bk_add(eq, u, &after))
     return 0;
   switch (r->pol.wf_trigger) {
+  case BK_WF_NEVER: return 1;
   case BK_WF_NEGATIVE: return after >= 0;
   case BK_WF_DRAWDOWN: {
     int64_t peak = bk_fund_peak_in_window(&r->fund), floor_;
@@ -446,7 +447,7 @@ static bk_rc close_by_book(bk_risk *r, uint32_t id, uint32_t contract, const bk_
 }
 
 /* A deficit d of an account (in the holder: its cash or an isolated margin) is paid by the
- * fund while the fund's equity stays >= 0; the rest is socialized under a socializing
+ * fund while the fund's equity stays >= 0 (all of it under the "never" trigger); the rest is socialized under a socializing
  * policy, or carried by the sink (a loss nobody paid, visible as its negative balance). */
 static bk_rc cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d) {
   uint32_t asset = r->acct[id].settle;
@@ -455,6 +456,7 @@ static bk_rc cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, 
     return bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
   int64_t avail = r->fund.cash[asset] < feq ? r->fund.cash[asset] : feq;
   if (avail < 0) avail = 0;
+  if (r->pol.wf_trigger == BK_WF_NEVER) avail = d; /* an unlimited fund */
   int64_t fp = d < avail ? d : avail;
   bk_rc rc = pay(r, BK_PARTY_FUND, fund_h(r, asset), PARTY(id), holder, asset,
                  BK_CAUSE_DEFICIT, fp);

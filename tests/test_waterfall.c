@@ -256,6 +256,33 @@ static void okx_drawdown_trigger_sends_a_large_takeover_to_adl(void **state) {
   bk_book_free(b);
 }
 
+static void never_trigger_lets_the_fund_go_into_the_red(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.wf_trigger = BK_WF_NEVER;
+  uint32_t s;
+  bk_risk *r = t5_population(&pol, &s); /* fund 0 */
+  bk_book *b = bk_book_new(P("1"));
+  on_mark(r, "700", b);
+  /* no ADL: the empty fund takes the short over at 650 and marks −1,000 at 700 */
+  assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+  assert_int_equal((int)r->nadl, 0);
+  assert_true(bk_risk_fund_equity(r, 0) == P("-1000"));
+  bk_risk_free(r);
+  /* and a deficit is paid in full from an empty fund */
+  pol.remainder = BK_REM_WATERFALL;
+  pol.wf_action = BK_WF_SOCIALIZE;
+  r = t5_population(&pol, &s);
+  assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
+  on_mark(r, "700", b);
+  assert_true(r->ledger.fund_out[BK_CAUSE_DEFICIT][0] == P("1000"));
+  assert_true(r->fund.cash[0] == P("-1000") && r->socialized == 0);
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
 static void dydx_adl_walks_from_a_seeded_start(void **state) {
   (void)state;
   bk_policy pol;
@@ -288,6 +315,7 @@ int main(void) {
       cmocka_unit_test(drift_style_socialization_spreads_over_open_interest),
       cmocka_unit_test(net_position_cap_sends_a_takeover_to_adl),
       cmocka_unit_test(okx_drawdown_trigger_sends_a_large_takeover_to_adl),
+      cmocka_unit_test(never_trigger_lets_the_fund_go_into_the_red),
       cmocka_unit_test(dydx_adl_walks_from_a_seeded_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
