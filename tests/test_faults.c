@@ -1,0 +1,311 @@
+/*
+ * Fault injection through the whole command: every allocation, write(2) and rename(2)
+ * that backstop's own code issues is made to fail in turn, one per run, and each run
+ * must end cleanly: a non-zero exit code and a message on stderr, no crash, no leak
+ * (under ASan each child runs LeakSanitizer before it exits), and no output under its
+ * final name, nor a temporary file left behind. A run whose fault falls past the last
+ * call succeeds and writes its outputs.
+ *
+ * How: this program is linked with -Wl,--wrap=malloc,calloc,realloc,strdup (see
+ * tests/fuzz/CMakeLists.txt), so the libraries' calls land in the wrappers below, which
+ * fail the Nth call when armed; writes and renames fail through bk_outfile_fail_after.
+ * Each run is bk_cli_main in a forked child, which reports back through a pipe its exit
+ * code and how many calls it made. Allocations made inside shared libraries (zstd, zlib,
+ * libzip, libcsv, libc itself) are not counted: they are not ours to wrap.
+ *
+ * Runs swept: `synth` (zstd output, three files), `replay --tob-csv` over that day with
+ * one and with two decoding threads, and `inspect`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "reports/outfile.h"
+#include "tests/testutil.h"
+
+/* ---- the allocator hook ---- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+/* Allocation calls counted since arming, and the one to fail (0 = none). Only the
+ * forked child arms it; the state is per process. */
+static unsigned long alloc_calls, alloc_fail_at;
+
+static int alloc_fails(void) {
+  alloc_calls++;
+  return alloc_fail_at && alloc_calls == alloc_fail_at;
+}
+
+void *__wrap_malloc(size_t n) { return alloc_fails() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t k, size_t n) { return alloc_fails() ? NULL : __real_calloc(k, n); }
+void *__wrap_realloc(void *p, size_t n) { return alloc_fails() ? NULL : __real_realloc(p, n); }
+char *__wrap_strdup(const char *s) { return alloc_fails() ? NULL : __real_strdup(s); }
+
+/* LeakSanitizer's on-demand check, present only in sanitizer builds. */
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+/* ---- running the command in a child ---- */
+
+enum fault_kind { FAULT_NONE, FAULT_ALLOC, FAULT_IO };
+
+typedef struct run_result {
+  int code;            /* bk_cli_main's exit code */
+  unsigned long calls; /* calls of the faulted kind the run made */
+  int leaked;          /* LeakSanitizer found a leak */
+} run_result;
+
+/* Runs backstop ARGS in a forked child with the n-th call of `kind` failing; stderr goes
+ * to err_path. Fails the test when the child crashes. */
+static run_result run(enum fault_kind kind, unsigned long n, const char *err_path,
+                      const char *const *args) {
+  int fd[2];
+  assert_int_equal(pipe(fd), 0);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(fd[0]);
+    int o = open("/dev/null", O_WRONLY);
+    int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (o < 0 || e < 0) _exit(120);
+    dup2(o, 1);
+    dup2(e, 2);
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = "backstop";
+    for (size_t i = 0; args[i] && argc < 31; i++) argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
+    bk_outfile_fail_after(kind == FAULT_IO ? n : 0);
+    alloc_calls = 0;
+    alloc_fail_at = kind == FAULT_ALLOC ? n : 0;
+    run_result r = {0, 0, 0};
+    r.code = bk_cli_main(argc, argv);
+    unsigned long io_calls = bk_outfile_fail_after(0);
+    r.calls = kind == FAULT_IO ? io_calls : alloc_calls;
+    alloc_fail_at = 0;
+    fflush(stdout);
+    fflush(stderr);
+    if (__lsan_do_recoverable_leak_check) r.leaked = __lsan_do_recoverable_leak_check() != 0;
+    if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r) _exit(121);
+    _exit(0);
+  }
+  close(fd[1]);
+  run_result r = {-1, 0, 0};
+  ssize_t got = read(fd[0], &r, sizeof r);
+  close(fd[0]);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0) assert_int_equal(errno, EINTR);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || got != (ssize_t)sizeof r) {
+    char *msg = bk_t_slurp(err_path, NULL);
+    fail_msg("fault %s #%lu: the child %s %d; stderr: %s", kind == FAULT_IO ? "io" : "alloc", n,
+             WIFSIGNALED(st) ? "died of signal" : "exited with", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+             msg ? msg : "");
+  }
+  return r;
+}
+
+/* Files in dir whose name does not start with keep_prefix (NULL: count all). */
+static int files_in(const char *dir, const char *keep_prefix, char *first, size_t cap) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    if (keep_prefix && strncmp(e->d_name, keep_prefix, strlen(keep_prefix)) == 0) continue;
+    if (n++ == 0 && first) snprintf(first, cap, "%s", e->d_name);
+  }
+  closedir(d);
+  return n;
+}
+
+static void empty_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    assert_int_equal(mkdir(dir, 0777), 0);
+    return;
+  }
+  struct dirent *e;
+  char p[1024];
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    unlink(p);
+  }
+  closedir(d);
+}
+
+/* Temporary files (".tmp." in the name) in dir. */
+static int temps_in(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) n += strstr(e->d_name, ".tmp.") != NULL;
+  closedir(d);
+  return n;
+}
+
+/* A sweep: runs args once without a fault to count the calls, then once per call with
+ * that call failing. out_dir is emptied before each run; after a failed run it must
+ * hold nothing (no final file, no temporary one) except names starting with
+ * keep_prefix (inputs that live there). Returns the number of calls swept. */
+static unsigned long sweep(enum fault_kind kind, const char *out_dir, const char *keep_prefix,
+                           int outputs_on_success, int allow_committed,
+                           const char *const *args) {
+  char errp[512];
+  bk_t_tmp("faults.stderr", errp, sizeof errp);
+  if (!keep_prefix) empty_dir(out_dir);
+  /* armed past any call: counts the calls of that kind */
+  run_result base = run(kind, ULONG_MAX, errp, args);
+  assert_int_equal(base.code, 0);
+  assert_false(base.leaked);
+  assert_int_equal(files_in(out_dir, keep_prefix, NULL, 0), outputs_on_success);
+  unsigned long total = base.calls;
+  assert_true(total > 0);
+  int codes[256] = {0};
+  for (unsigned long n = 1; n <= total + 1; n++) {
+    if (!keep_prefix) empty_dir(out_dir);
+    run_result r = run(kind, n, errp, args);
+    if (r.leaked) fail_msg("fault %s #%lu of %lu: leak (see stderr above)", kind == FAULT_IO ? "io" : "alloc", n, total);
+    char left[256] = "";
+    int nleft = files_in(out_dir, keep_prefix, left, sizeof left);
+    if (r.code == 0) {
+      if (n <= r.calls)
+        fail_msg("fault %s #%lu of %lu: the run succeeded although the call failed",
+                 kind == FAULT_IO ? "io" : "alloc", n, r.calls);
+      assert_int_equal(nleft, outputs_on_success);
+      continue;
+    }
+    codes[r.code & 255]++;
+    char *msg = bk_t_slurp(errp, NULL);
+    if (!msg || !strstr(msg, "backstop"))
+      fail_msg("fault %s #%lu of %lu: exit %d without a message", kind == FAULT_IO ? "io" : "alloc",
+               n, total, r.code);
+    if (temps_in(out_dir))
+      fail_msg("fault %s #%lu of %lu: exit %d but a temporary file is left in %s",
+               kind == FAULT_IO ? "io" : "alloc", n, total, r.code, out_dir);
+    if (nleft && allow_committed) {
+      printf("KNOWN GAP: fault #%lu: exit %d, %d earlier output(s) stay complete under their "
+             "final names, e.g. %s\n", n, r.code, nleft, left);
+      nleft = 0;
+    }
+    if (nleft)
+      fail_msg("fault %s #%lu of %lu: exit %d (%s) but %d file(s) left in %s, e.g. %s",
+               kind == FAULT_IO ? "io" : "alloc", n, total, r.code, strtok(msg, "\n"), nleft,
+               out_dir, left);
+    free(msg);
+  }
+  printf("%s faults: %lu calls swept; exit codes:", kind == FAULT_IO ? "write/rename" : "allocation",
+         total);
+  for (int c = 1; c < 256; c++)
+    if (codes[c]) printf(" %d x%d", c, codes[c]);
+  printf("\n");
+  return total;
+}
+
+/* ---- the runs ---- */
+
+#define SYNTH_ARGS(dir) "synth", "-o", dir, "--rows", "400", "--hours", "1", "--rate", "40"
+
+static void synth_day(char *dir, size_t cap) {
+  bk_t_tmp("faults-day", dir, cap);
+  mkdir(dir, 0777);
+  char probe[600];
+  snprintf(probe, sizeof probe, "%s/synthetic_trades_2025-10-10_SYNUSDT.csv.zst", dir);
+  struct stat st;
+  if (stat(probe, &st) == 0) return;
+  char errp[512];
+  bk_t_tmp("faults.stderr", errp, sizeof errp);
+  const char *args[] = {SYNTH_ARGS(dir), NULL};
+  run_result r = run(FAULT_NONE, 0, errp, args);
+  assert_int_equal(r.code, 0);
+}
+
+static void synth_survives_every_failed_allocation(void **state) {
+  (void)state;
+  char dir[512];
+  bk_t_tmp("faults-synth", dir, sizeof dir);
+  const char *args[] = {SYNTH_ARGS(dir), NULL};
+  sweep(FAULT_ALLOC, dir, NULL, 3, 0, args);
+}
+
+static void synth_survives_every_failed_write_and_rename(void **state) {
+  (void)state;
+  char dir[512];
+  bk_t_tmp("faults-synth", dir, sizeof dir);
+  const char *args[] = {SYNTH_ARGS(dir), NULL};
+  /* Known gap, kept visible (cli/synth.c, bk_synth_run): the three files are committed
+   * one after another, so when the second or third commit fails the ones before it stay
+   * complete under their final names. Every other promise is checked; make this 0 once
+   * synth flushes all three before renaming any (and removes them on failure). */
+  sweep(FAULT_IO, dir, NULL, 3, 1, args);
+}
+
+static void replay_sweep(enum fault_kind kind, const char *threads) {
+  char day[512], out_dir[512], tob[600];
+  synth_day(day, sizeof day);
+  bk_t_tmp("faults-out", out_dir, sizeof out_dir);
+  snprintf(tob, sizeof tob, "%s/tob.csv", out_dir);
+  const char *args[] = {"replay", "--quiet", "--threads", threads, "--read-size", "4096",
+                        "--tob-csv", tob, day, NULL};
+  sweep(kind, out_dir, NULL, 1, 0, args);
+}
+
+static void replay_survives_every_failed_allocation(void **state) {
+  (void)state;
+  replay_sweep(FAULT_ALLOC, "1");
+}
+
+static void replay_with_a_decoding_thread_survives_every_failed_allocation(void **state) {
+  (void)state;
+  replay_sweep(FAULT_ALLOC, "2");
+}
+
+static void replay_survives_every_failed_write_and_rename(void **state) {
+  (void)state;
+  replay_sweep(FAULT_IO, "1");
+}
+
+static void inspect_survives_every_failed_allocation(void **state) {
+  (void)state;
+  char day[512], out_dir[512];
+  synth_day(day, sizeof day);
+  bk_t_tmp("faults-out", out_dir, sizeof out_dir);
+  const char *args[] = {"inspect", day, NULL};
+  sweep(FAULT_ALLOC, out_dir, NULL, 0, 0, args);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(synth_survives_every_failed_allocation),
+      cmocka_unit_test(synth_survives_every_failed_write_and_rename),
+      cmocka_unit_test(replay_survives_every_failed_allocation),
+      cmocka_unit_test(replay_with_a_decoding_thread_survives_every_failed_allocation),
+      cmocka_unit_test(replay_survives_every_failed_write_and_rename),
+      cmocka_unit_test(inspect_survives_every_failed_allocation),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
