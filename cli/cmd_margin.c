@@ -17,6 +17,7 @@
 #include "cli/cmd_margin.h"
 
 #include "cli/cli.h"
+#include "cli/contract_json.h"
 #include "cli/policy_json.h"
 #include "engine/account.h"
 #include "engine/fixed.h"
@@ -60,11 +61,7 @@ static void usage(FILE *f) {
 }
 
 static bk_rc req_fx(calc *k, const json_t *o, const char *path, const char *key, int64_t *out) {
-  char p[256];
-  snprintf(p, sizeof p, "%s.%s", path, key);
-  const json_t *v = json_object_get(o, key);
-  if (!v) return bk_jdoc_fail(&k->d, &k->err, path, "missing \"%s\"", key);
-  return bk_jdoc_fx(&k->d, &k->err, p, v, out);
+  return bk_jdoc_req_fx(&k->d, &k->err, o, path, key, out);
 }
 
 static int find_asset(calc *k, const char *name) {
@@ -86,9 +83,6 @@ static int intern_asset(calc *k, const char *name) {
 static bk_rc read_instruments(calc *k, const json_t *ins) {
   if (!json_is_object(ins) || json_object_size(ins) == 0)
     return bk_jdoc_fail(&k->d, &k->err, "instruments", "expected a non-empty object");
-  static const char *const kin[] = {"kind", "tick", "contract_size", "settle", "mm_basis",
-                                    "tiers", NULL};
-  static const char *const ktier[] = {"floor", "mmr", "maint_amount", "max_leverage", NULL};
   const char *name;
   json_t *o;
   bk_rc rc;
@@ -98,69 +92,13 @@ static bk_rc read_instruments(calc *k, const json_t *ins) {
     if (k->nc == MAXI) return bk_jdoc_fail(&k->d, &k->err, path, "more than %d instruments", MAXI);
     if (strlen(name) >= sizeof k->names[0])
       return bk_jdoc_fail(&k->d, &k->err, path, "name too long");
-    if ((rc = bk_jdoc_known(&k->d, &k->err, path, o, kin))) return rc;
     bk_contract *c = &k->c[k->nc];
-    memset(c, 0, sizeof *c);
+    const char *settle;
+    if ((rc = bk_contract_json(&k->d, &k->err, path, o, c, &settle))) return rc;
     snprintf(k->names[k->nc], sizeof k->names[0], "%s", name);
-    const json_t *kind = json_object_get(o, "kind");
-    char p[192];
-    snprintf(p, sizeof p, "%s.kind", path);
-    if (!json_is_string(kind) || (strcmp(json_string_value(kind), "linear") &&
-                                  strcmp(json_string_value(kind), "inverse")))
-      return bk_jdoc_fail(&k->d, &k->err, json_is_string(kind) ? p : path,
-                          "expected \"kind\": \"linear\" or \"inverse\"");
-    c->kind = strcmp(json_string_value(kind), "inverse") ? BK_LINEAR : BK_INVERSE;
-    const json_t *basis = json_object_get(o, "mm_basis");
-    if (basis) {
-      snprintf(p, sizeof p, "%s.mm_basis", path);
-      if (!json_is_string(basis) || (strcmp(json_string_value(basis), "mark") &&
-                                     strcmp(json_string_value(basis), "entry")))
-        return bk_jdoc_fail(&k->d, &k->err, p, "expected \"mark\" or \"entry\"");
-      c->mm_basis = strcmp(json_string_value(basis), "entry") ? BK_MM_MARK : BK_MM_ENTRY;
-    }
-    if ((rc = req_fx(k, o, path, "tick", &c->tick)) ||
-        (rc = req_fx(k, o, path, "contract_size", &c->contract_size)))
-      return rc;
-    if (c->tick <= 0) return bk_jdoc_fail(&k->d, &k->err, path, "tick must be > 0");
-    if (c->contract_size <= 0)
-      return bk_jdoc_fail(&k->d, &k->err, path, "contract_size must be > 0");
-    const json_t *settle = json_object_get(o, "settle");
-    if (!json_is_string(settle) || !json_string_length(settle))
-      return bk_jdoc_fail(&k->d, &k->err, path, "expected \"settle\": an asset name");
-    int si = intern_asset(k, json_string_value(settle));
+    int si = intern_asset(k, settle);
     if (si < 0) return bk_jdoc_fail(&k->d, &k->err, path, "bad settle asset");
     c->settle = (uint32_t)si;
-    const json_t *tiers = json_object_get(o, "tiers");
-    if (!json_is_array(tiers) || json_array_size(tiers) == 0 ||
-        json_array_size(tiers) > BK_TIERS_MAX)
-      return bk_jdoc_fail(&k->d, &k->err, path, "expected \"tiers\": 1 to %d tiers",
-                          BK_TIERS_MAX);
-    size_t ti;
-    json_t *t;
-    json_array_foreach(tiers, ti, t) {
-      char tp[192];
-      snprintf(tp, sizeof tp, "%s.tiers.%zu", path, ti);
-      if ((rc = bk_jdoc_known(&k->d, &k->err, tp, t, ktier))) return rc;
-      bk_tier *x = &c->tiers.v[ti];
-      x->maint_amount = -1;
-      if ((rc = req_fx(k, t, tp, "floor", &x->floor)) || (rc = req_fx(k, t, tp, "mmr", &x->mmr)))
-        return rc;
-      if (json_object_get(t, "maint_amount") &&
-          (rc = req_fx(k, t, tp, "maint_amount", &x->maint_amount)))
-        return rc;
-      if (json_object_get(t, "maint_amount") && x->maint_amount < 0)
-        return bk_jdoc_fail(&k->d, &k->err, tp, "maint_amount must be >= 0");
-      if (json_object_get(t, "max_leverage") &&
-          (rc = req_fx(k, t, tp, "max_leverage", &x->max_lev)))
-        return rc;
-    }
-    c->tiers.n = json_array_size(tiers);
-    bk_err why;
-    if (bk_tiers_finish(&c->tiers, &why)) {
-      char tp[192];
-      snprintf(tp, sizeof tp, "%s.tiers", path);
-      return bk_jdoc_fail(&k->d, &k->err, tp, "%s", why.msg);
-    }
     k->nc++;
   }
   return BK_OK;

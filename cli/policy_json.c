@@ -146,6 +146,15 @@ bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *
   return BK_OK;
 }
 
+bk_rc bk_jdoc_req_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                     const char *key, int64_t *out) {
+  char p[256];
+  snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+  const json_t *v = json_object_get(o, key);
+  if (!v) return bk_jdoc_fail(d, err, path, "missing \"%s\"", key);
+  return bk_jdoc_fx(d, err, p, v, out);
+}
+
 bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
                     const char *const *known) {
   if (!json_is_object(obj)) return bk_jdoc_fail(d, err, path, "expected an object");

@@ -56,6 +56,11 @@ bk_rc bk_jdoc_fail(const bk_jdoc *d, bk_err *err, const char *path, const char *
 bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
                  int64_t *out);
 
+/* Reads the required decimal-string member `key` of object o found at `path`: missing is
+ * an error naming the path, else as bk_jdoc_fx. */
+bk_rc bk_jdoc_req_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                     const char *key, int64_t *out);
+
 /* Every key of obj must be in the NULL-terminated list known. */
 bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
                     const char *const *known);

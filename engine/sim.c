@@ -1,0 +1,628 @@
+/*
+ * The side-by-side simulation (see sim.h): one replayed market driving every policy's
+ * risk state, plus populations, derived marks, a depth model and fund sampling.
+ *
+ * Tuned for the replay's load: it is called for every event, and most events are book
+ * rows it ignores, so the common path is a few comparisons. Work per policy happens only
+ * on marks, trades and funding. Everything is integer; the median of a derived mark is an
+ * insertion sort over at most BK_SIM_MARK_TRADES prices.
+ */
+#include "engine/sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/book.h"
+#include "engine/fixed.h"
+
+/* What the simulation keeps per contract. */
+typedef struct sim_contract {
+  uint32_t instr;       /* instrument id */
+  int mark_src;         /* BK_SRC_DATA once a mark event was seen, else BK_SRC_TRADES */
+  int book_src;         /* BK_SRC_DATA once the instrument's book had a snapshot */
+  int64_t mark;         /* current mark, 0 before any */
+  /* derived marks: the last trades, a ring */
+  int64_t tr_ts[BK_SIM_MARK_TRADES], tr_px[BK_SIM_MARK_TRADES];
+  size_t tr_head, tr_n;
+  int64_t bucket_end;   /* the derived mark is recomputed when a trade arrives past this */
+  int dirty;            /* trades arrived since the last derived mark */
+  /* volume for the depth model and population sizing */
+  int64_t warm_notional; /* traded notional in the warm-up, settle units */
+  int64_t first_trade_ts;
+  /* funding announced: rate and the time it settles */
+  int64_t fund_rate, fund_next;
+  /* the depth model's book and when it was last built */
+  bk_book *model;
+  int64_t model_ts;
+} sim_contract;
+
+struct bk_sim {
+  bk_sim_config cfg;
+  bk_policy *pols;
+  bk_contract *contracts;
+  bk_asset *assets;
+  uint32_t *contract_of;
+  bk_market *market;
+  bk_risk **risk, **shadow;   /* [policy] */
+  sim_contract *c;            /* [contract] */
+  const bk_book **books;      /* [contract]: the book each risk walks */
+  bk_sim_sample *samples;     /* [(policy * nassets + asset) * cap + i] */
+  size_t nsamples, scap;
+  size_t *rec_seen;           /* [policy]: liquidation records folded into the totals */
+  int64_t *liq_notional;      /* [policy * nassets + asset] cumulative */
+  uint64_t *liq_count;        /* [policy * nassets + asset] cumulative */
+  int64_t *shadow_min;        /* [policy * nassets + asset] */
+  int64_t next_sample;        /* exchange time of the next sample; INT64_MIN before any */
+  int64_t next_funding;       /* earliest announced funding time, INT64_MAX when none */
+  int64_t ref_first, ref_now; /* depth model: the reference's ±1 % depth, first and now */
+  int in_window;              /* the clock passed `from` */
+  bk_population **pops;
+  size_t npops;
+  uint64_t events;
+  int64_t first_ts, last_ts;
+  bk_err err;
+};
+
+void bk_sim_config_init(bk_sim_config *c) {
+  memset(c, 0, sizeof *c);
+  c->from = INT64_MIN;
+  c->to = INT64_MAX;
+  c->sample_us = 60 * INT64_C(1000000);
+  c->mark_window_us = 5 * INT64_C(1000000);
+  c->mark_step_us = 100 * INT64_C(1000);
+  c->depth.n = 5;
+  for (size_t i = 0; i < 5; i++) {
+    c->depth.pct[i] = BK_FX(1) / 100 * (int64_t)(i + 1);
+    c->depth.minutes[i] = BK_FX(1) * (int64_t)(i + 1) * 3 / 4 + BK_FX(1) / 4; /* 1 .. 4 */
+  }
+  c->depth.ref_instr = BK_SIM_NONE;
+  c->depth.refresh_us = INT64_C(1000000);
+  c->shadow = 1;
+}
+
+/* --- construction ------------------------------------------------------------------ */
+
+static void *dup(const void *p, size_t n) {
+  if (n == 0) return NULL;
+  void *q = malloc(n);
+  if (q) memcpy(q, p, n);
+  return q;
+}
+
+bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err) {
+  *out = NULL;
+  if (c->npolicies == 0 || c->ncontracts == 0 || c->nassets == 0 ||
+      c->nassets > BK_LEDGER_ASSETS || c->sample_us <= 0 || c->mark_window_us <= 0 ||
+      c->mark_step_us <= 0 || c->depth.n > 8 || c->depth.refresh_us <= 0)
+    return bk_err_set(err, BK_ECONFIG, "simulation: needs policies, contracts, 1 to %d "
+                      "assets and positive intervals", BK_LEDGER_ASSETS);
+  bk_sim *s = calloc(1, sizeof *s);
+  if (!s) return bk_err_set(err, BK_ENOMEM, "simulation: out of memory");
+  s->cfg = *c;
+  s->market = m;
+  size_t np = c->npolicies, nk = c->ncontracts, na = c->nassets;
+  s->pols = dup(c->policies, np * sizeof *s->pols);
+  s->contracts = dup(c->contracts, nk * sizeof *s->contracts);
+  s->assets = dup(c->assets, na * sizeof *s->assets);
+  s->contract_of = dup(c->contract_of, c->ninstruments * sizeof *s->contract_of);
+  s->risk = calloc(np, sizeof *s->risk);
+  s->shadow = calloc(np, sizeof *s->shadow);
+  s->c = calloc(nk, sizeof *s->c);
+  s->books = calloc(nk, sizeof *s->books);
+  s->rec_seen = calloc(np, sizeof *s->rec_seen);
+  s->liq_notional = calloc(np * na, sizeof *s->liq_notional);
+  s->liq_count = calloc(np * na, sizeof *s->liq_count);
+  s->shadow_min = calloc(np * na, sizeof *s->shadow_min);
+  if (!s->pols || !s->contracts || !s->assets || (c->ninstruments && !s->contract_of) ||
+      !s->risk || !s->shadow || !s->c || !s->books || !s->rec_seen || !s->liq_notional ||
+      !s->liq_count || !s->shadow_min) {
+    bk_sim_free(s);
+    return bk_err_set(err, BK_ENOMEM, "simulation: out of memory");
+  }
+  s->cfg.policies = s->pols;
+  s->cfg.contracts = s->contracts;
+  s->cfg.assets = s->assets;
+  s->cfg.contract_of = s->contract_of;
+  for (size_t k = 0; k < nk; k++) {
+    s->c[k].instr = BK_SIM_NONE;
+    s->c[k].mark_src = BK_SRC_TRADES;
+    s->c[k].book_src = BK_SRC_MODEL;
+    s->c[k].first_trade_ts = INT64_MIN;
+  }
+  for (uint32_t i = 0; i < c->ninstruments; i++)
+    if (s->contract_of[i] != BK_SIM_NONE && s->contract_of[i] < nk)
+      s->c[s->contract_of[i]].instr = i;
+  for (size_t p = 0; p < np; p++) {
+    s->risk[p] = bk_risk_new(&s->pols[p], s->contracts, nk, s->assets, na, err);
+    if (!s->risk[p]) goto fail;
+    if (c->shadow) {
+      bk_policy sp = s->pols[p];
+      sp.wf_trigger = BK_WF_NEVER; /* the fund pays everything, even into the red */
+      s->shadow[p] = bk_risk_new(&sp, s->contracts, nk, s->assets, na, err);
+      if (!s->shadow[p]) goto fail;
+      for (size_t a = 0; a < na; a++)
+        s->shadow_min[p * na + a] = bk_risk_fund_equity(s->shadow[p], (uint32_t)a);
+    }
+  }
+  s->next_sample = INT64_MIN;
+  s->next_funding = INT64_MAX;
+  s->first_ts = INT64_MIN;
+  bk_err_clear(&s->err);
+  *out = s;
+  return BK_OK;
+fail:
+  bk_sim_free(s);
+  return err ? err->rc : BK_ECONFIG;
+}
+
+void bk_sim_free(bk_sim *s) {
+  if (!s) return;
+  for (size_t p = 0; s->risk && p < s->cfg.npolicies; p++) {
+    bk_risk_free(s->risk[p]);
+    if (s->shadow) bk_risk_free(s->shadow[p]);
+  }
+  for (size_t k = 0; s->c && k < s->cfg.ncontracts; k++) bk_book_free(s->c[k].model);
+  for (size_t i = 0; i < s->npops; i++)
+    if (s->pops[i]->free) s->pops[i]->free(s->pops[i]);
+  free(s->pops);
+  free(s->pols);
+  free(s->contracts);
+  free(s->assets);
+  free(s->contract_of);
+  free(s->risk);
+  free(s->shadow);
+  free(s->c);
+  free(s->books);
+  free(s->samples);
+  free(s->rec_seen);
+  free(s->liq_notional);
+  free(s->liq_count);
+  free(s->shadow_min);
+  free(s);
+}
+
+bk_rc bk_sim_add_population(bk_sim *s, bk_population *p) {
+  bk_population **v = realloc(s->pops, (s->npops + 1) * sizeof *v);
+  if (!v) {
+    if (p->free) p->free(p);
+    return bk_err_set(&s->err, BK_ENOMEM, "simulation: out of memory");
+  }
+  s->pops = v;
+  s->pops[s->npops++] = p;
+  if (p->start) {
+    bk_rc rc = p->start(p, s);
+    if (rc) return bk_err_set(&s->err, rc, "population %s: %s", p->name, p->err.msg);
+  }
+  return BK_OK;
+}
+
+/* --- running every policy ---------------------------------------------------------- */
+
+/* Copies a risk's error into the simulation's, naming the policy. */
+static bk_rc risk_fail(bk_sim *s, size_t p, const bk_risk *r, bk_rc rc) {
+  return bk_err_set(&s->err, rc, "policy %s: %s", s->pols[p].name,
+                    r->err.msg[0] ? r->err.msg : bk_rc_name(rc));
+}
+
+/* Lowest shadow fund equity, updated after each event that moved it. */
+static void shadow_watch(bk_sim *s, size_t p, uint32_t asset) {
+  if (!s->shadow[p]) return;
+  int64_t eq = bk_risk_fund_equity(s->shadow[p], asset);
+  int64_t *m = &s->shadow_min[p * s->cfg.nassets + asset];
+  if (eq < *m) *m = eq;
+}
+
+static bk_rc each_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      if (!rs[j]) continue;
+      bk_rc rc = bk_risk_on_mark(rs[j], k, mark, ts, s->books);
+      if (rc) return risk_fail(s, p, rs[j], rc);
+    }
+    shadow_watch(s, p, s->contracts[k].settle);
+  }
+  return BK_OK;
+}
+
+static void each_set_mark(bk_sim *s, uint32_t k, int64_t mark) {
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk_set_mark(s->risk[p], k, mark);
+    if (s->shadow[p]) bk_risk_set_mark(s->shadow[p], k, mark);
+  }
+}
+
+/* --- the depth model --------------------------------------------------------------- */
+
+/* Quantity (contracts) worth `notional` settle units at price. */
+static int64_t qty_for(const bk_contract *c, int64_t notional, int64_t price) {
+  int64_t q = 0;
+  if (c->kind == BK_INVERSE) /* notional (coin) = qty × face / price */
+    bk_fx_muldiv(notional, price, c->contract_size, BK_FLOOR, &q);
+  else /* notional = qty × size × price */
+    bk_fx_div(notional, bk_div_round((bk_i128)c->contract_size * price, BK_FX_SCALE, BK_CEIL),
+              BK_FLOOR, &q);
+  return q > 0 ? q : 0;
+}
+
+/* Cumulative model depth (settle units) within fraction x of the mark. */
+static int64_t model_depth(const bk_sim *s, const sim_contract *sc, int64_t x) {
+  const bk_sim_depth *d = &s->cfg.depth;
+  /* average traded notional per minute: the warm-up's, else what has traded so far */
+  int64_t minutes = 1;
+  int64_t span = (s->cfg.from != INT64_MIN && sc->first_trade_ts != INT64_MIN)
+                     ? s->cfg.from - sc->first_trade_ts : s->last_ts - sc->first_trade_ts;
+  if (sc->first_trade_ts != INT64_MIN && span > 60 * INT64_C(1000000))
+    minutes = span / (60 * INT64_C(1000000));
+  int64_t per_min = sc->warm_notional / minutes;
+  int64_t m = 0; /* minutes of volume within x, piecewise linear from (0, 0) */
+  int64_t px = 0, pm = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    if (x <= d->pct[i]) {
+      m = pm + (int64_t)((bk_i128)(d->minutes[i] - pm) * (x - px) / (d->pct[i] - px));
+      break;
+    }
+    px = d->pct[i];
+    pm = m = d->minutes[i];
+  }
+  int64_t depth = 0;
+  bk_fx_mul(per_min, m, BK_FLOOR, &depth);
+  /* breathe with the reference instrument's ±1 % depth */
+  if (s->ref_first > 0 && s->ref_now > 0)
+    depth = (int64_t)((bk_i128)depth * s->ref_now / s->ref_first);
+  return depth;
+}
+
+/* Follows the reference instrument's depth profile: its ±1 % notional, once both points
+ * of the newest profile are in. */
+static void ref_follow(bk_sim *s) {
+  const bk_instr_state *ref = bk_market_instr(s->market, s->cfg.depth.ref_instr);
+  if (!ref) return;
+  int64_t bid = 0, ask = 0;
+  for (size_t i = 0; i < ref->depth.n; i++) {
+    if (ref->depth.p[i].pct == -BK_FX(1)) bid = ref->depth.p[i].notional;
+    if (ref->depth.p[i].pct == BK_FX(1)) ask = ref->depth.p[i].notional;
+  }
+  if (bid <= 0 || ask <= 0) return;
+  s->ref_now = bid + ask;
+  if (s->ref_first == 0) s->ref_first = s->ref_now;
+}
+
+#define MODEL_LEVELS 40 /* levels a side, spread evenly over the profile's range */
+
+/* Rebuilds contract k's model book around the mark. */
+static bk_rc model_build(bk_sim *s, uint32_t k, int64_t mark) {
+  sim_contract *sc = &s->c[k];
+  const bk_contract *c = &s->contracts[k];
+  if (!sc->model && !(sc->model = bk_book_new(c->tick)))
+    return bk_err_set(&s->err, BK_ENOMEM, "simulation: out of memory");
+  bk_book_clear(sc->model);
+  const bk_sim_depth *d = &s->cfg.depth;
+  int64_t range = d->n ? d->pct[d->n - 1] : 0;
+  int64_t prev_depth[3] = {0, 0, 0};
+  int64_t prev_px[3] = {mark, mark, mark};
+  for (int i = 1; i <= MODEL_LEVELS && range > 0; i++) {
+    int64_t x = range / MODEL_LEVELS * i;
+    int64_t depth = model_depth(s, sc, x);
+    for (int side = BK_BID; side <= BK_ASK; side++) {
+      /* the level's price, on the tick, strictly away from the previous level */
+      int64_t off = 0;
+      bk_fx_mul(mark, x, BK_CEIL, &off);
+      int64_t px = side == BK_BID ? bk_fx_round_to(mark - off, c->tick, BK_FLOOR)
+                                  : bk_fx_round_to(mark + off, c->tick, BK_CEIL);
+      if (side == BK_BID && px >= prev_px[side]) px = prev_px[side] - c->tick;
+      if (side == BK_ASK && px <= prev_px[side]) px = prev_px[side] + c->tick;
+      if (px <= 0) continue;
+      int64_t q = qty_for(c, depth - prev_depth[side], px);
+      if (q > 0) {
+        bk_rc rc = bk_book_set(sc->model, side, px, q);
+        if (rc) return bk_err_set(&s->err, rc, "simulation: depth model: %s", bk_rc_name(rc));
+      }
+      prev_depth[side] = depth;
+      prev_px[side] = px;
+    }
+  }
+  sc->model_ts = s->last_ts;
+  return BK_OK;
+}
+
+/* Points books[k] at the book the risk engine should walk for contract k: the replayed
+ * one when the data has it, else the depth model (rebuilt when due). */
+static bk_rc choose_book(bk_sim *s, uint32_t k, int64_t mark) {
+  sim_contract *sc = &s->c[k];
+  const bk_instr_state *st = sc->instr != BK_SIM_NONE ? bk_market_instr(s->market, sc->instr)
+                                                      : NULL;
+  if (st && st->snapshot_seen) {
+    sc->book_src = BK_SRC_DATA;
+    s->books[k] = st->book;
+    return BK_OK;
+  }
+  sc->book_src = BK_SRC_MODEL;
+  if (!sc->model || s->last_ts - sc->model_ts >= s->cfg.depth.refresh_us) {
+    bk_rc rc = model_build(s, k, mark);
+    if (rc) return rc;
+  }
+  s->books[k] = sc->model;
+  return BK_OK;
+}
+
+/* --- marks -------------------------------------------------------------------------- */
+
+/* A new mark for contract k at ts: tracked in the warm-up, acted on in the window. */
+static bk_rc new_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
+  if (mark <= 0) return BK_OK;
+  s->c[k].mark = mark;
+  if (!s->in_window) {
+    each_set_mark(s, k, mark);
+    return BK_OK;
+  }
+  bk_rc rc = choose_book(s, k, mark);
+  if (!rc) rc = each_mark(s, k, mark, ts);
+  return rc;
+}
+
+static int cmp64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of the trades within the window before `now` (lower median). */
+static int64_t trade_median(const sim_contract *sc, int64_t now, int64_t window) {
+  int64_t v[BK_SIM_MARK_TRADES];
+  size_t n = 0;
+  for (size_t i = 0; i < sc->tr_n; i++) {
+    size_t j = (sc->tr_head + BK_SIM_MARK_TRADES - 1 - i) % BK_SIM_MARK_TRADES;
+    if (sc->tr_ts[j] < now - window && n > 0) break;
+    v[n++] = sc->tr_px[j];
+  }
+  if (n == 0) return 0;
+  qsort(v, n, sizeof *v, cmp64);
+  return v[(n - 1) / 2];
+}
+
+/* A trade on a contract whose mark comes from trades: close the bucket if this trade is
+ * past it (a derived mark from the trades before it), then remember the trade. */
+static bk_rc trade_mark(bk_sim *s, uint32_t k, const bk_event *ev) {
+  sim_contract *sc = &s->c[k];
+  bk_rc rc = BK_OK;
+  if (sc->dirty && ev->ts >= sc->bucket_end) {
+    sc->dirty = 0;
+    int64_t m = trade_median(sc, sc->bucket_end, s->cfg.mark_window_us);
+    if (m != sc->mark) rc = new_mark(s, k, m, sc->bucket_end);
+  }
+  sc->tr_ts[sc->tr_head] = ev->ts;
+  sc->tr_px[sc->tr_head] = ev->price;
+  sc->tr_head = (sc->tr_head + 1) % BK_SIM_MARK_TRADES;
+  if (sc->tr_n < BK_SIM_MARK_TRADES) sc->tr_n++;
+  if (!sc->dirty) {
+    sc->dirty = 1;
+    sc->bucket_end = (ev->ts / s->cfg.mark_step_us + 1) * s->cfg.mark_step_us;
+  }
+  if (sc->mark == 0 && !rc) { /* the first trade sets a mark so accounts can open */
+    sc->mark = ev->price;
+    each_set_mark(s, k, ev->price);
+  }
+  return rc;
+}
+
+/* --- funding ------------------------------------------------------------------------ */
+
+static bk_rc settle_funding(bk_sim *s, int64_t now) {
+  s->next_funding = INT64_MAX;
+  for (uint32_t k = 0; k < s->cfg.ncontracts; k++) {
+    sim_contract *sc = &s->c[k];
+    if (sc->fund_next == 0) continue;
+    if (sc->fund_next <= now) {
+      int64_t at = sc->fund_next;
+      sc->fund_next = 0;
+      if (!s->in_window || sc->mark == 0) continue;
+      for (size_t p = 0; p < s->cfg.npolicies; p++) {
+        bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+        for (int j = 0; j < 2; j++) {
+          if (!rs[j]) continue;
+          bk_rc rc = bk_risk_on_funding(rs[j], k, sc->fund_rate, at);
+          if (rc) return risk_fail(s, p, rs[j], rc);
+        }
+        shadow_watch(s, p, s->contracts[k].settle);
+      }
+    } else if (sc->fund_next < s->next_funding) {
+      s->next_funding = sc->fund_next;
+    }
+  }
+  return BK_OK;
+}
+
+/* --- sampling ----------------------------------------------------------------------- */
+
+/* Folds liquidation records not yet counted into the cumulative totals. */
+static void fold_records(bk_sim *s, size_t p) {
+  const bk_risk *r = s->risk[p];
+  for (size_t i = s->rec_seen[p]; i < r->nrecs; i++) {
+    const bk_liq_rec *rec = &r->recs[i];
+    uint32_t a = s->contracts[rec->contract].settle;
+    int64_t n = 0;
+    int64_t size = rec->size < 0 ? -rec->size : rec->size;
+    bk_pos_notional(&s->contracts[rec->contract], size, rec->mark, &n);
+    s->liq_notional[p * s->cfg.nassets + a] += n;
+    s->liq_count[p * s->cfg.nassets + a]++;
+  }
+  s->rec_seen[p] = r->nrecs;
+}
+
+static bk_rc sample(bk_sim *s, int64_t ts) {
+  size_t na = s->cfg.nassets, per = s->cfg.npolicies * na;
+  if (s->nsamples == s->scap) {
+    size_t cap = s->scap ? s->scap * 2 : 256;
+    bk_sim_sample *v = realloc(s->samples, cap * per * sizeof *v);
+    if (!v) return bk_err_set(&s->err, BK_ENOMEM, "simulation: out of memory");
+    /* re-spread: rows are laid out [policy*asset][i] with stride cap */
+    for (size_t row = per; row-- > 0;)
+      memmove(v + row * cap, v + row * s->scap, s->nsamples * sizeof *v);
+    s->samples = v;
+    s->scap = cap;
+  }
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    const bk_risk *r = s->risk[p];
+    fold_records(s, p);
+    for (size_t a = 0; a < na; a++) {
+      bk_sim_sample *x = &s->samples[(p * na + a) * s->scap + s->nsamples];
+      memset(x, 0, sizeof *x);
+      x->ts = ts;
+      x->cash = r->fund.cash[a];
+      bk_fund_inv_pnl(&r->fund, &r->env, (uint32_t)a, &x->inventory_pnl);
+      x->equity = x->cash + x->inventory_pnl;
+      for (int c = 0; c < BK_CAUSES; c++) {
+        x->in[c] = r->ledger.fund_in[c][a];
+        x->out[c] = r->ledger.fund_out[c][a];
+      }
+      x->liq_notional = s->liq_notional[p * na + a];
+      x->liquidations = s->liq_count[p * na + a];
+    }
+  }
+  s->nsamples++;
+  return BK_OK;
+}
+
+/* Takes the samples due before an event at ts. */
+static bk_rc sample_until(bk_sim *s, int64_t ts) {
+  while (s->next_sample <= ts) {
+    bk_rc rc = sample(s, s->next_sample);
+    if (rc) return rc;
+    s->next_sample += s->cfg.sample_us;
+  }
+  return BK_OK;
+}
+
+/* --- the observer ------------------------------------------------------------------- */
+
+static bk_rc on_event(void *ctx, const bk_event *ev) {
+  bk_sim *s = ctx;
+  bk_rc rc;
+  s->events++;
+  s->last_ts = ev->ts;
+  if (s->first_ts == INT64_MIN) s->first_ts = ev->ts;
+  if (!s->in_window && ev->ts >= s->cfg.from) {
+    s->in_window = 1;
+    int64_t start = s->cfg.from != INT64_MIN ? s->cfg.from : ev->ts;
+    s->next_sample = start - (start % s->cfg.sample_us + s->cfg.sample_us) % s->cfg.sample_us;
+    if ((rc = sample(s, s->next_sample))) return rc; /* the fund at the start */
+    s->next_sample += s->cfg.sample_us;
+    for (uint32_t k = 0; k < s->cfg.ncontracts; k++) /* start the window on known marks */
+      if (s->c[k].mark && (rc = new_mark(s, k, s->c[k].mark, ev->ts))) return rc;
+  }
+  if (s->in_window && (rc = sample_until(s, ev->ts))) return rc;
+  if (ev->ts >= s->next_funding && (rc = settle_funding(s, ev->ts))) return rc;
+  for (size_t i = 0; i < s->npops; i++) {
+    bk_population *p = s->pops[i];
+    if (p->event && (rc = p->event(p, s, ev)))
+      return bk_err_set(&s->err, rc, "population %s: %s", p->name, p->err.msg);
+  }
+  if (ev->kind == BK_EV_DEPTH && ev->instr == s->cfg.depth.ref_instr) ref_follow(s);
+  uint32_t k = ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
+  if (k == BK_SIM_NONE) return BK_OK;
+  sim_contract *sc = &s->c[k];
+  switch (ev->kind) {
+  case BK_EV_TRADE:
+    if (sc->first_trade_ts == INT64_MIN) sc->first_trade_ts = ev->ts;
+    if (!s->in_window) {
+      int64_t n = 0;
+      if (bk_pos_notional(&s->contracts[k], ev->qty, ev->price, &n) == BK_OK)
+        sc->warm_notional += n;
+    }
+    if (sc->mark_src == BK_SRC_TRADES && (rc = trade_mark(s, k, ev))) return rc;
+    if (s->in_window)
+      for (size_t p = 0; p < s->cfg.npolicies; p++) {
+        bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+        for (int j = 0; j < 2; j++)
+          if (rs[j] && (rc = bk_risk_on_trade(rs[j], k, ev->price, ev->qty, ev->ts)))
+            return risk_fail(s, p, rs[j], rc);
+        shadow_watch(s, p, s->contracts[k].settle);
+      }
+    return BK_OK;
+  case BK_EV_MARK:
+    sc->mark_src = BK_SRC_DATA;
+    return new_mark(s, k, ev->price, ev->ts);
+  case BK_EV_FUNDING:
+    sc->fund_rate = ev->price;
+    if (ev->aux > ev->ts) {
+      sc->fund_next = ev->aux;
+      if (ev->aux < s->next_funding) s->next_funding = ev->aux;
+    }
+    return BK_OK;
+  default:
+    return BK_OK;
+  }
+}
+
+bk_rc bk_sim_attach(bk_sim *s, bk_replay *r) {
+  bk_observer o = {.on_event = on_event, .ctx = s};
+  return bk_replay_observe(r, &o);
+}
+
+bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
+                  int64_t size, int64_t entry, uint32_t *id) {
+  if (settle >= s->cfg.nassets || (size != 0 && contract >= s->cfg.ncontracts))
+    return bk_err_set(&s->err, BK_EDATA, "simulation: account on an unknown asset or contract");
+  if (size != 0 && s->c[contract].mark == 0)
+    return bk_err_set(&s->err, BK_EDATA, "simulation: contract %u has no mark yet", contract);
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      if (!rs[j]) continue;
+      uint32_t got;
+      bk_rc rc = bk_risk_add_account(rs[j], settle, deposit, &got);
+      if (!rc && size != 0) rc = bk_risk_trade(rs[j], got, contract, size, entry);
+      if (rc) return risk_fail(s, p, rs[j], rc);
+      *id = got;
+    }
+  }
+  return BK_OK;
+}
+
+bk_rc bk_sim_finish(bk_sim *s) {
+  bk_rc rc = BK_OK;
+  if (s->in_window) {
+    if ((rc = sample_until(s, s->last_ts))) return rc;
+    if (s->samples && s->nsamples > 0 &&
+        s->samples[s->nsamples - 1].ts != s->last_ts && (rc = sample(s, s->last_ts)))
+      return rc;
+  }
+  for (size_t i = 0; i < s->npops; i++) {
+    bk_population *p = s->pops[i];
+    if (p->finish && (rc = p->finish(p, s)))
+      return bk_err_set(&s->err, rc, "population %s: %s", p->name, p->err.msg);
+  }
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++)
+      if (rs[j] && (rc = bk_risk_check(rs[j]))) return risk_fail(s, p, rs[j], rc);
+  }
+  return BK_OK;
+}
+
+/* --- results ------------------------------------------------------------------------ */
+
+size_t bk_sim_npolicies(const bk_sim *s) { return s->cfg.npolicies; }
+const bk_risk *bk_sim_risk(const bk_sim *s, size_t p) { return s->risk[p]; }
+const bk_risk *bk_sim_shadow(const bk_sim *s, size_t p) { return s->shadow[p]; }
+
+const bk_sim_sample *bk_sim_samples(const bk_sim *s, size_t p, uint32_t asset, size_t *n) {
+  *n = s->nsamples;
+  if (!s->samples) return NULL;
+  return &s->samples[(p * s->cfg.nassets + asset) * s->scap];
+}
+
+int64_t bk_sim_shadow_min_equity(const bk_sim *s, size_t p, uint32_t asset) {
+  return s->shadow_min[p * s->cfg.nassets + asset];
+}
+
+const bk_sim_config *bk_sim_config_get(const bk_sim *s) { return &s->cfg; }
+int bk_sim_mark_source(const bk_sim *s, uint32_t k) { return s->c[k].mark_src; }
+int bk_sim_book_source(const bk_sim *s, uint32_t k) { return s->c[k].book_src; }
+int64_t bk_sim_mark(const bk_sim *s, uint32_t k) { return s->c[k].mark; }
+int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t k) { return s->c[k].warm_notional; }
+const bk_market *bk_sim_market(const bk_sim *s) { return s->market; }
+uint64_t bk_sim_events(const bk_sim *s) { return s->events; }
+int64_t bk_sim_last_ts(const bk_sim *s) { return s->last_ts; }
+const bk_err *bk_sim_err(const bk_sim *s) { return &s->err; }
+

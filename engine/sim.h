@@ -1,0 +1,162 @@
+/*
+ * The side-by-side simulation: one replayed market, several policies. Each policy has its
+ * own risk state (accounts, fund, ledger; engine/risk.h) over the same contracts, and a
+ * shadow risk state with the loss waterfall switched off, whose fund path tells the
+ * smallest initial fund that would have avoided every ADL and socialized loss. The
+ * decoded market is shared: comparing policies costs no extra decoding.
+ *
+ * The simulation is an observer of the replay loop (engine/replay.h):
+ *   - before `from` (the warm-up), events reach only the populations, which open
+ *     accounts from the tape (bk_sim_open: the same account in every policy); marks are
+ *     tracked but nobody is liquidated;
+ *   - inside the window, a completed mark group calls bk_risk_on_mark of every policy with
+ *     the shared books; trades feed protocol revenue (bk_risk_on_trade); funding settles
+ *     when the replay clock passes the announced funding time, at the last announced rate;
+ *   - every `sample_us` of exchange time, and at the end, each policy's fund is sampled
+ *     (cash, inventory PnL, equity, cumulative inflows and outflows by cause) for the
+ *     fund.csv time series.
+ *
+ * Marks: where the data carries mark prices for a contract, they are used. Where it does
+ * not (trade tapes only), the mark is derived from trades: the median of the trade prices
+ * of the last mark_window_us (at most BK_SIM_MARK_TRADES of them), recomputed when a
+ * mark_step_us bucket of exchange time closes — so a single wick does not liquidate
+ * anyone, as venues intend by marking on a median rather than on the last trade.
+ *
+ * Books: where the data carries an order book, the replayed book is used. Where it does
+ * not, a depth model stands in (see bk_sim_depth): levels on both sides of the mark whose
+ * cumulative notional within 1..5 % follows a profile, scaled to the contract's traded
+ * volume in the warm-up, refreshed once per depth_refresh_us.
+ *
+ * Ownership: the configuration's arrays are copied; the market is borrowed for the life
+ * of the simulation; populations added are owned and freed by the simulation.
+ */
+#ifndef BK_SIM_H
+#define BK_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/account.h"
+#include "engine/error.h"
+#include "engine/event.h"
+#include "engine/ledger.h"
+#include "engine/market.h"
+#include "engine/policy.h"
+#include "engine/replay.h"
+#include "engine/risk.h"
+
+#define BK_SIM_NONE UINT32_MAX /* an instrument that is not a simulated contract */
+#define BK_SIM_MARK_TRADES 255 /* trades kept for a derived mark */
+
+typedef struct bk_sim bk_sim;
+
+/* Where a contract's mark and book come from (set by the simulation, for reports). */
+enum { BK_SRC_DATA = 0, BK_SRC_TRADES = 1, BK_SRC_MODEL = 2 };
+
+/* A depth profile for contracts without a book: cumulative notional within pct[i] of the
+ * mark, in units of the contract's average traded notional per minute over the warm-up.
+ * Optionally made to breathe with a reference instrument's replayed depth profile
+ * (Binance bookDepth): the depth at any time is multiplied by the reference's ±1 % depth
+ * now over its first value. */
+typedef struct bk_sim_depth {
+  size_t n;            /* points, ascending pct, up to 8 */
+  int64_t pct[8];      /* fraction from the mark (0.01 = 1 %) */
+  int64_t minutes[8];  /* cumulative depth within pct, in minutes of average volume */
+  uint32_t ref_instr;  /* instrument id whose BK_EV_DEPTH profile scales it, or BK_SIM_NONE */
+  int64_t refresh_us;  /* rebuild the model book at most this often */
+} bk_sim_depth;
+
+typedef struct bk_sim_config {
+  const bk_policy *policies;  /* npolicies, each checked */
+  size_t npolicies;
+  const bk_contract *contracts; /* ncontracts, tiers finished */
+  size_t ncontracts;
+  const bk_asset *assets;     /* settle assets, nassets <= BK_LEDGER_ASSETS */
+  size_t nassets;
+  const uint32_t *contract_of; /* contract_of[instrument id] or BK_SIM_NONE */
+  size_t ninstruments;
+  int64_t from, to;           /* the window, µs; INT64_MIN / INT64_MAX when open */
+  int64_t sample_us;          /* fund sampling interval, > 0 */
+  int64_t mark_window_us;     /* derived marks: trailing window, > 0 */
+  int64_t mark_step_us;       /* derived marks: bucket, > 0 */
+  bk_sim_depth depth;         /* the depth model for contracts without a book */
+  int shadow;                 /* 1: also run each policy with the waterfall off */
+} bk_sim_config;
+
+/* One sample of one policy's fund in one settle asset. */
+typedef struct bk_sim_sample {
+  int64_t ts;                 /* µs */
+  int64_t cash;               /* fund cash, settle units */
+  int64_t inventory_pnl;      /* unrealized PnL of the fund's inventory at mark */
+  int64_t equity;             /* cash + inventory_pnl */
+  int64_t in[BK_CAUSES];      /* cumulative inflows to the fund by cause */
+  int64_t out[BK_CAUSES];     /* cumulative outflows by cause */
+  int64_t liq_notional;       /* cumulative notional of liquidation steps (settle units) */
+  uint64_t liquidations;      /* cumulative liquidation steps */
+} bk_sim_sample;
+
+/* A population model (strategies/): decides who holds positions. It sees every event
+ * (warm-up included), may open accounts with bk_sim_open, and is told of the end. */
+typedef struct bk_population bk_population;
+struct bk_population {
+  const char *name;
+  bk_rc (*start)(bk_population *p, bk_sim *s);                       /* may be NULL */
+  bk_rc (*event)(bk_population *p, bk_sim *s, const bk_event *ev);   /* may be NULL */
+  bk_rc (*finish)(bk_population *p, bk_sim *s);                      /* may be NULL */
+  void (*free)(bk_population *p);                                    /* may be NULL */
+  bk_err err;                 /* detail of a failure */
+};
+
+/* Defaults for a configuration: 60 s samples, derived marks over 5 s in 100 ms steps,
+ * a depth model of 1 minute of volume within 1 % growing to 4 within 5 %, refreshed once
+ * a second, shadow runs on. Arrays are left NULL. */
+void bk_sim_config_init(bk_sim_config *c);
+
+/* A simulation over market m (borrowed). Every policy is checked; errors in err. */
+bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err);
+void bk_sim_free(bk_sim *s);
+
+/* Registers the simulation's observer on a replay loop over the same market. The loop's
+ * own window must be left open at the start ([INT64_MIN, to)): the simulation keeps the
+ * warm-up for its populations. */
+bk_rc bk_sim_attach(bk_sim *s, bk_replay *r);
+
+/* Adds a population (owned from now on, also when the call fails). */
+bk_rc bk_sim_add_population(bk_sim *s, bk_population *p);
+
+/* Opens the same account in every policy (and shadow): a deposit in settle asset
+ * `settle`, and a cross position of `size` contracts at `entry` on `contract` (size 0:
+ * no position). The contract's mark must be known (the first trade or mark sets it).
+ * *id gets the account's index, the same in every policy. */
+bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
+                  int64_t size, int64_t entry, uint32_t *id);
+
+/* Ends the run at the last event's time: completes the sampling and calls the
+ * populations' finish. */
+bk_rc bk_sim_finish(bk_sim *s);
+
+/* --- reading the results ---------------------------------------------------------- */
+size_t bk_sim_npolicies(const bk_sim *s);
+const bk_risk *bk_sim_risk(const bk_sim *s, size_t policy);
+const bk_risk *bk_sim_shadow(const bk_sim *s, size_t policy); /* NULL without shadows */
+/* Samples of a policy's fund in an asset, in time order. */
+const bk_sim_sample *bk_sim_samples(const bk_sim *s, size_t policy, uint32_t asset, size_t *n);
+/* Lowest fund equity the shadow reached in an asset over the window (its initial balance
+ * included); the smallest safe initial fund is max(0, initial − this). */
+int64_t bk_sim_shadow_min_equity(const bk_sim *s, size_t policy, uint32_t asset);
+const bk_sim_config *bk_sim_config_get(const bk_sim *s);
+/* Mark source (BK_SRC_DATA / BK_SRC_TRADES) and book source (BK_SRC_DATA / BK_SRC_MODEL)
+ * of a contract, as the run found them. */
+int bk_sim_mark_source(const bk_sim *s, uint32_t contract);
+int bk_sim_book_source(const bk_sim *s, uint32_t contract);
+/* Current mark of a contract (0 before any). */
+int64_t bk_sim_mark(const bk_sim *s, uint32_t contract);
+/* Warm-up traded notional of a contract (settle units), for population sizing. */
+int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t contract);
+const bk_market *bk_sim_market(const bk_sim *s);
+/* Events the simulation saw, and the time of the last one. */
+uint64_t bk_sim_events(const bk_sim *s);
+int64_t bk_sim_last_ts(const bk_sim *s);
+const bk_err *bk_sim_err(const bk_sim *s);
+
+#endif
