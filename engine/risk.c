@@ -556,6 +556,23 @@ int64_t bk_risk_participation_now(const bk_risk *r, uint32_t contract, int side,
 }
 
 /* Liquidates one account if it is below maintenance and not cooling down. */
+/* Sets a liquidation record's fund movements from the ledger's totals before (in0, out0)
+ * and now, in the settle asset of its contract. */
+static void attribute_fund(bk_risk *r, bk_liq_rec *rec, int64_t in0[BK_CAUSES][BK_LEDGER_ASSETS],
+                           int64_t out0[BK_CAUSES][BK_LEDGER_ASSETS]) {
+  uint32_t a = r->contracts[rec->contract].settle;
+  int64_t d[BK_CAUSES];
+  for (int c = 0; c < BK_CAUSES; c++)
+    d[c] = (r->ledger.fund_in[c][a] - in0[c][a]) - (r->ledger.fund_out[c][a] - out0[c][a]);
+  rec->fund_fee = d[BK_CAUSE_LIQ_FEE];
+  rec->fund_spread = d[BK_CAUSE_SPREAD];
+  rec->fund_deficit = -d[BK_CAUSE_DEFICIT];
+  rec->fund_other = 0;
+  for (int c = 0; c < BK_CAUSES; c++)
+    if (c != BK_CAUSE_LIQ_FEE && c != BK_CAUSE_SPREAD && c != BK_CAUSE_DEFICIT)
+      rec->fund_other += d[c];
+}
+
 static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   bk_account *a = &r->acct[id];
   int which;
@@ -565,6 +582,10 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   }
   if (r->retry_at[id] > r->now) return BK_OK;
   r->retry_at[id] = 0;
+  size_t rec0 = r->nrecs;
+  int64_t in0[BK_CAUSES][BK_LEDGER_ASSETS], out0[BK_CAUSES][BK_LEDGER_ASSETS];
+  memcpy(in0, r->ledger.fund_in, sizeof in0);
+  memcpy(out0, r->ledger.fund_out, sizeof out0);
   uint32_t todo[64];
   size_t nt = 0;
   for (uint32_t i = 0; i < a->npos && nt < 64; i++)
@@ -579,8 +600,8 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
     int64_t bp;
     if (bk_acct_bankrupt_price(&r->env, a, (size_t)i, NULL, &bp))
       return bk_err_set(&r->err, BK_ERANGE, "risk: bankruptcy price overflow");
-    bk_liq_rec rec = {r->now, r->event, id, k, p.size, r->mark[k], bp, 0, 0, 0, BK_LIQ_BOOK,
-                      0, 0};
+    bk_liq_rec rec = {.ts = r->now, .event = r->event, .acct = id, .contract = k,
+                      .size = p.size, .mark = r->mark[k], .bankrupt = bp, .how = BK_LIQ_BOOK};
     /* the walk's limit */
     int64_t limit = 0;
     if (r->pol.price_limit == BK_LIMIT_BANKRUPTCY) {
@@ -662,6 +683,8 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
       }
       if (rc) return rc;
     }
+    if (bk_pos_notional(c, llabs(rec.size), rec.mark, &rec.notional))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
     if ((rc = record(r, &rec))) return rc;
     /* an isolated position that ended gives what it released to the fund under the
        remaining-margin penalty (the cross pool's own money stays) */
@@ -672,6 +695,7 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
       return rc;
   }
   if (!rc && which < 0) rc = settle_closed(r, id, nt ? todo[0] : 0);
+  if (!rc && r->nrecs > rec0) attribute_fund(r, &r->recs[r->nrecs - 1], in0, out0);
   return rc;
 }
 

@@ -55,6 +55,14 @@ typedef struct bk_liq_rec {
   int how;            /* BK_LIQ_* */
   int64_t fee;        /* penalty paid to the fund */
   int64_t remainder;  /* not absorbed by the book */
+  int64_t notional;   /* |size| at the mark, settle units */
+  /* The fund's cash movements caused by this liquidation, read off the ledger around
+   * it, settle units: penalty charged as a fee, spread captured (a fill better than the
+   * bankruptcy price, or the remaining margin), bankruptcy deficit paid, and the net of
+   * every other cause (takeover, ADL, socialization). The fund's delta is
+   * fund_fee + fund_spread - fund_deficit + fund_other. When one liquidation closes a
+   * cross account on several contracts, the whole movement is on its last record. */
+  int64_t fund_fee, fund_spread, fund_deficit, fund_other;
 } bk_liq_rec;
 
 typedef struct bk_adl_rec {

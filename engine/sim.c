@@ -440,10 +440,7 @@ static void fold_records(bk_sim *s, size_t p) {
   for (size_t i = s->rec_seen[p]; i < r->nrecs; i++) {
     const bk_liq_rec *rec = &r->recs[i];
     uint32_t a = s->contracts[rec->contract].settle;
-    int64_t n = 0;
-    int64_t size = rec->size < 0 ? -rec->size : rec->size;
-    bk_pos_notional(&s->contracts[rec->contract], size, rec->mark, &n);
-    s->liq_notional[p * s->cfg.nassets + a] += n;
+    s->liq_notional[p * s->cfg.nassets + a] += rec->notional;
     s->liq_count[p * s->cfg.nassets + a]++;
   }
   s->rec_seen[p] = r->nrecs;
