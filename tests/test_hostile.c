@@ -1,0 +1,353 @@
+/*
+ * Hostile inputs through the command: files built to make a reader allocate without
+ * bound, overflow a number, read forever or follow a path that never ends. Each must
+ * end with a sysexits.h code and a message that names the file and what is wrong: no
+ * crash, no hang (each run has a 60 s alarm), and memory that stays bounded (the peak
+ * RSS of the run, from wait4, compared with that of `backstop --help`).
+ */
+#define _DEFAULT_SOURCE /* wait4: the peak RSS of one child, not of all children */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "tests/testutil.h"
+
+#define MB 1024L /* ru_maxrss counts KiB */
+
+typedef struct outcome {
+  int code;      /* exit code; -1 when killed */
+  int signal;    /* the signal that killed it, 0 when it exited */
+  long rss_kb;   /* peak resident set of the run */
+  char err[4096]; /* its stderr, cut */
+} outcome;
+
+/* Runs backstop ARGS (NULL-terminated) with a 60 s alarm. */
+static void run(outcome *o, const char *const *args) {
+  const char *exe = getenv("BK_BACKSTOP");
+  if (!exe || !*exe) exe = "backstop";
+  char errp[512];
+  bk_t_tmp("hostile.stderr", errp, sizeof errp);
+  fflush(stdout);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int n = open("/dev/null", O_WRONLY), e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (n < 0 || e < 0) _exit(126);
+    dup2(n, 1);
+    dup2(e, 2);
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = (char *)exe;
+    for (size_t i = 0; args[i] && argc < 31; i++) argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
+    alarm(60); /* survives exec: a hang ends in SIGALRM */
+    execv(exe, argv);
+    _exit(127);
+  }
+  int st = 0;
+  struct rusage ru;
+  while (wait4(pid, &st, 0, &ru) < 0) assert_int_equal(errno, EINTR);
+  o->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  o->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  o->rss_kb = ru.ru_maxrss;
+  size_t len = 0;
+  char *msg = bk_t_slurp(errp, &len);
+  snprintf(o->err, sizeof o->err, "%s", msg ? msg : "");
+  free(msg);
+  printf("  backstop %s ... -> exit %d, peak RSS %ld MiB: %s", args[0], o->code,
+         o->rss_kb / MB, o->err[0] ? o->err : "(no message)\n");
+  if (o->signal) fail_msg("killed by signal %d (a crash, or a hang cut by the alarm)", o->signal);
+  if (o->code == 127 || o->code == 126) fail_msg("could not run %s", exe);
+}
+
+/* Expects exit `code` and a message holding every one of the NULL-terminated words. */
+static void expect(const outcome *o, int code, const char *const *words) {
+  if (o->code != code) fail_msg("exit %d, expected %d; stderr: %s", o->code, code, o->err);
+  for (size_t i = 0; words && words[i]; i++)
+    if (!strstr(o->err, words[i]))
+      fail_msg("the message lacks '%s': %s", words[i], o->err);
+}
+
+/* Peak RSS of a run that does nothing, the baseline for memory bounds. */
+static long baseline_kb(void) {
+  outcome o;
+  const char *args[] = {"--help", NULL};
+  run(&o, args);
+  assert_int_equal(o.code, 0);
+  return o.rss_kb;
+}
+
+static void path_in_tmp(const char *name, char *buf, size_t cap) { bk_t_tmp(name, buf, cap); }
+
+static const char trades_head[] = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n";
+
+/* A zstd frame header: magic, then the frame header descriptor fhd, an optional window
+ * descriptor wd (0 = absent), an 8-byte content size, then one raw block. */
+static size_t zstd_frame(unsigned char *p, unsigned fhd, unsigned wd, uint64_t content) {
+  size_t k = 0;
+  const unsigned char magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+  memcpy(p, magic, 4);
+  k = 4;
+  p[k++] = (unsigned char)fhd;
+  if (wd) p[k++] = (unsigned char)wd;
+  for (int i = 0; i < 8; i++) p[k++] = (unsigned char)(content >> (8 * i));
+  /* last block, raw, 10 bytes */
+  p[k++] = (unsigned char)((10u << 3) | 1u);
+  p[k++] = 0;
+  p[k++] = 0;
+  memcpy(p + k, "exchange,s", 10);
+  return k + 10;
+}
+
+static void zstd_frame_claiming_10gb_window_is_refused_without_allocating(void **state) {
+  (void)state;
+  long base = baseline_kb();
+  uint64_t ten_gb = UINT64_C(10000000000);
+  /* 0xC0: an 8-byte content size, not single-segment, so a window descriptor follows:
+   * 0xBA = exponent 23, mantissa 2 -> 2^33 + 2 x 2^30 = 10 GiB. */
+  unsigned char frame[64];
+  size_t n = zstd_frame(frame, 0xC0, 0xBA, ten_gb);
+  char path[512];
+  path_in_tmp("big-window_trades_2025-10-10_X.csv.zst", path, sizeof path);
+  bk_t_write(path, frame, n);
+  outcome o;
+  const char *args[] = {"replay", "--quiet", path, NULL};
+  run(&o, args);
+  const char *words[] = {"big-window", "window", NULL};
+  expect(&o, EX_DATAERR, words);
+  assert_true(o.rss_kb < base + 32 * MB);
+
+  /* 0xE0: single segment: the window is the content size itself, 10 GB. */
+  n = zstd_frame(frame, 0xE0, 0, ten_gb);
+  path_in_tmp("big-content_trades_2025-10-10_X.csv.zst", path, sizeof path);
+  bk_t_write(path, frame, n);
+  const char *args2[] = {"inspect", path, NULL};
+  run(&o, args2);
+  const char *words2[] = {"big-content", NULL};
+  expect(&o, EX_DATAERR, words2);
+  assert_true(o.rss_kb < base + 32 * MB);
+}
+
+static void line_of_100mb_without_newline_fails_in_bounded_memory(void **state) {
+  (void)state;
+  long base = baseline_kb();
+  char path[512];
+  path_in_tmp("long-line_trades_2025-10-10_X.csv", path, sizeof path);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(trades_head, 1, sizeof trades_head - 1, f), sizeof trades_head - 1);
+  static char chunk[1 << 16];
+  memset(chunk, '7', sizeof chunk);
+  for (int i = 0; i < 100 * 16; i++) /* 100 MiB */
+    assert_int_equal(fwrite(chunk, 1, sizeof chunk, f), sizeof chunk);
+  assert_int_equal(fclose(f), 0);
+  outcome o;
+  const char *args[] = {"replay", "--quiet", path, NULL};
+  run(&o, args);
+  const char *words[] = {"long-line", "line 2", "longer than", NULL};
+  expect(&o, EX_DATAERR, words);
+  printf("  peak RSS %ld MiB over a baseline of %ld MiB\n", o.rss_kb / MB, base / MB);
+  assert_true(o.rss_kb < base + 40 * MB);
+  unlink(path);
+}
+
+static void write_trades(const char *path, const char *rows) {
+  char buf[4096];
+  int n = snprintf(buf, sizeof buf, "%s%s", trades_head, rows);
+  assert_true(n > 0 && (size_t)n < sizeof buf);
+  bk_t_write(path, buf, (size_t)n);
+}
+
+static void price_of_ten_to_the_15_is_a_data_error(void **state) {
+  (void)state;
+  char path[512];
+  path_in_tmp("huge-price_trades_2025-10-10_X.csv", path, sizeof path);
+  write_trades(path, "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,"
+                     "28155.1,0.001\n"
+                     "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,"
+                     "1000000000000000,0.012\n");
+  outcome o;
+  const char *args[] = {"replay", "--quiet", path, NULL};
+  run(&o, args);
+  const char *words[] = {"huge-price", ":3", "price", NULL};
+  expect(&o, EX_DATAERR, words);
+}
+
+static void timestamps_far_in_the_future_or_negative_do_not_break_the_replay(void **state) {
+  (void)state;
+  /* The decoders take any int64 microsecond count: a far-future or negative instant is
+   * data, clamped when it goes backwards. The replay must finish, and its printout
+   * (which formats times) must survive the extremes of int64. */
+  char path[512], tick[512];
+  path_in_tmp("far-times_trades_2025-10-10_X.csv", path, sizeof path);
+  write_trades(path, "binance-futures,BTCUSDT,-1680652804962000,-1680652806996641,1,sell,"
+                     "28155.1,0.001\n"
+                     "binance-futures,BTCUSDT,9223372036854775807,9223372036854775807,2,buy,"
+                     "28155.2,0.012\n"
+                     "binance-futures,BTCUSDT,1680652804964000,1680652806997675,3,buy,"
+                     "28155.2,0.012\n");
+  path_in_tmp("far-times_derivative_ticker_2025-10-10_X.csv", tick, sizeof tick);
+  static const char ticker[] =
+      "exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,"
+      "predicted_funding_rate,open_interest,last_price,index_price,mark_price\n"
+      "binance-futures,BTCUSDT,-9223372036854775808,-9223372036854775808,"
+      "-9223372036854775808,0.0001,,,,28165.04,28155.1\n"
+      "binance-futures,BTCUSDT,1680652801000000,1680652801050102,9223372036854775807,"
+      "0.0001,,,,28165.15,28155.2\n";
+  bk_t_write(tick, ticker, sizeof ticker - 1);
+  outcome o;
+  const char *args[] = {"replay", "--quiet", path, tick, NULL};
+  run(&o, args);
+  expect(&o, 0, NULL);
+  /* A timestamp beyond int64 is a number that does not fit: a data error. */
+  path_in_tmp("beyond-int64_trades_2025-10-10_X.csv", path, sizeof path);
+  write_trades(path, "binance-futures,BTCUSDT,9223372036854775808,1,1,sell,28155.1,0.001\n");
+  const char *args2[] = {"replay", "--quiet", path, NULL};
+  run(&o, args2);
+  const char *words[] = {"beyond-int64", ":2", "timestamp", NULL};
+  expect(&o, EX_DATAERR, words);
+  /* With --strict, time going backwards from the far future is an error naming the
+   * line. (Year 287,000: an event at exactly INT64_MAX ends an open window, see
+   * cli/pipeline.c.) */
+  path_in_tmp("backwards_trades_2025-10-10_X.csv", path, sizeof path);
+  write_trades(path, "binance-futures,BTCUSDT,9000000000000000000,1,1,sell,28155.1,0.001\n"
+                     "binance-futures,BTCUSDT,-9223372036854775808,1,2,sell,28155.1,0.001\n");
+  const char *args3[] = {"replay", "--quiet", "--strict", path, NULL};
+  run(&o, args3);
+  const char *words3[] = {"backwards", ":3", NULL};
+  expect(&o, EX_DATAERR, words3);
+}
+
+static void directories_and_symlinks_where_files_are_expected(void **state) {
+  (void)state;
+  char dir[512], link[512], file[512], tob[600], day[512];
+  path_in_tmp("hostile-dir", dir, sizeof dir);
+  mkdir(dir, 0777);
+  path_in_tmp("hostile-dir-link", link, sizeof link);
+  unlink(link);
+  assert_int_equal(symlink(dir, link), 0);
+  path_in_tmp("hostile-day_trades_2025-10-10_X.csv", day, sizeof day);
+  write_trades(day, "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,"
+                    "28155.1,0.001\n");
+  outcome o;
+  /* an output file that is a directory, directly or through a symlink */
+  const char *a1[] = {"replay", "--quiet", "--tob-csv", dir, day, NULL};
+  run(&o, a1);
+  expect(&o, EX_CANTCREAT, (const char *const[]){"hostile-dir", NULL});
+  /* A symlink as the output path is replaced by the finished file (rename(2) does not
+   * follow it), as atomic writers do: the folder it pointed to is left alone. */
+  const char *a2[] = {"replay", "--quiet", "--tob-csv", link, day, NULL};
+  run(&o, a2);
+  expect(&o, 0, NULL);
+  struct stat st;
+  assert_int_equal(lstat(link, &st), 0);
+  assert_true(S_ISREG(st.st_mode));
+  assert_int_equal(stat(dir, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  unlink(link);
+  assert_int_equal(symlink(dir, link), 0);
+  /* an output folder that is a file */
+  path_in_tmp("hostile-plain-file", file, sizeof file);
+  bk_t_write(file, "x", 1);
+  const char *a3[] = {"synth", "-o", file, "--rows", "10", NULL};
+  run(&o, a3);
+  expect(&o, EX_CANTCREAT, (const char *const[]){"hostile-plain-file", NULL});
+  /* an input folder (empty, or only a symlink to a folder) has nothing to read */
+  char inner[600];
+  snprintf(inner, sizeof inner, "%s/sub_trades_2025-10-10_X.csv", dir);
+  unlink(inner);
+  assert_int_equal(symlink(dir, inner), 0);
+  const char *a4[] = {"replay", "--quiet", link, NULL};
+  run(&o, a4);
+  expect(&o, EX_NOINPUT, (const char *const[]){"hostile-dir-link", NULL});
+  /* a directory named like a data file, given as a file */
+  const char *a5[] = {"inspect", inner, NULL};
+  run(&o, a5);
+  assert_true(o.code == EX_NOINPUT || o.code == EX_DATAERR);
+  assert_non_null(strstr(o.err, "sub_trades"));
+  unlink(inner);
+  snprintf(tob, sizeof tob, "%s/tob.csv", dir);
+  assert_int_not_equal(stat(tob, &st), 0); /* nothing was written by the failures */
+}
+
+static void a_symlink_loop_is_a_missing_input_not_a_hang(void **state) {
+  (void)state;
+  char a[512], b[512], dir[512], inner[600];
+  path_in_tmp("loop-a_trades_2025-10-10_X.csv", a, sizeof a);
+  path_in_tmp("loop-b_trades_2025-10-10_X.csv", b, sizeof b);
+  unlink(a);
+  unlink(b);
+  assert_int_equal(symlink(b, a), 0);
+  assert_int_equal(symlink(a, b), 0);
+  outcome o;
+  const char *a1[] = {"replay", "--quiet", a, NULL};
+  run(&o, a1);
+  expect(&o, EX_NOINPUT, (const char *const[]){"loop-a", NULL});
+  const char *a2[] = {"inspect", b, NULL};
+  run(&o, a2);
+  expect(&o, EX_NOINPUT, (const char *const[]){"loop-b", NULL});
+  /* a folder that holds a loop and a real file: the loop is no regular file */
+  path_in_tmp("loop-dir", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(inner, sizeof inner, "%s/self_trades_2025-10-10_X.csv", dir);
+  unlink(inner);
+  assert_int_equal(symlink(inner, inner), 0);
+  const char *a3[] = {"replay", "--quiet", dir, NULL};
+  run(&o, a3);
+  assert_true(o.code == EX_NOINPUT || o.code == EX_DATAERR);
+  assert_true(o.err[0] != '\0');
+}
+
+static void a_zip_of_two_files_and_an_empty_file_are_refused(void **state) {
+  (void)state;
+  char path[512];
+  path_in_tmp("BTCUSDT-bookDepth-2025-10-10.zip", path, sizeof path);
+  int zerr = 0;
+  zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+  assert_non_null(z);
+  static const char body[] = "timestamp,percentage,depth,notional\n";
+  for (int i = 0; i < 2; i++) {
+    zip_source_t *src = zip_source_buffer(z, body, sizeof body - 1, 0);
+    assert_non_null(src);
+    assert_true(zip_file_add(z, i ? "b.csv" : "a.csv", src, ZIP_FL_ENC_UTF_8) >= 0);
+  }
+  assert_int_equal(zip_close(z), 0);
+  outcome o;
+  const char *a1[] = {"inspect", path, NULL};
+  run(&o, a1);
+  const char *words[] = {"bookDepth", NULL};
+  expect(&o, EX_DATAERR, words);
+  path_in_tmp("empty_trades_2025-10-10_X.csv", path, sizeof path);
+  bk_t_write(path, "", 0);
+  const char *a2[] = {"replay", "--quiet", path, NULL};
+  run(&o, a2);
+  assert_true(o.code == EX_DATAERR || o.code == EX_NOINPUT);
+  assert_non_null(strstr(o.err, "empty_trades"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(zstd_frame_claiming_10gb_window_is_refused_without_allocating),
+      cmocka_unit_test(line_of_100mb_without_newline_fails_in_bounded_memory),
+      cmocka_unit_test(price_of_ten_to_the_15_is_a_data_error),
+      cmocka_unit_test(timestamps_far_in_the_future_or_negative_do_not_break_the_replay),
+      cmocka_unit_test(directories_and_symlinks_where_files_are_expected),
+      cmocka_unit_test(a_symlink_loop_is_a_missing_input_not_a_hang),
+      cmocka_unit_test(a_zip_of_two_files_and_an_empty_file_are_refused),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
