@@ -185,7 +185,7 @@ static bk_rc add_dir(bk_merge *m, const char *dir, bk_instruments *instr,
     names[n++] = p;
   }
   closedir(d);
-  if (!rc) qsort(names, n, sizeof *names, by_name);
+  if (!rc && n) qsort(names, n, sizeof *names, by_name); /* names is NULL when n == 0 */
   for (size_t i = 0; i < n && !rc; i++) {
     bk_feed *f;
     bk_err fe;
