@@ -1,0 +1,135 @@
+/*
+ * `backstop chart`: renders a run folder's charts.gp with gnuplot (see cmd_chart.h).
+ *
+ * The script is written by the run itself (reports/charts.c), so this command only
+ * finds gnuplot, runs it inside the run folder with the requested format and passes its
+ * messages through. Rendering takes a second; nothing here is tuned.
+ */
+#include "cli/cmd_chart.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+static void usage(FILE *f) {
+  fputs("usage: backstop chart RUN_DIR [--png|--pdf|--svg]\n"
+        "Renders the charts of a run folder (its charts.gp, written by backstop run) with\n"
+        "gnuplot: fund_<asset>.<fmt> (fund equity per policy, liquidation volume below)\n"
+        "and flows_<asset>.<fmt> (fund inflows and outflows by cause per policy).\n"
+        "\n"
+        "      --png        PNG (the default; pngcairo when gnuplot has it)\n"
+        "      --pdf        PDF (pdfcairo; SVG when gnuplot has no cairo terminals)\n"
+        "      --svg        SVG\n"
+        "  -h, --help       this help\n",
+        f);
+}
+
+/* 1 when an executable named name is in one of PATH's folders. */
+static int on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path || !*path) return 0;
+  char buf[4096];
+  while (*path) {
+    const char *end = strchr(path, ':');
+    size_t n = end ? (size_t)(end - path) : strlen(path);
+    if (n == 0) snprintf(buf, sizeof buf, "./%s", name);
+    else snprintf(buf, sizeof buf, "%.*s/%s", (int)n, path, name);
+    struct stat st;
+    if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return 1;
+    if (!end) break;
+    path = end + 1;
+  }
+  return 0;
+}
+
+int bk_cmd_chart(int argc, char **argv) {
+  static const struct option opts[] = {{"png", no_argument, NULL, 'p'},
+                                       {"pdf", no_argument, NULL, 'd'},
+                                       {"svg", no_argument, NULL, 's'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *fmt = "png";
+  int ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'p': fmt = "png"; break;
+    case 'd': fmt = "pdf"; break;
+    case 's': fmt = "svg"; break;
+    case 'h': usage(stdout); return 0;
+    default: usage(stderr); return EX_USAGE;
+    }
+  }
+  if (optind != argc - 1) {
+    fprintf(stderr, "backstop chart: expected one run folder\n");
+    usage(stderr);
+    return EX_USAGE;
+  }
+  const char *dir = argv[optind];
+  char script[4096];
+  struct stat st;
+  errno = 0;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "backstop chart: %s: not a run folder: %s\n", dir,
+            errno ? strerror(errno) : "not a directory");
+    return EX_NOINPUT;
+  }
+  snprintf(script, sizeof script, "%s/charts.gp", dir);
+  if (stat(script, &st) != 0) {
+    fprintf(stderr,
+            "backstop chart: %s: no charts.gp (expected the chart script that backstop run "
+            "writes beside its CSVs)\n",
+            dir);
+    return EX_NOINPUT;
+  }
+  if (!on_path("gnuplot")) {
+    fprintf(stderr,
+            "backstop chart: gnuplot is not installed (or not on the PATH).\n"
+            "  Debian/Ubuntu: sudo apt-get install gnuplot-nox\n"
+            "  Fedora:        sudo dnf install gnuplot\n"
+            "  macOS:         brew install gnuplot\n"
+            "then run: backstop chart %s --%s\n"
+            "(or render by hand: cd %s && gnuplot -e \"fmt='%s'\" charts.gp)\n",
+            dir, fmt, dir, fmt);
+    return EX_UNAVAILABLE;
+  }
+  char setfmt[32];
+  snprintf(setfmt, sizeof setfmt, "fmt='%s'", fmt);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "backstop chart: cannot start gnuplot: %s\n", strerror(errno));
+    return EX_OSERR;
+  }
+  if (pid == 0) {
+    if (chdir(dir) != 0) _exit(EX_NOINPUT);
+    char *args[] = {"gnuplot", "-e", setfmt, "charts.gp", NULL};
+    execvp("gnuplot", args);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      fprintf(stderr, "backstop chart: waiting for gnuplot: %s\n", strerror(errno));
+      return EX_OSERR;
+    }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+    fprintf(stderr, "backstop chart: gnuplot could not be run\n");
+    return EX_OSERR;
+  }
+  if (WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "backstop chart: gnuplot failed on %s (exit %d; its message is above)\n",
+            script, WEXITSTATUS(status));
+    return EX_DATAERR;
+  }
+  printf("charts of %s rendered as %s\n", dir, fmt);
+  return 0;
+}

@@ -1,0 +1,180 @@
+/*
+ * The run folder (DESIGN §12): what a finished simulation becomes on disk.
+ *
+ *   fund.csv          per policy and settle asset, one row per fund sample
+ *   liquidations.csv  one row per liquidation step
+ *   adl.csv           one row per auto-deleveraging close
+ *   summary.csv       one row per policy and settle asset
+ *   quality.csv       one row per input file and per instrument
+ *   manifest.json     inputs with sizes and SHA-256, scenario, seed, policies, version,
+ *                     command line (no wall-clock time: two identical runs give
+ *                     identical bytes)
+ *   charts.gp         a gnuplot script over the CSVs (`backstop chart` renders it)
+ *
+ * Conventions: RFC 4180 with a header row and LF line ends; times as ISO 8601 UTC
+ * ("2025-10-10T21:21:00.000000Z") beside raw microseconds; every number printed from
+ * the integers (money and prices with 8 decimals, exact), never through floating point.
+ * Units are in the column names: money columns end in the settle asset in lower case
+ * (`fund_end_usdt`) when the run has one settle asset, and in `_settle` when it has
+ * several; every table that carries money also has a `settle_asset` column, so the
+ * schema differs between the two cases only in the suffix.
+ *
+ * Accounting identities the files satisfy (and the tests check), per policy and asset:
+ *   fund_cash_end - fund_start = inflows - outflows          (ledger, every cause)
+ *   fund_end = fund_cash_end + inventory_pnl_end              (equity at mark)
+ *   sum of liquidations.csv fund_delta = liquidation_fee_in + spread_capture_in
+ *                                        - deficit_out
+ *   ledger_imbalance = sum of every party's balance = 0       (computed, not assumed)
+ *
+ * The writers read a bk_report_run: plain views of the results (the risk state of each
+ * policy, its fund samples, shadow minima) plus what the command knows (folder, input
+ * files, instrument table, scenario, seed, command line). bk_report_run_from_sim fills
+ * one from a finished bk_sim; tests may fill one by hand from scripted risk states.
+ *
+ * Ownership: everything a bk_report_run points to is borrowed; bk_report_run_from_sim
+ * allocates the arrays it builds and bk_report_run_fini frees them.
+ */
+#ifndef BK_REPORT_H
+#define BK_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/account.h"
+#include "engine/error.h"
+#include "engine/instrument.h"
+#include "engine/ledger.h"
+#include "engine/market.h"
+#include "engine/risk.h"
+#include "engine/sim.h"
+#include "reports/outfile.h"
+
+/* One input file as the run read it. The command copies these fields from feeds'
+ * bk_feed_info (path, format, codec, rows, events, first_ts, last_ts, gaps,
+ * longest_gap_us, longest_gap_end, clamped); reports do not see feeds/. */
+typedef struct bk_report_file {
+  const char *path;
+  const char *format;      /* "trades", "bookDepth", ... */
+  const char *codec;       /* "plain", "gzip", "zstd", "zip" */
+  uint64_t rows, events;
+  int64_t first_ts, last_ts; /* µs, 0 when no row */
+  uint64_t gaps;           /* gaps between rows longer than the threshold */
+  int64_t longest_gap_us, longest_gap_end;
+  uint64_t clamped;        /* timestamps raised because they went backwards */
+} bk_report_file;
+
+/* What the command knows about the run. */
+typedef struct bk_report_ctx {
+  const char *dir;                      /* run folder; must exist */
+  const bk_instruments *instruments;    /* names of instruments; may be NULL */
+  const bk_report_file *files;          /* nfiles inputs, in the order read */
+  size_t nfiles;
+  const char *scenario;                 /* scenario file path, or NULL */
+  const char *const *policy_files;      /* npolicy_files policy files (hashed), or NULL */
+  size_t npolicy_files;
+  uint64_t seed;
+  const char *version;                  /* PROJECT_VERSION */
+  int argc;                             /* the command line, for the manifest */
+  char *const *argv;
+} bk_report_ctx;
+
+/* One policy's results. */
+typedef struct bk_report_policy {
+  const bk_risk *risk;                           /* final state: ledger, recs, adl, fund */
+  const bk_sim_sample *samples[BK_LEDGER_ASSETS]; /* fund samples per asset, time order */
+  size_t nsamples[BK_LEDGER_ASSETS];
+  int shadow;                                    /* 1: shadow_min holds */
+  int64_t shadow_min[BK_LEDGER_ASSETS];          /* lowest shadow fund equity per asset */
+} bk_report_policy;
+
+/* Everything the writers read. */
+typedef struct bk_report_run {
+  bk_report_ctx ctx;
+  const bk_report_policy *policies;
+  size_t npolicies;
+  const bk_asset *assets;          /* settle assets (names), nassets >= 1 */
+  size_t nassets;
+  const uint32_t *contract_instr;  /* instrument id of contract k (UINT32_MAX: unknown) */
+  size_t ncontracts;
+  const int *mark_source;          /* per contract BK_SRC_*, or NULL */
+  const int *book_source;          /* per contract BK_SRC_*, or NULL */
+  const bk_market *market;         /* per-instrument quality counters, or NULL */
+  int64_t sample_us;               /* fund sampling interval (for the manifest) */
+  /* owned when built by bk_report_run_from_sim */
+  bk_report_policy *own_policies;
+  uint32_t *own_instr;
+  int *own_src;
+} bk_report_run;
+
+/* Fills run with views of a finished simulation (bk_sim_finish called) and the
+ * command's context (both borrowed: they must outlive run). BK_ENOMEM leaves run empty. */
+bk_rc bk_report_run_from_sim(const bk_sim *s, const bk_report_ctx *ctx, bk_report_run *run);
+
+/* Frees what bk_report_run_from_sim allocated. */
+void bk_report_run_fini(bk_report_run *run);
+
+/* Writes every file of the run folder, or none: each goes to a temporary name, and only
+ * when all of them are complete are they renamed; on any failure no report is left
+ * under its final name (a partially renamed set is removed again) and err says which
+ * file failed and why (BK_EWRITE, BK_ENOMEM, BK_ENOINPUT / BK_EIO when an input cannot
+ * be hashed, BK_ERANGE when a total overflows). */
+bk_rc bk_report_write(const bk_report_run *run, bk_err *err);
+
+/* Prints the one-screen summary table (one line per policy and asset) to f. */
+void bk_report_print_summary(FILE *f, const bk_report_run *run);
+
+/* --- pieces, public for tests and for other writers ------------------------------ */
+
+/* Per policy and settle asset, what summary.csv holds. */
+typedef struct bk_report_totals {
+  uint64_t liquidations;      /* liquidation steps on contracts settling in the asset */
+  uint64_t bankruptcies;      /* steps whose remainder left the book or that cost the fund */
+  int64_t liq_notional;       /* notional of the steps at mark */
+  int64_t fund_start;         /* deposits into the fund */
+  int64_t fund_cash_end;      /* fund cash at the end (ledger) */
+  int64_t fund_end;           /* fund equity at the end (cash + inventory at mark) */
+  int64_t fund_min;           /* lowest sampled equity (fund_start and fund_end included) */
+  int64_t max_drawdown;       /* largest fall from a running peak of sampled equity */
+  int64_t under_water_us;     /* time between samples spent below the running peak */
+  int64_t in[BK_CAUSES];      /* fund inflows by cause (ledger) */
+  int64_t out[BK_CAUSES];     /* fund outflows by cause (ledger) */
+  int64_t inflows, outflows;  /* over every cause but deposits */
+  int64_t liq_fund_delta;     /* sum of the liquidation steps' fund deltas */
+  int64_t adl_qty;            /* contracts closed by ADL (each side) */
+  int64_t adl_notional;       /* their notional at the bankruptcy price */
+  int64_t socialized;         /* losses socialized (see report.c for several assets) */
+  int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
+                                 -1 when the run had no shadow */
+  int64_t imbalance;          /* sum of every party's balance in the asset */
+} bk_report_totals;
+
+/* Computes the totals of policy p in settle asset a. BK_ERANGE when a sum overflows. */
+bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
+                          bk_report_totals *t);
+
+/* The fund's delta from one liquidation step by cause (fee, spread, deficit, all >= 0)
+ * and the step's notional at mark in settle units. */
+void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
+                        int64_t *spread, int64_t *deficit, int64_t *notional);
+
+/* Slippage of a step's average fill against the mark in basis points, fixed point e-8,
+ * positive when the fill was worse for the liquidated position (a long sold below the
+ * mark, a short bought above it); rounded half-even (a display column). 0 when nothing
+ * was filled. */
+int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
+
+/* Unit suffix of money columns: the only settle asset in lower case, or "settle". */
+const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap);
+
+/* Writes a JSON string literal (quotes, escapes) of s into out (NUL-terminated,
+ * truncated to cap); returns the length it needs. */
+size_t bk_report_json_str(const char *s, char *out, size_t cap);
+
+/* Writes the gnuplot script charts.gp of a run into o (see charts.c). */
+bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o);
+
+/* Names of the files bk_report_write produces, NULL-terminated. */
+extern const char *const bk_report_files[];
+
+#endif
