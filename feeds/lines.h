@@ -50,4 +50,30 @@ void bk_lines_fini(bk_lines *l);
  * "line N longer than M bytes". Errors and EOF are sticky. */
 bk_rc bk_lines_next(bk_lines *l, const char **line, size_t *len);
 
+/* In-place access for decoders with a fast path over whole lines (feeds/feed.c).
+ * bk_lines_avail points *p at the unread bytes that lie in memory already and returns how
+ * many there are: 0 while a line cut by a block end is being joined, after EOF or an
+ * error, or when the buffer is used up (bk_lines_next then reads on). The bytes are valid
+ * until the next call on l. bk_lines_skip consumes n of them, which must be `lines` whole
+ * lines each ending in LF, none longer than max_line, as bk_lines_next would have handed
+ * them out; bk_lines_next then goes on after them. */
+static inline size_t bk_lines_avail(const bk_lines *l, const char **p) {
+  if (l->state) return 0;
+  if (l->borrow) {
+    if (l->end != 0 || l->ext_pos >= l->ext_len) return 0;
+    *p = l->ext + l->ext_pos;
+    return l->ext_len - l->ext_pos;
+  }
+  if (l->start >= l->end) return 0;
+  *p = l->buf + l->start;
+  return l->end - l->start;
+}
+
+static inline void bk_lines_skip(bk_lines *l, size_t n, uint64_t lines) {
+  if (l->borrow) l->ext_pos += n;
+  else l->start += n;
+  l->lineno += lines;
+  l->cr = 0;
+}
+
 #endif

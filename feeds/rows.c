@@ -283,6 +283,7 @@ bk_rc bk_rows_next(bk_rows *r, const bk_row **row) {
   return BK_OK;
 }
 
+struct bk_lines *bk_rows_lines(bk_rows *r) { return &r->lines; }
 const bk_err *bk_rows_error(const bk_rows *r) { return &r->err; }
 uint64_t bk_rows_lineno(const bk_rows *r) { return r->lines.lineno; }
 uint64_t bk_rows_blank(const bk_rows *r) { return r->blank; }

@@ -61,6 +61,11 @@ const bk_err *bk_rows_error(const bk_rows *r);
 uint64_t bk_rows_lineno(const bk_rows *r);
 uint64_t bk_rows_blank(const bk_rows *r);
 
+/* The line reader under r, for a decoder's fast path over whole lines (bk_lines_avail,
+ * bk_lines_skip in feeds/lines.h). Lines it consumes are not rows of r: the decoder counts
+ * them; bk_rows_next goes on after them. Valid until bk_rows_free. */
+struct bk_lines *bk_rows_lines(bk_rows *r);
+
 /* Frees r (not the source). NULL is a no-op. */
 void bk_rows_free(bk_rows *r);
 
