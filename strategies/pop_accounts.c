@@ -1,0 +1,173 @@
+/*
+ * The explicit population (see pop_accounts.h). Built for books of up to millions of
+ * accounts read from a file: the list is two flat arrays, and the event hook costs one
+ * comparison per event once every account is open (a cursor into the list; while it
+ * waits for a mark, one mark lookup).
+ */
+#include "strategies/pop_accounts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct acct_pop {
+  bk_population base;
+  bk_acct_list l;
+  size_t next;        /* the next account to open */
+  uint32_t first_id;
+} acct_pop;
+
+void bk_acct_list_init(bk_acct_list *l) { memset(l, 0, sizeof *l); }
+
+void bk_acct_list_fini(bk_acct_list *l) {
+  free(l->v);
+  free(l->pos);
+  memset(l, 0, sizeof *l);
+}
+
+bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64_t line) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    bk_acct_spec *v = realloc(l->v, cap * sizeof *v);
+    if (!v) return BK_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  bk_acct_spec *a = &l->v[l->n++];
+  a->settle = settle;
+  a->deposit = deposit;
+  a->pos = l->npos;
+  a->npos = 0;
+  a->line = line;
+  return BK_OK;
+}
+
+bk_rc bk_acct_list_add_pos(bk_acct_list *l, uint32_t contract, int64_t size, int64_t entry) {
+  if (l->n == 0) return BK_EUSAGE;
+  if (l->npos == l->poscap) {
+    size_t cap = l->poscap ? l->poscap * 2 : 64;
+    bk_acct_pos_spec *v = realloc(l->pos, cap * sizeof *v);
+    if (!v) return BK_ENOMEM;
+    l->pos = v;
+    l->poscap = cap;
+  }
+  bk_acct_pos_spec *p = &l->pos[l->npos++];
+  p->contract = contract;
+  p->size = size;
+  p->entry = entry;
+  l->v[l->n - 1].npos++;
+  return BK_OK;
+}
+
+static void acct_free(bk_population *pp) {
+  acct_pop *p = (acct_pop *)pp;
+  if (!p) return;
+  bk_acct_list_fini(&p->l);
+  free(p);
+}
+
+static bk_rc acct_start(bk_population *pp, bk_sim *s) {
+  acct_pop *p = (acct_pop *)pp;
+  const bk_sim_config *sc = bk_sim_config_get(s);
+  for (size_t i = 0; i < p->l.n; i++) {
+    const bk_acct_spec *a = &p->l.v[i];
+    if (a->settle >= sc->nassets)
+      return bk_err_set(&pp->err, BK_ECONFIG, "accounts: account %zu (line %llu): settle asset "
+                        "%u is not one of the run's %zu", i, (unsigned long long)a->line,
+                        a->settle, sc->nassets);
+    for (uint32_t j = 0; j < a->npos; j++) {
+      const bk_acct_pos_spec *q = &p->l.pos[a->pos + j];
+      if (q->contract >= sc->ncontracts)
+        return bk_err_set(&pp->err, BK_ECONFIG, "accounts: account %zu (line %llu): contract "
+                          "%u is not one of the run's %zu", i, (unsigned long long)a->line,
+                          q->contract, sc->ncontracts);
+      if (sc->contracts[q->contract].settle != a->settle)
+        return bk_err_set(&pp->err, BK_ECONFIG, "accounts: account %zu (line %llu): its "
+                          "contract settles in another asset than its deposit", i,
+                          (unsigned long long)a->line);
+    }
+  }
+  return BK_OK;
+}
+
+static bk_rc acct_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
+  acct_pop *p = (acct_pop *)pp;
+  (void)ev;
+  while (p->next < p->l.n) {
+    const bk_acct_spec *a = &p->l.v[p->next];
+    uint32_t contract = 0;
+    int64_t size = 0, entry = 0;
+    if (a->npos) {
+      const bk_acct_pos_spec *q = &p->l.pos[a->pos];
+      if (bk_sim_mark(s, q->contract) <= 0) return BK_OK; /* wait for its mark */
+      contract = q->contract;
+      size = q->size;
+      entry = q->entry;
+    }
+    uint32_t id;
+    bk_rc rc = bk_sim_open(s, a->settle, a->deposit, contract, size, entry, &id);
+    if (rc) {
+      const bk_err *e = bk_sim_err(s);
+      return bk_err_set(&pp->err, rc, "accounts: account %zu (line %llu) could not be "
+                        "opened: %s", p->next, (unsigned long long)a->line,
+                        e && e->msg[0] ? e->msg : bk_rc_name(rc));
+    }
+    if (p->next == 0) p->first_id = id;
+    p->next++;
+  }
+  return BK_OK;
+}
+
+static bk_rc acct_finish(bk_population *pp, bk_sim *s) {
+  acct_pop *p = (acct_pop *)pp;
+  (void)s;
+  if (p->next < p->l.n) {
+    const bk_acct_spec *a = &p->l.v[p->next];
+    return bk_err_set(&pp->err, BK_ECONFIG, "accounts: %zu account(s) never opened: account "
+                      "%zu (line %llu) waits for a mark of contract %u, which the data never "
+                      "gave", p->l.n - p->next, p->next, (unsigned long long)a->line,
+                      a->npos ? p->l.pos[a->pos].contract : 0);
+  }
+  return BK_OK;
+}
+
+bk_rc bk_pop_accounts_new(bk_acct_list *l, bk_population **out, bk_err *err) {
+  *out = NULL;
+  bk_acct_list mine = *l;
+  bk_acct_list_init(l);
+  for (size_t i = 0; i < mine.n; i++) {
+    const bk_acct_spec *a = &mine.v[i];
+    const char *bad = NULL;
+    if (a->deposit < 0) bad = "a negative deposit";
+    else if (a->npos > 1) bad = "more than one position (one per account is supported)";
+    for (uint32_t j = 0; !bad && j < a->npos; j++) {
+      const bk_acct_pos_spec *q = &mine.pos[a->pos + j];
+      if (q->size == 0) bad = "a position of size 0";
+      else if (q->entry <= 0) bad = "an entry price that is not positive";
+    }
+    if (bad) {
+      bk_acct_list_fini(&mine);
+      return bk_err_set(err, BK_ECONFIG, "accounts: account %zu (line %llu) has %s", i,
+                        (unsigned long long)a->line, bad);
+    }
+  }
+  acct_pop *p = calloc(1, sizeof *p);
+  if (!p) {
+    bk_acct_list_fini(&mine);
+    return bk_err_set(err, BK_ENOMEM, "accounts: no memory");
+  }
+  p->l = mine;
+  p->base.name = "accounts";
+  p->base.start = acct_start;
+  p->base.event = acct_event;
+  p->base.finish = acct_finish;
+  p->base.free = acct_free;
+  *out = &p->base;
+  return BK_OK;
+}
+
+size_t bk_pop_accounts_opened(const bk_population *pp, uint32_t *first_id) {
+  const acct_pop *p = (const acct_pop *)pp;
+  if (!p) return 0;
+  if (first_id) *first_id = p->first_id;
+  return p->next;
+}

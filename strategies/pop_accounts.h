@@ -1,0 +1,68 @@
+/*
+ * The explicit population: a list of accounts as a file or a caller gives them (an
+ * on-chain protocol's public positions, an exchange's own snapshot), opened exactly as
+ * written. Each account names its settle asset, its deposit and its positions (contract,
+ * signed size, entry price); cli/accounts_file.c reads the list from JSON or CSV.
+ *
+ * When: an account opens at the first event after its contract has a mark (bk_sim_open
+ * needs one), in list order, so account i of the list is simulation account
+ * first_id + i when no other population opens accounts in between; an account waits
+ * for the ones before it. With a warm-up this is before the window. Accounts never
+ * opened (their contract never got a mark) make the population fail at the finish.
+ *
+ * Limits: bk_sim_open opens one cross position per account, so an account with more than
+ * one position is refused at construction (BK_ECONFIG) until the simulation can add
+ * positions to an open account; isolated margin is not expressed.
+ */
+#ifndef BK_STRAT_POP_ACCOUNTS_H
+#define BK_STRAT_POP_ACCOUNTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/sim.h"
+
+typedef struct bk_acct_pos_spec {
+  uint32_t contract;  /* contract index of the simulation */
+  int64_t size;       /* signed contracts e-8, != 0 */
+  int64_t entry;      /* entry price e-8, > 0 */
+} bk_acct_pos_spec;
+
+typedef struct bk_acct_spec {
+  uint32_t settle;    /* settle asset index */
+  int64_t deposit;    /* settle units e-8, >= 0 */
+  size_t pos;         /* first position in the list's pos array */
+  uint32_t npos;      /* positions */
+  uint64_t line;      /* where it was read (0 when not from a file) */
+} bk_acct_spec;
+
+/* A growable list of accounts with their positions in one flat array (a million accounts
+ * cost two allocations, not a million). */
+typedef struct bk_acct_list {
+  bk_acct_spec *v;
+  size_t n, cap;
+  bk_acct_pos_spec *pos;
+  size_t npos, poscap;
+} bk_acct_list;
+
+void bk_acct_list_init(bk_acct_list *l);
+void bk_acct_list_fini(bk_acct_list *l);
+
+/* Appends an account with no position yet. BK_ENOMEM leaves l unchanged. */
+bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64_t line);
+
+/* Appends a position to the last account. BK_ENOMEM leaves l unchanged; BK_EUSAGE when
+ * the list is empty. */
+bk_rc bk_acct_list_add_pos(bk_acct_list *l, uint32_t contract, int64_t size, int64_t entry);
+
+/* An explicit population over the list, which is moved into it (l is left empty, also on
+ * error). Checked: contracts and settle assets are checked against the simulation at
+ * start; here sizes, entries, deposits and the one-position limit (BK_ECONFIG, the
+ * account's index and line in err). */
+bk_rc bk_pop_accounts_new(bk_acct_list *l, bk_population **out, bk_err *err);
+
+/* Accounts opened so far, and the simulation id of the first (valid when opened > 0). */
+size_t bk_pop_accounts_opened(const bk_population *p, uint32_t *first_id);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * The synthetic, calibrated population (DESIGN §10): public market data has no accounts,
+ * so this one is built from the replayed trade tape of the warm-up (the events before the
+ * window's `from`).
+ *
+ * What it models. Every contract's warm-up trades are sampled uniformly (a reservoir of
+ * `accounts` trades per contract, seeded), and each sampled trade is a trader who opened
+ * a position then and still holds it when the window starts: entry = the trade's price,
+ * side = the taker's (a taker buy is a long), leverage drawn from `lev`, deposit =
+ * notional at entry / leverage (+ `cushion` of that), rounded up. Traders whose
+ * liquidation price the mark crossed between their entry and the window would have been
+ * liquidated already and are dropped (`survivors_only`): the population at `from` is the
+ * one that survived the day so far. All accounts are opened at the first event of the
+ * window, in entry-time order, with bk_sim_open; each holds one cross position against
+ * the market, so longs and shorts need not balance (the market holds the difference).
+ *
+ * Sizes. Open interest counts one side, as venues do; the population holds both sides of
+ * it, so its gross size Σ|size| is 2 × target × oi_share, split over the survivors in
+ * proportion to their real trade sizes, in whole lots (largest remainder). The target, per
+ * contract, is the first of: the replayed open interest (BK_EV_OI) last seen before the
+ * window; the scenario's notional (target_quote, quote currency: USD for inverse
+ * contracts); volume_multiple × the contract's warm-up traded notional
+ * (bk_sim_warmup_notional). The population's OI ((Σ long + Σ short) / 2) then equals the
+ * target rounded down to whole lots: within one lot, below.
+ *
+ * Where the numbers come from. The default leverage mix (sizing.h) puts three accounts in
+ * four at 10–50×, as retail derivatives books are described by venues that publish
+ * leverage distributions; volume_multiple 0.5 assumes open interest of half a day's
+ * volume, typical of mid-cap perpetuals. Both are assumptions of the model, to be replaced
+ * by a scenario's own numbers where it has them. Leverage is capped at the contract's tier
+ * maximum (bk_tier.max_lev) when the tier table gives one.
+ *
+ * Limits. One position per account and no trading after the window opens; the sampled
+ * trades stand for positions still open, whatever was closed in between; the survival
+ * test reads the mark once per event at `bucket_us` resolution, so an account that would
+ * just have survived may be dropped (never the other way round within a bucket). The
+ * tier of a survivor's re-apportioned size may differ slightly from the one tested, so a
+ * few accounts can be liquidatable at the first mark of the window.
+ */
+#ifndef BK_STRAT_POP_SYNTH_H
+#define BK_STRAT_POP_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/account.h"
+#include "engine/error.h"
+#include "engine/sim.h"
+#include "strategies/sizing.h"
+
+/* Where a contract's open-interest target came from. */
+enum { BK_OI_NONE = 0, BK_OI_REPLAYED = 1, BK_OI_SCENARIO = 2, BK_OI_VOLUME = 3 };
+
+typedef struct bk_synth_config {
+  uint64_t seed;            /* reservoir and leverage draws */
+  bk_lev_config lev;        /* leverage distribution */
+  size_t accounts;          /* sampled trades per contract, > 0 */
+  int64_t cushion;          /* extra deposit, fraction of the initial margin, >= 0 */
+  int64_t oi_share;         /* share of the target the population holds, (0, 1] */
+  const int64_t *target_quote; /* target_quote[contract]: OI notional in the quote
+                                  currency, 0 = none; NULL = none at all (copied) */
+  size_t ntarget;           /* entries in target_quote */
+  int64_t volume_multiple;  /* target = this × warm-up traded notional, > 0 */
+  int64_t lot;              /* sizes are whole multiples of this many contracts, > 0 */
+  int64_t bucket_us;        /* resolution of the mark path for the survival test, > 0 */
+  int survivors_only;       /* 1: drop traders liquidated before the window */
+} bk_synth_config;
+
+/* Defaults: seed 1, the default leverage mix, 1000 accounts per contract, no cushion,
+ * the whole target, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
+ * buckets, survivors only. */
+void bk_synth_config_init(bk_synth_config *c);
+
+/* A synthetic population. The configuration is checked (BK_ECONFIG in err, may be NULL)
+ * and copied. On error *out is NULL. The population fails at its start when the
+ * simulation's window has no warm-up (from == INT64_MIN). */
+bk_rc bk_pop_synth_new(const bk_synth_config *c, bk_population **out, bk_err *err);
+
+/* What the population did for one contract (after the window opened). */
+typedef struct bk_synth_stats {
+  int source;          /* BK_OI_* */
+  int64_t target;      /* open-interest target, contracts e-8 (one side) */
+  uint64_t trades;     /* warm-up trades seen */
+  size_t sampled;      /* trades kept by the reservoir */
+  size_t dropped;      /* sampled traders liquidated before the window */
+  size_t opened;       /* accounts opened */
+  int64_t longs, shorts; /* Σ long sizes and Σ |short sizes|, contracts e-8 */
+  uint32_t first_id;   /* account id of the first opened on this contract */
+} bk_synth_stats;
+
+/* Stats of contract (zeroed when the population has not opened yet or the index is out
+ * of range). p must come from bk_pop_synth_new. */
+bk_synth_stats bk_pop_synth_stats(const bk_population *p, uint32_t contract);
+
+/* --- the sizing step, pure (tested on its own) ------------------------------------- */
+
+/* A sampled trade. */
+typedef struct bk_synth_cand {
+  int64_t ts;       /* µs */
+  int64_t price;    /* trade price, the entry */
+  int64_t qty;      /* trade size, contracts e-8, > 0 (the sizing weight) */
+  int side;         /* BK_BUY (long) or BK_SELL (short) */
+  int64_t lev;      /* drawn leverage, e-8 */
+  int64_t lo, hi;   /* lowest and highest mark from the entry to the window (0: unknown) */
+} bk_synth_cand;
+
+/* An account to open. */
+typedef struct bk_synth_open {
+  size_t cand;      /* index of the candidate */
+  int64_t size;     /* signed contracts e-8 */
+  int64_t entry;
+  int64_t deposit;  /* settle units */
+  int64_t lev;      /* leverage after the tier cap */
+  int64_t liq;      /* liquidation price (tick) of the account as opened */
+} bk_synth_open;
+
+/* Sizes n candidates of contract c to a gross size of `gross` contracts (rounded down to
+ * whole lots): apportions it by qty, computes deposits (leverage capped by the tier) and
+ * liquidation prices, drops the candidates whose liquidation price lies inside [lo, hi]
+ * when survivors_only, and re-apportions the whole gross over the survivors. out (room for
+ * n) gets the accounts with a non-zero size in candidate order; *nout their number and
+ * *dropped the candidates dropped. BK_ENOMEM, BK_ERANGE. */
+bk_rc bk_synth_plan(const bk_contract *c, const bk_synth_cand *cand, size_t n, int64_t gross,
+                    int64_t lot, int64_t cushion, int survivors_only, bk_synth_open *out,
+                    size_t *nout, size_t *dropped);
+
+#endif
