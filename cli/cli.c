@@ -39,47 +39,21 @@ static void usage(FILE *f) {
         "commands:\n"
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
+        "  run       compare policies over a replayed scenario, write the reports\n"
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "  margin    margin calculator: equity, margin, liquidation and bankruptcy prices\n"
         "\n"
         "backstop <command> --help shows a command's options. backstop alone runs the\n"
-        "built-in default: a synthetic crash day, generated once into out/sample.\n",
+        "built-in default scenario: a synthetic crash day (generated once into\n"
+        "out/sample), three policies, reports in out/default.\n",
         f);
 }
 
-/* `backstop` alone: the built-in default. Generates the synthetic sample day into
- * out/sample (once; the same seed always gives the same bytes) and replays it. */
-static int run_default(void) {
-  static const char *const dirs[] = {"out", "out/sample"};
-  for (size_t i = 0; i < 2; i++)
-    if (mkdir(dirs[i], 0777) != 0 && errno != EEXIST) {
-      fprintf(stderr, "backstop: cannot create %s: %s\n", dirs[i], strerror(errno));
-      return EX_CANTCREAT;
-    }
-  bk_synth_opts o;
-  bk_synth_defaults(&o);
-  o.out_dir = "out/sample";
-  struct stat st;
-  char probe[256];
-  snprintf(probe, sizeof probe, "%s/%s_trades_2025-10-10_%s.csv.zst", o.out_dir, o.exchange,
-           o.symbol);
-  if (stat(probe, &st) != 0) {
-    fprintf(stderr, "backstop: writing the built-in sample day to %s (seed %llu)\n",
-            o.out_dir, (unsigned long long)o.seed);
-    bk_err err;
-    bk_err_clear(&err);
-    bk_rc rc = bk_synth_run(&o, &err);
-    if (rc) {
-      fprintf(stderr, "backstop: %s\n", err.msg[0] ? err.msg : bk_rc_name(rc));
-      return bk_cli_exit_code(rc);
-    }
-  }
-  char *args[] = {"replay", "--tob-csv", "out/tob.csv", "out/sample", NULL};
-  return bk_cmd_replay(4, args);
-}
-
 int bk_cli_main(int argc, char **argv) {
-  if (argc < 2) return run_default();
+  if (argc < 2) { /* the built-in default scenario */
+    char *args[] = {"run", NULL};
+    return bk_cmd_run(1, args);
+  }
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(stdout);
     return 0;
@@ -90,6 +64,7 @@ int bk_cli_main(int argc, char **argv) {
   } commands[] = {
       {"inspect", bk_cmd_inspect},
       {"replay", bk_cmd_replay},
+      {"run", bk_cmd_run},
       {"synth", bk_cmd_synth},
       {"margin", bk_cmd_margin},
   };

@@ -119,6 +119,7 @@ int bk_cmd_replay(int argc, char **argv) {
   }
   bk_pipeline p;
   tob_writer w = {0};
+  bk_pipeline_init(&p);
   bk_rc rc = bk_pipeline_open(&p, (const char *const *)argv + optind, (size_t)(argc - optind), &in);
   if (!rc && tob_path) {
     w.replay = p.replay;

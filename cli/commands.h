@@ -7,6 +7,7 @@
 
 int bk_cmd_inspect(int argc, char **argv);
 int bk_cmd_replay(int argc, char **argv);
+int bk_cmd_run(int argc, char **argv);
 int bk_cmd_synth(int argc, char **argv);
 
 #endif

@@ -69,10 +69,13 @@ int bk_input_opt(bk_input_opts *o, const char *cmd, int c, const char *arg) {
   return 0;
 }
 
-bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
-                       const bk_input_opts *o) {
+void bk_pipeline_init(bk_pipeline *p) {
   memset(p, 0, sizeof *p);
   bk_instruments_init(&p->instr);
+}
+
+bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
+                       const bk_input_opts *o) {
   bk_progress_init(&p->progress, o->progress_mode);
   bk_rc rc = bk_merge_open_paths(paths, n, &p->instr, &o->feed, &p->merge, NULL, &p->err);
   if (rc) return rc;

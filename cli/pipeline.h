@@ -61,8 +61,13 @@ typedef struct bk_pipeline {
   bk_err err;
 } bk_pipeline;
 
+/* Prepares an empty pipeline (its instrument table may then be pre-filled, so that ids
+ * are known before the data is read). */
+void bk_pipeline_init(bk_pipeline *p);
+
 /* Opens the paths (files or folders) as one stream and prepares market and loop.
- * On error the detail is in p->err; p must be closed either way. */
+ * p must have been initialized. On error the detail is in p->err; p must be closed
+ * either way. */
 bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
                        const bk_input_opts *o);
 

@@ -1,0 +1,305 @@
+/*
+ * `backstop run`: the whole job. Replays a scenario's market data once, drives every
+ * policy side by side over it (engine/sim.h), and writes the run folder (reports/).
+ * `backstop` alone runs the built-in default scenario on the synthetic sample day.
+ */
+#include "cli/commands.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "cli/cli.h"
+#include "cli/pipeline.h"
+#include "cli/population_json.h"
+#include "cli/scenario.h"
+#include "cli/specs.h"
+#include "cli/synth.h"
+#include "engine/clock.h"
+#include "engine/fixed.h"
+#include "engine/sim.h"
+#include "reports/report.h"
+
+extern const unsigned char bk_default_scenario[];
+extern const size_t bk_default_scenario_len;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: backstop run [SCENARIO.json] [options]\n"
+          "Replays a scenario's market data once and compares its policies side by side:\n"
+          "which accounts went bankrupt, what liquidations recovered from the book, what\n"
+          "each insurance fund earned and paid, and when ADL or socialized losses would\n"
+          "have been needed. Writes fund.csv, liquidations.csv, adl.csv, summary.csv,\n"
+          "quality.csv, manifest.json and charts.gp into the run folder. Without a\n"
+          "scenario, runs the built-in default (a synthetic crash day).\n"
+          "\n"
+          "      --data PATH      market data file or folder (repeat; replaces the\n"
+          "                       scenario's data)\n"
+          "      --policy FILE    policy file (repeat; replaces the scenario's policies)\n"
+          "  -o, --out DIR        run folder (default out/<scenario name>)\n"
+          "      --seed N         seed of the population (default: the scenario's)\n"
+          "%s"
+          "  -h, --help           this help\n",
+          bk_input_help);
+}
+
+/* mkdir -p for a run folder. */
+static bk_rc make_dirs(const char *path, bk_err *err) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1;; p++) {
+    if (*p == '/' || *p == '\0') {
+      char c = *p;
+      *p = '\0';
+      if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return bk_err_set(err, BK_EWRITE, "%s: cannot create: %s", buf, strerror(errno));
+      *p = c;
+      if (!c) break;
+    }
+  }
+  return BK_OK;
+}
+
+/* The built-in sample data: written by synth once (same seed, same bytes). */
+static bk_rc ensure_sample(bk_err *err) {
+  struct stat st;
+  bk_synth_opts o;
+  bk_synth_defaults(&o);
+  o.out_dir = "out/sample";
+  char probe[256];
+  snprintf(probe, sizeof probe, "%s/%s_trades_2025-10-10_%s.csv.zst", o.out_dir, o.exchange,
+           o.symbol);
+  if (stat(probe, &st) == 0) return BK_OK;
+  bk_rc rc = make_dirs(o.out_dir, err);
+  if (rc) return rc;
+  fprintf(stderr, "backstop: writing the built-in sample day to %s (seed %llu)\n", o.out_dir,
+          (unsigned long long)o.seed);
+  return bk_synth_run(&o, err);
+}
+
+typedef struct run_args {
+  const char *scenario;      /* NULL: built-in */
+  const char **data;
+  size_t ndata;
+  const char **policies;
+  size_t npolicies;
+  const char *out;
+  int have_seed;
+  uint64_t seed;
+  bk_input_opts in;
+} run_args;
+
+/* Everything one run holds, freed by run_close. */
+typedef struct run {
+  bk_scenario sc;
+  bk_specs sp;
+  bk_pipeline p;
+  bk_sim *sim;
+  bk_err err;
+} run;
+
+static void run_close(run *r) {
+  bk_sim_free(r->sim);
+  bk_pipeline_close(&r->p);
+  bk_specs_fini(&r->sp);
+  bk_scenario_fini(&r->sc);
+}
+
+static void print_specs(const run *r) {
+  fprintf(stderr, "scenario %s: %zu policies, %zu contracts\n", r->sc.name, r->sc.npolicies,
+          r->sp.ncontracts);
+  for (size_t k = 0; k < r->sp.ncontracts; k++) fprintf(stderr, "  %s\n", r->sp.why[k]);
+}
+
+static void print_sources(const run *r) {
+  static const char *const src[] = {"data", "derived from trades", "depth model"};
+  for (size_t k = 0; k < r->sp.ncontracts; k++) {
+    const bk_instrument *in = &r->p.instr.v[r->sp.instr_of[k]];
+    fprintf(stderr, "  %s %s: marks from %s, book from %s\n", in->exchange, in->symbol,
+            src[bk_sim_mark_source(r->sim, (uint32_t)k)],
+            src[bk_sim_book_source(r->sim, (uint32_t)k)]);
+  }
+}
+
+static bk_rc load(run *r, const run_args *a) {
+  bk_rc rc;
+  if (a->scenario) {
+    rc = bk_scenario_load(a->scenario, &r->sc, &r->err);
+  } else {
+    if ((rc = ensure_sample(&r->err))) return rc;
+    rc = bk_scenario_parse((const char *)bk_default_scenario, bk_default_scenario_len,
+                           "(built-in default scenario)", "", &r->sc, &r->err);
+  }
+  if (rc) return rc;
+  if (a->ndata && (rc = bk_scenario_set_data(&r->sc, a->data, a->ndata, &r->err))) return rc;
+  if (a->npolicies &&
+      (rc = bk_scenario_set_policies(&r->sc, a->policies, a->npolicies, &r->err)))
+    return rc;
+  if (a->have_seed) r->sc.seed = a->seed;
+  if (a->in.from != INT64_MIN) r->sc.from = a->in.from;
+  if (a->in.to != INT64_MAX) r->sc.to = a->in.to;
+  for (size_t i = 0; i < r->sc.npolicies; i++)
+    if (r->sc.policies[i].seed == 0) r->sc.policies[i].seed = r->sc.seed;
+  return BK_OK;
+}
+
+static bk_rc simulate(run *r, const run_args *a) {
+  bk_rc rc;
+  bk_pipeline_init(&r->p);
+  if ((rc = bk_specs_infer(&r->sc, &a->in.feed, &r->p.instr, &r->sp, &r->err))) return rc;
+  print_specs(r);
+  bk_input_opts in = a->in;
+  in.from = INT64_MIN; /* the warm-up belongs to the simulation */
+  in.to = r->sc.to;
+  if ((rc = bk_pipeline_open(&r->p, (const char *const *)r->sc.data, r->sc.ndata, &in))) {
+    r->err = r->p.err;
+    return rc;
+  }
+  bk_sim_config c = r->sc.sim;
+  c.policies = r->sc.policies;
+  c.npolicies = r->sc.npolicies;
+  c.contracts = r->sp.contracts;
+  c.ncontracts = r->sp.ncontracts;
+  c.assets = r->sp.assets;
+  c.nassets = r->sp.nassets;
+  c.contract_of = r->sp.contract_of;
+  c.ninstruments = r->sp.ninstruments;
+  c.from = r->sc.from;
+  c.to = r->sc.to;
+  c.depth.ref_instr = r->sp.depth_ref;
+  if ((rc = bk_sim_new(&c, r->p.market, &r->sim, &r->err))) return rc;
+  if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, r->sim, &r->err))) return rc;
+  if ((rc = bk_sim_attach(r->sim, r->p.replay))) return bk_err_set(&r->err, rc, "too many observers");
+  rc = bk_pipeline_run(&r->p);
+  if (rc) {
+    /* an observer's failure carries the simulation's detail */
+    r->err = bk_sim_err(r->sim)->rc ? *bk_sim_err(r->sim) : r->p.err;
+    return rc;
+  }
+  if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);
+  return rc;
+}
+
+static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
+  bk_rc rc = make_dirs(dir, &r->err);
+  if (rc) return rc;
+  size_t nf = bk_merge_count(r->p.merge);
+  bk_report_file *files = calloc(nf ? nf : 1, sizeof *files);
+  if (!files) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
+  for (size_t i = 0; i < nf; i++) {
+    const bk_feed_info *fi = bk_feed_info_get(bk_merge_feed(r->p.merge, i));
+    files[i] = (bk_report_file){fi->path, fi->format, fi->codec, fi->rows, fi->events,
+                                fi->first_ts, fi->last_ts, fi->gaps, fi->longest_gap_us,
+                                fi->longest_gap_end, fi->clamped};
+  }
+  bk_report_ctx ctx = {.dir = dir,
+                       .instruments = &r->p.instr,
+                       .files = files,
+                       .nfiles = nf,
+                       .scenario = a->scenario,
+                       .policy_files = a->policies,
+                       .npolicy_files = a->npolicies,
+                       .seed = r->sc.seed,
+                       .version = BK_VERSION,
+                       .argc = argc,
+                       .argv = argv};
+  bk_report_run rr;
+  rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
+  if (rc) bk_err_set(&r->err, rc, "out of memory");
+  else {
+    rc = bk_report_write(&rr, &r->err);
+    if (!rc) {
+      printf("run %s: %llu events; reports in %s/\n", r->sc.name,
+             (unsigned long long)bk_sim_events(r->sim), dir);
+      bk_report_print_summary(stdout, &rr);
+    }
+    bk_report_run_fini(&rr);
+  }
+  free(files);
+  return rc;
+}
+
+static int parse_args(int argc, char **argv, run_args *a) {
+  enum { O_DATA = 1, O_POLICY, O_SEED };
+  static const struct option opts[] = {BK_INPUT_LONG_OPTS,
+                                       {"data", required_argument, NULL, O_DATA},
+                                       {"policy", required_argument, NULL, O_POLICY},
+                                       {"out", required_argument, NULL, 'o'},
+                                       {"seed", required_argument, NULL, O_SEED},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    int r = bk_input_opt(&a->in, "run", c, optarg);
+    if (r < 0) return EX_USAGE;
+    if (r > 0) continue;
+    switch (c) {
+    case O_DATA: a->data[a->ndata++] = optarg; break;
+    case O_POLICY: a->policies[a->npolicies++] = optarg; break;
+    case 'o': a->out = optarg; break;
+    case O_SEED: {
+      int64_t v;
+      if (bk_int_parse(optarg, strlen(optarg), &v, NULL) || v < 0) {
+        fprintf(stderr, "backstop run: --seed takes a non-negative integer\n");
+        return EX_USAGE;
+      }
+      a->seed = (uint64_t)v;
+      a->have_seed = 1;
+      break;
+    }
+    case 'h': usage(stdout); return -1;
+    default: usage(stderr); return EX_USAGE;
+    }
+  }
+  if (argc - optind > 1) {
+    fprintf(stderr, "backstop run: one scenario at most\n");
+    return EX_USAGE;
+  }
+  if (optind < argc) a->scenario = argv[optind];
+  return 0;
+}
+
+int bk_cmd_run(int argc, char **argv) {
+  run_args a;
+  memset(&a, 0, sizeof a);
+  bk_input_opts_init(&a.in);
+  a.data = calloc((size_t)argc + 1, sizeof *a.data);
+  a.policies = calloc((size_t)argc + 1, sizeof *a.policies);
+  if (!a.data || !a.policies) {
+    free(a.data);
+    free(a.policies);
+    fprintf(stderr, "backstop run: out of memory\n");
+    return EX_OSERR;
+  }
+  int code = parse_args(argc, argv, &a);
+  if (code) {
+    free(a.data);
+    free(a.policies);
+    return code < 0 ? 0 : code;
+  }
+  run r;
+  memset(&r, 0, sizeof r);
+  bk_rc rc = load(&r, &a);
+  char dir[1024];
+  if (!rc) {
+    snprintf(dir, sizeof dir, "%s", a.out ? a.out : "");
+    if (!a.out) snprintf(dir, sizeof dir, "out/%s", r.sc.name);
+    rc = simulate(&r, &a);
+  }
+  double secs = bk_progress_end(&r.p.progress);
+  if (!rc) {
+    if (a.in.progress_mode >= 0) print_sources(&r);
+    rc = report(&r, &a, dir, argc, argv);
+  }
+  if (rc) code = bk_cli_fail("run", &r.err, rc);
+  else if (a.in.progress_mode >= 0)
+    fprintf(stderr, "replayed %llu events in %.2f s\n", (unsigned long long)r.p.events, secs);
+  run_close(&r);
+  free(a.data);
+  free(a.policies);
+  return code;
+}

@@ -1,0 +1,182 @@
+/*
+ * Scenario populations (see population_json.h): JSON to the population models'
+ * configurations in strategies/.
+ */
+#include "cli/population_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/fixed.h"
+#include "strategies/pop_liqprint.h"
+#include "strategies/pop_synth.h"
+
+static bk_rc opt_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                    const char *key, int64_t *out) {
+  const json_t *v = json_object_get(o, key);
+  if (!v) return BK_OK;
+  char p[160];
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  return bk_jdoc_fx(d, err, p, v, out);
+}
+
+static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const char *path,
+                           bk_lev_config *lev) {
+  static const char *const known[] = {"levels", "weights", "min", "max", NULL};
+  char p[160];
+  snprintf(p, sizeof p, "%s.leverage", path);
+  bk_rc rc = bk_jdoc_known(d, err, p, v, known);
+  if (rc) return rc;
+  const json_t *levels = json_object_get(v, "levels"), *weights = json_object_get(v, "weights");
+  if (levels || weights) {
+    if (!json_is_array(levels) || !json_is_array(weights) ||
+        json_array_size(levels) != json_array_size(weights) || json_array_size(levels) == 0 ||
+        json_array_size(levels) > BK_LEV_POINTS)
+      return bk_jdoc_fail(d, err, p, "expected \"levels\" and \"weights\" of the same length "
+                          "(1 to %d)", BK_LEV_POINTS);
+    lev->kind = BK_LEV_DISCRETE;
+    lev->n = json_array_size(levels);
+    for (size_t i = 0; i < lev->n; i++) {
+      char q[200];
+      snprintf(q, sizeof q, "%s.levels.%zu", p, i);
+      if ((rc = bk_jdoc_fx(d, err, q, json_array_get(levels, i), &lev->lev[i]))) return rc;
+      const json_t *w = json_array_get(weights, i);
+      snprintf(q, sizeof q, "%s.weights.%zu", p, i);
+      if (!json_is_integer(w) || json_integer_value(w) < 0 || json_integer_value(w) > 1000000)
+        return bk_jdoc_fail(d, err, q, "expected a whole weight from 0 to 1000000");
+      lev->weight[i] = (uint32_t)json_integer_value(w);
+    }
+    return BK_OK;
+  }
+  lev->kind = BK_LEV_LOGUNIFORM;
+  if ((rc = bk_jdoc_req_fx(d, err, v, p, "min", &lev->min)) ||
+      (rc = bk_jdoc_req_fx(d, err, v, p, "max", &lev->max)))
+    return rc;
+  return BK_OK;
+}
+
+static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                       const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
+                       bk_population **out) {
+  static const char *const known[] = {"model", "accounts_per_contract", "seed", "leverage",
+                                      "cushion", "oi_share", "volume_multiple", "lot",
+                                      "open_interest_usd", "bucket_s", "survivors_only", NULL};
+  bk_rc rc = bk_jdoc_known(d, err, path, o, known);
+  if (rc) return rc;
+  bk_synth_config c;
+  bk_synth_config_init(&c);
+  c.seed = sc->seed;
+  const json_t *v;
+  char p[160];
+  if ((v = json_object_get(o, "accounts_per_contract"))) {
+    snprintf(p, sizeof p, "%s.accounts_per_contract", path);
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 10000000)
+      return bk_jdoc_fail(d, err, p, "expected a whole number from 1 to 10000000");
+    c.accounts = (size_t)json_integer_value(v);
+  }
+  if ((v = json_object_get(o, "seed"))) {
+    snprintf(p, sizeof p, "%s.seed", path);
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+      return bk_jdoc_fail(d, err, p, "expected a non-negative integer");
+    c.seed = (uint64_t)json_integer_value(v);
+  }
+  if ((v = json_object_get(o, "survivors_only"))) {
+    snprintf(p, sizeof p, "%s.survivors_only", path);
+    if (!json_is_boolean(v)) return bk_jdoc_fail(d, err, p, "expected true or false");
+    c.survivors_only = json_is_true(v);
+  }
+  if ((v = json_object_get(o, "leverage")) && (rc = read_leverage(d, err, v, path, &c.lev)))
+    return rc;
+  int64_t bucket_s = 0;
+  if ((rc = opt_fx(d, err, o, path, "cushion", &c.cushion)) ||
+      (rc = opt_fx(d, err, o, path, "oi_share", &c.oi_share)) ||
+      (rc = opt_fx(d, err, o, path, "volume_multiple", &c.volume_multiple)) ||
+      (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
+      (rc = opt_fx(d, err, o, path, "bucket_s", &bucket_s)))
+    return rc;
+  if (bucket_s > 0) c.bucket_us = bucket_s / 100; /* e-8 seconds to µs */
+  int64_t *targets = NULL;
+  if ((v = json_object_get(o, "open_interest_usd"))) {
+    snprintf(p, sizeof p, "%s.open_interest_usd", path);
+    if (!json_is_object(v)) return bk_jdoc_fail(d, err, p, "expected { \"SYMBOL\": \"notional\" }");
+    targets = calloc(sp->ncontracts, sizeof *targets);
+    if (!targets) return bk_err_set(err, BK_ENOMEM, "out of memory");
+    const char *sym;
+    json_t *x;
+    json_object_foreach((json_t *)v, sym, x) {
+      char q[200];
+      snprintf(q, sizeof q, "%s.%s", p, sym);
+      int found = 0;
+      for (size_t k = 0; k < sp->ncontracts; k++)
+        if (!strcmp(instr->v[sp->instr_of[k]].symbol, sym)) {
+          found = 1;
+          if ((rc = bk_jdoc_fx(d, err, q, x, &targets[k]))) break;
+        }
+      if (!rc && !found) rc = bk_jdoc_fail(d, err, q, "no such instrument in the data");
+      if (rc) break;
+    }
+    c.target_quote = targets;
+    c.ntarget = sp->ncontracts;
+  }
+  if (!rc) rc = bk_pop_synth_new(&c, out, err);
+  free(targets);
+  if (rc && err->msg[0] && !strchr(err->msg, ':')) {
+    bk_err why = *err;
+    return bk_jdoc_fail(d, err, path, "%s", why.msg);
+  }
+  return rc;
+}
+
+static bk_rc liquidation_prints(const bk_jdoc *d, bk_err *err, const json_t *o,
+                                const char *path, bk_population **out) {
+  static const char *const known[] = {"model", "leverage", "lot", NULL};
+  bk_rc rc = bk_jdoc_known(d, err, path, o, known);
+  if (rc) return rc;
+  bk_liqprint_config c;
+  bk_liqprint_config_init(&c);
+  if ((rc = opt_fx(d, err, o, path, "leverage", &c.lev)) ||
+      (rc = opt_fx(d, err, o, path, "lot", &c.lot)))
+    return rc;
+  rc = bk_pop_liqprint_new(&c, out, err);
+  if (rc) {
+    bk_err why = *err;
+    return bk_jdoc_fail(d, err, path, "%s", why.msg);
+  }
+  return BK_OK;
+}
+
+static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
+                 const json_t *o, const char *path, bk_sim *s, bk_err *err) {
+  bk_jdoc d = bk_scenario_doc(sc);
+  if (!json_is_object(o)) return bk_jdoc_fail(&d, err, path, "expected a population object");
+  const json_t *m = json_object_get(o, "model");
+  const char *model = json_is_string(m) ? json_string_value(m) : "";
+  bk_population *p = NULL;
+  bk_rc rc;
+  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, &p);
+  else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
+  else
+    return bk_jdoc_fail(&d, err, path, "expected \"model\": \"synthetic\" or "
+                        "\"liquidation_prints\"");
+  if (rc) return rc;
+  rc = bk_sim_add_population(s, p);
+  if (rc) *err = *bk_sim_err(s);
+  return rc;
+}
+
+bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
+                         const bk_instruments *instr, bk_sim *s, bk_err *err) {
+  const json_t *pop = sc->population;
+  if (!pop) return BK_OK;
+  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", s, err);
+  size_t i;
+  json_t *o;
+  json_array_foreach(pop, i, o) {
+    char path[64];
+    snprintf(path, sizeof path, "population.%zu", i);
+    bk_rc rc = one(sc, sp, instr, o, path, s, err);
+    if (rc) return rc;
+  }
+  return BK_OK;
+}

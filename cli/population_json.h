@@ -1,0 +1,27 @@
+/*
+ * The "population" section of a scenario: which population models hold positions, read
+ * strictly like the rest of the scenario. One object or a list of them:
+ *   { "model": "synthetic",
+ *     "accounts_per_contract": 1000, "seed": 7 (default: the scenario's),
+ *     "leverage": { "levels": ["2", "5", ...], "weights": [5, 15, ...] }
+ *               | { "min": "2", "max": "100" }          (log-uniform),
+ *     "cushion": "0", "oi_share": "1", "volume_multiple": "0.5", "lot": "1",
+ *     "open_interest_usd": { "SYMBOL": "25000000", ... }, "bucket_s": "60",
+ *     "survivors_only": true }
+ *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
+ *   { "model": "accounts", "file": "accounts.json" | "accounts.csv" }
+ */
+#ifndef BK_POPULATION_JSON_H
+#define BK_POPULATION_JSON_H
+
+#include "cli/scenario.h"
+#include "cli/specs.h"
+#include "engine/instrument.h"
+#include "engine/sim.h"
+
+/* Builds the scenario's populations and adds them to s. Nothing to do without a
+ * "population" section. BK_ECONFIG with file:line:column in err. */
+bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
+                         const bk_instruments *instr, bk_sim *s, bk_err *err);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * Scenario files (see scenario.h). Strict like every JSON reader of the command line:
+ * a typo must not silently fall back to a default.
+ */
+#include "cli/scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/contract_json.h"
+#include "engine/clock.h"
+#include "engine/fixed.h"
+
+static void clear(bk_scenario *s) {
+  memset(s, 0, sizeof *s);
+  s->from = INT64_MIN;
+  s->to = INT64_MAX;
+  s->seed = 20251010;
+  bk_sim_config_init(&s->sim);
+}
+
+void bk_scenario_fini(bk_scenario *s) {
+  for (size_t i = 0; i < s->ndata; i++) free(s->data[i]);
+  free(s->data);
+  free(s->instr);
+  free(s->policies);
+  json_decref(s->population);
+  free(s->text);
+  clear(s);
+}
+
+bk_jdoc bk_scenario_doc(const bk_scenario *s) {
+  bk_jdoc d = {s->text, s->len, s->source};
+  return d;
+}
+
+/* dir + "/" + rel, unless rel is absolute or dir is empty. */
+static char *resolve(const char *dir, const char *rel) {
+  size_t n = strlen(dir) + strlen(rel) + 2;
+  char *p = malloc(n);
+  if (!p) return NULL;
+  if (rel[0] == '/' || !dir[0]) snprintf(p, n, "%s", rel);
+  else snprintf(p, n, "%s/%s", dir, rel);
+  return p;
+}
+
+static bk_rc time_member(const bk_jdoc *d, bk_err *err, const json_t *o, const char *key,
+                         const char *path, int64_t *out) {
+  const json_t *v = json_object_get(o, key);
+  if (!v) return BK_OK;
+  char p[128];
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  if (!json_is_string(v) ||
+      bk_time_parse(json_string_value(v), json_string_length(v), out) != BK_OK)
+    return bk_jdoc_fail(d, err, p, "expected a time such as \"2025-10-10T21:00:00Z\"");
+  return BK_OK;
+}
+
+/* A duration given as a decimal string of `unit` µs, > 0. */
+static bk_rc duration(const bk_jdoc *d, bk_err *err, const json_t *o, const char *key,
+                      const char *path, int64_t unit, int64_t *out) {
+  const json_t *v = json_object_get(o, key);
+  if (!v) return BK_OK;
+  char p[128];
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  int64_t x, us;
+  bk_rc rc = bk_jdoc_fx(d, err, p, v, &x);
+  if (rc) return rc;
+  if (x <= 0 || bk_fx_muldiv(x, unit, BK_FX_SCALE, BK_FLOOR, &us) || us <= 0)
+    return bk_jdoc_fail(d, err, p, "expected a positive duration");
+  *out = us;
+  return BK_OK;
+}
+
+static bk_rc add_data(bk_scenario *s, const char *dir, const char *path, bk_err *err) {
+  char **v = realloc(s->data, (s->ndata + 1) * sizeof *v);
+  if (!v) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  s->data = v;
+  if (!(s->data[s->ndata] = resolve(dir, path))) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  s->ndata++;
+  return BK_OK;
+}
+
+static bk_rc read_data(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
+  if (json_is_string(v)) return add_data(s, s->dir, json_string_value(v), err);
+  if (!json_is_array(v) || json_array_size(v) == 0)
+    return bk_jdoc_fail(d, err, "data", "expected a path or a non-empty list of paths");
+  size_t i;
+  json_t *x;
+  json_array_foreach(v, i, x) {
+    char p[64];
+    snprintf(p, sizeof p, "data.%zu", i);
+    if (!json_is_string(x) || !json_string_length(x))
+      return bk_jdoc_fail(d, err, p, "expected a path");
+    bk_rc rc = add_data(s, s->dir, json_string_value(x), err);
+    if (rc) return rc;
+  }
+  return BK_OK;
+}
+
+static bk_rc read_instruments(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
+  if (!json_is_object(v)) return bk_jdoc_fail(d, err, "instruments", "expected an object");
+  s->instr = calloc(json_object_size(v) + 1, sizeof *s->instr);
+  if (!s->instr) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  const char *name;
+  json_t *o;
+  json_object_foreach((json_t *)v, name, o) {
+    char path[128];
+    snprintf(path, sizeof path, "instruments.%s", name);
+    bk_scen_instr *in = &s->instr[s->ninstr];
+    if (strlen(name) >= sizeof in->symbol || !name[0])
+      return bk_jdoc_fail(d, err, path, "symbol must have 1 to %zu characters",
+                          sizeof in->symbol - 1);
+    snprintf(in->symbol, sizeof in->symbol, "%s", name);
+    /* "exchange" is ours; the rest is the contract spec */
+    json_t *spec = json_deep_copy(o);
+    if (!spec) return bk_err_set(err, BK_ENOMEM, "out of memory");
+    const json_t *ex = json_object_get(o, "exchange");
+    if (ex) {
+      if (!json_is_string(ex) || json_string_length(ex) >= sizeof in->exchange) {
+        json_decref(spec);
+        return bk_jdoc_fail(d, err, path, "\"exchange\" must be a venue name");
+      }
+      snprintf(in->exchange, sizeof in->exchange, "%s", json_string_value(ex));
+      json_object_del(spec, "exchange");
+    }
+    const char *settle;
+    bk_rc rc = bk_contract_json(d, err, path, spec, &in->c, &settle);
+    if (!rc) snprintf(in->settle, sizeof in->settle, "%s", settle);
+    json_decref(spec);
+    if (rc) return rc;
+    s->ninstr++;
+  }
+  return BK_OK;
+}
+
+static bk_rc add_policy(bk_scenario *s, const bk_policy *p, bk_err *err) {
+  for (size_t i = 0; i < s->npolicies; i++)
+    if (!strcmp(s->policies[i].name, p->name))
+      return bk_err_set(err, BK_ECONFIG, "two policies are named \"%s\": names must differ "
+                        "(they label the report rows)", p->name);
+  bk_policy *v = realloc(s->policies, (s->npolicies + 1) * sizeof *v);
+  if (!v) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  s->policies = v;
+  s->policies[s->npolicies++] = *p;
+  return BK_OK;
+}
+
+static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
+  if (!json_is_array(v) || json_array_size(v) == 0)
+    return bk_jdoc_fail(d, err, "policies", "expected a non-empty list of policies "
+                        "(file paths or objects)");
+  size_t i;
+  json_t *x;
+  json_array_foreach(v, i, x) {
+    char p[64];
+    snprintf(p, sizeof p, "policies.%zu", i);
+    bk_policy pol;
+    bk_rc rc;
+    if (json_is_string(x)) {
+      char *file = resolve(s->dir, json_string_value(x));
+      if (!file) return bk_err_set(err, BK_ENOMEM, "out of memory");
+      if (!strcmp(file, s->source)) {
+        free(file);
+        return bk_jdoc_fail(d, err, p, "the scenario names itself as a policy");
+      }
+      rc = bk_policy_json_load(file, &pol, err);
+      free(file);
+    } else if (json_is_object(x)) {
+      rc = bk_policy_json_from(x, d->text, d->len, d->name, p, &pol, err);
+    } else {
+      return bk_jdoc_fail(d, err, p, "expected a policy file path or a policy object");
+    }
+    if (rc) return rc;
+    if ((rc = add_policy(s, &pol, err))) return rc;
+  }
+  return BK_OK;
+}
+
+static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
+  static const char *const known[] = {"reference", "points", "refresh_s", NULL};
+  static const char *const kpoint[] = {"pct", "minutes", NULL};
+  bk_rc rc = bk_jdoc_known(d, err, "depth_model", v, known);
+  if (rc) return rc;
+  const json_t *ref = json_object_get(v, "reference");
+  if (ref) {
+    if (!json_is_string(ref) || !strchr(json_string_value(ref), ':') ||
+        json_string_length(ref) >= sizeof s->depth_ref)
+      return bk_jdoc_fail(d, err, "depth_model.reference", "expected \"exchange:symbol\"");
+    snprintf(s->depth_ref, sizeof s->depth_ref, "%s", json_string_value(ref));
+  }
+  const json_t *pts = json_object_get(v, "points");
+  if (pts) {
+    if (!json_is_array(pts) || json_array_size(pts) == 0 || json_array_size(pts) > 8)
+      return bk_jdoc_fail(d, err, "depth_model.points", "expected 1 to 8 points");
+    size_t i;
+    json_t *x;
+    int64_t last = 0;
+    json_array_foreach(pts, i, x) {
+      char p[64];
+      snprintf(p, sizeof p, "depth_model.points.%zu", i);
+      int64_t pct, minutes;
+      if ((rc = bk_jdoc_known(d, err, p, x, kpoint)) ||
+          (rc = bk_jdoc_req_fx(d, err, x, p, "pct", &pct)) ||
+          (rc = bk_jdoc_req_fx(d, err, x, p, "minutes", &minutes)))
+        return rc;
+      if (pct <= last || pct > BK_FX(50) || minutes < 0)
+        return bk_jdoc_fail(d, err, p, "points need ascending pct in (0, 50] and minutes >= 0");
+      last = pct;
+      s->sim.depth.pct[i] = pct / 100; /* percent to fraction */
+      s->sim.depth.minutes[i] = minutes;
+    }
+    s->sim.depth.n = json_array_size(pts);
+  }
+  return duration(d, err, v, "refresh_s", "depth_model", INT64_C(1000000),
+                  &s->sim.depth.refresh_us);
+}
+
+bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
+                        bk_scenario *s, bk_err *err) {
+  clear(s);
+  snprintf(s->source, sizeof s->source, "%s", name);
+  snprintf(s->dir, sizeof s->dir, "%s", dir);
+  if (!(s->text = malloc(len + 1))) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  memcpy(s->text, text, len);
+  s->text[len] = '\0';
+  s->len = len;
+  bk_jdoc d = bk_scenario_doc(s);
+  json_t *root = bk_jdoc_parse(&d, err);
+  if (!root) return err->rc ? err->rc : BK_ECONFIG;
+  static const char *const known[] = {"name", "description", "data", "window", "seed",
+                                      "instruments", "population", "policies", "report",
+                                      "marks", "depth_model", NULL};
+  static const char *const kwin[] = {"from", "to", NULL};
+  static const char *const krep[] = {"interval_s", NULL};
+  static const char *const kmarks[] = {"window_s", "step_ms", NULL};
+  bk_rc rc = BK_OK;
+  const json_t *v;
+  if (!json_is_object(root)) {
+    rc = bk_jdoc_fail(&d, err, "", "expected a scenario object");
+    goto out;
+  }
+  if ((rc = bk_jdoc_known(&d, err, "", root, known))) goto out;
+  v = json_object_get(root, "name");
+  if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) >= sizeof s->name) {
+    rc = bk_jdoc_fail(&d, err, v ? "name" : "", "expected \"name\": 1 to 63 characters");
+    goto out;
+  }
+  snprintf(s->name, sizeof s->name, "%s", json_string_value(v));
+  v = json_object_get(root, "description");
+  if (v && !json_is_string(v)) {
+    rc = bk_jdoc_fail(&d, err, "description", "expected text");
+    goto out;
+  }
+  if (!(v = json_object_get(root, "data"))) {
+    rc = bk_jdoc_fail(&d, err, "", "missing \"data\": the market data files or folders");
+    goto out;
+  }
+  if ((rc = read_data(s, &d, v, err))) goto out;
+  if ((v = json_object_get(root, "window"))) {
+    if ((rc = bk_jdoc_known(&d, err, "window", v, kwin)) ||
+        (rc = time_member(&d, err, v, "from", "window", &s->from)) ||
+        (rc = time_member(&d, err, v, "to", "window", &s->to)))
+      goto out;
+    if (s->from >= s->to) {
+      rc = bk_jdoc_fail(&d, err, "window", "\"from\" must come before \"to\"");
+      goto out;
+    }
+  }
+  if ((v = json_object_get(root, "seed"))) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+      rc = bk_jdoc_fail(&d, err, "seed", "expected a non-negative integer");
+      goto out;
+    }
+    s->seed = (uint64_t)json_integer_value(v);
+  }
+  if ((v = json_object_get(root, "instruments")) && (rc = read_instruments(s, &d, v, err)))
+    goto out;
+  if ((v = json_object_get(root, "population"))) {
+    if (!json_is_object(v) && !json_is_array(v)) {
+      rc = bk_jdoc_fail(&d, err, "population", "expected a population object or a list");
+      goto out;
+    }
+    s->population = json_incref((json_t *)v);
+  }
+  if (!(v = json_object_get(root, "policies"))) {
+    rc = bk_jdoc_fail(&d, err, "", "missing \"policies\": the policies to compare");
+    goto out;
+  }
+  if ((rc = read_policies(s, &d, v, err))) goto out;
+  if ((v = json_object_get(root, "report")) &&
+      ((rc = bk_jdoc_known(&d, err, "report", v, krep)) ||
+       (rc = duration(&d, err, v, "interval_s", "report", INT64_C(1000000), &s->sim.sample_us))))
+    goto out;
+  if ((v = json_object_get(root, "marks")) &&
+      ((rc = bk_jdoc_known(&d, err, "marks", v, kmarks)) ||
+       (rc = duration(&d, err, v, "window_s", "marks", INT64_C(1000000), &s->sim.mark_window_us)) ||
+       (rc = duration(&d, err, v, "step_ms", "marks", INT64_C(1000), &s->sim.mark_step_us))))
+    goto out;
+  if ((v = json_object_get(root, "depth_model")) && (rc = read_depth(s, &d, v, err))) goto out;
+out:
+  json_decref(root);
+  return rc;
+}
+
+bk_rc bk_scenario_load(const char *path, bk_scenario *s, bk_err *err) {
+  clear(s);
+  size_t len;
+  char *text = bk_jdoc_slurp(path, &len, err);
+  if (!text) return err->rc ? err->rc : BK_ENOINPUT;
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+  else dir[0] = '\0';
+  bk_rc rc = bk_scenario_parse(text, len, path, dir, s, err);
+  free(text);
+  return rc;
+}
+
+bk_rc bk_scenario_set_data(bk_scenario *s, const char *const *paths, size_t n, bk_err *err) {
+  for (size_t i = 0; i < s->ndata; i++) free(s->data[i]);
+  s->ndata = 0;
+  for (size_t i = 0; i < n; i++) {
+    bk_rc rc = add_data(s, "", paths[i], err);
+    if (rc) return rc;
+  }
+  return BK_OK;
+}
+
+bk_rc bk_scenario_set_policies(bk_scenario *s, const char *const *paths, size_t n,
+                               bk_err *err) {
+  s->npolicies = 0;
+  for (size_t i = 0; i < n; i++) {
+    bk_policy pol;
+    bk_rc rc = bk_policy_json_load(paths[i], &pol, err);
+    if (rc || (rc = add_policy(s, &pol, err))) return rc;
+  }
+  return BK_OK;
+}

@@ -1,0 +1,79 @@
+/*
+ * Scenarios: what one `backstop run` replays and compares (DESIGN §11). A JSON file, read
+ * strictly (duplicate and unknown keys, NaN, numbers for money are errors with
+ * file:line:column):
+ *   { "name": "...", "description": "...",
+ *     "data": [ "path", ... ],               files or folders, relative to the scenario
+ *     "window": { "from": "2025-10-10T20:00:00Z", "to": "..." },      optional
+ *     "seed": 20251010,                                                optional
+ *     "instruments": { "SYMBOL": { contract spec (cli/contract_json.h),
+ *                                  "exchange": "..." (optional) } },   optional
+ *     "population": { "model": "...", ... },   or a list of them      (strategies/)
+ *     "policies": [ "policy.json", { inline policy }, ... ],
+ *     "report": { "interval_s": "60" },                                optional
+ *     "marks": { "window_s": "5", "step_ms": "100" },                  optional
+ *     "depth_model": { "reference": "binance-futures:BTCUSDT",
+ *                      "points": [ { "pct": "1", "minutes": "1" }, ... ],
+ *                      "refresh_s": "1" } }                            optional
+ * Paths inside a scenario are relative to the scenario file's folder.
+ */
+#ifndef BK_SCENARIO_H
+#define BK_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cli/policy_json.h"
+#include "engine/account.h"
+#include "engine/policy.h"
+#include "engine/sim.h"
+
+typedef struct bk_scen_instr {
+  char exchange[32];  /* "" = any exchange */
+  char symbol[48];
+  bk_contract c;      /* c.settle unset: see settle */
+  char settle[16];
+} bk_scen_instr;
+
+typedef struct bk_scenario {
+  char name[64];
+  char source[1024];       /* the file read, or "(built-in)" */
+  char **data;             /* resolved paths */
+  size_t ndata;
+  int64_t from, to;        /* µs; INT64_MIN / INT64_MAX when open */
+  uint64_t seed;
+  bk_scen_instr *instr;
+  size_t ninstr;
+  bk_policy *policies;
+  size_t npolicies;
+  json_t *population;      /* the "population" value as written (owned), NULL if none */
+  bk_sim_config sim;       /* intervals and depth model (arrays unset) */
+  char depth_ref[96];      /* "exchange:symbol" of the depth reference, "" for none */
+  char *text;              /* the JSON text (owned), for messages pointing into it */
+  size_t len;
+  char dir[1024];          /* folder paths are relative to */
+} bk_scenario;
+
+/* Reads a scenario file. BK_ENOINPUT when unreadable; BK_ECONFIG with
+ * "file:line:column: path: what" for anything wrong. s needs bk_scenario_fini either way. */
+bk_rc bk_scenario_load(const char *path, bk_scenario *s, bk_err *err);
+
+/* Reads a scenario from text; name is used in messages, dir resolves relative paths. */
+bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
+                        bk_scenario *s, bk_err *err);
+
+/* Replaces the data paths (--data); paths are used as given. */
+bk_rc bk_scenario_set_data(bk_scenario *s, const char *const *paths, size_t n, bk_err *err);
+
+/* Replaces the policies with those read from files (--policy). */
+bk_rc bk_scenario_set_policies(bk_scenario *s, const char *const *paths, size_t n,
+                               bk_err *err);
+
+void bk_scenario_fini(bk_scenario *s);
+
+/* The document of the scenario, for readers of its sub-objects (populations). */
+bk_jdoc bk_scenario_doc(const bk_scenario *s);
+
+#endif

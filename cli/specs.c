@@ -1,0 +1,242 @@
+/*
+ * Contract specs for a run (see specs.h). The scan reads at most BK_SPECS_SCAN_EVENTS
+ * events of each file, so it costs milliseconds even on a day of data.
+ */
+#include "cli/specs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/venues.h"
+#include "engine/event.h"
+#include "engine/fixed.h"
+#include "feeds/merge.h"
+
+/* Default maintenance tiers for instruments the scenario does not describe: Binance
+ * USDⓈ-M's published first brackets (formulas.md T1) for linear contracts; one bracket of
+ * 0.5 % for inverse ones, whose brackets venues publish in coin per symbol. */
+static void default_tiers(int kind, bk_tiers *t) {
+  memset(t, 0, sizeof *t);
+  if (kind == BK_LINEAR) {
+    static const int64_t floors[] = {0, 50000, 250000};
+    static const int64_t mmr_bp[] = {40, 50, 100};
+    static const int64_t lev[] = {125, 100, 50};
+    for (size_t i = 0; i < 3; i++) {
+      t->v[i].floor = BK_FX(floors[i]);
+      t->v[i].mmr = BK_FX(mmr_bp[i]) / 10000;
+      t->v[i].maint_amount = -1;
+      t->v[i].max_lev = BK_FX(lev[i]);
+    }
+    t->n = 3;
+  } else {
+    t->v[0].mmr = BK_FX(1) / 200;
+    t->v[0].maint_amount = -1;
+    t->v[0].max_lev = BK_FX(100);
+    t->n = 1;
+  }
+  bk_tiers_finish(t, NULL);
+}
+
+static int64_t gcd64(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* What the scan learns of one instrument. */
+typedef struct seen {
+  int64_t gcd;      /* of the prices seen, 0 before any */
+  int tradable;     /* trades, book rows, quotes, marks or funding: a contract */
+} seen;
+
+static bk_rc scan(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments *instr,
+                  seen **out, bk_err *err) {
+  bk_merge *m = NULL;
+  bk_rc rc = bk_merge_open_paths((const char *const *)sc->data, sc->ndata, instr, fo, &m,
+                                 NULL, err);
+  if (rc) return rc;
+  seen *v = NULL;
+  size_t cap = 0;
+  for (size_t f = 0; f < bk_merge_count(m) && !rc; f++) {
+    bk_feed *feed = bk_merge_feed(m, f);
+    bk_event ev;
+    for (int i = 0; i < BK_SPECS_SCAN_EVENTS && (rc = bk_feed_next(feed, &ev)) == BK_OK; i++) {
+      if (ev.instr >= cap) {
+        size_t nc = instr->n + 8;
+        seen *nv = realloc(v, nc * sizeof *nv);
+        if (!nv) {
+          rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+          break;
+        }
+        memset(nv + cap, 0, (nc - cap) * sizeof *nv);
+        v = nv;
+        cap = nc;
+      }
+      seen *s = &v[ev.instr];
+      switch (ev.kind) {
+      case BK_EV_BOOK:
+      case BK_EV_SNAPSHOT:
+      case BK_EV_TRADE:
+      case BK_EV_LIQ:
+        if (ev.price > 0) s->gcd = gcd64(s->gcd, ev.price);
+        s->tradable = 1;
+        break;
+      case BK_EV_QUOTE:
+      case BK_EV_MARK:
+      case BK_EV_FUNDING:
+        s->tradable = 1;
+        break;
+      default:
+        break;
+      }
+    }
+    if (rc == BK_EOF) rc = BK_OK;
+    else if (rc && !err->msg[0]) *err = *bk_feed_error(feed);
+    else if (rc) *err = *bk_feed_error(feed);
+  }
+  bk_merge_free(m);
+  if (rc) {
+    free(v);
+    return rc;
+  }
+  if (cap < instr->n) { /* instruments interned without a counted event */
+    seen *nv = realloc(v, instr->n * sizeof *nv);
+    if (!nv && instr->n) {
+      free(v);
+      return bk_err_set(err, BK_ENOMEM, "out of memory");
+    }
+    if (instr->n) memset(nv + cap, 0, (instr->n - cap) * sizeof *nv);
+    v = nv;
+  }
+  *out = v;
+  return BK_OK;
+}
+
+static int asset_index(bk_specs *sp, const char *name) {
+  for (size_t i = 0; i < sp->nassets; i++)
+    if (!strcmp(sp->assets[i].name, name)) return (int)i;
+  if (sp->nassets == BK_LEDGER_ASSETS) return -1;
+  bk_asset *a = &sp->assets[sp->nassets];
+  memset(a, 0, sizeof *a);
+  snprintf(a->name, sizeof a->name, "%s", name);
+  a->price = BK_FX(1);
+  return (int)sp->nassets++;
+}
+
+static const bk_scen_instr *listed(const bk_scenario *sc, const bk_instrument *in) {
+  for (size_t i = 0; i < sc->ninstr; i++)
+    if (!strcmp(sc->instr[i].symbol, in->symbol) &&
+        (!sc->instr[i].exchange[0] || !strcmp(sc->instr[i].exchange, in->exchange)))
+      return &sc->instr[i];
+  return NULL;
+}
+
+/* A tick from the gcd of prices: the gcd itself, at most 1 (a gcd of 3 on integer
+ * prices says little: 1 is the grid). */
+static int64_t tick_of(int64_t gcd) {
+  if (gcd <= 0) return BK_FX(1) / 100;
+  int64_t t = 1;
+  while (t * 10 <= gcd && gcd % (t * 10) == 0 && t * 10 <= BK_FX(1)) t *= 10;
+  /* keep a half-step grid such as 0.5 when the prices say so */
+  if (gcd % (t * 5) == 0 && t * 5 <= BK_FX(1) && t * 5 <= gcd) t *= 5;
+  return t;
+}
+
+bk_rc bk_specs_infer(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments *instr,
+                     bk_specs *sp, bk_err *err) {
+  memset(sp, 0, sizeof *sp);
+  sp->depth_ref = BK_SIM_NONE;
+  seen *v = NULL;
+  bk_rc rc = scan(sc, fo, instr, &v, err);
+  if (rc) return rc;
+  size_t n = instr->n;
+  sp->ninstruments = n;
+  sp->contract_of = malloc((n ? n : 1) * sizeof *sp->contract_of);
+  sp->contracts = calloc(n ? n : 1, sizeof *sp->contracts);
+  sp->instr_of = calloc(n ? n : 1, sizeof *sp->instr_of);
+  sp->why = calloc(n ? n : 1, sizeof *sp->why);
+  if (!sp->contract_of || !sp->contracts || !sp->instr_of || !sp->why) {
+    free(v);
+    return bk_err_set(err, BK_ENOMEM, "out of memory");
+  }
+  for (size_t id = 0; id < n; id++) {
+    sp->contract_of[id] = BK_SIM_NONE;
+    const bk_instrument *in = &instr->v[id];
+    if (sc->depth_ref[0]) {
+      char name[96];
+      snprintf(name, sizeof name, "%s:%s", in->exchange, in->symbol);
+      if (!strcmp(name, sc->depth_ref)) sp->depth_ref = (uint32_t)id;
+    }
+    if (!v[id].tradable) continue;
+    bk_contract *c = &sp->contracts[sp->ncontracts];
+    const bk_scen_instr *li = listed(sc, in);
+    char settle[16], why[512];
+    if (li) {
+      *c = li->c;
+      snprintf(settle, sizeof settle, "%s", li->settle);
+      snprintf(why, sizeof why, "%s %s: as the scenario says (%s, tick ", in->exchange,
+               in->symbol, c->kind == BK_INVERSE ? "inverse" : "linear");
+    } else {
+      bk_venue_spec vs;
+      bk_venue_spec_for(in->exchange, in->symbol, &vs);
+      memset(c, 0, sizeof *c);
+      c->kind = vs.kind;
+      c->contract_size = vs.contract_size;
+      c->tick = tick_of(v[id].gcd);
+      default_tiers(c->kind, &c->tiers);
+      snprintf(settle, sizeof settle, "%s", vs.settle);
+      snprintf(why, sizeof why, "%s; default tiers; tick ", vs.why);
+    }
+    int a = asset_index(sp, settle);
+    if (a < 0) {
+      free(v);
+      return bk_err_set(err, BK_ECONFIG, "%s %s settles in %s, but a run holds at most %d "
+                        "settle assets", in->exchange, in->symbol, settle, BK_LEDGER_ASSETS);
+    }
+    c->settle = (uint32_t)a;
+    char t[40];
+    bk_fx_format_trim(c->tick, t, sizeof t);
+    size_t len = strlen(why);
+    snprintf(why + len, sizeof why - len, "%s%s", t,
+             li ? ")" : (v[id].gcd ? " inferred from the prices" : " assumed (no prices seen)"));
+    if (!(sp->why[sp->ncontracts] = strdup(why))) {
+      free(v);
+      return bk_err_set(err, BK_ENOMEM, "out of memory");
+    }
+    sp->instr_of[sp->ncontracts] = (uint32_t)id;
+    sp->contract_of[id] = (uint32_t)sp->ncontracts++;
+  }
+  free(v);
+  for (size_t i = 0; i < sc->ninstr; i++) {
+    int found = 0;
+    for (size_t k = 0; k < sp->ncontracts; k++) {
+      const bk_instrument *in = &instr->v[sp->instr_of[k]];
+      if (!strcmp(in->symbol, sc->instr[i].symbol) &&
+          (!sc->instr[i].exchange[0] || !strcmp(in->exchange, sc->instr[i].exchange)))
+        found = 1;
+    }
+    if (!found)
+      return bk_err_set(err, BK_ECONFIG, "%s: instrument %s is not in the data", sc->source,
+                        sc->instr[i].symbol);
+  }
+  if (sc->depth_ref[0] && sp->depth_ref == BK_SIM_NONE)
+    return bk_err_set(err, BK_ECONFIG, "%s: depth_model.reference %s is not in the data",
+                      sc->source, sc->depth_ref);
+  if (sp->ncontracts == 0)
+    return bk_err_set(err, BK_ECONFIG, "the data holds no tradable instrument (trades, book, "
+                      "quotes or marks)");
+  return BK_OK;
+}
+
+void bk_specs_fini(bk_specs *sp) {
+  for (size_t k = 0; sp->why && k < sp->ncontracts; k++) free(sp->why[k]);
+  free(sp->why);
+  free(sp->contracts);
+  free(sp->contract_of);
+  free(sp->instr_of);
+  memset(sp, 0, sizeof *sp);
+}
