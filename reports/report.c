@@ -143,19 +143,14 @@ static const char *src_name(int s) {
 /* --- per-step figures -------------------------------------------------------------- */
 
 void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
-                        int64_t *spread, int64_t *deficit, int64_t *notional) {
-  /* BK_LIQ_REC_FUND: until bk_liq_rec carries notional, fund_fee, fund_spread and
-     fund_deficit, the step's fund delta is its fee alone and its notional is the
-     closed size at the mark. */
-  *fee = rec->fee;
-  *spread = 0;
-  *deficit = 0;
-  int64_t closed = llabs(rec->size);
-  if (rec->how == BK_LIQ_SLICE) closed -= rec->remainder;
-  *notional = 0;
-  if (rec->contract < r->ncontracts && closed > 0 &&
-      bk_pos_notional(&r->contracts[rec->contract], closed, rec->mark, notional))
-    *notional = 0;
+                        int64_t *spread, int64_t *deficit, int64_t *other,
+                        int64_t *notional) {
+  (void)r;
+  *fee = rec->fund_fee;
+  *spread = rec->fund_spread;
+  *deficit = rec->fund_deficit;
+  *other = rec->fund_other;
+  *notional = rec->notional;
 }
 
 int64_t bk_report_slippage_bp(const bk_liq_rec *rec) {
@@ -186,14 +181,15 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
   for (size_t i = 0; i < r->nrecs; i++) {
     const bk_liq_rec *rec = &r->recs[i];
     if (settle_of(r, rec->contract) != a) continue;
-    int64_t fee, spread, deficit, notional;
-    bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &notional);
+    int64_t fee, spread, deficit, other, notional;
+    bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &other, &notional);
     t->liquidations++;
     t->bankruptcies += (uint64_t)is_bankruptcy(rec, deficit);
     acc(&t->liq_notional, notional, &bad);
     acc(&t->liq_fund_delta, fee, &bad);
     acc(&t->liq_fund_delta, spread, &bad);
     acc(&t->liq_fund_delta, -deficit, &bad);
+    acc(&t->liq_fund_delta, other, &bad);
   }
   for (int c = 0; c < BK_CAUSES; c++) {
     t->in[c] = l->fund_in[c][a];
@@ -339,6 +335,7 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
   w_col(&w, "fund_fee", u);
   w_col(&w, "fund_spread", u);
   w_col(&w, "fund_deficit", u);
+  w_col(&w, "fund_other", u);
   w_col(&w, "fund_delta", u);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++) {
@@ -346,8 +343,8 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
     for (size_t i = 0; i < r->nrecs; i++) {
       const bk_liq_rec *rec = &r->recs[i];
       const bk_instrument *in = instr_of(run, rec->contract);
-      int64_t fee, spread, deficit, notional;
-      bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &notional);
+      int64_t fee, spread, deficit, other, notional;
+      bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &other, &notional);
       w_time(&w, rec->ts);
       w_i64(&w, rec->ts);
       w_str(&w, r->pol.name);
@@ -376,7 +373,8 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       w_fx(&w, fee);
       w_fx(&w, spread);
       w_fx(&w, deficit);
-      w_fx(&w, fee + spread - deficit);
+      w_fx(&w, other);
+      w_fx(&w, fee + spread - deficit + other);
       w_end(&w);
     }
   }

@@ -22,8 +22,9 @@
  * Accounting identities the files satisfy (and the tests check), per policy and asset:
  *   fund_cash_end - fund_start = inflows - outflows          (ledger, every cause)
  *   fund_end = fund_cash_end + inventory_pnl_end              (equity at mark)
- *   sum of liquidations.csv fund_delta = liquidation_fee_in + spread_capture_in
- *                                        - deficit_out
+ *   sum of liquidations.csv fund_delta = liq_fund_delta
+ *   sum of liquidations.csv fund_fee, fund_spread, fund_deficit = liquidation_fee_in,
+ *     spread_capture_in, deficit_out (every such flow comes from a liquidation)
  *   ledger_imbalance = sum of every party's balance = 0       (computed, not assumed)
  *
  * The writers read a bk_report_run: plain views of the results (the risk state of each
@@ -153,10 +154,12 @@ typedef struct bk_report_totals {
 bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
                           bk_report_totals *t);
 
-/* The fund's delta from one liquidation step by cause (fee, spread, deficit, all >= 0)
- * and the step's notional at mark in settle units. */
+/* The fund's movements from one liquidation step by cause (fee, spread, deficit: >= 0;
+ * other: the net of takeover, ADL and socialization) and the step's notional at mark,
+ * in settle units. Its fund delta is fee + spread - deficit + other. */
 void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
-                        int64_t *spread, int64_t *deficit, int64_t *notional);
+                        int64_t *spread, int64_t *deficit, int64_t *other,
+                        int64_t *notional);
 
 /* Slippage of a step's average fill against the mark in basis points, fixed point e-8,
  * positive when the fill was worse for the liquidated position (a long sold below the
