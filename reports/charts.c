@@ -69,21 +69,39 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         "set xlabel ''\n"
         "set lmargin 14\nset rmargin 30\n"
         "set size 1,0.64\nset origin 0,0.34\n"
-        "set ylabel 'fund equity (%s)'\n"
-        "plot for [i=1:NP] 'fund.csv' using (column('ts_us')/1e6):"
-        "(strcol('policy') eq P[i] && strcol('settle_asset') eq A ? "
-        "column('fund_equity_%s') : NaN) with lines lw 2 title P[i]\n"
-        "set size 1,0.34\nset origin 0,0\n"
-        "set xlabel 'time (UTC)'\n"
-        "set ylabel 'liquidated (%s per sample)'\n"
-        "plot for [i=1:NP] 'fund.csv' using (column('ts_us')/1e6):"
-        "(strcol('policy') eq P[i] && strcol('settle_asset') eq A ? "
-        "column('liq_notional_interval_%s') : NaN) with steps lw 1.5 title P[i]\n"
-        "unset multiplot\n"
-        "print 'wrote fund_'.A.'.'.fmt\n"
-        "set xdata\nset format x '%%g'\nset xlabel ''\n"
-        "set lmargin\nset rmargin\nset size 1,1\nset origin 0,0\n",
-        u, u, u, u);
+        "set ylabel 'fund equity (%s)'\n",
+        u);
+    /* Rows are selected by position (fund.csv is grouped by policy, then asset), not by
+       comparing names: gnuplot does not undo RFC 4180's doubled quotes. */
+    for (int panel = 0; panel < 2; panel++) {
+      if (panel == 1)
+        bk_outfile_printf(o, "set size 1,0.34\nset origin 0,0\n"
+                             "set xlabel 'time (UTC)'\n"
+                             "set ylabel 'liquidated (%s per sample)'\n",
+                          u);
+      size_t row = 0, plotted = 0;
+      for (size_t p = 0; p < run->npolicies; p++)
+        for (uint32_t b = 0; b < run->nassets; b++) {
+          size_t n = run->policies[p].nsamples[b];
+          if (b == a && n > 0) {
+            bk_outfile_printf(o, "%s '%s' every ::%zu::%zu using (column('ts_us')/1e6):"
+                                 "(column('%s_%s')) with %s title P[%zu]",
+                              plotted ? ", \\\n    " : "plot", plotted ? "" : "fund.csv",
+                              row, row + n - 1,
+                              panel ? "liq_notional_interval" : "fund_equity", u,
+                              panel ? "steps lw 1.5" : "lines lw 2", p + 1);
+            plotted++;
+          }
+          row += n;
+        }
+      if (!plotted) bk_outfile_printf(o, "plot 0 notitle");
+      bk_outfile_printf(o, "\n");
+    }
+    bk_outfile_printf(o,
+                      "unset multiplot\n"
+                      "print 'wrote fund_'.A.'.'.fmt\n"
+                      "set xdata\nset format x '%%g'\nset xlabel ''\n"
+                      "set lmargin\nset rmargin\nset size 1,1\nset origin 0,0\n");
     bk_outfile_printf(
         o,
         "set output 'flows_'.A.'.'.fmt\n"
@@ -92,7 +110,7 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
         "set xtics rotate by -20\nset ylabel '%s'\nset xzeroaxis lt -1\n"
         "plot 'summary.csv' every NA::%u using (column('liquidation_fee_in_%s')):"
-        "xtic(strcol('policy')) title 'liquidation fee', \\\n"
+        "xtic(P[int(column(0))/NA+1]) title 'liquidation fee', \\\n"
         "     '' every NA::%u using (column('spread_capture_in_%s')) title 'spread capture', \\\n"
         "     '' every NA::%u using (column('protocol_revenue_in_%s')) title 'protocol revenue', \\\n"
         "     '' every NA::%u using (-column('deficit_out_%s')) title 'bankruptcy deficits'\n"
