@@ -632,24 +632,6 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
     r->released = 0;
     rc = close_by_book(r, id, k, books ? books[k] : NULL, qty, limit, &rec, &notional);
     if (rc) return rc;
-    /* the penalty on what was filled, capped by what the unit still has */
-    int64_t penalty = bk_risk_penalty_now(r, k);
-    if (r->pol.penalty_mode == BK_PEN_FEE && notional > 0 && penalty > 0) {
-      int64_t fee, room;
-      int j = bk_acct_find(a, k);
-      int iso = j >= 0 ? a->pos[j].isolated : p.isolated;
-      if (bk_fx_mul(notional, penalty, BK_CEIL, &fee))
-        return bk_err_set(&r->err, BK_ERANGE, "risk: fee overflow");
-      if (iso && j >= 0) room = a->pos[j].margin; /* still open: its own margin */
-      else if (iso) room = r->released;           /* closed: what it released to cash */
-      else if (bk_acct_equity(&r->env, a, &room)) room = 0;
-      if (fee > room) fee = room > 0 ? room : 0;
-      int64_t *h = iso && j >= 0 ? &a->pos[j].margin : &a->cash;
-      rc = pay(r, PARTY(id), h, BK_PARTY_FUND, fund_h(r, c->settle), c->settle,
-               BK_CAUSE_LIQ_FEE, fee);
-      if (rc) return rc;
-      rec.fee = fee;
-    }
     int j = bk_acct_find(a, k);
     int64_t rem = j >= 0 ? llabs(a->pos[j].size) : 0;
     rec.remainder = rem;
@@ -682,6 +664,27 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
         rec.how = BK_LIQ_SOCIAL;
       }
       if (rc) return rc;
+    }
+    /* the penalty on what was filled, capped by what the unit still has once the
+       remainder is settled: a remainder taken over or deleveraged at the bankruptcy
+       price leaves less than the equity at the mark, and a fee charged from that
+       difference would only come back out of the fund as a deficit */
+    int64_t penalty = bk_risk_penalty_now(r, k);
+    if (r->pol.penalty_mode == BK_PEN_FEE && notional > 0 && penalty > 0) {
+      int64_t fee, room;
+      j = bk_acct_find(a, k);
+      int iso = j >= 0 ? a->pos[j].isolated : p.isolated;
+      if (bk_fx_mul(notional, penalty, BK_CEIL, &fee))
+        return bk_err_set(&r->err, BK_ERANGE, "risk: fee overflow");
+      if (iso && j >= 0) room = a->pos[j].margin; /* still open: its own margin */
+      else if (iso) room = r->released;           /* closed: what it released to cash */
+      else if (bk_acct_equity(&r->env, a, &room)) room = 0;
+      if (fee > room) fee = room > 0 ? room : 0;
+      int64_t *h = iso && j >= 0 ? &a->pos[j].margin : &a->cash;
+      rc = pay(r, PARTY(id), h, BK_PARTY_FUND, fund_h(r, c->settle), c->settle,
+               BK_CAUSE_LIQ_FEE, fee);
+      if (rc) return rc;
+      rec.fee = fee;
     }
     if (bk_pos_notional(c, llabs(rec.size), rec.mark, &rec.notional))
       return bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");

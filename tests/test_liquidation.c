@@ -401,6 +401,35 @@ static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **sta
   bk_risk_free(r);
 }
 
+static void fee_is_capped_by_what_is_left_after_the_takeover(void **state) {
+  (void)state;
+  /* Long 10 @ 1,000 with 1,000 cash: bankrupt at 900, liquidated at a mark of 905.
+   * 4 fill at 906 (PnL -376, cash 624); the other 6 are taken over at 900 (PnL -600):
+   * the account has 24 left. A 1 % fee on the 3,624 filled is 36.24 and must be capped
+   * at those 24: charged from the equity at the mark (54), the fund would get 36.24 and
+   * then pay 12.24 of it back as a bankruptcy deficit. */
+  for (int pct = 1; pct <= 2; pct++) {
+    bk_policy pol;
+    bk_policy_default(&pol);
+    pol.remainder = BK_REM_TAKEOVER;
+    pol.penalty = BK_FX(pct) / 100;
+    pol.fund_initial = P("10000");
+    uint32_t id;
+    bk_risk *r = long_10_at_1000(&pol, &id);
+    bk_book *b = bk_book_new(P("1"));
+    const char *bids[] = {"906", "4", "850", "100", NULL};
+    book_side(b, BK_BID, bids);
+    mark(r, "905", 1, b);
+    assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+    assert_true(fund_in(r, BK_CAUSE_LIQ_FEE) == P("24"));
+    assert_true(fund_out(r, BK_CAUSE_DEFICIT) == 0);
+    assert_true(r->acct[id].cash == 0);
+    assert_true(r->recs[0].fund_fee == P("24") && r->recs[0].fund_deficit == 0);
+    bk_book_free(b);
+    bk_risk_free(r);
+  }
+}
+
 static void penalty_scales_with_realized_volatility(void **state) {
   (void)state;
   bk_policy pol;
@@ -621,6 +650,7 @@ int main(void) {
       cmocka_unit_test(consumed_depth_halves_every_halflife),
       cmocka_unit_test(slicing_waits_for_the_cooldown),
       cmocka_unit_test(takeover_puts_the_rest_in_fund_inventory_marked_to_market),
+      cmocka_unit_test(fee_is_capped_by_what_is_left_after_the_takeover),
       cmocka_unit_test(penalty_scales_with_realized_volatility),
       cmocka_unit_test(participation_scales_down_on_a_thin_book),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
