@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "cli/cmd_margin.h"
 #include "cli/synth.h"
 
 int bk_cli_exit_code(bk_rc rc) {
@@ -37,6 +36,7 @@ static void usage(FILE *f) {
   fputs("usage: backstop <command> [options]\n"
         "\n"
         "commands:\n"
+        "  chart     render a run folder's charts with gnuplot (PNG or PDF)\n"
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
         "  run       compare policies over a replayed scenario, write the reports\n"
@@ -62,6 +62,7 @@ int bk_cli_main(int argc, char **argv) {
     const char *name;
     int (*run)(int, char **);
   } commands[] = {
+      {"chart", bk_cmd_chart},
       {"inspect", bk_cmd_inspect},
       {"replay", bk_cmd_replay},
       {"run", bk_cmd_run},

@@ -5,6 +5,9 @@
 #ifndef BK_COMMANDS_H
 #define BK_COMMANDS_H
 
+#include "cli/cmd_chart.h"  /* bk_cmd_chart */
+#include "cli/cmd_margin.h" /* bk_cmd_margin */
+
 int bk_cmd_inspect(int argc, char **argv);
 int bk_cmd_replay(int argc, char **argv);
 int bk_cmd_run(int argc, char **argv);
