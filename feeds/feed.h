@@ -112,6 +112,13 @@ bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_
  *   while ((rc = bk_feed_next(f, &ev)) == BK_OK) ...; if (rc != BK_EOF) fail */
 bk_rc bk_feed_next(bk_feed *f, bk_event *ev);
 
+/* Decodes up to cap (> 0) next events into evs: the same events bk_feed_next would give
+ * one by one, in fewer calls (Tardis incremental_book_L2 rows of the common shape are
+ * decoded in a tight loop). Returns BK_OK with *n in [1, cap]; or, with *n == 0, BK_EOF
+ * or the error bk_feed_next would return. An error met after some events is returned by
+ * the next call, once those events are handed out. */
+bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n);
+
 /* Detail of the last error (rc BK_OK and an empty message when none). */
 const bk_err *bk_feed_error(const bk_feed *f);
 

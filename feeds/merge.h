@@ -34,6 +34,12 @@ bk_rc bk_merge_add(bk_merge *m, bk_feed *f);
  * before a feed failed are handed out first. */
 bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed);
 
+/* Up to cap (> 0) next events into evs, as cap calls of bk_merge_next would give them
+ * (with one feed, decoded in a batch by bk_feed_next_batch). Returns BK_OK with *n in
+ * [1, cap], or with *n == 0 BK_EOF or the first error of a feed (sticky). Events taken
+ * before a feed failed are handed out first. */
+bk_rc bk_merge_next_batch(bk_merge *m, bk_event *evs, size_t cap, size_t *n);
+
 const bk_err *bk_merge_error(const bk_merge *m);
 
 /* Number of feeds and the feed of a rank (borrowed; for bk_feed_info_get). */

@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "engine/instrument.h"
+#include "engine/fixed.h"
 #include "feeds/feed.h"
+#include "feeds/merge.h"
 #include "tests/testutil.h"
 
 typedef struct run {
@@ -31,8 +33,18 @@ typedef struct run {
 
 static void run_free(run *r) { free(r->v); }
 
-/* Decodes all of path with opts into a fresh instrument table. */
-static run decode(const char *path, const bk_feed_opts *o) {
+static void push(run *r, const bk_event *ev) {
+  if (r->n == r->cap) {
+    r->cap = r->cap ? r->cap * 2 : 1024;
+    r->v = realloc(r->v, r->cap * sizeof *r->v);
+    assert_non_null(r->v);
+  }
+  r->v[r->n++] = *ev;
+}
+
+/* Decodes all of path with opts into a fresh instrument table, one event per call
+ * (batch 0) or with bk_feed_next_batch in batches of `batch` events. */
+static run decode_with(const char *path, const bk_feed_opts *o, size_t batch) {
   run r;
   memset(&r, 0, sizeof r);
   bk_instruments in;
@@ -46,15 +58,16 @@ static run decode(const char *path, const bk_feed_opts *o) {
     bk_instruments_fini(&in);
     return r;
   }
-  bk_event ev;
-  while ((r.rc = bk_feed_next(f, &ev)) == BK_OK) {
-    if (r.n == r.cap) {
-      r.cap = r.cap ? r.cap * 2 : 1024;
-      r.v = realloc(r.v, r.cap * sizeof *r.v);
-      assert_non_null(r.v);
+  bk_event ev, evs[300];
+  size_t n = 0;
+  if (!batch)
+    while ((r.rc = bk_feed_next(f, &ev)) == BK_OK) push(&r, &ev);
+  else
+    while ((r.rc = bk_feed_next_batch(f, evs, batch, &n)) == BK_OK) {
+      assert_true(n >= 1 && n <= batch);
+      for (size_t i = 0; i < n; i++) push(&r, &evs[i]);
     }
-    r.v[r.n++] = ev;
-  }
+  assert_int_equal(n, 0); /* EOF and errors come with no event */
   snprintf(r.msg, sizeof r.msg, "%s", bk_feed_error(f)->msg);
   r.info = *bk_feed_info_get(f);
   r.info.path = r.info.format = r.info.codec = NULL;
@@ -64,6 +77,8 @@ static run decode(const char *path, const bk_feed_opts *o) {
   bk_instruments_fini(&in);
   return r;
 }
+
+static run decode(const char *path, const bk_feed_opts *o) { return decode_with(path, o, 0); }
 
 /* Fails unless a (fast path) and b (reference) agree in every respect. */
 static void expect_same(const char *what, const run *a, const run *b) {
@@ -109,7 +124,7 @@ static void fast_path_gives_the_reference_events_on_every_real_l2_file(void **st
         bk_feed_opts_init(&o);
         o.threaded = threaded;
         o.read_size = sizes[k];
-        run a = decode(path, &o);
+        run a = decode_with(path, &o, k == 1 ? 256 : 0);
         char what[1200];
         snprintf(what, sizeof what, "%s (threads %d, read size %zu)", files[i], threaded + 1,
                  sizes[k]);
@@ -209,10 +224,11 @@ static void fast_path_matches_the_reference_on_fuzzed_rows(void **state) {
     o.threaded = (int)(bk_t_rand(&st) % 2);
     static const size_t sizes[] = {0, 1, 7, 100, 333};
     o.read_size = sizes[bk_t_rand(&st) % 5];
-    run a = decode(path, &o);
+    size_t batch = bk_t_rand(&st) % 2 ? 0 : 1 + bk_t_rand(&st) % 300;
+    run a = decode_with(path, &o, batch);
     char what[200];
-    snprintf(what, sizeof what, "fuzzed file %d (threads %d, read size %zu, strict %d)", file,
-             o.threaded + 1, o.read_size, o.strict);
+    snprintf(what, sizeof what, "fuzzed file %d (threads %d, read size %zu, strict %d, batch %zu)",
+             file, o.threaded + 1, o.read_size, o.strict, batch);
     expect_same(what, &a, &b);
     clean_files += !any;
     broken += b.rc != BK_EOF;
@@ -227,10 +243,88 @@ static void fast_path_matches_the_reference_on_fuzzed_rows(void **state) {
   assert_true(total_rows > (size_t)FILES * ROWS / 4);
 }
 
+/* Merges paths with bk_merge_next (batch 0) or bk_merge_next_batch. */
+static run merge_all(const char *const *paths, size_t np, size_t batch) {
+  run r;
+  memset(&r, 0, sizeof r);
+  bk_instruments in;
+  bk_instruments_init(&in);
+  bk_feed_opts o;
+  bk_feed_opts_init(&o);
+  bk_merge *m;
+  bk_err err;
+  assert_int_equal(bk_merge_open_paths(paths, np, &in, &o, &m, NULL, &err), BK_OK);
+  bk_event ev, evs[300];
+  size_t n;
+  if (!batch)
+    while ((r.rc = bk_merge_next(m, &ev, NULL)) == BK_OK) push(&r, &ev);
+  else
+    while ((r.rc = bk_merge_next_batch(m, evs, batch, &n)) == BK_OK)
+      for (size_t i = 0; i < n; i++) push(&r, &evs[i]);
+  snprintf(r.msg, sizeof r.msg, "%s", bk_merge_error(m)->msg);
+  bk_merge_free(m);
+  bk_instruments_fini(&in);
+  return r;
+}
+
+static void merge_batches_give_the_events_of_one_by_one_calls(void **state) {
+  (void)state;
+  char a[1024], b[1024];
+  bk_t_data("binance-futures-btcusdt-2023-04-05/binance-futures_incremental_book_L2_2023-04-04_BTCUSDT.csv.zst", a, sizeof a);
+  bk_t_data("binance-futures-btcusdt-2023-04-05/binance-futures_trades_2023-04-05_BTCUSDT.csv.zst", b, sizeof b);
+  const char *two[] = {a, b};
+  for (size_t np = 1; np <= 2; np++) {
+    run one = merge_all(two, np, 0);
+    assert_int_equal(one.rc, BK_EOF);
+    for (size_t batch = 1; batch <= 256; batch += 85) {
+      run many = merge_all(two, np, batch);
+      char what[64];
+      snprintf(what, sizeof what, "%zu feed(s), batch %zu", np, batch);
+      if (many.rc != one.rc || many.n != one.n) fail_msg("%s: %zu vs %zu events", what, many.n, one.n);
+      for (size_t i = 0; i < one.n; i++)
+        if (memcmp(&one.v[i], &many.v[i], sizeof one.v[i]) != 0) fail_msg("%s: event %zu", what, i);
+      run_free(&many);
+    }
+    if (np == 1) { /* one feed: the merge hands out the feed's own events */
+      bk_feed_opts o;
+      bk_feed_opts_init(&o);
+      run f = decode(a, &o);
+      assert_int_equal(f.n, one.n);
+      assert_memory_equal(f.v, one.v, f.n * sizeof f.v[0]);
+      run_free(&f);
+    }
+    printf("  %zu feed(s): %zu events\n", np, one.n);
+    run_free(&one);
+  }
+}
+
+static void a_merge_batch_hands_out_events_before_a_broken_row(void **state) {
+  (void)state;
+  char path[512];
+  static const char text[] =
+      "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
+      "x,Y,1000000,1000001,true,bid,10.5,1\n"
+      "x,Y,1000000,1000001,true,ask,11.5,2\n"
+      "x,Y,1000002,1000003,false,ask,nan,2\n"
+      "x,Y,1000004,1000005,false,ask,11.5,0\n";
+  bk_t_write(bk_t_tmp("broken_l2.csv", path, sizeof path), text, sizeof text - 1);
+  const char *p1[] = {path};
+  for (size_t batch = 0; batch <= 3; batch++) {
+    run r = merge_all(p1, 1, batch);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.rc, BK_EDATA);
+    assert_non_null(strstr(r.msg, "broken_l2.csv:4: column 'price'"));
+    assert_true(r.v[0].price == BK_FX(10) + BK_FX(1) / 2 && r.v[1].qty == BK_FX(2));
+    run_free(&r);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(fast_path_gives_the_reference_events_on_every_real_l2_file),
       cmocka_unit_test(fast_path_matches_the_reference_on_fuzzed_rows),
+      cmocka_unit_test(merge_batches_give_the_events_of_one_by_one_calls),
+      cmocka_unit_test(a_merge_batch_hands_out_events_before_a_broken_row),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
