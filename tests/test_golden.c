@@ -1,0 +1,201 @@
+/*
+ * Golden runs: the built-in default scenario (`backstop run` with no scenario: the
+ * synthetic crash day, a synthetic population, three policies) against the reports kept
+ * in tests/golden/default, run again and with other read sizes and thread counts, and the
+ * accounting identities of the reports checked from the CSVs themselves.
+ *
+ * Conservation (the ledger sums to zero, long and short open interest match) is checked
+ * by the engine after every event of these runs in debug builds: a violation stops the
+ * run with exit 70, which fails these tests.
+ *
+ * When a change is meant to move the figures, regenerate the expected files with
+ * BK_GOLDEN_UPDATE=1 and say why in the commit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/fixed.h"
+#include "tests/testutil.h"
+
+static const char *const compared[] = {"summary.csv", "fund.csv", "liquidations.csv",
+                                       "adl.csv", "quality.csv", NULL};
+
+/* Runs `backstop run --quiet -o DIR [extra...]` in the test's scratch folder. */
+static void run_default(const char *dir, const char *a1, const char *a2, const char *a3,
+                        const char *a4) {
+  const char *args[] = {"run", "--quiet", "-o", dir, a1, a2, a3, a4, NULL};
+  char err[4096];
+  bk_t_tmp("golden.err", err, sizeof err);
+  int st = bk_t_run(NULL, err, args);
+  if (st != 0) {
+    char *msg = bk_t_slurp(err, NULL);
+    fail_msg("backstop run exited %d: %s", st, msg ? msg : "");
+  }
+}
+
+static int setup(void **state) {
+  (void)state;
+  char dir[4096];
+  bk_t_tmp("golden", dir, sizeof dir);
+  mkdir(dir, 0777);
+  if (chdir(dir) != 0) return -1;
+  /* the built-in default writes its sample day into out/sample once */
+  run_default("run-main", NULL, NULL, NULL, NULL);
+  return 0;
+}
+
+static void default_scenario_matches_its_golden_reports(void **state) {
+  (void)state;
+  const char *src = getenv("BK_SOURCE_DIR");
+  assert_non_null(src);
+  int update = getenv("BK_GOLDEN_UPDATE") != NULL;
+  for (const char *const *f = compared; *f; f++) {
+    char got[4096], want[8192];
+    snprintf(got, sizeof got, "run-main/%s", *f);
+    snprintf(want, sizeof want, "%s/tests/golden/default/%s", src, *f);
+    if (update) {
+      size_t n;
+      char *text = bk_t_slurp(got, &n);
+      assert_non_null(text);
+      bk_t_write(want, text, n);
+      free(text);
+      printf("updated %s\n", want);
+      continue;
+    }
+    if (!bk_t_same_file(got, want))
+      fail_msg("%s differs from %s (BK_GOLDEN_UPDATE=1 regenerates it when the change is "
+               "meant)", got, want);
+  }
+}
+
+static void same_run_twice_gives_identical_bytes(void **state) {
+  (void)state;
+  static const char *const all[] = {"summary.csv", "fund.csv", "liquidations.csv", "adl.csv",
+                                    "quality.csv", "manifest.json", "charts.gp", NULL};
+  run_default("again", NULL, NULL, NULL, NULL);
+  rename("again", "again-1");
+  run_default("again", NULL, NULL, NULL, NULL);
+  for (const char *const *f = all; *f; f++) {
+    char a[256], b[256];
+    snprintf(a, sizeof a, "again-1/%s", *f);
+    snprintf(b, sizeof b, "again/%s", *f);
+    if (!bk_t_same_file(a, b)) fail_msg("%s differs between two identical runs", *f);
+  }
+}
+
+static void read_size_and_threads_do_not_change_the_reports(void **state) {
+  (void)state;
+  run_default("one-byte", "--read-size", "1", "--threads", "1");
+  run_default("big", "--read-size", "16777216", "--threads", "2");
+  for (const char *const *f = compared; *f; f++) {
+    char a[256], b[256], c[256];
+    snprintf(a, sizeof a, "run-main/%s", *f);
+    snprintf(b, sizeof b, "one-byte/%s", *f);
+    snprintf(c, sizeof c, "big/%s", *f);
+    if (!bk_t_same_file(a, b)) fail_msg("%s differs with 1-byte reads", *f);
+    if (!bk_t_same_file(a, c)) fail_msg("%s differs with 16 MiB reads and 2 threads", *f);
+  }
+}
+
+/* --- a small reader for our own CSVs (no quoted fields in these columns) ------------- */
+
+typedef struct table {
+  char *text;
+  char **cell; /* rows × cols */
+  size_t rows, cols;
+} table;
+
+static void load(const char *path, table *t) {
+  memset(t, 0, sizeof *t);
+  t->text = bk_t_slurp(path, NULL);
+  assert_non_null(t->text);
+  size_t cap = 1024;
+  t->cell = malloc(cap * sizeof *t->cell);
+  size_t n = 0;
+  for (char *line = strtok(t->text, "\n"); line; line = strtok(NULL, "\n")) {
+    size_t c = 0;
+    for (char *p = line;; c++) {
+      if (n + 1 >= cap) t->cell = realloc(t->cell, (cap *= 2) * sizeof *t->cell);
+      t->cell[n++] = p;
+      char *comma = strchr(p, ',');
+      if (!comma) break;
+      *comma = '\0';
+      p = comma + 1;
+    }
+    if (t->rows == 0) t->cols = c + 1;
+    else if (c + 1 != t->cols) fail_msg("%s: row %zu has %zu fields, not %zu", path, t->rows, c + 1, t->cols);
+    t->rows++;
+  }
+}
+
+static const char *cell(const table *t, size_t row, const char *col) {
+  for (size_t c = 0; c < t->cols; c++)
+    if (!strcmp(t->cell[c], col)) return t->cell[row * t->cols + c];
+  fail_msg("no column %s", col);
+  return NULL;
+}
+
+static int64_t num(const table *t, size_t row, const char *col) {
+  const char *s = cell(t, row, col);
+  int64_t v;
+  if (bk_fx_parse(s, strlen(s), &v, NULL)) fail_msg("%s = '%s' is not a number", col, s);
+  return v;
+}
+
+static void reports_satisfy_the_accounting_identities(void **state) {
+  (void)state;
+  table sum, liq;
+  load("run-main/summary.csv", &sum);
+  load("run-main/liquidations.csv", &liq);
+  assert_int_equal(sum.rows, 4); /* header + three policies */
+  int64_t fee1 = -1, fee2 = -1;
+  for (size_t r = 1; r < sum.rows; r++) {
+    const char *pol = cell(&sum, r, "policy");
+    /* the fund's cash moved by exactly what the ledger says came in and went out */
+    assert_true(num(&sum, r, "fund_cash_end_usdt") - num(&sum, r, "fund_start_usdt") ==
+                num(&sum, r, "inflows_usdt") - num(&sum, r, "outflows_usdt"));
+    assert_true(num(&sum, r, "fund_end_usdt") ==
+                num(&sum, r, "fund_cash_end_usdt") + num(&sum, r, "inventory_pnl_end_usdt"));
+    assert_true(num(&sum, r, "ledger_imbalance_usdt") == 0);
+    /* liquidations.csv adds up to the summary */
+    int64_t delta = 0, fees = 0;
+    uint64_t n = 0;
+    for (size_t l = 1; l < liq.rows; l++)
+      if (!strcmp(cell(&liq, l, "policy"), pol)) {
+        delta += num(&liq, l, "fund_delta_usdt");
+        fees += num(&liq, l, "fund_fee_usdt");
+        n++;
+      }
+    assert_true(delta == num(&sum, r, "liq_fund_delta_usdt"));
+    assert_true(fees == num(&sum, r, "liquidation_fee_in_usdt"));
+    assert_true(n == (uint64_t)num(&sum, r, "liquidations") / BK_FX_SCALE);
+    assert_true(n > 100); /* the crash liquidates */
+    if (!strcmp(pol, "fee-1pct")) fee1 = fees;
+    if (!strcmp(pol, "fee-2pct")) fee2 = fees;
+  }
+  /* a higher penalty never earns less in penalties on the same population */
+  assert_true(fee1 > 0 && fee2 >= fee1);
+  free(sum.cell);
+  free(sum.text);
+  free(liq.cell);
+  free(liq.text);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(default_scenario_matches_its_golden_reports),
+      cmocka_unit_test(same_run_twice_gives_identical_bytes),
+      cmocka_unit_test(read_size_and_threads_do_not_change_the_reports),
+      cmocka_unit_test(reports_satisfy_the_accounting_identities),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
