@@ -1,0 +1,52 @@
+#!/bin/sh
+# Builds the libFuzzer targets (clang, BK_FUZZ=ON) and runs each for a bounded time on a
+# scratch copy of its corpus, two at a time. Any finding (crash, sanitizer report, failed
+# check, leak, timeout) fails the script; its input is left in the artifacts folder to be
+# committed under tests/fuzz/corpus/<name>/ once fixed. Prints each target's executions.
+#   sh tests/fuzz/run.sh [SECONDS_EACH] [BUILD_DIR]      (defaults: 60, build/fuzz)
+set -eu
+src=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-60}
+build=${2:-$src/build/fuzz}
+cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+  -DBK_FUZZ=ON -DBK_WERROR=OFF >/dev/null
+cmake --build "$build" -j2 --target fuzzers >"$build/fuzzers-build.log" 2>&1 ||
+  { tail -n 30 "$build/fuzzers-build.log" >&2; echo "fuzz: build failed" >&2; exit 1; }
+work=$build/fuzz-run
+rm -rf "$work"
+mkdir -p "$work"
+run_one() {
+  name=$1
+  mkdir -p "$work/$name/new" "$work/$name/artifacts"
+  # new inputs go to the scratch folder first; the committed corpus is only read
+  "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/$name/artifacts/" \
+    "$work/$name/new" "$src/tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1
+}
+names=$(cd "$src/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
+fail=0
+set -- $names
+while [ $# -gt 0 ]; do
+  a=$1
+  shift
+  b=""
+  if [ $# -gt 0 ]; then b=$1; shift; fi
+  ra=0 rb=0
+  run_one "$a" & pa=$!
+  if [ -n "$b" ]; then run_one "$b" & pb=$!; fi
+  wait $pa || ra=$?
+  if [ -n "$b" ]; then wait $pb || rb=$?; fi
+  for n in $a $b; do
+    r=$ra
+    [ "$n" = "$b" ] && r=$rb
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$n.log" | tail -n 1)
+    if [ "$r" -ne 0 ]; then
+      grep -E "runtime error|finding|ERROR|SUMMARY" "$work/$n.log" | head -n 8 >&2 || true
+      echo "fuzz: fuzz_$n FAILED after ${execs:-?} executions; input in $work/$n/artifacts" >&2
+      fail=1
+    else
+      echo "fuzz: fuzz_$n ${execs:-?} executions in ${secs} s, no finding"
+    fi
+  done
+done
+exit $fail
