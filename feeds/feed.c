@@ -75,6 +75,7 @@ struct bk_feed {
   bk_lines *lines;       /* the row reader's line reader */
   char pre[80];          /* "exchange,symbol," of the cached instrument */
   size_t pren;
+  uint64_t memo_ts[2], memo_lts[2]; /* see l2_int */
   /* decoding state */
   int prev_snapshot;     /* previous incremental_book_L2 row was a snapshot row */
   int have_ts;
@@ -271,17 +272,31 @@ static bk_rc dec_l2(bk_feed *f) {
  * feeds/num.h computes them, so both paths give the same event; tests/test_l2fast.c
  * checks it against libcsv on real files and fuzzed rows. */
 
-/* An unsigned integer of 1-18 digits followed by term: as bk_num_int. */
-static inline int l2_int(const char **pp, const char *end, char term, int64_t *out) {
+/* An unsigned integer of 1-18 digits followed by term: as bk_num_int. memo holds the
+ * first eight bytes of the last 16-digit number and their value (always valid digits):
+ * consecutive timestamps share them, so only the last eight are converted. */
+static inline int l2_int(const char **pp, const char *end, char term, int64_t *out,
+                         uint64_t memo[2]) {
   const char *p = *pp;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (end - p > 16 && p[16] == term) { /* the common 16-digit µs timestamp */
-    uint64_t a = bk_num_digits8(p), b = bk_num_digits8(p + 8);
-    if (a == UINT64_MAX || b == UINT64_MAX) return 0;
+    uint64_t w, a, b = bk_num_digits8(p + 8);
+    memcpy(&w, p, 8);
+    if (w == memo[0]) {
+      a = memo[1];
+    } else {
+      a = bk_num_digits8(p);
+      if (a == UINT64_MAX) return 0;
+      memo[0] = w;
+      memo[1] = a;
+    }
+    if (b == UINT64_MAX) return 0;
     *out = (int64_t)(a * 100000000 + b);
     *pp = p + 17;
     return 1;
   }
+#else
+  (void)memo;
 #endif
   uint64_t v = 0;
   size_t k = 0;
@@ -393,13 +408,13 @@ static inline int same_bytes(const char *a, const char *b, size_t n) {
 
 /* Decodes the row at p (avail bytes in memory) into *ev when it has the common shape and
  * returns the bytes it spans with its LF; 0 leaves it to the general path. Changes
- * nothing in f. */
-static inline size_t l2_fast(const bk_feed *f, const char *p, size_t avail, bk_event *ev) {
+ * nothing in f but the timestamp memos. */
+static inline size_t l2_fast(bk_feed *f, const char *p, size_t avail, bk_event *ev) {
   const char *s = p, *end = p + avail;
   if (avail <= f->pren || !same_bytes(p, f->pre, f->pren)) return 0;
   p += f->pren;
   int64_t ts, lts, price, qty;
-  if (!l2_int(&p, end, ',', &ts) || !l2_int(&p, end, ',', &lts)) return 0;
+  if (!l2_int(&p, end, ',', &ts, f->memo_ts) || !l2_int(&p, end, ',', &lts, f->memo_lts)) return 0;
   int snap;
   if (end - p > 5 && memcmp(p, "true,", 5) == 0) snap = 1, p += 5;
   else if (end - p > 6 && memcmp(p, "false,", 6) == 0) snap = 0, p += 6;
@@ -804,6 +819,8 @@ bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_
   if (f->o.gap_us <= 0) f->o.gap_us = BK_FEED_GAP_DEFAULT_US;
   f->instr = instruments;
   bk_err_clear(&f->err);
+  memcpy(&f->memo_ts[0], "00000000", 8); /* "00000000" is 0 */
+  memcpy(&f->memo_lts[0], "00000000", 8);
   bk_source_opts so = {f->o.read_size, f->o.threaded};
   bk_rc rc = bk_source_open(path, &so, &f->src, err);
   if (rc) {

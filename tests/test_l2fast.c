@@ -178,7 +178,7 @@ static size_t put_row(uint64_t *st, char *t, int64_t *ts, int *mutated) {
     case 17: strcpy(f_lts, "+1760000000000000"); break;
     case 18: strcpy(f_px, "0001234.50000000"); break;        /* valid, leading zeros */
     case 19: strcpy(f_amt, "0"); break;                       /* valid, no point */
-    case 20: strcpy(f_ts, "176005440000000a"); break;
+    case 20: f_ts[bk_t_rand(st) % 16] = "a/:x"[bk_t_rand(st) % 4]; break; /* a non-digit */
     case 21: strcpy(f_lts, "9"); break;                       /* valid, one digit */
     case 22: strcpy(f_px, "9999999999.99999999"); break;     /* valid, the widest */
     case 23: strcpy(f_px, "99999999999"); break;             /* 11 digits */
