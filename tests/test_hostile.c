@@ -341,6 +341,87 @@ static void a_zip_of_two_files_and_an_empty_file_are_refused(void **state) {
   assert_non_null(strstr(o.err, "empty_trades"));
 }
 
+static void a_quantity_that_overflows_a_notional_is_a_data_error(void **state) {
+  (void)state;
+  /* 92,233,720,368 BTC at 92,233,720,368 USDT: the notional needs ~2^72 units of 1e-8 */
+  static const char acct[] =
+      "{ \"instruments\": { \"BTCUSDT\": { \"kind\": \"linear\", \"tick\": \"0.01\",\n"
+      "  \"contract_size\": \"1\", \"settle\": \"USDT\",\n"
+      "  \"tiers\": [ { \"floor\": \"0\", \"mmr\": \"0.025\" } ] } },\n"
+      "  \"account\": { \"mode\": \"cross\", \"collateral\": { \"USDT\": \"1000\" },\n"
+      "  \"positions\": [ { \"instrument\": \"BTCUSDT\", \"size\": \"92233720368\",\n"
+      "                   \"entry\": \"92233720368\", \"mark\": \"92233720368\" } ] } }\n";
+  char path[512];
+  path_in_tmp("overflow-account.json", path, sizeof path);
+  bk_t_write(path, acct, sizeof acct - 1);
+  outcome o;
+  const char *args[] = {"margin", path, NULL};
+  run(&o, args);
+  const char *words[] = {"overflow-account.json", "overflow", NULL};
+  expect(&o, EX_DATAERR, words);
+  /* an inverse contract at the smallest entry price: 1/entry is as large as it gets */
+  static const char inv[] =
+      "{ \"instruments\": { \"BTCUSD\": { \"kind\": \"inverse\", \"tick\": \"0.5\",\n"
+      "  \"contract_size\": \"100\", \"settle\": \"BTC\",\n"
+      "  \"tiers\": [ { \"floor\": \"0\", \"mmr\": \"0.005\" } ] } },\n"
+      "  \"account\": { \"mode\": \"cross\", \"collateral\": { \"BTC\": \"1\" },\n"
+      "  \"positions\": [ { \"instrument\": \"BTCUSD\", \"size\": \"-92233720368\",\n"
+      "                   \"entry\": \"0.00000001\", \"mark\": \"92233720368\" } ] } }\n";
+  path_in_tmp("overflow-inverse.json", path, sizeof path);
+  bk_t_write(path, inv, sizeof inv - 1);
+  const char *args2[] = {"margin", "--format", "json", path, NULL};
+  run(&o, args2);
+  const char *words2[] = {"overflow-inverse.json", NULL};
+  expect(&o, EX_DATAERR, words2);
+}
+
+static void a_scenario_that_references_itself_or_a_missing_file_is_refused(void **state) {
+  (void)state;
+  char dir[512], scen[600], out[600], probe[700];
+  path_in_tmp("hostile-scenarios", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(out, sizeof out, "%s/run-out", dir);
+  outcome o;
+  struct {
+    const char *file, *json;
+    int code;
+    const char *word;
+  } cases[] = {
+      {"self-policy.json", "{ \"name\": \"s\", \"data\": [\"x\"], \"policies\": [\"self-policy.json\"] }",
+       EX_CONFIG, "itself"},
+      {"missing-policy.json", "{ \"name\": \"s\", \"data\": [\"x\"], \"policies\": [\"no-such-policy.json\"] }",
+       EX_NOINPUT, "no-such-policy.json"},
+      {"missing-data.json", "{ \"name\": \"s\", \"data\": [\"no-such-data\"], \"policies\": [\"self-data.json\"] }",
+       0, NULL}, /* filled below: a policy that exists */
+      {"self-data.json", "{ \"name\": \"s\", \"data\": [\"self-data.json\"] }", EX_DATAERR,
+       "self-data.json"},
+  };
+  /* the shipped policy, by absolute path, for the cases about data */
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  char policy[600], missing_data[1200], self_data[1200];
+  snprintf(policy, sizeof policy, "%s/data/policies/binance-like.json", srcdir);
+  snprintf(missing_data, sizeof missing_data,
+           "{ \"name\": \"s\", \"data\": [\"no-such-data\"], \"policies\": [\"%s\"] }", policy);
+  snprintf(self_data, sizeof self_data,
+           "{ \"name\": \"s\", \"data\": [\"self-data.json\"], \"policies\": [\"%s\"] }", policy);
+  cases[2].json = missing_data;
+  cases[2].code = EX_NOINPUT;
+  cases[2].word = "no-such-data";
+  cases[3].json = self_data;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    snprintf(scen, sizeof scen, "%s/%s", dir, cases[i].file);
+    bk_t_write(scen, cases[i].json, strlen(cases[i].json));
+    const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
+    run(&o, args);
+    const char *words[] = {cases[i].word, NULL};
+    expect(&o, cases[i].code, words);
+    snprintf(probe, sizeof probe, "%s/summary.csv", out);
+    struct stat st;
+    if (stat(probe, &st) == 0) fail_msg("a failed run left %s", probe);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(zstd_frame_claiming_10gb_window_is_refused_without_allocating),
@@ -350,6 +431,8 @@ int main(void) {
       cmocka_unit_test(directories_and_symlinks_where_files_are_expected),
       cmocka_unit_test(a_symlink_loop_is_a_missing_input_not_a_hang),
       cmocka_unit_test(a_zip_of_two_files_and_an_empty_file_are_refused),
+      cmocka_unit_test(a_quantity_that_overflows_a_notional_is_a_data_error),
+      cmocka_unit_test(a_scenario_that_references_itself_or_a_missing_file_is_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * next call. The folder is removed at exit. Aborts when the file cannot be written. */
 const char *bk_fz_file(const char *name, const uint8_t *data, size_t size);
 
+/* The path of another file called name in the same scratch folder (not written; removed
+ * at exit), e.g. to capture a command's stderr. Valid until the next call. */
+const char *bk_fz_file_aside(const char *name);
+
 /* Aborts with a message on stderr: a finding. */
 #define BK_FZ_CHECK(cond, ...)                                                           \
   do {                                                                                   \

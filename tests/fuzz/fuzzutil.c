@@ -15,9 +15,11 @@
 /* The scratch folder and the last file written in it (removed at exit). */
 static char scratch_dir[256];
 static char scratch_file[512];
+static char aside_file[512];
 
 static void scratch_cleanup(void) {
   if (scratch_file[0]) unlink(scratch_file);
+  if (aside_file[0]) unlink(aside_file);
   if (scratch_dir[0]) rmdir(scratch_dir);
 }
 
@@ -31,7 +33,7 @@ void bk_fz_fail(const char *file, int line, const char *cond, const char *fmt, .
   abort();
 }
 
-const char *bk_fz_file(const char *name, const uint8_t *data, size_t size) {
+static void scratch_init(void) {
   if (!scratch_dir[0]) {
     struct stat st;
     const char *root = getenv("TMPDIR");
@@ -43,6 +45,19 @@ const char *bk_fz_file(const char *name, const uint8_t *data, size_t size) {
       bk_fz_fail(__FILE__, __LINE__, "mkdir", "cannot create %s", scratch_dir);
     atexit(scratch_cleanup);
   }
+}
+
+const char *bk_fz_file_aside(const char *name) {
+  scratch_init();
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
+  if (aside_file[0] && strcmp(aside_file, path) != 0) unlink(aside_file);
+  snprintf(aside_file, sizeof aside_file, "%s", path);
+  return aside_file;
+}
+
+const char *bk_fz_file(const char *name, const uint8_t *data, size_t size) {
+  scratch_init();
   char path[512];
   snprintf(path, sizeof path, "%s/%s", scratch_dir, name);
   if (scratch_file[0] && strcmp(scratch_file, path) != 0) unlink(scratch_file);

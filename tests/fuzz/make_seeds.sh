@@ -117,4 +117,40 @@ src zstd-skippable "$tmp/sb.zst"
 (cd "$tmp" && zip -q -X one.zip a.csv && zip -q -X two.zip a.csv b.csv)
 src zip "$tmp/one.zip"
 src zip-two-files "$tmp/two.zip"
+# fuzz_policy: the shipped policies, and one inline policy of the default scenario.
+src_root=$(cd "$here/../.." && pwd)
+mkdir -p "$c/policy" "$c/margin" "$c/scenario"
+for f in "$src_root"/data/policies/*.json; do cp "$f" "$c/policy/seed-$(basename "$f" .json)"; done
+printf '%s' '{ "name": "x", "fees": { "maker": "0.0002", "taker": "0.0005", "fund_share": "0.1" },
+  "liquidation": { "penalty_mode": "fee", "penalty": "0.01", "participation": "0.5",
+                   "price_limit": "bankruptcy", "remainder": "takeover" },
+  "fund": { "initial": "250000", "offload": "gradual", "offload_share": "0.1" },
+  "waterfall": { "trigger": "negative_equity", "action": "adl", "adl_ranking": "bitmex" } }' \
+  > "$c/policy/seed-inline"
+printf '%s' '{ "name": "dup", "name": "dup" }' > "$c/policy/seed-duplicate-key"
+printf '%s' '{ "fees": { "maker": 0.0002 } }' > "$c/policy/seed-number-for-money"
+
+# fuzz_margin: byte 0 = output format (odd: JSON), then the account file.
+for f in "$src_root"/tests/fixtures/risk/*.json; do
+  { printf '\000'; cat "$f"; } > "$c/margin/seed-$(basename "$f" .json)"
+done
+{ printf '\001'; printf '%s' '{ "instruments": { "BTCUSDT": { "kind": "linear", "tick": "0.01",
+  "contract_size": "1", "settle": "USDT", "tiers": [ { "floor": "0", "mmr": "0.025" } ] } },
+  "account": { "mode": "cross", "collateral": { "USDT": "90000000000" },
+  "positions": [ { "instrument": "BTCUSDT", "size": "92233720368",
+                   "entry": "92233720368", "mark": "1" } ] } }'; } > "$c/margin/seed-notional-overflow"
+{ printf '\000'; printf '%s' '{ "instruments": { "BTCUSD": { "kind": "inverse", "tick": "0.5",
+  "contract_size": "100", "settle": "BTC", "tiers": [ { "floor": "0", "mmr": "0.005" } ] } },
+  "account": { "mode": "isolated", "collateral": { "BTC": "1" },
+  "positions": [ { "instrument": "BTCUSD", "size": "-92233720368", "entry": "0.00000001",
+                   "mark": "92233720368", "margin": "0.00000001" } ] } }'; } > "$c/margin/seed-inverse-extremes"
+
+# fuzz_scenario: paths resolve against data/scenarios.
+cp "$src_root/data/scenarios/default.json" "$c/scenario/seed-default"
+printf '%s' '{ "name": "s", "data": ["../../tests/fixtures"], "policies": ["../policies/binance-like.json"] }' \
+  > "$c/scenario/seed-policy-file"
+printf '%s' '{ "name": "s", "data": ["nowhere"], "policies": ["missing.json"] }' > "$c/scenario/seed-missing"
+printf '%s' '{ "name": "s", "data": ["default.json"], "policies": ["default.json"] }' > "$c/scenario/seed-self"
+printf '%s' '{ "name": "s", "window": { "from": "2025-10-10T02:00:00Z", "to": "2025-10-10T01:00:00Z" },
+  "policies": ["../policies/dydx-like.json"] }' > "$c/scenario/seed-window-backwards"
 echo "seeds written to $c"

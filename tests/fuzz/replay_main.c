@@ -108,6 +108,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "no input files: give corpus files or folders\n");
     return 1;
   }
-  printf("%zu inputs ran without a finding\n", count);
+  fprintf(stderr, "%zu inputs ran without a finding\n", count);
   return 0;
 }
