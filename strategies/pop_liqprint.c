@@ -67,7 +67,10 @@ static bk_rc liq_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   liq_pop *p = (liq_pop *)pp;
   if (ev->kind != BK_EV_LIQ) return BK_OK;
   const bk_sim_config *sc = bk_sim_config_get(s);
-  if (ev->ts < sc->from || ev->ts >= sc->to) return BK_OK;
+  if (ev->ts < sc->from || ev->ts >= sc->to) {
+    p->skipped++;
+    return BK_OK;
+  }
   uint32_t k = ev->instr < sc->ninstruments ? sc->contract_of[ev->instr] : BK_SIM_NONE;
   if (k == BK_SIM_NONE || k >= sc->ncontracts || ev->price <= 0 || ev->qty <= 0 ||
       (ev->side != BK_BUY && ev->side != BK_SELL) || bk_sim_mark(s, k) <= 0) {

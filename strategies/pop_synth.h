@@ -23,8 +23,8 @@
  * (bk_sim_warmup_notional). The population's OI ((Σ long + Σ short) / 2) then equals the
  * target rounded down to whole lots: within one lot, below.
  *
- * Where the numbers come from. The default leverage mix (sizing.h) puts three accounts in
- * four at 10–50×, as retail derivatives books are described by venues that publish
+ * Where the numbers come from. The default leverage mix (sizing.h) puts two accounts in
+ * three at 10–50×, as retail derivatives books are described by venues that publish
  * leverage distributions; volume_multiple 0.5 assumes open interest of half a day's
  * volume, typical of mid-cap perpetuals. Both are assumptions of the model, to be replaced
  * by a scenario's own numbers where it has them. Leverage is capped at the contract's tier

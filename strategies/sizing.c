@@ -35,7 +35,7 @@ uint64_t bk_pop_rng_below(uint64_t *state, uint64_t n) {
 
 void bk_lev_config_default(bk_lev_config *c) {
   static const int64_t lev[] = {2, 5, 10, 20, 50, 100};
-  static const uint32_t w[] = {5, 15, 30, 25, 20, 5};
+  static const uint32_t w[] = {10, 20, 30, 25, 12, 3};
   memset(c, 0, sizeof *c);
   c->kind = BK_LEV_DISCRETE;
   c->n = sizeof lev / sizeof *lev;

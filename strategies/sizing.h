@@ -51,8 +51,8 @@ typedef struct bk_lev_table {
   uint64_t cum[BK_LEV_TABLE];   /* cum[i] = weight of lev[0..i]; cum[n-1] = total */
 } bk_lev_table;
 
-/* The default: discrete {2, 5, 10, 20, 50, 100}× with weights {5, 15, 30, 25, 20, 5}: three
- * accounts in four at 10–50×, a thin tail at 100× (see strategies/pop_synth.h). */
+/* The default: discrete {2, 5, 10, 20, 50, 100}× with weights {10, 20, 30, 25, 12, 3}: two
+ * accounts in three at 10–50×, a thin tail at 100× (see strategies/pop_synth.h). */
 void bk_lev_config_default(bk_lev_config *c);
 
 /* Builds the table of c. BK_ECONFIG with the reason in err (may be NULL) when c is out of
