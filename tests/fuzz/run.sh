@@ -19,7 +19,9 @@ run_one() {
   name=$1
   mkdir -p "$work/$name/new" "$work/$name/artifacts"
   # new inputs go to the scratch folder first; the committed corpus is only read
-  "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  dict=""
+  [ -f "$src/tests/fuzz/$name.dict" ] && dict="-dict=$src/tests/fuzz/$name.dict"
+  "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 $dict \
     -print_final_stats=1 -artifact_prefix="$work/$name/artifacts/" \
     "$work/$name/new" "$src/tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1
 }
