@@ -25,6 +25,7 @@
 #include "engine/market.h"
 #include "engine/replay.h"
 #include "engine/sim.h"
+#include "feeds/merge.h"
 #include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"
 #include "strategies/pop_synth.h"
@@ -928,6 +929,104 @@ static void liquidation_prints_open_accounts_bankrupt_at_the_print(void **state)
   rig_free(x);
 }
 
+/* The real 2025-10-10 crash (the eight COIN-M trade tapes): the default synthetic
+ * population sampled from the 00:00-20:00 warm-up is liquidated during the crash,
+ * 21:19-21:25 UTC included, and more in the crash's ten minutes than in the quiet hour
+ * before 20:50. 120 accounts per contract (not the default 1000) keep the debug build's
+ * per-event conservation check affordable; sizes and leverage are the defaults. */
+static void the_real_crash_liquidates_the_default_population(void **state) {
+  (void)state;
+  char dir[1024];
+  if (!bk_t_data("binance-delivery-2025-10-10", dir, sizeof dir)) return;
+  const char *paths[] = {dir};
+  bk_instruments instr;
+  bk_instruments_init(&instr);
+  bk_merge *mg;
+  bk_err err;
+  if (bk_merge_open_paths(paths, 1, &instr, NULL, &mg, NULL, &err)) fail_msg("%s", err.msg);
+  enum { K = 8 };
+  bk_contract c[K];
+  bk_asset assets[K];
+  uint32_t contract_of[K];
+  memset(assets, 0, sizeof assets);
+  for (uint32_t k = 0; k < K; k++) {
+    c[k] = inverse_contract("0.00001"); /* finer than every symbol's tick */
+    c[k].settle = k;
+    c[k].tiers.v[0].max_lev = BK_FX(100); /* the run's default inverse tier: 0.5 %, 100x */
+    snprintf(assets[k].name, sizeof assets[k].name, "C%u", k);
+    assets[k].price = BK_FX(1);
+    contract_of[k] = k;
+  }
+  bk_policy pol;
+  bk_policy_default(&pol);
+  bk_sim_config cfg;
+  bk_sim_config_init(&cfg);
+  cfg.policies = &pol;
+  cfg.npolicies = 1;
+  cfg.contracts = c;
+  cfg.ncontracts = K;
+  cfg.assets = assets;
+  cfg.nassets = K;
+  cfg.contract_of = contract_of;
+  cfg.ninstruments = K;
+  cfg.shadow = 0;
+  int64_t day = T0; /* 2025-10-10T00:00:00Z */
+  cfg.from = day + 20 * 60 * MINUTE;
+  cfg.to = day + 23 * 60 * MINUTE;
+  bk_market *m = bk_market_new(&instr);
+  bk_replay *r = bk_replay_new(m);
+  bk_sim *s;
+  if (bk_sim_new(&cfg, m, &s, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(bk_sim_attach(s, r), BK_OK);
+  bk_replay_window(r, INT64_MIN, cfg.to);
+  bk_synth_config sc;
+  bk_synth_config_init(&sc);
+  sc.accounts = 120;
+  bk_population *p;
+  assert_int_equal(bk_pop_synth_new(&sc, &p, NULL), BK_OK);
+  assert_int_equal(bk_sim_add_population(s, p), BK_OK);
+  bk_event ev;
+  bk_rc rc;
+  while ((rc = bk_merge_next(mg, &ev, NULL)) == BK_OK) {
+    if (ev.instr >= K) fail_msg("more than %d instruments", K);
+    rc = bk_replay_push(r, &ev);
+    if (rc == BK_EOF) break;
+    if (rc) fail_msg("replay: %s", bk_sim_err(s)->msg);
+  }
+  assert_true(rc == BK_OK || rc == BK_EOF);
+  assert_int_equal(bk_replay_finish(r), BK_OK);
+  if (bk_sim_finish(s)) fail_msg("%s", bk_sim_err(s)->msg);
+  assert_int_equal((int)instr.n, K);
+  for (uint32_t k = 0; k < K; k++) {
+    bk_synth_stats st = bk_pop_synth_stats(p, k);
+    printf("%-13s %6llu warm-up trades, OI target %8lld contracts (0.5 x volume), %zu sampled, "
+           "%3zu liquidated before the window, %3zu opened\n", instr.v[k].symbol,
+           (unsigned long long)st.trades, (long long)(st.target / BK_FX_SCALE), st.sampled,
+           st.dropped, st.opened);
+    assert_int_equal(st.source, BK_OI_VOLUME);
+    assert_true(st.opened > 60);
+  }
+  const bk_risk *rk = bk_sim_risk(s, 0);
+  size_t per10[18] = {0}, crash = 0;
+  for (size_t i = 0; i < rk->nrecs; i++) {
+    int64_t t = rk->recs[i].ts - cfg.from;
+    if (t >= 0 && t < 180 * MINUTE) per10[t / (10 * MINUTE)]++;
+    if (rk->recs[i].ts >= day + (21 * 60 + 19) * MINUTE &&
+        rk->recs[i].ts < day + (21 * 60 + 25) * MINUTE)
+      crash++;
+  }
+  printf("liquidation steps per 10 minutes from 20:00:");
+  for (int i = 0; i < 18; i++) printf(" %zu", per10[i]);
+  printf("\n%zu steps in 21:19-21:25, %zu ADL closes\n", crash, rk->nadl);
+  assert_true(crash > 0);
+  assert_true(per10[7] > per10[0] + per10[1] + per10[2] + per10[3] + per10[4]);
+  bk_sim_free(s);
+  bk_replay_free(r);
+  bk_market_free(m);
+  bk_merge_free(mg);
+  bk_instruments_fini(&instr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rng_is_deterministic_and_below_is_in_range),
@@ -949,6 +1048,7 @@ int main(void) {
       cmocka_unit_test(synthetic_population_needs_a_warmup),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
       cmocka_unit_test(liquidation_prints_open_accounts_bankrupt_at_the_print),
+      cmocka_unit_test(the_real_crash_liquidates_the_default_population),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
