@@ -3,6 +3,7 @@
 # backstop was built with gcc or clang, at -O0 or -O2, and whether it decodes in one
 # thread or two. Builds four trees (only the backstop target), runs in each:
 #   synth (a seeded day, zstd), inspect of that day,
+#   run, the built-in default scenario (its reports), with --threads 1 and 2,
 #   replay --tob-csv of that day with --threads 1 and 2,
 #   replay --tob-csv of the real Binance BTCUSDT 2023-04-05 data with --threads 1 and 2
 #     (when ../shared/data is present),
@@ -43,6 +44,10 @@ for c in $configs; do
   (
     cd "$out"
     "$bs" synth -o day --hours 1 --rate 20 --seed 7 >synth.txt
+    # the built-in default run: writes its sample day to out/sample, then the reports
+    for t in 1 2; do
+      "$bs" run --quiet --threads $t -o run-t$t >run-t$t.txt 2>run-t$t.err
+    done
     "$bs" inspect day >inspect.txt
     for t in 1 2; do
       "$bs" replay --quiet --threads $t --tob-csv tob-synth-t$t.csv day >replay-synth-t$t.txt
@@ -75,6 +80,13 @@ for c in $configs; do
       cmp -s "$a" "$b" || { echo "crossbuild: $c: threads 2 differs from 1: $pre-$kind" >&2; fail=1; }
     done
   done
+  # reports of the run (the manifest records the command line, so it differs by design)
+  for f in $(cd "$root/out/$c/run-t1" && ls | grep -v '^manifest.json$'); do
+    cmp -s "$root/out/$c/run-t1/$f" "$root/out/$c/run-t2/$f" ||
+      { echo "crossbuild: $c: run with threads 2 differs from 1: $f" >&2; fail=1; }
+  done
+  sed 's/run-t2/run-t1/g' "$root/out/$c/run-t2.txt" | cmp -s "$root/out/$c/run-t1.txt" - ||
+    { echo "crossbuild: $c: run summary with threads 2 differs from 1" >&2; fail=1; }
 done
 n=$(echo "$files" | wc -l)
 [ -d "$real" ] || echo "crossbuild: $real absent: real-data replays skipped"
