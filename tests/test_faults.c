@@ -14,7 +14,9 @@
  * libzip, libcsv, libc itself) are not counted: they are not ours to wrap.
  *
  * Runs swept: `synth` (zstd output, three files), `replay --tob-csv` over that day with
- * one and with two decoding threads, and `inspect`.
+ * one and with two decoding threads, `inspect`, and `run` of a small scenario (seven
+ * report files; its hundreds of allocations are sampled: the first 75 one by one, then
+ * an even stride, 150 runs in all).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,9 +174,10 @@ static int temps_in(const char *dir) {
  * that call failing. out_dir is emptied before each run; after a failed run it must
  * hold nothing (no final file, no temporary one) except names starting with
  * keep_prefix (inputs that live there). Returns the number of calls swept. */
-static unsigned long sweep(enum fault_kind kind, const char *out_dir, const char *keep_prefix,
-                           int outputs_on_success, int allow_committed,
-                           const char *const *args) {
+static unsigned long sweep_some(enum fault_kind kind, const char *out_dir,
+                                const char *keep_prefix, int outputs_on_success,
+                                int allow_committed, unsigned long max_runs,
+                                const char *const *args) {
   char errp[512];
   bk_t_tmp("faults.stderr", errp, sizeof errp);
   if (!keep_prefix) empty_dir(out_dir);
@@ -186,7 +189,15 @@ static unsigned long sweep(enum fault_kind kind, const char *out_dir, const char
   unsigned long total = base.calls;
   assert_true(total > 0);
   int codes[256] = {0};
-  for (unsigned long n = 1; n <= total + 1; n++) {
+  /* Every call when they are few; else the first max_runs/2 calls one by one (where
+   * setup allocates) and the rest at an even stride, always ending with the last call
+   * and the one past it. */
+  unsigned long head = total + 1 <= max_runs ? total + 1 : max_runs / 2;
+  unsigned long stride = total + 1 <= max_runs ? 1 : (total - head) / (max_runs - head) + 1;
+  unsigned long runs = 0;
+  for (unsigned long n = 1; n <= total + 1;
+       n = (n < head) ? n + 1 : (n + stride > total && n < total ? total : n + stride)) {
+    runs++;
     if (!keep_prefix) empty_dir(out_dir);
     run_result r = run(kind, n, errp, args);
     if (r.leaked) fail_msg("fault %s #%lu of %lu: leak (see stderr above)", kind == FAULT_IO ? "io" : "alloc", n, total);
@@ -201,6 +212,8 @@ static unsigned long sweep(enum fault_kind kind, const char *out_dir, const char
     }
     codes[r.code & 255]++;
     char *msg = bk_t_slurp(errp, NULL);
+    if (kind == FAULT_ALLOC && r.code != 71 && msg) /* EX_OSERR is what out of memory maps to */
+      printf("NOTE: allocation #%lu failed as exit %d: %s", n, r.code, msg);
     if (!msg || !strstr(msg, "backstop"))
       fail_msg("fault %s #%lu of %lu: exit %d without a message", kind == FAULT_IO ? "io" : "alloc",
                n, total, r.code);
@@ -218,12 +231,19 @@ static unsigned long sweep(enum fault_kind kind, const char *out_dir, const char
                out_dir, left);
     free(msg);
   }
-  printf("%s faults: %lu calls swept; exit codes:", kind == FAULT_IO ? "write/rename" : "allocation",
-         total);
+  printf("%s faults: %lu calls, %lu of them failed in turn (plus one run past the last); "
+         "exit codes:", kind == FAULT_IO ? "write/rename" : "allocation", total, runs - 1);
   for (int c = 1; c < 256; c++)
     if (codes[c]) printf(" %d x%d", c, codes[c]);
   printf("\n");
   return total;
+}
+
+static unsigned long sweep(enum fault_kind kind, const char *out_dir, const char *keep_prefix,
+                           int outputs_on_success, int allow_committed,
+                           const char *const *args) {
+  return sweep_some(kind, out_dir, keep_prefix, outputs_on_success, allow_committed,
+                    ULONG_MAX, args);
 }
 
 /* ---- the runs ---- */
@@ -298,6 +318,56 @@ static void inspect_survives_every_failed_allocation(void **state) {
   sweep(FAULT_ALLOC, out_dir, NULL, 0, 0, args);
 }
 
+/* `backstop run` on a small scenario: a synthetic hour, two shipped policies, a
+ * synthetic population of 20 accounts. Its seven report files are written all or none. */
+static void run_scenario(char *scen, size_t cap, char *out_dir, size_t ocap) {
+  char day[512];
+  bk_t_tmp("faults-runday", day, sizeof day);
+  mkdir(day, 0777);
+  char probe[600];
+  snprintf(probe, sizeof probe, "%s/synthetic_trades_2025-10-10_SYNUSDT.csv.zst", day);
+  struct stat st;
+  char errp[512];
+  bk_t_tmp("faults.stderr", errp, sizeof errp);
+  if (stat(probe, &st) != 0) {
+    const char *args[] = {"synth", "-o", day, "--hours", "1", "--rate", "1", "--seed", "3", NULL};
+    assert_int_equal(run(FAULT_NONE, 0, errp, args).code, 0);
+  }
+  const char *src = getenv("BK_SOURCE_DIR");
+  if (!src || !*src) src = ".";
+  char json[4096];
+  int n = snprintf(json, sizeof json,
+      "{ \"name\": \"tiny\", \"data\": [\"%s\"], \"seed\": 7,\n"
+      "  \"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+      "  \"instruments\": { \"SYNUSDT\": { \"kind\": \"linear\", \"tick\": \"0.1\",\n"
+      "    \"contract_size\": \"1\", \"settle\": \"USDT\",\n"
+      "    \"tiers\": [ { \"floor\": \"0\", \"mmr\": \"0.004\", \"max_leverage\": \"125\" } ] } },\n"
+      "  \"population\": { \"model\": \"synthetic\", \"accounts_per_contract\": 20 },\n"
+      "  \"policies\": [ \"%s/data/policies/binance-like.json\",\n"
+      "                \"%s/data/policies/dydx-like.json\" ] }\n",
+      day, src, src);
+  assert_true(n > 0 && (size_t)n < sizeof json);
+  bk_t_tmp("faults-scenario.json", scen, cap);
+  bk_t_write(scen, json, (size_t)n);
+  bk_t_tmp("faults-run", out_dir, ocap);
+}
+
+static void run_survives_failed_allocations(void **state) {
+  (void)state;
+  char scen[512], out[512];
+  run_scenario(scen, sizeof scen, out, sizeof out);
+  const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
+  sweep_some(FAULT_ALLOC, out, NULL, 7, 0, 150, args);
+}
+
+static void run_survives_every_failed_write_and_rename(void **state) {
+  (void)state;
+  char scen[512], out[512];
+  run_scenario(scen, sizeof scen, out, sizeof out);
+  const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
+  sweep(FAULT_IO, out, NULL, 7, 0, args);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(synth_survives_every_failed_allocation),
@@ -306,6 +376,8 @@ int main(void) {
       cmocka_unit_test(replay_with_a_decoding_thread_survives_every_failed_allocation),
       cmocka_unit_test(replay_survives_every_failed_write_and_rename),
       cmocka_unit_test(inspect_survives_every_failed_allocation),
+      cmocka_unit_test(run_survives_failed_allocations),
+      cmocka_unit_test(run_survives_every_failed_write_and_rename),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
