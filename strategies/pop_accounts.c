@@ -145,9 +145,10 @@ bk_rc bk_pop_accounts_new(bk_acct_list *l, bk_population **out, bk_err *err) {
       else if (q->entry <= 0) bad = "an entry price that is not positive";
     }
     if (bad) {
+      bk_err_set(err, BK_ECONFIG, "accounts: account %zu (line %llu) has %s", i,
+                 (unsigned long long)a->line, bad);
       bk_acct_list_fini(&mine);
-      return bk_err_set(err, BK_ECONFIG, "accounts: account %zu (line %llu) has %s", i,
-                        (unsigned long long)a->line, bad);
+      return BK_ECONFIG;
     }
   }
   acct_pop *p = calloc(1, sizeof *p);

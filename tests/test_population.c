@@ -592,8 +592,10 @@ static void explicit_accounts_open_exactly_as_the_file_says(void **state) {
   assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
   /* the DOT account (first) waits for DOT's mark; BTC trades first */
   push(x, BK_EV_MARK, 0, 0, T0 + SEC, P("121000"), 0);
+  push(x, BK_EV_TRADE, 0, BK_BUY, T0 + SEC, P("121000"), BK_FX(1));
   assert_int_equal((int)bk_pop_accounts_opened(p, NULL), 0);
   push(x, BK_EV_MARK, 1, 0, T0 + 2 * SEC, P("4.02"), 0);
+  push(x, BK_EV_TRADE, 1, BK_SELL, T0 + 2 * SEC, P("4.02"), BK_FX(3));
   push(x, BK_EV_MARK, 1, 0, T0 + 3 * SEC, P("4.02"), 0);
   uint32_t first;
   assert_int_equal((int)bk_pop_accounts_opened(p, &first), 4);
@@ -640,6 +642,7 @@ static void explicit_accounts_that_never_get_a_mark_fail_at_the_finish(void **st
   assert_int_equal(bk_pop_accounts_new(&l, &p, &err), BK_OK);
   assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
   push(x, BK_EV_MARK, 0, 0, T0 + SEC, P("121000"), 0);
+  push(x, BK_EV_TRADE, 0, BK_BUY, T0 + SEC, P("121000"), BK_FX(1));
   assert_int_equal(bk_replay_finish(x->r), BK_OK);
   assert_int_equal(bk_sim_finish(x->s), BK_ECONFIG);
   assert_non_null(strstr(bk_sim_err(x->s)->msg, "line 3"));
@@ -736,7 +739,7 @@ static void synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target(vo
 
 static void synthetic_population_is_the_same_for_the_same_seed(void **state) {
   (void)state;
-  int64_t sum[3] = {0, 0, 0};
+  uint64_t sum[3] = {0, 0, 0};
   for (int run = 0; run < 3; run++) {
     rig *x = rig_new(10);
     bk_synth_config c;
@@ -753,7 +756,7 @@ static void synthetic_population_is_the_same_for_the_same_seed(void **state) {
     push(x, BK_EV_TRADE, 0, BK_BUY, T0 + 10 * MINUTE, P("60000"), BK_FX(1));
     const bk_risk *r = bk_sim_risk(x->s, 0);
     for (size_t i = 0; i < r->nacct; i++)
-      sum[run] = sum[run] * 31 + r->acct[i].cash + r->acct[i].pos[0].entry * 7;
+      sum[run] = sum[run] * 31 + (uint64_t)r->acct[i].cash + (uint64_t)r->acct[i].pos[0].entry * 7;
     rig_finish(x);
     rig_free(x);
   }
@@ -859,6 +862,8 @@ static void liquidation_prints_open_accounts_bankrupt_at_the_print(void **state)
   assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
   push(x, BK_EV_MARK, 0, 0, T0, P("60000"), 0);
   push(x, BK_EV_MARK, 1, 0, T0, P("4"), 0);
+  push(x, BK_EV_TRADE, 0, BK_BUY, T0, P("60000"), BK_FX(1));
+  push(x, BK_EV_TRADE, 1, BK_BUY, T0, P("4"), BK_FX(1));
   /* a print before the window is not a trader of the window */
   push(x, BK_EV_LIQ, 1, BK_SELL, T0 + MINUTE, P("3.9"), P("100"));
   struct {
