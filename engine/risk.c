@@ -44,9 +44,11 @@ bk_risk *bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t 
   r->contracts = malloc(ncontracts * sizeof *r->contracts);
   r->mark = calloc(ncontracts, sizeof *r->mark);
   r->market_pos = calloc(ncontracts, sizeof *r->market_pos);
+  r->acct_oi = calloc(ncontracts, sizeof *r->acct_oi);
   r->vol = calloc(ncontracts, sizeof *r->vol);
   r->assets = calloc(nassets ? nassets : 1, sizeof *r->assets);
-  if (!r->contracts || !r->mark || !r->market_pos || !r->assets || !r->vol) goto nomem;
+  if (!r->contracts || !r->mark || !r->market_pos || !r->acct_oi || !r->assets || !r->vol)
+    goto nomem;
   memcpy(r->contracts, contracts, ncontracts * sizeof *r->contracts);
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
   r->env = (bk_menv){r->contracts, r->mark, ncontracts, r->assets, nassets};
@@ -74,6 +76,9 @@ void bk_risk_free(bk_risk *r) {
   for (size_t i = 0; i < r->nacct; i++) bk_acct_fini(&r->acct[i]);
   free(r->acct);
   free(r->retry_at);
+  free(r->dirty);
+  free(r->is_dirty);
+  free(r->acct_oi);
   free(r->contracts);
   free(r->mark);
   free(r->market_pos);
@@ -101,6 +106,14 @@ int64_t bk_risk_fund_equity(const bk_risk *r, uint32_t asset) {
 
 /* Moves a signed amount (negative: the other way) between two parties and applies it to
  * the holders that keep those balances (account cash, an isolated margin, fund cash). */
+/* Marks an account for the next per-event check (the list has room for every account). */
+static void touch(bk_risk *r, uint32_t id) {
+  if (!r->is_dirty[id]) {
+    r->is_dirty[id] = 1;
+    r->dirty[r->ndirty++] = id;
+  }
+}
+
 static bk_rc pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64_t *to_h,
                  uint32_t asset, int cause, int64_t amount) {
   if (amount < 0) {
@@ -117,6 +130,27 @@ static bk_rc pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64_
   if (rc) return bk_err_set(&r->err, rc, "%s", r->ledger.err.msg);
   if (from_h) *from_h -= amount;
   if (to_h) *to_h += amount;
+  if (from >= BK_PARTY_ACCT0) {
+    touch(r, from - BK_PARTY_ACCT0);
+    r->acct_money[asset] -= amount;
+  }
+  if (to >= BK_PARTY_ACCT0) {
+    touch(r, to - BK_PARTY_ACCT0);
+    r->acct_money[asset] += amount;
+  }
+  return BK_OK;
+}
+
+/* Sets a position of account id (size 0 removes it), keeping the open-interest total
+ * and marking the account for the next check. */
+static bk_rc set_pos(bk_risk *r, uint32_t id, const bk_pos *p) {
+  bk_account *a = &r->acct[id];
+  int i = bk_acct_find(a, p->contract);
+  int64_t old = i >= 0 ? a->pos[i].size : 0;
+  bk_rc rc = bk_acct_set_pos(a, p);
+  if (rc) return rc;
+  r->acct_oi[p->contract] += p->size - old;
+  touch(r, id);
   return BK_OK;
 }
 
@@ -133,6 +167,12 @@ bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t
     int64_t *t = realloc(r->retry_at, cap * sizeof *t);
     if (!t) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
     r->retry_at = t;
+    uint32_t *d = realloc(r->dirty, cap * sizeof *d);
+    if (!d) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
+    r->dirty = d;
+    uint8_t *f = realloc(r->is_dirty, cap * sizeof *f);
+    if (!f) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
+    r->is_dirty = f;
     r->acap = cap;
   }
   if (bk_ledger_reserve(&r->ledger, r->nacct + 1) || bk_trig_reserve(&r->trig, r->nacct + 1))
@@ -140,6 +180,7 @@ bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t
   uint32_t k = (uint32_t)r->nacct;
   bk_acct_init(&r->acct[k], settle);
   r->retry_at[k] = 0;
+  r->is_dirty[k] = 0;
   r->nacct++;
   *id = k;
   return pay(r, BK_PARTY_EXTERNAL, NULL, PARTY(k), &r->acct[k].cash, settle, BK_CAUSE_DEPOSIT,
@@ -196,7 +237,7 @@ static bk_rc close_at(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, i
     a->cash += a->pos[i].margin;
     r->released = a->pos[i].margin;
   }
-  return bk_acct_set_pos(a, &p);
+  return set_pos(r, id, &p);
 }
 
 bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, int64_t price) {
@@ -229,7 +270,7 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
     p.size = one.size;
     p.entry = one.entry;
   }
-  if ((rc = bk_acct_set_pos(a, &p))) return bk_err_set(&r->err, rc, "risk: no memory");
+  if ((rc = set_pos(r, id, &p))) return bk_err_set(&r->err, rc, "risk: no memory");
   r->market_pos[contract] -= size;
   return reindex(r, id);
 }
@@ -241,7 +282,7 @@ bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t 
     return bk_err_set(&r->err, BK_EDATA, "risk: bad isolated position");
   bk_account *a = &r->acct[id];
   bk_pos p = {contract, 1, size, price, margin};
-  bk_rc rc = bk_acct_set_pos(a, &p);
+  bk_rc rc = set_pos(r, id, &p);
   if (rc) return bk_err_set(&r->err, rc, "risk: no memory");
   a->cash -= margin; /* inside the account: the ledger balance is cash + margins */
   r->market_pos[contract] -= size;
@@ -742,7 +783,56 @@ static bk_rc offload(bk_risk *r, uint32_t contract, const bk_book *book) {
   return rc;
 }
 
-static bk_rc end_event(bk_risk *r) { return r->check ? bk_risk_check(r) : BK_OK; }
+/* Conservation after an event, from what it touched (see bk_risk_check). */
+static bk_rc check_touched(bk_risk *r) {
+  bk_rc rc = BK_OK;
+  for (size_t d = 0; d < r->ndirty; d++) {
+    uint32_t id = r->dirty[d];
+    r->is_dirty[id] = 0;
+    const bk_account *a = &r->acct[id];
+    bk_i128 held = a->cash;
+    for (uint32_t i = 0; i < a->npos; i++) held += a->pos[i].margin;
+    int64_t led = bk_ledger_balance(&r->ledger, PARTY(id), a->settle);
+    if (!rc && held != led)
+      rc = bk_err_set(&r->err, BK_EINVARIANT,
+                      "conservation broken at event %llu: account %u holds %lld, ledger says "
+                      "%lld", (unsigned long long)r->event, id, (long long)held, (long long)led);
+  }
+  r->ndirty = 0;
+  if (rc) return rc;
+  for (uint32_t s = 0; s < BK_LEDGER_ASSETS; s++) {
+    bk_i128 sum = r->acct_money[s];
+    for (uint32_t p = 0; p < BK_PARTY_ACCT0; p++) sum += r->ledger.fixed[p][s];
+    if (sum != 0)
+      return bk_err_set(&r->err, BK_EINVARIANT,
+                        "conservation broken at event %llu: ledger of asset %u sums to %lld",
+                        (unsigned long long)r->event, s, (long long)sum);
+    if (r->fund.cash[s] != r->ledger.fixed[BK_PARTY_FUND][s])
+      return bk_err_set(&r->err, BK_EINVARIANT,
+                        "conservation broken at event %llu: fund cash %lld, ledger says %lld",
+                        (unsigned long long)r->event, (long long)r->fund.cash[s],
+                        (long long)r->ledger.fixed[BK_PARTY_FUND][s]);
+  }
+  for (uint32_t k = 0; k < r->ncontracts; k++) {
+    bk_i128 oi = (bk_i128)r->market_pos[k] + r->fund.inv[k].size + r->acct_oi[k];
+    if (oi != 0)
+      return bk_err_set(&r->err, BK_EINVARIANT,
+                        "conservation broken at event %llu: open interest of contract %u is "
+                        "off by %lld", (unsigned long long)r->event, k, (long long)oi);
+  }
+  return BK_OK;
+}
+
+static bk_rc end_event(bk_risk *r) {
+  if (!r->check) {
+    for (size_t d = 0; d < r->ndirty; d++) r->is_dirty[r->dirty[d]] = 0;
+    r->ndirty = 0;
+    return BK_OK;
+  }
+  bk_rc rc = check_touched(r);
+  if (!rc && (r->check == 2 || r->event % BK_RISK_FULL_CHECK == 0)) rc = bk_risk_check(r);
+  return rc;
+}
 
 bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
                       const bk_book *const *books) {

@@ -103,7 +103,16 @@ typedef struct bk_risk {
   size_t nadl, adlcap;
   uint64_t event;      /* events seen (index of the last one) */
   int64_t now;
-  int check;           /* 1: conservation after every event */
+  int check;           /* conservation after every event: 0 off; 1 (debug builds) what the
+                          event touched, from running totals, plus a full recount every
+                          BK_RISK_FULL_CHECK events; 2 a full recount after every event */
+  /* what the per-event conservation check needs to look at only what an event touched:
+     the accounts whose money or positions it moved, and running totals */
+  uint32_t *dirty;     /* accounts touched since the last check (room for every account) */
+  size_t ndirty;
+  uint8_t *is_dirty;   /* is_dirty[acct] */
+  int64_t *acct_oi;    /* acct_oi[contract]: sum of the accounts' position sizes */
+  bk_i128 acct_money[BK_LEDGER_ASSETS]; /* sum of the accounts' ledger balances */
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t adl_draws;
   int64_t socialized;  /* total socialized, settle units (all assets) */
@@ -149,8 +158,15 @@ bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int64_t price, int64_t qty
  * pays or receives size × mark × rate (inverse: in coin), rounded for the exchange. */
 bk_rc bk_risk_on_funding(bk_risk *r, uint32_t contract, int64_t rate, int64_t ts);
 
-/* Conservation: BK_EINVARIANT with the event index and what broke in r->err. */
+/* Conservation, in full: every account's money against the ledger, the ledger's sum per
+ * asset, the fund's cash, and long = short open interest across accounts, fund and
+ * market. BK_EINVARIANT with the event index and what broke in r->err. With `check` 1,
+ * each event verifies the same rules for the accounts it touched, against the running
+ * totals the money and position primitives keep, and the full recount runs every
+ * BK_RISK_FULL_CHECK events (so a change that bypassed the primitives is found within
+ * that many events); with `check` 2 the full recount runs after every event. */
 bk_rc bk_risk_check(bk_risk *r);
+#define BK_RISK_FULL_CHECK 4096
 
 /* Realized volatility of a contract over the policy's window (0 when off). */
 int64_t bk_risk_vol_of(const bk_risk *r, uint32_t contract);

@@ -250,10 +250,11 @@ static int64_t model_depth(const bk_sim *s, const sim_contract *sc, int64_t x) {
   const bk_sim_depth *d = &s->cfg.depth;
   /* average traded notional per minute: the warm-up's, else what has traded so far */
   int64_t minutes = 1;
-  int64_t span = (s->cfg.from != INT64_MIN && sc->first_trade_ts != INT64_MIN)
-                     ? s->cfg.from - sc->first_trade_ts : s->last_ts - sc->first_trade_ts;
-  if (sc->first_trade_ts != INT64_MIN && span > 60 * INT64_C(1000000))
-    minutes = span / (60 * INT64_C(1000000));
+  if (sc->first_trade_ts != INT64_MIN) {
+    int64_t end = s->cfg.from != INT64_MIN ? s->cfg.from : s->last_ts;
+    int64_t span = end - sc->first_trade_ts;
+    if (span > 60 * INT64_C(1000000)) minutes = span / (60 * INT64_C(1000000));
+  }
   int64_t per_min = sc->warm_notional / minutes;
   int64_t m = 0; /* minutes of volume within x, piecewise linear from (0, 0) */
   int64_t px = 0, pm = 0;

@@ -42,12 +42,27 @@ static void run_default(const char *dir, const char *a1, const char *a2, const c
   }
 }
 
+/* Removes a run folder left by an earlier run of this test (reports only). */
+static void clear_run(const char *dir) {
+  static const char *const files[] = {"summary.csv", "fund.csv", "liquidations.csv",
+                                      "adl.csv", "quality.csv", "manifest.json", "charts.gp",
+                                      NULL};
+  for (const char *const *f = files; *f; f++) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, *f);
+    unlink(p);
+  }
+  rmdir(dir);
+}
+
 static int setup(void **state) {
   (void)state;
   char dir[4096];
   bk_t_tmp("golden", dir, sizeof dir);
   mkdir(dir, 0777);
   if (chdir(dir) != 0) return -1;
+  static const char *const runs[] = {"run-main", "again", "again-1", "one-byte", "big", NULL};
+  for (const char *const *r = runs; *r; r++) clear_run(*r);
   /* the built-in default writes its sample day into out/sample once */
   run_default("run-main", NULL, NULL, NULL, NULL);
   return 0;
@@ -82,7 +97,7 @@ static void same_run_twice_gives_identical_bytes(void **state) {
   static const char *const all[] = {"summary.csv", "fund.csv", "liquidations.csv", "adl.csv",
                                     "quality.csv", "manifest.json", "charts.gp", NULL};
   run_default("again", NULL, NULL, NULL, NULL);
-  rename("again", "again-1");
+  assert_int_equal(rename("again", "again-1"), 0);
   run_default("again", NULL, NULL, NULL, NULL);
   for (const char *const *f = all; *f; f++) {
     char a[256], b[256];
@@ -106,88 +121,41 @@ static void read_size_and_threads_do_not_change_the_reports(void **state) {
   }
 }
 
-/* --- a small reader for our own CSVs (no quoted fields in these columns) ------------- */
-
-typedef struct table {
-  char *text;
-  char **cell; /* rows × cols */
-  size_t rows, cols;
-} table;
-
-static void load(const char *path, table *t) {
-  memset(t, 0, sizeof *t);
-  t->text = bk_t_slurp(path, NULL);
-  assert_non_null(t->text);
-  size_t cap = 1024;
-  t->cell = malloc(cap * sizeof *t->cell);
-  size_t n = 0;
-  for (char *line = strtok(t->text, "\n"); line; line = strtok(NULL, "\n")) {
-    size_t c = 0;
-    for (char *p = line;; c++) {
-      if (n + 1 >= cap) t->cell = realloc(t->cell, (cap *= 2) * sizeof *t->cell);
-      t->cell[n++] = p;
-      char *comma = strchr(p, ',');
-      if (!comma) break;
-      *comma = '\0';
-      p = comma + 1;
-    }
-    if (t->rows == 0) t->cols = c + 1;
-    else if (c + 1 != t->cols) fail_msg("%s: row %zu has %zu fields, not %zu", path, t->rows, c + 1, t->cols);
-    t->rows++;
-  }
-}
-
-static const char *cell(const table *t, size_t row, const char *col) {
-  for (size_t c = 0; c < t->cols; c++)
-    if (!strcmp(t->cell[c], col)) return t->cell[row * t->cols + c];
-  fail_msg("no column %s", col);
-  return NULL;
-}
-
-static int64_t num(const table *t, size_t row, const char *col) {
-  const char *s = cell(t, row, col);
-  int64_t v;
-  if (bk_fx_parse(s, strlen(s), &v, NULL)) fail_msg("%s = '%s' is not a number", col, s);
-  return v;
-}
-
 static void reports_satisfy_the_accounting_identities(void **state) {
   (void)state;
-  table sum, liq;
-  load("run-main/summary.csv", &sum);
-  load("run-main/liquidations.csv", &liq);
+  bk_t_table sum, liq;
+  bk_t_table_load("run-main/summary.csv", &sum);
+  bk_t_table_load("run-main/liquidations.csv", &liq);
   assert_int_equal(sum.rows, 4); /* header + three policies */
   int64_t fee1 = -1, fee2 = -1;
   for (size_t r = 1; r < sum.rows; r++) {
-    const char *pol = cell(&sum, r, "policy");
+    const char *pol = bk_t_cell(&sum, r, "policy");
     /* the fund's cash moved by exactly what the ledger says came in and went out */
-    assert_true(num(&sum, r, "fund_cash_end_usdt") - num(&sum, r, "fund_start_usdt") ==
-                num(&sum, r, "inflows_usdt") - num(&sum, r, "outflows_usdt"));
-    assert_true(num(&sum, r, "fund_end_usdt") ==
-                num(&sum, r, "fund_cash_end_usdt") + num(&sum, r, "inventory_pnl_end_usdt"));
-    assert_true(num(&sum, r, "ledger_imbalance_usdt") == 0);
+    assert_true(bk_t_num(&sum, r, "fund_cash_end_usdt") - bk_t_num(&sum, r, "fund_start_usdt") ==
+                bk_t_num(&sum, r, "inflows_usdt") - bk_t_num(&sum, r, "outflows_usdt"));
+    assert_true(bk_t_num(&sum, r, "fund_end_usdt") ==
+                bk_t_num(&sum, r, "fund_cash_end_usdt") + bk_t_num(&sum, r, "inventory_pnl_end_usdt"));
+    assert_true(bk_t_num(&sum, r, "ledger_imbalance_usdt") == 0);
     /* liquidations.csv adds up to the summary */
     int64_t delta = 0, fees = 0;
     uint64_t n = 0;
     for (size_t l = 1; l < liq.rows; l++)
-      if (!strcmp(cell(&liq, l, "policy"), pol)) {
-        delta += num(&liq, l, "fund_delta_usdt");
-        fees += num(&liq, l, "fund_fee_usdt");
+      if (!strcmp(bk_t_cell(&liq, l, "policy"), pol)) {
+        delta += bk_t_num(&liq, l, "fund_delta_usdt");
+        fees += bk_t_num(&liq, l, "fund_fee_usdt");
         n++;
       }
-    assert_true(delta == num(&sum, r, "liq_fund_delta_usdt"));
-    assert_true(fees == num(&sum, r, "liquidation_fee_in_usdt"));
-    assert_true(n == (uint64_t)num(&sum, r, "liquidations") / BK_FX_SCALE);
+    assert_true(delta == bk_t_num(&sum, r, "liq_fund_delta_usdt"));
+    assert_true(fees == bk_t_num(&sum, r, "liquidation_fee_in_usdt"));
+    assert_true(n == (uint64_t)bk_t_num(&sum, r, "liquidations") / BK_FX_SCALE);
     assert_true(n > 100); /* the crash liquidates */
     if (!strcmp(pol, "fee-1pct")) fee1 = fees;
     if (!strcmp(pol, "fee-2pct")) fee2 = fees;
   }
   /* a higher penalty never earns less in penalties on the same population */
   assert_true(fee1 > 0 && fee2 >= fee1);
-  free(sum.cell);
-  free(sum.text);
-  free(liq.cell);
-  free(liq.text);
+  bk_t_table_free(&sum);
+  bk_t_table_free(&liq);
 }
 
 int main(void) {

@@ -80,7 +80,7 @@ static void funding_longs_pay_shorts_with_the_exchange_rounding(void **state) {
   bk_err err;
   bk_risk *r = bk_risk_new(&pol, cs, 2, NULL, 0, &err);
   assert_non_null(r);
-  r->check = 1;
+  r->check = 2;
   bk_risk_set_mark(r, 0, P("30000"));
   bk_risk_set_mark(r, 1, P("30000"));
   uint32_t l, s, inv;
@@ -113,7 +113,7 @@ static void protocol_revenue_is_the_fund_share_of_fees_on_replayed_volume(void *
   bk_err err;
   bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
   assert_non_null(r);
-  r->check = 1;
+  r->check = 2;
   assert_int_equal(bk_risk_on_trade(r, 0, P("30000"), P("2"), 1), BK_OK);
   /* 60,000 × 0.07 % × 10 % = 4.2 */
   assert_true(r->ledger.fund_in[BK_CAUSE_PROTOCOL_REVENUE][0] == P("4.2"));
@@ -147,7 +147,7 @@ static void conservation_holds_on_every_event_of_a_random_run(void **state) {
     bk_err err;
     r[k] = bk_risk_new(&pol[k], &c, 1, NULL, 0, &err);
     assert_non_null(r[k]);
-    r[k]->check = 1;
+    r[k]->check = 2;
     bk_risk_set_mark(r[k], 0, P("30000"));
     uint64_t s = seed; /* the same population in every policy */
     for (int i = 0; i < 300; i++) {
@@ -204,7 +204,7 @@ static void conservation_check_fires_when_broken_on_purpose(void **state) {
   bk_err err;
   bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
   assert_non_null(r);
-  r->check = 1;
+  r->check = 2; /* a full recount after every event */
   bk_risk_set_mark(r, 0, P("30000"));
   uint32_t id;
   assert_int_equal(bk_risk_add_account(r, 0, P("1000"), &id), BK_OK);
@@ -235,6 +235,37 @@ static void conservation_check_fires_when_broken_on_purpose(void **state) {
   bk_risk_free(r);
 }
 
+static void per_event_check_finds_touched_breaks_at_once_and_hidden_ones_at_the_recount(
+    void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  bk_contract c = linear();
+  bk_err err;
+  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  assert_non_null(r);
+  r->check = 1; /* what each event touched, and a full recount every BK_RISK_FULL_CHECK */
+  bk_risk_set_mark(r, 0, P("30000"));
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("1000"), &id), BK_OK);
+  assert_int_equal(bk_risk_trade(r, id, 0, P("0.1"), P("30000")), BK_OK);
+  /* a break in an account the next event pays funding to is found by that event */
+  r->acct[id].cash += 1;
+  assert_int_equal(bk_risk_on_funding(r, 0, P("0.0001"), 1), BK_EINVARIANT);
+  assert_non_null(strstr(r->err.msg, "account 0"));
+  r->acct[id].cash -= 1;
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  /* a break in an account no event touches is found by the next full recount: no
+     earlier, and no later */
+  r->acct[id].cash += 1;
+  bk_rc rc = BK_OK;
+  while (!rc) rc = bk_risk_on_mark(r, 0, (r->event & 1) ? P("30010") : P("30020"), 2, NULL);
+  assert_int_equal(rc, BK_EINVARIANT);
+  assert_true(r->event % BK_RISK_FULL_CHECK == 0);
+  assert_true(r->event <= BK_RISK_FULL_CHECK + 2);
+  bk_risk_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ledger_postings_balance_and_count_fund_causes),
@@ -242,6 +273,8 @@ int main(void) {
       cmocka_unit_test(protocol_revenue_is_the_fund_share_of_fees_on_replayed_volume),
       cmocka_unit_test(conservation_holds_on_every_event_of_a_random_run),
       cmocka_unit_test(conservation_check_fires_when_broken_on_purpose),
+      cmocka_unit_test(
+          per_event_check_finds_touched_breaks_at_once_and_hidden_ones_at_the_recount),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,7 @@ static bk_risk *risk_with(const bk_policy *pol, bk_contract c) {
   bk_err err;
   bk_risk *r = bk_risk_new(pol, &c, 1, NULL, 0, &err);
   if (!r) fail_msg("risk: %s", err.msg);
-  r->check = 1; /* conservation after every event, whatever the build */
+  r->check = 2; /* conservation after every event, whatever the build */
   return r;
 }
 
@@ -551,7 +551,7 @@ static void trigger_index_visits_exactly_the_accounts_a_full_scan_finds(void **s
   bk_err err;
   bk_risk *r = bk_risk_new(&pol, cs, 3, NULL, 0, &err);
   assert_non_null(r);
-  r->check = 1;
+  r->check = 2;
   for (uint32_t k = 0; k < 3; k++) bk_risk_set_mark(r, k, P("30000"));
   enum { N = 2000 };
   for (int i = 0; i < N; i++) {

@@ -107,7 +107,7 @@ static bk_risk *t5_population(const bk_policy *pol, uint32_t *shrt) {
   bk_err err;
   bk_risk *r = bk_risk_new(pol, &c, 1, NULL, 0, &err);
   assert_non_null(r);
-  r->check = 1;
+  r->check = 2;
   bk_risk_set_mark(r, 0, P("500"));
   const int64_t qty[6] = {10, 10, 20, 30, 20, 10}, per[6] = {40, 10, 60, 30, 20, 50};
   for (int i = 0; i < 6; i++) {

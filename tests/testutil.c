@@ -9,6 +9,8 @@
 
 #include "tests/testutil.h"
 
+#include "engine/fixed.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -126,4 +128,52 @@ uint64_t bk_t_rand(uint64_t *state) {
   z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
   z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
   return z ^ (z >> 31);
+}
+
+void bk_t_table_load(const char *path, bk_t_table *t) {
+  memset(t, 0, sizeof *t);
+  t->text = bk_t_slurp(path, NULL);
+  if (!t->text) fail_msg("cannot read %s", path);
+  size_t cap = 1024, n = 0;
+  t->cell = malloc(cap * sizeof *t->cell);
+  assert_non_null(t->cell);
+  char *save = NULL;
+  for (char *line = strtok_r(t->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    size_t c = 0;
+    for (char *p = line;; c++) {
+      if (n + 1 >= cap) {
+        t->cell = realloc(t->cell, (cap *= 2) * sizeof *t->cell);
+        assert_non_null(t->cell);
+      }
+      t->cell[n++] = p;
+      char *comma = strchr(p, ',');
+      if (!comma) break;
+      *comma = '\0';
+      p = comma + 1;
+    }
+    if (t->rows == 0) t->cols = c + 1;
+    else if (c + 1 != t->cols)
+      fail_msg("%s: row %zu has %zu fields, not %zu", path, t->rows, c + 1, t->cols);
+    t->rows++;
+  }
+}
+
+void bk_t_table_free(bk_t_table *t) {
+  free(t->cell);
+  free(t->text);
+  memset(t, 0, sizeof *t);
+}
+
+const char *bk_t_cell(const bk_t_table *t, size_t row, const char *col) {
+  for (size_t c = 0; c < t->cols; c++)
+    if (!strcmp(t->cell[c], col)) return t->cell[row * t->cols + c];
+  fail_msg("no column %s", col);
+  return NULL;
+}
+
+int64_t bk_t_num(const bk_t_table *t, size_t row, const char *col) {
+  const char *s = bk_t_cell(t, row, col);
+  int64_t v;
+  if (bk_fx_parse(s, strlen(s), &v, NULL)) fail_msg("%s = '%s' is not a number", col, s);
+  return v;
 }

@@ -39,4 +39,22 @@ uint64_t bk_t_seed(void);
 /* splitmix64: a small, well-mixed generator for tests. */
 uint64_t bk_t_rand(uint64_t *state);
 
+/* A CSV file of our own reports, cut into cells (no quoted fields with commas in the
+ * columns read). Row 0 is the header. */
+typedef struct bk_t_table {
+  char *text;
+  char **cell; /* rows × cols */
+  size_t rows, cols;
+} bk_t_table;
+
+/* Loads path (fails the test when unreadable or ragged). */
+void bk_t_table_load(const char *path, bk_t_table *t);
+void bk_t_table_free(bk_t_table *t);
+
+/* The cell of column `col` (by header name) in row `row`; fails the test without it. */
+const char *bk_t_cell(const bk_t_table *t, size_t row, const char *col);
+
+/* The same cell as fixed point (bk_fx_parse); fails the test when it is not a number. */
+int64_t bk_t_num(const bk_t_table *t, size_t row, const char *col);
+
 #endif
