@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/accounts_file.h"
 #include "engine/fixed.h"
+#include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"
 #include "strategies/pop_synth.h"
 
@@ -146,6 +148,51 @@ static bk_rc liquidation_prints(const bk_jdoc *d, bk_err *err, const json_t *o,
   return BK_OK;
 }
 
+static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                      const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
+                      bk_population **out) {
+  static const char *const known[] = {"model", "file", NULL};
+  bk_rc rc = bk_jdoc_known(d, err, path, o, known);
+  if (rc) return rc;
+  const json_t *f = json_object_get(o, "file");
+  if (!json_is_string(f) || !json_string_length(f))
+    return bk_jdoc_fail(d, err, path, "expected \"file\": an accounts file (JSON or CSV)");
+  char file[2048];
+  if (json_string_value(f)[0] == '/' || !sc->dir[0])
+    snprintf(file, sizeof file, "%s", json_string_value(f));
+  else
+    snprintf(file, sizeof file, "%s/%s", sc->dir, json_string_value(f));
+  size_t nk = sp->ncontracts;
+  const char **symbols = calloc(nk, sizeof *symbols), **exchanges = calloc(nk, sizeof *exchanges);
+  uint32_t *settle_of = calloc(nk, sizeof *settle_of);
+  const char *assets[BK_LEDGER_ASSETS];
+  bk_acct_list list;
+  bk_acct_list_init(&list);
+  if (!symbols || !exchanges || !settle_of) {
+    rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+    goto out;
+  }
+  for (size_t k = 0; k < nk; k++) {
+    symbols[k] = instr->v[sp->instr_of[k]].symbol;
+    exchanges[k] = instr->v[sp->instr_of[k]].exchange;
+    settle_of[k] = sp->contracts[k].settle;
+  }
+  for (size_t a = 0; a < sp->nassets; a++) assets[a] = sp->assets[a].name;
+  bk_accounts_names names = {symbols, exchanges, settle_of, nk, assets, sp->nassets};
+  if ((rc = bk_accounts_file_load(file, &names, &list, err))) goto out;
+  rc = bk_pop_accounts_new(&list, out, err); /* takes the list over */
+  free(symbols);
+  free(exchanges);
+  free(settle_of);
+  return rc;
+out:
+  bk_acct_list_fini(&list);
+  free(symbols);
+  free(exchanges);
+  free(settle_of);
+  return rc;
+}
+
 static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
                  const json_t *o, const char *path, bk_sim *s, bk_err *err) {
   bk_jdoc d = bk_scenario_doc(sc);
@@ -156,9 +203,10 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
   bk_rc rc;
   if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, &p);
   else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
+  else if (!strcmp(model, "accounts")) rc = accounts(&d, err, o, path, sc, sp, instr, &p);
   else
-    return bk_jdoc_fail(&d, err, path, "expected \"model\": \"synthetic\" or "
-                        "\"liquidation_prints\"");
+    return bk_jdoc_fail(&d, err, path, "expected \"model\": \"synthetic\", "
+                        "\"liquidation_prints\" or \"accounts\"");
   if (rc) return rc;
   rc = bk_sim_add_population(s, p);
   if (rc) *err = *bk_sim_err(s);

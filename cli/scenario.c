@@ -138,8 +138,8 @@ static bk_rc read_instruments(bk_scenario *s, const bk_jdoc *d, const json_t *v,
 static bk_rc add_policy(bk_scenario *s, const bk_policy *p, bk_err *err) {
   for (size_t i = 0; i < s->npolicies; i++)
     if (!strcmp(s->policies[i].name, p->name))
-      return bk_err_set(err, BK_ECONFIG, "two policies are named \"%s\": names must differ "
-                        "(they label the report rows)", p->name);
+      return bk_err_set(err, BK_ECONFIG, "%s: two policies are named \"%s\": names must "
+                        "differ (they label the report rows)", s->source, p->name);
   bk_policy *v = realloc(s->policies, (s->npolicies + 1) * sizeof *v);
   if (!v) return bk_err_set(err, BK_ENOMEM, "out of memory");
   s->policies = v;

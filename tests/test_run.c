@@ -1,0 +1,180 @@
+/*
+ * `backstop run` end to end on a small synthetic crash day (made here with
+ * `backstop synth`): a scenario of three hand-written accounts whose fate follows from
+ * the crash's depth, the strict scenario reader's errors with their exit codes, and the
+ * command-line overrides.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+
+static char dir[4096];
+
+static int run(const char *err, const char *const *args) { return bk_t_run(NULL, err, args); }
+
+/* Copies a fixture next to the sample data. */
+static void fixture(const char *name) {
+  char src[8192], dst[8192];
+  snprintf(src, sizeof src, "%s/tests/fixtures/run/%s", getenv("BK_SOURCE_DIR"), name);
+  snprintf(dst, sizeof dst, "%s/%s", dir, name);
+  size_t n;
+  char *text = bk_t_slurp(src, &n);
+  assert_non_null(text);
+  bk_t_write(dst, text, n);
+  free(text);
+}
+
+static int setup(void **state) {
+  (void)state;
+  bk_t_tmp("run", dir, sizeof dir);
+  mkdir(dir, 0777);
+  char sample[8192];
+  snprintf(sample, sizeof sample, "%s/sample", dir);
+  mkdir(sample, 0777);
+  /* one hour: the crash comes at 60 % of it, 00:36 UTC */
+  const char *args[] = {"synth", "-o", sample, "--hours", "1", NULL};
+  if (run(NULL, args) != 0) return -1;
+  return 0;
+}
+
+static void hand_written_accounts_meet_the_fate_the_crash_gives_them(void **state) {
+  (void)state;
+  fixture("accounts.json");
+  fixture("accounts-scenario.json");
+  char scen[8192], out[8192], err[8192], path[8448];
+  snprintf(scen, sizeof scen, "%s/accounts-scenario.json", dir);
+  snprintf(out, sizeof out, "%s/out-accounts", dir);
+  snprintf(err, sizeof err, "%s/accounts.err", dir);
+  const char *args[] = {"run", "--quiet", "-o", out, scen, NULL};
+  int st = run(err, args);
+  if (st != 0) fail_msg("run exited %d: %s", st, bk_t_slurp(err, NULL));
+  bk_t_table liq, sum;
+  snprintf(path, sizeof path, "%s/liquidations.csv", out);
+  bk_t_table_load(path, &liq);
+  snprintf(path, sizeof path, "%s/summary.csv", out);
+  bk_t_table_load(path, &sum);
+  /* the 28x long (account 0: 10 SYN with 10,000 USDT, liquidated about 3 % down) is
+     liquidated, once, during the crash; the 2x long and the short are not */
+  assert_int_equal(liq.rows, 2);
+  assert_string_equal(bk_t_cell(&liq, 1, "account"), "0");
+  assert_string_equal(bk_t_cell(&liq, 1, "side"), "long");
+  const char *t = bk_t_cell(&liq, 1, "time");
+  assert_true(strncmp(t, "2025-10-10T00:36", 16) >= 0 && strncmp(t, "2025-10-10T00:42", 16) < 0);
+  /* its bankruptcy price: 28,000 - 10,000 / 10 = 27,000 */
+  assert_string_equal(bk_t_cell(&liq, 1, "bankruptcy_price"), "27000.00000000");
+  assert_int_equal(sum.rows, 2);
+  assert_true(bk_t_num(&sum, 1, "ledger_imbalance_usdt") == 0);
+  assert_true(bk_t_num(&sum, 1, "liquidations") == 100000000);
+  bk_t_table_free(&liq);
+  bk_t_table_free(&sum);
+}
+
+/* Writes a scenario text into the folder and runs it; returns the exit code and leaves
+ * stderr in err. */
+static int run_text(const char *name, const char *text, char *err, size_t cap) {
+  char scen[8192];
+  snprintf(scen, sizeof scen, "%s/%s", dir, name);
+  bk_t_write(scen, text, strlen(text));
+  snprintf(err, cap, "%s/%s.err", dir, name);
+  char out[8192];
+  snprintf(out, sizeof out, "%s/out-%s", dir, name);
+  const char *args[] = {"run", "--quiet", "-o", out, scen, NULL};
+  return run(err, args);
+}
+
+static void expect(const char *err, const char *want) {
+  char *msg = bk_t_slurp(err, NULL);
+  assert_non_null(msg);
+  printf("  %s", msg);
+  if (!strstr(msg, want)) fail_msg("expected '%s' in: %s", want, msg);
+  free(msg);
+}
+
+static void scenario_mistakes_are_config_errors_with_their_place(void **state) {
+  (void)state;
+  char err[8448];
+  /* a typo'd key: 78 with file:line:column */
+  assert_int_equal(run_text("typo.json", "{\"name\": \"x\", \"data\": [\"sample\"],\n"
+                            " \"polices\": []}", err, sizeof err), EX_CONFIG);
+  expect(err, "typo.json:2:");
+  expect(err, "polices");
+  /* a duplicate key */
+  assert_int_equal(run_text("dup.json", "{\"name\": \"x\", \"name\": \"y\", \"data\": [\"sample\"],"
+                            " \"policies\": [{\"name\": \"p\"}]}", err, sizeof err), EX_CONFIG);
+  /* money as a JSON number, not a decimal string */
+  assert_int_equal(run_text("num.json", "{\"name\": \"x\", \"data\": [\"sample\"], \"policies\":"
+                            " [{\"name\": \"p\", \"fund\": {\"initial\": 1e6}}]}", err, sizeof err),
+                   EX_CONFIG);
+  expect(err, "fund.initial");
+  /* a scenario that names itself as its policy */
+  assert_int_equal(run_text("self.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
+                            "\"policies\": [\"self.json\"]}", err, sizeof err), EX_CONFIG);
+  expect(err, "names itself");
+  /* a policy file that does not exist */
+  assert_int_equal(run_text("nopol.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
+                            "\"policies\": [\"missing-policy.json\"]}", err, sizeof err),
+                   EX_NOINPUT);
+  expect(err, "missing-policy.json");
+  /* data that does not exist */
+  assert_int_equal(run_text("nodata.json", "{\"name\": \"x\", \"data\": [\"nowhere\"], "
+                            "\"policies\": [{\"name\": \"p\"}]}", err, sizeof err), EX_NOINPUT);
+  expect(err, "nowhere");
+  /* an instrument the data does not have */
+  assert_int_equal(run_text("noinstr.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
+                            "\"instruments\": {\"BTCUSDT\": {\"kind\": \"linear\", \"tick\": "
+                            "\"0.1\", \"contract_size\": \"1\", \"settle\": \"USDT\", \"tiers\": "
+                            "[{\"floor\": \"0\", \"mmr\": \"0.005\"}]}}, \"policies\": "
+                            "[{\"name\": \"p\"}]}", err, sizeof err), EX_CONFIG);
+  expect(err, "BTCUSDT");
+  /* two policies with one name */
+  assert_int_equal(run_text("twins.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
+                            "\"policies\": [{\"name\": \"p\"}, {\"name\": \"p\"}]}", err,
+                            sizeof err), EX_CONFIG);
+  expect(err, "twins.json");
+  expect(err, "named");
+  /* the scenario file itself missing */
+  const char *args[] = {"run", "--quiet", "/nonexistent/scenario.json", NULL};
+  assert_int_equal(run(err, args), EX_NOINPUT);
+}
+
+static void a_folder_of_data_without_a_scenario_list_gets_inferred_specs(void **state) {
+  (void)state;
+  /* --data and --policy alone: the built-in default's scenario with other data */
+  char sample[8192], out[8192], err[8192], pol[8192];
+  snprintf(sample, sizeof sample, "%s/sample", dir);
+  snprintf(out, sizeof out, "%s/out-data", dir);
+  snprintf(err, sizeof err, "%s/data.err", dir);
+  snprintf(pol, sizeof pol, "%s/data/policies/binance-like.json", getenv("BK_SOURCE_DIR"));
+  const char *args[] = {"run", "-o", out, "--data", sample, "--policy", pol,
+                        "--from", "2025-10-10T00:10:00Z", NULL};
+  int st = run(err, args);
+  if (st != 0) fail_msg("run exited %d: %s", st, bk_t_slurp(err, NULL));
+  expect(err, "marks from data, book from data");
+  bk_t_table sum;
+  char path[8448];
+  snprintf(path, sizeof path, "%s/summary.csv", out);
+  bk_t_table_load(path, &sum);
+  assert_int_equal(sum.rows, 2);
+  assert_string_equal(bk_t_cell(&sum, 1, "policy"), "binance-like");
+  bk_t_table_free(&sum);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
+      cmocka_unit_test(scenario_mistakes_are_config_errors_with_their_place),
+      cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
