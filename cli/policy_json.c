@@ -209,7 +209,8 @@ char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err) {
   fclose(f);
   if (!buf || bad) {
     free(buf);
-    bk_err_set(err, BK_ENOINPUT, "%s: cannot read", path);
+    if (!buf) bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+    else bk_err_set(err, BK_ENOINPUT, "%s: cannot read", path);
     return NULL;
   }
   buf[n] = 0;

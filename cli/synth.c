@@ -332,11 +332,7 @@ bk_rc bk_synth_run(const bk_synth_opts *o, bk_err *err) {
   }
   bk_outfile *files[3] = {g->book, g->trades, g->ticker};
   g->book = g->trades = g->ticker = NULL;
-  for (int i = 0; i < 3; i++) {
-    if (!files[i]) continue;
-    if (rc) bk_outfile_abort(files[i]);
-    else rc = bk_outfile_commit(files[i], err);
-  }
+  rc = bk_outfile_commit_all(files, 3, err); /* all three files, or none */
 out:
   bk_outfile_abort(g->book);
   bk_outfile_abort(g->trades);

@@ -43,7 +43,11 @@ bk_rc bk_err_set(bk_err *e, bk_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-bk_rc bk_err_vset(bk_err *e, bk_rc rc, const char *fmt, va_list ap);
+bk_rc bk_err_vset(bk_err *e, bk_rc rc, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 0)))
+#endif
+    ;
 
 /* Clears e to BK_OK with an empty message. */
 void bk_err_clear(bk_err *e);

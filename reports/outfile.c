@@ -186,6 +186,35 @@ bk_rc bk_outfile_commit(bk_outfile *o, bk_err *err) {
   return rc;
 }
 
+bk_rc bk_outfile_commit_all(bk_outfile **o, size_t n, bk_err *err) {
+  bk_rc rc = BK_OK;
+  size_t done = 0;
+  char **finals = calloc(n ? n : 1, sizeof *finals);
+  for (size_t i = 0; i < n; i++) {
+    if (!o[i]) continue;
+    if (rc) {
+      bk_outfile_abort(o[i]);
+    } else {
+      char *final = finals ? strdup(o[i]->path) : NULL;
+      if (!final) {
+        rc = bk_err_set(err, BK_ENOMEM, "%s: out of memory", o[i]->path);
+        bk_outfile_abort(o[i]);
+      } else if ((rc = bk_outfile_commit(o[i], err)) == BK_OK) {
+        finals[done++] = final;
+        final = NULL;
+      }
+      free(final);
+    }
+    o[i] = NULL;
+  }
+  for (size_t i = 0; i < done; i++) {
+    if (rc) unlink(finals[i]);
+    free(finals[i]);
+  }
+  free(finals);
+  return rc;
+}
+
 void bk_outfile_abort(bk_outfile *o) {
   if (!o) return;
   if (o->fd >= 0) close(o->fd);

@@ -39,6 +39,12 @@ bk_rc bk_outfile_printf(bk_outfile *o, const char *fmt, ...)
  * the path and the OS reason) is returned and copied to *err. */
 bk_rc bk_outfile_commit(bk_outfile *o, bk_err *err);
 
+/* Commits n files as a set: all of them appear under their final names, or none does
+ * (on a failure the remaining files are aborted and those already renamed are removed
+ * again). NULL entries are skipped. Frees every file either way; the first error is
+ * returned and copied to *err. */
+bk_rc bk_outfile_commit_all(bk_outfile **o, size_t n, bk_err *err);
+
 /* Discards everything written: closes and removes the temporary file, frees o.
  * NULL is fine. */
 void bk_outfile_abort(bk_outfile *o);

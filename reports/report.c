@@ -701,10 +701,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc && (rc = bk_report_charts_gp(run, o[6])))
       bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[6]));
   }
-  for (i = 0; i < NFILES && !rc; i++) {
-    rc = bk_outfile_commit(o[i], &e);
-    o[i] = NULL;
-  }
+  if (!rc) rc = bk_outfile_commit_all(o, NFILES, &e);
   if (rc) {
     for (i = 0; i < NFILES; i++) bk_outfile_abort(o[i]);
     remove_finals(run->ctx.dir);

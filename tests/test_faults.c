@@ -277,11 +277,8 @@ static void synth_survives_every_failed_write_and_rename(void **state) {
   char dir[512];
   bk_t_tmp("faults-synth", dir, sizeof dir);
   const char *args[] = {SYNTH_ARGS(dir), NULL};
-  /* Known gap, kept visible (cli/synth.c, bk_synth_run): the three files are committed
-   * one after another, so when the second or third commit fails the ones before it stay
-   * complete under their final names. Every other promise is checked; make this 0 once
-   * synth flushes all three before renaming any (and removes them on failure). */
-  sweep(FAULT_IO, dir, NULL, 3, 1, args);
+  /* the three files are committed as a set: a failed rename leaves none of them */
+  sweep(FAULT_IO, dir, NULL, 3, 0, args);
 }
 
 static void replay_sweep(enum fault_kind kind, const char *threads) {
