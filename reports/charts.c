@@ -110,7 +110,7 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
         "set xtics rotate by -20\nset ylabel '%s'\nset xzeroaxis lt -1\n"
         "plot 'summary.csv' every NA::%u using (column('liquidation_fee_in_%s')):"
-        "xtic(P[int(column(0))/NA+1]) title 'liquidation fee', \\\n"
+        "xtic(P[int(column(0))+1]) title 'liquidation fee', \\\n"
         "     '' every NA::%u using (column('spread_capture_in_%s')) title 'spread capture', \\\n"
         "     '' every NA::%u using (column('protocol_revenue_in_%s')) title 'protocol revenue', \\\n"
         "     '' every NA::%u using (-column('deficit_out_%s')) title 'bankruptcy deficits'\n"
