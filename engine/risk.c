@@ -783,25 +783,25 @@ static bk_rc offload(bk_risk *r, uint32_t contract, const bk_book *book) {
   return rc;
 }
 
-/* Conservation after an event, from what it touched (see bk_risk_check). */
-static bk_rc check_touched(bk_risk *r) {
-  bk_rc rc = BK_OK;
-  for (size_t d = 0; d < r->ndirty; d++) {
-    uint32_t id = r->dirty[d];
-    r->is_dirty[id] = 0;
-    const bk_account *a = &r->acct[id];
-    bk_i128 held = a->cash;
-    for (uint32_t i = 0; i < a->npos; i++) held += a->pos[i].margin;
-    int64_t led = bk_ledger_balance(&r->ledger, PARTY(id), a->settle);
-    if (!rc && held != led)
-      rc = bk_err_set(&r->err, BK_EINVARIANT,
+/* Conservation of one account: the money it holds equals its ledger balance. */
+static bk_rc check_account(bk_risk *r, uint32_t id) {
+  const bk_account *a = &r->acct[id];
+  bk_i128 held = a->cash;
+  for (uint32_t i = 0; i < a->npos; i++) held += a->pos[i].margin;
+  int64_t led = bk_ledger_balance(&r->ledger, PARTY(id), a->settle);
+  if (held != led)
+    return bk_err_set(&r->err, BK_EINVARIANT,
                       "conservation broken at event %llu: account %u holds %lld, ledger says "
                       "%lld", (unsigned long long)r->event, id, (long long)held, (long long)led);
-  }
-  r->ndirty = 0;
-  if (rc) return rc;
+  return BK_OK;
+}
+
+/* Conservation of the totals: the ledger of each asset sums to zero given the accounts'
+ * total money (acct), the fund's cash matches its ledger balance, and long open interest
+ * equals short across accounts (oi[contract]), fund and market. */
+static bk_rc check_totals(bk_risk *r, const bk_i128 *acct, const bk_i128 *oi) {
   for (uint32_t s = 0; s < BK_LEDGER_ASSETS; s++) {
-    bk_i128 sum = r->acct_money[s];
+    bk_i128 sum = acct[s];
     for (uint32_t p = 0; p < BK_PARTY_ACCT0; p++) sum += r->ledger.fixed[p][s];
     if (sum != 0)
       return bk_err_set(&r->err, BK_EINVARIANT,
@@ -814,13 +814,25 @@ static bk_rc check_touched(bk_risk *r) {
                         (long long)r->ledger.fixed[BK_PARTY_FUND][s]);
   }
   for (uint32_t k = 0; k < r->ncontracts; k++) {
-    bk_i128 oi = (bk_i128)r->market_pos[k] + r->fund.inv[k].size + r->acct_oi[k];
-    if (oi != 0)
+    bk_i128 total = (bk_i128)r->market_pos[k] + r->fund.inv[k].size + oi[k];
+    if (total != 0)
       return bk_err_set(&r->err, BK_EINVARIANT,
                         "conservation broken at event %llu: open interest of contract %u is "
-                        "off by %lld", (unsigned long long)r->event, k, (long long)oi);
+                        "off by %lld", (unsigned long long)r->event, k, (long long)total);
   }
   return BK_OK;
+}
+
+/* Conservation after an event, from what it touched (see bk_risk_check). */
+static bk_rc check_touched(bk_risk *r) {
+  bk_rc rc = BK_OK;
+  for (size_t d = 0; d < r->ndirty; d++) {
+    r->is_dirty[r->dirty[d]] = 0;
+    if (!rc) rc = check_account(r, r->dirty[d]);
+  }
+  r->ndirty = 0;
+  if (rc) return rc;
+  return check_totals(r, r->acct_money, r->acct_oi);
 }
 
 static bk_rc end_event(bk_risk *r) {
@@ -934,43 +946,18 @@ bk_rc bk_risk_on_funding(bk_risk *r, uint32_t contract, int64_t rate, int64_t ts
 }
 
 bk_rc bk_risk_check(bk_risk *r) {
-  bk_i128 sum[BK_LEDGER_ASSETS] = {0};
-  for (uint32_t p = 0; p < BK_PARTY_ACCT0; p++)
-    for (uint32_t s = 0; s < BK_LEDGER_ASSETS; s++) sum[s] += r->ledger.fixed[p][s];
+  bk_i128 money[BK_LEDGER_ASSETS] = {0};
   for (uint32_t id = 0; id < r->nacct; id++) {
-    const bk_account *a = &r->acct[id];
-    bk_i128 held = a->cash;
-    for (uint32_t i = 0; i < a->npos; i++) held += a->pos[i].margin;
-    int64_t led = bk_ledger_balance(&r->ledger, PARTY(id), a->settle);
-    if (held != led)
-      return bk_err_set(&r->err, BK_EINVARIANT,
-                        "conservation broken at event %llu: account %u holds %lld, ledger says "
-                        "%lld",
-                        (unsigned long long)r->event, id, (long long)held, (long long)led);
-    sum[a->settle] += led;
+    bk_rc rc = check_account(r, id);
+    if (rc) return rc;
+    money[r->acct[id].settle] += bk_ledger_balance(&r->ledger, PARTY(id), r->acct[id].settle);
   }
-  for (uint32_t s = 0; s < BK_LEDGER_ASSETS; s++) {
-    if (sum[s] != 0)
-      return bk_err_set(&r->err, BK_EINVARIANT,
-                        "conservation broken at event %llu: ledger of asset %u sums to %lld",
-                        (unsigned long long)r->event, s, (long long)sum[s]);
-    if (r->fund.cash[s] != r->ledger.fixed[BK_PARTY_FUND][s])
-      return bk_err_set(&r->err, BK_EINVARIANT,
-                        "conservation broken at event %llu: fund cash %lld, ledger says %lld",
-                        (unsigned long long)r->event, (long long)r->fund.cash[s],
-                        (long long)r->ledger.fixed[BK_PARTY_FUND][s]);
-  }
-  for (uint32_t k = 0; k < r->ncontracts; k++) {
-    bk_i128 oi = (bk_i128)r->market_pos[k] + r->fund.inv[k].size;
-    for (uint32_t id = 0; id < r->nacct; id++) {
-      int i = bk_acct_find(&r->acct[id], k);
-      if (i >= 0) oi += r->acct[id].pos[i].size;
-    }
-    if (oi != 0)
-      return bk_err_set(&r->err, BK_EINVARIANT,
-                        "conservation broken at event %llu: open interest of contract %u is "
-                        "off by %lld",
-                        (unsigned long long)r->event, k, (long long)oi);
-  }
-  return BK_OK;
+  bk_i128 *oi = calloc(r->ncontracts, sizeof *oi);
+  if (!oi) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the check");
+  for (uint32_t id = 0; id < r->nacct; id++)
+    for (uint32_t i = 0; i < r->acct[id].npos; i++)
+      oi[r->acct[id].pos[i].contract] += r->acct[id].pos[i].size;
+  bk_rc rc = check_totals(r, money, oi);
+  free(oi);
+  return rc;
 }

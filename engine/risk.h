@@ -111,7 +111,7 @@ typedef struct bk_risk {
   uint32_t *dirty;     /* accounts touched since the last check (room for every account) */
   size_t ndirty;
   uint8_t *is_dirty;   /* is_dirty[acct] */
-  int64_t *acct_oi;    /* acct_oi[contract]: sum of the accounts' position sizes */
+  bk_i128 *acct_oi;    /* acct_oi[contract]: sum of the accounts' position sizes */
   bk_i128 acct_money[BK_LEDGER_ASSETS]; /* sum of the accounts' ledger balances */
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t adl_draws;
