@@ -103,7 +103,8 @@ static int tob_reserve(bk_replay *r, uint32_t instr) {
 
 bk_rc bk_replay_push(bk_replay *r, const bk_event *ev) {
   r->st.pushed++;
-  if (r->ended || ev->ts >= r->to) {
+  /* INT64_MAX as the end means no end: an event stamped INT64_MAX is still replayed */
+  if (r->ended || (ev->ts >= r->to && r->to != INT64_MAX)) {
     r->st.after++;
     if (r->ended) return BK_EOF;
     r->ended = 1;

@@ -77,8 +77,8 @@ void bk_replay_free(bk_replay *r);
  * BK_ERANGE when BK_REPLAY_OBSERVERS are already registered (nothing added). */
 bk_rc bk_replay_observe(bk_replay *r, const bk_observer *o);
 
-/* Sets the window [from, to) in µs; INT64_MIN / INT64_MAX for an open end. Set it before
- * the first push. */
+/* Sets the window [from, to) in µs; INT64_MIN / INT64_MAX for an open end (an open end
+ * replays events stamped INT64_MAX too). Set it before the first push. */
 void bk_replay_window(bk_replay *r, int64_t from, int64_t to);
 
 /* Applies one event (see the order of calls above). Returns BK_OK; BK_EOF when ev is at or

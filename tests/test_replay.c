@@ -239,6 +239,21 @@ static void window_warms_up_before_from_and_ends_at_to(void **state) {
   bk_market_free(m);
 }
 
+static void an_open_window_replays_an_event_stamped_int64_max(void **state) {
+  (void)state;
+  bk_market *m;
+  bk_replay *r;
+  seen s;
+  setup(&m, &r, &s);
+  push_ok(r, ev(BK_EV_TRADE, 0, 1, BK_BUY, "101", "1"));
+  push_ok(r, ev(BK_EV_TRADE, 0, INT64_MAX, BK_SELL, "102", "1"));
+  assert_int_equal(bk_replay_finish(r), BK_OK);
+  assert_int_equal(bk_replay_stats_get(r)->in_window, 2);
+  assert_true(bk_market_instr(m, 0)->trade_price == P("102"));
+  bk_replay_free(r);
+  bk_market_free(m);
+}
+
 static void observer_error_and_bad_event_stop_the_replay(void **state) {
   (void)state;
   bk_market *m;
@@ -276,6 +291,7 @@ int main(void) {
       cmocka_unit_test(crossing_inside_a_message_is_not_a_crossed_book),
       cmocka_unit_test(top_of_book_change_is_reported_once),
       cmocka_unit_test(window_warms_up_before_from_and_ends_at_to),
+      cmocka_unit_test(an_open_window_replays_an_event_stamped_int64_max),
       cmocka_unit_test(observer_error_and_bad_event_stop_the_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
