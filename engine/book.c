@@ -58,6 +58,7 @@ typedef struct bk_side {
 
 struct bk_book {
   int64_t tick;      /* tick in use, fixed point; 0 before the first price */
+  uint64_t inv;      /* floor((2^64 - 1) / tick): price / tick without a division */
   int64_t base;      /* tick index of window slot 0 */
   int64_t lo_px;     /* price of window slot 0 (may be <= 0), saturated */
   int64_t hi_px;     /* price one past the last window slot, saturated */
@@ -136,9 +137,23 @@ static int64_t sat64(bk_i128 v) {
 /* Moves the window (no level is touched: the caller relays them out or has none). */
 static void set_window(bk_book *b, int64_t tick, int64_t base) {
   b->tick = tick;
+  b->inv = tick > 0 ? UINT64_MAX / (uint64_t)tick : 0;
   b->base = base;
   b->lo_px = sat64((bk_i128)base * tick);
   b->hi_px = sat64(((bk_i128)base + BK_BOOK_WINDOW) * tick);
+}
+
+/* price / tick (tick > 0, price > 0) and the remainder in *rem, by a multiplication: with
+ * inv = floor((2^64 - 1) / tick) the high half of price × inv is the quotient or one less
+ * (the error is below price / 2^64 < 1/2), and the remainder says which. The replay
+ * divides once per row, and a 64-bit division was a quarter of bk_book_set's samples. */
+static inline int64_t div_tick(const bk_book *b, int64_t price, int64_t *rem) {
+  uint64_t t = (uint64_t)b->tick;
+  uint64_t q = (uint64_t)(((bk_u128)(uint64_t)price * b->inv) >> 64);
+  uint64_t r = (uint64_t)price - q * t;
+  if (r >= t) q++, r -= t;
+  *rem = (int64_t)r;
+  return (int64_t)q;
 }
 
 /* Number of overflow levels priced below p (lower bound). */
@@ -373,8 +388,9 @@ bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty) {
     set_window(b, price, base_for(1));
     tick = price;
   }
-  int64_t t = price / tick;
-  if (t * tick != price) {
+  int64_t rem;
+  int64_t t = div_tick(b, price, &rem);
+  if (rem != 0) {
     if (qty == 0) {
       b->seq++;
       return BK_OK;
