@@ -393,17 +393,23 @@ static inline int l2_fx(const char **pp, const char *end, char term, int64_t *ou
   return 1;
 }
 
+/* a[0, n) == b[0, n), eight bytes at a time; from 8 bytes on, the last word overlaps the
+ * one before it instead of a byte loop. */
 static inline int same_bytes(const char *a, const char *b, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x, y;
+  uint64_t x, y;
+  if (n < 8) {
+    for (size_t i = 0; i < n; i++)
+      if (a[i] != b[i]) return 0;
+    return 1;
+  }
+  for (size_t i = 0; i + 8 < n; i += 8) {
     memcpy(&x, a + i, 8);
     memcpy(&y, b + i, 8);
     if (x != y) return 0;
   }
-  for (; i < n; i++)
-    if (a[i] != b[i]) return 0;
-  return 1;
+  memcpy(&x, a + n - 8, 8);
+  memcpy(&y, b + n - 8, 8);
+  return x == y;
 }
 
 /* Decodes the row at p (avail bytes in memory) into *ev when it has the common shape and
