@@ -13,6 +13,8 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-$src/build/cross}
+mkdir -p "$root"
+root=$(cd "$root" && pwd) # the runs below cd into their output folders
 data=${BK_SHARED_DATA:-$src/../shared/data}
 real=$data/binance-futures-btcusdt-2023-04-05
 configs="gcc-O0 gcc-O2 clang-O0 clang-O2"
