@@ -15,14 +15,6 @@
 #include "engine/fixed.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  bk_rc rc = bk_fx_parse(s, strlen(s), &v, &why);
-  if (rc) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 static void parse_accepts_plain_decimals(void **state) {
   (void)state;
   assert_true(P("0") == 0);

@@ -19,13 +19,6 @@
 #include "engine/risk.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 static void ledger_postings_balance_and_count_fund_causes(void **state) {
   (void)state;
   bk_ledger l;

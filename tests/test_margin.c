@@ -19,13 +19,6 @@
 #include "engine/tiers.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 static bk_contract contract(int kind, const char *tick, const char *cs, const char *mmr,
                             const char *lev) {
   bk_contract c;

@@ -32,13 +32,6 @@
 #include "strategies/sizing.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 static bk_contract linear_contract(const char *tick) {
   bk_contract c;
   memset(&c, 0, sizeof c);

@@ -19,13 +19,6 @@
 #include "engine/replay.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 static bk_event ev(int kind, uint32_t instr, int64_t ts, int side, const char *price,
                    const char *qty) {
   bk_event e;

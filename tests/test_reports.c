@@ -32,13 +32,6 @@
 #include "reports/sha256.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 /* ---- SHA-256 ---- */
 
 static void hex_of(const void *p, size_t n, char hex[65]) {

@@ -20,13 +20,6 @@
 #include "engine/waterfall.h"
 #include "tests/testutil.h"
 
-static int64_t P(const char *s) {
-  int64_t v = 0;
-  const char *why = NULL;
-  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
-  return v;
-}
-
 static void t5_bitmex_adl_takes_account_2_then_half_of_5(void **state) {
   (void)state;
   bk_adl_cand c[6];

@@ -177,3 +177,10 @@ int64_t bk_t_num(const bk_t_table *t, size_t row, const char *col) {
   if (bk_fx_parse(s, strlen(s), &v, NULL)) fail_msg("%s = '%s' is not a number", col, s);
   return v;
 }
+
+int64_t bk_t_fx(const char *s) {
+  int64_t v = 0;
+  const char *why = NULL;
+  if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
+  return v;
+}

@@ -39,6 +39,11 @@ uint64_t bk_t_seed(void);
 /* splitmix64: a small, well-mixed generator for tests. */
 uint64_t bk_t_rand(uint64_t *state);
 
+/* Fixed point from decimal text (bk_fx_parse); fails the test when the text is not a
+ * number. Tests write it P("28155.1"). */
+int64_t bk_t_fx(const char *s);
+#define P(s) bk_t_fx(s)
+
 /* A CSV file of our own reports, cut into cells (no quoted fields with commas in the
  * columns read). Row 0 is the header. */
 typedef struct bk_t_table {
