@@ -19,27 +19,6 @@
 #include "engine/replay.h"
 #include "tests/testutil.h"
 
-static bk_event ev(int kind, uint32_t instr, int64_t ts, int side, const char *price,
-                   const char *qty) {
-  bk_event e;
-  memset(&e, 0, sizeof e);
-  e.kind = (uint8_t)kind;
-  e.instr = instr;
-  e.ts = ts;
-  e.local_ts = ts;
-  e.side = (uint8_t)side;
-  e.price = price ? P(price) : 0;
-  e.qty = qty ? P(qty) : 0;
-  return e;
-}
-
-static bk_event snap(uint32_t instr, int64_t ts, int side, const char *price, const char *qty,
-                     int reset) {
-  bk_event e = ev(BK_EV_SNAPSHOT, instr, ts, side, price, qty);
-  if (reset) e.flags = BK_EVF_RESET;
-  return e;
-}
-
 /* What an observer saw. */
 typedef struct seen {
   bk_replay *r;
@@ -103,15 +82,15 @@ static void rows_with_one_timestamp_are_one_message(void **state) {
   seen s;
   setup(&m, &r, &s);
   /* As the real file opens: a snapshot and then updates under the same (ts, local_ts). */
-  push_ok(r, snap(0, 100, BK_ASK, "28157.3", "0.056", 1));
-  push_ok(r, snap(0, 100, BK_BID, "28157.2", "1", 0));
-  push_ok(r, ev(BK_EV_BOOK, 0, 100, BK_BID, "28157.1", "2"));
+  push_ok(r, bk_t_snap(0, 100, BK_ASK, "28157.3", "0.056", 1));
+  push_ok(r, bk_t_snap(0, 100, BK_BID, "28157.2", "1", 0));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 100, BK_BID, "28157.1", "2"));
   assert_int_equal(s.n_msg, 0); /* still open */
-  push_ok(r, ev(BK_EV_BOOK, 0, 200, BK_BID, "28157.1", "3"));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 200, BK_BID, "28157.1", "3"));
   assert_int_equal(s.n_msg, 1);
   assert_true(s.msg_ts[0] == 100 && s.msg_kind[0] == BK_EV_BOOK && s.msg_seq[0] == 4);
   /* same ts, other local_ts: another message */
-  bk_event e = ev(BK_EV_BOOK, 0, 200, BK_BID, "28157.1", "4");
+  bk_event e = bk_t_ev(BK_EV_BOOK, 0, 200, BK_BID, "28157.1", "4");
   e.local_ts = 201;
   push_ok(r, e);
   assert_int_equal(s.n_msg, 2);
@@ -120,7 +99,7 @@ static void rows_with_one_timestamp_are_one_message(void **state) {
   push_ok(r, e);
   assert_int_equal(s.n_msg, 3);
   /* same key, another class: the trade is its own group */
-  bk_event t = ev(BK_EV_TRADE, 1, 200, BK_BUY, "28157.3", "0.01");
+  bk_event t = bk_t_ev(BK_EV_TRADE, 1, 200, BK_BUY, "28157.3", "0.01");
   t.local_ts = 201;
   push_ok(r, t);
   push_ok(r, t);
@@ -148,15 +127,15 @@ static void crossing_inside_a_message_is_not_a_crossed_book(void **state) {
   bk_replay *r;
   seen s;
   setup(&m, &r, &s);
-  push_ok(r, snap(0, 1, BK_BID, "100", "1", 1));
-  push_ok(r, snap(0, 1, BK_ASK, "101", "1", 0));
+  push_ok(r, bk_t_snap(0, 1, BK_BID, "100", "1", 1));
+  push_ok(r, bk_t_snap(0, 1, BK_ASK, "101", "1", 0));
   /* the market drops a tick: the new ask arrives before the old bid's delete */
-  push_ok(r, ev(BK_EV_BOOK, 0, 2, BK_ASK, "100", "2"));
-  push_ok(r, ev(BK_EV_BOOK, 0, 2, BK_BID, "100", NULL));
-  push_ok(r, ev(BK_EV_BOOK, 0, 2, BK_BID, "99.5", "1"));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 2, BK_ASK, "100", "2"));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 2, BK_BID, "100", NULL));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 2, BK_BID, "99.5", "1"));
   /* a message that leaves the book crossed (stale level the feed never deleted) */
-  push_ok(r, ev(BK_EV_BOOK, 0, 3, BK_BID, "100.5", "1"));
-  push_ok(r, ev(BK_EV_MARK, 0, 4, 0, "100", NULL));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 3, BK_BID, "100.5", "1"));
+  push_ok(r, bk_t_ev(BK_EV_MARK, 0, 4, 0, "100", NULL));
   assert_int_equal(bk_replay_finish(r), BK_OK);
   const bk_replay_stats *st = bk_replay_stats_get(r);
   assert_int_equal(st->messages, 3);
@@ -173,14 +152,14 @@ static void top_of_book_change_is_reported_once(void **state) {
   bk_replay *r;
   seen s;
   setup(&m, &r, &s);
-  push_ok(r, snap(0, 1, BK_BID, "100", "1", 1));
-  push_ok(r, snap(0, 1, BK_ASK, "101", "1", 0));
-  push_ok(r, ev(BK_EV_BOOK, 0, 2, BK_BID, "99", "5"));     /* below the top: no change */
-  push_ok(r, ev(BK_EV_BOOK, 0, 3, BK_ASK, "101", "1.5"));  /* amount at the top changes */
-  push_ok(r, ev(BK_EV_BOOK, 0, 4, BK_BID, "100", NULL));   /* best bid goes ... */
-  push_ok(r, ev(BK_EV_BOOK, 0, 4, BK_BID, "100", "1"));    /* ... and comes back: same top */
-  push_ok(r, ev(BK_EV_TRADE, 0, 5, BK_BUY, "101", "0.1"));
-  push_ok(r, ev(BK_EV_BOOK, 0, 6, BK_ASK, "101", NULL));   /* ask side empties */
+  push_ok(r, bk_t_snap(0, 1, BK_BID, "100", "1", 1));
+  push_ok(r, bk_t_snap(0, 1, BK_ASK, "101", "1", 0));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 2, BK_BID, "99", "5"));     /* below the top: no change */
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 3, BK_ASK, "101", "1.5"));  /* amount at the top changes */
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 4, BK_BID, "100", NULL));   /* best bid goes ... */
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 4, BK_BID, "100", "1"));    /* ... and comes back: same top */
+  push_ok(r, bk_t_ev(BK_EV_TRADE, 0, 5, BK_BUY, "101", "0.1"));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 6, BK_ASK, "101", NULL));   /* ask side empties */
   assert_int_equal(bk_replay_finish(r), BK_OK);
   assert_int_equal(s.n_msg, 6);
   int want[] = {1, 0, 1, 0, 0, 1};
@@ -202,18 +181,18 @@ static void window_warms_up_before_from_and_ends_at_to(void **state) {
   seen s;
   setup(&m, &r, &s);
   bk_replay_window(r, 100, 200);
-  push_ok(r, snap(0, 50, BK_BID, "100", "1", 1)); /* the snapshot before the window */
-  push_ok(r, snap(0, 50, BK_ASK, "101", "1", 0));
-  push_ok(r, ev(BK_EV_TRADE, 0, 60, BK_BUY, "101", "1"));
+  push_ok(r, bk_t_snap(0, 50, BK_BID, "100", "1", 1)); /* the snapshot before the window */
+  push_ok(r, bk_t_snap(0, 50, BK_ASK, "101", "1", 0));
+  push_ok(r, bk_t_ev(BK_EV_TRADE, 0, 60, BK_BUY, "101", "1"));
   assert_int_equal(s.n_msg, 0);
   assert_int_equal(s.n_ev, 0);
-  push_ok(r, ev(BK_EV_BOOK, 0, 100, BK_BID, "100.5", "2"));
-  push_ok(r, ev(BK_EV_BOOK, 0, 150, BK_BID, "100.5", "3"));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 100, BK_BID, "100.5", "2"));
+  push_ok(r, bk_t_ev(BK_EV_BOOK, 0, 150, BK_BID, "100.5", "3"));
   assert_int_equal(s.n_msg, 1); /* only the in-window message; the warm-up ones were silent */
   assert_true(s.msg_ts[0] == 100);
   assert_int_equal(s.tob_changed[0], 1);
   assert_true(s.tob[0].bid == P("100.5") && s.tob[0].ask == P("101"));
-  bk_event late = ev(BK_EV_BOOK, 0, 200, BK_BID, "100.5", "9");
+  bk_event late = bk_t_ev(BK_EV_BOOK, 0, 200, BK_BID, "100.5", "9");
   assert_int_equal(bk_replay_push(r, &late), BK_EOF);
   assert_int_equal(s.n_msg, 2); /* the pending message completed */
   assert_int_equal(bk_replay_push(r, &late), BK_EOF);
@@ -238,8 +217,8 @@ static void an_open_window_replays_an_event_stamped_int64_max(void **state) {
   bk_replay *r;
   seen s;
   setup(&m, &r, &s);
-  push_ok(r, ev(BK_EV_TRADE, 0, 1, BK_BUY, "101", "1"));
-  push_ok(r, ev(BK_EV_TRADE, 0, INT64_MAX, BK_SELL, "102", "1"));
+  push_ok(r, bk_t_ev(BK_EV_TRADE, 0, 1, BK_BUY, "101", "1"));
+  push_ok(r, bk_t_ev(BK_EV_TRADE, 0, INT64_MAX, BK_SELL, "102", "1"));
   assert_int_equal(bk_replay_finish(r), BK_OK);
   assert_int_equal(bk_replay_stats_get(r)->in_window, 2);
   assert_true(bk_market_instr(m, 0)->trade_price == P("102"));
@@ -255,12 +234,12 @@ static void observer_error_and_bad_event_stop_the_replay(void **state) {
   setup(&m, &r, &s);
   s.fail_at_msg = BK_EINVARIANT;
   s.stop_after = 2;
-  push_ok(r, ev(BK_EV_MARK, 0, 1, 0, "100", NULL));
-  push_ok(r, ev(BK_EV_MARK, 0, 2, 0, "101", NULL));
-  bk_event e = ev(BK_EV_MARK, 0, 3, 0, "102", NULL);
+  push_ok(r, bk_t_ev(BK_EV_MARK, 0, 1, 0, "100", NULL));
+  push_ok(r, bk_t_ev(BK_EV_MARK, 0, 2, 0, "101", NULL));
+  bk_event e = bk_t_ev(BK_EV_MARK, 0, 3, 0, "102", NULL);
   assert_int_equal(bk_replay_push(r, &e), BK_EINVARIANT);
   assert_true(strstr(bk_replay_err(r)->msg, "observer 0") != NULL);
-  bk_event bad = snap(0, 4, BK_BID, "100", "1", 1);
+  bk_event bad = bk_t_snap(0, 4, BK_BID, "100", "1", 1);
   bad.qty = -5;
   assert_int_equal(bk_replay_push(r, &bad), BK_EDATA);
   assert_true(strstr(bk_replay_err(r)->msg, "amount") != NULL);
@@ -269,8 +248,8 @@ static void observer_error_and_bad_event_stop_the_replay(void **state) {
   for (int i = 1; i < BK_REPLAY_OBSERVERS; i++) assert_int_equal(bk_replay_observe(r, &o), BK_OK);
   assert_int_equal(bk_replay_observe(r, &o), BK_ERANGE);
   /* liquidation prints and unknown kinds pass through, counted */
-  push_ok(r, ev(BK_EV_LIQ, 0, 5, BK_SELL, "99", "1"));
-  e = ev(BK_EV_NONE, 0, 6, 0, NULL, NULL);
+  push_ok(r, bk_t_ev(BK_EV_LIQ, 0, 5, BK_SELL, "99", "1"));
+  e = bk_t_ev(BK_EV_NONE, 0, 6, 0, NULL, NULL);
   e.kind = 99;
   push_ok(r, e);
   assert_int_equal(bk_replay_stats_get(r)->unused, 2);

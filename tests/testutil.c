@@ -184,3 +184,24 @@ int64_t bk_t_fx(const char *s) {
   if (bk_fx_parse(s, strlen(s), &v, &why)) fail_msg("'%s' did not parse: %s", s, why);
   return v;
 }
+
+bk_event bk_t_ev(int kind, uint32_t instr, int64_t ts, int side, const char *price,
+                 const char *qty) {
+  bk_event e;
+  memset(&e, 0, sizeof e);
+  e.kind = (uint8_t)kind;
+  e.instr = instr;
+  e.ts = ts;
+  e.local_ts = ts;
+  e.side = (uint8_t)side;
+  e.price = price ? P(price) : 0;
+  e.qty = qty ? P(qty) : 0;
+  return e;
+}
+
+bk_event bk_t_snap(uint32_t instr, int64_t ts, int side, const char *price, const char *qty,
+                   int reset) {
+  bk_event e = bk_t_ev(BK_EV_SNAPSHOT, instr, ts, side, price, qty);
+  if (reset) e.flags = BK_EVF_RESET;
+  return e;
+}

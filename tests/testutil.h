@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/event.h"
+
 /* Path of a file under the shared real-data folder (BK_SHARED_DATA), written into buf.
  * When the folder is absent, prints "SKIP: <why>" and makes cmocka skip the test. */
 const char *bk_t_data(const char *rel, char *buf, size_t cap);
@@ -43,6 +45,15 @@ uint64_t bk_t_rand(uint64_t *state);
  * number. Tests write it P("28155.1"). */
 int64_t bk_t_fx(const char *s);
 #define P(s) bk_t_fx(s)
+
+/* A market event for scripted tests: kind, instrument, exchange time (local time the
+ * same), side, price and quantity as decimal text (NULL for 0). */
+bk_event bk_t_ev(int kind, uint32_t instr, int64_t ts, int side, const char *price,
+                 const char *qty);
+
+/* A snapshot row; reset != 0 marks the first row of a snapshot (BK_EVF_RESET). */
+bk_event bk_t_snap(uint32_t instr, int64_t ts, int side, const char *price, const char *qty,
+                   int reset);
 
 /* A CSV file of our own reports, cut into cells (no quoted fields with commas in the
  * columns read). Row 0 is the header. */
