@@ -146,11 +146,14 @@ static inline void time_rule(bk_feed *f, bk_event *ev) {
   if (!f->have_ts) {
     f->info.first_ts = ev->ts;
   } else {
-    int64_t gap = ev->ts - f->last_ts;
-    if (gap > f->o.gap_us) {
+    /* after the clamp ev->ts >= last_ts: the gap is non-negative, and computed unsigned
+       so that timestamps a whole int64 range apart cannot overflow it */
+    uint64_t gap = (uint64_t)ev->ts - (uint64_t)f->last_ts;
+    if (gap > (uint64_t)f->o.gap_us) {
       f->info.gaps++;
-      if (gap > f->info.longest_gap_us) {
-        f->info.longest_gap_us = gap;
+      int64_t g = gap > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)gap;
+      if (g > f->info.longest_gap_us) {
+        f->info.longest_gap_us = g;
         f->info.longest_gap_end = ev->ts;
       }
     }

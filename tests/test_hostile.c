@@ -191,12 +191,13 @@ static void timestamps_far_in_the_future_or_negative_do_not_break_the_replay(voi
   (void)state;
   /* The decoders take any int64 microsecond count: a far-future or negative instant is
    * data, clamped when it goes backwards. The replay must finish, and its printout
-   * (which formats the next funding time) must survive the extremes of int64.
-   * (Exchange timestamps a full int64 range apart still overflow the gap count in
-   * feeds/feed.c time_rule under UBSan: not exercised here until that is fixed.) */
+   * (which formats the next funding time) must survive the extremes of int64, and the
+   * gap count of timestamps a whole int64 range apart must not overflow. */
   char path[512], tick[512];
   path_in_tmp("far-times_trades_2025-10-10_X.csv", path, sizeof path);
-  write_trades(path, "binance-futures,BTCUSDT,-1680652804962000,-1680652806996641,1,sell,"
+  write_trades(path, "binance-futures,BTCUSDT,-9223372036854775808,-1680652806996641,1,sell,"
+                     "28155.1,0.001\n"
+                     "binance-futures,BTCUSDT,-1680652804962000,-1680652806996641,1,sell,"
                      "28155.1,0.001\n"
                      "binance-futures,BTCUSDT,9000000000000000000,9000000000000000000,2,buy,"
                      "28155.2,0.012\n"
@@ -223,8 +224,7 @@ static void timestamps_far_in_the_future_or_negative_do_not_break_the_replay(voi
   const char *words[] = {"beyond-int64", ":2", "timestamp", NULL};
   expect(&o, EX_DATAERR, words);
   /* With --strict, time going backwards from the far future is an error naming the
-   * line. (Year 287,000: an event at exactly INT64_MAX ends an open window, see
-   * cli/pipeline.c.) */
+   * line. */
   path_in_tmp("backwards_trades_2025-10-10_X.csv", path, sizeof path);
   write_trades(path, "binance-futures,BTCUSDT,9000000000000000000,1,1,sell,28155.1,0.001\n"
                      "binance-futures,BTCUSDT,-1680652800000000,1,2,sell,28155.1,0.001\n");
