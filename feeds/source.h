@@ -47,8 +47,14 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
 /* Reads up to cap (> 0) decompressed bytes into buf. Returns BK_OK with *got > 0,
  * BK_EOF with *got == 0 at the clean end of the data, or an error (BK_EDATA for corrupt
  * or truncated compressed data, BK_EIO for a failed read) with *got == 0 whose message,
- * from bk_source_error, names the file and the compressed byte offset. Every byte before
- * an error has been delivered; after an error or EOF every call returns the same. */
+ * from bk_source_error, names the file and the compressed byte offset. After an error or
+ * EOF every call returns the same.
+ * Corrupt input: the bytes a decoder produced in the call that found the corruption are
+ * withheld, on purpose: deflate and zstd notice damage late (at a block's end, or only
+ * at the frame's checksum), so those bytes are likely garbage that would otherwise reach
+ * the parser and be blamed on a CSV row. How many good bytes arrive before the error
+ * therefore depends on the read size and the thread; a run that meets corrupt input
+ * fails either way, with the same error. */
 bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got);
 
 /* 1 when the source runs a decompression thread and so can lend its blocks. */
