@@ -63,8 +63,13 @@ static bk_rc zst_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got)
                           "than 2^%d bytes (refused to bound memory)",
                           s->path, (unsigned long long)zst_offset(s, z),
                           BK_SOURCE_ZSTD_WINDOW_LOG_MAX);
-      return bk_err_set(&s->perr, BK_EDATA, "%s: corrupt zstd stream at compressed byte %llu: %s",
-                        s->path, (unsigned long long)zst_offset(s, z), ZSTD_getErrorName(r));
+      /* zstd does not say where in this call's input it found the damage: name the
+         range it lies in (from where the call started to what had been read) */
+      uint64_t from = s->file_pos - (z->ib.size - before);
+      return bk_err_set(&s->perr, BK_EDATA,
+                        "%s: corrupt zstd stream between compressed bytes %llu and %llu: %s",
+                        s->path, (unsigned long long)from, (unsigned long long)s->file_pos,
+                        ZSTD_getErrorName(r));
     }
     /* a call that neither read nor wrote only restates the hint for a next frame */
     if (z->ib.pos != before || ob.pos > 0) z->last = r;
