@@ -38,15 +38,6 @@ static void default_tiers(int kind, bk_tiers *t) {
   bk_tiers_finish(t, NULL);
 }
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 /* What the scan learns of one instrument. */
 typedef struct seen {
   int64_t gcd;      /* of the prices seen, 0 before any */
@@ -82,7 +73,7 @@ static bk_rc scan(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments 
       case BK_EV_SNAPSHOT:
       case BK_EV_TRADE:
       case BK_EV_LIQ:
-        if (ev.price > 0) s->gcd = gcd64(s->gcd, ev.price);
+        if (ev.price > 0) s->gcd = bk_gcd(s->gcd, ev.price);
         s->tradable = 1;
         break;
       case BK_EV_QUOTE:

@@ -119,15 +119,6 @@ static int64_t find_next(const bk_side *s, int64_t i) {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static inline int side_ix(int side) { return side == BK_ASK; }
 
 static int64_t sat64(bk_i128 v) {
@@ -396,7 +387,7 @@ bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty) {
       return BK_OK;
     }
     /* Refine the tick, keeping the window centred on the same price. */
-    int64_t g = gcd64(tick, price);
+    int64_t g = bk_gcd(tick, price);
     int64_t centre = (b->base + BK_BOOK_WINDOW / 2) * tick;
     if (relayout(b, g, base_for(centre / g))) return BK_ENOMEM;
     tick = g;

@@ -76,6 +76,15 @@ int64_t bk_fx_round_to(int64_t v, int64_t step, bk_round r) {
   return (int64_t)((bk_i128)bk_div_round(v, step, r) * step);
 }
 
+int64_t bk_gcd(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
 bk_rc bk_add(int64_t a, int64_t b, int64_t *out) {
   return fit((bk_i128)a + b, out);
 }

@@ -68,6 +68,10 @@ bk_rc bk_fx_muldiv(int64_t a, int64_t b, int64_t c, bk_round r, int64_t *out);
 /* Rounds v to a multiple of step (> 0) in direction r. */
 int64_t bk_fx_round_to(int64_t v, int64_t step, bk_round r);
 
+/* Greatest common divisor of two non-negative values (gcd(a, 0) = a): the price grid a
+ * set of prices lies on. */
+int64_t bk_gcd(int64_t a, int64_t b);
+
 /* Checked int64 addition and subtraction: BK_ERANGE on overflow. */
 bk_rc bk_add(int64_t a, int64_t b, int64_t *out);
 bk_rc bk_sub(int64_t a, int64_t b, int64_t *out);
