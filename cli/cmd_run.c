@@ -22,6 +22,7 @@
 #include "engine/fixed.h"
 #include "engine/sim.h"
 #include "reports/report.h"
+#include "strategies/pop_liqprint.h"
 
 extern const unsigned char bk_default_scenario[];
 extern const size_t bk_default_scenario_len;
@@ -98,6 +99,7 @@ typedef struct run {
   bk_specs sp;
   bk_pipeline p;
   bk_sim *sim;
+  bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_err err;
 } run;
 
@@ -171,7 +173,8 @@ static bk_rc simulate(run *r, const run_args *a) {
   c.to = r->sc.to;
   c.depth.ref_instr = r->sp.depth_ref;
   if ((rc = bk_sim_new(&c, r->p.market, &r->sim, &r->err))) return rc;
-  if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, r->sim, &r->err))) return rc;
+  if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, r->sim, &r->liqprint, &r->err)))
+    return rc;
   if ((rc = bk_sim_attach(r->sim, r->p.replay))) return bk_err_set(&r->err, rc, "too many observers");
   rc = bk_pipeline_run(&r->p);
   if (rc) {
@@ -181,6 +184,37 @@ static bk_rc simulate(run *r, const run_args *a) {
   }
   if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);
   return rc;
+}
+
+/* The liquidation-print calibration of every policy, as the reports take it: rows[p] of
+ * n[p] each (malloc'd; freed with calib_free). */
+static bk_rc calib_collect(run *r, bk_report_calib_row ***rows, size_t **n) {
+  size_t np = bk_sim_npolicies(r->sim);
+  *rows = calloc(np, sizeof **rows);
+  *n = calloc(np, sizeof **n);
+  if (!*rows || !*n) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
+  for (size_t p = 0; p < np; p++) {
+    bk_liqcal_row *v = NULL;
+    size_t k = 0;
+    bk_rc rc = bk_pop_liqprint_calibration(r->liqprint, r->sim, p, 0, &v, &k);
+    if (rc) return bk_err_set(&r->err, rc, "liquidation-print calibration: %s", bk_rc_name(rc));
+    if (k && !((*rows)[p] = malloc(k * sizeof ***rows))) {
+      free(v);
+      return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < k; i++)
+      (*rows)[p][i] = (bk_report_calib_row){v[i].minute, v[i].printed, v[i].simulated,
+                                            v[i].nprinted, v[i].nsimulated};
+    (*n)[p] = k;
+    free(v);
+  }
+  return BK_OK;
+}
+
+static void calib_free(run *r, bk_report_calib_row **rows, size_t *n) {
+  for (size_t p = 0; rows && p < bk_sim_npolicies(r->sim); p++) free(rows[p]);
+  free(rows);
+  free(n);
 }
 
 static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
@@ -207,9 +241,15 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
                        .argc = argc,
                        .argv = argv};
   bk_report_run rr;
+  bk_report_calib_row **calib = NULL;
+  size_t *ncalib = NULL;
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
   if (rc) bk_err_set(&r->err, rc, "out of memory");
+  else if (r->liqprint && (rc = calib_collect(r, &calib, &ncalib)))
+    bk_report_run_fini(&rr);
   else {
+    rr.calib = (const bk_report_calib_row *const *)calib;
+    rr.ncalib = ncalib;
     rc = bk_report_write(&rr, &r->err);
     if (!rc) {
       printf("run %s: %llu events; reports in %s/\n", r->sc.name,
@@ -218,6 +258,7 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     }
     bk_report_run_fini(&rr);
   }
+  calib_free(r, calib, ncalib);
   free(files);
   return rc;
 }

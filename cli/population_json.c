@@ -194,7 +194,8 @@ out:
 }
 
 static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                 const json_t *o, const char *path, bk_sim *s, bk_err *err) {
+                 const json_t *o, const char *path, bk_sim *s, bk_population **liqprint,
+                 bk_err *err) {
   bk_jdoc d = bk_scenario_doc(sc);
   if (!json_is_object(o)) return bk_jdoc_fail(&d, err, path, "expected a population object");
   const json_t *m = json_object_get(o, "model");
@@ -208,22 +209,26 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
     return bk_jdoc_fail(&d, err, path, "expected \"model\": \"synthetic\", "
                         "\"liquidation_prints\" or \"accounts\"");
   if (rc) return rc;
+  int is_liqprint = !strcmp(model, "liquidation_prints");
   rc = bk_sim_add_population(s, p);
   if (rc) *err = *bk_sim_err(s);
+  else if (is_liqprint && liqprint) *liqprint = p;
   return rc;
 }
 
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, bk_sim *s, bk_err *err) {
+                         const bk_instruments *instr, bk_sim *s, bk_population **liqprint,
+                         bk_err *err) {
   const json_t *pop = sc->population;
+  if (liqprint) *liqprint = NULL;
   if (!pop) return BK_OK;
-  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", s, err);
+  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", s, liqprint, err);
   size_t i;
   json_t *o;
   json_array_foreach(pop, i, o) {
     char path[64];
     snprintf(path, sizeof path, "population.%zu", i);
-    bk_rc rc = one(sc, sp, instr, o, path, s, err);
+    bk_rc rc = one(sc, sp, instr, o, path, s, liqprint, err);
     if (rc) return rc;
   }
   return BK_OK;

@@ -20,8 +20,11 @@
 #include "engine/sim.h"
 
 /* Builds the scenario's populations and adds them to s. Nothing to do without a
- * "population" section. BK_ECONFIG with file:line:column in err. */
+ * "population" section. *liqprint (may be NULL) gets the liquidation-print population,
+ * owned by s, or NULL when there is none (its calibration goes into the reports).
+ * BK_ECONFIG with file:line:column in err. */
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, bk_sim *s, bk_err *err);
+                         const bk_instruments *instr, bk_sim *s, bk_population **liqprint,
+                         bk_err *err);
 
 #endif

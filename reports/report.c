@@ -24,6 +24,7 @@ const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.c
                                        "summary.csv", "quality.csv",      "manifest.json",
                                        "charts.gp",   NULL};
 #define NFILES 7
+#define CALIB_FILE "calibration.csv" /* the optional eighth file */
 
 /* Causes that get their own cumulative columns in fund.csv. */
 static const int in_causes[] = {BK_CAUSE_LIQ_FEE,  BK_CAUSE_SPREAD,  BK_CAUSE_PROTOCOL_REVENUE,
@@ -675,17 +676,44 @@ static void remove_finals(const char *dir) {
     snprintf(path, sizeof path, "%s/%s", dir, bk_report_files[i]);
     unlink(path);
   }
+  snprintf(path, sizeof path, "%s/%s", dir, CALIB_FILE);
+  unlink(path);
+}
+
+/* calibration.csv: printed vs simulated liquidation notional per minute and policy. */
+static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"policy", "minute", "minute_ts_us",
+                                     "printed_notional_quote", "simulated_notional_quote",
+                                     "prints", "liquidations", NULL};
+  for (const char *const *h = head; *h; h++) w_str(&w, *h);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++)
+    for (size_t i = 0; i < run->ncalib[p]; i++) {
+      const bk_report_calib_row *c = &run->calib[p][i];
+      w_str(&w, run->policies[p].risk->pol.name);
+      w_time(&w, c->minute);
+      w_i64(&w, c->minute);
+      w_fx(&w, c->printed);
+      w_fx(&w, c->simulated);
+      w_u64(&w, c->nprinted);
+      w_u64(&w, c->nsimulated);
+      w_end(&w);
+    }
+  return bk_outfile_error(o)->rc;
 }
 
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
-  bk_outfile *o[NFILES] = {0};
+  bk_outfile *o[NFILES + 1] = {0};
+  size_t nfiles = NFILES + (run->calib ? 1 : 0);
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
   size_t i;
-  for (i = 0; i < NFILES && !rc; i++) {
+  for (i = 0; i < nfiles && !rc; i++) {
     char path[4096];
-    int n = snprintf(path, sizeof path, "%s/%s", run->ctx.dir, bk_report_files[i]);
+    int n = snprintf(path, sizeof path, "%s/%s", run->ctx.dir,
+                     i < NFILES ? bk_report_files[i] : CALIB_FILE);
     if (n < 0 || (size_t)n >= sizeof path)
       rc = bk_err_set(&e, BK_EWRITE, "%s: run folder path too long", run->ctx.dir);
     else if (!(o[i] = bk_outfile_open(path, &e)))
@@ -700,10 +728,12 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc) rc = write_manifest(run, o[5], &e);
     if (!rc && (rc = bk_report_charts_gp(run, o[6])))
       bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[6]));
+    if (!rc && run->calib && (rc = write_calibration(run, o[NFILES])))
+      e = *bk_outfile_error(o[NFILES]);
   }
-  if (!rc) rc = bk_outfile_commit_all(o, NFILES, &e);
+  if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {
-    for (i = 0; i < NFILES; i++) bk_outfile_abort(o[i]);
+    for (i = 0; i < nfiles; i++) bk_outfile_abort(o[i]);
     remove_finals(run->ctx.dir);
     if (err) *err = e;
   }

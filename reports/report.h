@@ -89,6 +89,14 @@ typedef struct bk_report_policy {
   int64_t shadow_min[BK_LEDGER_ASSETS];          /* lowest shadow fund equity per asset */
 } bk_report_policy;
 
+/* One minute of a liquidation-print calibration: the liquidation notional the data
+ * printed and the notional the policy's simulation liquidated (quote currency, e-8). */
+typedef struct bk_report_calib_row {
+  int64_t minute;      /* start of the minute, µs */
+  int64_t printed, simulated;
+  uint32_t nprinted, nsimulated; /* prints; liquidation steps */
+} bk_report_calib_row;
+
 /* Everything the writers read. */
 typedef struct bk_report_run {
   bk_report_ctx ctx;
@@ -102,6 +110,10 @@ typedef struct bk_report_run {
   const int *book_source;          /* per contract BK_SRC_*, or NULL */
   const bk_market *market;         /* per-instrument quality counters, or NULL */
   int64_t sample_us;               /* fund sampling interval (for the manifest) */
+  /* calibration.csv, written when calib is set (a run with a liquidation-print
+     population): calib[p] holds ncalib[p] rows of policy p, in time order */
+  const bk_report_calib_row *const *calib;
+  const size_t *ncalib;
   /* owned when built by bk_report_run_from_sim */
   bk_report_policy *own_policies;
   uint32_t *own_instr;
@@ -177,7 +189,8 @@ size_t bk_report_json_str(const char *s, char *out, size_t cap);
 /* Writes the gnuplot script charts.gp of a run into o (see charts.c). */
 bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o);
 
-/* Names of the files bk_report_write produces, NULL-terminated. */
+/* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
+ * comes in addition when the run has a calibration). */
 extern const char *const bk_report_files[];
 
 #endif

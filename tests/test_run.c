@@ -170,11 +170,60 @@ static void a_folder_of_data_without_a_scenario_list_gets_inferred_specs(void **
   bk_t_table_free(&sum);
 }
 
+static void liquidation_prints_are_reported_against_the_simulation(void **state) {
+  (void)state;
+  /* three prints in the crash (sell = a long liquidated), two in one minute */
+  char liq[8192], scen[8192], out[8192], err[8192], path[8448];
+  snprintf(liq, sizeof liq, "%s/synthetic_liquidations_2025-10-10_SYNUSDT.csv", dir);
+  static const char prints[] =
+      "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+      "synthetic,SYNUSDT,1760056630000000,1760056630000000,1,sell,27500,2\n"
+      "synthetic,SYNUSDT,1760056650000000,1760056650000000,2,sell,27400,1\n"
+      "synthetic,SYNUSDT,1760056700000000,1760056700000000,3,sell,27000,3\n";
+  bk_t_write(liq, prints, sizeof prints - 1);
+  snprintf(scen, sizeof scen, "%s/prints-scenario.json", dir);
+  static const char text[] =
+      "{\"name\": \"prints\", \"data\": [\"sample\", "
+      "\"synthetic_liquidations_2025-10-10_SYNUSDT.csv\"],\n"
+      " \"window\": {\"from\": \"2025-10-10T00:10:00Z\"},\n"
+      " \"population\": {\"model\": \"liquidation_prints\", \"leverage\": \"20\"},\n"
+      " \"policies\": [{\"name\": \"p\"}]}\n";
+  bk_t_write(scen, text, sizeof text - 1);
+  snprintf(out, sizeof out, "%s/out-prints", dir);
+  snprintf(err, sizeof err, "%s/prints.err", dir);
+  const char *args[] = {"run", "--quiet", "-o", out, scen, NULL};
+  int st = run(err, args);
+  if (st != 0) fail_msg("run exited %d: %s", st, bk_t_slurp(err, NULL));
+  bk_t_table cal;
+  snprintf(path, sizeof path, "%s/calibration.csv", out);
+  bk_t_table_load(path, &cal);
+  /* the minute of 00:37 holds the first two prints: 2 x 27,500 + 1 x 27,400 */
+  int found37 = 0, found38 = 0;
+  int64_t simulated = 0;
+  for (size_t r = 1; r < cal.rows; r++) {
+    const char *m = bk_t_cell(&cal, r, "minute");
+    simulated += bk_t_num(&cal, r, "simulated_notional_quote");
+    if (!strncmp(m, "2025-10-10T00:37:00", 19)) {
+      found37 = 1;
+      assert_true(bk_t_num(&cal, r, "printed_notional_quote") == P("82400"));
+      assert_true(bk_t_num(&cal, r, "prints") == P("2"));
+    }
+    if (!strncmp(m, "2025-10-10T00:38:00", 19)) {
+      found38 = 1;
+      assert_true(bk_t_num(&cal, r, "printed_notional_quote") == P("81000"));
+    }
+  }
+  assert_true(found37 && found38);
+  assert_true(simulated > 0); /* the accounts behind the prints were liquidated */
+  bk_t_table_free(&cal);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
       cmocka_unit_test(scenario_mistakes_are_config_errors_with_their_place),
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
+      cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
