@@ -59,7 +59,6 @@ void bk_synth_defaults(bk_synth_opts *o) {
   o->duration_us = INT64_C(6) * 3600 * BK_US_PER_S;
   o->seed = 20251010;
   o->msgs_per_s = 8;
-  o->crash = 1;
   o->crash_bp = 1500;
   o->zst = 1;
 }
@@ -76,7 +75,7 @@ static int64_t below(gen *g, int64_t n) { return (int64_t)(rnd(g) % (uint64_t)n)
 /* Crash shape in per mille of the full drop at time t: 0 before, rising to 1000 over five
  * minutes from 60 % of the day, then easing back to 500 over thirty minutes. */
 static int64_t crash_shape(const gen *g) {
-  if (!g->o->crash) return 0;
+  if (g->o->crash_bp == 0) return 0;
   int64_t t0 = g->o->duration_us / 10 * 6, dt = g->t - t0;
   int64_t fall = 5 * 60 * BK_US_PER_S, rec = 30 * 60 * BK_US_PER_S;
   if (dt < 0) return 0;
@@ -399,7 +398,6 @@ int bk_cmd_synth(int argc, char **argv) {
       else if (c == O_ROWS) o.max_book_rows = v;
       else {
         o.crash_bp = (int64_t)v;
-        o.crash = v > 0;
         if (v > 9000) {
           fprintf(stderr, "backstop synth: --crash-bp must be at most 9000\n");
           return EX_USAGE;

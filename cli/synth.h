@@ -20,8 +20,8 @@ typedef struct bk_synth_opts {
   uint64_t max_book_rows; /* stop once this many book rows were written (0 = no cap) */
   uint64_t seed;
   int64_t msgs_per_s;    /* mean book messages per second */
-  int crash;             /* 1: a crash of crash_bp basis points at 60 % of the day */
-  int64_t crash_bp;      /* depth of the crash in basis points (e.g. 2000 = 20 %) */
+  int64_t crash_bp;      /* depth of the crash at 60 % of the day, in basis points
+                            (e.g. 2000 = 20 %); 0 = no crash */
   int book_only;         /* 1: write only the book file (benchmarks) */
   int zst;               /* 1: write .csv.zst, else .csv */
 } bk_synth_opts;
