@@ -9,6 +9,7 @@
 
 #include "tests/testutil.h"
 
+#include "cli/policy_json.h"
 #include "engine/fixed.h"
 
 #include <errno.h>
@@ -75,29 +76,10 @@ int bk_t_run(const char *out_path, const char *err_path, const char *const *args
 }
 
 char *bk_t_slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
-  size_t got;
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *nb = realloc(buf, cap * 2 + 1);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (!buf) return NULL;
-  buf[n] = '\0';
-  if (len) *len = n;
-  return buf;
+  size_t n = 0;
+  char *text = bk_jdoc_slurp(path, &n, NULL);
+  if (text && len) *len = n;
+  return text;
 }
 
 void bk_t_write(const char *path, const void *data, size_t len) {
