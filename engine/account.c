@@ -194,14 +194,20 @@ static bk_rc solve(const bk_contract *c, int64_t size, int64_t mark, int64_t e0,
                    int64_t *out) {
   const bk_i128 S8 = BK_FX_SCALE, S16 = S8 * S8;
   bk_round r = size > 0 ? BK_CEIL : BK_FLOOR;
+  /* the four int64 terms, their sums and s·S8, |s|·mmr and s·cs cannot overflow 128 bits;
+     every product with a third factor is checked: inputs far past any real account
+     (a size or price near 9e10) give BK_ERANGE rather than a wrapped answer */
   bk_i128 s = size, cs = c->contract_size, k = s * cs; /* k: e-16 */
-  bk_i128 as = iabs(s);
+  bk_i128 as = iabs(s), terms = (bk_i128)others_mm - cum + mm_fixed - e0;
   int64_t p = 0;
   bk_rc rc;
   if (c->kind == BK_LINEAR) {
     /* p = (Mo − cum + MMfix − E0 + s·cs·mark) / (cs·(s − |s|·mmr)) */
-    bk_i128 num = ((bk_i128)others_mm - cum + mm_fixed - e0) * S16 + k * mark; /* e-24 */
-    bk_i128 den = cs * (s * S8 - as * mmr);                                   /* e-24 */
+    bk_i128 num, km, den; /* e-24 */
+    if (__builtin_mul_overflow(terms, S16, &num) || __builtin_mul_overflow(k, mark, &km) ||
+        __builtin_add_overflow(num, km, &num) ||
+        __builtin_mul_overflow(cs, s * S8 - as * mmr, &den))
+      return BK_ERANGE;
     if (den == 0) {
       *out = 0;
       return BK_OK;
@@ -210,20 +216,22 @@ static bk_rc solve(const bk_contract *c, int64_t size, int64_t mark, int64_t e0,
     if (rc == BK_ERANGE) p = num / den > 0 ? INT64_MAX : 0;
     *out = p > 0 ? p : 0;
     return BK_OK;
-  } else {
-    /* p = cs·(s + |s|·mmr)·mark / ((E0 − Mo + cum − MMfix)·mark + s·cs) */
-    bk_i128 n = cs * (s * S8 + as * mmr);                                      /* e-24 */
-    bk_i128 d = ((bk_i128)e0 - others_mm + cum - mm_fixed) * mark + k;          /* e-16 */
-    if (d <= 0 && size > 0) { /* a long whose equity stays below margin at any price */
-      *out = INT64_MAX;
-      return BK_OK;
-    }
-    if (d >= 0 && size < 0) { /* a short whose loss in coin never reaches its margin */
-      *out = INT64_MAX;
-      return BK_OK;
-    }
-    rc = bk_acct_muldiv_wide(n, mark, d * S8, r, &p);
   }
+  /* p = cs·(s + |s|·mmr)·mark / ((E0 − Mo + cum − MMfix)·mark + s·cs) */
+  bk_i128 n, d; /* n: e-24, d: e-16 */
+  if (__builtin_mul_overflow(cs, s * S8 + as * mmr, &n) ||
+      __builtin_mul_overflow(-terms, mark, &d) || __builtin_add_overflow(d, k, &d))
+    return BK_ERANGE;
+  if (d <= 0 && size > 0) { /* a long whose equity stays below margin at any price */
+    *out = INT64_MAX;
+    return BK_OK;
+  }
+  if (d >= 0 && size < 0) { /* a short whose loss in coin never reaches its margin */
+    *out = INT64_MAX;
+    return BK_OK;
+  }
+  if (__builtin_mul_overflow(d, S8, &d)) return BK_ERANGE;
+  rc = bk_acct_muldiv_wide(n, mark, d, r, &p);
   *out = rc == BK_ERANGE ? INT64_MAX : p > 0 ? p : 0;
   return BK_OK;
 }

@@ -420,6 +420,30 @@ static void calculator_rejects_a_bad_file_with_its_position(void **state) {
   assert_int_equal(bk_t_run(NULL, NULL, usage), 64); /* EX_USAGE */
 }
 
+/* A position far past any real account (found by fuzzing): the inverse solver's products
+ * exceed 128 bits. The answer is a clear overflow error, never a wrapped price. */
+static void calculator_reports_overflow_of_an_extreme_inverse_position(void **state) {
+  (void)state;
+  char path[512], out[512], errp[512];
+  bk_t_tmp("extreme_account.json", path, sizeof path);
+  const char *j =
+      "{\"instruments\": {\"BTCUSD\": {\"kind\": \"inverse\", \"tick\": \"0.5\",\n"
+      "  \"contract_size\": \"1900\", \"settle\": \"BTC\",\n"
+      "  \"tiers\": [{\"floor\": \"0\", \"mmr\": \"0.005\"}]}},\n"
+      " \"account\": {\"mode\": \"isolated\", \"collateral\": {\"BTC\": \"1\"},\n"
+      "  \"positions\": [{\"instrument\": \"BTCUSD\", \"size\": \"-92233720367\",\n"
+      "    \"entry\": \"8000000011\", \"mark\": \"118640854\", \"margin\": \"900000001\"}]}}";
+  bk_t_write(path, j, strlen(j));
+  bk_t_tmp("extreme.out", out, sizeof out);
+  bk_t_tmp("extreme.err", errp, sizeof errp);
+  const char *args[] = {"margin", path, NULL};
+  assert_int_equal(bk_t_run(out, errp, args), 65); /* EX_DATAERR */
+  char *e = bk_t_slurp(errp, NULL);
+  assert_non_null(e);
+  assert_non_null(strstr(e, "extreme_account.json: the numbers overflow"));
+  free(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t1_binance_cum_rule_gives_0_50_1300),
@@ -433,6 +457,7 @@ int main(void) {
       cmocka_unit_test(calculator_reproduces_bybit_published_prices),
       cmocka_unit_test(calculator_binance_cross_example_follows_the_faq_formula),
       cmocka_unit_test(calculator_rejects_a_bad_file_with_its_position),
+      cmocka_unit_test(calculator_reports_overflow_of_an_extreme_inverse_position),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
