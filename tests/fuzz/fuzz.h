@@ -12,13 +12,16 @@
 /* Runs one input through the code under test. Returns 0; a finding aborts. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Writes size bytes to a file called name in a scratch folder of this process (in
- * /dev/shm when it exists, else $TMPDIR or /tmp) and returns its path, valid until the
- * next call. The folder is removed at exit. Aborts when the file cannot be written. */
+/* Writes size bytes to a file called name in a scratch folder of this process (under
+ * $BK_FUZZ_SCRATCH when set, else /dev/shm when it exists, else $TMPDIR or /tmp) and
+ * returns its path, valid until the next call. The folder is removed at a normal exit; a
+ * finding leaves it, with whatever the target wrote there. Aborts when the file cannot be
+ * written. */
 const char *bk_fz_file(const char *name, const uint8_t *data, size_t size);
 
 /* The path of another file called name in the same scratch folder (not written; removed
- * at exit), e.g. to capture a command's stderr. Valid until the next call. */
+ * at exit), e.g. to capture a command's stderr. Valid until the next call. A sanitizer
+ * report raised while stderr points there lands in that file: run.sh prints it. */
 const char *bk_fz_file_aside(const char *name);
 
 /* Aborts with a message on stderr: a finding. */

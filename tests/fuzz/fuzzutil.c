@@ -36,9 +36,12 @@ void bk_fz_fail(const char *file, int line, const char *cond, const char *fmt, .
 static void scratch_init(void) {
   if (!scratch_dir[0]) {
     struct stat st;
-    const char *root = getenv("TMPDIR");
-    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
-      root = "/dev/shm";
+    const char *root = getenv("BK_FUZZ_SCRATCH");
+    if (!root || !*root) {
+      root = getenv("TMPDIR");
+      if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+        root = "/dev/shm";
+    }
     if (!root || !*root) root = "/tmp";
     snprintf(scratch_dir, sizeof scratch_dir, "%s/bk-fuzz-%ld", root, (long)getpid());
     if (mkdir(scratch_dir, 0700) != 0 && access(scratch_dir, W_OK) != 0)

@@ -17,11 +17,11 @@ rm -rf "$work"
 mkdir -p "$work"
 run_one() {
   name=$1
-  mkdir -p "$work/$name/new" "$work/$name/artifacts"
+  mkdir -p "$work/$name/new" "$work/$name/artifacts" "$work/$name/scratch"
   # new inputs go to the scratch folder first; the committed corpus is only read
   dict=""
   [ -f "$src/tests/fuzz/$name.dict" ] && dict="-dict=$src/tests/fuzz/$name.dict"
-  "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 $dict \
+  BK_FUZZ_SCRATCH="$work/$name/scratch" "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 $dict \
     -print_final_stats=1 -artifact_prefix="$work/$name/artifacts/" \
     "$work/$name/new" "$src/tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1
 }
@@ -43,7 +43,10 @@ while [ $# -gt 0 ]; do
     [ "$n" = "$b" ] && r=$rb
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$n.log" | tail -n 1)
     if [ "$r" -ne 0 ]; then
-      grep -E "runtime error|finding|ERROR|SUMMARY" "$work/$n.log" | head -n 8 >&2 || true
+      # a report raised while the target had stderr redirected is in its scratch folder
+      for f in "$work/$n.log" "$work/$n"/scratch/*/stderr.txt; do
+        [ -f "$f" ] && { grep -E "runtime error|finding|ERROR|SUMMARY" "$f" | head -n 8 >&2 || true; }
+      done
       echo "fuzz: fuzz_$n FAILED after ${execs:-?} executions; input in $work/$n/artifacts" >&2
       fail=1
     else
