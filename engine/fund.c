@@ -63,6 +63,8 @@ bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t
                     int64_t price, int64_t *realized) {
   if (contract >= f->ncontracts) return BK_EDATA;
   bk_fund_pos *p = &f->inv[contract];
+  /* sizes and prices below 2^63 keep |a|·pa + |b|·pb below 2^127; INT64_MIN has no |size| */
+  if (size == INT64_MIN || p->size == INT64_MIN) return BK_ERANGE;
   int64_t r = 0;
   bk_fund_pos np = *p;
   if (p->size && ((p->size > 0) != (size > 0))) {
@@ -75,7 +77,7 @@ bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t
   } else {
     /* increases: weighted average entry (inverse: harmonic, by contracts over price) */
     int64_t ns;
-    if (bk_add(p->size, size, &ns)) return BK_ERANGE;
+    if (bk_add(p->size, size, &ns) || ns == INT64_MIN) return BK_ERANGE;
     if (p->size == 0) {
       np.entry = price;
     } else if (c->kind == BK_INVERSE) {

@@ -478,7 +478,8 @@ static bk_rc close_by_book(bk_risk *r, uint32_t id, uint32_t contract, const bk_
     rc = close_at(r, id, contract, fills[f].qty, fills[f].price, BK_CAUSE_PNL);
     if (!rc && bk_pos_notional(&r->contracts[contract], fills[f].qty, fills[f].price, &n))
       rc = bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
-    if (!rc) *notional += n;
+    if (!rc && bk_add(*notional, n, notional))
+      rc = bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
     pq += (bk_i128)fills[f].price * fills[f].qty;
   }
   rec->book_qty = filled;

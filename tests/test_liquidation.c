@@ -18,6 +18,7 @@
 
 #include "engine/book.h"
 #include "engine/event.h"
+#include "engine/fund.h"
 #include "engine/liquidation.h"
 #include "engine/risk.h"
 #include "engine/trigger.h"
@@ -629,6 +630,44 @@ static void trigger_heaps_stay_bounded_when_accounts_are_reindexed(void **state)
   bk_trig_fini(&t);
 }
 
+/* The fund's inventory averages entries like an exchange position: by size on a linear
+ * contract, harmonically (by contracts over price) on an inverse one, rounded against the
+ * fund, exactly up to the largest sizes and prices. */
+static void fund_inventory_averages_entries_exactly(void **state) {
+  (void)state;
+  bk_fund f;
+  int64_t realized;
+  bk_contract lin = contract(BK_LINEAR, "0.01", "1", "0.01");
+  bk_contract inv = contract(BK_INVERSE, "0.5", "100", "0.005");
+  assert_int_equal(bk_fund_init(&f, 2), BK_OK);
+  assert_int_equal(bk_fund_trade(&f, &lin, 0, P("1"), P("100"), &realized), BK_OK);
+  assert_int_equal(bk_fund_trade(&f, &lin, 0, P("3"), P("200"), &realized), BK_OK);
+  assert_true(f.inv[0].size == P("4") && f.inv[0].entry == P("175"));
+  /* 2 / (1/100 + 1/200) = 133.3333333..., rounded up for a long */
+  assert_int_equal(bk_fund_trade(&f, &inv, 1, P("1"), P("100"), &realized), BK_OK);
+  assert_int_equal(bk_fund_trade(&f, &inv, 1, P("1"), P("200"), &realized), BK_OK);
+  assert_true(f.inv[1].size == P("2") && f.inv[1].entry == P("133.33333334"));
+  /* a short of the same: rounded down */
+  bk_fund_fini(&f);
+  assert_int_equal(bk_fund_init(&f, 2), BK_OK);
+  assert_int_equal(bk_fund_trade(&f, &inv, 1, P("-1"), P("100"), &realized), BK_OK);
+  assert_int_equal(bk_fund_trade(&f, &inv, 1, P("-1"), P("200"), &realized), BK_OK);
+  assert_true(f.inv[1].entry == P("133.33333333"));
+  /* the largest sizes at the largest price still fit the 128-bit sums exactly */
+  f.inv[0] = (bk_fund_pos){INT64_MAX / 2, INT64_MAX};
+  assert_int_equal(bk_fund_trade(&f, &lin, 0, INT64_MAX / 2, INT64_MAX, &realized), BK_OK);
+  assert_true(f.inv[0].size == INT64_MAX - 1 && f.inv[0].entry == INT64_MAX);
+  f.inv[1] = (bk_fund_pos){INT64_MAX / 2, INT64_MAX};
+  assert_int_equal(bk_fund_trade(&f, &inv, 1, INT64_MAX / 2, INT64_MAX, &realized), BK_OK);
+  assert_true(f.inv[1].size == INT64_MAX - 1 && f.inv[1].entry == INT64_MAX);
+  /* a sum of sizes that would be INT64_MIN, and INT64_MIN itself, have no |size| */
+  f.inv[0] = (bk_fund_pos){INT64_MIN / 2, P("1")};
+  assert_int_equal(bk_fund_trade(&f, &lin, 0, INT64_MIN / 2, P("1"), &realized), BK_ERANGE);
+  assert_true(f.inv[0].size == INT64_MIN / 2); /* unchanged */
+  assert_int_equal(bk_fund_trade(&f, &lin, 0, INT64_MIN, P("1"), &realized), BK_ERANGE);
+  bk_fund_fini(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t7_dydx_max_spread_7_5_fund_covers_5_5),
@@ -649,6 +688,7 @@ int main(void) {
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
       cmocka_unit_test(trigger_index_visits_exactly_the_accounts_a_full_scan_finds),
       cmocka_unit_test(trigger_heaps_stay_bounded_when_accounts_are_reindexed),
+      cmocka_unit_test(fund_inventory_averages_entries_exactly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
