@@ -252,8 +252,8 @@ static int run(calc *k, int json_out) {
     if (!rc && p->isolated) { /* isolated: the account's totals add each position's own */
       int64_t pe;
       rc = bk_acct_pos_equity(&e, &k->a, i, &pe);
-      if (!rc) eq += pe;
-      mm += r->mm;
+      if (!rc) rc = bk_add(eq, pe, &eq);
+      if (!rc) rc = bk_add(mm, r->mm, &mm);
     }
   }
   if (rc) {

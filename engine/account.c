@@ -300,6 +300,9 @@ bk_rc bk_acct_bankrupt_price(const bk_menv *e, const bk_account *a, size_t i, in
   return price_of(e, a, i, 1, exact, price);
 }
 
+/* |x| as unsigned: defined for the most negative value too. */
+static bk_u128 mag(bk_i128 x) { return x < 0 ? (bk_u128)0 - (bk_u128)x : (bk_u128)x; }
+
 /* 128 × 128 → 256-bit unsigned product as (hi, lo). */
 static void mul256(bk_u128 a, bk_u128 b, bk_u128 *hi, bk_u128 *lo) {
   const bk_u128 M = UINT64_MAX;
@@ -314,8 +317,7 @@ bk_rc bk_acct_muldiv_wide(bk_i128 a, bk_i128 b, bk_i128 c, bk_round r, int64_t *
   if (c == 0) return BK_ERANGE;
   int neg = (a < 0) ^ (b < 0) ^ (c < 0);
   if (a == 0 || b == 0) neg = 0;
-  bk_u128 ua = (bk_u128)(a < 0 ? -a : a), ub = (bk_u128)(b < 0 ? -b : b);
-  bk_u128 uc = (bk_u128)(c < 0 ? -c : c);
+  bk_u128 ua = mag(a), ub = mag(b), uc = mag(c);
   bk_u128 hi, lo;
   mul256(ua, ub, &hi, &lo);
   if (hi >= uc) return BK_ERANGE; /* quotient needs more than 128 bits */

@@ -444,6 +444,21 @@ static void calculator_reports_overflow_of_an_extreme_inverse_position(void **st
   free(e);
 }
 
+/* The 256-bit a × b / c takes the most negative 128-bit operand, whose magnitude has no
+ * signed 128-bit form (found by review after the solver's products were checked). */
+static void muldiv_wide_takes_the_most_negative_128_bit_operand(void **state) {
+  (void)state;
+  const bk_i128 min128 = (bk_i128)((bk_u128)1 << 127);
+  int64_t q;
+  assert_int_equal(bk_acct_muldiv_wide(min128, 3, min128, BK_FLOOR, &q), BK_OK);
+  assert_true(q == 3);
+  assert_int_equal(bk_acct_muldiv_wide(min128, -1, (bk_i128)1 << 70, BK_FLOOR, &q), BK_OK);
+  assert_true(q == (int64_t)1 << 57);
+  assert_int_equal(bk_acct_muldiv_wide(7, min128, min128 / 2, BK_CEIL, &q), BK_OK);
+  assert_true(q == 14);
+  assert_int_equal(bk_acct_muldiv_wide(min128, 1, 1, BK_FLOOR, &q), BK_ERANGE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t1_binance_cum_rule_gives_0_50_1300),
@@ -458,6 +473,7 @@ int main(void) {
       cmocka_unit_test(calculator_binance_cross_example_follows_the_faq_formula),
       cmocka_unit_test(calculator_rejects_a_bad_file_with_its_position),
       cmocka_unit_test(calculator_reports_overflow_of_an_extreme_inverse_position),
+      cmocka_unit_test(muldiv_wide_takes_the_most_negative_128_bit_operand),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
