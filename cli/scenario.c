@@ -207,6 +207,8 @@ static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_er
         return rc;
       if (pct <= last || pct > BK_FX(50) || minutes < 0)
         return bk_jdoc_fail(d, err, p, "points need ascending pct in (0, 50] and minutes >= 0");
+      if (pct % 100) /* a fraction keeps 8 decimals, so a percent keeps 6 */
+        return bk_jdoc_fail(d, err, p, "pct has at most 6 decimals");
       last = pct;
       s->sim.depth.pct[i] = pct / 100; /* percent to fraction */
       s->sim.depth.minutes[i] = minutes;

@@ -147,20 +147,22 @@ bk_rc bk_liq_dydx_fillable(int64_t pnnv, int64_t ps, int64_t tnc, int64_t tmmr, 
   int64_t ratio, a;
   /* ABR = BA × (1 − TNC/TMMR), clamped; rounded up (a larger adjustment is the
      exchange-protective direction for the walk's limit) */
-  if (bk_fx_div(tnc, tmmr, BK_FLOOR, &ratio)) return BK_ERANGE;
-  if (bk_fx_mul(ba, BK_FX(1) - ratio, BK_CEIL, &a)) return BK_ERANGE;
+  if (bk_fx_div(tnc, tmmr, BK_FLOOR, &ratio) || bk_sub(BK_FX(1), ratio, &a) ||
+      bk_fx_mul(ba, a, BK_CEIL, &a))
+    return BK_ERANGE;
   if (a < 0) a = 0;
   if (a > BK_FX(1)) a = BK_FX(1);
   int64_t adj;
   if (bk_fx_mul(a, smmr, BK_CEIL, &adj) || bk_fx_mul(adj, pmmr, BK_CEIL, &adj))
     return BK_ERANGE;
   if (abr) *abr = a;
-  return bk_fx_div(pnnv - adj, ps, ps > 0 ? BK_CEIL : BK_FLOOR, price);
+  if (bk_sub(pnnv, adj, &adj)) return BK_ERANGE;
+  return bk_fx_div(adj, ps, ps > 0 ? BK_CEIL : BK_FLOOR, price);
 }
 
 bk_rc bk_liq_dydx_bankruptcy_quote(int64_t dnnv, int64_t tnc, int64_t dmmr, int64_t tmmr,
                                    int64_t *out) {
-  if (tmmr == 0) return BK_ERANGE;
+  if (tmmr == 0 || dmmr == INT64_MIN || dnnv == INT64_MIN) return BK_ERANGE;
   int64_t part;
   /* −DNNV − TNC×|DMMR|/TMMR rounded toward +inf: round the subtracted part down */
   if (bk_fx_muldiv(tnc, llabs(dmmr), tmmr, BK_FLOOR, &part)) return BK_ERANGE;
@@ -175,7 +177,7 @@ bk_rc bk_liq_dydx_fund_delta(int64_t quote, int64_t bankruptcy_quote, int64_t ma
     *out = delta;
     return BK_OK;
   }
-  if (bk_fx_mul(llabs(quote), max_fee, BK_FLOOR, &cap)) return BK_ERANGE;
+  if (quote == INT64_MIN || bk_fx_mul(llabs(quote), max_fee, BK_FLOOR, &cap)) return BK_ERANGE;
   *out = delta < cap ? delta : cap;
   return BK_OK;
 }
@@ -194,7 +196,9 @@ bk_rc bk_liq_drift_if_fee(int64_t mr, int64_t liquidator_fee, int64_t shortage, 
   int64_t notional, share, f;
   if (bk_fx_mul(base, price, BK_CEIL, &notional) || notional <= 0) return BK_ERANGE;
   if (bk_fx_div(shortage, notional, BK_CEIL, &share)) return BK_ERANGE;
-  if (bk_fx_mul(mr - liquidator_fee - share, BK_FX(95) / 100, BK_FLOOR, &f)) return BK_ERANGE;
+  if (bk_sub(mr, liquidator_fee, &f) || bk_sub(f, share, &f) ||
+      bk_fx_mul(f, BK_FX(95) / 100, BK_FLOOR, &f))
+    return BK_ERANGE;
   if (f > max_fee) f = max_fee;
   *out = f < 0 ? 0 : f;
   return BK_OK;

@@ -123,6 +123,7 @@ static bk_rc pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64_
     int64_t *th = from_h;
     from_h = to_h;
     to_h = th;
+    if (amount == INT64_MIN) return bk_err_set(&r->err, BK_ERANGE, "risk: payment overflow");
     amount = -amount;
   }
   if (!amount) return BK_OK;
@@ -241,7 +242,8 @@ static bk_rc close_at(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, i
 }
 
 bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, int64_t price) {
-  if (id >= r->nacct || contract >= r->ncontracts || price <= 0 || size == 0)
+  if (id >= r->nacct || contract >= r->ncontracts || price <= 0 || size == 0 ||
+      size == INT64_MIN) /* no position is ever INT64_MIN: every |size| exists */
     return bk_err_set(&r->err, BK_EDATA, "risk: bad trade");
   bk_account *a = &r->acct[id];
   if (r->contracts[contract].settle != a->settle)
@@ -277,7 +279,8 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
 
 bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t size,
                             int64_t price, int64_t margin) {
-  if (id >= r->nacct || contract >= r->ncontracts || price <= 0 || size == 0 || margin < 0 ||
+  if (id >= r->nacct || contract >= r->ncontracts || price <= 0 || size == 0 ||
+      size == INT64_MIN || margin < 0 ||
       bk_acct_find(&r->acct[id], contract) >= 0 || margin > r->acct[id].cash)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad isolated position");
   bk_account *a = &r->acct[id];
@@ -321,8 +324,9 @@ static int fund_can_absorb(bk_risk *r, uint32_t contract, int64_t size, int64_t 
   case BK_WF_NETPOS: {
     int64_t cap;
     bk_fund_pos save = r->fund.inv[contract];
-    r->fund.inv[contract].size += size; /* value of the net position if it took this */
-    int bad = bk_fund_net_value(&r->fund, &r->env, asset, &net) != BK_OK;
+    /* value of the net position if it took this */
+    int bad = bk_add(save.size, size, &r->fund.inv[contract].size) ||
+              bk_fund_net_value(&r->fund, &r->env, asset, &net) != BK_OK;
     r->fund.inv[contract] = save;
     if (bad || after <= 0 || bk_fx_mul(after, r->pol.netpos_cap, BK_FLOOR, &cap)) return 0;
     return net <= cap;
@@ -368,7 +372,8 @@ static bk_rc socialize(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contra
     } else {
       int64_t eq, coll;
       if (bk_acct_equity(&r->env, b, &eq) || bk_acct_collateral(&r->env, b, &coll)) continue;
-      w[k] = eq - coll > 0 ? eq - coll : 0; /* unrealized profit */
+      int64_t upnl; /* unrealized profit */
+      w[k] = bk_sub(eq, coll, &upnl) ? INT64_MAX : upnl > 0 ? upnl : 0;
     }
   }
   if (bk_wf_socialize(w, r->nacct, loss, shares) == BK_OK) {
@@ -381,7 +386,8 @@ static bk_rc socialize(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contra
   }
   if (!rc)
     rc = pay(r, BK_PARTY_SOCIAL, NULL, PARTY(id), holder, asset, BK_CAUSE_SOCIALIZED, loss);
-  r->socialized += loss;
+  if (!rc && bk_add(r->socialized, loss, &r->socialized))
+    rc = bk_err_set(&r->err, BK_ERANGE, "risk: socialized total overflow");
 out:
   free(w);
   free(shares);
@@ -504,7 +510,8 @@ static bk_rc cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, 
                  BK_CAUSE_DEFICIT, fp);
   if (rc || d - fp <= 0) return rc;
   if (r->pol.wf_action == BK_WF_SOCIALIZE) return socialize(r, id, holder, contract, d - fp);
-  r->socialized += d - fp;
+  if (bk_add(r->socialized, d - fp, &r->socialized))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: socialized total overflow");
   return pay(r, BK_PARTY_SOCIAL, NULL, PARTY(id), holder, asset, BK_CAUSE_SOCIALIZED, d - fp);
 }
 
@@ -517,7 +524,8 @@ static bk_rc settle_closed(bk_risk *r, uint32_t id, uint32_t contract) {
     if (!a->pos[i].isolated) return BK_OK; /* the cross pool is still open (slicing) */
   uint32_t asset = a->settle;
   int64_t eq;
-  if (bk_acct_collateral(&r->env, a, &eq)) return bk_err_set(&r->err, BK_ERANGE, "overflow");
+  if (bk_acct_collateral(&r->env, a, &eq) || eq == INT64_MIN)
+    return bk_err_set(&r->err, BK_ERANGE, "risk: collateral overflow");
   bk_rc rc = BK_OK;
   if (eq < 0) {
     rc = cover(r, id, &a->cash, contract, -eq);

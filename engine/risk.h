@@ -91,7 +91,8 @@ typedef struct bk_risk {
   bk_account *acct;
   size_t nacct, acap;
   int64_t *retry_at;   /* retry_at[acct]: next slice time, 0 when not slicing */
-  int64_t *market_pos; /* market_pos[contract]: the market's net position */
+  bk_i128 *market_pos; /* market_pos[contract]: the market's net position (a sum of
+                          int64 sizes, so 128 bits wide) */
   bk_risk_vol *vol;    /* vol[contract], used when the policy has a volatility window */
   bk_fund fund;
   bk_ledger ledger;

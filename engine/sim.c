@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/book.h"
+#include "engine/clock.h"
 #include "engine/fixed.h"
 
 /* What the simulation keeps per contract. */
@@ -52,7 +53,8 @@ struct bk_sim {
   int64_t *liq_notional;      /* [policy * nassets + asset] cumulative */
   uint64_t *liq_count;        /* [policy * nassets + asset] cumulative */
   int64_t *shadow_min;        /* [policy * nassets + asset] */
-  int64_t next_sample;        /* exchange time of the next sample; INT64_MIN before any */
+  bk_i128 next_sample;        /* exchange time of the next sample (128 bits: stepping past
+                                 the last event near INT64_MAX must not wrap) */
   int64_t next_funding;       /* earliest announced funding time, INT64_MAX when none */
   int64_t ref_first, ref_now; /* depth model: the reference's ±1 % depth, first and now */
   int in_window;              /* the clock passed `from` */
@@ -96,6 +98,10 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
       c->mark_step_us <= 0 || c->depth.n > 8 || c->depth.refresh_us <= 0)
     return bk_err_set(err, BK_ECONFIG, "simulation: needs policies, contracts, 1 to %d "
                       "assets and positive intervals", BK_LEDGER_ASSETS);
+  for (size_t i = 0; i < c->depth.n; i++)
+    if (c->depth.pct[i] <= (i ? c->depth.pct[i - 1] : 0) || c->depth.minutes[i] < 0)
+      return bk_err_set(err, BK_ECONFIG, "simulation: depth model point %zu: fractions must "
+                        "ascend strictly from above 0, minutes must not be negative", i + 1);
   bk_sim *s = calloc(1, sizeof *s);
   if (!s) return bk_err_set(err, BK_ENOMEM, "simulation: out of memory");
   s->cfg = *c;
@@ -236,12 +242,11 @@ static void each_set_mark(bk_sim *s, uint32_t k, int64_t mark) {
 
 /* Quantity (contracts) worth `notional` settle units at price. */
 static int64_t qty_for(const bk_contract *c, int64_t notional, int64_t price) {
-  int64_t q = 0;
+  int64_t q = 0, unit;
   if (c->kind == BK_INVERSE) /* notional (coin) = qty × face / price */
     bk_fx_muldiv(notional, price, c->contract_size, BK_FLOOR, &q);
-  else /* notional = qty × size × price */
-    bk_fx_div(notional, bk_div_round((bk_i128)c->contract_size * price, BK_FX_SCALE, BK_CEIL),
-              BK_FLOOR, &q);
+  else if (!bk_fx_mul(c->contract_size, price, BK_CEIL, &unit)) /* notional = qty × unit */
+    bk_fx_div(notional, unit, BK_FLOOR, &q);
   return q > 0 ? q : 0;
 }
 
@@ -252,14 +257,14 @@ static int64_t model_depth(const bk_sim *s, const sim_contract *sc, int64_t x) {
   int64_t minutes = 1;
   if (sc->first_trade_ts != INT64_MIN) {
     int64_t end = s->cfg.from != INT64_MIN ? s->cfg.from : s->last_ts;
-    int64_t span = end - sc->first_trade_ts;
-    if (span > 60 * INT64_C(1000000)) minutes = span / (60 * INT64_C(1000000));
+    bk_i128 span = (bk_i128)end - sc->first_trade_ts;
+    if (span > 60 * INT64_C(1000000)) minutes = (int64_t)(span / (60 * INT64_C(1000000)));
   }
   int64_t per_min = sc->warm_notional / minutes;
   int64_t m = 0; /* minutes of volume within x, piecewise linear from (0, 0) */
   int64_t px = 0, pm = 0;
   for (size_t i = 0; i < d->n; i++) {
-    if (x <= d->pct[i]) {
+    if (x <= d->pct[i]) { /* the points ascend strictly (bk_sim_new checks) */
       m = pm + (int64_t)((bk_i128)(d->minutes[i] - pm) * (x - px) / (d->pct[i] - px));
       break;
     }
@@ -269,8 +274,10 @@ static int64_t model_depth(const bk_sim *s, const sim_contract *sc, int64_t x) {
   int64_t depth = 0;
   bk_fx_mul(per_min, m, BK_FLOOR, &depth);
   /* breathe with the reference instrument's ±1 % depth */
-  if (s->ref_first > 0 && s->ref_now > 0)
-    depth = (int64_t)((bk_i128)depth * s->ref_now / s->ref_first);
+  if (s->ref_first > 0 && s->ref_now > 0) {
+    bk_i128 v = (bk_i128)depth * s->ref_now / s->ref_first;
+    depth = v > INT64_MAX ? INT64_MAX : (int64_t)v;
+  }
   return depth;
 }
 
@@ -284,8 +291,7 @@ static void ref_follow(bk_sim *s) {
     if (ref->depth.p[i].pct == -BK_FX(1)) bid = ref->depth.p[i].notional;
     if (ref->depth.p[i].pct == BK_FX(1)) ask = ref->depth.p[i].notional;
   }
-  if (bid <= 0 || ask <= 0) return;
-  s->ref_now = bid + ask;
+  if (bid <= 0 || ask <= 0 || bk_add(bid, ask, &s->ref_now)) return;
   if (s->ref_first == 0) s->ref_first = s->ref_now;
 }
 
@@ -307,20 +313,23 @@ static bk_rc model_build(bk_sim *s, uint32_t k, int64_t mark) {
     int64_t depth = model_depth(s, sc, x);
     for (int side = BK_BID; side <= BK_ASK; side++) {
       /* the level's price, on the tick, strictly away from the previous level */
+      /* in 128 bits, and no level beyond half the int64 range: a huge mark or tick
+         from the data or the scenario thins the model book instead of wrapping */
       int64_t off = 0;
       bk_fx_mul(mark, x, BK_CEIL, &off);
-      int64_t px = side == BK_BID ? bk_fx_round_to(mark - off, c->tick, BK_FLOOR)
-                                  : bk_fx_round_to(mark + off, c->tick, BK_CEIL);
-      if (side == BK_BID && px >= prev_px[side]) px = prev_px[side] - c->tick;
-      if (side == BK_ASK && px <= prev_px[side]) px = prev_px[side] + c->tick;
-      if (px <= 0) continue;
-      int64_t q = qty_for(c, depth - prev_depth[side], px);
+      bk_i128 want = side == BK_BID ? (bk_i128)mark - off : (bk_i128)mark + off;
+      if (want <= 0 || want > INT64_MAX / 2) continue;
+      bk_i128 px = bk_fx_round_to((int64_t)want, c->tick, side == BK_BID ? BK_FLOOR : BK_CEIL);
+      if (side == BK_BID && px >= prev_px[side]) px = (bk_i128)prev_px[side] - c->tick;
+      if (side == BK_ASK && px <= prev_px[side]) px = (bk_i128)prev_px[side] + c->tick;
+      if (px <= 0 || px > INT64_MAX / 2) continue;
+      int64_t q = qty_for(c, depth - prev_depth[side], (int64_t)px);
       if (q > 0) {
-        bk_rc rc = bk_book_set(sc->model, side, px, q);
+        bk_rc rc = bk_book_set(sc->model, side, (int64_t)px, q);
         if (rc) return bk_err_set(&s->err, rc, "simulation: depth model: %s", bk_rc_name(rc));
       }
       prev_depth[side] = depth;
-      prev_px[side] = px;
+      prev_px[side] = (int64_t)px;
     }
   }
   sc->model_ts = s->last_ts;
@@ -436,15 +445,17 @@ static bk_rc settle_funding(bk_sim *s, int64_t now) {
 /* --- sampling ----------------------------------------------------------------------- */
 
 /* Folds liquidation records not yet counted into the cumulative totals. */
-static void fold_records(bk_sim *s, size_t p) {
+static bk_rc fold_records(bk_sim *s, size_t p) {
   const bk_risk *r = s->risk[p];
   for (size_t i = s->rec_seen[p]; i < r->nrecs; i++) {
     const bk_liq_rec *rec = &r->recs[i];
-    uint32_t a = s->contracts[rec->contract].settle;
-    s->liq_notional[p * s->cfg.nassets + a] += rec->notional;
-    s->liq_count[p * s->cfg.nassets + a]++;
+    size_t a = p * s->cfg.nassets + s->contracts[rec->contract].settle;
+    if (bk_add(s->liq_notional[a], rec->notional, &s->liq_notional[a]))
+      return bk_err_set(&s->err, BK_ERANGE, "simulation: liquidated notional overflows");
+    s->liq_count[a]++;
   }
   s->rec_seen[p] = r->nrecs;
+  return BK_OK;
 }
 
 static bk_rc sample(bk_sim *s, int64_t ts) {
@@ -461,14 +472,16 @@ static bk_rc sample(bk_sim *s, int64_t ts) {
   }
   for (size_t p = 0; p < s->cfg.npolicies; p++) {
     const bk_risk *r = s->risk[p];
-    fold_records(s, p);
+    bk_rc rc = fold_records(s, p);
+    if (rc) return rc;
     for (size_t a = 0; a < na; a++) {
       bk_sim_sample *x = &s->samples[(p * na + a) * s->scap + s->nsamples];
       memset(x, 0, sizeof *x);
       x->ts = ts;
       x->cash = r->fund.cash[a];
-      bk_fund_inv_pnl(&r->fund, &r->env, (uint32_t)a, &x->inventory_pnl);
-      x->equity = x->cash + x->inventory_pnl;
+      if (bk_fund_inv_pnl(&r->fund, &r->env, (uint32_t)a, &x->inventory_pnl) ||
+          bk_add(x->cash, x->inventory_pnl, &x->equity))
+        return bk_err_set(&s->err, BK_ERANGE, "simulation: fund equity overflows");
       for (int c = 0; c < BK_CAUSES; c++) {
         x->in[c] = r->ledger.fund_in[c][a];
         x->out[c] = r->ledger.fund_out[c][a];
@@ -481,10 +494,20 @@ static bk_rc sample(bk_sim *s, int64_t ts) {
   return BK_OK;
 }
 
-/* Takes the samples due before an event at ts. */
+/* Takes the samples due before an event at ts; a jump in time that would need more than
+ * BK_SIM_MAX_SAMPLES samples in all is an error, not gigabytes of flat rows. */
 static bk_rc sample_until(bk_sim *s, int64_t ts) {
+  if (s->next_sample <= ts &&
+      (ts - s->next_sample) / s->cfg.sample_us + 1 > BK_SIM_MAX_SAMPLES - (bk_i128)s->nsamples) {
+    char when[40];
+    bk_time_format(ts, when, sizeof when);
+    return bk_err_set(&s->err, BK_ERANGE,
+                      "simulation: an event at %s is more than %d report intervals after "
+                      "the window's start; narrow the window or lengthen the interval",
+                      when, BK_SIM_MAX_SAMPLES);
+  }
   while (s->next_sample <= ts) {
-    bk_rc rc = sample(s, s->next_sample);
+    bk_rc rc = sample(s, (int64_t)s->next_sample);
     if (rc) return rc;
     s->next_sample += s->cfg.sample_us;
   }
@@ -501,10 +524,11 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
   if (s->first_ts == INT64_MIN) s->first_ts = ev->ts;
   if (!s->in_window && ev->ts >= s->cfg.from) {
     s->in_window = 1;
-    int64_t start = s->cfg.from != INT64_MIN ? s->cfg.from : ev->ts;
-    s->next_sample = start - (start % s->cfg.sample_us + s->cfg.sample_us) % s->cfg.sample_us;
-    if ((rc = sample(s, s->next_sample))) return rc; /* the fund at the start */
-    s->next_sample += s->cfg.sample_us;
+    bk_i128 start = s->cfg.from != INT64_MIN ? s->cfg.from : ev->ts, su = s->cfg.sample_us;
+    s->next_sample = start - (start % su + su) % su;
+    if (s->next_sample < INT64_MIN) s->next_sample += su; /* the first interval inside */
+    if ((rc = sample(s, (int64_t)s->next_sample))) return rc; /* the fund at the start */
+    s->next_sample += su;
     for (uint32_t k = 0; k < s->cfg.ncontracts; k++) /* start the window on known marks */
       if (s->c[k].mark && (rc = new_mark(s, k, s->c[k].mark, ev->ts))) return rc;
   }
@@ -524,8 +548,10 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
     if (sc->first_trade_ts == INT64_MIN) sc->first_trade_ts = ev->ts;
     if (!s->in_window) {
       int64_t n = 0;
-      if (bk_pos_notional(&s->contracts[k], ev->qty, ev->price, &n) == BK_OK)
-        sc->warm_notional += n;
+      if (bk_pos_notional(&s->contracts[k], ev->qty, ev->price, &n) ||
+          bk_add(sc->warm_notional, n, &sc->warm_notional))
+        return bk_err_set(&s->err, BK_ERANGE,
+                          "simulation: the warm-up notional of contract %u overflows", k);
     }
     if (sc->mark_src == BK_SRC_TRADES && (rc = trade_mark(s, k, ev))) return rc;
     if (s->in_window)

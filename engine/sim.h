@@ -47,6 +47,7 @@
 
 #define BK_SIM_NONE UINT32_MAX /* an instrument that is not a simulated contract */
 #define BK_SIM_MARK_TRADES 255 /* trades kept for a derived mark */
+#define BK_SIM_MAX_SAMPLES (1 << 22) /* fund samples a run may take: 8 years at 1 min */
 
 typedef struct bk_sim bk_sim;
 

@@ -11,11 +11,13 @@
 
 bk_rc bk_wf_bitmex_rank(int64_t entry_value, int64_t mark_value, int64_t bankrupt_value,
                         int64_t *pnl_pct, int64_t *eff_lev, int64_t *rank) {
-  int64_t pct, lev, rk;
-  if (entry_value == 0 || mark_value == bankrupt_value) return BK_ERANGE;
-  if (bk_fx_div(mark_value - entry_value, llabs(entry_value), BK_FLOOR, &pct)) return BK_ERANGE;
-  if (bk_fx_div(llabs(mark_value), llabs(mark_value - bankrupt_value), BK_FLOOR, &lev))
+  int64_t pct, lev, rk, gain, cushion;
+  if (entry_value == 0 || entry_value == INT64_MIN || mark_value == INT64_MIN ||
+      mark_value == bankrupt_value || bk_sub(mark_value, entry_value, &gain) ||
+      bk_sub(mark_value, bankrupt_value, &cushion) || cushion == INT64_MIN)
     return BK_ERANGE;
+  if (bk_fx_div(gain, llabs(entry_value), BK_FLOOR, &pct)) return BK_ERANGE;
+  if (bk_fx_div(llabs(mark_value), llabs(cushion), BK_FLOOR, &lev)) return BK_ERANGE;
   if (lev == 0) return BK_ERANGE;
   if (pct > 0) {
     if (bk_fx_mul(pct, lev, BK_FLOOR, &rk)) return BK_ERANGE;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/clock.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
 #include "strategies/sizing.h"
@@ -90,9 +91,12 @@ static bk_rc liq_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   }
   if (ev->side == BK_BUY) size = -size; /* a buy print closed a short */
   if ((rc = bk_pop_quote_notional(c, size, ev->price, &notional)) ||
-      (rc = bk_pop_entry_for_bankrupt(c, size, ev->price, p->cfg.lev, &entry, &deposit)))
-    return bk_err_set(&pp->err, rc, "liquidation prints: print at %lld out of range",
-                      (long long)ev->ts);
+      (rc = bk_pop_entry_for_bankrupt(c, size, ev->price, p->cfg.lev, &entry, &deposit))) {
+    char when[40];
+    bk_time_format(ev->ts, when, sizeof when);
+    return bk_err_set(&pp->err, rc, "liquidation prints: the print at %s: its size, price "
+                      "and the leverage give an account out of range", when);
+  }
   if (p->nown == p->owncap) {
     size_t cap = p->owncap ? p->owncap * 2 : 64;
     uint32_t *v = realloc(p->own, cap * sizeof *v);
@@ -106,8 +110,10 @@ static bk_rc liq_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   rc = bk_sim_open(s, c->settle, deposit, k, size, entry, &id);
   if (rc) {
     const bk_err *e = bk_sim_err(s);
+    char when[40];
+    bk_time_format(ev->ts, when, sizeof when);
     return bk_err_set(&pp->err, rc, "liquidation prints: opening the account of the print "
-                      "at %lld: %s", (long long)ev->ts, e && e->msg[0] ? e->msg : bk_rc_name(rc));
+                      "at %s: %s", when, e && e->msg[0] ? e->msg : bk_rc_name(rc));
   }
   p->own[p->nown++] = id;
   return BK_OK;

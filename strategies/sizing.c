@@ -201,7 +201,8 @@ bk_rc bk_pop_quote_notional(const bk_contract *c, int64_t size, int64_t price, i
 
 bk_rc bk_pop_entry_for_bankrupt(const bk_contract *c, int64_t size, int64_t bankrupt,
                                 int64_t lev, int64_t *entry, int64_t *deposit) {
-  if (size == 0 || bankrupt <= 0 || lev <= BK_FX(1)) return BK_ERANGE;
+  if (size == 0 || bankrupt <= 0 || lev <= BK_FX(1) || lev > INT64_MAX - BK_FX(1))
+    return BK_ERANGE;
   int lng = size > 0;
   /* E = B × num / den with num/den from the kind and side (see sizing.h) */
   int64_t num, den;

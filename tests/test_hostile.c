@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "engine/fixed.h"
 #include "tests/testutil.h"
 
 #define MB 1024L /* ru_maxrss counts KiB */
@@ -422,6 +423,171 @@ static void a_scenario_that_references_itself_or_a_missing_file_is_refused(void 
   }
 }
 
+/* Writes n trades of SYNUSDT one every step_s seconds from 2025-10-10T00:00:00Z, the
+ * price moving from p0 by dp each time, amount qty (decimal strings). */
+static void write_path(const char *path, size_t n, int step_s, const char *p0, const char *dp,
+                       const char *qty) {
+  size_t cap = 128 + n * 96, len = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  len += (size_t)snprintf(buf, cap, "%s", trades_head);
+  int64_t px = bk_t_fx(p0), step = bk_t_fx(dp);
+  for (size_t i = 0; i < n; i++, px += step) {
+    char price[48];
+    bk_fx_format_trim(px, price, sizeof price);
+    long long ts = 1760054400000000LL + (long long)i * step_s * 1000000LL;
+    len += (size_t)snprintf(buf + len, cap - len, "synthetic,SYNUSDT,%lld,%lld,%zu,%s,%s,%s\n",
+                            ts, ts + 1, i, step < 0 ? "sell" : "buy", price, qty);
+  }
+  bk_t_write(path, buf, len);
+  free(buf);
+}
+
+/* Scenarios whose numbers are legal one by one but absurd together: sizes near 2^63, a
+ * tick of 5e10, a leverage of 9e10, totals that pass int64, a window starting near the
+ * beginning of int64 time. Each run ends in a clear error (and no report) or completes;
+ * under the asan preset any arithmetic that wraps is a crash. Found by a review of the
+ * arithmetic after fuzzing found the margin solver's overflow. */
+static void absurd_scenarios_end_in_a_clear_error_or_a_clean_run(void **state) {
+  (void)state;
+  static const char linear_tick[] =
+      "\"instruments\": { \"SYNUSDT\": { \"kind\": \"linear\", \"tick\": \"0.0001\", "
+      "\"contract_size\": \"%s\", \"settle\": \"USDT\", %s"
+      "\"tiers\": [ { \"floor\": \"0\", \"mmr\": \"0.005\" } ] } },\n";
+  struct {
+    const char *name;
+    const char *body;       /* the scenario without its data, name and braces */
+    const char *instrument; /* contract size and extra keys for linear_tick, or NULL */
+    const char *extra;
+    const char *accounts;   /* accounts.json, or NULL */
+    int liq_print;          /* also a liquidation print at 00:10 */
+    size_t n;               /* the trade path */
+    int step_s;
+    const char *p0, *dp, *qty;
+    int code;
+    const char *word;
+  } cases[] = {
+      {"depth-pct-below-precision",
+       "\"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+       "\"depth_model\": { \"points\": [ { \"pct\": \"0.00000001\", \"minutes\": \"1\" },\n"
+       "  { \"pct\": \"0.000001\", \"minutes\": \"2\" } ] },\n",
+       NULL, NULL, NULL, 0, 600, 2, "28000", "0", "0.05", EX_CONFIG, "at most 6 decimals"},
+      {"tick-of-5e10",
+       "\"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+       "\"instruments\": { \"SYNUSDT\": { \"kind\": \"linear\", \"tick\": \"50000000000\",\n"
+       "  \"contract_size\": \"1\", \"settle\": \"USDT\",\n"
+       "  \"tiers\": [ { \"floor\": \"0\", \"mmr\": \"0.005\" } ] } },\n",
+       NULL, NULL, NULL, 0, 900, 2, "28000", "0.1", "0.05", 0, NULL},
+      {"size-int64-min",
+       "\"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+       "\"population\": { \"model\": \"accounts\", \"file\": \"accounts.json\" },\n",
+       NULL, NULL,
+       "{\"accounts\": [ {\"id\": \"a\", \"settle\": \"USDT\", \"deposit\": \"1000\",\n"
+       "  \"positions\": [{\"contract\": \"SYNUSDT\", \"size\": \"-92233720368.54775808\", "
+       "\"entry\": \"28000\"}]} ]}",
+       0, 900, 2, "28000", "0", "0.05", EX_DATAERR, "bad trade"},
+      {"leverage-of-9e10",
+       "\"window\": { \"from\": \"2025-10-10T00:05:00Z\" },\n"
+       "\"population\": { \"model\": \"liquidation_prints\", \"leverage\": \"92233720368\" },\n",
+       NULL, NULL, NULL, 1, 900, 2, "28000", "0", "0.05", EX_DATAERR, "out of range"},
+      {"liquidated-notional-past-int64",
+       "\"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+       "\"population\": { \"model\": \"accounts\", \"file\": \"accounts.json\" },\n"
+       "\"policies\": [ { \"name\": \"p\", \"waterfall\": { \"trigger\": \"never\" } } ],\n",
+       NULL, NULL,
+       "{\"accounts\": [\n"
+       "  {\"id\": \"a\", \"settle\": \"USDT\", \"deposit\": \"1\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"2000000\", \"entry\": \"28000\"}]},\n"
+       "  {\"id\": \"b\", \"settle\": \"USDT\", \"deposit\": \"1\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"2000000\", \"entry\": \"28000\"}]} ]}",
+       0, 900, 2, "28000", "0", "0.05", EX_DATAERR, "notional overflows"},
+      {"bitmex-adl-entry-value-int64-min",
+       "\"population\": { \"model\": \"accounts\", \"file\": \"accounts.json\" },\n"
+       "\"policies\": [ { \"name\": \"p\", \"liquidation\": { \"remainder\": \"waterfall\" },\n"
+       "  \"waterfall\": { \"action\": \"adl\", \"adl_ranking\": \"bitmex\" } } ],\n",
+       "1", "",
+       "{\"accounts\": [\n"
+       "  {\"id\": \"short\", \"settle\": \"USDT\", \"deposit\": \"100\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"-46116860184.27387904\", \"entry\": \"2\"}]},\n"
+       "  {\"id\": \"long\", \"settle\": \"USDT\", \"deposit\": \"1\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"100\", \"entry\": \"2\"}]} ]}",
+       0, 21, 1, "1.9", "-0.001", "1", 0, NULL},
+      {"dydx-fillable-smmr-of-9e10",
+       "\"population\": { \"model\": \"accounts\", \"file\": \"accounts.json\" },\n"
+       "\"policies\": [ { \"name\": \"p\", \"liquidation\": { \"price_limit\": \"fillable\",\n"
+       "  \"fillable_ba\": \"1000\", \"fillable_smmr\": \"92233720368\" } } ],\n",
+       "1", "\"mm_basis\": \"entry\", ",
+       "{\"accounts\": [ {\"id\": \"short\", \"settle\": \"USDT\", \"deposit\": \"1\", "
+       "\"positions\": [{\"contract\": \"SYNUSDT\", \"size\": \"-100\", \"entry\": \"2\"}]} ]}",
+       0, 21, 1, "2", "0.001", "1", 0, NULL},
+      {"fund-net-position-past-int64",
+       "\"population\": { \"model\": \"accounts\", \"file\": \"accounts.json\" },\n"
+       "\"policies\": [ { \"name\": \"p\", \"fund\": { \"initial\": \"2000000000\" },\n"
+       "  \"waterfall\": { \"trigger\": \"net_position\", \"net_position_cap\": \"1\" } } ],\n",
+       "0.01", "",
+       "{\"accounts\": [\n"
+       "  {\"id\": \"A\", \"settle\": \"USDT\", \"deposit\": \"10000000\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"50000000000\", \"entry\": \"2\"}]},\n"
+       "  {\"id\": \"C\", \"settle\": \"USDT\", \"deposit\": \"1000000000\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"-50000000000\", \"entry\": \"2\"}]},\n"
+       "  {\"id\": \"B\", \"settle\": \"USDT\", \"deposit\": \"10000000\", \"positions\": "
+       "[{\"contract\": \"SYNUSDT\", \"size\": \"50000000000\", \"entry\": \"2\"}]} ]}",
+       0, 31, 1, "2", "-0.001", "1", EX_DATAERR, "overflow"},
+      {"warm-up-notional-past-int64",
+       "\"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n", "60000000", "", NULL, 0, 900, 2,
+       "28000", "0", "0.05", EX_DATAERR, "warm-up notional"},
+      {"window-from-int64-min",
+       "\"window\": { \"from\": \"-9223372036854775799\" },\n", NULL, NULL, NULL, 0, 60, 2,
+       "28000", "0", "0.05", EX_DATAERR, "report intervals"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char dir[512], path[700], out[700], probe[800];
+    char name[128];
+    snprintf(name, sizeof name, "absurd-%s", cases[i].name);
+    path_in_tmp(name, dir, sizeof dir);
+    mkdir(dir, 0777);
+    snprintf(path, sizeof path, "%s/synthetic_trades_2025-10-10_SYNUSDT.csv", dir);
+    write_path(path, cases[i].n, cases[i].step_s, cases[i].p0, cases[i].dp, cases[i].qty);
+    if (cases[i].liq_print) {
+      static const char lp[] = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+                               "synthetic,SYNUSDT,1760055000000000,1760055000000001,1,buy,"
+                               "28000.1,1\n";
+      snprintf(path, sizeof path, "%s/synthetic_liquidations_2025-10-10_SYNUSDT.csv", dir);
+      bk_t_write(path, lp, sizeof lp - 1);
+    }
+    if (cases[i].accounts) {
+      snprintf(path, sizeof path, "%s/accounts.json", dir);
+      bk_t_write(path, cases[i].accounts, strlen(cases[i].accounts));
+    }
+    char instr[512] = "", scen[4096];
+    if (cases[i].instrument)
+      snprintf(instr, sizeof instr, linear_tick, cases[i].instrument, cases[i].extra);
+    const char *policies = strstr(cases[i].body, "\"policies\"") ? ""
+                           : "\"policies\": [ { \"name\": \"p\" } ],\n";
+    int len = snprintf(scen, sizeof scen,
+                       "{ \"name\": \"%s\",\n\"data\": [\"synthetic_trades_2025-10-10_SYNUSDT"
+                       ".csv\"%s],\n%s%s%s\"seed\": 1 }\n",
+                       cases[i].name,
+                       cases[i].liq_print ? ", \"synthetic_liquidations_2025-10-10_SYNUSDT.csv\""
+                                          : "",
+                       cases[i].body, instr, policies);
+    assert_true(len > 0 && (size_t)len < sizeof scen);
+    snprintf(path, sizeof path, "%s/scenario.json", dir);
+    bk_t_write(path, scen, (size_t)len);
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", "--quiet", path, "-o", out, NULL};
+    outcome o;
+    run(&o, args);
+    const char *words[] = {cases[i].word, NULL};
+    expect(&o, cases[i].code, words);
+    snprintf(probe, sizeof probe, "%s/summary.csv", out);
+    struct stat st;
+    if ((stat(probe, &st) == 0) != (cases[i].code == 0))
+      fail_msg("%s: exit %d but summary.csv %s", cases[i].name, o.code,
+               cases[i].code ? "was written" : "is missing");
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(zstd_frame_claiming_10gb_window_is_refused_without_allocating),
@@ -433,6 +599,7 @@ int main(void) {
       cmocka_unit_test(a_zip_of_two_files_and_an_empty_file_are_refused),
       cmocka_unit_test(a_quantity_that_overflows_a_notional_is_a_data_error),
       cmocka_unit_test(a_scenario_that_references_itself_or_a_missing_file_is_refused),
+      cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
