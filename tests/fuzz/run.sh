@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     if [ "$r" -ne 0 ]; then
       # a report raised while the target had stderr redirected is in its scratch folder
       for f in "$work/$n.log" "$work/$n"/scratch/*/stderr.txt; do
-        [ -f "$f" ] && { grep -E "runtime error|finding|ERROR|SUMMARY" "$f" | head -n 8 >&2 || true; }
+        [ -f "$f" ] && { grep -E "INFO: Seed|runtime error|finding|ERROR|SUMMARY" "$f" | head -n 8 >&2 || true; }
       done
       echo "fuzz: fuzz_$n FAILED after ${execs:-?} executions; input in $work/$n/artifacts" >&2
       fail=1
