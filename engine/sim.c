@@ -495,16 +495,17 @@ static bk_rc sample(bk_sim *s, int64_t ts) {
 }
 
 /* Takes the samples due before an event at ts; a jump in time that would need more than
- * BK_SIM_MAX_SAMPLES samples in all is an error, not gigabytes of flat rows. */
+ * BK_SIM_MAX_ROWS sample rows in all is an error, not gigabytes of flat rows. */
 static bk_rc sample_until(bk_sim *s, int64_t ts) {
+  size_t most = BK_SIM_MAX_ROWS / (s->cfg.npolicies * s->cfg.nassets);
   if (s->next_sample <= ts &&
-      (ts - s->next_sample) / s->cfg.sample_us + 1 > BK_SIM_MAX_SAMPLES - (bk_i128)s->nsamples) {
+      (ts - s->next_sample) / s->cfg.sample_us + 1 > (bk_i128)most - (bk_i128)s->nsamples) {
     char when[40];
     bk_time_format(ts, when, sizeof when);
     return bk_err_set(&s->err, BK_ERANGE,
-                      "simulation: an event at %s is more than %d report intervals after "
-                      "the window's start; narrow the window or lengthen the interval",
-                      when, BK_SIM_MAX_SAMPLES);
+                      "simulation: an event at %s is more than %zu report intervals after "
+                      "the window's start (%d fund rows in all at most); narrow the window "
+                      "or lengthen the interval", when, most, BK_SIM_MAX_ROWS);
   }
   while (s->next_sample <= ts) {
     bk_rc rc = sample(s, (int64_t)s->next_sample);
