@@ -14,10 +14,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Writes size bytes to a file called name in a scratch folder of this process (under
  * $BK_FUZZ_SCRATCH when set, else /dev/shm when it exists, else $TMPDIR or /tmp) and
- * returns its path, valid until the next call. The folder is removed at a normal exit; a
- * finding leaves it, with whatever the target wrote there. Aborts when the file cannot be
- * written. */
+ * returns its path, valid until the next call. The folder and everything in it are
+ * removed at a normal exit; a finding leaves it, with whatever the target wrote there.
+ * Aborts when the file cannot be written. */
 const char *bk_fz_file(const char *name, const uint8_t *data, size_t size);
+
+/* The scratch folder itself, for targets that lay out several files (all removed at a
+ * normal exit). */
+const char *bk_fz_dir(void);
 
 /* The path of another file called name in the same scratch folder (not written; removed
  * at exit), e.g. to capture a command's stderr. Valid until the next call. A sanitizer

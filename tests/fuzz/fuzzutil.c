@@ -3,8 +3,10 @@
  * must be files, and the abort that reports a finding. Tuned for libFuzzer's loop: one
  * file rewritten in place per input, on a memory file system where there is one.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "tests/fuzz/fuzz.h"
 
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +19,17 @@ static char scratch_dir[256];
 static char scratch_file[512];
 static char aside_file[512];
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+/* Removes the scratch folder and whatever a target left in it. */
 static void scratch_cleanup(void) {
-  if (scratch_file[0]) unlink(scratch_file);
-  if (aside_file[0]) unlink(aside_file);
-  if (scratch_dir[0]) rmdir(scratch_dir);
+  if (scratch_dir[0]) nftw(scratch_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 void bk_fz_fail(const char *file, int line, const char *cond, const char *fmt, ...) {
@@ -48,6 +57,11 @@ static void scratch_init(void) {
       bk_fz_fail(__FILE__, __LINE__, "mkdir", "cannot create %s", scratch_dir);
     atexit(scratch_cleanup);
   }
+}
+
+const char *bk_fz_dir(void) {
+  scratch_init();
+  return scratch_dir;
 }
 
 const char *bk_fz_file_aside(const char *name) {

@@ -153,4 +153,50 @@ printf '%s' '{ "name": "s", "data": ["nowhere"], "policies": ["missing.json"] }'
 printf '%s' '{ "name": "s", "data": ["default.json"], "policies": ["default.json"] }' > "$c/scenario/seed-self"
 printf '%s' '{ "name": "s", "window": { "from": "2025-10-10T02:00:00Z", "to": "2025-10-10T01:00:00Z" },
   "policies": ["../policies/dydx-like.json"] }' > "$c/scenario/seed-window-backwards"
+# fuzz_run: a scenario over the target's own ten-minute tape (see fuzz_run.c), then a NUL
+# byte and an accounts file. Policies are inline: the scenario sits in a scratch folder.
+mkdir -p "$c/run"
+tape='"data": ["synthetic_trades_2025-10-10_SYNUSDT.csv",
+    "synthetic_incremental_book_L2_2025-10-10_SYNUSDT.csv",
+    "synthetic_derivative_ticker_2025-10-10_SYNUSDT.csv"]'
+linear='"instruments": { "SYNUSDT": { "kind": "linear", "tick": "0.5", "contract_size": "1",
+    "settle": "USDT", "tiers": [ { "floor": "0", "mmr": "0.004", "max_leverage": "125" },
+    { "floor": "50000", "mmr": "0.01", "max_leverage": "50" } ] } }'
+shipped() { sed '1s/^{/{ /' "$src_root/data/policies/$1.json"; }
+accounts='{"accounts": [
+  {"id": "hi", "settle": "USDT", "deposit": "1500", "positions": [{"contract": "SYNUSDT", "size": "2", "entry": "28000"}]},
+  {"id": "mid", "settle": "USDT", "deposit": "6000", "positions": [{"contract": "SYNUSDT", "size": "1", "entry": "28000"}]},
+  {"id": "short", "settle": "USDT", "deposit": "3000", "positions": [{"contract": "SYNUSDT", "size": "-3", "entry": "28000"}]},
+  {"id": "lo", "settle": "USDT", "deposit": "50000", "positions": [{"contract": "SYNUSDT", "size": "1.5", "entry": "27990"}]} ]}'
+printf '%s' "{ \"name\": \"synthetic\", $tape, \"window\": { \"from\": \"2025-10-10T00:02:00Z\" },
+  \"seed\": 7, $linear,
+  \"population\": { \"model\": \"synthetic\", \"accounts_per_contract\": 60 },
+  \"policies\": [ $(shipped binance-like), $(shipped dydx-like), $(shipped hyperliquid-like) ],
+  \"report\": { \"interval_s\": \"30\" } }" > "$c/run/seed-synthetic"
+{ printf '%s' "{ \"name\": \"accounts\", $tape, $linear,
+  \"population\": { \"model\": \"accounts\", \"file\": \"accounts.json\" },
+  \"policies\": [
+    { \"name\": \"social-oi\", \"liquidation\": { \"remainder\": \"waterfall\" },
+      \"fund\": { \"initial\": \"10\" },
+      \"waterfall\": { \"trigger\": \"drawdown\", \"drawdown\": \"0.3\", \"window_s\": \"60\",
+                     \"action\": \"socialize\", \"socialize_over\": \"open_interest\" } },
+    { \"name\": \"netpos\", \"fund\": { \"initial\": \"100000\" },
+      \"waterfall\": { \"trigger\": \"net_position\", \"net_position_cap\": \"0.5\" } },
+    $(shipped dydx-like) ] }"; printf '\000%s' "$accounts"; } > "$c/run/seed-accounts"
+printf '%s' "{ \"name\": \"prints\", \"data\": [\"synthetic_trades_2025-10-10_SYNUSDT.csv\",
+    \"synthetic_liquidations_2025-10-10_SYNUSDT.csv\"], \"window\": { \"from\": \"2025-10-10T00:03:00Z\" },
+  \"population\": { \"model\": \"liquidation_prints\", \"leverage\": \"25\", \"lot\": \"0.001\" },
+  \"depth_model\": { \"points\": [ { \"pct\": \"0.5\", \"minutes\": \"0.5\" },
+                                 { \"pct\": \"3\", \"minutes\": \"4\" } ] },
+  \"policies\": [ { \"name\": \"p\" } ] }" > "$c/run/seed-liquidation-prints"
+printf '%s' "{ \"name\": \"inverse\", $tape, \"window\": { \"from\": \"2025-10-10T00:02:00Z\",
+    \"to\": \"2025-10-10T00:09:00Z\" },
+  \"instruments\": { \"SYNUSDT\": { \"kind\": \"inverse\", \"tick\": \"0.5\", \"contract_size\": \"100\",
+    \"settle\": \"SYN\", \"tiers\": [ { \"floor\": \"0\", \"mmr\": \"0.005\" } ] } },
+  \"population\": [ { \"model\": \"synthetic\", \"accounts_per_contract\": 30,
+    \"leverage\": { \"levels\": [\"5\", \"50\"], \"weights\": [1, 1] } } ],
+  \"marks\": { \"window_s\": \"3\", \"step_ms\": \"500\" },
+  \"policies\": [ { \"name\": \"a\" }, { \"name\": \"b\", \"liquidation\": { \"penalty\": \"0.02\" } } ] }" \
+  > "$c/run/seed-inverse"
+
 echo "seeds written to $c"

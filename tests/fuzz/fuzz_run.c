@@ -1,0 +1,161 @@
+/*
+ * Fuzz target: the whole job, `backstop run SCENARIO -o DIR` (cli/commands.h), on a fixed
+ * ten-minute tape of one linear perpetual (trades, a book re-snapshotted every 30 s, a
+ * ticker with a funding time, liquidation prints) laid out once in the scratch folder.
+ * The input is the scenario and, after a NUL byte, an accounts file: every number in
+ * them reaches the engine (sizes, prices, ticks, tiers, fees, leverage, depth points,
+ * windows), so this is where arithmetic that could wrap is found. Every input must end
+ * in exit 0 with a summary.csv, or in a data, input, config or memory error with a
+ * message and no summary.csv. EX_SOFTWARE (a broken invariant, conservation among them)
+ * is a finding; so is anything the sanitizers catch.
+ *
+ * Bounded work per input: a synthetic population above 200 accounts per contract is
+ * skipped (its cost grows with the number, not with anything new to find). With
+ * BK_FUZZ_SHOW set, each input's exit code and message are printed (for triage).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "tests/fuzz/fuzz.h"
+
+#define T0 1760054400LL /* 2025-10-10T00:00:00Z */
+
+/* Price of the tape at step i (one step is 2 s): flat, then a 20 % fall, then a rebound;
+ * in cents. */
+static long long cents_at(int i) {
+  if (i < 100) return 2800000 + (i % 5) * 50;
+  if (i < 200) return 2800000 - (long long)(i - 100) * 5600;
+  return 2240000 + (long long)(i - 200) * 3600;
+}
+
+static void put(const char *dir, const char *name, const char *text) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  BK_FZ_CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+/* Writes the tape into dir. */
+static void lay_out_tape(const char *dir) {
+  size_t cap = 1 << 20, n = 0;
+  char *b = malloc(cap);
+  BK_FZ_CHECK(b != NULL, "no memory");
+#define ADD(...) (n += (size_t)snprintf(b + n, cap - n, __VA_ARGS__))
+  ADD("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+  for (int i = 0; i < 300; i++) {
+    long long ts = (T0 + 2 * i) * 1000000LL, c = cents_at(i);
+    ADD("synthetic,SYNUSDT,%lld,%lld,%d,%s,%lld.%02lld,0.%03d\n", ts, ts + 1000, i,
+        i >= 100 && i < 200 ? "sell" : "buy", c / 100, c % 100, 10 + (i * 37) % 490);
+  }
+  put(dir, "synthetic_trades_2025-10-10_SYNUSDT.csv", b);
+  n = 0;
+  ADD("exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n");
+  for (int s = 0; s < 20; s++) {
+    long long ts = (T0 + 30 * s) * 1000000LL, mid = cents_at(15 * s) / 50 * 50;
+    for (int k = 1; k <= 20; k++) {
+      long long ask = mid + 50 * k, bid = mid - 50 * k;
+      ADD("synthetic,SYNUSDT,%lld,%lld,true,ask,%lld.%02lld,%d.%03d\n", ts, ts + 500, ask / 100,
+          ask % 100, k % 3, (k * 211) % 1000);
+      ADD("synthetic,SYNUSDT,%lld,%lld,true,bid,%lld.%02lld,%d.%03d\n", ts, ts + 500, bid / 100,
+          bid % 100, k % 4, (k * 397) % 1000);
+    }
+  }
+  put(dir, "synthetic_incremental_book_L2_2025-10-10_SYNUSDT.csv", b);
+  n = 0;
+  ADD("exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,"
+      "predicted_funding_rate,open_interest,last_price,index_price,mark_price\n");
+  for (int i = 0; i < 120; i++) {
+    long long ts = (T0 + 5 * i) * 1000000LL, c = cents_at(5 * i / 2);
+    ADD("synthetic,SYNUSDT,%lld,%lld,%lld,0.00010000,,5000.000,%lld.%02lld,%lld.%02lld,"
+        "%lld.%02lld\n", ts, ts + 700, (T0 + 300) * 1000000LL, c / 100, c % 100, c / 100,
+        c % 100, c / 100, c % 100);
+  }
+  put(dir, "synthetic_derivative_ticker_2025-10-10_SYNUSDT.csv", b);
+  n = 0;
+  ADD("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+  for (int i = 0; i < 6; i++) {
+    long long ts = (T0 + 220 + 30 * i) * 1000000LL, c = cents_at(110 + 15 * i);
+    ADD("synthetic,SYNUSDT,%lld,%lld,L%d,sell,%lld.%02lld,%d.%03d\n", ts, ts + 300, i, c / 100,
+        c % 100, 1 + i % 3, 125 * i);
+  }
+  put(dir, "synthetic_liquidations_2025-10-10_SYNUSDT.csv", b);
+#undef ADD
+  free(b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > 16384) return 0;
+  static int ready;
+  static char dir[512], out[600], summary[700], accounts[600];
+  if (!ready) { /* the figures go nowhere: only the exit code, message and files matter */
+    if (!freopen("/dev/null", "w", stdout)) return 0;
+    snprintf(dir, sizeof dir, "%s", bk_fz_dir());
+    lay_out_tape(dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(summary, sizeof summary, "%s/summary.csv", out);
+    snprintf(accounts, sizeof accounts, "%s/accounts.json", dir);
+    ready = 1;
+  }
+  const uint8_t *nul = memchr(data, 0, size);
+  size_t scen_len = nul ? (size_t)(nul - data) : size;
+  /* bounded work: the synthetic population's size is the one knob that only costs time */
+  const char *key = "\"accounts_per_contract\"";
+  for (size_t i = 0; i + strlen(key) <= scen_len; i++)
+    if (!memcmp(data + i, key, strlen(key))) {
+      const char *p = (const char *)data + i + strlen(key);
+      const char *end = (const char *)data + scen_len;
+      while (p < end && (*p == ' ' || *p == ':' || *p == '\n' || *p == '\t')) p++;
+      long v = 0;
+      while (p < end && *p >= '0' && *p <= '9' && v < 100000) v = v * 10 + (*p++ - '0');
+      if (v > 200) return 0;
+    }
+  const char *path = bk_fz_file("scenario.json", data, scen_len);
+  FILE *f = fopen(accounts, "wb");
+  BK_FZ_CHECK(f != NULL, "cannot write %s", accounts);
+  if (nul) fwrite(nul + 1, 1, size - scen_len - 1, f);
+  fclose(f);
+  unlink(summary);
+  const char *err_path = bk_fz_file_aside("stderr.txt");
+  fflush(stderr);
+  int saved = dup(2);
+  int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  BK_FZ_CHECK(saved >= 0 && fd >= 0, "cannot redirect stderr");
+  dup2(fd, 2);
+  close(fd);
+  char *argv[] = {"run", "--quiet", (char *)path, "-o", out, NULL};
+  int code = bk_cmd_run(5, argv);
+  fflush(stdout);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  char msg[1024] = "";
+  f = fopen(err_path, "r");
+  if (f) {
+    size_t n = fread(msg, 1, sizeof msg - 1, f);
+    msg[n] = '\0';
+    fclose(f);
+  }
+  struct stat st;
+  int have_summary = stat(summary, &st) == 0;
+  if (getenv("BK_FUZZ_SHOW")) { /* triage: what each input came to */
+    fprintf(stderr, "exit %d\n%s", code, msg);
+    FILE *sf = have_summary ? fopen(summary, "r") : NULL;
+    int ch;
+    while (sf && (ch = fgetc(sf)) != EOF) fputc(ch, stderr);
+    if (sf) fclose(sf);
+  }
+  BK_FZ_CHECK(code == 0 || code == EX_DATAERR || code == EX_NOINPUT || code == EX_CONFIG ||
+                  code == EX_OSERR,
+              "exit %d: %s", code, msg);
+  if (code == 0) BK_FZ_CHECK(have_summary, "exit 0 without summary.csv: %s", msg);
+  else BK_FZ_CHECK(!have_summary && strstr(msg, "backstop run") != NULL,
+                   "exit %d, summary.csv %s: %s", code, have_summary ? "written" : "absent",
+                   msg);
+  return 0;
+}
