@@ -47,8 +47,8 @@
 
 #define BK_SIM_NONE UINT32_MAX /* an instrument that is not a simulated contract */
 #define BK_SIM_MARK_TRADES 255 /* trades kept for a derived mark */
-#define BK_SIM_MAX_ROWS (1 << 22) /* fund samples × policies × assets a run may keep
-                                     (~1 GB): 8 years at 1 min for one policy */
+#define BK_SIM_MAX_ROWS (1 << 20) /* fund samples × policies × assets a run may keep
+                                     (~250 MB): 2 years at 1 min for one policy */
 
 typedef struct bk_sim bk_sim;
 
