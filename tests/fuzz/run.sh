@@ -15,13 +15,20 @@ cmake --build "$build" -j2 --target fuzzers >"$build/fuzzers-build.log" 2>&1 ||
 work=$build/fuzz-run
 rm -rf "$work"
 mkdir -p "$work"
+# Targets that read files rewrite one per input: on /dev/shm when it is there, that costs
+# no disk. Each target gets its own folder, so a report it wrote there can be shown.
+scratch=$work/scratch
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  scratch=/dev/shm/bk-fuzz-run-$$
+  trap 'rm -rf "$scratch"' EXIT
+fi
 run_one() {
   name=$1
-  mkdir -p "$work/$name/new" "$work/$name/artifacts" "$work/$name/scratch"
-  # new inputs go to the scratch folder first; the committed corpus is only read
+  mkdir -p "$work/$name/new" "$work/$name/artifacts" "$scratch/$name"
+  # new inputs go to a folder of this run; the committed corpus is only read
   dict=""
   [ -f "$src/tests/fuzz/$name.dict" ] && dict="-dict=$src/tests/fuzz/$name.dict"
-  BK_FUZZ_SCRATCH="$work/$name/scratch" "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 $dict \
+  BK_FUZZ_SCRATCH="$scratch/$name" "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 $dict \
     -print_final_stats=1 -artifact_prefix="$work/$name/artifacts/" \
     "$work/$name/new" "$src/tests/fuzz/corpus/$name" >"$work/$name.log" 2>&1
 }
@@ -44,8 +51,9 @@ while [ $# -gt 0 ]; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$n.log" | tail -n 1)
     if [ "$r" -ne 0 ]; then
       # a report raised while the target had stderr redirected is in its scratch folder
-      for f in "$work/$n.log" "$work/$n"/scratch/*/stderr.txt; do
+      for f in "$work/$n.log" "$scratch/$n"/*/stderr.txt; do
         [ -f "$f" ] && { grep -E "INFO: Seed|runtime error|finding|ERROR|SUMMARY" "$f" | head -n 8 >&2 || true; }
+        [ -f "$f" ] && [ "$f" != "$work/$n.log" ] && cp "$f" "$work/$n/"
       done
       echo "fuzz: fuzz_$n FAILED after ${execs:-?} executions; input in $work/$n/artifacts" >&2
       fail=1
