@@ -387,7 +387,7 @@ bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_po
 bk_rc bk_policy_json_load(const char *path, bk_policy *out, bk_err *err) {
   size_t len;
   char *text = bk_jdoc_slurp(path, &len, err);
-  if (!text) return BK_ENOINPUT;
+  if (!text) return err->rc ? err->rc : BK_ENOINPUT; /* out of memory is not a missing file */
   bk_rc rc = bk_policy_json_parse(text, len, path, out, err);
   free(text);
   return rc;

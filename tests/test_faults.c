@@ -212,8 +212,9 @@ static unsigned long sweep_some(enum fault_kind kind, const char *out_dir,
     }
     codes[r.code & 255]++;
     char *msg = bk_t_slurp(errp, NULL);
-    if (kind == FAULT_ALLOC && r.code != 71 && msg) /* EX_OSERR is what out of memory maps to */
-      printf("NOTE: allocation #%lu failed as exit %d: %s", n, r.code, msg);
+    if (kind == FAULT_ALLOC && r.code != 71) /* EX_OSERR is what out of memory maps to */
+      fail_msg("fault alloc #%lu of %lu: exit %d, not 71: %s", n, total, r.code,
+               msg ? msg : "(no message)");
     if (!msg || !strstr(msg, "backstop"))
       fail_msg("fault %s #%lu of %lu: exit %d without a message", kind == FAULT_IO ? "io" : "alloc",
                n, total, r.code);
