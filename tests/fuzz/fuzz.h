@@ -28,6 +28,12 @@ const char *bk_fz_dir(void);
  * report raised while stderr points there lands in that file: run.sh prints it. */
 const char *bk_fz_file_aside(const char *name);
 
+/* Runs a command's entry point (`backstop CMD ...` without the program name) with its
+ * stderr captured in the scratch folder, and copies what it wrote (cut to cap - 1 bytes)
+ * into msg. Returns the command's exit code. A sanitizer report raised meanwhile lands in
+ * that file, which a finding leaves behind (run.sh prints it). */
+int bk_fz_command(int (*cmd)(int, char **), int argc, char **argv, char *msg, size_t cap);
+
 /* Aborts with a message on stderr: a finding. */
 #define BK_FZ_CHECK(cond, ...)                                                           \
   do {                                                                                   \

@@ -7,11 +7,9 @@
  *
  * Input: byte 0 picks text or JSON output, the rest is the file.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "cli/cmd_margin.h"
 #include "tests/fuzz/fuzz.h"
@@ -24,13 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     quiet = 1;
   }
   const char *path = bk_fz_file("account.json", data + 1, size - 1);
-  const char *err_path = bk_fz_file_aside("stderr.txt");
-  fflush(stderr);
-  int saved = dup(2);
-  int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  BK_FZ_CHECK(saved >= 0 && fd >= 0, "cannot redirect stderr");
-  dup2(fd, 2);
-  close(fd);
   char *argv[5];
   int argc = 0;
   argv[argc++] = "margin";
@@ -40,18 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   argv[argc++] = (char *)path;
   argv[argc] = NULL;
-  int code = bk_cmd_margin(argc, argv);
-  fflush(stdout);
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  char msg[1024] = "";
-  FILE *f = fopen(err_path, "r");
-  if (f) {
-    size_t n = fread(msg, 1, sizeof msg - 1, f);
-    msg[n] = '\0';
-    fclose(f);
-  }
+  char msg[1024];
+  int code = bk_fz_command(bk_cmd_margin, argc, argv, msg, sizeof msg);
   /* EX_SOFTWARE (a broken invariant) is a bug, not an answer to bad input */
   BK_FZ_CHECK(code == 0 || code == EX_DATAERR || code == EX_NOINPUT || code == EX_CONFIG ||
                   code == EX_OSERR,

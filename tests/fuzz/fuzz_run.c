@@ -12,7 +12,6 @@
  * Bounded work per input: see too_costly. With BK_FUZZ_SHOW set, each input's exit code
  * and message are printed, and its summary.csv (for triage).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,26 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (nul) fwrite(nul + 1, 1, size - scen_len - 1, f);
   fclose(f);
   unlink(summary);
-  const char *err_path = bk_fz_file_aside("stderr.txt");
-  fflush(stderr);
-  int saved = dup(2);
-  int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  BK_FZ_CHECK(saved >= 0 && fd >= 0, "cannot redirect stderr");
-  dup2(fd, 2);
-  close(fd);
   char *argv[] = {"run", "--quiet", (char *)path, "-o", out, NULL};
-  int code = bk_cmd_run(5, argv);
-  fflush(stdout);
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  char msg[1024] = "";
-  f = fopen(err_path, "r");
-  if (f) {
-    size_t n = fread(msg, 1, sizeof msg - 1, f);
-    msg[n] = '\0';
-    fclose(f);
-  }
+  char msg[1024];
+  int code = bk_fz_command(bk_cmd_run, 5, argv, msg, sizeof msg);
   struct stat st;
   int have_summary = stat(summary, &st) == 0;
   if (getenv("BK_FUZZ_SHOW")) { /* triage: what each input came to */

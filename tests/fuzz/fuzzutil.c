@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "tests/fuzz/fuzz.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,4 +84,27 @@ const char *bk_fz_file(const char *name, const uint8_t *data, size_t size) {
   if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
     bk_fz_fail(__FILE__, __LINE__, "write", "cannot write %s", scratch_file);
   return scratch_file;
+}
+
+int bk_fz_command(int (*cmd)(int, char **), int argc, char **argv, char *msg, size_t cap) {
+  const char *err_path = bk_fz_file_aside("stderr.txt");
+  fflush(stderr);
+  int saved = dup(2);
+  int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (saved < 0 || fd < 0) bk_fz_fail(__FILE__, __LINE__, "dup", "cannot redirect stderr");
+  dup2(fd, 2);
+  close(fd);
+  int code = cmd(argc, argv);
+  fflush(stdout);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  msg[0] = '\0';
+  FILE *f = fopen(err_path, "r");
+  if (f) {
+    size_t n = fread(msg, 1, cap - 1, f);
+    msg[n] = '\0';
+    fclose(f);
+  }
+  return code;
 }
