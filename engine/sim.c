@@ -312,9 +312,9 @@ static bk_rc model_build(bk_sim *s, uint32_t k, int64_t mark) {
     int64_t x = range / MODEL_LEVELS * i;
     int64_t depth = model_depth(s, sc, x);
     for (int side = BK_BID; side <= BK_ASK; side++) {
-      /* the level's price, on the tick, strictly away from the previous level */
-      /* in 128 bits, and no level beyond half the int64 range: a huge mark or tick
-         from the data or the scenario thins the model book instead of wrapping */
+      /* the level's price, on the tick, strictly away from the previous level; in 128
+         bits, and no level beyond half the int64 range: a huge mark or tick from the
+         data or the scenario thins the model book instead of wrapping */
       int64_t off = 0;
       bk_fx_mul(mark, x, BK_CEIL, &off);
       bk_i128 want = side == BK_BID ? (bk_i128)mark - off : (bk_i128)mark + off;
