@@ -625,15 +625,62 @@ static void hand_ref_adl(void **state) {
   assert_true(r.fund_cash == BK_FX(1000));
 }
 
+/* 5. A deficit socialized over profit.
+ * Long 10 at 100, cash 100, bp 90; mark 89; the only bid 85 × 10 is below bp; remainder
+ * waterfall (equity −10: bankrupt), action socialize: the rest walks with no limit and
+ * fills 10 at 85 (PnL −150, cash −50). Fee 0.5 % of 850 is capped by the equity −50: 0.
+ * Fund 0 pays min(50, 0, 0) = 0; the 50 is spread over unrealized profit at 89:
+ *   account 1 short 6 at 110: 126; account 2 short 8 at 105: 128; account 3 long 5 at
+ *   80: 45; total 299. Shares, each rounded up: 50·126/299 = 21.07023412,
+ *   50·128/299 = 21.40468228, 50·45/299 = 7.52508362 (sum 50.00000002).
+ * Over open interest instead (6 + 8 + 5 = 19): 15.78947369, 21.05263158, 13.15789474. */
+static void hand_socialize(gcase *g) {
+  hand_base(g, BK_FX(89));
+  g->pol.remainder = REF_REM_WATERFALL;
+  g->pol.action = REF_ACT_SOCIALIZE;
+  g->fund_cash = 0;
+  g->nacct = 4;
+  g->acct[1] = (ref_acct){BK_FX(330), BK_FX(-6), BK_FX(110)};
+  g->acct[2] = (ref_acct){BK_FX(420), BK_FX(-8), BK_FX(105)};
+  g->acct[3] = (ref_acct){BK_FX(200), BK_FX(5), BK_FX(80)};
+  g->nbids = 1;
+  g->bids[0] = (ref_level){BK_FX(85), BK_FX(10)};
+}
+
+static void hand_ref_socialize(void **state) {
+  (void)state;
+  gcase g;
+  result r;
+  hand_socialize(&g);
+  run_ref(&g, &r);
+  assert_int_equal(r.skip, 0);
+  const ref_rec *x = &r.rec[0];
+  assert_int_equal(x->outcome, REF_OUT_SOCIALIZED);
+  assert_true(x->book_qty == BK_FX(10) && x->levels == 1 && x->avg_fill == BK_FX(85));
+  assert_true(x->fee == 0 && x->fund_deficit == 0);
+  assert_true(r.acct[0].cash == 0 && r.acct[0].size == 0);
+  assert_true(r.acct[1].cash == P("308.92976588"));
+  assert_true(r.acct[2].cash == P("398.59531772"));
+  assert_true(r.acct[3].cash == P("192.47491638"));
+  assert_true(r.sink_in[REF_C_SOCIALIZED] == P("50.00000002"));
+  assert_true(r.fund_cash == 0);
+  g.pol.soc_base = REF_SOC_OI;
+  run_ref(&g, &r);
+  assert_true(r.acct[1].cash == BK_FX(330) - P("15.78947369"));
+  assert_true(r.acct[2].cash == BK_FX(420) - P("21.05263158"));
+  assert_true(r.acct[3].cash == BK_FX(200) - P("13.15789474"));
+}
+
 static void hand_cases_engine(void **state) {
   (void)state;
-  void (*make[4])(gcase *) = {hand_three_levels, hand_deep, hand_takeover, hand_adl};
-  const char *name[4] = {"three levels", "deep walk", "takeover", "adl"};
+  void (*make[5])(gcase *) = {hand_three_levels, hand_deep, hand_takeover, hand_adl,
+                              hand_socialize};
+  const char *name[5] = {"three levels", "deep walk", "takeover", "adl", "socialize"};
   static gcase g;
   static result ra, re;
   static char buf[8192];
   int bad = 0;
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 5; i++) {
     make[i](&g);
     if (compare(&g, buf, sizeof buf, &ra, &re) != 0) {
       bad++;
@@ -1054,6 +1101,7 @@ int main(void) {
       cmocka_unit_test(hand_ref_deep),
       cmocka_unit_test(hand_ref_takeover),
       cmocka_unit_test(hand_ref_adl),
+      cmocka_unit_test(hand_ref_socialize),
       cmocka_unit_test(hand_cases_engine),
       cmocka_unit_test(random_cases_agree),
   };
