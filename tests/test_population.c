@@ -509,7 +509,8 @@ static rig *rig_new(int from_min) {
   x->asset[0].price = x->asset[1].price = BK_FX(1);
   for (int i = 0; i < 2; i++) {
     bk_policy_default(&x->pol[i]);
-    x->pol[i].fund_initial = P("100000");
+    bk_policy_set_fund(&x->pol[i], "USDT", P("100000"), NULL);
+    bk_policy_set_fund(&x->pol[i], "DOT", P("2000"), NULL);
     x->contract_of[i] = (uint32_t)i;
   }
   strcpy(x->pol[0].name, "one");
