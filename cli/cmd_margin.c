@@ -16,7 +16,7 @@
  */
 #include "cli/cmd_margin.h"
 
-#include "cli/cli.h"
+#include "cli/exitcode.h"
 #include "cli/contract_json.h"
 #include "cli/policy_json.h"
 #include "engine/account.h"

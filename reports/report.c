@@ -18,7 +18,9 @@
 
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "reports/charts.h"
 #include "reports/sha256.h"
+#include "reports/units.h"
 
 const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.csv",
                                        "summary.csv", "quality.csv",      "manifest.json",
@@ -107,17 +109,6 @@ static void w_end(wr *w) {
 }
 
 /* --- names ---------------------------------------------------------------------- */
-
-const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap) {
-  const char *src = run->nassets == 1 ? run->assets[0].name : "settle";
-  size_t i = 0;
-  for (; src[i] && i + 1 < cap; i++) {
-    char c = src[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-  }
-  if (cap) buf[i] = '\0';
-  return buf;
-}
 
 static const char *asset_name(const bk_report_run *run, uint32_t a) {
   return a < run->nassets ? run->assets[a].name : "?";

@@ -184,15 +184,9 @@ void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
  * was filled. */
 int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
 
-/* Unit suffix of money columns: the only settle asset in lower case, or "settle". */
-const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap);
-
 /* Writes a JSON string literal (quotes, escapes) of s into out (NUL-terminated,
  * truncated to cap); returns the length it needs. */
 size_t bk_report_json_str(const char *s, char *out, size_t cap);
-
-/* Writes the gnuplot script charts.gp of a run into o (see charts.c). */
-bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o);
 
 /* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
  * comes in addition when the run has a calibration). */

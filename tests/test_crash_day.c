@@ -31,7 +31,6 @@ static bk_t_table sum, liq;
 static int setup(void **state) {
   (void)state;
   char data[4096], scen[4096], out[4096], err[4096];
-  if (!bk_t_have_data()) return 0;
   snprintf(scen, sizeof scen, "%s/data/scenarios/binance-2025-10-10.json",
            getenv("BK_SOURCE_DIR") ? getenv("BK_SOURCE_DIR") : ".");
   bk_t_tmp("crash-day", out, sizeof out);
@@ -177,10 +176,11 @@ static void higher_penalty_charges_more_on_the_same_step(void **state) {
 }
 
 int main(void) {
+  bk_t_need_data("binance-delivery-2025-10-10");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(liquidations_come_in_the_two_legs_of_the_crash),
       cmocka_unit_test(every_policy_and_coin_adds_up),
       cmocka_unit_test(higher_penalty_charges_more_on_the_same_step),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return bk_t_data_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
