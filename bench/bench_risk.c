@@ -43,7 +43,7 @@ static bk_contract btc(void) {
 static bk_risk *population(size_t n, uint64_t seed) {
   bk_policy pol;
   bk_policy_default(&pol);
-  pol.fund_initial = BK_FX(1000000000);
+  bk_policy_set_fund(&pol, "", BK_FX(1000000000), NULL);
   bk_contract c = btc();
   bk_err err;
   bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
@@ -117,7 +117,7 @@ int main(int argc, char **argv) {
   {
     bk_policy pol;
     bk_policy_default(&pol);
-    pol.fund_initial = BK_FX(1000000000);
+    bk_policy_set_fund(&pol, "", BK_FX(1000000000), NULL);
     pol.price_limit = BK_LIMIT_NONE;
     bk_contract c = btc();
     bk_err err;

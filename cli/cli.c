@@ -1,6 +1,7 @@
 /*
- * Subcommand dispatch for the backstop command, and the mapping from result codes to
- * sysexits.h exit codes that every subcommand uses.
+ * Subcommand dispatch for the backstop command. The mapping from result codes to
+ * sysexits.h exit codes that every subcommand uses lives in exitcode.c, so that the
+ * subcommands this file calls never call back into it.
  */
 #include "cli/cli.h"
 
@@ -13,24 +14,6 @@
 #include <sysexits.h>
 
 #include "cli/synth.h"
-
-int bk_cli_exit_code(bk_rc rc) {
-  switch (rc) {
-  case BK_OK:
-  case BK_EOF: return 0;
-  case BK_EUSAGE: return EX_USAGE;
-  case BK_EDATA:
-  case BK_EFORMAT:
-  case BK_ERANGE: return EX_DATAERR;
-  case BK_ENOINPUT: return EX_NOINPUT;
-  case BK_EIO: return EX_IOERR;
-  case BK_ENOMEM: return EX_OSERR;
-  case BK_ECONFIG: return EX_CONFIG;
-  case BK_EWRITE: return EX_CANTCREAT;
-  case BK_EINVARIANT: return EX_SOFTWARE;
-  }
-  return EX_SOFTWARE;
-}
 
 static void usage(FILE *f) {
   fputs("usage: backstop <command> [options]\n"

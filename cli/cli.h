@@ -1,6 +1,6 @@
 /*
- * The backstop command: subcommand dispatch and the conventions all subcommands share
- * (sysexits.h exit codes, errors on stderr naming file and place).
+ * The backstop command: subcommand dispatch. The conventions all subcommands share
+ * (sysexits.h exit codes, errors on stderr naming file and place) are cli/exitcode.h.
  */
 #ifndef BK_CLI_H
 #define BK_CLI_H
@@ -9,8 +9,5 @@
 
 /* Runs the command line; returns the process exit status (0 or a sysexits.h code). */
 int bk_cli_main(int argc, char **argv);
-
-/* The sysexits.h code for a result code. */
-int bk_cli_exit_code(bk_rc rc);
 
 #endif

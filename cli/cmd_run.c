@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "cli/cli.h"
 #include "cli/pipeline.h"
 #include "cli/population_json.h"
 #include "cli/scenario.h"

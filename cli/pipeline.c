@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "cli/cli.h"
+#include "cli/exitcode.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 

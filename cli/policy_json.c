@@ -250,6 +250,35 @@ static bk_rc secs(pctx *c, const json_t *o, const char *sect, const char *key, i
   return BK_OK;
 }
 
+/* fund.initial: one decimal string (the run's only settle asset), or an object of
+ * decimal strings by settle asset name. */
+static bk_rc fund_initial(pctx *c, const json_t *o, bk_policy *p) {
+  const json_t *v = json_object_get(o, "initial");
+  char path[256];
+  if (!v) return BK_OK;
+  at(c, path, sizeof path, "fund", "initial");
+  int64_t amount;
+  bk_rc rc;
+  if (!json_is_object(v)) {
+    if ((rc = bk_jdoc_fx(&c->d, c->err, path, v, &amount))) return rc;
+    return bk_policy_set_fund(p, "", amount, c->err) ? bk_jdoc_fail(&c->d, c->err, path, "%s",
+                                                                    c->err->msg)
+                                                     : BK_OK;
+  }
+  const char *name;
+  json_t *x;
+  json_object_foreach((json_t *)v, name, x) {
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s.%s", path, name);
+    if (!*name)
+      return bk_jdoc_fail(&c->d, c->err, sub, "an asset name cannot be empty");
+    if ((rc = bk_jdoc_fx(&c->d, c->err, sub, x, &amount))) return rc;
+    if (bk_policy_set_fund(p, name, amount, c->err))
+      return bk_jdoc_fail(&c->d, c->err, sub, "%s", c->err->msg);
+  }
+  return BK_OK;
+}
+
 static bk_rc word(pctx *c, const json_t *o, const char *sect, const char *key,
                   const char *const *words, int *out) {
   const json_t *v = json_object_get(o, key);
@@ -281,7 +310,7 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
                                      "price_limit", "fillable_ba", "fillable_smmr",
                                      "remainder", "slice_share", "slice_cooldown_s",
                                      "consumed_halflife_s", "vol_window_s", "penalty_vol_k",
-                                     "depth_ref", NULL};
+                                     "depth_ref", "backstop_mm", NULL};
   static const char *const kfund[] = {"initial", "offload", "offload_share", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
                                     "action", "adl_ranking", "socialize_over", "seed", NULL};
@@ -333,9 +362,10 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = secs(&c, l, "liquidation", "consumed_halflife_s", &p.halflife_us)) ||
             (rc = secs(&c, l, "liquidation", "vol_window_s", &p.vol_window_us)) ||
             (rc = fx(&c, l, "liquidation", "penalty_vol_k", &p.penalty_vol_k)) ||
-            (rc = fx(&c, l, "liquidation", "depth_ref", &p.depth_ref))))
+            (rc = fx(&c, l, "liquidation", "depth_ref", &p.depth_ref)) ||
+            (rc = fx(&c, l, "liquidation", "backstop_mm", &p.backstop_mm))))
     return rc;
-  if (fu && ((rc = fx(&c, fu, "fund", "initial", &p.fund_initial)) ||
+  if (fu && ((rc = fund_initial(&c, fu, &p)) ||
              (rc = word(&c, fu, "fund", "offload", w_off, &p.offload)) ||
              (rc = fx(&c, fu, "fund", "offload_share", &p.offload_share))))
     return rc;

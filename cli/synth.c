@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "cli/cli.h"
+#include "cli/exitcode.h"
 #include "cli/commands.h"
 #include "engine/clock.h"
 #include "engine/event.h"

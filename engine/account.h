@@ -64,6 +64,7 @@ typedef struct bk_pos {
   int64_t size;      /* signed contracts, != 0 */
   int64_t entry;     /* average entry price, > 0 */
   int64_t margin;    /* isolated margin, settle units; 0 for cross */
+  uint32_t slot;     /* its place in the risk state's holder index of the contract */
 } bk_pos;
 
 typedef struct bk_coll {

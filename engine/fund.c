@@ -5,6 +5,10 @@
  */
 #include "engine/fund.h"
 
+#include "engine/event.h"
+#include "engine/risk.h"
+#include "engine/transfer.h"
+
 #include "engine/fixed.h"
 
 #include <stdlib.h>
@@ -15,14 +19,12 @@ bk_rc bk_fund_init(bk_fund *f, size_t ncontracts) {
   f->inv = calloc(ncontracts ? ncontracts : 1, sizeof *f->inv);
   if (!f->inv) return BK_ENOMEM;
   f->ncontracts = ncontracts;
-  f->min_equity = INT64_MAX;
-  f->max_equity = INT64_MIN;
   return BK_OK;
 }
 
 void bk_fund_fini(bk_fund *f) {
   free(f->inv);
-  free(f->dq);
+  for (size_t a = 0; a < BK_LEDGER_ASSETS; a++) free(f->path[a].dq);
   memset(f, 0, sizeof *f);
 }
 
@@ -97,30 +99,87 @@ bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t
   return BK_OK;
 }
 
-bk_rc bk_fund_observe(bk_fund *f, int64_t ts, int64_t equity, int64_t window_us) {
-  if (equity < f->min_equity) f->min_equity = equity;
-  if (equity > f->max_equity) f->max_equity = equity;
-  /* drop the front while it left the window, the back while it is not above the new */
-  while (f->dq_n && f->dq[f->dq_head].ts < ts - window_us) {
-    f->dq_head = (f->dq_head + 1) % f->dq_cap;
-    f->dq_n--;
+void bk_fund_start(bk_fund *f, uint32_t asset, int64_t equity) {
+  bk_fund_path *p = &f->path[asset];
+  p->seen = 1;
+  p->min_equity = p->peak = equity;
+  p->max_drawdown = p->under_us = 0;
+  p->under_since = -1;
+}
+
+bk_rc bk_fund_observe(bk_fund *f, uint32_t asset, int64_t ts, int64_t equity,
+                      int64_t window_us) {
+  bk_fund_path *p = &f->path[asset];
+  if (!p->seen) {
+    p->seen = 1;
+    p->min_equity = p->peak = equity;
+    p->under_since = -1;
   }
-  while (f->dq_n && f->dq[(f->dq_head + f->dq_n - 1) % f->dq_cap].equity <= equity) f->dq_n--;
-  if (f->dq_n == f->dq_cap) {
-    size_t cap = f->dq_cap ? f->dq_cap * 2 : 16;
+  if (equity < p->min_equity) p->min_equity = equity;
+  if (equity >= p->peak) {
+    p->peak = equity;
+    if (p->under_since >= 0) p->under_us += ts - p->under_since;
+    p->under_since = -1;
+  } else {
+    if (p->peak - equity > p->max_drawdown) p->max_drawdown = p->peak - equity;
+    if (p->under_since < 0) p->under_since = ts;
+  }
+  /* the window: drop the front while it left it, the back while not above the new */
+  while (p->dq_n && p->dq[p->dq_head].ts < ts - window_us) {
+    p->dq_head = (p->dq_head + 1) % p->dq_cap;
+    p->dq_n--;
+  }
+  while (p->dq_n && p->dq[(p->dq_head + p->dq_n - 1) % p->dq_cap].equity <= equity) p->dq_n--;
+  if (p->dq_n == p->dq_cap) {
+    size_t cap = p->dq_cap ? p->dq_cap * 2 : 16;
     bk_fund_peak *v = malloc(cap * sizeof *v);
     if (!v) return BK_ENOMEM;
-    for (size_t i = 0; i < f->dq_n; i++) v[i] = f->dq[(f->dq_head + i) % f->dq_cap];
-    free(f->dq);
-    f->dq = v;
-    f->dq_cap = cap;
-    f->dq_head = 0;
+    for (size_t i = 0; i < p->dq_n; i++) v[i] = p->dq[(p->dq_head + i) % p->dq_cap];
+    free(p->dq);
+    p->dq = v;
+    p->dq_cap = cap;
+    p->dq_head = 0;
   }
-  f->dq[(f->dq_head + f->dq_n) % f->dq_cap] = (bk_fund_peak){ts, equity};
-  f->dq_n++;
+  p->dq[(p->dq_head + p->dq_n) % p->dq_cap] = (bk_fund_peak){ts, equity};
+  p->dq_n++;
   return BK_OK;
 }
 
-int64_t bk_fund_peak_in_window(const bk_fund *f) {
-  return f->dq_n ? f->dq[f->dq_head].equity : 0;
+int64_t bk_fund_peak_in_window(const bk_fund *f, uint32_t asset) {
+  const bk_fund_path *p = &f->path[asset];
+  return p->dq_n ? p->dq[p->dq_head].equity : 0;
+}
+
+void bk_fund_extremes(const bk_fund *f, uint32_t asset, int64_t start, int64_t now,
+                      int64_t *min_equity, int64_t *max_drawdown, int64_t *under_us) {
+  const bk_fund_path *p = &f->path[asset];
+  *min_equity = start;
+  *max_drawdown = 0;
+  *under_us = 0;
+  if (!p->seen) return;
+  *min_equity = p->min_equity < start ? p->min_equity : start;
+  *max_drawdown = p->max_drawdown;
+  *under_us = p->under_us + (p->under_since >= 0 && now > p->under_since ? now - p->under_since : 0);
+}
+
+bk_rc bk_fund_offload(bk_risk *r, uint32_t contract, const bk_book *book) {
+  bk_fund_pos *inv = &r->fund.inv[contract];
+  if (!book || !inv->size || r->pol.offload == BK_OFFLOAD_HOLD) return BK_OK;
+  int64_t qty = llabs(inv->size);
+  if (r->pol.offload == BK_OFFLOAD_GRADUAL) {
+    int64_t s;
+    if (bk_fx_mul(qty, r->pol.offload_share, BK_CEIL, &s) == BK_OK && s < qty) qty = s;
+  }
+  int side = inv->size > 0 ? BK_BID : BK_ASK;
+  size_t nf;
+  int64_t filled;
+  const bk_fill *fills;
+  bk_rc rc = bk_liq_walk(&r->overlay, contract, book,
+                         &(bk_walk){side, qty, 0, r->pol.participation, NULL, NULL}, r->now,
+                         &fills, &nf, &filled);
+  if (rc) return bk_err_set(&r->err, rc, "risk: no memory for the overlay");
+  int64_t dir = inv->size > 0 ? -1 : 1;
+  for (size_t f = 0; f < nf && !rc; f++)
+    rc = bk_xfer_fund_trade(r, contract, dir * fills[f].qty, fills[f].price, BK_CAUSE_OFFLOAD);
+  return rc;
 }

@@ -3,11 +3,15 @@
  * positions it took over, marked to market. Fund equity = cash + inventory PnL at mark
  * (cash-only accounting hides the drawdown of inventory, as BitMEX's 2020-03-13 showed).
  *
- * The fund also remembers its equity over a trailing window so the drawdown trigger of
- * the loss waterfall (OKX: 30 % within 8 h) can be asked in O(1) amortized.
+ * The fund also remembers, per settle asset, its equity over a trailing window so the
+ * drawdown trigger of the loss waterfall (OKX: 30 % within 8 h) can be asked in O(1)
+ * amortized, and the extremes of its equity path (minimum, largest drawdown from a running
+ * peak, time below that peak), updated after every event so they do not depend on how
+ * often reports sample the fund. Its offload strategy (selling inventory into the book)
+ * acts through the risk state (bk_fund_offload).
  *
  * Money moves in and out of `cash` only through the risk state, which posts each change
- * to the ledger; this module computes, it does not post.
+ * to the ledger (engine/transfer.h).
  * Ownership: caller storage (_init/_fini).
  */
 #ifndef BK_FUND_H
@@ -30,15 +34,23 @@ typedef struct bk_fund_peak {
   int64_t equity; /* settle units e-8 */
 } bk_fund_peak;
 
+/* One asset's equity path: a sliding-window maximum (a monotone deque) and extremes. */
+typedef struct bk_fund_path {
+  bk_fund_peak *dq;
+  size_t dq_head, dq_n, dq_cap;
+  int seen;              /* 1 once an equity was observed */
+  int64_t min_equity;    /* lowest equity after any event */
+  int64_t peak;          /* running peak (high-water mark) */
+  int64_t max_drawdown;  /* largest peak − equity */
+  int64_t under_us;      /* time spent below the running peak, closed spells */
+  int64_t under_since;   /* start of the current spell below the peak, -1 when none */
+} bk_fund_path;
+
 typedef struct bk_fund {
   int64_t cash[BK_LEDGER_ASSETS]; /* per settle asset */
   bk_fund_pos *inv;               /* inv[contract] */
   size_t ncontracts;
-  /* sliding-window maximum of equity (asset `dd_asset`): a monotone deque */
-  bk_fund_peak *dq;
-  size_t dq_head, dq_n, dq_cap;
-  uint32_t dd_asset;
-  int64_t min_equity, max_equity; /* over the whole run, for reports */
+  bk_fund_path path[BK_LEDGER_ASSETS];
 } bk_fund;
 
 bk_rc bk_fund_init(bk_fund *f, size_t ncontracts);
@@ -60,10 +72,28 @@ bk_rc bk_fund_net_value(const bk_fund *f, const bk_menv *e, uint32_t asset, int6
 bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t size,
                     int64_t price, int64_t *realized);
 
-/* Records the equity at ts for the drawdown window and the run's extremes. */
-bk_rc bk_fund_observe(bk_fund *f, int64_t ts, int64_t equity, int64_t window_us);
+/* Starts an asset's equity path at its initial equity (before any event). */
+void bk_fund_start(bk_fund *f, uint32_t asset, int64_t equity);
 
-/* Highest equity observed within the window ending at the last observation. */
-int64_t bk_fund_peak_in_window(const bk_fund *f);
+/* Records the equity of an asset at ts (after an event) for the drawdown window and the
+ * extremes. BK_ENOMEM leaves the window without this point. */
+bk_rc bk_fund_observe(bk_fund *f, uint32_t asset, int64_t ts, int64_t equity,
+                      int64_t window_us);
+
+/* Highest equity of an asset observed within the window ending at the last observation
+ * (0 before any). */
+int64_t bk_fund_peak_in_window(const bk_fund *f, uint32_t asset);
+
+/* Extremes of an asset's equity path up to `now` (an open spell under water counts up to
+ * now); start is the initial equity, the path's first point. */
+void bk_fund_extremes(const bk_fund *f, uint32_t asset, int64_t start, int64_t now,
+                      int64_t *min_equity, int64_t *max_drawdown, int64_t *under_us);
+
+typedef struct bk_risk bk_risk;
+typedef struct bk_book bk_book;
+
+/* The policy's offload: sells (part of) the fund's inventory of a contract into the book
+ * through the liquidation overlay, posting realized PnL (cause offload). */
+bk_rc bk_fund_offload(bk_risk *r, uint32_t contract, const bk_book *book);
 
 #endif

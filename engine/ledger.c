@@ -14,7 +14,7 @@
 static const char *const cause_names[BK_CAUSES] = {
     "deposit",   "pnl",     "liquidation_fee", "spread_capture", "protocol_revenue",
     "deficit",   "takeover", "adl",            "socialized",     "funding",
-    "offload",   "broken"};
+    "offload",   "uncovered", "broken"};
 
 const char *bk_cause_name(int cause) {
   return cause >= 0 && cause < BK_CAUSES ? cause_names[cause] : "unknown";
@@ -65,11 +65,18 @@ bk_rc bk_ledger_post(bk_ledger *l, uint32_t from, uint32_t to, uint32_t asset, i
   int64_t na, nb;
   if (bk_sub(*a, amount, &na) || bk_add(*b, amount, &nb))
     return bk_err_set(&l->err, BK_ERANGE, "ledger: balance overflow");
+  /* the cause totals of the fund and the sink, checked before anything changes */
+  int64_t *tin = to == BK_PARTY_FUND     ? &l->fund_in[cause][asset]
+                 : to == BK_PARTY_SOCIAL ? &l->sink_in[cause][asset]
+                                         : NULL;
+  int64_t *tout = from == BK_PARTY_FUND     ? &l->fund_out[cause][asset]
+                  : from == BK_PARTY_SOCIAL ? &l->sink_out[cause][asset]
+                                            : NULL;
   int64_t fin = 0, fout = 0;
-  if (to == BK_PARTY_FUND && bk_add(l->fund_in[cause][asset], amount, &fin))
-    return bk_err_set(&l->err, BK_ERANGE, "ledger: fund inflow overflow");
-  if (from == BK_PARTY_FUND && bk_add(l->fund_out[cause][asset], amount, &fout))
-    return bk_err_set(&l->err, BK_ERANGE, "ledger: fund outflow overflow");
+  if (tin && bk_add(*tin, amount, &fin))
+    return bk_err_set(&l->err, BK_ERANGE, "ledger: inflow total overflow");
+  if (tout && bk_add(*tout, amount, &fout))
+    return bk_err_set(&l->err, BK_ERANGE, "ledger: outflow total overflow");
   if (l->keep) {
     if (l->n == l->cap) {
       size_t cap = l->cap ? l->cap * 2 : 64;
@@ -82,8 +89,8 @@ bk_rc bk_ledger_post(bk_ledger *l, uint32_t from, uint32_t to, uint32_t asset, i
   }
   *a = na;
   *b = nb;
-  if (to == BK_PARTY_FUND) l->fund_in[cause][asset] = fin;
-  if (from == BK_PARTY_FUND) l->fund_out[cause][asset] = fout;
+  if (tin) *tin = fin;
+  if (tout) *tout = fout;
   l->postings++;
   return BK_OK;
 }

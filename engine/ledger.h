@@ -5,9 +5,10 @@
  * socialized-loss sink, and every account.
  *
  * The ledger keeps each party's running balance, so the holders of money (account cash,
- * fund cash) can be checked against it after every event (bk_risk_check), and the fund's
- * inflows and outflows by cause for reports. Entries themselves are kept only when asked
- * (a million-account run would otherwise keep every funding payment).
+ * fund cash) can be checked against it after every event (bk_risk_check), and the
+ * inflows and outflows by cause of the fund and of the socialized-loss sink for reports.
+ * Memory is constant in the number of postings: entries themselves are kept only when a
+ * test asks (keep = 1); a run keeps running totals only.
  *
  * Ownership: caller storage (_init/_fini); the ledger owns its arrays.
  */
@@ -43,9 +44,11 @@ typedef enum bk_cause {
   BK_CAUSE_SOCIALIZED,       /* a share of a loss spread over accounts */
   BK_CAUSE_FUNDING,          /* funding payments */
   BK_CAUSE_OFFLOAD,          /* realized PnL of the fund's inventory sold into the book */
+  BK_CAUSE_UNCOVERED,        /* a deficit neither the fund nor socialization paid: the
+                                sink pays it and stays negative (a loss nobody bore) */
   BK_CAUSE_BROKEN            /* only for tests that break conservation on purpose */
 } bk_cause;
-#define BK_CAUSES 12
+#define BK_CAUSES 13
 
 /* Short name of a cause ("liquidation_fee", ...), used as a report column stem. */
 const char *bk_cause_name(int cause);
@@ -66,6 +69,8 @@ typedef struct bk_ledger {
   size_t nacct;
   int64_t fund_in[BK_CAUSES][BK_LEDGER_ASSETS];  /* cumulative inflows to the fund */
   int64_t fund_out[BK_CAUSES][BK_LEDGER_ASSETS]; /* cumulative outflows from the fund */
+  int64_t sink_in[BK_CAUSES][BK_LEDGER_ASSETS];  /* cumulative inflows to the sink */
+  int64_t sink_out[BK_CAUSES][BK_LEDGER_ASSETS]; /* cumulative outflows from the sink */
   uint64_t postings; /* number of postings made */
   int keep;          /* 1: keep entries in v */
   bk_entry *v;

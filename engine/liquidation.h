@@ -1,8 +1,9 @@
 /*
- * Depth-aware liquidation pieces: the consumption overlay that makes depth taken by one
- * liquidation unavailable to the next, the book walk through it, and the price rules of
- * real venues (dYdX fillable price and bankruptcy quote, dYdX maximum spread, Drift's
- * insurance fee). The risk state (engine/risk.h) strings them into a liquidation.
+ * Depth-aware liquidation (docs/liquidation.md §3, §7): the consumption overlay that makes
+ * depth taken by one liquidation unavailable to the next, the book walk through it, the
+ * price limit, participation and penalty of a step, and the price rules of real venues
+ * (dYdX fillable price and bankruptcy quote, dYdX maximum spread, Drift's insurance fee).
+ * The risk state (engine/risk.c) strings the steps into a liquidation.
  *
  * The overlay belongs to one policy's run: several policies read one shared book, each
  * with its own overlay. An entry (contract, side, price) remembers how much was taken and
@@ -20,6 +21,7 @@
 
 #include "engine/book.h"
 #include "engine/error.h"
+#include "engine/fixed.h"
 
 typedef struct bk_liq_slot {
   int64_t price;    /* level price; 0 = empty slot */
@@ -30,10 +32,20 @@ typedef struct bk_liq_slot {
   int side;
 } bk_liq_slot;
 
+typedef struct bk_liq_memo {
+  int64_t price;
+  uint64_t seq;
+} bk_liq_memo;
+
 typedef struct bk_liq_overlay {
   bk_liq_slot *v;
   size_t n, cap;      /* used slots, capacity (a power of two) */
   int64_t halflife_us; /* 0: consumption lasts until the level changes */
+  /* the walk's scratch, grown to the deepest side walked: its fills, and the levels it
+     saw with their seq */
+  bk_fill *fills;
+  bk_liq_memo *memo;
+  size_t scap;
 } bk_liq_overlay;
 
 void bk_liq_overlay_init(bk_liq_overlay *o, int64_t halflife_us);
@@ -49,11 +61,49 @@ bk_rc bk_liq_overlay_consume(bk_liq_overlay *o, uint32_t contract, int side, int
                              int64_t qty, uint64_t seq, int64_t now);
 
 /* Walks the book as bk_book_walk does (w->avail is ignored), with this overlay deciding
- * what is available, and records the fills as consumed. Returns the number of fills
- * (*filled: the total). BK_ENOMEM from the overlay is reported through *rc (may be NULL),
- * in which case nothing was consumed. */
-size_t bk_liq_walk(bk_liq_overlay *o, uint32_t contract, const bk_book *b, const bk_walk *w,
-                   int64_t now, bk_fill *fills, size_t max_fills, int64_t *filled, bk_rc *rc);
+ * what is available, as deep as the side goes: there is no cap on levels. Records the
+ * fills as consumed. *fills points into the overlay's scratch (valid until the next
+ * walk), *nf is their number and *filled their total. BK_ENOMEM: nothing was consumed. */
+bk_rc bk_liq_walk(bk_liq_overlay *o, uint32_t contract, const bk_book *b, const bk_walk *w,
+                  int64_t now, const bk_fill **fills, size_t *nf, int64_t *filled);
+
+/* --- the steps of a liquidation (docs/liquidation.md §3, §7) --------------------------- */
+
+typedef struct bk_risk bk_risk;
+typedef struct bk_account bk_account;
+typedef struct bk_liq_rec bk_liq_rec;
+
+/* Fills of one step so far: quantity, Σ price × qty, levels walked, Σ notional. */
+typedef struct bk_liq_tally {
+  int64_t qty;
+  bk_i128 pq;
+  uint32_t levels;
+  int64_t notional; /* settle units, each fill's notional rounded up */
+} bk_liq_tally;
+
+/* Depth band the depth-adapted participation measures: within 1 % of the best level. */
+#define BK_LIQ_DEPTH_BAND (BK_FX(1) / 100)
+
+/* The penalty rate the policy applies now on a contract (after its volatility scaling). */
+int64_t bk_liq_penalty_now(const bk_risk *r, uint32_t contract);
+
+/* The participation the policy applies now on a side of a book (after its depth
+ * scaling); book may be NULL. */
+int64_t bk_liq_participation_now(const bk_risk *r, uint32_t contract, int side, const bk_book *book);
+
+/* The walk's worst acceptable price for position i of account a (bankruptcy price bp):
+ * bp, dYdX's fillable price, or none (0), as the policy says. */
+bk_rc bk_liq_limit(bk_risk *r, const bk_account *a, int i, int64_t bp, int64_t *limit);
+
+/* Closes up to qty of account id's position on contract through the book under limit;
+ * each fill realizes its PnL; t accumulates the fills. */
+bk_rc bk_liq_close_by_book(bk_risk *r, uint32_t id, uint32_t contract, const bk_book *book,
+                           int64_t qty, int64_t limit, bk_liq_tally *t);
+
+/* Charges the fee penalty on a step's filled notional, capped by what the unit still has
+ * (its isolated margin or what it released, or the cross equity), account -> fund. */
+bk_rc bk_liq_charge_fee(bk_risk *r, uint32_t id, uint32_t contract, int isolated,
+                        int64_t notional, int64_t *fee);
 
 /* dYdX v4 fillable price: ABR = clamp(BA × (1 − TNC/TMMR), 0, 1), price = (PNNV − ABR ×
  * SMMR × PMMR) / PS. pnnv: the position's net notional (signed), ps: its signed size,

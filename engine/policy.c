@@ -36,6 +36,20 @@ void bk_policy_default(bk_policy *p) {
   p->seed = 1;
 }
 
+bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err) {
+  if (!asset) asset = "";
+  if (strlen(asset) >= sizeof p->fund_initial[0].asset)
+    return bk_err_set(err, BK_ECONFIG, "fund.initial: asset name \"%.20s...\" too long", asset);
+  size_t i = 0;
+  while (i < p->nfund_initial && strcmp(p->fund_initial[i].asset, asset) != 0) i++;
+  if (i == BK_LEDGER_ASSETS)
+    return bk_err_set(err, BK_ECONFIG, "fund.initial: at most %d assets", BK_LEDGER_ASSETS);
+  strcpy(p->fund_initial[i].asset, asset);
+  p->fund_initial[i].amount = amount;
+  if (i == p->nfund_initial) p->nfund_initial++;
+  return BK_OK;
+}
+
 #define CHECK(cond, field, what)                                                         \
   do {                                                                                     \
     if (!(cond)) return bk_err_set(err, BK_ECONFIG, "%s: %s", field, what);               \
@@ -67,7 +81,11 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
   CHECK(p->penalty_vol_k == 0 || p->vol_window_us > 0, "liquidation.penalty_vol_k",
         "needs liquidation.vol_window_s");
   CHECK(p->depth_ref >= 0, "liquidation.depth_ref", "must be >= 0");
-  CHECK(p->fund_initial >= 0, "fund.initial", "must be >= 0");
+  CHECK(p->nfund_initial <= BK_LEDGER_ASSETS, "fund.initial", "too many assets");
+  for (size_t i = 0; i < p->nfund_initial; i++)
+    CHECK(p->fund_initial[i].amount >= 0, "fund.initial", "must be >= 0");
+  CHECK(p->backstop_mm >= 0 && p->backstop_mm <= one, "liquidation.backstop_mm",
+        "must be in [0, 1]");
   CHECK(p->offload >= BK_OFFLOAD_HOLD && p->offload <= BK_OFFLOAD_GRADUAL, "fund.offload",
         "must be hold, immediate or gradual");
   CHECK(p->offload_share > 0 && p->offload_share <= one, "fund.offload_share",

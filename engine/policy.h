@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "engine/error.h"
+#include "engine/ledger.h"
 
 /* liquidation penalty */
 enum { BK_PEN_FEE = 0,       /* penalty × filled notional, capped by the remaining equity */
@@ -39,6 +40,11 @@ enum { BK_ADL_BITMEX = 0, BK_ADL_HYPERLIQUID = 1, BK_ADL_DYDX = 2 };
 /* socialization base */
 enum { BK_SOC_PROFIT = 0, BK_SOC_OI = 1 };
 
+typedef struct bk_fund_initial {
+  char asset[16]; /* settle asset name; "" = the run's only one */
+  int64_t amount; /* settle units e-8, >= 0 */
+} bk_fund_initial;
+
 typedef struct bk_policy {
   char name[64];
   /* fees */
@@ -54,7 +60,11 @@ typedef struct bk_policy {
   int64_t fillable_smmr; /* dYdX spread-to-maintenance ratio SMMR, >= 0 */
   int remainder;        /* BK_REM_* */
   int64_t slice_share;  /* share of the position per slice, (0, 1] */
-  int64_t slice_cooldown_us; /* time between slices, >= 0 */
+  int64_t slice_cooldown_us; /* time between slices, and before a waiting or unresolved
+                                remainder is retried, >= 0 */
+  int64_t backstop_mm;  /* slicing stops and the fund's backstop takes over once the unit's
+                           equity is at most this share of its maintenance margin, [0, 1]
+                           (0: once its equity is <= 0; Hyperliquid: 2/3) */
   int64_t halflife_us;  /* consumed depth halves every this long (0: until the level changes) */
   /* parameters that adapt to the market (0 = off) */
   int64_t vol_window_us; /* trailing window of realized volatility (sum of |mark returns|) */
@@ -62,7 +72,11 @@ typedef struct bk_policy {
   int64_t depth_ref;     /* participation × min(1, depth within 1 % of the best / depth_ref),
                             depth in contracts: thinner books are taken more gently */
   /* fund */
-  int64_t fund_initial; /* initial balance, settle units, >= 0 */
+  /* initial balance per settle asset: fund_initial[i] of asset fund_asset[i], settle
+     units >= 0; an empty name is the run's only settle asset (an error when it has
+     several and the amount is not 0) */
+  bk_fund_initial fund_initial[BK_LEDGER_ASSETS];
+  size_t nfund_initial;
   int offload;          /* BK_OFFLOAD_* */
   int64_t offload_share; /* gradual: share of the inventory sold per mark update, (0, 1] */
   /* waterfall */
@@ -79,6 +93,11 @@ typedef struct bk_policy {
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy
  * limit, takeover, fund 0 with a negative-equity trigger and BitMEX-ranked ADL. */
 void bk_policy_default(bk_policy *p);
+
+/* Sets the initial fund of a settle asset (asset "" or NULL: the run's only one),
+ * replacing an earlier entry for the same name. BK_ECONFIG when the table is full or
+ * the name too long. */
+bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err);
 
 /* BK_OK when every field is in range; else BK_ECONFIG naming the field in err. */
 bk_rc bk_policy_check(const bk_policy *p, bk_err *err);

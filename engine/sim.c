@@ -52,7 +52,6 @@ struct bk_sim {
   size_t *rec_seen;           /* [policy]: liquidation records folded into the totals */
   int64_t *liq_notional;      /* [policy * nassets + asset] cumulative */
   uint64_t *liq_count;        /* [policy * nassets + asset] cumulative */
-  int64_t *shadow_min;        /* [policy * nassets + asset] */
   bk_i128 next_sample;        /* exchange time of the next sample (128 bits: stepping past
                                  the last event near INT64_MAX must not wrap) */
   int64_t next_funding;       /* earliest announced funding time, INT64_MAX when none */
@@ -118,10 +117,9 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
   s->rec_seen = calloc(np, sizeof *s->rec_seen);
   s->liq_notional = calloc(np * na, sizeof *s->liq_notional);
   s->liq_count = calloc(np * na, sizeof *s->liq_count);
-  s->shadow_min = calloc(np * na, sizeof *s->shadow_min);
   if (!s->pols || !s->contracts || !s->assets || (c->ninstruments && !s->contract_of) ||
       !s->risk || !s->shadow || !s->c || !s->books || !s->rec_seen || !s->liq_notional ||
-      !s->liq_count || !s->shadow_min) {
+      !s->liq_count) {
     bk_sim_free(s);
     return bk_err_set(err, BK_ENOMEM, "simulation: out of memory");
   }
@@ -142,12 +140,8 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
     s->risk[p] = bk_risk_new(&s->pols[p], s->contracts, nk, s->assets, na, err);
     if (!s->risk[p]) goto fail;
     if (c->shadow) {
-      bk_policy sp = s->pols[p];
-      sp.wf_trigger = BK_WF_NEVER; /* the fund pays everything, even into the red */
-      s->shadow[p] = bk_risk_new(&sp, s->contracts, nk, s->assets, na, err);
+      s->shadow[p] = bk_risk_new_shadow(&s->pols[p], s->contracts, nk, s->assets, na, err);
       if (!s->shadow[p]) goto fail;
-      for (size_t a = 0; a < na; a++)
-        s->shadow_min[p * na + a] = bk_risk_fund_equity(s->shadow[p], (uint32_t)a);
     }
   }
   s->next_sample = INT64_MIN;
@@ -183,7 +177,6 @@ void bk_sim_free(bk_sim *s) {
   free(s->rec_seen);
   free(s->liq_notional);
   free(s->liq_count);
-  free(s->shadow_min);
   free(s);
 }
 
@@ -210,14 +203,6 @@ static bk_rc risk_fail(bk_sim *s, size_t p, const bk_risk *r, bk_rc rc) {
                     r->err.msg[0] ? r->err.msg : bk_rc_name(rc));
 }
 
-/* Lowest shadow fund equity, updated after each event that moved it. */
-static void shadow_watch(bk_sim *s, size_t p, uint32_t asset) {
-  if (!s->shadow[p]) return;
-  int64_t eq = bk_risk_fund_equity(s->shadow[p], asset);
-  int64_t *m = &s->shadow_min[p * s->cfg.nassets + asset];
-  if (eq < *m) *m = eq;
-}
-
 static bk_rc each_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
   for (size_t p = 0; p < s->cfg.npolicies; p++) {
     bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
@@ -226,7 +211,6 @@ static bk_rc each_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
       bk_rc rc = bk_risk_on_mark(rs[j], k, mark, ts, s->books);
       if (rc) return risk_fail(s, p, rs[j], rc);
     }
-    shadow_watch(s, p, s->contracts[k].settle);
   }
   return BK_OK;
 }
@@ -433,7 +417,6 @@ static bk_rc settle_funding(bk_sim *s, int64_t now) {
           bk_rc rc = bk_risk_on_funding(rs[j], k, sc->fund_rate, at);
           if (rc) return risk_fail(s, p, rs[j], rc);
         }
-        shadow_watch(s, p, s->contracts[k].settle);
       }
     } else if (sc->fund_next < s->next_funding) {
       s->next_funding = sc->fund_next;
@@ -561,7 +544,6 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
         for (int j = 0; j < 2; j++)
           if (rs[j] && (rc = bk_risk_on_trade(rs[j], k, ev->price, ev->qty, ev->ts)))
             return risk_fail(s, p, rs[j], rc);
-        shadow_watch(s, p, s->contracts[k].settle);
       }
     return BK_OK;
   case BK_EV_MARK:
@@ -637,8 +619,8 @@ const bk_sim_sample *bk_sim_samples(const bk_sim *s, size_t p, uint32_t asset, s
   return &s->samples[(p * s->cfg.nassets + asset) * s->scap];
 }
 
-int64_t bk_sim_shadow_min_equity(const bk_sim *s, size_t p, uint32_t asset) {
-  return s->shadow_min[p * s->cfg.nassets + asset];
+int64_t bk_sim_safe_fund(const bk_sim *s, size_t p, uint32_t asset) {
+  return s->shadow[p] ? bk_risk_safe_fund(s->shadow[p], asset) : -1;
 }
 
 const bk_sim_config *bk_sim_config_get(const bk_sim *s) { return &s->cfg; }

@@ -1,8 +1,8 @@
 /*
  * The side-by-side simulation: one replayed market, several policies. Each policy has its
  * own risk state (accounts, fund, ledger; engine/risk.h) over the same contracts, and a
- * shadow risk state with the loss waterfall switched off, whose fund path tells the
- * smallest initial fund that would have avoided every ADL and socialized loss. The
+ * shadow risk state whose fund acts on everything, which computes the smallest initial
+ * fund that would have avoided every ADL and socialized loss. The
  * decoded market is shared: comparing policies costs no extra decoding.
  *
  * The simulation is an observer of the replay loop (engine/replay.h):
@@ -143,9 +143,9 @@ const bk_risk *bk_sim_risk(const bk_sim *s, size_t policy);
 const bk_risk *bk_sim_shadow(const bk_sim *s, size_t policy); /* NULL without shadows */
 /* Samples of a policy's fund in an asset, in time order. */
 const bk_sim_sample *bk_sim_samples(const bk_sim *s, size_t policy, uint32_t asset, size_t *n);
-/* Lowest fund equity the shadow reached in an asset over the window (its initial balance
- * included); the smallest safe initial fund is max(0, initial − this). */
-int64_t bk_sim_shadow_min_equity(const bk_sim *s, size_t policy, uint32_t asset);
+/* The smallest initial fund of an asset with which the policy would have needed no ADL or
+ * socialization over the window (docs/liquidation.md §9); -1 without shadows. */
+int64_t bk_sim_safe_fund(const bk_sim *s, size_t policy, uint32_t asset);
 const bk_sim_config *bk_sim_config_get(const bk_sim *s);
 /* Mark source (BK_SRC_DATA / BK_SRC_TRADES) and book source (BK_SRC_DATA / BK_SRC_MODEL)
  * of a contract, as the run found them. */

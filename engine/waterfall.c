@@ -1,13 +1,22 @@
 /*
- * Loss-waterfall arithmetic (see waterfall.h). ADL runs rarely (only when the fund cannot
- * absorb a bankruptcy), over the opposite side's positions of one contract, so a sort of
- * the candidates is fine; socialization is one pass.
+ * The loss waterfall (see waterfall.h). Tuned for crash days where many bankruptcies on
+ * one contract arrive within one event: the ADL queue is ranked once per event and
+ * contract side over the contract's holders only (O(h) to build as a heap, O(log h) per
+ * account taken), and socialization is one pass per event over the accounts that can
+ * bear it, never one pass per bankruptcy.
  */
 #include "engine/waterfall.h"
 
-#include "engine/fixed.h"
-
 #include <stdlib.h>
+#include <string.h>
+
+#include "engine/fixed.h"
+#include "engine/risk.h"
+#include "engine/transfer.h"
+
+#define FUND_ID UINT32_MAX /* bk_wf_adl's bankrupt party when it is the fund */
+
+static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
 
 bk_rc bk_wf_bitmex_rank(int64_t entry_value, int64_t mark_value, int64_t bankrupt_value,
                         int64_t *pnl_pct, int64_t *eff_lev, int64_t *rank) {
@@ -92,4 +101,376 @@ bk_rc bk_wf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
   *fund_pays = pay;
   *socialized = eligible - pay;
   return BK_OK;
+}
+
+/* --- the working state ------------------------------------------------------------- */
+
+bk_rc bk_wf_init(bk_wf_state *w, size_t ncontracts) {
+  memset(w, 0, sizeof *w);
+  w->pending = calloc(ncontracts ? ncontracts : 1, sizeof *w->pending);
+  return w->pending ? BK_OK : BK_ENOMEM;
+}
+
+void bk_wf_fini(bk_wf_state *w) {
+  free(w->q.v);
+  free(w->pending);
+  free(w->w);
+  free(w->shares);
+  memset(w, 0, sizeof *w);
+}
+
+/* --- the fund's trigger as a state ----------------------------------------------------- */
+
+bk_rc bk_wf_view_now(bk_risk *r, uint32_t asset, bk_wf_view *v) {
+  memset(v, 0, sizeof *v);
+  v->cash = r->fund.cash[asset];
+  if (bk_fund_equity(&r->fund, &r->env, asset, &v->equity) ||
+      bk_fund_net_value(&r->fund, &r->env, asset, &v->net))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
+  v->before = v->equity;
+  return BK_OK;
+}
+
+/* Whether trigger `trig` lets the fund act in state v with every balance shifted by
+ * delta (the difference between another initial fund and this run's). 128-bit: a shift
+ * never wraps. */
+static int holds(const bk_risk *r, int trig, uint32_t asset, const bk_wf_view *v,
+                 bk_i128 delta) {
+  const bk_i128 S = BK_FX_SCALE;
+  bk_i128 eq = v->equity + delta;
+  if (v->cash_checked && v->cash + delta < 0) return 0;
+  switch (trig) {
+  case BK_WF_DRAWDOWN: {
+    bk_i128 peak = bk_fund_peak_in_window(&r->fund, asset);
+    if (peak < v->before) peak = v->before;
+    peak += delta;
+    if (peak < eq) peak = eq;
+    bk_i128 num = peak * (S - r->pol.dd_share); /* ceil(peak × (1 − share)) */
+    bk_i128 floor_ = num / S + (num % S > 0);
+    return eq >= 0 && eq >= floor_;
+  }
+  case BK_WF_NETPOS: {
+    if (eq <= 0) return 0;
+    bk_i128 num = eq * r->pol.netpos_cap; /* floor(eq × cap), eq > 0 */
+    return v->net <= num / S;
+  }
+  default: /* negative equity; a `never` fund's shadow measures the same */
+    return eq >= 0;
+  }
+}
+
+int bk_wf_allows(bk_risk *r, uint32_t asset, const bk_wf_view *v) {
+  if (!r->shadow) return r->pol.wf_trigger == BK_WF_NEVER || holds(r, r->pol.wf_trigger, asset, v, 0);
+  /* the shadow: the smallest initial fund S with which this state would hold is
+     initial + the smallest delta; the condition only loosens as delta grows */
+  bk_wf_state *w = &r->wf;
+  bk_i128 lo = (bk_i128)w->need[asset] - w->initial[asset];
+  if (holds(r, r->pol.wf_trigger, asset, v, lo)) return 1;
+  bk_i128 step = 1, hi = lo + step;
+  while (!holds(r, r->pol.wf_trigger, asset, v, hi)) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  while (hi - lo > 1) { /* holds(hi), not holds(lo) */
+    bk_i128 mid = lo + (hi - lo) / 2;
+    if (holds(r, r->pol.wf_trigger, asset, v, mid)) hi = mid;
+    else lo = mid;
+  }
+  bk_i128 need = hi + w->initial[asset];
+  w->need[asset] = need > INT64_MAX ? INT64_MAX : (int64_t)need;
+  return 1;
+}
+
+/* --- takeover ------------------------------------------------------------------------ */
+
+bk_rc bk_wf_takeover(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t bp,
+                     int *done) {
+  *done = 0;
+  bk_account *a = &r->acct[id];
+  int i = bk_acct_find(a, contract);
+  if (i < 0 || qty <= 0 || bp <= 0 || bp == INT64_MAX) return BK_OK;
+  const bk_contract *c = &r->contracts[contract];
+  uint32_t asset = c->settle;
+  int64_t size = sgn(a->pos[i].size) * qty;
+  bk_wf_view now, after;
+  bk_rc rc = bk_wf_view_now(r, asset, &now);
+  if (rc) return rc;
+  if (!bk_wf_allows(r, asset, &now)) return BK_OK;
+  /* after: the position's value at the mark against bp is booked at once, and the net
+     position changes by the inventory it joins */
+  int64_t u, n0, n1, inv = r->fund.inv[contract].size, inv1;
+  if (bk_pos_upnl(c, size, bp, r->mark[contract], &u) || bk_add(inv, size, &inv1) ||
+      bk_pos_notional(c, inv, r->mark[contract], &n0) ||
+      bk_pos_notional(c, inv1, r->mark[contract], &n1))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
+  after = now;
+  if (bk_add(now.equity, u, &after.equity) || bk_add(now.net - n0, n1, &after.net))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
+  if (!bk_wf_allows(r, asset, &after)) return BK_OK;
+  if ((rc = bk_xfer_close(r, id, contract, qty, bp, BK_CAUSE_TAKEOVER)) ||
+      (rc = bk_xfer_fund_trade(r, contract, size, bp, BK_CAUSE_TAKEOVER)))
+    return rc;
+  *done = 1;
+  return BK_OK;
+}
+
+/* --- ADL ------------------------------------------------------------------------------ */
+
+static int before(const bk_adl_cand *a, const bk_adl_cand *b) {
+  return a->score != b->score ? a->score > b->score : a->acct < b->acct;
+}
+
+static void sift_down(bk_adl_cand *v, size_t n, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, best = i;
+    if (l < n && before(&v[l], &v[best])) best = l;
+    if (l + 1 < n && before(&v[l + 1], &v[best])) best = l + 1;
+    if (best == i) return;
+    bk_adl_cand t = v[i];
+    v[i] = v[best];
+    v[best] = t;
+    i = best;
+  }
+}
+
+/* Position value V(s, p) (docs §5): linear s·cs·p, inverse −s·f/p, toward zero. */
+static bk_rc value_of(const bk_contract *c, int64_t size, int64_t price, int64_t *out) {
+  if (c->kind == BK_INVERSE) {
+    if (price <= 0) return BK_ERANGE;
+    return bk_acct_muldiv_wide(-(bk_i128)size, c->contract_size, price, BK_TRUNC, out);
+  }
+  return bk_acct_muldiv_wide((bk_i128)size * c->contract_size, price,
+                             (bk_i128)BK_FX_SCALE * BK_FX_SCALE, BK_TRUNC, out);
+}
+
+/* The ranking score of account k's position j (higher goes first). */
+static int64_t score_of(bk_risk *r, uint32_t k, int j, uint32_t contract, uint64_t start) {
+  const bk_account *b = &r->acct[k];
+  const bk_pos *p = &b->pos[j];
+  const bk_contract *c = &r->contracts[contract];
+  int64_t mark = r->mark[contract], score = INT64_MIN;
+  switch (r->pol.adl_rank) {
+  case BK_ADL_BITMEX: {
+    int64_t bp, ev, mv, bv;
+    if (bk_acct_bankrupt_price(&r->env, b, (size_t)j, NULL, &bp) || bp == INT64_MAX) bp = 0;
+    if (value_of(c, p->size, p->entry, &ev) || value_of(c, p->size, mark, &mv) ||
+        (c->kind == BK_INVERSE && bp == 0) || value_of(c, p->size, bp, &bv) ||
+        bk_wf_bitmex_rank(ev, mv, bv, NULL, NULL, &score))
+      score = INT64_MIN;
+    break;
+  }
+  case BK_ADL_HYPERLIQUID: {
+    int64_t notional, eq;
+    if (bk_pos_notional(c, p->size, mark, &notional) ||
+        bk_acct_pos_equity(&r->env, b, (size_t)j, &eq) ||
+        bk_wf_hl_key(mark, p->entry, notional, eq, p->size > 0, &score))
+      score = INT64_MIN;
+    break;
+  }
+  default: /* dYdX: accounts by id, cyclically from a pseudo-random start */
+    score = -(int64_t)((k + r->nacct - start) % r->nacct);
+  }
+  return score;
+}
+
+/* Ranks the holders of a contract whose positions have sign `side`, once per event. */
+static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
+  bk_adl_queue *q = &r->wf.q;
+  if (q->valid && q->event == r->event && q->contract == contract && q->side == side)
+    return BK_OK;
+  const bk_holders *h = &r->holders[contract];
+  if (q->cap < h->n) {
+    bk_adl_cand *v = realloc(q->v, h->n * sizeof *v);
+    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the ADL queue");
+    q->v = v;
+    q->cap = h->n;
+  }
+  uint64_t start = 0;
+  if (r->pol.adl_rank == BK_ADL_DYDX)
+    start = bk_wf_dydx_start(r->pol.seed, r->wf.draws++, r->nacct);
+  q->n = 0;
+  for (size_t t = 0; t < h->n; t++) {
+    uint32_t k = h->id[t];
+    int j = bk_acct_find(&r->acct[k], contract);
+    if (j < 0 || sgn(r->acct[k].pos[j].size) != side) continue;
+    q->v[q->n++] = (bk_adl_cand){k, llabs(r->acct[k].pos[j].size),
+                                 score_of(r, k, j, contract, start)};
+  }
+  for (size_t i = q->n / 2; i-- > 0;) sift_down(q->v, q->n, i);
+  q->event = r->event;
+  q->contract = contract;
+  q->side = side;
+  q->valid = 1;
+  return BK_OK;
+}
+
+static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
+  if (r->nadl == r->adlcap) {
+    size_t cap = r->adlcap ? r->adlcap * 2 : 16;
+    bk_adl_rec *v = realloc(r->adl, cap * sizeof *v);
+    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
+    r->adl = v;
+    r->adlcap = cap;
+  }
+  r->adl[r->nadl++] = *rec;
+  return BK_OK;
+}
+
+bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
+                int64_t *left) {
+  *left = qty;
+  int64_t size;
+  if (id == FUND_ID) {
+    size = r->fund.inv[contract].size;
+  } else {
+    int i = bk_acct_find(&r->acct[id], contract);
+    if (i < 0) return BK_OK;
+    size = r->acct[id].pos[i].size;
+  }
+  if (!size || qty <= 0 || price <= 0 || price == INT64_MAX) return BK_OK;
+  int side = -(int)sgn(size);
+  bk_rc rc = queue_for(r, contract, side);
+  bk_adl_queue *q = &r->wf.q;
+  while (!rc && *left > 0 && q->n > 0) {
+    bk_adl_cand *top = &q->v[0];
+    int j = bk_acct_find(&r->acct[top->acct], contract);
+    int64_t have = j >= 0 && sgn(r->acct[top->acct].pos[j].size) == side
+                       ? llabs(r->acct[top->acct].pos[j].size)
+                       : 0;
+    if (top->qty > have) top->qty = have;
+    if (top->qty <= 0) { /* closed since it was ranked */
+      q->v[0] = q->v[--q->n];
+      sift_down(q->v, q->n, 0);
+      continue;
+    }
+    int64_t take = top->qty < *left ? top->qty : *left;
+    uint32_t counter = top->acct;
+    rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
+    if (!rc)
+      rc = id == FUND_ID
+               ? bk_xfer_fund_trade(r, contract, -sgn(size) * take, price, BK_CAUSE_ADL)
+               : bk_xfer_close(r, id, contract, take, price, BK_CAUSE_ADL);
+    if (!rc)
+      rc = adl_record(r, &(bk_adl_rec){r->now, id == FUND_ID ? 0 : id, counter, contract,
+                                       id == FUND_ID, take, price});
+    *left -= take;
+    top->qty -= take;
+  }
+  return rc;
+}
+
+/* --- deficits and socialization ------------------------------------------------------- */
+
+bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d) {
+  if (d <= 0) return BK_OK;
+  uint32_t asset = r->acct[id].settle;
+  bk_wf_view v;
+  bk_rc rc = bk_wf_view_now(r, asset, &v);
+  if (rc) return rc;
+  /* the whole deficit when the trigger allows paying it (a shadow always does);
+     otherwise the most that keeps it satisfied */
+  int64_t pays = d;
+  bk_wf_view after = v;
+  after.cash_checked = 1;
+  after.equity = v.equity - d;
+  after.cash = v.cash - d;
+  if (!bk_wf_allows(r, asset, &after)) {
+    int64_t lo = 0, hi = d; /* the most x in [0, d) it may pay: holds(lo), not holds(hi) */
+    after.equity = v.equity;
+    after.cash = v.cash;
+    if (!bk_wf_allows(r, asset, &after)) hi = lo = 0;
+    while (hi - lo > 1) {
+      int64_t mid = lo + (hi - lo) / 2;
+      after.equity = v.equity - mid;
+      after.cash = v.cash - mid;
+      if (bk_wf_allows(r, asset, &after)) lo = mid;
+      else hi = mid;
+    }
+    pays = lo;
+  }
+  rc = bk_xfer_pay(r, BK_PARTY_FUND, bk_xfer_fund_cash(r, asset), BK_XFER_PARTY(id), holder,
+                   asset, BK_CAUSE_DEFICIT, pays);
+  int64_t rest = d - pays;
+  if (rc || rest <= 0) return rc;
+  if (r->pol.wf_action == BK_WF_SOCIALIZE) {
+    /* the sink advances it now; the accounts bear it at the end of the event */
+    if (bk_add(r->wf.pending[contract], rest, &r->wf.pending[contract]))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: socialized loss overflow");
+    r->wf.any_pending = 1;
+    return bk_xfer_pay(r, BK_PARTY_SOCIAL, NULL, BK_XFER_PARTY(id), holder, asset,
+                       BK_CAUSE_SOCIALIZED, rest);
+  }
+  return bk_xfer_pay(r, BK_PARTY_SOCIAL, NULL, BK_XFER_PARTY(id), holder, asset,
+                     BK_CAUSE_UNCOVERED, rest);
+}
+
+/* Spreads a contract's pending loss over the policy's base; with nobody to bear it the
+ * sink keeps the advance (visible as its negative balance). */
+static bk_rc spread(bk_risk *r, uint32_t contract) {
+  bk_wf_state *w = &r->wf;
+  int64_t loss = w->pending[contract];
+  w->pending[contract] = 0;
+  if (loss <= 0) return BK_OK;
+  uint32_t asset = r->contracts[contract].settle;
+  if (w->wcap < r->nacct) {
+    int64_t *a = realloc(w->w, r->nacct * sizeof *a);
+    if (a) w->w = a;
+    int64_t *b = realloc(w->shares, r->nacct * sizeof *b);
+    if (b) w->shares = b;
+    if (!a || !b) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory to socialize");
+    w->wcap = r->nacct;
+  }
+  /* candidates: the contract's holders (open interest), or every account of the asset
+     (unrealized profit) */
+  const bk_holders *h = &r->holders[contract];
+  size_t n = r->pol.social_base == BK_SOC_OI ? h->n : r->nacct;
+  for (size_t t = 0; t < n; t++) {
+    uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
+    const bk_account *b = &r->acct[k];
+    w->w[t] = 0;
+    if (b->settle != asset) continue;
+    if (r->pol.social_base == BK_SOC_OI) {
+      int j = bk_acct_find(b, contract);
+      w->w[t] = llabs(b->pos[j].size);
+    } else {
+      int64_t eq, coll, upnl;
+      if (bk_acct_equity(&r->env, b, &eq) || bk_acct_collateral(&r->env, b, &coll) ||
+          bk_sub(eq, coll, &upnl))
+        continue;
+      w->w[t] = upnl > 0 ? upnl : 0;
+    }
+  }
+  if (bk_wf_socialize(w->w, n, loss, w->shares) != BK_OK) return BK_OK; /* nobody */
+  bk_rc rc = BK_OK;
+  for (size_t t = 0; t < n && !rc; t++) {
+    int64_t share = w->shares[t];
+    /* a clawback of profit takes no more than the profit */
+    if (r->pol.social_base == BK_SOC_PROFIT && share > w->w[t]) share = w->w[t];
+    if (!share) continue;
+    uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
+    rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
+                     BK_CAUSE_SOCIALIZED, share);
+  }
+  return rc;
+}
+
+bk_rc bk_wf_end_event(bk_risk *r, uint32_t asset) {
+  bk_rc rc = BK_OK;
+  if (r->wf.any_pending) {
+    r->wf.any_pending = 0;
+    for (uint32_t k = 0; k < r->ncontracts && !rc; k++)
+      if (r->wf.pending[k]) rc = spread(r, k);
+    if (rc) return rc;
+  }
+  bk_wf_view v;
+  if ((rc = bk_wf_view_now(r, asset, &v))) return rc;
+  if (bk_wf_allows(r, asset, &v) || r->pol.wf_action != BK_WF_ADL) return BK_OK;
+  /* past its trigger: the fund's inventory in this asset is deleveraged at the mark */
+  for (uint32_t k = 0; k < r->ncontracts && !rc; k++) {
+    int64_t inv = r->fund.inv[k].size, left;
+    if (inv && r->contracts[k].settle == asset && r->mark[k] > 0)
+      rc = bk_wf_adl(r, FUND_ID, k, llabs(inv), r->mark[k], &left);
+  }
+  return rc;
 }

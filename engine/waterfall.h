@@ -1,9 +1,17 @@
 /*
- * The loss waterfall's arithmetic: ADL rankings (BitMEX/Bybit score, Hyperliquid key,
- * dYdX pseudo-random walk), the allocation of a bankrupt position over the ranked queue,
- * socialization shares (pro rata over profit or over open interest), and Mango's split of
- * a bankruptcy between the fund and socialization. The risk state decides when to use
- * them; these functions only compute, on caller arrays.
+ * The loss waterfall (docs/liquidation.md §4–7, §9): what happens to what the book could
+ * not absorb and to deficits.
+ *   - The fund's trigger as a state: whether the fund may still act (take over, pay a
+ *     deficit), evaluated at every point that changes the fund's equity; in a shadow run
+ *     the same points compute the smallest safe initial fund instead.
+ *   - Takeover of a remainder by the fund at the bankruptcy price.
+ *   - ADL: closing a bankrupt position (or the fund's inventory, once its trigger fired)
+ *     against the opposite side's ranked positions; rankings (BitMEX/Bybit score,
+ *     Hyperliquid key, dYdX pseudo-random walk) and the allocation over the queue.
+ *   - Deficit cover by the fund, socialization (pro rata over profit or open interest,
+ *     spread at the end of the event), and what nobody paid (uncovered).
+ * The pure arithmetic (rankings, allocation, shares) works on caller arrays and is tested
+ * alone; the rest acts on a risk state through transfer.h.
  */
 #ifndef BK_WATERFALL_H
 #define BK_WATERFALL_H
@@ -12,6 +20,9 @@
 #include <stdint.h>
 
 #include "engine/error.h"
+#include "engine/ledger.h"
+
+typedef struct bk_risk bk_risk;
 
 /* BitMEX rank from position values (signed like the position, quote or coin):
  * PnL% = (mark − entry)/|entry|; effective leverage = |mark| / (mark − bankrupt) (as a
@@ -56,5 +67,69 @@ bk_rc bk_wf_socialize(const int64_t *weights, size_t n, int64_t loss, int64_t *s
  * most its tokens × token price / settle price; the rest is socialized. */
 bk_rc bk_wf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
                   int64_t settle_price, int64_t *fund_pays, int64_t *socialized);
+
+/* --- acting on a risk state ---------------------------------------------------------- */
+
+/* The ADL queue of the current event: the opposite side of one contract, ranked once and
+ * kept as a max-heap, so a second bankruptcy in the same event takes the next ranks. */
+typedef struct bk_adl_queue {
+  uint64_t event;     /* the event it was ranked in */
+  uint32_t contract;
+  int side;           /* sign of the positions queued */
+  int valid;
+  bk_adl_cand *v;     /* heap by (score desc, acct asc) */
+  size_t n, cap;
+} bk_adl_queue;
+
+/* The waterfall's working state inside a risk state. */
+typedef struct bk_wf_state {
+  bk_adl_queue q;
+  int64_t *pending;    /* pending[contract]: loss to socialize at the end of the event */
+  int any_pending;
+  int64_t initial[BK_LEDGER_ASSETS]; /* the fund's initial balance per asset */
+  int64_t need[BK_LEDGER_ASSETS];    /* shadow: smallest safe initial fund so far */
+  uint64_t draws;      /* dYdX walks drawn */
+  int64_t *w, *shares; /* socialization scratch, room for every account */
+  size_t wcap;
+} bk_wf_state;
+
+/* The fund as its trigger sees it, in one asset. cash_checked: the cash must stay >= 0
+ * (a payment out of cash). */
+typedef struct bk_wf_view {
+  int64_t equity, cash, net; /* net: Σ notional of the inventory at mark */
+  int64_t before;            /* equity before the operation the view looks past (a peak
+                                candidate for the drawdown trigger) */
+  int cash_checked;
+} bk_wf_view;
+
+bk_rc bk_wf_init(bk_wf_state *w, size_t ncontracts);
+void bk_wf_fini(bk_wf_state *w);
+
+/* The fund's state in an asset now. */
+bk_rc bk_wf_view_now(bk_risk *r, uint32_t asset, bk_wf_view *v);
+
+/* 1 while the fund may act in this state (docs §6); a shadow records the smallest
+ * initial fund for which that holds and always returns 1. */
+int bk_wf_allows(bk_risk *r, uint32_t asset, const bk_wf_view *v);
+
+/* Takes qty of account id's position on contract over at price bp when the trigger
+ * allows it before and after; *done says whether it did. */
+bk_rc bk_wf_takeover(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t bp,
+                     int *done);
+
+/* Deleverages qty of account id's position on contract at price against the ranked
+ * opposite side; *left gets what the queue could not take. */
+bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
+                int64_t *left);
+
+/* A deficit d > 0 of account id (held in *holder: its cash or an isolated margin): the
+ * fund pays what its trigger allows, the rest is socialized (at the end of the event) or
+ * uncovered, as the policy says. */
+bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d);
+
+/* The end of an event that moved the fund of an asset: spreads pending socialization,
+ * then evaluates the trigger and, when it fired under ADL, deleverages the fund's
+ * inventory in that asset at the mark. */
+bk_rc bk_wf_end_event(bk_risk *r, uint32_t asset);
 
 #endif

@@ -13,9 +13,11 @@
  * is tuned for speed. Plotting converts the printed decimals to floating point, which
  * is fine: charts are display, never a result.
  */
-#include "reports/report.h"
+#include "reports/charts.h"
 
 #include <string.h>
+
+#include "reports/units.h"
 
 /* A gnuplot single-quoted string: '' stands for ', control characters become spaces. */
 static void gp_str(bk_outfile *o, const char *s) {

@@ -34,7 +34,7 @@ bk_rc bk_report_run_from_sim(const bk_sim *s, const bk_report_ctx *ctx, bk_repor
     pol[p].shadow = bk_sim_shadow(s, p) != NULL;
     for (uint32_t a = 0; a < c->nassets && a < BK_LEDGER_ASSETS; a++) {
       pol[p].samples[a] = bk_sim_samples(s, p, a, &pol[p].nsamples[a]);
-      pol[p].shadow_min[a] = pol[p].shadow ? bk_sim_shadow_min_equity(s, p, a) : 0;
+      pol[p].safe_fund[a] = pol[p].shadow ? bk_sim_safe_fund(s, p, a) : -1;
     }
   }
   run->ctx = *ctx;

@@ -18,7 +18,9 @@
 
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "reports/charts.h"
 #include "reports/sha256.h"
+#include "reports/units.h"
 
 const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.csv",
                                        "summary.csv", "quality.csv",      "manifest.json",
@@ -34,7 +36,6 @@ static const int out_causes[] = {BK_CAUSE_DEFICIT, BK_CAUSE_TAKEOVER, BK_CAUSE_O
 #define NIN (sizeof in_causes / sizeof *in_causes)
 #define NOUT (sizeof out_causes / sizeof *out_causes)
 
-static const char *const how_names[] = {"book", "slice", "takeover", "adl", "socialized"};
 
 /* --- a row writer ------------------------------------------------------------------ */
 
@@ -109,17 +110,6 @@ static void w_end(wr *w) {
 
 /* --- names ---------------------------------------------------------------------- */
 
-const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap) {
-  const char *src = run->nassets == 1 ? run->assets[0].name : "settle";
-  size_t i = 0;
-  for (; src[i] && i + 1 < cap; i++) {
-    char c = src[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-  }
-  if (cap) buf[i] = '\0';
-  return buf;
-}
-
 static const char *asset_name(const bk_report_run *run, uint32_t a) {
   return a < run->nassets ? run->assets[a].name : "?";
 }
@@ -162,11 +152,6 @@ int64_t bk_report_slippage_bp(const bk_liq_rec *rec) {
   return out;
 }
 
-static int is_bankruptcy(const bk_liq_rec *rec, int64_t deficit) {
-  return rec->how == BK_LIQ_TAKEOVER || rec->how == BK_LIQ_ADL ||
-         rec->how == BK_LIQ_SOCIAL || deficit > 0;
-}
-
 /* Checked accumulation: *acc += v, recording overflow in *bad. */
 static void acc(int64_t *a, int64_t v, int *bad) {
   if (bk_add(*a, v, a)) *bad = 1;
@@ -185,13 +170,15 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
     int64_t fee, spread, deficit, other, notional;
     bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &other, &notional);
     t->liquidations++;
-    t->bankruptcies += (uint64_t)is_bankruptcy(rec, deficit);
+    if (rec->outcome >= 0 && rec->outcome < BK_OUTCOMES) t->outcomes[rec->outcome]++;
+    if (rec->bankrupt_at_mark) t->bankrupt_steps++;
     acc(&t->liq_notional, notional, &bad);
     acc(&t->liq_fund_delta, fee, &bad);
     acc(&t->liq_fund_delta, spread, &bad);
     acc(&t->liq_fund_delta, -deficit, &bad);
     acc(&t->liq_fund_delta, other, &bad);
   }
+  t->bankrupt_accounts = r->bankrupt_accounts[a];
   for (int c = 0; c < BK_CAUSES; c++) {
     t->in[c] = l->fund_in[c][a];
     t->out[c] = l->fund_out[c][a];
@@ -202,21 +189,14 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
   t->fund_start = l->fund_in[BK_CAUSE_DEPOSIT][a] - l->fund_out[BK_CAUSE_DEPOSIT][a];
   t->fund_cash_end = l->fixed[BK_PARTY_FUND][a];
   t->fund_end = bk_risk_fund_equity(r, a);
-  /* the equity path: the start, every sample, the end */
-  int64_t peak = t->fund_start;
-  t->fund_min = t->fund_start;
+  /* the equity path's extremes, tracked after every event; time under water runs to
+     the run's last sample */
   const bk_sim_sample *s = rp->samples[a];
   size_t ns = rp->nsamples[a];
-  for (size_t i = 0; i < ns; i++) {
-    int64_t e = s[i].equity;
-    if (e > peak) peak = e;
-    if (e < t->fund_min) t->fund_min = e;
-    if (peak - e > t->max_drawdown) t->max_drawdown = peak - e;
-    if (e < peak && i + 1 < ns) t->under_water_us += s[i + 1].ts - s[i].ts;
-  }
-  if (t->fund_end < t->fund_min) t->fund_min = t->fund_end;
-  if (t->fund_end > peak) peak = t->fund_end;
-  if (peak - t->fund_end > t->max_drawdown) t->max_drawdown = peak - t->fund_end;
+  int64_t end = ns ? s[ns - 1].ts : r->now;
+  if (end < r->now) end = r->now;
+  bk_fund_extremes(&r->fund, a, t->fund_start, end, &t->fund_min, &t->max_drawdown,
+                   &t->under_water_us);
   for (size_t i = 0; i < r->nadl; i++) {
     const bk_adl_rec *d = &r->adl[i];
     if (settle_of(r, d->contract) != a) continue;
@@ -227,25 +207,18 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
     acc(&t->adl_qty, d->qty, &bad);
     acc(&t->adl_notional, n, &bad);
   }
-  /* Socialized losses: exact from kept ledger entries; with one settle asset the risk
-     state's total; with several and no entries, unknown (-1) unless nothing was. */
-  if (l->keep) {
-    for (size_t i = 0; i < l->n; i++)
-      if (l->v[i].cause == BK_CAUSE_SOCIALIZED && l->v[i].from == BK_PARTY_SOCIAL &&
-          l->v[i].asset == a)
-        acc(&t->socialized, l->v[i].amount, &bad);
-  } else if (run->nassets == 1 || r->socialized == 0) {
-    t->socialized = a == 0 || r->socialized == 0 ? r->socialized : 0;
-  } else {
-    t->socialized = -1;
+  /* socialized: what accounts bore; uncovered: what the sink paid and nobody bore */
+  t->socialized = l->sink_in[BK_CAUSE_SOCIALIZED][a];
+  t->uncovered = l->fixed[BK_PARTY_SOCIAL][a] < 0 ? -l->fixed[BK_PARTY_SOCIAL][a] : 0;
+  for (size_t k = 0; k < r->nacct; k++) {
+    const bk_account *ac = &r->acct[k];
+    int64_t eq;
+    if (ac->settle != a || !(r->flags[k] & BK_ACCT_UNRESOLVED) || !ac->npos) continue;
+    t->unresolved_accounts++;
+    if (bk_acct_equity(&r->env, ac, &eq)) bad = 1;
+    else acc(&t->unresolved_equity, eq, &bad);
   }
-  if (rp->shadow) {
-    int64_t need = 0;
-    if (bk_sub(t->fund_start, rp->shadow_min[a], &need)) bad = 1;
-    t->safe_fund = need > 0 ? need : 0;
-  } else {
-    t->safe_fund = -1;
-  }
+  t->safe_fund = rp->shadow ? rp->safe_fund[a] : -1;
   bk_i128 sum = 0;
   for (uint32_t party = 0; party < BK_PARTY_ACCT0; party++) sum += l->fixed[party][a];
   for (size_t k = 0; k < r->nacct && k < l->nacct; k++)
@@ -328,9 +301,10 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
   static const char *const head[] = {"time",          "ts_us",         "policy",
                                      "settle_asset",  "account",       "exchange",
                                      "instrument",    "side",          "size_contracts",
-                                     "book_contracts", "remainder_contracts", "mark_price",
-                                     "bankruptcy_price", "avg_fill_price", "levels",
-                                     "slippage_bp",   "outcome"};
+                                     "book_contracts", "takeover_contracts",
+                                     "adl_contracts", "unresolved_contracts", "mark_price",
+                                     "bankruptcy_price", "bankrupt_at_mark",
+                                     "avg_fill_price", "levels", "slippage_bp", "outcome"};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   w_col(&w, "notional", u);
   w_col(&w, "fund_fee", u);
@@ -356,10 +330,13 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       w_str(&w, rec->size > 0 ? "long" : "short");
       w_fx(&w, rec->size);
       w_fx(&w, rec->book_qty);
-      w_fx(&w, rec->remainder);
+      w_fx(&w, rec->takeover_qty);
+      w_fx(&w, rec->adl_qty);
+      w_fx(&w, rec->unresolved_qty);
       w_fx(&w, rec->mark);
       if (rec->bankrupt > 0 && rec->bankrupt < INT64_MAX) w_fx(&w, rec->bankrupt);
       else w_empty(&w);
+      w_u64(&w, (uint64_t)rec->bankrupt_at_mark);
       if (rec->book_qty) w_fx(&w, rec->avg_fill);
       else w_empty(&w);
       w_u64(&w, rec->levels);
@@ -369,7 +346,7 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       } else {
         w_empty(&w);
       }
-      w_str(&w, rec->how >= 0 && rec->how <= BK_LIQ_SOCIAL ? how_names[rec->how] : "?");
+      w_str(&w, bk_outcome_name(rec->outcome));
       w_fx(&w, notional);
       w_fx(&w, fee);
       w_fx(&w, spread);
@@ -408,7 +385,8 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
       w_str(&w, asset_name(run, settle_of(r, d->contract)));
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
-      w_u64(&w, d->bankrupt_acct);
+      if (d->from_fund) w_str(&w, "fund");
+      else w_u64(&w, d->bankrupt_acct);
       w_u64(&w, d->counter_acct);
       w_fx(&w, d->qty);
       w_fx(&w, d->price);
@@ -426,7 +404,13 @@ static bk_rc write_summary(const bk_report_run *run, bk_outfile *o) {
   w_str(&w, "policy");
   w_str(&w, "settle_asset");
   w_str(&w, "liquidations");
-  w_str(&w, "bankruptcies");
+  for (int k = 0; k < BK_OUTCOMES; k++) {
+    char b[40];
+    snprintf(b, sizeof b, "outcome_%s", bk_outcome_name(k));
+    w_str(&w, b);
+  }
+  w_str(&w, "bankrupt_steps");
+  w_str(&w, "bankrupt_accounts");
   static const char *const money[] = {
       "liq_notional",        "fund_start",          "fund_end",
       "fund_cash_end",       "inventory_pnl_end",   "fund_min",
@@ -436,9 +420,11 @@ static bk_rc write_summary(const bk_report_run *run, bk_outfile *o) {
   static const char *const money2[] = {
       "liquidation_fee_in", "spread_capture_in", "protocol_revenue_in", "inflows",
       "deficit_out",        "outflows",          "liq_fund_delta",      "adl_notional",
-      "socialized",         "safe_initial_fund", "ledger_imbalance"};
+      "socialized",         "uncovered_deficit", "unresolved_equity",
+      "safe_initial_fund",  "ledger_imbalance"};
   for (size_t i = 0; i < 8; i++) w_col(&w, money2[i], u);
   w_str(&w, "adl_contracts");
+  w_str(&w, "unresolved_accounts");
   for (size_t i = 8; i < sizeof money2 / sizeof *money2; i++) w_col(&w, money2[i], u);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++)
@@ -449,7 +435,9 @@ static bk_rc write_summary(const bk_report_run *run, bk_outfile *o) {
       w_str(&w, run->policies[p].risk->pol.name);
       w_str(&w, asset_name(run, a));
       w_u64(&w, t.liquidations);
-      w_u64(&w, t.bankruptcies);
+      for (int k = 0; k < BK_OUTCOMES; k++) w_u64(&w, t.outcomes[k]);
+      w_u64(&w, t.bankrupt_steps);
+      w_u64(&w, t.bankrupt_accounts);
       w_fx(&w, t.liq_notional);
       w_fx(&w, t.fund_start);
       w_fx(&w, t.fund_end);
@@ -467,8 +455,10 @@ static bk_rc write_summary(const bk_report_run *run, bk_outfile *o) {
       w_fx(&w, t.liq_fund_delta);
       w_fx(&w, t.adl_notional);
       w_fx(&w, t.adl_qty);
-      if (t.socialized >= 0) w_fx(&w, t.socialized);
-      else w_empty(&w);
+      w_u64(&w, t.unresolved_accounts);
+      w_fx(&w, t.socialized);
+      w_fx(&w, t.uncovered);
+      w_fx(&w, t.unresolved_equity);
       if (t.safe_fund >= 0) w_fx(&w, t.safe_fund);
       else w_empty(&w);
       w_fx(&w, t.imbalance);
@@ -630,12 +620,18 @@ static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err
                        ",\n  \"policies\": [",
                     c->seed, run->sample_us);
   for (size_t p = 0; p < run->npolicies; p++) {
-    char b[40];
-    bk_fx_format(run->policies[p].risk->pol.fund_initial, BK_FX_DECIMALS, BK_TRUNC, b,
-                 sizeof b);
+    const bk_risk *r = run->policies[p].risk;
     bk_outfile_printf(o, "%s\n    {\"name\": ", p ? "," : "");
-    j_str(o, run->policies[p].risk->pol.name);
-    bk_outfile_printf(o, ", \"fund_initial\": \"%s\"}", b);
+    j_str(o, r->pol.name);
+    bk_outfile_printf(o, ", \"fund_initial\": {");
+    for (uint32_t a = 0; a < run->nassets; a++) {
+      char b[40];
+      bk_fx_format(r->wf.initial[a], BK_FX_DECIMALS, BK_TRUNC, b, sizeof b);
+      bk_outfile_printf(o, "%s", a ? ", " : "");
+      j_str(o, asset_name(run, a));
+      bk_outfile_printf(o, ": \"%s\"", b);
+    }
+    bk_outfile_printf(o, "}}");
   }
   bk_outfile_printf(o, "\n  ],\n  \"policy_files\": [");
   for (size_t i = 0; i < c->npolicy_files; i++) {
@@ -764,15 +760,24 @@ void bk_report_print_summary(FILE *f, const bk_report_run *run) {
       }
       fprintf(f, "%-20.20s %-6.6s %6" PRIu64 " %6" PRIu64 " %14s %14s %14s %12s %12s %12s %12s %12s\n",
               run->policies[p].risk->pol.name, asset_name(run, a), t.liquidations,
-              t.bankruptcies, fx2(t.fund_start, b[0], 40), fx2(t.fund_end, b[1], 40),
+              t.bankrupt_accounts, fx2(t.fund_start, b[0], 40), fx2(t.fund_end, b[1], 40),
               fx2(t.fund_min, b[2], 40), fx2(t.max_drawdown, b[3], 40),
               fx2(t.in[BK_CAUSE_LIQ_FEE], b[4], 40), fx2(t.in[BK_CAUSE_SPREAD], b[5], 40),
               fx2(t.in[BK_CAUSE_PROTOCOL_REVENUE], b[6], 40),
               fx2(t.out[BK_CAUSE_DEFICIT], b[7], 40));
-      if (t.adl_qty || t.socialized || (t.safe_fund > 0))
-        fprintf(f, "%-27s ADL %s, socialized %s, smallest safe fund %s\n", "",
-                fx2(t.adl_notional, b[8], 40), t.socialized >= 0 ? fx2(t.socialized, b[9], 40) : "?",
-                t.safe_fund >= 0 ? fx2(t.safe_fund, b[0], 40) : "?");
+      fprintf(f, "%-27s outcomes: %" PRIu64 " book, %" PRIu64 " waiting, %" PRIu64
+              " takeover, %" PRIu64 " adl, %" PRIu64 " socialized, %" PRIu64 " unresolved\n",
+              "", t.outcomes[BK_OUT_BOOK], t.outcomes[BK_OUT_WAITING],
+              t.outcomes[BK_OUT_TAKEOVER], t.outcomes[BK_OUT_ADL],
+              t.outcomes[BK_OUT_SOCIALIZED], t.outcomes[BK_OUT_UNRESOLVED]);
+      if (t.adl_qty || t.socialized || t.uncovered || t.unresolved_accounts ||
+          t.safe_fund > 0)
+        fprintf(f, "%-27s ADL %s, socialized %s, uncovered %s, smallest safe fund %s\n", "",
+                fx2(t.adl_notional, b[8], 40), fx2(t.socialized, b[9], 40),
+                fx2(t.uncovered, b[2], 40), t.safe_fund >= 0 ? fx2(t.safe_fund, b[0], 40) : "?");
+      if (t.unresolved_accounts)
+        fprintf(f, "%-27s %" PRIu64 " accounts unresolved at the end, equity %s\n", "",
+                t.unresolved_accounts, fx2(t.unresolved_equity, b[3], 40));
     }
   fprintf(f, "(amounts in %s, 2 decimals; exact figures in summary.csv)\n",
           run->nassets == 1 ? run->assets[0].name : "each row's settle asset");

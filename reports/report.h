@@ -85,8 +85,8 @@ typedef struct bk_report_policy {
   const bk_risk *risk;                           /* final state: ledger, recs, adl, fund */
   const bk_sim_sample *samples[BK_LEDGER_ASSETS]; /* fund samples per asset, time order */
   size_t nsamples[BK_LEDGER_ASSETS];
-  int shadow;                                    /* 1: shadow_min holds */
-  int64_t shadow_min[BK_LEDGER_ASSETS];          /* lowest shadow fund equity per asset */
+  int shadow;                                    /* 1: safe_fund holds */
+  int64_t safe_fund[BK_LEDGER_ASSETS];           /* smallest safe initial fund per asset */
 } bk_report_policy;
 
 /* One minute of a liquidation-print calibration: the liquidation notional the data
@@ -142,21 +142,26 @@ void bk_report_print_summary(FILE *f, const bk_report_run *run);
 /* Per policy and settle asset, what summary.csv holds. */
 typedef struct bk_report_totals {
   uint64_t liquidations;      /* liquidation steps on contracts settling in the asset */
-  uint64_t bankruptcies;      /* steps whose remainder left the book or that cost the fund */
+  uint64_t outcomes[BK_OUTCOMES]; /* steps by outcome (BK_OUT_*) */
+  uint64_t bankrupt_steps;    /* steps whose unit had equity < 0 at the mark */
+  uint64_t bankrupt_accounts; /* distinct accounts with such a step */
   int64_t liq_notional;       /* notional of the steps at mark */
   int64_t fund_start;         /* deposits into the fund */
   int64_t fund_cash_end;      /* fund cash at the end (ledger) */
   int64_t fund_end;           /* fund equity at the end (cash + inventory at mark) */
-  int64_t fund_min;           /* lowest sampled equity (fund_start and fund_end included) */
-  int64_t max_drawdown;       /* largest fall from a running peak of sampled equity */
-  int64_t under_water_us;     /* time between samples spent below the running peak */
+  int64_t fund_min;           /* lowest equity after any event (fund_start included) */
+  int64_t max_drawdown;       /* largest fall from a running peak, after any event */
+  int64_t under_water_us;     /* time spent below the running peak */
   int64_t in[BK_CAUSES];      /* fund inflows by cause (ledger) */
   int64_t out[BK_CAUSES];     /* fund outflows by cause (ledger) */
   int64_t inflows, outflows;  /* over every cause but deposits */
   int64_t liq_fund_delta;     /* sum of the liquidation steps' fund deltas */
   int64_t adl_qty;            /* contracts closed by ADL (each side) */
   int64_t adl_notional;       /* their notional at the bankruptcy price */
-  int64_t socialized;         /* losses socialized (see report.c for several assets) */
+  int64_t socialized;         /* losses borne by accounts through socialization */
+  int64_t uncovered;          /* deficits nobody paid (the sink's shortfall) */
+  uint64_t unresolved_accounts; /* accounts left unresolved at the end */
+  int64_t unresolved_equity;  /* their equity at the last marks (< 0: unpaid losses) */
   int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
                                  -1 when the run had no shadow */
   int64_t imbalance;          /* sum of every party's balance in the asset */
@@ -179,15 +184,9 @@ void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
  * was filled. */
 int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
 
-/* Unit suffix of money columns: the only settle asset in lower case, or "settle". */
-const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap);
-
 /* Writes a JSON string literal (quotes, escapes) of s into out (NUL-terminated,
  * truncated to cap); returns the length it needs. */
 size_t bk_report_json_str(const char *s, char *out, size_t cap);
-
-/* Writes the gnuplot script charts.gp of a run into o (see charts.c). */
-bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o);
 
 /* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
  * comes in addition when the run has a calibration). */

@@ -173,9 +173,8 @@ bk_rc bk_pop_liqprint_calibration(const bk_population *pp, const bk_sim *s, size
   for (size_t i = 0; i < nrecs; i++) {
     const bk_liq_rec *rec = &r->recs[i];
     if (own_only && !own_has(p, rec->acct)) continue;
-    int64_t closed = (rec->book_qty < 0 ? -rec->book_qty : rec->book_qty);
-    if (rec->how != BK_LIQ_SLICE)
-      closed += rec->remainder < 0 ? -rec->remainder : rec->remainder;
+    /* what the step closed: on the book, by the fund's takeover, by ADL */
+    int64_t closed = rec->book_qty + rec->takeover_qty + rec->adl_qty;
     int64_t notional;
     if (rec->contract >= r->ncontracts ||
         bk_pop_quote_notional(&r->contracts[rec->contract], closed, rec->mark, &notional)) {

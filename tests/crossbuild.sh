@@ -6,7 +6,7 @@
 #   run, the built-in default scenario (its reports), with --threads 1 and 2,
 #   replay --tob-csv of that day with --threads 1 and 2,
 #   replay --tob-csv of the real Binance BTCUSDT 2023-04-05 data with --threads 1 and 2
-#     (when ../shared/data is present),
+#     (when ../shared/data is present; its absence fails under BK_REQUIRE_DATA=1),
 # then compares every output file against the first build's, and threads 2 against 1.
 # Commands run from their output folder with relative paths, so printed paths agree.
 #   sh tests/crossbuild.sh [BUILD_ROOT]      (default: build/cross)
@@ -91,7 +91,14 @@ for c in $configs; do
     { echo "crossbuild: $c: run summary with threads 2 differs from 1" >&2; fail=1; }
 done
 n=$(echo "$files" | wc -l)
-[ -d "$real" ] || echo "crossbuild: $real absent: real-data replays skipped"
+if [ ! -d "$real" ]; then
+  if [ "${BK_REQUIRE_DATA:-0}" != 0 ]; then
+    echo "crossbuild: $real absent and BK_REQUIRE_DATA is set" >&2
+    fail=1
+  else
+    echo "crossbuild: $real absent: real-data replays skipped"
+  fi
+fi
 if [ $fail -ne 0 ]; then
   echo "crossbuild: FAILED" >&2
   exit 1

@@ -138,12 +138,10 @@ static void inspect_counts_every_row_of_every_real_file(void **state) {
   static const char *const dirs[] = {
       "binance-futures-btcusdt-2023-04-05", "binance-delivery-2025-10-10",
       "binance-2025-10-10-depth-and-mark", "tardis-format-samples"};
-  char root[4096];
-  bk_t_data("", root, sizeof root);
   int files = 0;
   for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
     char dir[8192];
-    snprintf(dir, sizeof dir, "%s/%s", root, dirs[d]);
+    bk_t_data(dirs[d], dir, sizeof dir);
     DIR *dh = opendir(dir);
     assert_non_null(dh);
     struct dirent *e;
@@ -402,18 +400,23 @@ static void tob_csv_is_not_left_behind_when_the_replay_fails(void **state) {
   assert_true(stat(out, &st) != 0); /* no file under the final name */
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(inspect_counts_every_row_of_every_real_file),
-      cmocka_unit_test(funding_histories_are_reported_unsupported),
-      cmocka_unit_test(gz_zst_and_plain_copies_replay_byte_identically),
-      cmocka_unit_test(buffer_size_and_threads_do_not_change_the_replay),
       cmocka_unit_test(bad_numbers_and_rows_name_file_line_and_column),
       cmocka_unit_test(unterminated_quote_and_unknown_header_are_bad_data),
-      cmocka_unit_test(corrupt_compressed_files_are_bad_data_with_an_offset),
       cmocka_unit_test(missing_inputs_exit_66),
       cmocka_unit_test(usage_errors_exit_64),
       cmocka_unit_test(tob_csv_is_not_left_behind_when_the_replay_fails),
   };
+  /* tests that read the shared real data: `test_cli --data` (ctest: test_cli_data) */
+  const struct CMUnitTest data_tests[] = {
+      cmocka_unit_test(inspect_counts_every_row_of_every_real_file),
+      cmocka_unit_test(funding_histories_are_reported_unsupported),
+      cmocka_unit_test(gz_zst_and_plain_copies_replay_byte_identically),
+      cmocka_unit_test(buffer_size_and_threads_do_not_change_the_replay),
+      cmocka_unit_test(corrupt_compressed_files_are_bad_data_with_an_offset),
+  };
+  if (bk_t_data_mode(argc, argv))
+    return bk_t_data_exit(cmocka_run_group_tests_name("real data", data_tests, NULL, NULL));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -779,28 +779,33 @@ static void long_line_is_an_error_not_a_huge_buffer(void **state) {
   free(t);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(rows_equal_the_data_lines_of_every_real_file),
-      cmocka_unit_test(real_file_counts_match_the_published_figures),
-      cmocka_unit_test(codecs_read_sizes_and_thread_give_identical_events),
-      cmocka_unit_test(fast_splitter_agrees_with_libcsv_on_every_real_file),
       cmocka_unit_test(fast_splitter_agrees_with_libcsv_on_fuzzed_rows),
       cmocka_unit_test(fast_split_hands_back_quoted_lines_and_splits_the_rest),
       cmocka_unit_test(number_fast_paths_match_the_engine_parser),
       cmocka_unit_test(incremental_l2_marks_the_first_row_of_each_snapshot_run),
-      cmocka_unit_test(book_snapshot_n_emits_each_non_empty_level_asks_then_bids),
       cmocka_unit_test(ticker_emits_one_event_per_non_empty_field),
       cmocka_unit_test(quotes_trades_and_liquidations_fill_their_fields),
       cmocka_unit_test(book_depth_takes_symbol_from_the_file_name),
-      cmocka_unit_test(mark_klines_follow_the_documented_path),
       cmocka_unit_test(kline_files_without_a_header_are_read_from_the_first_row),
       cmocka_unit_test(bad_prices_are_errors_naming_file_line_and_column),
       cmocka_unit_test(missing_field_and_bad_timestamp_are_errors),
       cmocka_unit_test(unterminated_quote_at_eof_is_an_error),
-      cmocka_unit_test(unknown_headers_are_unsupported_with_the_list),
       cmocka_unit_test(missing_file_and_directory_fail_to_open_a_feed),
       cmocka_unit_test(long_line_is_an_error_not_a_huge_buffer),
   };
+  /* tests that read the shared real data: `test_decode --data` (ctest: test_decode_data) */
+  const struct CMUnitTest data_tests[] = {
+      cmocka_unit_test(rows_equal_the_data_lines_of_every_real_file),
+      cmocka_unit_test(real_file_counts_match_the_published_figures),
+      cmocka_unit_test(codecs_read_sizes_and_thread_give_identical_events),
+      cmocka_unit_test(fast_splitter_agrees_with_libcsv_on_every_real_file),
+      cmocka_unit_test(book_snapshot_n_emits_each_non_empty_level_asks_then_bids),
+      cmocka_unit_test(mark_klines_follow_the_documented_path),
+      cmocka_unit_test(unknown_headers_are_unsupported_with_the_list),
+  };
+  if (bk_t_data_mode(argc, argv))
+    return bk_t_data_exit(cmocka_run_group_tests_name("real data", data_tests, NULL, NULL));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,7 +61,8 @@ static int setup(void **state) {
   bk_t_tmp("golden", dir, sizeof dir);
   mkdir(dir, 0777);
   if (chdir(dir) != 0) return -1;
-  static const char *const runs[] = {"run-main", "again", "again-1", "one-byte", "big", NULL};
+  static const char *const runs[] = {"run-main", "again", "again-1", "one-byte", "big", "s1",
+                                     "s60", NULL};
   for (const char *const *r = runs; *r; r++) clear_run(*r);
   /* the built-in default writes its sample day into out/sample once */
   run_default("run-main", NULL, NULL, NULL, NULL);
@@ -121,6 +122,72 @@ static void read_size_and_threads_do_not_change_the_reports(void **state) {
   }
 }
 
+
+/* Writes the default scenario with another report interval, up to 06:00. */
+static void scenario_with_interval(const char *path, const char *interval) {
+  char src[4096];
+  const char *root = getenv("BK_SOURCE_DIR");
+  snprintf(src, sizeof src, "%s/data/scenarios/default.json", root ? root : ".");
+  size_t n;
+  char *text = bk_t_slurp(src, &n);
+  assert_non_null(text);
+  char *at = strstr(text, "\"interval_s\": \"60\"");
+  char *win = strstr(text, "\"window\": { \"from\": \"2025-10-10T02:00:00Z\" }");
+  assert_non_null(at);
+  assert_non_null(win);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fwrite(text, 1, (size_t)(win - text), f);
+  fprintf(f, "\"window\": { \"from\": \"2025-10-10T02:00:00Z\", \"to\": \"2025-10-10T06:00:00Z\" }");
+  char *after = win + strlen("\"window\": { \"from\": \"2025-10-10T02:00:00Z\" }");
+  fwrite(after, 1, (size_t)(at - after), f);
+  fprintf(f, "\"interval_s\": \"%s\"", interval);
+  fputs(at + strlen("\"interval_s\": \"60\""), f);
+  fclose(f);
+  free(text);
+}
+
+/* The fund's extremes follow every event: sampling every second or every minute gives
+ * the same minimum, drawdown, time under water and smallest safe fund. */
+static void fund_extremes_do_not_depend_on_the_sampling(void **state) {
+  (void)state;
+  scenario_with_interval("every-1s.json", "1");
+  scenario_with_interval("every-60s.json", "60");
+  run_default("s1", "every-1s.json", NULL, NULL, NULL);
+  run_default("s60", "every-60s.json", NULL, NULL, NULL);
+  bk_t_table a, b;
+  bk_t_table_load("s1/summary.csv", &a);
+  bk_t_table_load("s60/summary.csv", &b);
+  assert_int_equal(a.rows, b.rows);
+  static const char *const cols[] = {"fund_min_usdt", "max_drawdown_usdt", "time_under_water_s",
+                                     "safe_initial_fund_usdt", "fund_end_usdt", NULL};
+  for (size_t r = 1; r < a.rows; r++)
+    for (const char *const *c = cols; *c; c++)
+      if (strcmp(bk_t_cell(&a, r, *c), bk_t_cell(&b, r, *c)))
+        fail_msg("%s %s: %s at 1 s, %s at 60 s", bk_t_cell(&a, r, "policy"), *c,
+                 bk_t_cell(&a, r, *c), bk_t_cell(&b, r, *c));
+  /* and the samples at 1 s lie inside the extremes */
+  bk_t_table f;
+  bk_t_table_load("s1/fund.csv", &f);
+  assert_true(f.rows > 3 * 4 * 3600);
+  bk_t_table_free(&f);
+  bk_t_table_free(&a);
+  bk_t_table_free(&b);
+}
+
+/* The walk is not capped at a number of levels: on the default day some steps walk far
+ * more than 64. */
+static void liquidation_walks_are_not_capped(void **state) {
+  (void)state;
+  bk_t_table liq;
+  bk_t_table_load("run-main/liquidations.csv", &liq);
+  int64_t most = 0;
+  for (size_t l = 1; l < liq.rows; l++)
+    if (bk_t_num(&liq, l, "levels") > most) most = bk_t_num(&liq, l, "levels");
+  assert_true(most > 64 * BK_FX_SCALE);
+  bk_t_table_free(&liq);
+}
+
 static void reports_satisfy_the_accounting_identities(void **state) {
   (void)state;
   bk_t_table sum, liq;
@@ -161,6 +228,8 @@ static void reports_satisfy_the_accounting_identities(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(default_scenario_matches_its_golden_reports),
+      cmocka_unit_test(fund_extremes_do_not_depend_on_the_sampling),
+      cmocka_unit_test(liquidation_walks_are_not_capped),
       cmocka_unit_test(same_run_twice_gives_identical_bytes),
       cmocka_unit_test(read_size_and_threads_do_not_change_the_reports),
       cmocka_unit_test(reports_satisfy_the_accounting_identities),

@@ -319,12 +319,17 @@ static void a_merge_batch_hands_out_events_before_a_broken_row(void **state) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(fast_path_gives_the_reference_events_on_every_real_l2_file),
       cmocka_unit_test(fast_path_matches_the_reference_on_fuzzed_rows),
-      cmocka_unit_test(merge_batches_give_the_events_of_one_by_one_calls),
       cmocka_unit_test(a_merge_batch_hands_out_events_before_a_broken_row),
   };
+  /* tests that read the shared real data: `test_l2fast --data` (ctest: test_l2fast_data) */
+  const struct CMUnitTest data_tests[] = {
+      cmocka_unit_test(fast_path_gives_the_reference_events_on_every_real_l2_file),
+      cmocka_unit_test(merge_batches_give_the_events_of_one_by_one_calls),
+  };
+  if (bk_t_data_mode(argc, argv))
+    return bk_t_data_exit(cmocka_run_group_tests_name("real data", data_tests, NULL, NULL));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,7 +144,7 @@ static void liq_walks_three_levels_and_the_surplus_goes_to_the_fund(void **state
   assert_true(rec->bankrupt == P("900"));
   assert_true(rec->book_qty == P("10"));
   assert_int_equal(rec->levels, 3);
-  assert_int_equal(rec->how, BK_LIQ_BOOK);
+  assert_int_equal(rec->outcome, BK_OUT_BOOK);
   /* PnL: 4 × (905 − 1000) + 3 × (903 − 1000) + 3 × (901 − 1000) = −968; the 32 left is
      the surplus over the bankruptcy price: 4 × 5 + 3 × 3 + 3 × 1 */
   assert_true(fund_in(r, BK_CAUSE_SPREAD) == P("32"));
@@ -161,7 +161,7 @@ static void liq_deficit_is_paid_by_the_fund(void **state) {
   bk_policy pol;
   bk_policy_default(&pol);
   pol.price_limit = BK_LIMIT_NONE;
-  pol.fund_initial = P("1000");
+  bk_policy_set_fund(&pol, "", P("1000"), NULL);
   uint32_t id;
   bk_risk *r = long_10_at_1000(&pol, &id);
   bk_book *b = bk_book_new(P("1"));
@@ -200,7 +200,7 @@ static void isolated_liquidation_never_touches_the_cross_cash(void **state) {
   bk_policy pol;
   bk_policy_default(&pol); /* 1 % fee penalty */
   pol.price_limit = BK_LIMIT_NONE;
-  pol.fund_initial = P("1000");
+  bk_policy_set_fund(&pol, "", P("1000"), NULL);
   const char *bid[2] = {"908", "890"};
   for (int i = 0; i < 2; i++) {
     bk_risk *r = risk_with(&pol, contract(BK_LINEAR, "1", "1", "0.01"));
@@ -249,7 +249,7 @@ static void inverse_long_liquidated_in_a_crash_leaves_a_deficit_in_coin(void **s
   bk_policy_default(&pol);
   pol.price_limit = BK_LIMIT_NONE;
   pol.penalty = 0;
-  pol.fund_initial = P("1");
+  bk_policy_set_fund(&pol, "", P("1"), NULL);
   bk_risk *r = risk_with(&pol, contract(BK_INVERSE, "0.5", "100", "0.005"));
   bk_risk_set_mark(r, 0, P("50000"));
   uint32_t id;
@@ -281,7 +281,7 @@ static void back_to_back_liquidations_see_less_depth_than_one(void **state) {
   bk_policy pol;
   bk_policy_default(&pol);
   pol.price_limit = BK_LIMIT_NONE;
-  pol.fund_initial = P("100000");
+  bk_policy_set_fund(&pol, "", P("100000"), NULL);
   bk_book *b = bk_book_new(P("1"));
   const char *bids[] = {"905", "6", "903", "6", "901", "6", "880", "100", NULL};
   book_side(b, BK_BID, bids);
@@ -342,7 +342,7 @@ static void slicing_waits_for_the_cooldown(void **state) {
   pol.slice_share = P("0.2");
   pol.slice_cooldown_us = 30 * 1000000;
   pol.price_limit = BK_LIMIT_NONE;
-  pol.fund_initial = P("1000");
+  bk_policy_set_fund(&pol, "", P("1000"), NULL);
   uint32_t id;
   bk_risk *r = long_10_at_1000(&pol, &id);
   bk_book *b = bk_book_new(P("1"));
@@ -350,7 +350,7 @@ static void slicing_waits_for_the_cooldown(void **state) {
   book_side(b, BK_BID, bids);
   mark(r, "908", 0, b);
   assert_true(r->acct[id].pos[0].size == P("8")); /* 20 % of 10 */
-  assert_int_equal(r->recs[0].how, BK_LIQ_SLICE);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_WAITING);
   mark(r, "907", 10 * 1000000, b); /* within the cooldown */
   assert_true(r->acct[id].pos[0].size == P("8"));
   mark(r, "907", 30 * 1000000, b); /* 20 % of what is left */
@@ -360,7 +360,7 @@ static void slicing_waits_for_the_cooldown(void **state) {
      the fund's backstop takes the rest at the bankruptcy price */
   bk_book_clear(b);
   mark(r, "850", 61 * 1000000, b);
-  assert_int_equal(r->recs[2].how, BK_LIQ_TAKEOVER);
+  assert_int_equal(r->recs[2].outcome, BK_OUT_TAKEOVER);
   assert_true(r->fund.inv[0].size == P("6.4"));
   assert_int_equal((int)r->acct[id].npos, 0);
   bk_book_free(b);
@@ -373,7 +373,7 @@ static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **sta
   bk_policy_default(&pol);
   pol.remainder = BK_REM_TAKEOVER;
   pol.penalty = 0;
-  pol.fund_initial = P("10000");
+  bk_policy_set_fund(&pol, "", P("10000"), NULL);
   uint32_t id;
   bk_risk *r = long_10_at_1000(&pol, &id);
   bk_book *b = bk_book_new(P("1"));
@@ -381,7 +381,7 @@ static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **sta
   book_side(b, BK_BID, bids);
   mark(r, "895", 1, b);
   /* 4 fill at 905 (above the 900 limit); 6 go to the fund at 900 */
-  assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
   assert_true(r->fund.inv[0].size == P("6"));
   assert_true(r->fund.inv[0].entry == P("900"));
   /* the account keeps the 4 × (905 − 900) = 20 its fills made over the bankruptcy price
@@ -390,7 +390,9 @@ static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **sta
   assert_true(bk_risk_fund_equity(r, 0) == P("10000") - P("30"));
   mark(r, "880", 2, b);
   assert_true(bk_risk_fund_equity(r, 0) == P("10000") - P("120"));
-  assert_true(r->fund.min_equity == P("10000") - P("120"));
+  int64_t lo, dd, under;
+  bk_fund_extremes(&r->fund, 0, P("10000"), 2, &lo, &dd, &under);
+  assert_true(lo == P("10000") - P("120") && dd == P("120"));
   bk_book_free(b);
   bk_risk_free(r);
 }
@@ -407,14 +409,14 @@ static void fee_is_capped_by_what_is_left_after_the_takeover(void **state) {
     bk_policy_default(&pol);
     pol.remainder = BK_REM_TAKEOVER;
     pol.penalty = BK_FX(pct) / 100;
-    pol.fund_initial = P("10000");
+    bk_policy_set_fund(&pol, "", P("10000"), NULL);
     uint32_t id;
     bk_risk *r = long_10_at_1000(&pol, &id);
     bk_book *b = bk_book_new(P("1"));
     const char *bids[] = {"906", "4", "850", "100", NULL};
     book_side(b, BK_BID, bids);
     mark(r, "905", 1, b);
-    assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+    assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
     assert_true(fund_in(r, BK_CAUSE_LIQ_FEE) == P("24"));
     assert_true(fund_out(r, BK_CAUSE_DEFICIT) == 0);
     assert_true(r->acct[id].cash == 0);
@@ -432,17 +434,17 @@ static void penalty_scales_with_realized_volatility(void **state) {
   pol.penalty_vol_k = P("10");
   uint32_t id;
   bk_risk *r = long_10_at_1000(&pol, &id);
-  assert_true(bk_risk_penalty_now(r, 0) == P("0.01"));
+  assert_true(bk_liq_penalty_now(r, 0) == P("0.01"));
   bk_book *b = bk_book_new(P("1"));
   mark(r, "1000", 0, b);
   mark(r, "990", 1000000, b);  /* |−1 %| */
   mark(r, "1000", 2000000, b); /* |+1.0101… %|, rounded up */
   assert_true(bk_risk_vol_of(r, 0) == P("0.01") + P("0.01010102"));
   /* 1 % × (1 + 10 × 0.02010102) = 1.2010102 %, rounded up */
-  assert_true(bk_risk_penalty_now(r, 0) == P("0.01201011"));
+  assert_true(bk_liq_penalty_now(r, 0) == P("0.01201011"));
   mark(r, "1000", 70 * 1000000, b); /* both returns left the window */
   assert_true(bk_risk_vol_of(r, 0) == 0);
-  assert_true(bk_risk_penalty_now(r, 0) == P("0.01"));
+  assert_true(bk_liq_penalty_now(r, 0) == P("0.01"));
   bk_book_free(b);
   bk_risk_free(r);
 }
@@ -459,9 +461,98 @@ static void participation_scales_down_on_a_thin_book(void **state) {
   const char *bids[] = {"905", "10", "903", "10", "850", "1000", NULL};
   book_side(b, BK_BID, bids);
   /* within 1 % of 905 (down to 895.95): 20 of a reference 100, so 0.5 × 0.2 = 0.1 */
-  assert_true(bk_risk_participation_now(r, 0, BK_BID, b) == P("0.1"));
+  assert_true(bk_liq_participation_now(r, 0, BK_BID, b) == P("0.1"));
   assert_int_equal(bk_book_set(b, BK_BID, P("904"), P("500")), BK_OK);
-  assert_true(bk_risk_participation_now(r, 0, BK_BID, b) == P("0.5"));
+  assert_true(bk_liq_participation_now(r, 0, BK_BID, b) == P("0.5"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+
+/* Item 1 of the engine's review: the walk stopped after 64 levels and sent the rest to
+ * the fund although the book had depth above the bankruptcy price. A long of 100 at
+ * 1,000 with 1,000 of cash, liquidated at a mark of 994 (bankrupt at 990): the book has
+ * 100 bids of 1, every 0.09 from 999 down to 990.09, all above 990. All 100 fill on the
+ * book; nothing is taken over. */
+static void the_walk_goes_as_deep_as_the_book_allows(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_policy_set_fund(&pol, "", P("1000000"), NULL);
+  bk_risk *r = risk_with(&pol, contract(BK_LINEAR, "0.01", "1", "0.005"));
+  bk_risk_set_mark(r, 0, P("1000"));
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("1000"), &id), BK_OK);
+  assert_int_equal(bk_risk_trade(r, id, 0, P("100"), P("1000")), BK_OK);
+  bk_book *b = bk_book_new(P("0.01"));
+  int64_t sum = 0;
+  for (int i = 0; i < 100; i++) {
+    int64_t px = P("999") - i * P("0.09");
+    sum += px;
+    assert_int_equal(bk_book_set(b, BK_BID, px, P("1")), BK_OK);
+  }
+  mark(r, "994", 1, b);
+  assert_int_equal((int)r->nrecs, 1);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_BOOK);
+  assert_int_equal(r->recs[0].levels, 100);
+  assert_true(r->recs[0].book_qty == P("100") && r->recs[0].takeover_qty == 0);
+  assert_true(r->fund.inv[0].size == 0);
+  /* the account realized Σ (price − 1,000) over the 100 fills */
+  assert_true(r->acct[id].cash == P("1000") + (sum - 100 * P("1000")));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+/* Item 8: a cross account with 70 positions is liquidated as one pool: every position
+ * is closed (the old unit list skipped those past the 64th). */
+static void a_cross_pool_of_seventy_contracts_is_closed_whole(void **state) {
+  (void)state;
+  enum { K = 70 };
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_policy_set_fund(&pol, "", P("1000000"), NULL);
+  bk_contract c[K];
+  for (int k = 0; k < K; k++) c[k] = contract(BK_LINEAR, "0.1", "1", "0.01");
+  bk_err err;
+  bk_risk *r = bk_risk_new(&pol, c, K, NULL, 0, &err);
+  assert_non_null(r);
+  r->check = 2;
+  for (uint32_t k = 0; k < K; k++) bk_risk_set_mark(r, k, P("100"));
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("100"), &id), BK_OK);
+  for (uint32_t k = 0; k < K; k++) assert_int_equal(bk_risk_trade(r, id, k, P("1"), P("100")), BK_OK);
+  /* contract 0 falls to 10: equity 100 − 90 = 10 < 70 × ~1 of margin. Contract 0 cannot
+     go bankrupt alone (the cash covers any price), so it is taken over at the mark; then
+     the 10 left makes contract 1 bankrupt at 90, where the fund takes it (and with it
+     the account's last 10); the rest go at their bankruptcy price, 100 */
+  const bk_book *books[K];
+  for (int k = 0; k < K; k++) books[k] = NULL;
+  assert_int_equal(bk_risk_on_mark(r, 0, P("10"), 1, books), BK_OK);
+  assert_int_equal((int)r->nrecs, K);
+  assert_int_equal((int)r->acct[id].npos, 0);
+  for (int k = 0; k < K; k++) assert_int_equal(r->recs[k].outcome, BK_OUT_TAKEOVER);
+  assert_true(r->fund.inv[0].entry == P("10") && r->fund.inv[1].entry == P("90"));
+  assert_true(r->fund.inv[69].entry == P("100"));
+  assert_true(r->acct[id].cash == 0);
+  bk_risk_free(r);
+}
+
+/* Item 8: the depth that scales participation counts every level within 1 % of the
+ * best, however many (the old buffer held 256). 300 bids of 1 within 1 % of 1,000 on a
+ * 0.01 tick, against a reference depth of 1,000: participation 0.5 × 0.3 = 0.15. */
+static void depth_scaling_counts_every_level_in_the_band(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.participation = P("0.5");
+  pol.depth_ref = P("1000");
+  bk_risk *r = risk_with(&pol, contract(BK_LINEAR, "0.01", "1", "0.01"));
+  bk_book *b = bk_book_new(P("0.01"));
+  for (int i = 0; i < 300; i++)
+    assert_int_equal(bk_book_set(b, BK_BID, P("1000") - i * P("0.01"), P("1")), BK_OK);
+  assert_true(bk_liq_participation_now(r, 0, BK_BID, b) == P("0.15"));
   bk_book_free(b);
   bk_risk_free(r);
 }
@@ -479,27 +570,29 @@ static void overlay_walk_agrees_with_a_slow_reference(void **state) {
   for (int iter = 0; iter < 2000; iter++) {
     bk_book *b = bk_book_new(P("0.5"));
     int side = (int)(bk_t_rand(&s) % 2) + 1;
-    int nl = (int)(bk_t_rand(&s) % 30) + 1;
+    /* up to 300 levels: a walk is not capped at any number of levels */
+    int nl = (int)(bk_t_rand(&s) % 300) + 1;
     for (int i = 0; i < nl; i++)
-      assert_int_equal(bk_book_set(b, side, P("1000") + (int64_t)(bk_t_rand(&s) % 200) * P("0.5"),
+      assert_int_equal(bk_book_set(b, side, P("1000") + (int64_t)(bk_t_rand(&s) % 1000) * P("0.5"),
                                    (int64_t)(bk_t_rand(&s) % 1000 + 1) * P("0.01")),
                        BK_OK);
     bk_liq_overlay o;
     bk_liq_overlay_init(&o, 0);
-    ref_used used[256];
+    ref_used used[1024];
     size_t nused = 0;
     int walks = (int)(bk_t_rand(&s) % 4) + 1;
     for (int wk = 0; wk < walks; wk++) {
-      bk_walk w = {side, (int64_t)(bk_t_rand(&s) % 2000 + 1) * P("0.01"),
-                   bk_t_rand(&s) % 3 ? 0 : P("1000") + (int64_t)(bk_t_rand(&s) % 200) * P("0.5"),
+      bk_walk w = {side, (int64_t)(bk_t_rand(&s) % 200000 + 1) * P("0.01"),
+                   bk_t_rand(&s) % 3 ? 0 : P("1000") + (int64_t)(bk_t_rand(&s) % 1000) * P("0.5"),
                    (int64_t)(bk_t_rand(&s) % 100 + 1) * P("0.01"), NULL, NULL};
-      bk_fill fills[64];
+      const bk_fill *fills;
+      size_t nf;
       int64_t filled;
-      size_t nf = bk_liq_walk(&o, 0, b, &w, 0, fills, 64, &filled, NULL);
+      assert_int_equal(bk_liq_walk(&o, 0, b, &w, 0, &fills, &nf, &filled), BK_OK);
       /* reference: every level best first, minus what earlier walks took there */
-      bk_level lv[64];
-      size_t n = bk_book_levels(b, side, w.limit, lv, 64);
-      bk_fill ref[64];
+      bk_level lv[1024];
+      size_t n = bk_book_levels(b, side, w.limit, lv, 1024);
+      bk_fill ref[1024];
       size_t nr = 0;
       int64_t got = 0;
       for (size_t i = 0; i < n && got < w.qty; i++) {
@@ -537,13 +630,15 @@ static void trigger_index_visits_exactly_the_accounts_a_full_scan_finds(void **s
   uint64_t seed = bk_t_seed(), s = seed;
   bk_policy pol;
   bk_policy_default(&pol);
-  pol.fund_initial = P("1000000000");
+  bk_policy_set_fund(&pol, "USDT", P("1000000000"), NULL);
+  bk_policy_set_fund(&pol, "BTC", P("1000000"), NULL);
   bk_contract cs[3] = {contract(BK_LINEAR, "0.1", "1", "0.005"),
                        contract(BK_INVERSE, "0.5", "100", "0.005"),
                        contract(BK_LINEAR, "0.1", "1", "0.01")};
   cs[1].settle = 1;
+  bk_asset assets[2] = {{"USDT", BK_FX(1), 0}, {"BTC", BK_FX(1), 0}};
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, cs, 3, NULL, 0, &err);
+  bk_risk *r = bk_risk_new(&pol, cs, 3, assets, 2, &err);
   assert_non_null(r);
   r->check = 2;
   for (uint32_t k = 0; k < 3; k++) bk_risk_set_mark(r, k, P("30000"));
@@ -685,6 +780,9 @@ int main(void) {
       cmocka_unit_test(fee_is_capped_by_what_is_left_after_the_takeover),
       cmocka_unit_test(penalty_scales_with_realized_volatility),
       cmocka_unit_test(participation_scales_down_on_a_thin_book),
+      cmocka_unit_test(the_walk_goes_as_deep_as_the_book_allows),
+      cmocka_unit_test(a_cross_pool_of_seventy_contracts_is_closed_whole),
+      cmocka_unit_test(depth_scaling_counts_every_level_in_the_band),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
       cmocka_unit_test(trigger_index_visits_exactly_the_accounts_a_full_scan_finds),
       cmocka_unit_test(trigger_heaps_stay_bounded_when_accounts_are_reindexed),

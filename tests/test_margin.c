@@ -3,6 +3,7 @@
  * prices, linear and inverse, cross and isolated. The published worked examples of
  * reference/formulas.md (T1–T4, T6) to the tick, then a slow reference (bisection on the
  * liquidation predicate) against the closed-form prices on seeded random accounts.
+ * The engine alone: `backstop margin`, the calculator over it, is test_cmd_margin.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,7 +97,7 @@ static void t2_bybit_isolated_long_liquidates_at_19700(void **state) {
   int64_t im;
   assert_int_equal(bk_tiers_im(&c.tiers, P("20000"), &im), BK_OK);
   assert_true(im == P("400"));
-  bk_pos p = {0, 1, P("1"), P("20000"), im};
+  bk_pos p = {0, 1, P("1"), P("20000"), im, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t mm, lp, exact;
   assert_int_equal(bk_pos_mm(&c, &p, P("20000"), &mm), BK_OK);
@@ -119,7 +120,7 @@ static void t3_bybit_long_50x_goes_bankrupt_at_9800(void **state) {
   one_setup(&o, contract(BK_LINEAR, "0.5", "1", "0.005", "50"), "10000");
   int64_t im;
   assert_int_equal(bk_tiers_im(&o.c.tiers, P("10000"), &im), BK_OK);
-  bk_pos p = {0, 1, P("1"), P("10000"), im};
+  bk_pos p = {0, 1, P("1"), P("10000"), im, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact;
   assert_int_equal(bk_acct_bankrupt_price(&o.env, &o.a, 0, &exact, &bp), BK_OK);
@@ -141,7 +142,7 @@ static void t4_bybit_inverse_bankruptcy_rounds_7735_37_up_to_7735_50(void **stat
   assert_int_equal(bk_pos_notional(&o.c, P("5000"), P("7890.08"), &n), BK_OK);
   assert_int_equal(bk_fx_div(n, BK_FX(50), BK_FLOOR, &im), BK_OK);
   assert_true(im == P("0.01267414"));
-  bk_pos p = {0, 1, P("5000"), P("7890.08"), im};
+  bk_pos p = {0, 1, P("5000"), P("7890.08"), im, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact;
   assert_int_equal(bk_acct_bankrupt_price(&o.env, &o.a, 0, &exact, &bp), BK_OK);
@@ -160,7 +161,7 @@ static void t6_dydx_short_500_with_100_goes_bankrupt_at_1_20(void **state) {
   one o;
   one_setup(&o, contract(BK_LINEAR, "0.0001", "1", "0.05", "20"), "2");
   o.a.cash = P("100");
-  bk_pos p = {0, 0, P("-500"), P("1"), 0};
+  bk_pos p = {0, 0, P("-500"), P("1"), 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact, eq;
   assert_int_equal(bk_acct_bankrupt_price(&o.env, &o.a, 0, &exact, &bp), BK_OK);
@@ -185,7 +186,7 @@ static void binance_cross_example_matches_published_liquidation_price(void **sta
   c.tiers.v[0].maint_amount = P("16300");
   one_setup(&o, c, "31967.27");
   o.a.cash = P("1535443.01");
-  bk_pos p = {0, 0, P("109.488"), P("32481.98"), 0};
+  bk_pos p = {0, 0, P("109.488"), P("32481.98"), 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t lp, exact;
   assert_int_equal(bk_acct_liq_price(&o.env, &o.a, 0, &exact, &lp), BK_OK);
@@ -281,7 +282,7 @@ static void random_accounts_agree_with_bisection_reference(void **state) {
                                               : rnd(&s, 1, 100000) * BK_FX(1) / 1000;
       if (rnd(&s, 0, 1)) size = -size;
       int64_t entry = m + (m / 100) * rnd(&s, -20, 20);
-      bk_pos p = {(uint32_t)j, iso, size, entry, 0};
+      bk_pos p = {(uint32_t)j, iso, size, entry, 0, 0};
       if (iso) {
         int64_t n;
         assert_int_equal(bk_pos_notional(&cs[j], size, entry, &n), BK_OK);
@@ -351,99 +352,6 @@ static void random_accounts_agree_with_bisection_reference(void **state) {
   assert_true(checked > 1000);
 }
 
-/* ---- the calculator ---- */
-
-static char *run_margin(const char *fixture, const char *format, int *status) {
-  const char *src = getenv("BK_SOURCE_DIR");
-  char in[512], out[512], errp[512];
-  snprintf(in, sizeof in, "%s/tests/fixtures/risk/%s", src ? src : ".", fixture);
-  bk_t_tmp("margin.out", out, sizeof out);
-  bk_t_tmp("margin.err", errp, sizeof errp);
-  const char *args[] = {"margin", "--format", format, in, NULL};
-  *status = bk_t_run(out, errp, args);
-  char *o = bk_t_slurp(*status == 0 ? out : errp, NULL);
-  assert_non_null(o);
-  return o;
-}
-
-static void calculator_reproduces_bybit_published_prices(void **state) {
-  (void)state;
-  int st;
-  char *o = run_margin("bybit_isolated.json", "json", &st);
-  assert_int_equal(st, 0);
-  assert_non_null(strstr(o, "\"maintenance_margin\": \"100\""));
-  assert_non_null(strstr(o, "\"liquidation_price\": \"19700\""));
-  free(o);
-  o = run_margin("bybit_inverse.json", "json", &st);
-  assert_int_equal(st, 0);
-  assert_non_null(strstr(o, "\"bankruptcy_price\": \"7735.5\""));
-  free(o);
-}
-
-static void calculator_binance_cross_example_follows_the_faq_formula(void **state) {
-  (void)state;
-  int st;
-  char *o = run_margin("binance_cross.json", "json", &st);
-  assert_int_equal(st, 0);
-  /* LP = (WB + cum − Pos × EP) / (Pos × MMR − Pos) = 18,778.7259..., up to the cent;
-     MM = 3,500,032.45776 × 2.5 % − 16,300 */
-  assert_non_null(strstr(o, "\"liquidation_price\": \"18778.73\""));
-  assert_non_null(strstr(o, "\"maintenance_margin\": \"71200.811444\""));
-  assert_non_null(strstr(o, "\"equity\": \"1479088.44152\""));
-  free(o);
-  o = run_margin("binance_cross.json", "text", &st);
-  assert_int_equal(st, 0);
-  assert_non_null(strstr(o, "liquidation price   18778.73"));
-  free(o);
-}
-
-/* Writes text to the temporary file name, runs `backstop margin` on it and expects the
- * exit code and each of the two words (NULL to skip) on stderr. Returns the file's path. */
-static const char *margin_fails(const char *name, const char *text, int code, const char *w1,
-                                const char *w2) {
-  static char path[512];
-  char out[512], errp[512];
-  bk_t_tmp(name, path, sizeof path);
-  bk_t_write(path, text, strlen(text));
-  bk_t_tmp("failed.out", out, sizeof out);
-  bk_t_tmp("failed.err", errp, sizeof errp);
-  const char *args[] = {"margin", path, NULL};
-  assert_int_equal(bk_t_run(out, errp, args), code);
-  char *e = bk_t_slurp(errp, NULL);
-  assert_non_null(e);
-  if (w1) assert_non_null(strstr(e, w1));
-  if (w2) assert_non_null(strstr(e, w2));
-  free(e);
-  return path;
-}
-
-static void calculator_rejects_a_bad_file_with_its_position(void **state) {
-  (void)state;
-  const char *bad = "{\"instruments\": {\"X\": {\"kind\": \"linear\", \"tick\": \"1\",\n"
-                    "  \"contract_size\": 1, \"settle\": \"USDT\", \"tiers\": []}}}";
-  const char *path = margin_fails("bad_account.json", bad, 78 /* EX_CONFIG */,
-                                  ":2:3: instruments.X.contract_size", "decimal string");
-  const char *missing[] = {"margin", "/nonexistent/account.json", NULL};
-  assert_int_equal(bk_t_run(NULL, NULL, missing), 66); /* EX_NOINPUT */
-  const char *usage[] = {"margin", "--format", "xml", path, NULL};
-  assert_int_equal(bk_t_run(NULL, NULL, usage), 64); /* EX_USAGE */
-}
-
-/* A position far past any real account (found by fuzzing): the inverse solver's products
- * exceed 128 bits. The answer is a clear overflow error, never a wrapped price. */
-static void calculator_reports_overflow_of_an_extreme_inverse_position(void **state) {
-  (void)state;
-  const char *j =
-      "{\"instruments\": {\"BTCUSD\": {\"kind\": \"inverse\", \"tick\": \"0.5\",\n"
-      "  \"contract_size\": \"1900\", \"settle\": \"BTC\",\n"
-      "  \"tiers\": [{\"floor\": \"0\", \"mmr\": \"0.005\"}]}},\n"
-      " \"account\": {\"mode\": \"isolated\", \"collateral\": {\"BTC\": \"1\"},\n"
-      "  \"positions\": [{\"instrument\": \"BTCUSD\", \"size\": \"-92233720367\",\n"
-      "    \"entry\": \"8000000011\", \"mark\": \"118640854\", \"margin\": \"900000001\"}]}}";
-  margin_fails("extreme_account.json", j, 65 /* EX_DATAERR */,
-               "extreme_account.json: the numbers overflow", NULL);
-}
-
 /* The 256-bit a × b / c takes the most negative 128-bit operand, whose magnitude has no
  * signed 128-bit form (found by review after the solver's products were checked). */
 static void muldiv_wide_takes_the_most_negative_128_bit_operand(void **state) {
@@ -469,10 +377,6 @@ int main(void) {
       cmocka_unit_test(t6_dydx_short_500_with_100_goes_bankrupt_at_1_20),
       cmocka_unit_test(binance_cross_example_matches_published_liquidation_price),
       cmocka_unit_test(random_accounts_agree_with_bisection_reference),
-      cmocka_unit_test(calculator_reproduces_bybit_published_prices),
-      cmocka_unit_test(calculator_binance_cross_example_follows_the_faq_formula),
-      cmocka_unit_test(calculator_rejects_a_bad_file_with_its_position),
-      cmocka_unit_test(calculator_reports_overflow_of_an_extreme_inverse_position),
       cmocka_unit_test(muldiv_wide_takes_the_most_negative_128_bit_operand),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

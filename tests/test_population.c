@@ -509,7 +509,8 @@ static rig *rig_new(int from_min) {
   x->asset[0].price = x->asset[1].price = BK_FX(1);
   for (int i = 0; i < 2; i++) {
     bk_policy_default(&x->pol[i]);
-    x->pol[i].fund_initial = P("100000");
+    bk_policy_set_fund(&x->pol[i], "USDT", P("100000"), NULL);
+    bk_policy_set_fund(&x->pol[i], "DOT", P("2000"), NULL);
     x->contract_of[i] = (uint32_t)i;
   }
   strcpy(x->pol[0].name, "one");
@@ -1025,7 +1026,7 @@ static void the_real_crash_liquidates_the_default_population(void **state) {
   bk_instruments_fini(&instr);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rng_is_deterministic_and_below_is_in_range),
       cmocka_unit_test(discrete_leverage_follows_its_weights),
@@ -1046,7 +1047,12 @@ int main(void) {
       cmocka_unit_test(synthetic_population_needs_a_warmup),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
       cmocka_unit_test(liquidation_prints_open_accounts_bankrupt_at_the_print),
+  };
+  /* tests that read the shared real data: `test_population --data` (ctest: test_population_data) */
+  const struct CMUnitTest data_tests[] = {
       cmocka_unit_test(the_real_crash_liquidates_the_default_population),
   };
+  if (bk_t_data_mode(argc, argv))
+    return bk_t_data_exit(cmocka_run_group_tests_name("real data", data_tests, NULL, NULL));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

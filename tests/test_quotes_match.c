@@ -163,9 +163,10 @@ static void first_day_file_matches_too(void **state) {
 }
 
 int main(void) {
+  bk_t_need_data("binance-futures-btcusdt-2023-04-05");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rebuilt_book_matches_96_percent_of_quotes_and_never_crosses),
       cmocka_unit_test(first_day_file_matches_too),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return bk_t_data_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

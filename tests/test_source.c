@@ -408,13 +408,11 @@ static void line_of_exactly_the_limit_is_accepted(void **state) {
   bk_source_free(s);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(codec_is_detected_by_magic_not_name),
       cmocka_unit_test(gzip_members_and_zstd_frames_are_read_one_after_another),
       cmocka_unit_test(one_byte_reads_and_the_thread_deliver_the_same_bytes),
-      cmocka_unit_test(zip_with_one_file_is_read),
-      cmocka_unit_test(corrupt_zip_and_zip_of_two_files_are_errors),
       cmocka_unit_test(truncated_zstd_is_an_error_with_its_offset),
       cmocka_unit_test(flipped_byte_in_zstd_fails_the_checksum_or_the_decoder),
       cmocka_unit_test(flipped_byte_and_truncation_in_gzip_are_errors),
@@ -424,5 +422,12 @@ int main(void) {
       cmocka_unit_test(line_of_2mb_without_newline_is_an_error_in_bounded_memory),
       cmocka_unit_test(line_of_exactly_the_limit_is_accepted),
   };
+  /* tests that read the shared real data: `test_source --data` (ctest: test_source_data) */
+  const struct CMUnitTest data_tests[] = {
+      cmocka_unit_test(zip_with_one_file_is_read),
+      cmocka_unit_test(corrupt_zip_and_zip_of_two_files_are_errors),
+  };
+  if (bk_t_data_mode(argc, argv))
+    return bk_t_data_exit(cmocka_run_group_tests_name("real data", data_tests, NULL, NULL));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

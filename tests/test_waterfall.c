@@ -132,7 +132,7 @@ static void fund_exhausted_triggers_adl_reproducing_t5(void **state) {
   assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
   on_mark(r, "700", b);
   assert_int_equal((int)r->nrecs, 1);
-  assert_int_equal(r->recs[0].how, BK_LIQ_ADL);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_ADL);
   assert_int_equal((int)r->nadl, 2);
   assert_int_equal(r->adl[0].counter_acct, 1); /* account 2 */
   assert_true(r->adl[0].qty == P("10") && r->adl[0].price == P("650"));
@@ -163,7 +163,7 @@ static void another_policy_socializes_the_same_loss_over_profit(void **state) {
   bk_book *b = bk_book_new(P("1"));
   assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
   on_mark(r, "700", b);
-  assert_int_equal(r->recs[0].how, BK_LIQ_SOCIAL);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_SOCIALIZED);
   assert_int_equal((int)r->nadl, 0);
   /* closed at 700: 20 × (600 − 700) = −2,000 on 1,000: a loss of 1,000 spread over the
      longs' unrealized profit 200 × qty, i.e. 10 per unit held */
@@ -171,7 +171,7 @@ static void another_policy_socializes_the_same_loss_over_profit(void **state) {
   for (int i = 0; i < 6; i++) assert_true(before[i] - r->acct[i].cash == BK_FX(qty[i] * 10));
   assert_true(r->acct[s].cash == 0);
   assert_true(r->ledger.fixed[BK_PARTY_SOCIAL][0] == 0);
-  assert_true(r->socialized == P("1000"));
+  assert_true(r->ledger.sink_in[BK_CAUSE_SOCIALIZED][0] == P("1000"));
   bk_book_free(b);
   bk_risk_free(r);
 }
@@ -206,7 +206,7 @@ static void net_position_cap_sends_a_takeover_to_adl(void **state) {
   bk_policy pol;
   bk_policy_default(&pol);
   pol.penalty = 0;
-  pol.fund_initial = P("1000000");
+  bk_policy_set_fund(&pol, "", P("1000000"), NULL);
   pol.wf_trigger = BK_WF_NETPOS;
   pol.netpos_cap = P("0.001"); /* 1,000 of position value: less than 20 × 700 */
   uint32_t s;
@@ -214,14 +214,14 @@ static void net_position_cap_sends_a_takeover_to_adl(void **state) {
   bk_book *b = bk_book_new(P("1"));
   assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
   on_mark(r, "700", b);
-  assert_int_equal(r->recs[0].how, BK_LIQ_ADL);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_ADL);
   assert_true(r->fund.inv[0].size == 0);
   /* with a generous cap the fund takes it over instead */
   bk_risk_free(r);
   pol.netpos_cap = P("1");
   r = t5_population(&pol, &s);
   on_mark(r, "700", b);
-  assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
   assert_true(r->fund.inv[0].size == P("-20") && r->fund.inv[0].entry == P("650"));
   bk_book_free(b);
   bk_risk_free(r);
@@ -237,13 +237,13 @@ static void okx_drawdown_trigger_sends_a_large_takeover_to_adl(void **state) {
   /* taking the short of 20 over at 650 with the mark at 700 costs the fund 1,000 at once:
      from 3,000 that is a 33 % drawdown (ADL), from 4,000 only 25 % (takeover) */
   const char *initial[2] = {"3000", "4000"};
-  const int how[2] = {BK_LIQ_ADL, BK_LIQ_TAKEOVER};
+  const int how[2] = {BK_OUT_ADL, BK_OUT_TAKEOVER};
   for (int i = 0; i < 2; i++) {
-    pol.fund_initial = P(initial[i]);
+    bk_policy_set_fund(&pol, "", P(initial[i]), NULL);
     uint32_t s;
     bk_risk *r = t5_population(&pol, &s);
     on_mark(r, "700", b);
-    assert_int_equal(r->recs[0].how, how[i]);
+    assert_int_equal(r->recs[0].outcome, how[i]);
     bk_risk_free(r);
   }
   bk_book_free(b);
@@ -260,7 +260,7 @@ static void never_trigger_lets_the_fund_go_into_the_red(void **state) {
   bk_book *b = bk_book_new(P("1"));
   on_mark(r, "700", b);
   /* no ADL: the empty fund takes the short over at 650 and marks −1,000 at 700 */
-  assert_int_equal(r->recs[0].how, BK_LIQ_TAKEOVER);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
   assert_int_equal((int)r->nadl, 0);
   assert_true(bk_risk_fund_equity(r, 0) == P("-1000"));
   bk_risk_free(r);
@@ -271,7 +271,7 @@ static void never_trigger_lets_the_fund_go_into_the_red(void **state) {
   assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
   on_mark(r, "700", b);
   assert_true(r->ledger.fund_out[BK_CAUSE_DEFICIT][0] == P("1000"));
-  assert_true(r->fund.cash[0] == P("-1000") && r->socialized == 0);
+  assert_true(r->fund.cash[0] == P("-1000") && r->ledger.sink_in[BK_CAUSE_SOCIALIZED][0] == 0);
   bk_book_free(b);
   bk_risk_free(r);
 }
@@ -287,13 +287,318 @@ static void dydx_adl_walks_from_a_seeded_start(void **state) {
   bk_risk *r = t5_population(&pol, &s);
   bk_book *b = bk_book_new(P("1"));
   on_mark(r, "700", b);
-  size_t start = bk_wf_dydx_start(42, 0, 6);
+  /* the walk goes over account ids cyclically from a start drawn over all 7 accounts,
+     passing the bankrupt short (id 6) itself */
+  size_t start = bk_wf_dydx_start(42, 0, 7);
   assert_true(r->nadl >= 1);
-  assert_int_equal(r->adl[0].counter_acct, (uint32_t)start);
-  for (size_t i = 1; i < r->nadl; i++)
-    assert_int_equal(r->adl[i].counter_acct, (uint32_t)((start + i) % 6));
+  uint32_t want = (uint32_t)start;
+  for (size_t i = 0; i < r->nadl; i++) {
+    if (want == s) want = (want + 1) % 7;
+    assert_int_equal(r->adl[i].counter_acct, want);
+    want = (want + 1) % 7;
+  }
   bk_book_free(b);
   bk_risk_free(r);
+}
+
+
+/* --- the fund's trigger as a state, outcomes, safe fund (docs/liquidation.md) ---------- */
+
+static bk_contract lin(const char *mmr) {
+  bk_contract c;
+  memset(&c, 0, sizeof c);
+  c.kind = BK_LINEAR;
+  c.tick = P("0.1");
+  c.contract_size = P("1");
+  c.tiers.n = 1;
+  c.tiers.v[0] = (bk_tier){0, P(mmr), -1, BK_FX(100)};
+  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
+  return c;
+}
+
+static bk_risk *risk2(const bk_policy *pol, int shadow) {
+  bk_contract c[2] = {lin("0.005"), lin("0.005")};
+  bk_err err;
+  bk_risk *r = shadow ? bk_risk_new_shadow(pol, c, 2, NULL, 0, &err)
+                      : bk_risk_new(pol, c, 2, NULL, 0, &err);
+  if (!r) fail_msg("risk: %s", err.msg);
+  r->check = 2;
+  bk_risk_set_mark(r, 0, P("1000"));
+  bk_risk_set_mark(r, 1, P("1000"));
+  return r;
+}
+
+static uint32_t open_acct(bk_risk *r, const char *cash, uint32_t k, const char *size,
+                          const char *entry) {
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P(cash), &id), BK_OK);
+  if (size) assert_int_equal(bk_risk_trade(r, id, k, P(size), P(entry)), BK_OK);
+  return id;
+}
+
+static void mark_k(bk_risk *r, uint32_t k, const char *m, int64_t ts) {
+  const bk_book *books[2] = {NULL, NULL};
+  if (bk_risk_on_mark(r, k, P(m), ts, books)) fail_msg("on_mark %s: %s", m, r->err.msg);
+}
+
+/* Item 2 of the engine's review: a fund already below its trigger took a takeover whose
+ * instant mark gain brought it back above zero, and went on losing. Contract 0: a long
+ * of 10 at 1,000 with 100 of cash is taken over at 990 (mark 991), then the mark falls
+ * to 989.2: the fund is at 10 × (989.2 − 990) = −8 with nobody to deleverage against.
+ * Contract 1: a long of 100 at 1,000 with 1,000 of cash falls to 994 (equity 400 below
+ * its margin 497, bankrupt at 990): taking it over at 990 would book +400 at once, but a
+ * fund at −8 takes nothing: it is deleveraged against the short on contract 1. */
+static void a_fund_below_its_trigger_takes_nothing_more(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_risk *r = risk2(&pol, 0);
+  open_acct(r, "100", 0, "10", "1000");
+  mark_k(r, 0, "991", 1);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
+  assert_true(r->fund.inv[0].size == P("10") && r->fund.inv[0].entry == P("990"));
+  mark_k(r, 0, "989.2", 2);
+  assert_true(bk_risk_fund_equity(r, 0) == P("-8"));
+  assert_true(r->fund.inv[0].size == P("10")); /* no short on contract 0 to take it */
+  uint32_t b = open_acct(r, "1000", 1, "100", "1000");
+  uint32_t s = open_acct(r, "100000", 1, "-100", "1000");
+  mark_k(r, 1, "994", 3);
+  assert_int_equal((int)r->nrecs, 2);
+  assert_int_equal(r->recs[1].acct, b);
+  assert_int_equal(r->recs[1].outcome, BK_OUT_ADL);
+  assert_true(r->recs[1].adl_qty == P("100") && r->recs[1].takeover_qty == 0);
+  assert_true(r->fund.inv[1].size == 0);
+  assert_int_equal(r->adl[0].counter_acct, s);
+  assert_true(r->adl[0].price == P("990"));
+  assert_true(bk_risk_fund_equity(r, 0) == P("-8"));
+  bk_risk_free(r);
+}
+
+/* When the trigger fires at the end of an event, the fund's inventory in that asset is
+ * deleveraged at the mark against the opposite side: the fund's equity stops moving. */
+static void a_fund_past_its_trigger_deleverages_its_inventory_at_the_mark(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_risk *r = risk2(&pol, 0);
+  open_acct(r, "100", 0, "10", "1000");
+  uint32_t s = open_acct(r, "100000", 0, "-30", "1000");
+  mark_k(r, 0, "991", 1);
+  assert_true(r->fund.inv[0].size == P("10"));
+  mark_k(r, 0, "989.2", 2);
+  assert_true(r->fund.inv[0].size == 0);
+  assert_int_equal((int)r->nadl, 1);
+  assert_true(r->adl[0].from_fund && r->adl[0].counter_acct == s);
+  assert_true(r->adl[0].qty == P("10") && r->adl[0].price == P("989.2"));
+  /* the loss is realized: cash −8, nothing left to lose */
+  assert_true(r->fund.cash[0] == P("-8") && bk_risk_fund_equity(r, 0) == P("-8"));
+  mark_k(r, 0, "900", 3);
+  assert_true(bk_risk_fund_equity(r, 0) == P("-8"));
+  assert_true(r->acct[s].pos[0].size == P("-20"));
+  bk_risk_free(r);
+}
+
+/* Item 3: dYdX deleverages only accounts whose net collateral is negative. A solvent
+ * account below maintenance with no book waits for liquidity, whatever the fund holds;
+ * it is not deleveraged against the short. */
+static void waterfall_remainder_never_deleverages_a_solvent_account(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.remainder = BK_REM_WATERFALL;
+  pol.adl_rank = BK_ADL_DYDX;
+  pol.slice_cooldown_us = 1000000;
+  bk_policy_set_fund(&pol, "", P("1000000"), NULL);
+  bk_risk *r = risk2(&pol, 0);
+  uint32_t a = open_acct(r, "100", 0, "10", "1000");
+  open_acct(r, "100000", 0, "-10", "1000");
+  mark_k(r, 0, "994", 1); /* equity 40 < margin 49.7, solvent */
+  assert_int_equal((int)r->nrecs, 1);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_WAITING);
+  assert_int_equal(r->recs[0].bankrupt_at_mark, 0);
+  assert_int_equal((int)r->nadl, 0);
+  assert_true(r->acct[a].pos[0].size == P("10"));
+  /* once its net collateral is negative it is deleveraged at its bankruptcy price */
+  mark_k(r, 0, "985", 2000000);
+  assert_int_equal(r->recs[1].outcome, BK_OUT_ADL);
+  assert_int_equal(r->recs[1].bankrupt_at_mark, 1);
+  assert_true(r->adl[0].price == P("990"));
+  bk_risk_free(r);
+}
+
+/* Item 7: when the ADL queue runs dry, what is left stays open, reported unresolved; it
+ * is never closed at the mark against nobody. */
+static void what_adl_cannot_place_is_unresolved_not_closed_at_the_mark(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol); /* takeover, fund 0, negative equity, ADL */
+  pol.penalty = 0;
+  bk_risk *r = risk2(&pol, 0);
+  uint32_t a = open_acct(r, "100", 0, "10", "1000");
+  uint32_t s = open_acct(r, "100000", 0, "-4", "1000");
+  mark_k(r, 0, "985", 1); /* bankrupt at 990: a takeover would cost the empty fund 50 */
+  assert_int_equal(r->recs[0].outcome, BK_OUT_UNRESOLVED);
+  assert_true(r->recs[0].adl_qty == P("4") && r->recs[0].unresolved_qty == P("6"));
+  assert_int_equal(r->recs[0].bankrupt_at_mark, 1);
+  assert_true(r->acct[a].pos[0].size == P("6"));
+  assert_int_equal((int)r->acct[s].npos, 0);
+  /* retried after the cooldown, with nothing new it is not a new step */
+  mark_k(r, 0, "984", 2);
+  mark_k(r, 0, "983", 40000000);
+  assert_int_equal((int)r->nrecs, 1);
+  assert_true(r->acct[a].pos[0].size == P("6"));
+  bk_risk_free(r);
+}
+
+/* Item 7: under an ADL policy, a deficit the fund cannot pay is uncovered (the sink's
+ * shortfall), not reported as socialized. */
+static void an_unpaid_deficit_under_adl_is_uncovered_not_socialized(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.price_limit = BK_LIMIT_NONE; /* fills below the bankruptcy price leave a deficit */
+  bk_policy_set_fund(&pol, "", P("10"), NULL);
+  bk_risk *r = risk2(&pol, 0);
+  open_acct(r, "100", 0, "10", "1000");
+  bk_book *b = bk_book_new(P("0.1"));
+  assert_int_equal(bk_book_set(b, BK_BID, P("980"), P("10")), BK_OK);
+  const bk_book *books[2] = {b, NULL};
+  assert_int_equal(bk_risk_on_mark(r, 0, P("985"), 1, books), BK_OK);
+  /* sold at 980: −200 on 100 of cash, a deficit of 100; the fund pays its 10 */
+  assert_true(r->ledger.fund_out[BK_CAUSE_DEFICIT][0] == P("10"));
+  assert_true(r->ledger.sink_out[BK_CAUSE_UNCOVERED][0] == P("90"));
+  assert_true(r->ledger.sink_in[BK_CAUSE_SOCIALIZED][0] == 0);
+  assert_true(r->ledger.fixed[BK_PARTY_SOCIAL][0] == P("-90"));
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
+/* Item 6: BitMEX ranks inverse positions by coin values −size × face / price. Two shorts
+ * of 10 contracts (face 10) with 0.5 coin each, entered at 4.0 and 3.3, at a mark of 3.0:
+ * by coin values the 4.0 short ranks 1.258 (PnL% 1/3, leverage 3.77) above the 3.3 short
+ * 0.944, where linear values (size × price) would rank them 0.693 and 0.767 the other way. */
+static void bitmex_ranks_inverse_positions_by_coin_values(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_contract c;
+  memset(&c, 0, sizeof c);
+  c.kind = BK_INVERSE;
+  c.tick = P("0.001");
+  c.contract_size = P("10");
+  c.tiers.n = 1;
+  c.tiers.v[0] = (bk_tier){0, P("0.005"), -1, BK_FX(100)};
+  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
+  bk_err err;
+  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  assert_non_null(r);
+  r->check = 2;
+  bk_risk_set_mark(r, 0, P("3.5"));
+  uint32_t l, a, b;
+  assert_int_equal(bk_risk_add_account(r, 0, P("0.5"), &b), BK_OK);
+  assert_int_equal(bk_risk_trade(r, b, 0, P("-10"), P("3.3")), BK_OK);
+  assert_int_equal(bk_risk_add_account(r, 0, P("0.5"), &a), BK_OK);
+  assert_int_equal(bk_risk_trade(r, a, 0, P("-10"), P("4")), BK_OK);
+  assert_int_equal(bk_risk_add_account(r, 0, P("1"), &l), BK_OK);
+  assert_int_equal(bk_risk_trade(r, l, 0, P("10"), P("3.5")), BK_OK);
+  const bk_book *books[1] = {NULL};
+  assert_int_equal(bk_risk_on_mark(r, 0, P("3"), 1, books), BK_OK);
+  assert_int_equal(r->recs[0].acct, l);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_ADL);
+  assert_int_equal(r->adl[0].counter_acct, a); /* the short entered at 4.0 first */
+  assert_true(r->adl[0].qty == P("10"));
+  assert_true(r->acct[b].pos[0].size == P("-10"));
+  bk_risk_free(r);
+}
+
+/* Item 4: the smallest safe fund is exact. A long of 10 is taken over at 990 (mark 991,
+ * the fund books +10), the mark falls to 980 (the fund at F + 10 × (980 − 990) = F − 100
+ * before the trade fee of the same instant), then a replayed trade pays the fund its
+ * share of fees (980 × 0.07 % = 0.686). The shadow says 100; a rerun with 100 needs no
+ * ADL, one with 100 − 1e-8 deleverages its inventory at 980. */
+static void safe_fund_is_the_smallest_initial_fund_needing_no_adl(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.fund_share = P("1");
+  int64_t safe = -1;
+  for (int run = 0; run < 3; run++) {
+    bk_policy p = pol;
+    if (run == 1) bk_policy_set_fund(&p, "", safe, NULL);
+    if (run == 2) bk_policy_set_fund(&p, "", safe - 1, NULL);
+    bk_risk *r = risk2(&p, run == 0);
+    open_acct(r, "100", 0, "10", "1000");
+    open_acct(r, "100000", 0, "-30", "1000");
+    mark_k(r, 0, "991", 1);
+    mark_k(r, 0, "980", 2);
+    assert_int_equal(bk_risk_on_trade(r, 0, P("980"), P("1"), 2), BK_OK);
+    mark_k(r, 0, "985", 3);
+    if (run == 0) {
+      safe = bk_risk_safe_fund(r, 0);
+      assert_true(safe == P("100"));
+    } else if (run == 1) {
+      assert_int_equal((int)r->nadl, 0);
+      assert_true(bk_risk_fund_equity(r, 0) >= 0);
+    } else {
+      assert_true(r->nadl > 0 && r->adl[0].from_fund);
+    }
+    bk_risk_free(r);
+  }
+}
+
+/* Item 8: the initial fund of each settle asset, by name. */
+static void each_settle_asset_has_its_own_initial_fund(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  bk_err err;
+  assert_int_equal(bk_policy_set_fund(&pol, "USDT", P("1000"), &err), BK_OK);
+  assert_int_equal(bk_policy_set_fund(&pol, "DOT", P("25"), &err), BK_OK);
+  bk_contract c[2] = {lin("0.005"), lin("0.005")};
+  c[1].settle = 1;
+  bk_asset as[2] = {{"USDT", BK_FX(1), 0}, {"DOT", BK_FX(1), 0}};
+  bk_risk *r = bk_risk_new(&pol, c, 2, as, 2, &err);
+  assert_non_null(r);
+  assert_true(r->fund.cash[0] == P("1000") && r->fund.cash[1] == P("25"));
+  bk_risk_free(r);
+  /* an unnamed amount is refused where there are several settle assets */
+  bk_policy_default(&pol);
+  assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), &err), BK_OK);
+  assert_null(bk_risk_new(&pol, c, 2, as, 2, &err));
+  assert_int_equal(err.rc, BK_ECONFIG);
+  /* and a name that is not a settle asset of the run */
+  bk_policy_default(&pol);
+  assert_int_equal(bk_policy_set_fund(&pol, "BTC", P("1"), &err), BK_OK);
+  assert_null(bk_risk_new(&pol, c, 2, as, 2, &err));
+}
+
+/* Item 8: Hyperliquid's backstop takes over below 2/3 of maintenance margin, not only at
+ * zero equity. A long of 10 at 1,000 with 100 at a mark of 991.5: equity 15, margin
+ * 49.575 (0.5 %), 2/3 of it 33.05: the vault takes the rest instead of another slice. */
+static void hyperliquid_backstop_takes_over_below_two_thirds_of_margin(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty_mode = BK_PEN_REMAINING;
+  pol.remainder = BK_REM_SLICE;
+  pol.slice_share = P("0.2");
+  pol.price_limit = BK_LIMIT_NONE;
+  pol.backstop_mm = P("0.66666667");
+  bk_policy_set_fund(&pol, "", P("1000000"), NULL);
+  for (int i = 0; i < 2; i++) {
+    bk_policy p = pol;
+    if (i) p.backstop_mm = 0; /* equity > 0: slices go on */
+    bk_risk *r = risk2(&p, 0);
+    open_acct(r, "100", 0, "10", "1000");
+    mark_k(r, 0, "991.5", 1);
+    assert_int_equal(r->recs[0].outcome, i ? BK_OUT_WAITING : BK_OUT_TAKEOVER);
+    bk_risk_free(r);
+  }
 }
 
 int main(void) {
@@ -310,6 +615,15 @@ int main(void) {
       cmocka_unit_test(okx_drawdown_trigger_sends_a_large_takeover_to_adl),
       cmocka_unit_test(never_trigger_lets_the_fund_go_into_the_red),
       cmocka_unit_test(dydx_adl_walks_from_a_seeded_start),
+      cmocka_unit_test(a_fund_below_its_trigger_takes_nothing_more),
+      cmocka_unit_test(a_fund_past_its_trigger_deleverages_its_inventory_at_the_mark),
+      cmocka_unit_test(waterfall_remainder_never_deleverages_a_solvent_account),
+      cmocka_unit_test(what_adl_cannot_place_is_unresolved_not_closed_at_the_mark),
+      cmocka_unit_test(an_unpaid_deficit_under_adl_is_uncovered_not_socialized),
+      cmocka_unit_test(bitmex_ranks_inverse_positions_by_coin_values),
+      cmocka_unit_test(safe_fund_is_the_smallest_initial_fund_needing_no_adl),
+      cmocka_unit_test(each_settle_asset_has_its_own_initial_fund),
+      cmocka_unit_test(hyperliquid_backstop_takes_over_below_two_thirds_of_margin),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,6 @@
 
 #include "tests/testutil.h"
 
-#include "cli/policy_json.h"
 #include "engine/fixed.h"
 
 #include <errno.h>
@@ -26,18 +25,63 @@ static const char *env_or(const char *name, const char *dflt) {
   return (v && *v) ? v : dflt;
 }
 
-int bk_t_have_data(void) {
+/* The data folder the build was configured with (tests/CMakeLists.txt); the environment's
+ * BK_SHARED_DATA wins, so one build can be run without its data or against another copy. */
+#ifndef BK_T_SHARED_DATA
+#define BK_T_SHARED_DATA "../shared/data"
+#endif
+
+static int in_data_group; /* bk_t_need_data() was called */
+static int data_skipped;  /* a test of the data group skipped for a missing file */
+
+static const char *data_root(void) { return env_or("BK_SHARED_DATA", BK_T_SHARED_DATA); }
+
+static int data_required(void) {
+  const char *v = getenv("BK_REQUIRE_DATA");
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+void bk_t_need_data(const char *rel) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s%s%s", data_root(), *rel ? "/" : "", rel);
   struct stat st;
-  return stat(env_or("BK_SHARED_DATA", "../shared/data"), &st) == 0 && S_ISDIR(st.st_mode);
+  if (stat(path, &st) != 0) {
+    if (data_required()) {
+      printf("FAIL: real data %s is absent and BK_REQUIRE_DATA is set\n", path);
+      exit(1);
+    }
+    printf("SKIP: real data %s is absent (set BK_SHARED_DATA to the shared data folder)\n",
+           path);
+    exit(77);
+  }
+  in_data_group = 1;
+}
+
+int bk_t_data_mode(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--data")) {
+      bk_t_need_data("");
+      return 1;
+    }
+  return 0;
+}
+
+int bk_t_data_exit(int failed) {
+  if (failed) return failed;
+  return data_skipped ? 77 : 0;
 }
 
 const char *bk_t_data(const char *rel, char *buf, size_t cap) {
-  const char *root = env_or("BK_SHARED_DATA", "../shared/data");
-  snprintf(buf, cap, "%s/%s", root, rel);
+  if (!in_data_group)
+    fail_msg("bk_t_data(\"%s\") outside the data group: run this test from main's data "
+             "group (bk_t_need_data / bk_t_data_mode)", rel);
+  snprintf(buf, cap, "%s/%s", data_root(), rel);
   struct stat st;
   if (stat(buf, &st) != 0) {
+    if (data_required()) fail_msg("real data %s is absent and BK_REQUIRE_DATA is set", buf);
     printf("SKIP: real data %s is absent (set BK_SHARED_DATA to the shared data folder)\n",
            buf);
+    data_skipped = 1;
     skip();
   }
   return buf;
@@ -76,9 +120,25 @@ int bk_t_run(const char *out_path, const char *err_path, const char *const *args
 }
 
 char *bk_t_slurp(const char *path, size_t *len) {
-  size_t n = 0;
-  char *text = bk_jdoc_slurp(path, &n, NULL);
-  if (text && len) *len = n;
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t n = 0, cap = 4096;
+  char *text = malloc(cap);
+  while (text) {
+    n += fread(text + n, 1, cap - 1 - n, f);
+    if (n < cap - 1) break;
+    char *bigger = realloc(text, cap *= 2);
+    if (!bigger) free(text);
+    text = bigger;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (!text || bad) {
+    free(text);
+    return NULL;
+  }
+  text[n] = '\0';
+  if (len) *len = n;
   return text;
 }
 

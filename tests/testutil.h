@@ -11,12 +11,34 @@
 
 #include "engine/event.h"
 
-/* Path of a file under the shared real-data folder (BK_SHARED_DATA), written into buf.
- * When the folder is absent, prints "SKIP: <why>" and makes cmocka skip the test. */
-const char *bk_t_data(const char *rel, char *buf, size_t cap);
+/* Real data. Tests that read the shared real-data folder ($BK_SHARED_DATA, else the
+ * folder the build was configured with) run in a group of their own, so that their
+ * absence is reported as such: a program holding only such tests calls bk_t_need_data()
+ * first in main; a program that mixes them with others runs them when given --data
+ * (bk_t_data_mode), which CMake registers as the test <program>_data. When the data is
+ * absent, that group prints why and exits 77, which ctest lists as skipped, not passed;
+ * with BK_REQUIRE_DATA=1 (CI, which has the data) it exits 1 instead: a data test that
+ * cannot run there is a failure. */
 
-/* 1 when the shared data folder exists. */
-int bk_t_have_data(void);
+/* Exits 77 (or 1 under BK_REQUIRE_DATA=1) when rel, a file or folder of the shared data
+ * ("" for the folder itself), is absent, and enters the data group: bk_t_data() may be
+ * called from then on. */
+void bk_t_need_data(const char *rel);
+
+/* 1 when argv holds --data: bk_t_need_data("") has been called and the program should
+ * run its data group. 0 otherwise. */
+int bk_t_data_mode(int argc, char **argv);
+
+/* The exit status of a data group from cmocka's result: the failures when some test
+ * failed, else 77 when a test skipped because a file of the data was absent (1 under
+ * BK_REQUIRE_DATA=1, where bk_t_data fails the test instead), else 0. */
+int bk_t_data_exit(int failed);
+
+/* Path of a file under the shared real-data folder, written into buf. Only in the data
+ * group (a call outside it fails the test, so no data test hides among the others).
+ * When that file is absent, prints "SKIP: <why>" and makes cmocka skip the test, or
+ * fails it under BK_REQUIRE_DATA=1. */
+const char *bk_t_data(const char *rel, char *buf, size_t cap);
 
 /* A scratch folder for this test program (created on first use), and a path in it. */
 const char *bk_t_tmp(const char *name, char *buf, size_t cap);

@@ -1,0 +1,74 @@
+#!/bin/sh
+# Circles between the project's source files: a.c uses something b.c defines while b.c,
+# directly or through other files, uses something a.c defines. Such files can only be
+# understood, tested and moved together; the layers already forbid circles between
+# folders, this finds them inside a folder too. The graph is read from the compiled
+# libraries (nm: each object's undefined symbols against the objects that define them),
+# so it is what the code uses, not what it happens to include.
+#   sh tests/cycles.sh LIBRARY.a...      (ctest: no_cycles_between_files)
+set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for lib in "$@"; do
+  folder=$(basename "$lib" .a)
+  folder=${folder#libbk_}
+  # "lib.a:member.c.o:<address> <type> <symbol>"; run beside the library so its path has
+  # no colon of its own
+  (cd "$(dirname "$lib")" && nm -A "$(basename "$lib")") |
+    awk -F: -v folder="$folder" '{
+      n = split($3, f, " ")
+      if (n < 2) next
+      sub(/\.o$/, "", $2)
+      print (f[n - 1] == "U" ? "U" : (f[n - 1] ~ /^[A-Z]$/ ? "D" : "L")), folder "/" $2, f[n]
+    }'
+done >"$tmp/symbols"
+
+# Known circles left for their owners, as "user definer" edges left out of the graph.
+# feeds/source.c picks the codec (source_gz.c, source_zst.c: their operation tables) and
+# the codecs read the file through source.c's reader.
+cat >"$tmp/known" <<'KNOWN'
+feeds/source_gz.c feeds/source.c
+feeds/source_zst.c feeds/source.c
+KNOWN
+
+awk '
+  FILENAME == ARGV[1] { known[$1 " " $2] = 1; next }
+  $1 == "D" { def[$3] = $2; next }
+  $1 == "U" { use[++n] = $2 " " $3 }
+  END {
+    for (i = 1; i <= n; i++) {
+      split(use[i], u, " ")
+      if ((u[2] in def) && def[u[2]] != u[1] && !((u[1] " " def[u[2]]) in known))
+        print u[1], def[u[2]]
+    }
+  }' "$tmp/known" "$tmp/symbols" | sort -u >"$tmp/edges"
+
+# Circles are the groups of files that reach each other (transitive closure, Warshall:
+# a hundred files take no time); each is printed with the uses between its files.
+awk '
+  { n[$1]; n[$2]; r[$1, $2] = 1; e[++m] = $1 " " $2 }
+  END {
+    for (k in n) for (i in n) if ((i, k) in r) for (j in n) if ((k, j) in r) r[i, j] = 1
+    found = 0
+    for (i in n) {
+      if (!((i, i) in r) || (i in done)) continue
+      found++
+      printf "cycles: circle %d:", found
+      for (j in n) if ((i, j) in r && (j, i) in r) { grp[j] = found; done[j]; printf " %s", j }
+      printf "\n"
+      for (x = 1; x <= m; x++) {
+        split(e[x], f, " ")
+        if (grp[f[1]] == found && grp[f[2]] == found) printf "  %s -> %s\n", f[1], f[2]
+      }
+    }
+    exit found > 0
+  }' "$tmp/edges" >"$tmp/report" && status=0 || status=1
+files=$(awk '{ print $2 }' "$tmp/symbols" | sort -u | wc -l)
+edges=$(wc -l <"$tmp/edges")
+if [ $status -eq 0 ]; then
+  echo "cycles: none among $files files ($edges uses between them)"
+else
+  cat "$tmp/report" >&2
+  echo "cycles: break them: move what both sides use into a file of its own" >&2
+fi
+exit $status
