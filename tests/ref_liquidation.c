@@ -439,9 +439,12 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   rec.notional = ref_notional(c, s0, M);
   rec.bankrupt_at_mark = equity_at(c, a, M) < 0;
 
-  /* §2 */
+  /* §2; a position that cannot go bankrupt alone (bp 0 for a long, infinite for a short)
+   * is taken over or deleveraged at the mark instead. With one position per account such
+   * a position is never below maintenance, so this only keeps the rule written down. */
   int64_t bp = ref_bankruptcy(c, a->cash, s0, a->entry);
   rec.bankrupt = bp;
+  int64_t px = bp == 0 || bp == INT64_MAX ? M : bp;
 
   /* §3: quantity (a slice of ceil(|s| · share), the whole position when not smaller) */
   int64_t want = abs64(s0);
@@ -483,12 +486,12 @@ static void step(ev *x, uint32_t id, int64_t ts) {
     int64_t e_before = fund_equity(st, M);
     int64_t n_before = ref_notional(c, st->inv_size, M);
     int64_t nsize, nentry, realized;
-    fund_add(st, R, bp, &nsize, &nentry, &realized);
+    fund_add(st, R, px, &nsize, &nentry, &realized);
     int64_t cash_after = fit((ref_i128)st->fund_cash + realized);
     int64_t e_after = fit((ref_i128)cash_after + ref_upnl(c, nsize, nentry, M));
     int64_t n_after = ref_notional(c, nsize, M);
     if (fund_allows(st, e_before, n_before) && fund_allows(st, e_after, n_after)) {
-      a->cash = fit((ref_i128)a->cash + ref_upnl(c, R, a->entry, bp));
+      a->cash = fit((ref_i128)a->cash + ref_upnl(c, R, a->entry, px));
       a->size = 0;
       st->inv_size = nsize;
       st->inv_entry = nentry;
@@ -503,7 +506,7 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   }
   if (go_waterfall) {
     if (pol->action == REF_ACT_ADL) {
-      int64_t left = adl(x, side, abs64(R), bp, 0, id);
+      int64_t left = adl(x, side, abs64(R), px, 0, id);
       rec.adl_qty = abs64(R) - left;
       rec.unresolved_qty = left;
       outcome = left ? REF_OUT_UNRESOLVED : REF_OUT_ADL;
