@@ -671,16 +671,64 @@ static void hand_ref_socialize(void **state) {
   assert_true(r.acct[3].cash == BK_FX(200) - P("13.15789474"));
 }
 
+/* 6. A fund past its trigger has its inventory deleveraged at the mark (§6).
+ * The fund holds 10 long at 100 (the market the other side) and cash 5; the mark falls
+ * to 95: its equity 5 + 10·(95 − 100) = −45 < 0 fails negative_equity at the end of the
+ * event, and under adl its inventory is closed at 95 against the ranked shorts. Account
+ * 0 (long 10 at 100, cash 100) has equity 50 >= MM 47.5 and is not liquidated.
+ *   account 1: −6 at 110, cash 330, bp 165: PnL% 90/660 = 0.1364, leverage 570/420 =
+ *     1.3571, score 0.1851;
+ *   account 2: −8 at 105, cash 420, bp 157.5: PnL% 80/840 = 0.0952, leverage 760/500 =
+ *     1.52, score 0.1448.
+ * Account 1 closes 6 at 95 (+90, cash 420), account 2 closes 4 at 95 (+40, cash 460, −4
+ * left); the fund realizes 6·(95 − 100) + 4·(95 − 100) = −50 (cause adl): cash −45, no
+ * inventory. No liquidation record. */
+static void hand_fund_adl(gcase *g) {
+  hand_base(g, BK_FX(95));
+  g->fund_cash = BK_FX(5);
+  g->inv_size = BK_FX(10);
+  g->inv_entry = BK_FX(100);
+  g->nacct = 3;
+  g->acct[1] = (ref_acct){BK_FX(330), BK_FX(-6), BK_FX(110)};
+  g->acct[2] = (ref_acct){BK_FX(420), BK_FX(-8), BK_FX(105)};
+}
+
+static void hand_ref_fund_adl(void **state) {
+  (void)state;
+  gcase g;
+  result r;
+  hand_fund_adl(&g);
+  run_ref(&g, &r);
+  assert_int_equal(r.skip, 0);
+  assert_int_equal(r.nrec, 0);
+  assert_int_equal(r.nadl, 2);
+  assert_true(r.adl[0].from_fund && r.adl[0].counter_acct == 1);
+  assert_true(r.adl[0].qty == BK_FX(6) && r.adl[0].price == BK_FX(95));
+  assert_true(r.adl[1].from_fund && r.adl[1].counter_acct == 2);
+  assert_true(r.adl[1].qty == BK_FX(4) && r.adl[1].price == BK_FX(95));
+  assert_true(r.acct[0].cash == BK_FX(100) && r.acct[0].size == BK_FX(10));
+  assert_true(r.acct[1].cash == BK_FX(420) && r.acct[1].size == 0);
+  assert_true(r.acct[2].cash == BK_FX(460) && r.acct[2].size == BK_FX(-4));
+  assert_true(r.fund_cash == BK_FX(-45) && r.inv_size == 0);
+  assert_true(r.fund_out[REF_C_ADL] == BK_FX(50));
+  /* under socialize the fund keeps its inventory */
+  g.pol.action = REF_ACT_SOCIALIZE;
+  run_ref(&g, &r);
+  assert_int_equal(r.nadl, 0);
+  assert_true(r.fund_cash == BK_FX(5) && r.inv_size == BK_FX(10));
+}
+
 static void hand_cases_engine(void **state) {
   (void)state;
-  void (*make[5])(gcase *) = {hand_three_levels, hand_deep, hand_takeover, hand_adl,
-                              hand_socialize};
-  const char *name[5] = {"three levels", "deep walk", "takeover", "adl", "socialize"};
+  void (*make[6])(gcase *) = {hand_three_levels, hand_deep, hand_takeover, hand_adl,
+                              hand_socialize, hand_fund_adl};
+  const char *name[6] = {"three levels", "deep walk", "takeover", "adl", "socialize",
+                         "fund deleveraged"};
   static gcase g;
   static result ra, re;
   static char buf[8192];
   int bad = 0;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 6; i++) {
     make[i](&g);
     if (compare(&g, buf, sizeof buf, &ra, &re) != 0) {
       bad++;
@@ -1102,6 +1150,7 @@ int main(void) {
       cmocka_unit_test(hand_ref_takeover),
       cmocka_unit_test(hand_ref_adl),
       cmocka_unit_test(hand_ref_socialize),
+      cmocka_unit_test(hand_ref_fund_adl),
       cmocka_unit_test(hand_cases_engine),
       cmocka_unit_test(random_cases_agree),
   };
