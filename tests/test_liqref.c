@@ -15,7 +15,11 @@
  * BK_LIQREF_CASES sets the number of random cases (default 10000), BK_LIQREF_SEED the
  * seed (default fixed, printed), BK_LIQREF_ONLY runs a single case index of that seed
  * (with its full dump). A mismatch prints the seed, the case, the differences, and a
- * shrunk case that still fails.
+ * shrunk case that still fails; the run ends with a count per kind of mismatch.
+ *
+ * Where the document leaves a choice open, the reference says which reading it takes
+ * ("Reading:" in tests/ref_liquidation.c); a mismatch there is a question for the
+ * document, not a reason to bend the reference towards the engine.
  */
 #include <setjmp.h>
 #include <stdarg.h>
