@@ -1,13 +1,12 @@
 /*
  * The insurance fund (see fund.h). A run has few contracts, so inventory is a dense array
  * by contract; the drawdown window is a monotone deque of (time, equity) observations
- * whose front is the window's peak, so each mark update costs O(1) amortized.
+ * whose front is the window's peak, so each observation costs O(1) amortized. Pure
+ * arithmetic: the risk state moves the money (transfer.c) and the offload sells the
+ * inventory (offload.c).
  */
 #include "engine/fund.h"
 
-#include "engine/event.h"
-#include "engine/risk.h"
-#include "engine/transfer.h"
 
 #include "engine/fixed.h"
 
@@ -160,26 +159,4 @@ void bk_fund_extremes(const bk_fund *f, uint32_t asset, int64_t start, int64_t n
   *min_equity = p->min_equity < start ? p->min_equity : start;
   *max_drawdown = p->max_drawdown;
   *under_us = p->under_us + (p->under_since >= 0 && now > p->under_since ? now - p->under_since : 0);
-}
-
-bk_rc bk_fund_offload(bk_risk *r, uint32_t contract, const bk_book *book) {
-  bk_fund_pos *inv = &r->fund.inv[contract];
-  if (!book || !inv->size || r->pol.offload == BK_OFFLOAD_HOLD) return BK_OK;
-  int64_t qty = llabs(inv->size);
-  if (r->pol.offload == BK_OFFLOAD_GRADUAL) {
-    int64_t s;
-    if (bk_fx_mul(qty, r->pol.offload_share, BK_CEIL, &s) == BK_OK && s < qty) qty = s;
-  }
-  int side = inv->size > 0 ? BK_BID : BK_ASK;
-  size_t nf;
-  int64_t filled;
-  const bk_fill *fills;
-  bk_rc rc = bk_liq_walk(&r->overlay, contract, book,
-                         &(bk_walk){side, qty, 0, r->pol.participation, NULL, NULL}, r->now,
-                         &fills, &nf, &filled);
-  if (rc) return bk_err_set(&r->err, rc, "risk: no memory for the overlay");
-  int64_t dir = inv->size > 0 ? -1 : 1;
-  for (size_t f = 0; f < nf && !rc; f++)
-    rc = bk_xfer_fund_trade(r, contract, dir * fills[f].qty, fills[f].price, BK_CAUSE_OFFLOAD);
-  return rc;
 }

@@ -8,7 +8,7 @@
  * amortized, and the extremes of its equity path (minimum, largest drawdown from a running
  * peak, time below that peak), updated after every event so they do not depend on how
  * often reports sample the fund. Its offload strategy (selling inventory into the book)
- * acts through the risk state (bk_fund_offload).
+ * is engine/offload.h.
  *
  * Money moves in and out of `cash` only through the risk state, which posts each change
  * to the ledger (engine/transfer.h).
@@ -89,11 +89,5 @@ int64_t bk_fund_peak_in_window(const bk_fund *f, uint32_t asset);
 void bk_fund_extremes(const bk_fund *f, uint32_t asset, int64_t start, int64_t now,
                       int64_t *min_equity, int64_t *max_drawdown, int64_t *under_us);
 
-typedef struct bk_risk bk_risk;
-typedef struct bk_book bk_book;
-
-/* The policy's offload: sells (part of) the fund's inventory of a contract into the book
- * through the liquidation overlay, posting realized PnL (cause offload). */
-bk_rc bk_fund_offload(bk_risk *r, uint32_t contract, const bk_book *book);
 
 #endif

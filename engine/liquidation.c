@@ -165,11 +165,52 @@ bk_rc bk_liq_walk(bk_liq_overlay *o, uint32_t contract, const bk_book *b, const 
 
 /* --- the steps of a liquidation -------------------------------------------------------- */
 
+int64_t bk_liq_vol_of(const bk_risk *r, uint32_t contract) {
+  return contract < r->ncontracts && r->pol.vol_window_us ? r->vol[contract].sum : 0;
+}
+
+/* Adds the return of a mark change to the contract's window and drops what left it. */
+bk_rc bk_liq_vol_observe(bk_risk *r, uint32_t contract, int64_t old, int64_t mark) {
+  bk_risk_vol *v = &r->vol[contract];
+  while (v->n && v->ts[v->head] <= r->now - r->pol.vol_window_us) {
+    v->sum -= v->ret[v->head];
+    v->head = (v->head + 1) % v->cap;
+    v->n--;
+  }
+  if (old <= 0 || old == mark) return BK_OK;
+  int64_t ret;
+  if (bk_fx_div(llabs(mark - old), old, BK_CEIL, &ret)) return BK_ERANGE;
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 64;
+    int64_t *ts = malloc(cap * sizeof *ts), *rt = malloc(cap * sizeof *rt);
+    if (!ts || !rt) {
+      free(ts);
+      free(rt);
+      return BK_ENOMEM;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+      ts[i] = v->ts[(v->head + i) % v->cap];
+      rt[i] = v->ret[(v->head + i) % v->cap];
+    }
+    free(v->ts);
+    free(v->ret);
+    v->ts = ts;
+    v->ret = rt;
+    v->cap = cap;
+    v->head = 0;
+  }
+  v->ts[(v->head + v->n) % v->cap] = r->now;
+  v->ret[(v->head + v->n) % v->cap] = ret;
+  v->n++;
+  v->sum += ret;
+  return BK_OK;
+}
+
 int64_t bk_liq_penalty_now(const bk_risk *r, uint32_t contract) {
   int64_t pen = r->pol.penalty, extra;
   if (!r->pol.penalty_vol_k) return pen;
   /* penalty × (1 + k × rv), rounded up and kept below 100 % */
-  if (bk_fx_mul(r->pol.penalty_vol_k, bk_risk_vol_of(r, contract), BK_CEIL, &extra) ||
+  if (bk_fx_mul(r->pol.penalty_vol_k, bk_liq_vol_of(r, contract), BK_CEIL, &extra) ||
       bk_fx_mul(pen, extra, BK_CEIL, &extra) || bk_add(pen, extra, &pen) ||
       pen >= BK_FX(1))
     pen = BK_FX(1) - 1;

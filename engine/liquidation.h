@@ -84,6 +84,13 @@ typedef struct bk_liq_tally {
 /* Depth band the depth-adapted participation measures: within 1 % of the best level. */
 #define BK_LIQ_DEPTH_BAND (BK_FX(1) / 100)
 
+/* Realized volatility of a contract over the policy's window (0 when off). */
+int64_t bk_liq_vol_of(const bk_risk *r, uint32_t contract);
+
+/* Adds the |return| of a mark change (old -> mark) at r->now to the contract's window
+ * and drops what left it. BK_ENOMEM when the window cannot grow. */
+bk_rc bk_liq_vol_observe(bk_risk *r, uint32_t contract, int64_t old, int64_t mark);
+
 /* The penalty rate the policy applies now on a contract (after its volatility scaling). */
 int64_t bk_liq_penalty_now(const bk_risk *r, uint32_t contract);
 

@@ -19,6 +19,8 @@
 #include "engine/conservation.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
+#include "engine/liquidation.h"
+#include "engine/offload.h"
 #include "engine/transfer.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
@@ -240,7 +242,9 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
   bk_rc rc;
   if (i >= 0 && sgn(a->pos[i].size) != sgn(size)) {
     int64_t red = llabs(size) < llabs(a->pos[i].size) ? llabs(size) : llabs(a->pos[i].size);
-    if ((rc = bk_xfer_close(r, id, contract, red, price, BK_CAUSE_PNL))) return rc;
+    if ((rc = bk_xfer_close(r, id, contract, red, price, BK_CAUSE_PNL)) ||
+        (rc = bk_wf_cover_isolated(r)))
+      return rc;
     size -= sgn(size) * red; /* what is left of the trade after the reduction */
     if (size == 0) return reindex(r, id);
     i = bk_acct_find(a, contract);
@@ -355,6 +359,7 @@ static bk_rc waterfall(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book,
   } else {
     int64_t q0 = t->qty;
     rc = bk_liq_close_by_book(r, id, k, book, rem, 0, t);
+    if (!rc) rc = bk_wf_cover_isolated(r);
     left = rem - (t->qty - q0);
     rec->outcome = BK_OUT_SOCIALIZED;
   }
@@ -429,7 +434,9 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   }
   bk_liq_tally t = {0, 0, 0, 0};
   r->released = 0;
-  if ((rc = bk_liq_close_by_book(r, id, k, book, qty, limit, &t))) return rc;
+  if ((rc = bk_liq_close_by_book(r, id, k, book, qty, limit, &t)) ||
+      (rc = bk_wf_cover_isolated(r)))
+    return rc;
   int j = bk_acct_find(a, k);
   int64_t rem = j >= 0 ? llabs(a->pos[j].size) : 0;
   /* a position that cannot go bankrupt alone (the rest of the account covers any price)
@@ -519,47 +526,6 @@ static bk_rc scratch_add(bk_risk *r, uint32_t id) {
   return BK_OK;
 }
 
-int64_t bk_risk_vol_of(const bk_risk *r, uint32_t contract) {
-  return contract < r->ncontracts && r->pol.vol_window_us ? r->vol[contract].sum : 0;
-}
-
-/* Adds the return of a mark change to the contract's window and drops what left it. */
-static bk_rc vol_observe(bk_risk *r, uint32_t contract, int64_t old, int64_t mark) {
-  bk_risk_vol *v = &r->vol[contract];
-  while (v->n && v->ts[v->head] <= r->now - r->pol.vol_window_us) {
-    v->sum -= v->ret[v->head];
-    v->head = (v->head + 1) % v->cap;
-    v->n--;
-  }
-  if (old <= 0 || old == mark) return BK_OK;
-  int64_t ret;
-  if (bk_fx_div(llabs(mark - old), old, BK_CEIL, &ret)) return BK_ERANGE;
-  if (v->n == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 64;
-    int64_t *ts = malloc(cap * sizeof *ts), *rt = malloc(cap * sizeof *rt);
-    if (!ts || !rt) {
-      free(ts);
-      free(rt);
-      return BK_ENOMEM;
-    }
-    for (size_t i = 0; i < v->n; i++) {
-      ts[i] = v->ts[(v->head + i) % v->cap];
-      rt[i] = v->ret[(v->head + i) % v->cap];
-    }
-    free(v->ts);
-    free(v->ret);
-    v->ts = ts;
-    v->ret = rt;
-    v->cap = cap;
-    v->head = 0;
-  }
-  v->ts[(v->head + v->n) % v->cap] = r->now;
-  v->ret[(v->head + v->n) % v->cap] = ret;
-  v->n++;
-  v->sum += ret;
-  return BK_OK;
-}
-
 bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
                       const bk_book *const *books) {
   if (contract >= r->ncontracts || mark <= 0)
@@ -572,7 +538,7 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
                                  &r->scratch_cap);
   for (size_t i = 0; !rc && i < r->trig.nmulti; i++) rc = scratch_add(r, r->trig.multi[i]);
   if (rc) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the visit list");
-  if (r->pol.vol_window_us && (rc = vol_observe(r, contract, old, mark)))
+  if (r->pol.vol_window_us && (rc = bk_liq_vol_observe(r, contract, old, mark)))
     return bk_err_set(&r->err, rc, "risk: no memory for the volatility window");
   /* accounts waiting for a retry stay indexed with a crossed trigger, so they come back
      here and liquidate() lets them wait out their cooldown; every visited account is
@@ -583,7 +549,7 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
     bk_xfer_touch(r, r->scratch[v]);
     rc = liquidate(r, r->scratch[v], books);
   }
-  if (!rc) rc = bk_fund_offload(r, contract, books ? books[contract] : NULL);
+  if (!rc) rc = bk_offload_step(r, contract, books ? books[contract] : NULL);
   if (rc) return rc;
   return end_event(r, r->contracts[contract].settle);
 }

@@ -141,6 +141,8 @@ typedef struct bk_risk {
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t bankrupt_accounts[BK_LEDGER_ASSETS]; /* accounts flagged BK_ACCT_BANKRUPT */
   int64_t released;    /* margin the last isolated close released into cash */
+  int64_t iso_deficit; /* an isolated position's deficit waiting to be covered (> 0) */
+  uint32_t iso_acct, iso_contract;
   uint32_t *scratch;   /* the accounts a mark visits */
   size_t nscratch, scratch_cap;
   uint32_t *unit;      /* the contracts of the unit being liquidated */
@@ -203,9 +205,6 @@ bk_rc bk_risk_on_funding(bk_risk *r, uint32_t contract, int64_t rate, int64_t ts
  * that many events); with `check` 2 the full recount runs after every event. */
 bk_rc bk_risk_check(bk_risk *r);
 #define BK_RISK_FULL_CHECK 4096
-
-/* Realized volatility of a contract over the policy's window (0 when off). */
-int64_t bk_risk_vol_of(const bk_risk *r, uint32_t contract);
 
 /* Fund equity in an asset (cash + inventory at mark). */
 int64_t bk_risk_fund_equity(const bk_risk *r, uint32_t asset);

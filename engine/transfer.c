@@ -6,6 +6,7 @@
  */
 #include "engine/transfer.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "engine/fixed.h"
@@ -111,15 +112,19 @@ bk_rc bk_xfer_close(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int
   p = a->pos[i];
   p.size -= closed;
   if (p.size == 0 && p.isolated) {
-    /* an isolated position ended: a negative result is its own deficit, covered before
-       what is left is released into cash (so the cross pool never pays for it) */
-    if (a->pos[i].margin < 0) {
-      rc = bk_wf_cover(r, id, &a->pos[i].margin, contract, -a->pos[i].margin);
-      if (rc) return rc;
-    }
+    /* an isolated position ended: what is left is released into cash; a negative
+       result is its own deficit, recorded for the waterfall to cover at once
+       (bk_wf_cover_isolated), so the cross pool never pays for it */
+    int64_t m = a->pos[i].margin;
     p.margin = 0;
-    a->cash += a->pos[i].margin;
-    r->released = a->pos[i].margin;
+    a->cash += m;
+    r->released = m > 0 ? m : 0;
+    if (m < 0) {
+      assert(r->iso_deficit == 0); /* the last one was covered */
+      r->iso_deficit = -m;
+      r->iso_acct = id;
+      r->iso_contract = contract;
+    }
   }
   return bk_xfer_set_pos(r, id, &p);
 }

@@ -34,8 +34,9 @@ bk_rc bk_xfer_set_pos(bk_risk *r, uint32_t id, const bk_pos *p);
 
 /* Closes qty (at most the position) of an account's position on contract at price against
  * the market: the realized PnL is posted with cause into its cash (cross) or its isolated
- * margin. An isolated position that ends has its negative margin covered (waterfall) and
- * the rest released into cash (r->released). */
+ * margin. An isolated position that ends releases its margin into cash (r->released); a
+ * negative one is its own deficit, left in r->iso_deficit for the caller to have the
+ * waterfall cover at once (bk_wf_cover_isolated) before anything reads the cash. */
 bk_rc bk_xfer_close(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
                     int cause);
 

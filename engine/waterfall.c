@@ -209,6 +209,7 @@ bk_rc bk_wf_takeover(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, in
     return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
   if (!bk_wf_allows(r, asset, &after)) return BK_OK;
   if ((rc = bk_xfer_close(r, id, contract, qty, bp, BK_CAUSE_TAKEOVER)) ||
+      (rc = bk_wf_cover_isolated(r)) ||
       (rc = bk_xfer_fund_trade(r, contract, size, bp, BK_CAUSE_TAKEOVER)))
     return rc;
   *done = 1;
@@ -347,10 +348,12 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
     int64_t take = top->qty < *left ? top->qty : *left;
     uint32_t counter = top->acct;
     rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
+    if (!rc) rc = bk_wf_cover_isolated(r);
     if (!rc)
       rc = id == FUND_ID
                ? bk_xfer_fund_trade(r, contract, -sgn(size) * take, price, BK_CAUSE_ADL)
                : bk_xfer_close(r, id, contract, take, price, BK_CAUSE_ADL);
+    if (!rc) rc = bk_wf_cover_isolated(r);
     if (!rc)
       rc = adl_record(r, &(bk_adl_rec){r->now, id == FUND_ID ? 0 : id, counter, contract,
                                        id == FUND_ID, take, price});
@@ -403,6 +406,13 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
   }
   return bk_xfer_pay(r, BK_PARTY_SOCIAL, NULL, BK_XFER_PARTY(id), holder, asset,
                      BK_CAUSE_UNCOVERED, rest);
+}
+
+bk_rc bk_wf_cover_isolated(bk_risk *r) {
+  int64_t d = r->iso_deficit;
+  if (d <= 0) return BK_OK;
+  r->iso_deficit = 0;
+  return bk_wf_cover(r, r->iso_acct, &r->acct[r->iso_acct].cash, r->iso_contract, d);
 }
 
 /* Spreads a contract's pending loss over the policy's base; with nobody to bear it the

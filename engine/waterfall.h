@@ -127,6 +127,10 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
  * uncovered, as the policy says. */
 bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d);
 
+/* Covers the deficit an isolated position left when it ended (r->iso_deficit), paid into
+ * the account's cash so its cross pool does not bear it. Nothing to do when none. */
+bk_rc bk_wf_cover_isolated(bk_risk *r);
+
 /* The end of an event that moved the fund of an asset: spreads pending socialization,
  * then evaluates the trigger and, when it fired under ADL, deleverages the fund's
  * inventory in that asset at the mark. */

@@ -439,11 +439,11 @@ static void penalty_scales_with_realized_volatility(void **state) {
   mark(r, "1000", 0, b);
   mark(r, "990", 1000000, b);  /* |−1 %| */
   mark(r, "1000", 2000000, b); /* |+1.0101… %|, rounded up */
-  assert_true(bk_risk_vol_of(r, 0) == P("0.01") + P("0.01010102"));
+  assert_true(bk_liq_vol_of(r, 0) == P("0.01") + P("0.01010102"));
   /* 1 % × (1 + 10 × 0.02010102) = 1.2010102 %, rounded up */
   assert_true(bk_liq_penalty_now(r, 0) == P("0.01201011"));
   mark(r, "1000", 70 * 1000000, b); /* both returns left the window */
-  assert_true(bk_risk_vol_of(r, 0) == 0);
+  assert_true(bk_liq_vol_of(r, 0) == 0);
   assert_true(bk_liq_penalty_now(r, 0) == P("0.01"));
   bk_book_free(b);
   bk_risk_free(r);
