@@ -449,11 +449,13 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   rec.avg_fill = t.qty ? bk_div_round(t.pq, t.qty, BK_FLOOR) : 0;
   if (bk_pos_notional(c, llabs(rec.size), rec.mark, &rec.notional))
     return bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
-  /* an unresolved unit retried without any change is not a new step */
+  /* a waiting or unresolved unit retried without any change is not a new step */
   int moved = t.qty || rec.takeover_qty || rec.adl_qty || rec.fee;
-  int repeat = rec.outcome == BK_OUT_UNRESOLVED && !moved && (r->flags[id] & BK_ACCT_UNRESOLVED);
-  r->flags[id] = (uint8_t)((r->flags[id] & ~BK_ACCT_UNRESOLVED) |
-                           (rec.outcome == BK_OUT_UNRESOLVED ? BK_ACCT_UNRESOLVED : 0));
+  uint8_t pend = rec.outcome == BK_OUT_UNRESOLVED ? BK_ACCT_UNRESOLVED
+                 : rec.outcome == BK_OUT_WAITING  ? BK_ACCT_WAITING
+                                                  : 0;
+  int repeat = pend && !moved && (r->flags[id] & pend);
+  r->flags[id] = (uint8_t)((r->flags[id] & ~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING)) | pend);
   if (bankrupt && !(r->flags[id] & BK_ACCT_BANKRUPT)) {
     r->flags[id] |= BK_ACCT_BANKRUPT;
     r->bankrupt_accounts[a->settle]++;
@@ -492,7 +494,7 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   int which;
   if (!bk_acct_liquidatable(&r->env, a, &which)) {
     r->retry_at[id] = 0;
-    r->flags[id] &= (uint8_t)~BK_ACCT_UNRESOLVED;
+    r->flags[id] &= (uint8_t)~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING);
     return BK_OK;
   }
   if (r->retry_at[id] > r->now) return BK_OK;
