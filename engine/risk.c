@@ -34,7 +34,8 @@ const char *bk_outcome_name(int outcome) {
 
 /* --- construction ---------------------------------------------------------------------- */
 
-/* The settle asset an initial-fund entry names, or BK_ECONFIG. */
+/* The settle asset an initial-fund entry names (UINT32_MAX: none of this run's, so a
+ * policy written for several venues applies to any of them), or BK_ECONFIG. */
 static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *asset,
                         bk_err *err) {
   if (fi->asset[0]) {
@@ -43,8 +44,8 @@ static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *a
         *asset = a;
         return BK_OK;
       }
-    return bk_err_set(err, BK_ECONFIG, "policy %s: fund.initial: no settle asset \"%s\" in "
-                      "this run", r->pol.name, fi->asset);
+    *asset = UINT32_MAX; /* an asset this run does not settle in: nothing to fund */
+    return BK_OK;
   }
   /* no name: the run's only settle asset */
   uint32_t only = r->contracts[0].settle;
@@ -105,7 +106,7 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
       bk_risk_free(r);
       return NULL;
     }
-    if (amount <= 0) continue;
+    if (amount <= 0 || a == UINT32_MAX) continue;
     if (bk_ledger_post(&r->ledger, BK_PARTY_EXTERNAL, BK_PARTY_FUND, a, BK_CAUSE_DEPOSIT,
                        amount))
       goto nomem;
