@@ -72,9 +72,9 @@ typedef struct bk_policy {
   int64_t depth_ref;     /* participation × min(1, depth within 1 % of the best / depth_ref),
                             depth in contracts: thinner books are taken more gently */
   /* fund */
-  /* initial balance per settle asset: fund_initial[i] of asset fund_asset[i], settle
-     units >= 0; an empty name is the run's only settle asset (an error when it has
-     several and the amount is not 0) */
+  /* initial balance per settle asset, settle units >= 0, by asset name; an empty name is
+     the run's only settle asset (an error when it has several and the amount is not 0);
+     a name the run does not settle in funds nothing */
   bk_fund_initial fund_initial[BK_LEDGER_ASSETS];
   size_t nfund_initial;
   int offload;          /* BK_OFFLOAD_* */

@@ -34,7 +34,8 @@ const char *bk_outcome_name(int outcome) {
 
 /* --- construction ---------------------------------------------------------------------- */
 
-/* The settle asset an initial-fund entry names, or BK_ECONFIG. */
+/* The settle asset an initial-fund entry names (UINT32_MAX: none of this run's, so a
+ * policy written for several venues applies to any of them), or BK_ECONFIG. */
 static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *asset,
                         bk_err *err) {
   if (fi->asset[0]) {
@@ -43,8 +44,8 @@ static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *a
         *asset = a;
         return BK_OK;
       }
-    return bk_err_set(err, BK_ECONFIG, "policy %s: fund.initial: no settle asset \"%s\" in "
-                      "this run", r->pol.name, fi->asset);
+    *asset = UINT32_MAX; /* an asset this run does not settle in: nothing to fund */
+    return BK_OK;
   }
   /* no name: the run's only settle asset */
   uint32_t only = r->contracts[0].settle;
@@ -105,7 +106,7 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
       bk_risk_free(r);
       return NULL;
     }
-    if (amount <= 0) continue;
+    if (amount <= 0 || a == UINT32_MAX) continue;
     if (bk_ledger_post(&r->ledger, BK_PARTY_EXTERNAL, BK_PARTY_FUND, a, BK_CAUSE_DEPOSIT,
                        amount))
       goto nomem;
@@ -449,11 +450,13 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   rec.avg_fill = t.qty ? bk_div_round(t.pq, t.qty, BK_FLOOR) : 0;
   if (bk_pos_notional(c, llabs(rec.size), rec.mark, &rec.notional))
     return bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
-  /* an unresolved unit retried without any change is not a new step */
+  /* a waiting or unresolved unit retried without any change is not a new step */
   int moved = t.qty || rec.takeover_qty || rec.adl_qty || rec.fee;
-  int repeat = rec.outcome == BK_OUT_UNRESOLVED && !moved && (r->flags[id] & BK_ACCT_UNRESOLVED);
-  r->flags[id] = (uint8_t)((r->flags[id] & ~BK_ACCT_UNRESOLVED) |
-                           (rec.outcome == BK_OUT_UNRESOLVED ? BK_ACCT_UNRESOLVED : 0));
+  uint8_t pend = rec.outcome == BK_OUT_UNRESOLVED ? BK_ACCT_UNRESOLVED
+                 : rec.outcome == BK_OUT_WAITING  ? BK_ACCT_WAITING
+                                                  : 0;
+  int repeat = pend && !moved && (r->flags[id] & pend);
+  r->flags[id] = (uint8_t)((r->flags[id] & ~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING)) | pend);
   if (bankrupt && !(r->flags[id] & BK_ACCT_BANKRUPT)) {
     r->flags[id] |= BK_ACCT_BANKRUPT;
     r->bankrupt_accounts[a->settle]++;
@@ -492,7 +495,7 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   int which;
   if (!bk_acct_liquidatable(&r->env, a, &which)) {
     r->retry_at[id] = 0;
-    r->flags[id] &= (uint8_t)~BK_ACCT_UNRESOLVED;
+    r->flags[id] &= (uint8_t)~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING);
     return BK_OK;
   }
   if (r->retry_at[id] > r->now) return BK_OK;

@@ -50,7 +50,8 @@ const char *bk_outcome_name(int outcome);
 
 /* Account flags kept by the risk state. */
 enum { BK_ACCT_UNRESOLVED = 1, /* its last step left something unplaced */
-       BK_ACCT_BANKRUPT = 2    /* it had a step with equity < 0 at the mark */ };
+       BK_ACCT_BANKRUPT = 2,   /* it had a step with equity < 0 at the mark */
+       BK_ACCT_WAITING = 4     /* its last step left a remainder waiting */ };
 
 typedef struct bk_liq_rec {
   int64_t ts;         /* µs */

@@ -97,6 +97,9 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
       c->mark_step_us <= 0 || c->depth.n > 8 || c->depth.refresh_us <= 0)
     return bk_err_set(err, BK_ECONFIG, "simulation: needs policies, contracts, 1 to %d "
                       "assets and positive intervals", BK_LEDGER_ASSETS);
+  if (c->npolicies > BK_SIM_MAX_POLICIES)
+    return bk_err_set(err, BK_ECONFIG, "simulation: %zu policies; a run compares at most %d "
+                      "(split them over several runs)", c->npolicies, BK_SIM_MAX_POLICIES);
   for (size_t i = 0; i < c->depth.n; i++)
     if (c->depth.pct[i] <= (i ? c->depth.pct[i - 1] : 0) || c->depth.minutes[i] < 0)
       return bk_err_set(err, BK_ECONFIG, "simulation: depth model point %zu: fractions must "

@@ -47,6 +47,8 @@
 
 #define BK_SIM_NONE UINT32_MAX /* an instrument that is not a simulated contract */
 #define BK_SIM_MARK_TRADES 255 /* trades kept for a derived mark */
+#define BK_SIM_MAX_POLICIES 64 /* policies one run compares (each keeps its own accounts and
+                                  a shadow: memory grows with policies x accounts) */
 #define BK_SIM_MAX_ROWS (1 << 20) /* fund samples × policies × assets a run may keep
                                      (~250 MB): 2 years at 1 min for one policy */
 

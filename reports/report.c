@@ -213,7 +213,9 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
   for (size_t k = 0; k < r->nacct; k++) {
     const bk_account *ac = &r->acct[k];
     int64_t eq;
-    if (ac->settle != a || !(r->flags[k] & BK_ACCT_UNRESOLVED) || !ac->npos) continue;
+    if (ac->settle != a || !(r->flags[k] & BK_ACCT_UNRESOLVED) || !ac->npos ||
+        !bk_acct_liquidatable(&r->env, ac, NULL))
+      continue;
     t->unresolved_accounts++;
     if (bk_acct_equity(&r->env, ac, &eq)) bad = 1;
     else acc(&t->unresolved_equity, eq, &bad);

@@ -160,7 +160,7 @@ typedef struct bk_report_totals {
   int64_t adl_notional;       /* their notional at the bankruptcy price */
   int64_t socialized;         /* losses borne by accounts through socialization */
   int64_t uncovered;          /* deficits nobody paid (the sink's shortfall) */
-  uint64_t unresolved_accounts; /* accounts left unresolved at the end */
+  uint64_t unresolved_accounts; /* accounts left unresolved, still below maintenance */
   int64_t unresolved_equity;  /* their equity at the last marks (< 0: unpaid losses) */
   int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
                                  -1 when the run had no shadow */

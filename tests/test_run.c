@@ -148,6 +148,20 @@ static void scenario_mistakes_are_config_errors_with_their_place(void **state) {
   assert_int_equal(run(err, args), EX_NOINPUT);
 }
 
+
+/* A run compares at most 64 policies: more is a clear configuration error, not gigabytes
+ * of accounts (200 policies on the crash day took 8.5 GB). */
+static void too_many_policies_are_refused(void **state) {
+  (void)state;
+  char text[16384], err[8192];
+  int n = snprintf(text, sizeof text, "{\"name\": \"many\", \"data\": [\"sample\"], \"policies\": [");
+  for (int i = 0; i < 65; i++)
+    n += snprintf(text + n, sizeof text - (size_t)n, "%s{\"name\": \"p%d\"}", i ? ", " : "", i);
+  snprintf(text + n, sizeof text - (size_t)n, "]}\n");
+  assert_int_equal(run_text("many.json", text, err, sizeof err), EX_CONFIG);
+  expect(err, "at most 64");
+}
+
 static void a_folder_of_data_without_a_scenario_list_gets_inferred_specs(void **state) {
   (void)state;
   /* --data and --policy alone: the built-in default's scenario with other data */
@@ -224,6 +238,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
       cmocka_unit_test(scenario_mistakes_are_config_errors_with_their_place),
+      cmocka_unit_test(too_many_policies_are_refused),
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
       cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
   };

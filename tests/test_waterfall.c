@@ -571,10 +571,14 @@ static void each_settle_asset_has_its_own_initial_fund(void **state) {
   assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), &err), BK_OK);
   assert_null(bk_risk_new(&pol, c, 2, as, 2, &err));
   assert_int_equal(err.rc, BK_ECONFIG);
-  /* and a name that is not a settle asset of the run */
+  /* a name that is not a settle asset of the run funds nothing (a policy written for
+     several venues applies to any of them) */
   bk_policy_default(&pol);
   assert_int_equal(bk_policy_set_fund(&pol, "BTC", P("1"), &err), BK_OK);
-  assert_null(bk_risk_new(&pol, c, 2, as, 2, &err));
+  r = bk_risk_new(&pol, c, 2, as, 2, &err);
+  assert_non_null(r);
+  assert_true(r->fund.cash[0] == 0 && r->fund.cash[1] == 0);
+  bk_risk_free(r);
 }
 
 /* Item 8: Hyperliquid's backstop takes over below 2/3 of maintenance margin, not only at
