@@ -64,13 +64,22 @@ static bk_rc list_append(bk_acct_list *dst, const bk_acct_list *src) {
     dst->pos = v;
     dst->poscap = dst->npos + src->npos;
   }
+  if (dst->nnames + src->nnames > dst->namecap) {
+    char *v = realloc(dst->names, dst->nnames + src->nnames);
+    if (!v) return BK_ENOMEM;
+    dst->names = v;
+    dst->namecap = dst->nnames + src->nnames;
+  }
   for (size_t i = 0; i < src->n; i++) {
     dst->v[dst->n + i] = src->v[i];
     dst->v[dst->n + i].pos += dst->npos;
+    if (src->v[i].name) dst->v[dst->n + i].name += dst->nnames;
   }
   if (src->npos) memcpy(dst->pos + dst->npos, src->pos, src->npos * sizeof *src->pos);
+  if (src->nnames) memcpy(dst->names + dst->nnames, src->names, src->nnames);
   dst->n += src->n;
   dst->npos += src->npos;
+  dst->nnames += src->nnames;
   return BK_OK;
 }
 
@@ -98,9 +107,10 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
     int line, col;
     bk_jdoc_where(&d, path, &line, &col);
     json_t *id = json_object_get(a, "id");
-    if (id && !json_is_string(id)) {
+    if (id && (!json_is_string(id) || json_string_length(id) == 0 ||
+               memchr(json_string_value(id), 0, json_string_length(id)))) {
       snprintf(path, sizeof path, "accounts.%zu.id", i);
-      rc = bk_jdoc_fail(&d, err, path, "expected a string");
+      rc = bk_jdoc_fail(&d, err, path, "expected a non-empty string without NUL");
       break;
     }
     int64_t deposit = 0;
@@ -138,6 +148,10 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
       }
     }
     if ((rc = bk_acct_list_add(&l, 0, deposit, (uint64_t)line))) {
+      rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
+      break;
+    }
+    if (id && bk_acct_list_name(&l, json_string_value(id), json_string_length(id))) {
       rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
       break;
     }
@@ -403,6 +417,10 @@ static bk_rc load_csv(bk_source *src, const char *path, const bk_accounts_names 
         goto out;
       }
       if (bk_acct_list_add(l, st < 0 ? 0 : (uint32_t)st, dep, row->line)) {
+        rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
+        goto out;
+      }
+      if (N(COL_ACCOUNT) && bk_acct_list_name(l, F(COL_ACCOUNT), N(COL_ACCOUNT))) {
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
         goto out;
       }

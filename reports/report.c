@@ -108,6 +108,13 @@ static void w_end(wr *w) {
   w->first = 1;
 }
 
+/* An account as its population names it (an accounts file's id), else its index. */
+static void w_acct(wr *w, const bk_report_run *run, uint32_t id) {
+  const char *name = run->sim ? bk_sim_label_of(run->sim, id) : NULL;
+  if (name) w_str(w, name);
+  else w_u64(w, id);
+}
+
 /* --- names ---------------------------------------------------------------------- */
 
 static const char *asset_name(const bk_report_run *run, uint32_t a) {
@@ -326,7 +333,7 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       w_i64(&w, rec->ts);
       w_str(&w, r->pol.name);
       w_str(&w, asset_name(run, settle_of(r, rec->contract)));
-      w_u64(&w, rec->acct);
+      w_acct(&w, run, rec->acct);
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
       w_str(&w, rec->size > 0 ? "long" : "short");
@@ -388,8 +395,8 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
       if (d->from_fund) w_str(&w, "fund");
-      else w_u64(&w, d->bankrupt_acct);
-      w_u64(&w, d->counter_acct);
+      else w_acct(&w, run, d->bankrupt_acct);
+      w_acct(&w, run, d->counter_acct);
       w_fx(&w, d->qty);
       w_fx(&w, d->price);
       w_fx(&w, n);

@@ -109,6 +109,7 @@ typedef struct bk_report_run {
   const int *mark_source;          /* per contract BK_SRC_*, or NULL */
   const int *book_source;          /* per contract BK_SRC_*, or NULL */
   const bk_market *market;         /* per-instrument quality counters, or NULL */
+  const bk_sim *sim;               /* account names (bk_sim_label_of), or NULL */
   int64_t sample_us;               /* fund sampling interval (for the manifest) */
   /* calibration.csv, written when calib is set (a run with a liquidation-print
      population): calib[p] holds ncalib[p] rows of policy p, in time order */
