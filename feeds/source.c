@@ -78,6 +78,30 @@ static bk_codec detect(const unsigned char *m, size_t n) {
 
 static void *producer(void *arg);
 
+/* Opens path for reading, refusing anything but a regular file before a byte is read:
+ * O_NONBLOCK, so that opening a FIFO without a writer cannot wait, then fstat on the
+ * descriptor (no race with the name); the flag is cleared again for the reads. */
+static bk_rc open_regular(const char *path, int *fd_out, struct stat *st, bk_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+  if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+    const char *what = S_ISDIR(st->st_mode)    ? "is a directory"
+                       : S_ISFIFO(st->st_mode) ? "is a FIFO (named pipe)"
+                       : S_ISCHR(st->st_mode)  ? "is a character device"
+                       : S_ISBLK(st->st_mode)  ? "is a block device"
+                       : S_ISSOCK(st->st_mode) ? "is a socket"
+                                               : "is not a regular file";
+    close(fd);
+    return bk_err_set(err, BK_ENOINPUT, "%s: %s, expected a regular file", path, what);
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  *fd_out = fd;
+  return BK_OK;
+}
+
+
 bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **out,
                      bk_err *err) {
   bk_source_opts dflt;
@@ -86,16 +110,10 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
     opts = &dflt;
   }
   *out = NULL;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+  int fd;
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    int dir = S_ISDIR(st.st_mode);
-    close(fd);
-    return bk_err_set(err, BK_ENOINPUT, "%s: %s", path,
-                      dir ? "is a directory, expected a file" : "is not a regular file");
-  }
+  bk_rc orc = open_regular(path, &fd, &st, err);
+  if (orc) return orc;
   unsigned char magic[4];
   ssize_t nm;
   do
@@ -271,6 +289,71 @@ bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got) {
     if (rc == BK_EOF) s->in = s->size;
   }
   return rc;
+}
+
+/* Appends up to cap - *n bytes to buf: the raw file through fd, or src's decompressed
+ * bytes. BK_OK with *got > 0, BK_EOF, or an error recorded in err. */
+static bk_rc slurp_read(const char *path, int fd, bk_source *src, char *buf, size_t cap,
+                        size_t *got, bk_err *err) {
+  *got = 0;
+  if (src) {
+    bk_rc rc = bk_source_read(src, buf, cap, got);
+    if (rc && rc != BK_EOF) bk_err_set(err, rc, "%s", bk_source_error(src)->msg);
+    return rc;
+  }
+  for (;;) {
+    ssize_t k = read(fd, buf, cap);
+    if (k > 0) {
+      *got = (size_t)k;
+      return BK_OK;
+    }
+    if (k == 0) return BK_EOF;
+    if (errno != EINTR)
+      return bk_err_set(err, BK_EIO, "%s: read failed: %s", path, strerror(errno));
+  }
+}
+
+bk_rc bk_source_slurp(const char *path, size_t max, int decompress, char **text, size_t *len,
+                      bk_err *err) {
+  *text = NULL;
+  *len = 0;
+  bk_source *src = NULL;
+  int fd = -1;
+  struct stat st;
+  bk_rc rc = decompress ? bk_source_open(path, NULL, &src, err) : open_regular(path, &fd, &st, err);
+  if (rc) return rc;
+  size_t cap = 1 << 16, n = 0, got = 0;
+  char *buf = malloc(cap + 1);
+  if (!buf) rc = bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+  while (!rc && (rc = slurp_read(path, fd, src, buf + n, cap - n, &got, err)) == BK_OK) {
+    n += got;
+    if (n > max) {
+      rc = bk_err_set(err, BK_EDATA, "%s: larger than %zu bytes (%zu MiB), the limit for a "
+                      "file read whole", path, max, max >> 20);
+      break;
+    }
+    if (n == cap) {
+      size_t nc = max < SIZE_MAX / 2 && cap * 2 > max + 1 ? max + 1 : cap * 2;
+      char *nb = realloc(buf, nc + 1);
+      if (!nb) {
+        rc = bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+        break;
+      }
+      buf = nb;
+      cap = nc;
+    }
+  }
+  if (rc == BK_EOF) rc = BK_OK;
+  bk_source_free(src);
+  if (fd >= 0) close(fd);
+  if (rc) {
+    free(buf);
+    return rc;
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return BK_OK;
 }
 
 const bk_err *bk_source_error(const bk_source *s) { return &s->err; }

@@ -65,6 +65,22 @@ int bk_source_can_borrow(const bk_source *s);
  * Returns as bk_source_read does. Calls may be mixed with bk_source_read. */
 bk_rc bk_source_borrow(bk_source *s, const char **p, size_t *n);
 
+/* Largest text files read whole: scenario, policy and margin files (JSON), and accounts
+ * files in JSON (a book of a million accounts is about 150 MB; larger books belong in
+ * the CSV form, which is streamed). */
+#define BK_SOURCE_SLURP_CONFIG_MAX ((size_t)16 << 20)   /* 16 MiB */
+#define BK_SOURCE_SLURP_ACCOUNTS_MAX ((size_t)512 << 20) /* 512 MiB */
+
+/* Reads the whole content of path into a malloc'd, NUL-terminated buffer *text of *len
+ * bytes: the one reader of every file that is read whole. decompress = 1 reads it as a
+ * source (any codec), 0 takes the file's bytes as they are. Refused before any read, as
+ * by bk_source_open: a FIFO, a device, a socket or a directory (BK_ENOINPUT). More than
+ * max bytes is BK_EDATA naming the limit (SIZE_MAX: none); a failed read BK_EIO; corrupt
+ * compression BK_EDATA; BK_ENOMEM. On error *text is NULL and err (may be NULL) says
+ * why, naming the path. */
+bk_rc bk_source_slurp(const char *path, size_t max, int decompress, char **text, size_t *len,
+                      bk_err *err);
+
 /* Error detail of the last failed call (rc BK_OK and an empty message when none). */
 const bk_err *bk_source_error(const bk_source *s);
 

@@ -36,8 +36,8 @@ typedef struct outcome {
   char err[4096]; /* its stderr, cut */
 } outcome;
 
-/* Runs backstop ARGS (NULL-terminated) with a 60 s alarm. */
-static void run(outcome *o, const char *const *args) {
+/* Runs backstop ARGS (NULL-terminated) with an alarm of `seconds`. */
+static void run_for(outcome *o, const char *const *args, unsigned seconds) {
   const char *exe = getenv("BK_BACKSTOP");
   if (!exe || !*exe) exe = "backstop";
   char errp[512];
@@ -55,7 +55,7 @@ static void run(outcome *o, const char *const *args) {
     argv[argc++] = (char *)exe;
     for (size_t i = 0; args[i] && argc < 31; i++) argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
-    alarm(60); /* survives exec: a hang ends in SIGALRM */
+    alarm(seconds); /* survives exec: a hang ends in SIGALRM */
     execv(exe, argv);
     _exit(127);
   }
@@ -74,6 +74,9 @@ static void run(outcome *o, const char *const *args) {
   if (o->signal) fail_msg("killed by signal %d (a crash, or a hang cut by the alarm)", o->signal);
   if (o->code == 127 || o->code == 126) fail_msg("could not run %s", exe);
 }
+
+/* Runs backstop ARGS (NULL-terminated) with a 60 s alarm. */
+static void run(outcome *o, const char *const *args) { run_for(o, args, 60); }
 
 /* Expects exit `code` and a message holding every one of the NULL-terminated words. */
 static void expect(const outcome *o, int code, const char *const *words) {
@@ -423,6 +426,90 @@ static void a_scenario_that_references_itself_or_a_missing_file_is_refused(void 
   }
 }
 
+static void a_fifo_or_a_device_where_a_file_is_needed_is_refused_before_reading(void **state) {
+  (void)state;
+  /* A FIFO with no writer blocks open(2) and read(2) forever; /dev/zero never ends. Each
+   * must be refused, naming the file, before anything is read: the alarm of 1 s (not a
+   * speed test: a hang is minutes) turns a hang into SIGALRM. */
+  char dir[512], fifo[600], scen[600], out[600], json[4096];
+  path_in_tmp("hostile-fifo", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(fifo, sizeof fifo, "%s/pipe_trades_2025-10-10_X.json", dir);
+  unlink(fifo);
+  assert_int_equal(mkfifo(fifo, 0666), 0);
+  snprintf(out, sizeof out, "%s/run-out", dir);
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  char policy[600], data[700];
+  snprintf(policy, sizeof policy, "%s/data/policies/binance-like.json", srcdir);
+  snprintf(data, sizeof data, "%s/tests/fixtures/feeds/binance-futures_trades_2023-04-05_BTCUSDT.csv",
+           srcdir);
+  outcome o;
+  const char *fifo_words[] = {"pipe_trades", "FIFO", "expected a regular file", NULL};
+  const char *a1[] = {"inspect", fifo, NULL};
+  run_for(&o, a1, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  const char *a2[] = {"replay", "--quiet", fifo, NULL};
+  run_for(&o, a2, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  const char *a3[] = {"margin", fifo, NULL};
+  run_for(&o, a3, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  const char *a4[] = {"run", "--quiet", fifo, "-o", out, NULL};
+  run_for(&o, a4, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  /* a policy file and an accounts file named by a scenario */
+  snprintf(scen, sizeof scen, "%s/fifo-policy.json", dir);
+  snprintf(json, sizeof json, "{ \"name\": \"s\", \"data\": [\"%s\"], \"policies\": [\"%s\"] }",
+           data, fifo);
+  bk_t_write(scen, json, strlen(json));
+  const char *a5[] = {"run", "--quiet", scen, "-o", out, NULL};
+  run_for(&o, a5, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  snprintf(scen, sizeof scen, "%s/fifo-accounts.json", dir);
+  snprintf(json, sizeof json,
+           "{ \"name\": \"s\", \"data\": [\"%s\"], \"policies\": [\"%s\"], "
+           "\"population\": {\"model\": \"accounts\", \"file\": \"%s\"} }",
+           data, policy, fifo);
+  bk_t_write(scen, json, strlen(json));
+  const char *a6[] = {"run", "--quiet", scen, "-o", out, NULL};
+  run_for(&o, a6, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  /* a character device as a scenario, a margin file or data */
+  const char *dev_words[] = {"/dev/zero", "character device", "expected a regular file", NULL};
+  const char *a7[] = {"run", "--quiet", "/dev/zero", "-o", out, NULL};
+  run_for(&o, a7, 1);
+  expect(&o, EX_NOINPUT, dev_words);
+  const char *a8[] = {"margin", "/dev/zero", NULL};
+  run_for(&o, a8, 1);
+  expect(&o, EX_NOINPUT, dev_words);
+  const char *a9[] = {"inspect", "/dev/zero", NULL};
+  run_for(&o, a9, 1);
+  expect(&o, EX_NOINPUT, dev_words);
+  unlink(fifo);
+}
+
+static void a_json_file_larger_than_the_limit_is_refused_naming_it(void **state) {
+  (void)state;
+  /* 17 MiB of blanks before a margin file's '{': over the 16 MiB a file read whole may
+   * hold, refused with the limit rather than read into memory */
+  char path[512];
+  path_in_tmp("huge-margin.json", path, sizeof path);
+  size_t n = (size_t)17 << 20;
+  char *buf = malloc(n);
+  assert_non_null(buf);
+  memset(buf, ' ', n);
+  memcpy(buf + n - 2, "{}", 2);
+  bk_t_write(path, buf, n);
+  free(buf);
+  outcome o;
+  const char *args[] = {"margin", path, NULL};
+  run(&o, args);
+  const char *words[] = {"huge-margin.json", "limit", "16 MiB", NULL};
+  expect(&o, EX_DATAERR, words);
+  unlink(path);
+}
+
 /* Writes n trades of SYNUSDT one every step_s seconds from 2025-10-10T00:00:00Z, the
  * price moving from p0 by dp each time, amount qty (decimal strings). */
 static void write_path(const char *path, size_t n, int step_s, const char *p0, const char *dp,
@@ -599,6 +686,8 @@ int main(void) {
       cmocka_unit_test(a_zip_of_two_files_and_an_empty_file_are_refused),
       cmocka_unit_test(a_quantity_that_overflows_a_notional_is_a_data_error),
       cmocka_unit_test(a_scenario_that_references_itself_or_a_missing_file_is_refused),
+      cmocka_unit_test(a_fifo_or_a_device_where_a_file_is_needed_is_refused_before_reading),
+      cmocka_unit_test(a_json_file_larger_than_the_limit_is_refused_naming_it),
       cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

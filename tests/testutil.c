@@ -9,6 +9,8 @@
 
 #include "tests/testutil.h"
 
+#include "feeds/source.h"
+
 #include "cli/policy_json.h"
 #include "engine/fixed.h"
 
@@ -77,8 +79,9 @@ int bk_t_run(const char *out_path, const char *err_path, const char *const *args
 
 char *bk_t_slurp(const char *path, size_t *len) {
   size_t n = 0;
-  char *text = bk_jdoc_slurp(path, &n, NULL);
-  if (text && len) *len = n;
+  char *text = NULL;
+  if (bk_source_slurp(path, SIZE_MAX, 0, &text, &n, NULL)) return NULL;
+  if (len) *len = n;
   return text;
 }
 
