@@ -510,6 +510,131 @@ static void a_json_file_larger_than_the_limit_is_refused_naming_it(void **state)
   unlink(path);
 }
 
+static void bad_prices_amounts_and_time_units_are_refused_with_file_and_line(void **state) {
+  (void)state;
+  /* Each file's third line is wrong; inspect and replay must both refuse it, naming the
+   * file, the line, the column and what was expected. */
+  static const char l2[] = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n";
+  static const char tick[] = "exchange,symbol,timestamp,local_timestamp,funding_timestamp,"
+                             "funding_rate,predicted_funding_rate,open_interest,last_price,"
+                             "index_price,mark_price\n";
+  static const char quotes[] = "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,"
+                               "bid_price,bid_amount\n";
+  struct {
+    const char *name, *head, *rows, *w1, *w2;
+  } cases[] = {
+      {"neg-price_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,-28155.1,0.012\n",
+       "'price'", "a price above 0"},
+      {"zero-price_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,0,0.012\n",
+       "'price'", "a price above 0"},
+      {"neg-amount_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.1,-0.012\n",
+       "'amount'", "an amount of 0 or more"},
+      /* the book's fast path takes "0" as a number: the price rule must still hold */
+      {"zero-price_incremental_book_L2_2025-10-10_X.csv", l2,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,bid,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,ask,0,1\n",
+       "'price'", "a price above 0"},
+      {"neg-amount_incremental_book_L2_2025-10-10_X.csv", l2,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,bid,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,ask,28155.2,-1\n",
+       "'amount'", "an amount of 0 or more"},
+      {"neg-mark_derivative_ticker_2025-10-10_X.csv", tick,
+       "binance-futures,BTCUSDT,1680652800000000,1680652800000000,,0.0001,,,,28165.04,28155.1\n"
+       "binance-futures,BTCUSDT,1680652801000000,1680652801050102,,0.0001,,,,28165.15,-1\n",
+       "'mark_price'", "a price above 0"},
+      {"zero-bid_quotes_2025-10-10_X.csv", quotes,
+       "binance-futures,BTCUSDT,1680652800000000,1680652800000000,1,28155.2,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652801000000,1680652801000000,1,28155.2,0,1\n",
+       "'bid_price'", "a price above 0"},
+      /* times in another unit than microseconds, told by their magnitude */
+      {"ms_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964,1680652806997,2,buy,28155.1,0.012\n",
+       "'timestamp'", "looks like milliseconds"},
+      {"s_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804,1680652806,2,buy,28155.1,0.012\n",
+       "expected microseconds since the epoch", "looks like seconds"},
+      {"ns_incremental_book_L2_2025-10-10_X.csv", l2,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,bid,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652804962000000,1680652806996641000,true,ask,28155.2,1\n",
+       "'timestamp'", "looks like nanoseconds"},
+      {"BTCUSD_PERP-markPriceKlines-1m-2025-10-10.csv",
+       "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+       "taker_buy_volume,taker_buy_quote_volume,ignore\n",
+       "1760054400000,121000,121100,120900,121050,0,1760054459999,0,60,0,0,0\n"
+       "1760054460,121000,121100,120900,121050,0,1760054519,0,60,0,0,0\n",
+       "expected milliseconds since the epoch", "looks like seconds"},
+  };
+  outcome o;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[512], buf[4096];
+    path_in_tmp(cases[i].name, path, sizeof path);
+    int n = snprintf(buf, sizeof buf, "%s%s", cases[i].head, cases[i].rows);
+    assert_true(n > 0 && (size_t)n < sizeof buf);
+    bk_t_write(path, buf, (size_t)n);
+    char stem[64];
+    snprintf(stem, sizeof stem, "%.20s", cases[i].name);
+    const char *words[] = {stem, ":3:", cases[i].w1, cases[i].w2, NULL};
+    const char *a1[] = {"inspect", path, NULL};
+    run(&o, a1);
+    expect(&o, EX_DATAERR, words);
+    const char *a2[] = {"replay", "--quiet", path, NULL};
+    run(&o, a2);
+    expect(&o, EX_DATAERR, words);
+  }
+}
+
+static void numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong(void **state) {
+  (void)state;
+  struct {
+    const char *name, *row, *w1, *w2;
+    size_t len; /* of row, for rows holding a NUL; 0 = strlen */
+  } cases[] = {
+      {"dec20_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,0.12345678901234567890,1\n",
+       "'price'", "more than 8 decimal places", 0},
+      {"dec9_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.123456789,1\n",
+       "'price'", "more than 8 decimal places", 0},
+      {"past-int64_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.1,92233720368.54775808\n",
+       "'amount'", "out of range: larger than 92233720368.54775807", 0},
+      {"ts-past-int64_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,99999999999999999999,1680652806997675,2,buy,28155.1,1\n",
+       "'timestamp'", "out of range: larger than 9223372036854775807", 0},
+      /* a NUL inside the symbol: refused, and echoed visibly rather than cutting the
+       * message at the NUL */
+      {"nul-symbol_trades_2025-10-10_X.csv",
+       "binance-futures,BTC\0USDT,1680652804964000,1680652806997675,2,buy,28155.1,1\n",
+       "a symbol without NUL", "BTC\\x00USDT", 75},
+      {"nul-price_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.1\0,1\n",
+       "'price'", "28155.1\\x00", 75},
+  };
+  outcome o;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[512], buf[4096];
+    path_in_tmp(cases[i].name, path, sizeof path);
+    size_t hn = strlen(trades_head), rn = cases[i].len ? cases[i].len : strlen(cases[i].row);
+    memcpy(buf, trades_head, hn);
+    memcpy(buf + hn, cases[i].row, rn);
+    bk_t_write(path, buf, hn + rn);
+    char stem[64];
+    snprintf(stem, sizeof stem, "%.12s", cases[i].name);
+    const char *words[] = {stem, ":2:", cases[i].w1, cases[i].w2, NULL};
+    const char *a1[] = {"replay", "--quiet", path, NULL};
+    run(&o, a1);
+    expect(&o, EX_DATAERR, words);
+  }
+}
+
 /* Writes n trades of SYNUSDT one every step_s seconds from 2025-10-10T00:00:00Z, the
  * price moving from p0 by dp each time, amount qty (decimal strings). */
 static void write_path(const char *path, size_t n, int step_s, const char *p0, const char *dp,
@@ -688,6 +813,8 @@ int main(void) {
       cmocka_unit_test(a_scenario_that_references_itself_or_a_missing_file_is_refused),
       cmocka_unit_test(a_fifo_or_a_device_where_a_file_is_needed_is_refused_before_reading),
       cmocka_unit_test(a_json_file_larger_than_the_limit_is_refused_naming_it),
+      cmocka_unit_test(bad_prices_amounts_and_time_units_are_refused_with_file_and_line),
+      cmocka_unit_test(numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong),
       cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
