@@ -180,6 +180,7 @@ static bk_rc simulate(run *r, const run_args *a) {
   if (rc) {
     /* an observer's failure carries the simulation's detail */
     r->err = bk_sim_err(r->sim)->rc ? *bk_sim_err(r->sim) : r->p.err;
+    bk_pipeline_blame(&r->p, &r->err); /* the event being processed, if any */
     return rc;
   }
   if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);

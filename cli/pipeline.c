@@ -99,11 +99,30 @@ static void input_share(const bk_merge *m, uint64_t *done, uint64_t *total) {
 
 #define BK_PIPELINE_BATCH 256
 
+/* Records in p->where the file, line and time of the event being processed. */
+static void note_where(bk_pipeline *p, const bk_event *ev, const bk_merge_src *src) {
+  char t[40];
+  bk_time_format(ev->ts, t, sizeof t);
+  const bk_feed *f = bk_merge_feed(p->merge, src->feed);
+  const char *path = f ? bk_feed_info_get(f)->path : "?";
+  snprintf(p->where, sizeof p->where, "%s:%llu (event at %s)", path,
+           (unsigned long long)src->line, t);
+}
+
+void bk_pipeline_blame(const bk_pipeline *p, bk_err *e) {
+  if (!p->where[0] || !e->msg[0]) return;
+  char msg[sizeof e->msg];
+  snprintf(msg, sizeof msg, "%s", e->msg);
+  bk_err_set(e, e->rc, "%s: %s", p->where, msg);
+}
+
 bk_rc bk_pipeline_run(bk_pipeline *p) {
   bk_event evs[BK_PIPELINE_BATCH];
+  bk_merge_src src[BK_PIPELINE_BATCH];
   size_t n;
   bk_rc rc;
-  while ((rc = bk_merge_next_batch(p->merge, evs, BK_PIPELINE_BATCH, &n)) == BK_OK) {
+  p->where[0] = '\0';
+  while ((rc = bk_merge_next_batch_at(p->merge, evs, src, BK_PIPELINE_BATCH, &n)) == BK_OK) {
     for (size_t i = 0; i < n; i++) {
       p->events++;
       rc = bk_replay_push(p->replay, &evs[i]);
@@ -112,6 +131,8 @@ bk_rc bk_pipeline_run(bk_pipeline *p) {
         const bk_err *e = bk_replay_err(p->replay);
         if (e->rc) p->err = *e;
         else bk_err_set(&p->err, rc, "replay stopped: %s", bk_rc_name(rc));
+        note_where(p, &evs[i], &src[i]);
+        bk_pipeline_blame(p, &p->err);
         return rc;
       }
       if (bk_progress_due(&p->progress)) {

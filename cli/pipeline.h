@@ -59,6 +59,7 @@ typedef struct bk_pipeline {
   bk_progress progress;
   uint64_t events;   /* events read from the merge */
   bk_err err;
+  char where[300];   /* after an error processing an event: "file:line (event at T)" */
 } bk_pipeline;
 
 /* Prepares an empty pipeline (its instrument table may then be pre-filled, so that ids
@@ -76,6 +77,11 @@ bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
 bk_rc bk_pipeline_run(bk_pipeline *p);
 
 void bk_pipeline_close(bk_pipeline *p);
+
+/* Prefixes e's message with the file, line and time of the event whose processing failed
+ * in bk_pipeline_run (p->err has it already; an observer's own error, such as the
+ * simulation's, gets it this way). No change when there is none. */
+void bk_pipeline_blame(const bk_pipeline *p, bk_err *e);
 
 /* Prints "backstop CMD: message" for an error to stderr and returns its exit code. */
 int bk_cli_fail(const char *cmd, const bk_err *e, bk_rc rc);

@@ -80,6 +80,7 @@ struct bk_feed {
   int prev_snapshot;     /* previous incremental_book_L2 row was a snapshot row */
   int have_ts;
   int64_t last_ts;
+  uint64_t ev_line;      /* line of the row of the event last handed out */
   const bk_row *row;     /* row being decoded */
   bk_event *q;           /* events of the current row */
   size_t qn, qi, qcap;
@@ -967,11 +968,15 @@ fail_quiet:
 }
 
 bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
-  if (f->l2fast && f->qi == f->qn && !f->state && l2_run(f, ev, 1)) return BK_OK;
+  if (f->l2fast && f->qi == f->qn && !f->state && l2_run(f, ev, 1)) {
+    f->ev_line = bk_rows_lineno(f->rows);
+    return BK_OK;
+  }
   for (;;) {
     if (f->qi < f->qn) {
       *ev = f->q[f->qi++];
       f->info.events++;
+      f->ev_line = f->row->line;
       return BK_OK;
     }
     if (f->state) return f->state;
@@ -1001,11 +1006,17 @@ bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
   }
 }
 
-bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
+bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
+                            size_t *n) {
   size_t k = 0;
   while (k < cap) {
     if (f->l2fast && f->qi == f->qn && !f->state) {
-      k += l2_run(f, evs + k, cap - k);
+      uint64_t line0 = bk_rows_lineno(f->rows);
+      size_t got = l2_run(f, evs + k, cap - k);
+      if (lines) /* the fast path takes one whole line per row */
+        for (size_t j = 0; j < got; j++) lines[k + j] = line0 + j + 1;
+      if (got) f->ev_line = line0 + got;
+      k += got;
       if (k == cap) break;
     }
     bk_rc rc = bk_feed_next(f, &evs[k]);
@@ -1013,11 +1024,18 @@ bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
       *n = k;
       return k ? BK_OK : rc; /* EOF and errors are sticky: the next call returns them */
     }
+    if (lines) lines[k] = f->ev_line;
     k++;
   }
   *n = k;
   return BK_OK;
 }
+
+bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
+  return bk_feed_next_batch_at(f, evs, NULL, cap, n);
+}
+
+uint64_t bk_feed_line(const bk_feed *f) { return f->ev_line; }
 
 const bk_err *bk_feed_error(const bk_feed *f) { return &f->err; }
 

@@ -122,6 +122,14 @@ bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n);
 /* Detail of the last error (rc BK_OK and an empty message when none). */
 const bk_err *bk_feed_error(const bk_feed *f);
 
+/* As bk_feed_next_batch, and lines[i] (when lines is not NULL) gets the file line of
+ * the row that evs[i] came from. */
+bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
+                            size_t *n);
+
+/* The file line of the row of the event bk_feed_next handed out last (0 before any). */
+uint64_t bk_feed_line(const bk_feed *f);
+
 /* Counters for `inspect` and progress; valid until bk_feed_free. bytes_in is current. */
 const bk_feed_info *bk_feed_info_get(const bk_feed *f);
 

@@ -655,6 +655,44 @@ static void write_path(const char *path, size_t n, int step_s, const char *p0, c
   free(buf);
 }
 
+static void an_engine_error_names_the_file_line_and_time_of_its_event(void **state) {
+  (void)state;
+  /* A trade of 9e10 at 28,000 is a legal row whose fee does not fit int64: the
+   * simulation stops, and the message must say which row of which file it was
+   * processing, and when. */
+  char dir[512], data[700], scen[700], out[700], json[2048];
+  path_in_tmp("engine-error", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(data, sizeof data, "%s/big_trades_2025-10-10_SYNUSDT.csv", dir);
+  size_t cap = 128 + 1300 * 96, len = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  len += (size_t)snprintf(buf, cap, "%s", trades_head);
+  for (int i = 0; i < 1300; i++) {
+    long long ts = 1760054400000000LL + (long long)i * 1000000LL;
+    len += (size_t)snprintf(buf + len, cap - len, "synthetic,SYNUSDT,%lld,%lld,%d,buy,28000,%s\n",
+                            ts, ts + 1, i, i == 1200 ? "90000000000" : "0.05");
+  }
+  bk_t_write(data, buf, len);
+  free(buf);
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  snprintf(scen, sizeof scen, "%s/scenario.json", dir);
+  snprintf(json, sizeof json,
+           "{ \"name\": \"engine-error\", \"data\": [\"big_trades_2025-10-10_SYNUSDT.csv\"],\n"
+           "  \"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+           "  \"policies\": [\"%s/data/policies/binance-like.json\"] }\n", srcdir);
+  bk_t_write(scen, json, strlen(json));
+  snprintf(out, sizeof out, "%s/out", dir);
+  outcome o;
+  const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
+  run(&o, args);
+  /* the row of i == 1200 is line 1202 (the header is line 1), at 00:20:00 */
+  const char *words[] = {"big_trades_2025-10-10_SYNUSDT.csv:1202", "2025-10-10T00:20:00",
+                         "overflow", NULL};
+  expect(&o, EX_DATAERR, words);
+}
+
 /* Scenarios whose numbers are legal one by one but absurd together: sizes near 2^63, a
  * tick of 5e10, a leverage of 9e10, totals that pass int64, a window starting near the
  * beginning of int64 time. Each run ends in a clear error (and no report) or completes;
@@ -815,6 +853,7 @@ int main(void) {
       cmocka_unit_test(a_json_file_larger_than_the_limit_is_refused_naming_it),
       cmocka_unit_test(bad_prices_amounts_and_time_units_are_refused_with_file_and_line),
       cmocka_unit_test(numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong),
+      cmocka_unit_test(an_engine_error_names_the_file_line_and_time_of_its_event),
       cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
