@@ -23,7 +23,8 @@ const char bk_input_help[] =
     "                       (default: clamp it and count it)\n"
     "      --threads N      1: read in one thread; 2: decompress in a second thread\n"
     "                       (default 2; the results are identical)\n"
-    "      --read-size N    bytes per read (default 1048576; results are identical)\n"
+    "      --read-size N    bytes per read, 1 to 67108864 (64 MiB; default 1048576;\n"
+    "                       results are identical)\n"
     "      --reference-csv  split rows with libcsv instead of the fast splitter\n"
     "      --progress       show progress on stderr even when it is not a terminal\n"
     "      --quiet          no progress and no throughput line\n";
@@ -61,8 +62,11 @@ int bk_input_opt(bk_input_opts *o, const char *cmd, int c, const char *arg) {
     o->feed.threaded = arg[0] == '2';
     return 1;
   case BK_OPT_READ_SIZE:
-    if (bk_int_parse(arg, strlen(arg), &v, NULL) || v < 1 || v > (INT64_C(1) << 30)) {
-      fprintf(stderr, "backstop %s: --read-size takes 1 to 1073741824 bytes\n", cmd);
+    /* every feed holds a few buffers of this size (more with the decompression thread):
+     * beyond 64 MiB a read gains nothing and a handful of files would take gigabytes */
+    if (bk_int_parse(arg, strlen(arg), &v, NULL) || v < 1 || v > BK_READ_SIZE_MAX) {
+      fprintf(stderr, "backstop %s: --read-size takes 1 to %lld bytes (64 MiB), got '%s'\n",
+              cmd, (long long)BK_READ_SIZE_MAX, arg);
       return -1;
     }
     o->feed.read_size = (size_t)v;

@@ -18,6 +18,9 @@
 #include "feeds/feed.h"
 #include "feeds/merge.h"
 
+/* Largest --read-size: 64 MiB. */
+#define BK_READ_SIZE_MAX (INT64_C(1) << 26)
+
 /* Options shared by replaying commands. */
 typedef struct bk_input_opts {
   bk_feed_opts feed;

@@ -59,8 +59,11 @@ typedef struct bk_onode {
 } bk_onode;
 
 typedef struct bk_side {
-  bk_slot *slot;          /* BK_BOOK_WINDOW slots, NULL until the first price */
-  uint64_t l1[BK_BOOK_L1]; /* bit i%64 of word i/64: slot i occupied */
+  bk_slot *slot;          /* BK_BOOK_WINDOW slots, then l1; NULL until the side's first
+                             level (a market with 50,000 instruments that only trade
+                             holds no windows) */
+  uint64_t *l1;           /* BK_BOOK_L1 words after the slots: bit i%64 of word i/64:
+                             slot i occupied */
   uint64_t l2[BK_BOOK_L2]; /* bit w%64 of word w/64: l1[w] != 0 */
   int64_t best;           /* window index of the side's best window level; -1 = none */
   size_t n_win;           /* levels in the window */
@@ -343,6 +346,17 @@ static int best_of(const bk_book *b, int si, bk_level *out) {
   return 1;
 }
 
+/* Gives side s its window storage (slots and occupancy words, zeroed; calloc leaves the
+ * untouched pages unmapped). Returns -1 when memory runs out (nothing changed). */
+static int win_reserve(bk_side *s) {
+  if (s->slot) return 0;
+  bk_slot *v = calloc(1, BK_BOOK_WINDOW * sizeof(bk_slot) + BK_BOOK_L1 * sizeof(uint64_t));
+  if (!v) return -1;
+  s->slot = v;
+  s->l1 = (uint64_t *)(v + BK_BOOK_WINDOW);
+  return 0;
+}
+
 /* ---- layout ----------------------------------------------------------------------- */
 
 /* Lays every level out again with tick `tick` and window base `base`. tick must divide
@@ -361,8 +375,10 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
     b->scratch = v;
     b->cap_scratch = cap;
   }
-  for (int si = 0; si < 2; si++)
-    if (ovf_reserve(&b->s[si], b->s[si].n_win + b->s[si].n_ovf)) return -1;
+  for (int si = 0; si < 2; si++) {
+    size_t n = b->s[si].n_win + b->s[si].n_ovf;
+    if (ovf_reserve(&b->s[si], n) || (n && win_reserve(&b->s[si]))) return -1;
+  }
 
   /* Nothing can fail from here on. */
   for (int si = 0; si < 2; si++) {
@@ -450,13 +466,6 @@ bk_book *bk_book_new(int64_t tick) {
   if (!b) return NULL;
   if (tick) set_window(b, tick, 0);
   b->s[0].best = b->s[1].best = -1;
-  for (int si = 0; si < 2; si++) {
-    b->s[si].slot = calloc(BK_BOOK_WINDOW, sizeof(bk_slot));
-    if (!b->s[si].slot) {
-      bk_book_free(b);
-      return NULL;
-    }
-  }
   return b;
 }
 
@@ -528,6 +537,7 @@ bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty) {
   if (price <= 0 || qty < 0 || (side != BK_BID && side != BK_ASK)) return BK_EDATA;
   int si = side_ix(side);
   bk_side *s = &b->s[si];
+  if (qty && win_reserve(s)) return BK_ENOMEM; /* the side's first level */
   int64_t tick = b->tick;
   if (!tick) {
     if (qty == 0) { /* nothing can be there yet */
@@ -561,6 +571,10 @@ bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty) {
     }
   }
 
+  if (!s->slot) { /* a delete on a side that never held a level */
+    b->seq++;
+    return BK_OK;
+  }
   bk_slot *sl = &s->slot[i];
   b->seq++;
   if (qty) {

@@ -40,7 +40,8 @@ typedef struct bk_fill {
 /* tick: price tick in fixed point, or 0 to infer it from the prices seen (the greatest
  * common divisor; the layout is rebuilt if a later price is finer). NULL on no memory or
  * a negative tick. A given tick is refined the same way when a price is not a multiple
- * of it (correctness first). The window spans 2^16 ticks (about 2 MB per book). */
+ * of it (correctness first). The window spans 2^16 ticks, about 1 MB per side, allocated
+ * on the side's first level: a book that never holds a level costs a few hundred bytes. */
 bk_book *bk_book_new(int64_t tick);
 void bk_book_free(bk_book *b);
 

@@ -293,6 +293,11 @@ static bk_rc row_instr(bk_feed *f, uint32_t *id) {
   bk_rc rc = bk_instr_intern(f->instr, ex, exn, sy, syn, id);
   if (rc == BK_ENOMEM) return bk_err_set(&f->err, rc, "%s: out of memory", f->info.path);
   if (rc) return col_error(f, cs, "a symbol");
+  if (*id >= BK_FEED_INSTRUMENTS_MAX) {
+    char what[96];
+    snprintf(what, sizeof what, "at most %d instruments in one run", BK_FEED_INSTRUMENTS_MAX);
+    return col_msg(f, cs, what, " (a new one past the limit)");
+  }
   memcpy(f->cex, ex, exn);
   memcpy(f->csym, sy, syn);
   f->cexn = exn;
@@ -779,6 +784,10 @@ static bk_rc name_instr(bk_feed *f) {
   if (rc)
     return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' from the file name is too long",
                       f->info.path, (int)symn, sym);
+  if (f->file_instr >= BK_FEED_INSTRUMENTS_MAX)
+    return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' is past the limit of %d "
+                      "instruments in one run", f->info.path, (int)symn, sym,
+                      BK_FEED_INSTRUMENTS_MAX);
   note_symbol(f, f->file_instr);
   return BK_OK;
 }

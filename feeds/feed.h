@@ -60,6 +60,10 @@
 
 #define BK_FEED_GAP_DEFAULT_US (5 * INT64_C(1000000)) /* gaps longer than 5 s count */
 #define BK_FEED_SYMBOLS_MAX 64                         /* symbols listed in bk_feed_info */
+/* Instruments one run may hold (all feeds sharing an instrument table): each holds a
+ * book and market state, about 35 KB once its book has levels, so 10,000 stay near
+ * 350 MB; a file that names more symbols is refused at the first one past the limit. */
+#define BK_FEED_INSTRUMENTS_MAX 10000
 
 typedef struct bk_feed_opts {
   size_t read_size;     /* bytes per read (0 = 1 MiB); any value gives the same events */

@@ -693,6 +693,50 @@ static void an_engine_error_names_the_file_line_and_time_of_its_event(void **sta
   expect(&o, EX_DATAERR, words);
 }
 
+static void read_size_and_instruments_per_run_have_limits(void **state) {
+  (void)state;
+  long base = baseline_kb();
+  outcome o;
+  char path[512];
+  path_in_tmp("limits_trades_2025-10-10_X.csv", path, sizeof path);
+  write_trades(path, "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,"
+                     "28155.1,0.001\n");
+  /* a read size of 1 GiB made every buffer of every feed that large */
+  const char *a1[] = {"replay", "--quiet", "--read-size", "1073741824", path, NULL};
+  run(&o, a1);
+  expect(&o, EX_USAGE, (const char *const[]){"--read-size", "67108864", "64 MiB", NULL});
+  const char *a2[] = {"replay", "--quiet", "--read-size", "67108864", path, NULL};
+  run(&o, a2);
+  expect(&o, 0, NULL);
+  /* 10,000 symbols that only trade: no book window is allocated for them */
+  size_t n = 10001, cap = 128 + n * 96, len = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  len += (size_t)snprintf(buf, cap, "%s", trades_head);
+  size_t len10k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i == n - 1) len10k = len;
+    len += (size_t)snprintf(buf + len, cap - len,
+                            "binance-futures,S%zuUSDT,%lld,%lld,%zu,buy,100.5,1\n", i,
+                            1680652804962000LL + (long long)i, 1680652804962000LL + (long long)i, i);
+  }
+  path_in_tmp("10k-symbols_trades_2025-10-10_X.csv", path, sizeof path);
+  bk_t_write(path, buf, len10k);
+  const char *a3[] = {"replay", "--quiet", path, NULL};
+  run(&o, a3);
+  expect(&o, 0, NULL);
+  if (o.rss_kb > base + 64 * MB)
+    fail_msg("10,000 trading symbols took %ld MiB, baseline %ld MiB", o.rss_kb / MB, base / MB);
+  /* one more is past the limit, named with its line */
+  path_in_tmp("10k1-symbols_trades_2025-10-10_X.csv", path, sizeof path);
+  bk_t_write(path, buf, len);
+  free(buf);
+  const char *a4[] = {"replay", "--quiet", path, NULL};
+  run(&o, a4);
+  expect(&o, EX_DATAERR,
+         (const char *const[]){"10k1-symbols", ":10002:", "at most 10000 instruments", NULL});
+}
+
 /* Scenarios whose numbers are legal one by one but absurd together: sizes near 2^63, a
  * tick of 5e10, a leverage of 9e10, totals that pass int64, a window starting near the
  * beginning of int64 time. Each run ends in a clear error (and no report) or completes;
@@ -854,6 +898,7 @@ int main(void) {
       cmocka_unit_test(bad_prices_amounts_and_time_units_are_refused_with_file_and_line),
       cmocka_unit_test(numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong),
       cmocka_unit_test(an_engine_error_names_the_file_line_and_time_of_its_event),
+      cmocka_unit_test(read_size_and_instruments_per_run_have_limits),
       cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
