@@ -284,12 +284,13 @@ static int parse_args(int argc, char **argv, run_args *a) {
     case O_POLICY: a->policies[a->npolicies++] = optarg; break;
     case 'o': a->out = optarg; break;
     case O_SEED: {
-      int64_t v;
-      if (bk_int_parse(optarg, strlen(optarg), &v, NULL) || v < 0) {
-        fprintf(stderr, "backstop run: --seed takes a non-negative integer\n");
+      uint64_t v;
+      if (bk_cli_u64(optarg, &v)) {
+        fprintf(stderr, "backstop run: --seed takes an integer from 0 to "
+                        "18446744073709551615, got '%s'\n", optarg);
         return EX_USAGE;
       }
-      a->seed = (uint64_t)v;
+      a->seed = v;
       a->have_seed = 1;
       break;
     }

@@ -75,6 +75,19 @@ int bk_input_opt(bk_input_opts *o, const char *cmd, int c, const char *arg) {
   return 0;
 }
 
+int bk_cli_u64(const char *s, uint64_t *out) {
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; s[i]; i++) {
+    unsigned d = (unsigned)(unsigned char)s[i] - '0';
+    if (d > 9 || v > (UINT64_MAX - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  if (i == 0) return -1;
+  *out = v;
+  return 0;
+}
+
 void bk_pipeline_init(bk_pipeline *p) {
   memset(p, 0, sizeof *p);
   bk_instruments_init(&p->instr);

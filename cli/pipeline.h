@@ -45,6 +45,10 @@ enum {
   {"quiet", no_argument, NULL, BK_OPT_QUIET},                                            \
   {"reference-csv", no_argument, NULL, BK_OPT_REFERENCE_CSV}
 
+/* Parses a command-line integer in [0, 2^64 − 1] (decimal digits only, no sign or
+ * space): 0 and *out, or -1 (nothing written). */
+int bk_cli_u64(const char *s, uint64_t *out);
+
 /* Help text of the shared options. */
 extern const char bk_input_help[];
 

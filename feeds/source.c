@@ -73,6 +73,8 @@ static bk_codec detect(const unsigned char *m, size_t n) {
   if (n >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18)
     return BK_CODEC_ZSTD;
   if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4) return BK_CODEC_ZIP;
+  /* an empty zip is only its end-of-central-directory record: the zip codec says so */
+  if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 5 && m[3] == 6) return BK_CODEC_ZIP;
   return BK_CODEC_PLAIN;
 }
 

@@ -33,6 +33,9 @@ static bk_rc zip_open_codec(bk_source *s) {
     return rc;
   }
   zip_int64_t n = zip_get_num_entries(z->za, 0);
+  if (n == 0)
+    return bk_err_set(&s->perr, BK_EFORMAT,
+                      "%s: the zip archive holds no file, expected exactly one CSV file", s->path);
   if (n != 1)
     return bk_err_set(&s->perr, BK_EFORMAT,
                       "%s: zip archive holds %lld entries, expected exactly one CSV file",

@@ -737,6 +737,62 @@ static void read_size_and_instruments_per_run_have_limits(void **state) {
          (const char *const[]){"10k1-symbols", ":10002:", "at most 10000 instruments", NULL});
 }
 
+static void an_empty_zip_a_bom_and_a_seed_past_2_to_the_63_are_handled(void **state) {
+  (void)state;
+  outcome o;
+  /* an empty zip is its 22-byte end-of-central-directory record alone */
+  char path[512];
+  path_in_tmp("BTCUSDT-bookDepth-2025-10-11.zip", path, sizeof path);
+  static const unsigned char eocd[22] = {'P', 'K', 5, 6};
+  bk_t_write(path, eocd, sizeof eocd);
+  const char *a1[] = {"inspect", path, NULL};
+  run(&o, a1);
+  expect(&o, EX_DATAERR, (const char *const[]){"bookDepth-2025-10-11.zip", "holds no file", NULL});
+  /* a margin file and a scenario that start with a UTF-8 byte order mark */
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  char fix[600];
+  snprintf(fix, sizeof fix, "%s/tests/fixtures/risk/bybit_isolated.json", srcdir);
+  size_t n = 0;
+  char *text = bk_t_slurp(fix, &n);
+  assert_non_null(text);
+  char *bom = malloc(n + 3);
+  assert_non_null(bom);
+  memcpy(bom, "\xEF\xBB\xBF", 3);
+  memcpy(bom + 3, text, n);
+  free(text);
+  path_in_tmp("bom-margin.json", path, sizeof path);
+  bk_t_write(path, bom, n + 3);
+  free(bom);
+  const char *a2[] = {"margin", path, NULL};
+  run(&o, a2);
+  expect(&o, 0, NULL);
+  char dir[512], data[700], scen[700], out[700], json[2048], manifest[800];
+  path_in_tmp("seed-u64", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(data, sizeof data, "%s/syn_trades_2025-10-10_SYNUSDT.csv", dir);
+  write_path(data, 900, 2, "28000", "0.1", "0.05");
+  snprintf(scen, sizeof scen, "%s/scenario.json", dir);
+  snprintf(json, sizeof json,
+           "\xEF\xBB\xBF{ \"name\": \"seed-u64\", \"data\": [\"syn_trades_2025-10-10_SYNUSDT.csv\"],\n"
+           "  \"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+           "  \"policies\": [\"%s/data/policies/binance-like.json\"] }\n", srcdir);
+  bk_t_write(scen, json, strlen(json));
+  snprintf(out, sizeof out, "%s/out", dir);
+  /* the help says a non-negative integer: every uint64 is one */
+  const char *a3[] = {"run", "--quiet", scen, "-o", out, "--seed", "18446744073709551615", NULL};
+  run(&o, a3);
+  expect(&o, 0, NULL);
+  snprintf(manifest, sizeof manifest, "%s/manifest.json", out);
+  text = bk_t_slurp(manifest, NULL);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "\"seed\": 18446744073709551615"));
+  free(text);
+  const char *a4[] = {"run", "--quiet", scen, "-o", out, "--seed", "18446744073709551616", NULL};
+  run(&o, a4);
+  expect(&o, EX_USAGE, (const char *const[]){"--seed", "18446744073709551615", NULL});
+}
+
 /* Scenarios whose numbers are legal one by one but absurd together: sizes near 2^63, a
  * tick of 5e10, a leverage of 9e10, totals that pass int64, a window starting near the
  * beginning of int64 time. Each run ends in a clear error (and no report) or completes;
@@ -899,6 +955,7 @@ int main(void) {
       cmocka_unit_test(numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong),
       cmocka_unit_test(an_engine_error_names_the_file_line_and_time_of_its_event),
       cmocka_unit_test(read_size_and_instruments_per_run_have_limits),
+      cmocka_unit_test(an_empty_zip_a_bom_and_a_seed_past_2_to_the_63_are_handled),
       cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
