@@ -228,7 +228,8 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     const bk_feed_info *fi = bk_feed_info_get(bk_merge_feed(r->p.merge, i));
     files[i] = (bk_report_file){fi->path, fi->format, fi->codec, fi->rows, fi->events,
                                 fi->first_ts, fi->last_ts, fi->gaps, fi->longest_gap_us,
-                                fi->longest_gap_end, fi->clamped};
+                                fi->longest_gap_end, fi->clamped, fi->sha256,
+                                fi->bytes_hashed};
   }
   bk_report_ctx ctx = {.dir = dir,
                        .instruments = &r->p.instr,

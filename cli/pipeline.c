@@ -165,8 +165,17 @@ bk_rc bk_pipeline_run(bk_pipeline *p) {
     return rc;
   }
   rc = bk_replay_finish(p->replay);
-  if (rc) bk_err_set(&p->err, rc, "replay stopped at the end: %s", bk_rc_name(rc));
-  return rc;
+  if (rc) return bk_err_set(&p->err, rc, "replay stopped at the end: %s", bk_rc_name(rc));
+  /* the manifest records each input's bytes as they were read: seal the digests now
+   * (hashing what a window that ended early left unread) */
+  for (size_t i = 0; i < bk_merge_count(p->merge); i++) {
+    bk_feed *f = bk_merge_feed(p->merge, i);
+    if ((rc = bk_feed_seal(f))) {
+      p->err = *bk_feed_error(f);
+      return rc;
+    }
+  }
+  return BK_OK;
 }
 
 void bk_pipeline_close(bk_pipeline *p) {

@@ -79,7 +79,8 @@ void bk_pipeline_init(bk_pipeline *p);
 bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
                        const bk_input_opts *o);
 
-/* Reads every event into the loop, to the end of the input or of the window.
+/* Reads every event into the loop, to the end of the input or of the window, then seals
+ * every feed's digest of the bytes it read (bk_feed_seal; the feeds read no more).
  * The detail of an error (naming the file and where) is in p->err. */
 bk_rc bk_pipeline_run(bk_pipeline *p);
 

@@ -1046,6 +1046,19 @@ bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
 
 uint64_t bk_feed_line(const bk_feed *f) { return f->ev_line; }
 
+bk_rc bk_feed_seal(bk_feed *f) {
+  bk_rc rc = bk_source_seal(f->src);
+  if (rc) {
+    f->err = *bk_source_error(f->src);
+    return rc;
+  }
+  if (!f->state) f->state = BK_EOF;
+  f->qn = f->qi = 0;
+  f->l2fast = 0;
+  f->info.sha256 = bk_source_sha256(f->src, &f->info.bytes_hashed);
+  return BK_OK;
+}
+
 const bk_err *bk_feed_error(const bk_feed *f) { return &f->err; }
 
 const bk_feed_info *bk_feed_info_get(const bk_feed *f) {

@@ -95,6 +95,9 @@ typedef struct bk_feed_info {
   size_t n_symbols;       /* entries in symbols (stops growing at the max) */
   uint64_t bytes_in;      /* compressed bytes read so far, and the file's size */
   uint64_t bytes_total;
+  const char *sha256;     /* after bk_feed_seal: SHA-256 (64 hex digits) of the file's
+                             bytes as read; NULL before */
+  uint64_t bytes_hashed;  /* after bk_feed_seal: bytes in sha256 */
 } bk_feed_info;
 
 typedef struct bk_feed bk_feed;
@@ -130,6 +133,11 @@ const bk_err *bk_feed_error(const bk_feed *f);
  * the row that evs[i] came from. */
 bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
                             size_t *n);
+
+/* Ends reading and seals the digest of the file's bytes as read (bk_source_seal): the
+ * info then holds sha256 and bytes_hashed. The feed hands out no more events. BK_EIO
+ * when reading the rest of the file fails (bk_feed_error says why). */
+bk_rc bk_feed_seal(bk_feed *f);
 
 /* The file line of the row of the event bk_feed_next handed out last (0 before any). */
 uint64_t bk_feed_line(const bk_feed *f);

@@ -39,9 +39,13 @@ bk_rc bk_src_file_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got
     if (n > 0) {
       *got = (size_t)n;
       s->file_pos += (uint64_t)n;
+      bk_sha256_update(&s->hash, buf, (size_t)n);
       return BK_OK;
     }
-    if (n == 0) return BK_EOF;
+    if (n == 0) {
+      s->raw_eof = 1;
+      return BK_EOF;
+    }
     if (errno == EINTR) continue;
     return bk_err_set(&s->perr, BK_EIO, "%s: read failed at byte %llu: %s", s->path,
                       (unsigned long long)s->file_pos, strerror(errno));
@@ -137,6 +141,7 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
   s->fd = fd;
   s->size = (uint64_t)st.st_size;
   s->chunk = opts->read_size ? opts->read_size : BK_SOURCE_READ_DEFAULT;
+  bk_sha256_init(&s->hash);
   s->codec = detect(magic, (size_t)nm);
   switch (s->codec) {
   case BK_CODEC_PLAIN: s->ops = &bk_codec_plain_ops; break;
@@ -358,6 +363,51 @@ bk_rc bk_source_slurp(const char *path, size_t max, int decompress, char **text,
   return BK_OK;
 }
 
+/* Stops the decompression thread (between two of its reads, so file_pos and the hash
+ * agree); the source then reads no more. */
+static void stop_thread(bk_source *s) {
+  if (!s->started) return;
+  pthread_mutex_lock(&s->mu);
+  s->stop = 1;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->thread, NULL);
+  s->started = 0;
+}
+
+bk_rc bk_source_seal(bk_source *s) {
+  if (s->sealed) return BK_OK;
+  stop_thread(s);
+  if (!s->state) s->state = BK_EOF;
+  /* A reader that met the end of the file read it all: bytes appended since are not part
+   * of this run. One that stopped early gets the rest hashed, up to the size the file
+   * had when it was opened. */
+  unsigned char buf[1 << 14];
+  size_t got;
+  bk_rc rc = BK_OK;
+  while (s->fd >= 0 && !s->raw_eof && s->file_pos < s->size) {
+    uint64_t left = s->size - s->file_pos;
+    rc = bk_src_file_read(s, buf, left < sizeof buf ? (size_t)left : sizeof buf, &got);
+    if (rc) break;
+  }
+  if (rc != BK_OK && rc != BK_EOF) {
+    s->err = s->perr;
+    return rc;
+  }
+  unsigned char d[32];
+  s->hashed = s->hash.len;
+  bk_sha256_final(&s->hash, d);
+  bk_sha256_hex(d, s->hex);
+  s->sealed = 1;
+  return BK_OK;
+}
+
+const char *bk_source_sha256(const bk_source *s, uint64_t *bytes) {
+  if (!s->sealed) return NULL;
+  if (bytes) *bytes = s->hashed;
+  return s->hex;
+}
+
 const bk_err *bk_source_error(const bk_source *s) { return &s->err; }
 const char *bk_source_path(const bk_source *s) { return s->path; }
 bk_codec bk_source_codec(const bk_source *s) { return s->codec; }
@@ -366,13 +416,7 @@ uint64_t bk_source_size(const bk_source *s) { return s->size; }
 
 void bk_source_free(bk_source *s) {
   if (!s) return;
-  if (s->started) {
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-  }
+  stop_thread(s);
   if (s->threaded) {
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

@@ -81,6 +81,19 @@ bk_rc bk_source_borrow(bk_source *s, const char **p, size_t *n);
 bk_rc bk_source_slurp(const char *path, size_t max, int decompress, char **text, size_t *len,
                       bk_err *err);
 
+/* Finishes the digest of the file's bytes as read: stops reading (and the decompression
+ * thread), hashes what of the file the decoder had not reached (a replay that stopped
+ * at the end of its window: up to the size the file had when opened), and keeps the
+ * result for bk_source_sha256. The source then delivers no more data (BK_EOF or its
+ * earlier error). A file appended to after the reader met its end is recorded with the
+ * bytes read, not what it holds later. BK_EIO (message in bk_source_error) when a read
+ * fails. */
+bk_rc bk_source_seal(bk_source *s);
+
+/* The SHA-256 (64 lowercase hex digits) of the bytes read, and their count in *bytes (may
+ * be NULL), once sealed; NULL before. */
+const char *bk_source_sha256(const bk_source *s, uint64_t *bytes);
+
 /* Error detail of the last failed call (rc BK_OK and an empty message when none). */
 const bk_err *bk_source_error(const bk_source *s);
 

@@ -29,7 +29,7 @@
 #include "reports/csvfield.h"
 #include "reports/outfile.h"
 #include "reports/report.h"
-#include "reports/sha256.h"
+#include "engine/sha256.h"
 #include "tests/testutil.h"
 
 /* ---- SHA-256 ---- */
@@ -91,20 +91,6 @@ static void sha256_in_random_pieces_equals_one_call(void **state) {
     if (strcmp(one, pieces)) fail_msg("seed %llu round %d: %s != %s", (unsigned long long)seed,
                                       round, one, pieces);
   }
-}
-
-static void sha256_of_a_file_gives_size_and_hash(void **state) {
-  (void)state;
-  char path[512], hex[65];
-  bk_t_write(bk_t_tmp("abc.txt", path, sizeof path), "abc", 3);
-  uint64_t size = 0;
-  assert_int_equal(bk_sha256_file(path, hex, &size, NULL), BK_OK);
-  assert_true(size == 3);
-  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  bk_err e;
-  bk_err_clear(&e);
-  assert_int_equal(bk_sha256_file("/nonexistent/x", hex, &size, &e), BK_ENOINPUT);
-  assert_non_null(strstr(e.msg, "/nonexistent/x"));
 }
 
 /* ---- a slow RFC 4180 reader ---- */
@@ -666,7 +652,6 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(sha256_matches_the_fips_180_2_vectors),
       cmocka_unit_test(sha256_in_random_pieces_equals_one_call),
-      cmocka_unit_test(sha256_of_a_file_gives_size_and_hash),
       cmocka_unit_test(csv_fields_quote_commas_quotes_and_line_ends),
       cmocka_unit_test(slippage_is_signed_against_the_liquidated_side),
       cmocka_unit_test(run_folder_holds_every_file_with_rows_for_every_record),
