@@ -940,7 +940,7 @@ bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_
   bk_err_clear(&f->err);
   memcpy(&f->memo_ts[0], "00000000", 8); /* "00000000" is 0 */
   memcpy(&f->memo_lts[0], "00000000", 8);
-  bk_source_opts so = {f->o.read_size, f->o.threaded};
+  bk_source_opts so = {f->o.read_size, f->o.threaded, f->o.no_hash};
   bk_rc rc = bk_source_open(path, &so, &f->src, err);
   if (rc) {
     free(f);

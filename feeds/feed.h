@@ -74,6 +74,8 @@ typedef struct bk_feed_opts {
   int64_t gap_us;       /* gaps between rows longer than this are counted (0 = 5 s) */
   const char *exchange; /* Binance public data: overrides the exchange the name implies */
   const char *symbol;   /* Binance public data: the symbol when the name has none */
+  int no_hash;          /* do not hash the file as it is read (info.sha256 stays NULL);
+                           commands that write no manifest save its cost */
 } bk_feed_opts;
 
 /* What a feed has seen so far (complete once bk_feed_next returned BK_EOF). */

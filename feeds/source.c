@@ -20,6 +20,7 @@
 void bk_source_opts_init(bk_source_opts *o) {
   o->read_size = BK_SOURCE_READ_DEFAULT;
   o->threaded = 0;
+  o->no_hash = 0;
 }
 
 const char *bk_codec_name(bk_codec c) {
@@ -39,7 +40,7 @@ bk_rc bk_src_file_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got
     if (n > 0) {
       *got = (size_t)n;
       s->file_pos += (uint64_t)n;
-      bk_sha256_update(&s->hash, buf, (size_t)n);
+      if (s->hashing) bk_sha256_update(&s->hash, buf, (size_t)n);
       return BK_OK;
     }
     if (n == 0) {
@@ -142,6 +143,7 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
   s->size = (uint64_t)st.st_size;
   s->chunk = opts->read_size ? opts->read_size : BK_SOURCE_READ_DEFAULT;
   bk_sha256_init(&s->hash);
+  s->hashing = !opts->no_hash;
   s->codec = detect(magic, (size_t)nm);
   switch (s->codec) {
   case BK_CODEC_PLAIN: s->ops = &bk_codec_plain_ops; break;
@@ -385,7 +387,7 @@ bk_rc bk_source_seal(bk_source *s) {
   unsigned char buf[1 << 14];
   size_t got;
   bk_rc rc = BK_OK;
-  while (s->fd >= 0 && !s->raw_eof && s->file_pos < s->size) {
+  while (s->hashing && s->fd >= 0 && !s->raw_eof && s->file_pos < s->size) {
     uint64_t left = s->size - s->file_pos;
     rc = bk_src_file_read(s, buf, left < sizeof buf ? (size_t)left : sizeof buf, &got);
     if (rc) break;
@@ -403,7 +405,7 @@ bk_rc bk_source_seal(bk_source *s) {
 }
 
 const char *bk_source_sha256(const bk_source *s, uint64_t *bytes) {
-  if (!s->sealed) return NULL;
+  if (!s->sealed || !s->hashing) return NULL;
   if (bytes) *bytes = s->hashed;
   return s->hex;
 }

@@ -38,6 +38,7 @@ struct bk_source {
   void *cs;             /* codec state */
   uint64_t file_pos;    /* bytes read from the file */
   uint64_t prod_in;     /* compressed bytes consumed by the decoder */
+  int hashing;          /* hash is kept (not opts.no_hash) */
   bk_sha256 hash;       /* of every byte read from the file, in order */
   int raw_eof;          /* a read of the file returned its end */
   bk_err perr;          /* producer error detail */

@@ -29,10 +29,10 @@ static bk_rc zip_open_codec(bk_source *s) {
    * (an archive is rewritten whole, never appended to, so there is no later tail) */
   unsigned char buf[1 << 14];
   size_t got;
-  bk_rc hrc;
-  while ((hrc = bk_src_file_read(s, buf, sizeof buf, &got)) == BK_OK) {
+  bk_rc hrc = BK_EOF;
+  while (s->hashing && (hrc = bk_src_file_read(s, buf, sizeof buf, &got)) == BK_OK) {
   }
-  if (hrc != BK_EOF) return hrc;
+  if (s->hashing && hrc != BK_EOF) return hrc;
   int ze = 0;
   z->za = zip_open(s->path, ZIP_RDONLY, &ze);
   if (!z->za) {

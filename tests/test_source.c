@@ -71,7 +71,7 @@ static char *sample_text(size_t lines, size_t *n) {
 /* Reads the whole source with the given options; returns the bytes (malloc) or fails. */
 static char *read_all(const char *path, size_t read_size, int threaded, size_t chunk,
                       size_t *n, bk_rc *rc_out, bk_err *err_out) {
-  bk_source_opts o = {read_size, threaded};
+  bk_source_opts o = {read_size, threaded, 0};
   bk_source *s;
   bk_err err;
   bk_err_clear(&err);
@@ -331,7 +331,7 @@ static void lines_strip_crlf_and_hand_out_empty_lines(void **state) {
   const char *want[] = {"a,b", "", "c", "", "last"};
   for (size_t k = 0; k < 16; k++) {
     bk_source *s;
-    bk_source_opts o = {(size_t)1 << (k / 2), (int)(k % 2)}; /* 1..128 bytes, thread or not */
+    bk_source_opts o = {(size_t)1 << (k / 2), (int)(k % 2), 0}; /* 1..128 bytes, thread or not */
     assert_int_equal(bk_source_open(p, &o, &s, NULL), BK_OK);
     bk_lines l;
     assert_int_equal(bk_lines_init(&l, s, o.read_size, 16), BK_OK);
@@ -362,7 +362,7 @@ static void line_of_2mb_without_newline_is_an_error_in_bounded_memory(void **sta
   bk_t_write(bk_t_tmp("long_line.csv.zst", p, sizeof p), z, zn);
   for (int threaded = 0; threaded < 2; threaded++) {
     bk_source *s;
-    bk_source_opts o = {0, threaded};
+    bk_source_opts o = {0, threaded, 0};
     assert_int_equal(bk_source_open(p, &o, &s, NULL), BK_OK);
     bk_lines l;
     assert_int_equal(bk_lines_init(&l, s, 0, 0), BK_OK);
@@ -430,6 +430,16 @@ static void sha256_of_a_file_gives_size_and_hash(void **state) {
   assert_true(size == 3);
   assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   bk_source_free(s);
+  /* a reader that asked for no digest gets none */
+  bk_source_opts nh = {0, 0, 1};
+  assert_int_equal(bk_source_open(path, &nh, &s, NULL), BK_OK);
+  char tmp[8];
+  size_t got;
+  while (bk_source_read(s, tmp, sizeof tmp, &got) == BK_OK) {
+  }
+  assert_int_equal(bk_source_seal(s), BK_OK);
+  assert_null(bk_source_sha256(s, NULL));
+  bk_source_free(s);
   bk_err e;
   bk_err_clear(&e);
   assert_int_equal(bk_source_open("/nonexistent/x", NULL, &s, &e), BK_ENOINPUT);
@@ -445,7 +455,7 @@ static void digest_is_of_the_bytes_read_not_of_the_file_later(void **state) {
   static const char text[] = "exchange,symbol\nx,y\n";
   bk_t_write(bk_t_tmp("appended.csv", path, sizeof path), text, sizeof text - 1);
   for (int threaded = 0; threaded < 2; threaded++) {
-    bk_source_opts o = {7, threaded};
+    bk_source_opts o = {7, threaded, 0};
     bk_source *s;
     assert_int_equal(bk_source_open(path, &o, &s, NULL), BK_OK);
     char buf[64];
@@ -492,7 +502,7 @@ static void digest_is_of_the_bytes_read_not_of_the_file_later(void **state) {
   bk_sha256_hex(d, want);
   free(raw);
   for (int threaded = 0; threaded < 2; threaded++) {
-    bk_source_opts o = {4096, threaded};
+    bk_source_opts o = {4096, threaded, 0};
     bk_source *s;
     assert_int_equal(bk_source_open(big, &o, &s, NULL), BK_OK);
     uint64_t n = 0;
