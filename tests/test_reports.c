@@ -531,6 +531,30 @@ static void manifest_is_json_with_hashes_and_no_clock(void **state) {
   scripted_free(x);
 }
 
+/* A reader read "ab", then the file grew to "abc" before the report was written: the
+ * manifest must say what was read (the reader's digest and count), not what is there. */
+static void manifest_records_inputs_as_they_were_read(void **state) {
+  (void)state;
+  scripted *x = scripted_run();
+  char in[512];
+  bk_t_write(bk_t_tmp("input_grew.csv", in, sizeof in), "abc", 3);
+  static const char sha_ab[] = "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603";
+  bk_report_file f = {.path = in, .format = "trades", .codec = "plain", .rows = 1,
+                      .events = 1, .first_ts = T0, .last_ts = T0, .sha256 = sha_ab, .bytes = 2};
+  bk_err e;
+  if (write_run(x, "grew", &f, 1, &e)) fail_msg("write: %s", e.msg);
+  char p[1024];
+  path_in("grew", "manifest.json", p, sizeof p);
+  json_error_t je;
+  json_t *j = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
+  if (!j) fail_msg("manifest: %s line %d", je.text, je.line);
+  json_t *i0 = json_array_get(json_object_get(j, "inputs"), 0);
+  assert_string_equal(json_string_value(json_object_get(i0, "sha256")), sha_ab);
+  assert_int_equal(json_integer_value(json_object_get(i0, "bytes")), 2);
+  json_decref(j);
+  scripted_free(x);
+}
+
 static void csv_fields_quote_commas_quotes_and_line_ends(void **state) {
   (void)state;
   char b[64];
@@ -658,6 +682,7 @@ int main(void) {
       cmocka_unit_test(summary_balances_with_the_ledger_and_the_liquidation_rows),
       cmocka_unit_test(the_same_run_written_twice_is_byte_identical),
       cmocka_unit_test(manifest_is_json_with_hashes_and_no_clock),
+      cmocka_unit_test(manifest_records_inputs_as_they_were_read),
       cmocka_unit_test(a_failed_write_leaves_no_report_under_its_final_name),
       cmocka_unit_test(summary_table_fits_a_screen_and_names_every_policy),
       cmocka_unit_test(chart_renders_with_gnuplot_and_says_how_to_install_it_without),
