@@ -4,7 +4,8 @@
  * Layout: per side, a dense array of level quantities indexed by (price / tick − base)
  * over a window that re-centres as the market moves, with a 64-bit occupancy bitmap so
  * the best level and depth walks are ctz/clz scans; levels far from the window live in
- * a small sorted overflow array per side. Tuned for the Tardis incremental_book_L2 load:
+ * a balanced search tree per side (O(log n) a level in any arrival order). Tuned for the
+ * Tardis incremental_book_L2 load:
  * millions of updates, almost all within a few ticks of the top.
  *
  * Semantics (Tardis): bk_book_set gives the new total at a price, 0 deletes. The caller
