@@ -40,7 +40,19 @@
  *
  * Strict parsing: every row must have as many fields as the header; numbers go through
  * bk_fx_parse (no nan, inf, hex, exponent, empty), integers through bk_int_parse. A bad
- * field is BK_EDATA "file:line: column 'price': expected a decimal number, got \"nan\"".
+ * field is BK_EDATA "file:line: column 'price': expected a decimal number, got \"nan\"";
+ * a number the parser refuses says which rule it broke ("more than 8 decimal places",
+ * "out of range: larger than 92233720368.54775807"), and the echoed value shows NUL and
+ * control bytes escaped (\x00).
+ *
+ * Values: every price (trades, book levels, quotes, ticker last/index/mark, klines) must
+ * be above 0 and every amount (book, trades, quotes, open interest, bookDepth depth and
+ * notional) 0 or more; a book amount of 0 deletes the level. A timestamp column in
+ * microseconds (Tardis) or milliseconds (klines) whose value falls in the 2000-2100 span
+ * of another unit (seconds, milliseconds, microseconds, nanoseconds) is refused with the
+ * unit it looks like; any other value, negative or far future, is data. Exchange and
+ * symbol names may not hold NUL or control bytes. At most BK_FEED_INSTRUMENTS_MAX
+ * instruments may be interned into one table.
  *
  * Time order: an exchange timestamp lower than the previous one in the same file is
  * raised to it, flagged BK_EVF_CLAMPED and counted; with opts.strict it is an error.
