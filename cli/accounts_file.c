@@ -513,25 +513,16 @@ bk_rc bk_accounts_file_load(const char *path, const bk_accounts_names *names,
   rc = bk_source_read(src, buf, cap, &got);
   len = got;
   size_t i = 0;
+  if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) i = 3; /* a UTF-8 byte order mark */
   while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')) i++;
   if (rc == BK_OK && i < len && buf[i] == '{') {
-    while ((rc = bk_source_read(src, buf + len, cap - len, &got)) == BK_OK) {
-      len += got;
-      if (len == cap) {
-        char *nb = realloc(buf, cap * 2 + 1);
-        if (!nb) {
-          rc = BK_ENOMEM;
-          break;
-        }
-        buf = nb;
-        cap *= 2;
-      }
-    }
-    if (rc == BK_EOF) rc = bk_accounts_json_parse(buf, len, path, names, out, err);
-    else if (rc == BK_ENOMEM) bk_err_set(err, rc, "%s: no memory", path);
-    else bk_err_set(err, rc, "%s", bk_source_error(src)->msg);
     free(buf);
     bk_source_free(src);
+    char *text = NULL;
+    rc = bk_source_slurp(path, BK_SOURCE_SLURP_ACCOUNTS_MAX, 1, &text, &len, err);
+    size_t bom = !rc && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (!rc) rc = bk_accounts_json_parse(text + bom, len - bom, path, names, out, err);
+    free(text);
     return rc;
   }
   free(buf);

@@ -63,6 +63,10 @@ typedef struct bk_report_file {
   uint64_t gaps;           /* gaps between rows longer than the threshold */
   int64_t longest_gap_us, longest_gap_end;
   uint64_t clamped;        /* timestamps raised because they went backwards */
+  const char *sha256;      /* SHA-256 (64 hex digits) of the bytes read, or NULL or ""
+                              when the reader gave none: then the manifest hashes the
+                              file as it is when the report is written */
+  uint64_t bytes;          /* bytes hashed into sha256 */
 } bk_report_file;
 
 /* What the command knows about the run. */
