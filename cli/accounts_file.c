@@ -64,13 +64,22 @@ static bk_rc list_append(bk_acct_list *dst, const bk_acct_list *src) {
     dst->pos = v;
     dst->poscap = dst->npos + src->npos;
   }
+  if (dst->nnames + src->nnames > dst->namecap) {
+    char *v = realloc(dst->names, dst->nnames + src->nnames);
+    if (!v) return BK_ENOMEM;
+    dst->names = v;
+    dst->namecap = dst->nnames + src->nnames;
+  }
   for (size_t i = 0; i < src->n; i++) {
     dst->v[dst->n + i] = src->v[i];
     dst->v[dst->n + i].pos += dst->npos;
+    if (src->v[i].name) dst->v[dst->n + i].name += dst->nnames;
   }
   if (src->npos) memcpy(dst->pos + dst->npos, src->pos, src->npos * sizeof *src->pos);
+  if (src->nnames) memcpy(dst->names + dst->nnames, src->names, src->nnames);
   dst->n += src->n;
   dst->npos += src->npos;
+  dst->nnames += src->nnames;
   return BK_OK;
 }
 
@@ -98,9 +107,10 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
     int line, col;
     bk_jdoc_where(&d, path, &line, &col);
     json_t *id = json_object_get(a, "id");
-    if (id && !json_is_string(id)) {
+    if (id && (!json_is_string(id) || json_string_length(id) == 0 ||
+               memchr(json_string_value(id), 0, json_string_length(id)))) {
       snprintf(path, sizeof path, "accounts.%zu.id", i);
-      rc = bk_jdoc_fail(&d, err, path, "expected a string");
+      rc = bk_jdoc_fail(&d, err, path, "expected a non-empty string without NUL");
       break;
     }
     int64_t deposit = 0;
@@ -138,6 +148,10 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
       }
     }
     if ((rc = bk_acct_list_add(&l, 0, deposit, (uint64_t)line))) {
+      rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
+      break;
+    }
+    if (id && bk_acct_list_name(&l, json_string_value(id), json_string_length(id))) {
       rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
       break;
     }
@@ -406,6 +420,10 @@ static bk_rc load_csv(bk_source *src, const char *path, const bk_accounts_names 
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
         goto out;
       }
+      if (N(COL_ACCOUNT) && bk_acct_list_name(l, F(COL_ACCOUNT), N(COL_ACCOUNT))) {
+        rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
+        goto out;
+      }
       memcpy(prev, F(COL_ACCOUNT), N(COL_ACCOUNT));
       prevlen = N(COL_ACCOUNT);
       have_prev = 1;
@@ -495,25 +513,16 @@ bk_rc bk_accounts_file_load(const char *path, const bk_accounts_names *names,
   rc = bk_source_read(src, buf, cap, &got);
   len = got;
   size_t i = 0;
+  if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) i = 3; /* a UTF-8 byte order mark */
   while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')) i++;
   if (rc == BK_OK && i < len && buf[i] == '{') {
-    while ((rc = bk_source_read(src, buf + len, cap - len, &got)) == BK_OK) {
-      len += got;
-      if (len == cap) {
-        char *nb = realloc(buf, cap * 2 + 1);
-        if (!nb) {
-          rc = BK_ENOMEM;
-          break;
-        }
-        buf = nb;
-        cap *= 2;
-      }
-    }
-    if (rc == BK_EOF) rc = bk_accounts_json_parse(buf, len, path, names, out, err);
-    else if (rc == BK_ENOMEM) bk_err_set(err, rc, "%s: no memory", path);
-    else bk_err_set(err, rc, "%s", bk_source_error(src)->msg);
     free(buf);
     bk_source_free(src);
+    char *text = NULL;
+    rc = bk_source_slurp(path, BK_SOURCE_SLURP_ACCOUNTS_MAX, 1, &text, &len, err);
+    size_t bom = !rc && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (!rc) rc = bk_accounts_json_parse(text + bom, len - bom, path, names, out, err);
+    free(text);
     return rc;
   }
   free(buf);

@@ -185,6 +185,7 @@ int bk_cmd_inspect(int argc, char **argv) {
                                        {NULL, 0, NULL, 0}};
   bk_feed_opts fo;
   bk_feed_opts_init(&fo);
+  fo.no_hash = 1; /* no manifest: the inputs need no digest */
   int format = FMT_TEXT, c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

@@ -179,6 +179,7 @@ static bk_rc simulate(run *r, const run_args *a) {
   if (rc) {
     /* an observer's failure carries the simulation's detail */
     r->err = bk_sim_err(r->sim)->rc ? *bk_sim_err(r->sim) : r->p.err;
+    bk_pipeline_blame(&r->p, &r->err); /* the event being processed, if any */
     return rc;
   }
   if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);
@@ -226,7 +227,8 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     const bk_feed_info *fi = bk_feed_info_get(bk_merge_feed(r->p.merge, i));
     files[i] = (bk_report_file){fi->path, fi->format, fi->codec, fi->rows, fi->events,
                                 fi->first_ts, fi->last_ts, fi->gaps, fi->longest_gap_us,
-                                fi->longest_gap_end, fi->clamped};
+                                fi->longest_gap_end, fi->clamped, fi->sha256,
+                                fi->bytes_hashed};
   }
   bk_report_ctx ctx = {.dir = dir,
                        .instruments = &r->p.instr,
@@ -282,12 +284,13 @@ static int parse_args(int argc, char **argv, run_args *a) {
     case O_POLICY: a->policies[a->npolicies++] = optarg; break;
     case 'o': a->out = optarg; break;
     case O_SEED: {
-      int64_t v;
-      if (bk_int_parse(optarg, strlen(optarg), &v, NULL) || v < 0) {
-        fprintf(stderr, "backstop run: --seed takes a non-negative integer\n");
+      uint64_t v;
+      if (bk_cli_u64(optarg, &v)) {
+        fprintf(stderr, "backstop run: --seed takes an integer from 0 to "
+                        "18446744073709551615, got '%s'\n", optarg);
         return EX_USAGE;
       }
-      a->seed = (uint64_t)v;
+      a->seed = v;
       a->have_seed = 1;
       break;
     }

@@ -23,7 +23,8 @@ const char bk_input_help[] =
     "                       (default: clamp it and count it)\n"
     "      --threads N      1: read in one thread; 2: decompress in a second thread\n"
     "                       (default 2; the results are identical)\n"
-    "      --read-size N    bytes per read (default 1048576; results are identical)\n"
+    "      --read-size N    bytes per read, 1 to 67108864 (64 MiB; default 1048576;\n"
+    "                       results are identical)\n"
     "      --reference-csv  split rows with libcsv instead of the fast splitter\n"
     "      --progress       show progress on stderr even when it is not a terminal\n"
     "      --quiet          no progress and no throughput line\n";
@@ -61,13 +62,29 @@ int bk_input_opt(bk_input_opts *o, const char *cmd, int c, const char *arg) {
     o->feed.threaded = arg[0] == '2';
     return 1;
   case BK_OPT_READ_SIZE:
-    if (bk_int_parse(arg, strlen(arg), &v, NULL) || v < 1 || v > (INT64_C(1) << 30)) {
-      fprintf(stderr, "backstop %s: --read-size takes 1 to 1073741824 bytes\n", cmd);
+    /* every feed holds a few buffers of this size (more with the decompression thread):
+     * beyond 64 MiB a read gains nothing and a handful of files would take gigabytes */
+    if (bk_int_parse(arg, strlen(arg), &v, NULL) || v < 1 || v > BK_READ_SIZE_MAX) {
+      fprintf(stderr, "backstop %s: --read-size takes 1 to %lld bytes (64 MiB), got '%s'\n",
+              cmd, (long long)BK_READ_SIZE_MAX, arg);
       return -1;
     }
     o->feed.read_size = (size_t)v;
     return 1;
   }
+  return 0;
+}
+
+int bk_cli_u64(const char *s, uint64_t *out) {
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; s[i]; i++) {
+    unsigned d = (unsigned)(unsigned char)s[i] - '0';
+    if (d > 9 || v > (UINT64_MAX - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  if (i == 0) return -1;
+  *out = v;
   return 0;
 }
 
@@ -99,11 +116,30 @@ static void input_share(const bk_merge *m, uint64_t *done, uint64_t *total) {
 
 #define BK_PIPELINE_BATCH 256
 
+/* Records in p->where the file, line and time of the event being processed. */
+static void note_where(bk_pipeline *p, const bk_event *ev, const bk_merge_src *src) {
+  char t[40];
+  bk_time_format(ev->ts, t, sizeof t);
+  const bk_feed *f = bk_merge_feed(p->merge, src->feed);
+  const char *path = f ? bk_feed_info_get(f)->path : "?";
+  snprintf(p->where, sizeof p->where, "%s:%llu (event at %s)", path,
+           (unsigned long long)src->line, t);
+}
+
+void bk_pipeline_blame(const bk_pipeline *p, bk_err *e) {
+  if (!p->where[0] || !e->msg[0]) return;
+  char msg[sizeof e->msg];
+  snprintf(msg, sizeof msg, "%s", e->msg);
+  bk_err_set(e, e->rc, "%s: %s", p->where, msg);
+}
+
 bk_rc bk_pipeline_run(bk_pipeline *p) {
   bk_event evs[BK_PIPELINE_BATCH];
+  bk_merge_src src[BK_PIPELINE_BATCH];
   size_t n;
   bk_rc rc;
-  while ((rc = bk_merge_next_batch(p->merge, evs, BK_PIPELINE_BATCH, &n)) == BK_OK) {
+  p->where[0] = '\0';
+  while ((rc = bk_merge_next_batch_at(p->merge, evs, src, BK_PIPELINE_BATCH, &n)) == BK_OK) {
     for (size_t i = 0; i < n; i++) {
       p->events++;
       rc = bk_replay_push(p->replay, &evs[i]);
@@ -112,6 +148,8 @@ bk_rc bk_pipeline_run(bk_pipeline *p) {
         const bk_err *e = bk_replay_err(p->replay);
         if (e->rc) p->err = *e;
         else bk_err_set(&p->err, rc, "replay stopped: %s", bk_rc_name(rc));
+        note_where(p, &evs[i], &src[i]);
+        bk_pipeline_blame(p, &p->err);
         return rc;
       }
       if (bk_progress_due(&p->progress)) {
@@ -127,8 +165,17 @@ bk_rc bk_pipeline_run(bk_pipeline *p) {
     return rc;
   }
   rc = bk_replay_finish(p->replay);
-  if (rc) bk_err_set(&p->err, rc, "replay stopped at the end: %s", bk_rc_name(rc));
-  return rc;
+  if (rc) return bk_err_set(&p->err, rc, "replay stopped at the end: %s", bk_rc_name(rc));
+  /* the manifest records each input's bytes as they were read: seal the digests now
+   * (hashing what a window that ended early left unread) */
+  for (size_t i = 0; i < bk_merge_count(p->merge); i++) {
+    bk_feed *f = bk_merge_feed(p->merge, i);
+    if ((rc = bk_feed_seal(f))) {
+      p->err = *bk_feed_error(f);
+      return rc;
+    }
+  }
+  return BK_OK;
 }
 
 void bk_pipeline_close(bk_pipeline *p) {

@@ -18,6 +18,9 @@
 #include "feeds/feed.h"
 #include "feeds/merge.h"
 
+/* Largest --read-size: 64 MiB. */
+#define BK_READ_SIZE_MAX (INT64_C(1) << 26)
+
 /* Options shared by replaying commands. */
 typedef struct bk_input_opts {
   bk_feed_opts feed;
@@ -42,6 +45,10 @@ enum {
   {"quiet", no_argument, NULL, BK_OPT_QUIET},                                            \
   {"reference-csv", no_argument, NULL, BK_OPT_REFERENCE_CSV}
 
+/* Parses a command-line integer in [0, 2^64 − 1] (decimal digits only, no sign or
+ * space): 0 and *out, or -1 (nothing written). */
+int bk_cli_u64(const char *s, uint64_t *out);
+
 /* Help text of the shared options. */
 extern const char bk_input_help[];
 
@@ -59,6 +66,7 @@ typedef struct bk_pipeline {
   bk_progress progress;
   uint64_t events;   /* events read from the merge */
   bk_err err;
+  char where[300];   /* after an error processing an event: "file:line (event at T)" */
 } bk_pipeline;
 
 /* Prepares an empty pipeline (its instrument table may then be pre-filled, so that ids
@@ -71,11 +79,17 @@ void bk_pipeline_init(bk_pipeline *p);
 bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
                        const bk_input_opts *o);
 
-/* Reads every event into the loop, to the end of the input or of the window.
+/* Reads every event into the loop, to the end of the input or of the window, then seals
+ * every feed's digest of the bytes it read (bk_feed_seal; the feeds read no more).
  * The detail of an error (naming the file and where) is in p->err. */
 bk_rc bk_pipeline_run(bk_pipeline *p);
 
 void bk_pipeline_close(bk_pipeline *p);
+
+/* Prefixes e's message with the file, line and time of the event whose processing failed
+ * in bk_pipeline_run (p->err has it already; an observer's own error, such as the
+ * simulation's, gets it this way). No change when there is none. */
+void bk_pipeline_blame(const bk_pipeline *p, bk_err *e);
 
 /* Prints "backstop CMD: message" for an error to stderr and returns its exit code. */
 int bk_cli_fail(const char *cmd, const bk_err *e, bk_rc rc);

@@ -7,6 +7,8 @@
  */
 #include "cli/policy_json.h"
 
+#include "feeds/source.h"
+
 #include "engine/fixed.h"
 
 #include <errno.h>
@@ -185,37 +187,14 @@ json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err) {
 }
 
 char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    bk_err_set(err, BK_ENOINPUT, "%s: %s", path, strerror(errno));
-    return NULL;
+  char *text = NULL;
+  if (bk_source_slurp(path, BK_SOURCE_SLURP_CONFIG_MAX, 0, &text, len, err)) return NULL;
+  /* a UTF-8 byte order mark says nothing to a JSON reader: drop it */
+  if (*len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    memmove(text, text + 3, *len - 3 + 1);
+    *len -= 3;
   }
-  size_t cap = 4096, n = 0, got;
-  char *buf = malloc(cap + 1);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *nb = realloc(buf, cap * 2 + 1);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf || bad) {
-    free(buf);
-    if (!buf) bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
-    else bk_err_set(err, BK_ENOINPUT, "%s: cannot read", path);
-    return NULL;
-  }
-  buf[n] = 0;
-  *len = n;
-  return buf;
+  return text;
 }
 
 /* ---- the policy ---- */

@@ -68,7 +68,11 @@ bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_
 /* Parses text with duplicate keys rejected; on error BK_ECONFIG with the position. */
 json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err);
 
-/* Reads a whole file into a malloc'd buffer (NUL-terminated); NULL with BK_ENOINPUT. */
+/* Reads a whole JSON file into a malloc'd buffer (NUL-terminated), without a leading
+ * UTF-8 byte order mark, through bk_source_slurp with the 16 MiB limit of a
+ * configuration file; NULL on error, with
+ * BK_ENOINPUT (missing, a FIFO, a device, ...), BK_EDATA (too large), BK_EIO or
+ * BK_ENOMEM in err. */
 char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
 
 #endif

@@ -12,8 +12,13 @@
  * finding the next occupied slot in either direction is at most two ctz/clz scans over
  * 16 summary words. The best level of a side inside the window is cached and rescanned
  * only when the best is deleted. Levels outside the window (real books carry bids at
- * 1,000 with the mid near 28,000) live in a small array per side sorted by ascending
- * price; it holds levels both below and above the window.
+ * 1,000 with the mid near 28,000) live in an overflow per side that holds levels both
+ * below and above the window: a balanced search tree (an AA tree: Andersson's simplified
+ * red-black tree) whose nodes live in one array addressed by index, so a snapshot of a
+ * million far levels costs O(log n) per level in any arrival order. (A sorted array was
+ * quadratic when a snapshot sent its bids best-first below the window: every level went
+ * to the front.) The lowest and highest overflow levels are cached: the top-of-book read
+ * after every message looks at them and nothing else.
  *
  * Re-centring: when the best level of a side ends up outside the window (the market
  * moved), every level of both sides is laid out again around the mid: one pass over the
@@ -46,14 +51,29 @@ typedef struct bk_slot {
   uint64_t seq; /* book seq when the level last changed; meaningless when qty == 0 */
 } bk_slot;
 
+/* One overflow level: a node of the AA tree. Index 0 is the nil sentinel (level 0). */
+typedef struct bk_onode {
+  bk_level l;
+  uint32_t left, right; /* child indices, 0 = none */
+  uint32_t level;       /* AA level: 1 at the leaves, 0 only for the sentinel */
+} bk_onode;
+
 typedef struct bk_side {
-  bk_slot *slot;          /* BK_BOOK_WINDOW slots, NULL until the first price */
-  uint64_t l1[BK_BOOK_L1]; /* bit i%64 of word i/64: slot i occupied */
+  bk_slot *slot;          /* BK_BOOK_WINDOW slots, then l1; NULL until the side's first
+                             level (a market with 50,000 instruments that only trade
+                             holds no windows) */
+  uint64_t *l1;           /* BK_BOOK_L1 words after the slots: bit i%64 of word i/64:
+                             slot i occupied */
   uint64_t l2[BK_BOOK_L2]; /* bit w%64 of word w/64: l1[w] != 0 */
   int64_t best;           /* window index of the side's best window level; -1 = none */
   size_t n_win;           /* levels in the window */
-  bk_level *ovf;          /* levels outside the window, ascending price */
-  size_t n_ovf, cap_ovf;
+  bk_onode *node;         /* overflow tree nodes; [0] is the sentinel; NULL until used */
+  uint32_t cap_node;      /* nodes allocated, sentinel included */
+  uint32_t used;          /* nodes ever handed out since the last reset, sentinel included */
+  uint32_t free_head;     /* freed nodes, linked through .left; 0 = none */
+  uint32_t root;          /* 0 = empty overflow */
+  uint32_t lo, hi;        /* nodes of the lowest and highest overflow prices; 0 = empty */
+  size_t n_ovf;           /* levels in the overflow, < 2^32 − 1 */
 } bk_side;
 
 struct bk_book {
@@ -147,39 +167,172 @@ static inline int64_t div_tick(const bk_book *b, int64_t price, int64_t *rem) {
   return (int64_t)q;
 }
 
-/* Number of overflow levels priced below p (lower bound). */
-static size_t ovf_lower(const bk_side *s, int64_t p) {
-  size_t lo = 0, hi = s->n_ovf;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (s->ovf[mid].price < p) lo = mid + 1;
-    else hi = mid;
+/* ---- the overflow tree --------------------------------------------------------------- */
+
+/* Makes room for n overflow levels in all (live ones included), so that the inserts that
+ * follow cannot fail. Returns -1 (nothing changed) when memory runs out or n does not fit
+ * the 32-bit node indices. */
+static int ovf_reserve(bk_side *s, size_t n) {
+  if (n >= UINT32_MAX - 1) return -1;
+  size_t need = n + 1; /* the sentinel */
+  if (need <= s->cap_node) return 0;
+  size_t cap = s->cap_node ? s->cap_node : 64;
+  while (cap < need) cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+  bk_onode *v = realloc(s->node, cap * sizeof *v);
+  if (!v) return -1;
+  if (!s->node) {
+    memset(&v[0], 0, sizeof v[0]);
+    s->used = 1;
   }
-  return lo;
+  s->node = v;
+  s->cap_node = (uint32_t)cap;
+  return 0;
 }
 
-static int ovf_reserve(bk_side *s, size_t n) {
-  if (n <= s->cap_ovf) return 0;
-  size_t cap = s->cap_ovf ? s->cap_ovf : 64;
-  while (cap < n) cap *= 2;
-  bk_level *v = realloc(s->ovf, cap * sizeof *v);
-  if (!v) return -1;
-  s->ovf = v;
-  s->cap_ovf = cap;
-  return 0;
+/* Forgets every overflow level (the node array is kept for reuse). */
+static void ovf_reset(bk_side *s) {
+  s->root = s->lo = s->hi = 0;
+  s->free_head = 0;
+  s->used = s->node ? 1 : 0;
+  s->n_ovf = 0;
+}
+
+static uint32_t ovf_alloc(bk_side *s) {
+  uint32_t h = s->free_head;
+  if (h) s->free_head = s->node[h].left;
+  else h = s->used++;
+  return h;
+}
+
+static uint32_t ovf_skew(bk_onode *N, uint32_t t) {
+  uint32_t l = N[t].left;
+  if (t && N[l].level == N[t].level) {
+    N[t].left = N[l].right;
+    N[l].right = t;
+    return l;
+  }
+  return t;
+}
+
+static uint32_t ovf_split(bk_onode *N, uint32_t t) {
+  uint32_t r = N[t].right;
+  if (t && r && N[N[r].right].level == N[t].level) {
+    N[t].right = N[r].left;
+    N[r].left = t;
+    N[r].level++;
+    return r;
+  }
+  return t;
+}
+
+/* Inserts node h (its price not in the tree) under t; returns the new subtree root. */
+static uint32_t ovf_insert(bk_onode *N, uint32_t t, uint32_t h) {
+  if (!t) return h;
+  if (N[h].l.price < N[t].l.price) N[t].left = ovf_insert(N, N[t].left, h);
+  else N[t].right = ovf_insert(N, N[t].right, h);
+  return ovf_split(N, ovf_skew(N, t));
+}
+
+/* Removes the level at price (present under t) from t; the freed node goes to the free
+ * list. Returns the new subtree root. */
+static uint32_t ovf_delete(bk_side *s, uint32_t t, int64_t price) {
+  bk_onode *N = s->node;
+  if (!t) return 0;
+  if (price > N[t].l.price) {
+    N[t].right = ovf_delete(s, N[t].right, price);
+  } else if (price < N[t].l.price) {
+    N[t].left = ovf_delete(s, N[t].left, price);
+  } else if (!N[t].left && !N[t].right) {
+    N[t].left = s->free_head;
+    s->free_head = t;
+    return 0;
+  } else if (!N[t].left) { /* take the successor's level into this node */
+    uint32_t m = N[t].right;
+    while (N[m].left) m = N[m].left;
+    N[t].l = N[m].l;
+    N[t].right = ovf_delete(s, N[t].right, N[m].l.price);
+  } else { /* take the predecessor's */
+    uint32_t m = N[t].left;
+    while (N[m].right) m = N[m].right;
+    N[t].l = N[m].l;
+    N[t].left = ovf_delete(s, N[t].left, N[m].l.price);
+  }
+  /* rebalance: lower the level if a child is too low, then skew and split the right spine */
+  uint32_t want = (N[N[t].left].level < N[N[t].right].level ? N[N[t].left].level
+                                                            : N[N[t].right].level) + 1;
+  if (want < N[t].level) {
+    N[t].level = want;
+    if (want < N[N[t].right].level) N[N[t].right].level = want;
+  }
+  t = ovf_skew(N, t);
+  N[t].right = ovf_skew(N, N[t].right);
+  if (N[t].right) N[N[t].right].right = ovf_skew(N, N[N[t].right].right);
+  t = ovf_split(N, t);
+  N[t].right = ovf_split(N, N[t].right);
+  return t;
+}
+
+/* Node of the lowest overflow price >= p, or 0. */
+static uint32_t ovf_ge(const bk_side *s, int64_t p) {
+  uint32_t t = s->root, r = 0;
+  while (t) {
+    if (s->node[t].l.price >= p) r = t, t = s->node[t].left;
+    else t = s->node[t].right;
+  }
+  return r;
+}
+
+/* Node of the highest overflow price < p, or 0. */
+static uint32_t ovf_lt(const bk_side *s, int64_t p) {
+  uint32_t t = s->root, r = 0;
+  while (t) {
+    if (s->node[t].l.price < p) r = t, t = s->node[t].right;
+    else t = s->node[t].left;
+  }
+  return r;
+}
+
+/* Refreshes the cached lowest and highest overflow levels. */
+static void ovf_ends(bk_side *s) {
+  uint32_t t = s->root;
+  s->lo = s->hi = t;
+  if (!t) return;
+  while (s->node[s->lo].left) s->lo = s->node[s->lo].left;
+  while (s->node[s->hi].right) s->hi = s->node[s->hi].right;
+}
+
+/* Appends the overflow levels of subtree t in ascending price to v; returns the count. */
+static size_t ovf_collect(const bk_side *s, uint32_t t, bk_level *v) {
+  size_t n = 0;
+  while (t) { /* recursion on the left, a loop on the right */
+    n += ovf_collect(s, s->node[t].left, v + n);
+    v[n++] = s->node[t].l;
+    t = s->node[t].right;
+  }
+  return n;
+}
+
+/* Adds a level whose price is not in the overflow; room must have been reserved. */
+static void ovf_add(bk_side *s, const bk_level *l) {
+  uint32_t h = ovf_alloc(s);
+  s->node[h].l = *l;
+  s->node[h].left = s->node[h].right = 0;
+  s->node[h].level = 1;
+  s->root = ovf_insert(s->node, s->root, h);
+  s->n_ovf++;
 }
 
 /* Best level of side index si, and where it is: 0 none, 1 window, 2 overflow. */
 static int best_of(const bk_book *b, int si, bk_level *out) {
   const bk_side *s = &b->s[si];
   if (si == 0) { /* bids: overflow above the window, else window, else overflow below */
-    if (s->n_ovf && (s->best < 0 || s->ovf[s->n_ovf - 1].price >= b->hi_px)) {
-      if (out) *out = s->ovf[s->n_ovf - 1];
+    if (s->n_ovf && (s->best < 0 || s->node[s->hi].l.price >= b->hi_px)) {
+      if (out) *out = s->node[s->hi].l;
       return 2;
     }
   } else {
-    if (s->n_ovf && (s->best < 0 || s->ovf[0].price < b->lo_px)) {
-      if (out) *out = s->ovf[0];
+    if (s->n_ovf && (s->best < 0 || s->node[s->lo].l.price < b->lo_px)) {
+      if (out) *out = s->node[s->lo].l;
       return 2;
     }
   }
@@ -191,6 +344,17 @@ static int best_of(const bk_book *b, int si, bk_level *out) {
     out->seq = sl->seq;
   }
   return 1;
+}
+
+/* Gives side s its window storage (slots and occupancy words, zeroed; calloc leaves the
+ * untouched pages unmapped). Returns -1 when memory runs out (nothing changed). */
+static int win_reserve(bk_side *s) {
+  if (s->slot) return 0;
+  bk_slot *v = calloc(1, BK_BOOK_WINDOW * sizeof(bk_slot) + BK_BOOK_L1 * sizeof(uint64_t));
+  if (!v) return -1;
+  s->slot = v;
+  s->l1 = (uint64_t *)(v + BK_BOOK_WINDOW);
+  return 0;
 }
 
 /* ---- layout ----------------------------------------------------------------------- */
@@ -211,17 +375,24 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
     b->scratch = v;
     b->cap_scratch = cap;
   }
-  for (int si = 0; si < 2; si++)
-    if (ovf_reserve(&b->s[si], b->s[si].n_win + b->s[si].n_ovf)) return -1;
+  for (int si = 0; si < 2; si++) {
+    size_t n = b->s[si].n_win + b->s[si].n_ovf;
+    if (ovf_reserve(&b->s[si], n) || (n && win_reserve(&b->s[si]))) return -1;
+  }
 
   /* Nothing can fail from here on. */
   for (int si = 0; si < 2; si++) {
     bk_side *s = &b->s[si];
     bk_level *v = b->scratch;
-    size_t n = 0;
-    size_t k = b->tick ? ovf_lower(s, b->lo_px) : s->n_ovf;
-    if (k) memcpy(v, s->ovf, k * sizeof *v);
-    n = k;
+    /* the overflow below the window, the window, the overflow above it: ascending */
+    size_t n_ovf = ovf_collect(s, s->root, v);
+    size_t k = n_ovf;
+    if (b->tick) {
+      k = 0;
+      while (k < n_ovf && v[k].price < b->lo_px) k++;
+    }
+    if (n_ovf > k) memmove(v + k + s->n_win, v + k, (n_ovf - k) * sizeof *v);
+    size_t n = k;
     for (size_t w2 = 0; w2 < BK_BOOK_L2; w2++) {
       uint64_t m2 = s->l2[w2];
       while (m2) {
@@ -241,10 +412,9 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
       }
       s->l2[w2] = 0;
     }
-    if (s->n_ovf > k) memcpy(v + n, s->ovf + k, (s->n_ovf - k) * sizeof *v);
-    n += s->n_ovf - k;
+    n += n_ovf - k;
 
-    s->n_ovf = 0;
+    ovf_reset(s);
     s->n_win = 0;
     s->best = -1;
     for (size_t j = 0; j < n; j++) {
@@ -256,9 +426,10 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
         s->n_win++;
         if (si == 0 || s->best < 0) s->best = i; /* ascending: bids keep the last */
       } else {
-        s->ovf[s->n_ovf++] = v[j];
+        ovf_add(s, &v[j]);
       }
     }
+    ovf_ends(s);
   }
   set_window(b, tick, base);
   return 0;
@@ -295,13 +466,6 @@ bk_book *bk_book_new(int64_t tick) {
   if (!b) return NULL;
   if (tick) set_window(b, tick, 0);
   b->s[0].best = b->s[1].best = -1;
-  for (int si = 0; si < 2; si++) {
-    b->s[si].slot = calloc(BK_BOOK_WINDOW, sizeof(bk_slot));
-    if (!b->s[si].slot) {
-      bk_book_free(b);
-      return NULL;
-    }
-  }
   return b;
 }
 
@@ -309,7 +473,7 @@ void bk_book_free(bk_book *b) {
   if (!b) return;
   for (int si = 0; si < 2; si++) {
     free(b->s[si].slot);
-    free(b->s[si].ovf);
+    free(b->s[si].node);
   }
   free(b->scratch);
   free(b);
@@ -334,35 +498,38 @@ void bk_book_clear(bk_book *b) {
     }
     s->best = -1;
     s->n_win = 0;
-    s->n_ovf = 0;
+    ovf_reset(s);
   }
   b->seq++;
 }
 
-/* Sets a level outside the window (sorted insert, replace or delete). */
+/* Sets a level outside the window (insert, replace or delete in the overflow tree). */
 static bk_rc ovf_set(bk_book *b, int si, int64_t price, int64_t qty) {
   bk_side *s = &b->s[si];
-  size_t k = ovf_lower(s, price);
-  int found = k < s->n_ovf && s->ovf[k].price == price;
+  uint32_t k = ovf_ge(s, price);
+  int found = k && s->node[k].l.price == price;
   if (qty == 0) {
     b->seq++;
     if (!found) return BK_OK;
-    memmove(s->ovf + k, s->ovf + k + 1, (s->n_ovf - k - 1) * sizeof *s->ovf);
+    s->root = ovf_delete(s, s->root, price);
     s->n_ovf--;
+    ovf_ends(s);
     if (best_of(b, si, NULL) == 2) maybe_recentre(b);
     return BK_OK;
   }
-  if (!found) {
-    if (ovf_reserve(s, s->n_ovf + 1)) return BK_ENOMEM;
-    memmove(s->ovf + k + 1, s->ovf + k, (s->n_ovf - k) * sizeof *s->ovf);
-    s->n_ovf++;
-    s->ovf[k].price = price;
+  if (found) {
+    b->seq++;
+    s->node[k].l.qty = qty;
+    s->node[k].l.seq = b->seq;
+    return BK_OK;
   }
+  if (ovf_reserve(s, s->n_ovf + 1)) return BK_ENOMEM;
   b->seq++;
-  s->ovf[k].qty = qty;
-  s->ovf[k].seq = b->seq;
+  bk_level l = {price, qty, b->seq};
+  ovf_add(s, &l);
+  ovf_ends(s);
   /* A new level out here that became the side's best means the market moved. */
-  if (!found && best_of(b, si, NULL) == 2) maybe_recentre(b);
+  if (best_of(b, si, NULL) == 2) maybe_recentre(b);
   return BK_OK;
 }
 
@@ -370,6 +537,7 @@ bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty) {
   if (price <= 0 || qty < 0 || (side != BK_BID && side != BK_ASK)) return BK_EDATA;
   int si = side_ix(side);
   bk_side *s = &b->s[si];
+  if (qty && win_reserve(s)) return BK_ENOMEM; /* the side's first level */
   int64_t tick = b->tick;
   if (!tick) {
     if (qty == 0) { /* nothing can be there yet */
@@ -403,6 +571,10 @@ bk_rc bk_book_set(bk_book *b, int side, int64_t price, int64_t qty) {
     }
   }
 
+  if (!s->slot) { /* a delete on a side that never held a level */
+    b->seq++;
+    return BK_OK;
+  }
   bk_slot *sl = &s->slot[i];
   b->seq++;
   if (qty) {
@@ -452,19 +624,32 @@ typedef struct bk_iter {
   int si;
   int phase;   /* 0: overflow beyond the window on the best side, 1: window, 2: overflow
                   on the far side, 3: done */
-  size_t k;    /* overflow levels below the window */
-  size_t oi;   /* next overflow index (bids: one past it) */
+  uint32_t on; /* next overflow node; 0 = none left in this phase */
   int64_t wi;  /* next window index to scan from; -1 = window done */
 } bk_iter;
 
+/* Overflow levels priced at or above lo_px lie above the window (none lie inside it):
+ * for bids that is the best side, for asks the far side. */
 static void iter_init(bk_iter *it, const bk_book *b, int si) {
   it->b = b;
   it->s = &b->s[si];
   it->si = si;
   it->phase = 0;
-  it->k = b->tick ? ovf_lower(it->s, b->lo_px) : 0;
-  it->oi = si == 0 ? it->s->n_ovf : 0;
+  it->on = si == 0 ? it->s->hi : it->s->lo;
   it->wi = it->s->best;
+}
+
+/* 1 when overflow node h belongs to phase 0 (beyond the window on the best side). */
+static inline int iter_near(const bk_iter *it, uint32_t h) {
+  int64_t p = it->s->node[h].l.price;
+  return !it->b->tick || (it->si == 0 ? p >= it->b->lo_px : p < it->b->lo_px);
+}
+
+/* The overflow node after h in best-first order, or 0. */
+static inline uint32_t iter_step(const bk_iter *it, uint32_t h) {
+  int64_t p = it->s->node[h].l.price;
+  if (it->si == 0) return ovf_lt(it->s, p);
+  return p == INT64_MAX ? 0 : ovf_ge(it->s, p + 1);
 }
 
 /* Next level, best first: 1 and *out, or 0 at the end. */
@@ -473,8 +658,9 @@ static int iter_next(bk_iter *it, bk_level *out) {
   for (;;) {
     switch (it->phase) {
     case 0:
-      if (it->si == 0 ? it->oi > it->k : it->oi < it->k) {
-        *out = it->si == 0 ? s->ovf[--it->oi] : s->ovf[it->oi++];
+      if (it->on && iter_near(it, it->on)) {
+        *out = s->node[it->on].l;
+        it->on = iter_step(it, it->on);
         return 1;
       }
       it->phase = 1;
@@ -490,11 +676,11 @@ static int iter_next(bk_iter *it, bk_level *out) {
         return 1;
       }
       it->phase = 2;
-      it->oi = it->k;
       break;
     case 2:
-      if (it->si == 0 ? it->oi > 0 : it->oi < s->n_ovf) {
-        *out = it->si == 0 ? s->ovf[--it->oi] : s->ovf[it->oi++];
+      if (it->on) {
+        *out = s->node[it->on].l;
+        it->on = iter_step(it, it->on);
         return 1;
       }
       it->phase = 3;

@@ -4,7 +4,8 @@
  * Layout: per side, a dense array of level quantities indexed by (price / tick − base)
  * over a window that re-centres as the market moves, with a 64-bit occupancy bitmap so
  * the best level and depth walks are ctz/clz scans; levels far from the window live in
- * a small sorted overflow array per side. Tuned for the Tardis incremental_book_L2 load:
+ * a balanced search tree per side (O(log n) a level in any arrival order). Tuned for the
+ * Tardis incremental_book_L2 load:
  * millions of updates, almost all within a few ticks of the top.
  *
  * Semantics (Tardis): bk_book_set gives the new total at a price, 0 deletes. The caller
@@ -40,7 +41,8 @@ typedef struct bk_fill {
 /* tick: price tick in fixed point, or 0 to infer it from the prices seen (the greatest
  * common divisor; the layout is rebuilt if a later price is finer). NULL on no memory or
  * a negative tick. A given tick is refined the same way when a price is not a multiple
- * of it (correctness first). The window spans 2^16 ticks (about 2 MB per book). */
+ * of it (correctness first). The window spans 2^16 ticks, about 1 MB per side, allocated
+ * on the side's first level: a book that never holds a level costs a few hundred bytes. */
 bk_book *bk_book_new(int64_t tick);
 void bk_book_free(bk_book *b);
 

@@ -59,6 +59,10 @@ struct bk_sim {
   int in_window;              /* the clock passed `from` */
   bk_population **pops;
   size_t npops;
+  size_t *label;              /* [account]: offset + 1 of its name in labels, 0 when none */
+  size_t nlabel;
+  char *labels;               /* names, NUL-terminated one after another */
+  size_t nlabels, labelcap;
   uint64_t events;
   int64_t first_ts, last_ts;
   bk_err err;
@@ -168,6 +172,8 @@ void bk_sim_free(bk_sim *s) {
   for (size_t i = 0; i < s->npops; i++)
     if (s->pops[i]->free) s->pops[i]->free(s->pops[i]);
   free(s->pops);
+  free(s->label);
+  free(s->labels);
   free(s->pols);
   free(s->contracts);
   free(s->assets);
@@ -587,6 +593,35 @@ bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract
     }
   }
   return BK_OK;
+}
+
+bk_rc bk_sim_label(bk_sim *s, uint32_t id, const char *label) {
+  size_t len = strlen(label);
+  if (id >= s->nlabel) {
+    size_t n = s->nlabel ? s->nlabel : 64;
+    while (n <= id) n *= 2;
+    size_t *v = realloc(s->label, n * sizeof *v);
+    if (!v) return BK_ENOMEM;
+    memset(v + s->nlabel, 0, (n - s->nlabel) * sizeof *v);
+    s->label = v;
+    s->nlabel = n;
+  }
+  if (s->nlabels + len + 1 > s->labelcap) {
+    size_t cap = s->labelcap ? s->labelcap : 256;
+    while (cap < s->nlabels + len + 1) cap *= 2;
+    char *v = realloc(s->labels, cap);
+    if (!v) return BK_ENOMEM;
+    s->labels = v;
+    s->labelcap = cap;
+  }
+  memcpy(s->labels + s->nlabels, label, len + 1);
+  s->label[id] = s->nlabels + 1;
+  s->nlabels += len + 1;
+  return BK_OK;
+}
+
+const char *bk_sim_label_of(const bk_sim *s, uint32_t id) {
+  return id < s->nlabel && s->label[id] ? s->labels + s->label[id] - 1 : NULL;
 }
 
 bk_rc bk_sim_finish(bk_sim *s) {

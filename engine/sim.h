@@ -135,6 +135,13 @@ bk_rc bk_sim_add_population(bk_sim *s, bk_population *p);
 bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
                   int64_t size, int64_t entry, uint32_t *id);
 
+/* Gives account id the name its population knows it by (an accounts file's id, copied),
+ * for reports. BK_ENOMEM when it cannot be kept. */
+bk_rc bk_sim_label(bk_sim *s, uint32_t id, const char *label);
+
+/* The name given to account id, or NULL. */
+const char *bk_sim_label_of(const bk_sim *s, uint32_t id);
+
 /* Ends the run at the last event's time: completes the sampling and calls the
  * populations' finish. */
 bk_rc bk_sim_finish(bk_sim *s);

@@ -80,6 +80,7 @@ struct bk_feed {
   int prev_snapshot;     /* previous incremental_book_L2 row was a snapshot row */
   int have_ts;
   int64_t last_ts;
+  uint64_t ev_line;      /* line of the row of the event last handed out */
   const bk_row *row;     /* row being decoded */
   bk_event *q;           /* events of the current row */
   size_t qn, qi, qcap;
@@ -96,35 +97,116 @@ void bk_feed_opts_init(bk_feed_opts *o) {
 
 /* ---- errors naming file, line and column ---------------------------------------- */
 
-static bk_rc col_error(bk_feed *f, size_t c, const char *expected) {
+/* Copies up to 64 bytes of a field for a message, escaping what would not print as it
+ * is (a NUL would cut the message short, a control byte garble the terminal). */
+static void echo(const char *v, size_t n, char *out, size_t cap) {
+  size_t k = 0, i = 0;
+  for (; i < n && i < 64 && k + 5 < cap; i++) {
+    unsigned char ch = (unsigned char)v[i];
+    if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\')
+      k += (size_t)snprintf(out + k, cap - k, "\\x%02x", ch);
+    else
+      out[k++] = (char)ch;
+  }
+  if (i < n && k + 3 < cap) memcpy(out + k, "...", 3), k += 3;
+  out[k] = '\0';
+}
+
+/* "file:line: column 'name': what, got "value"note" */
+static bk_rc col_msg(bk_feed *f, size_t c, const char *what, const char *note) {
   const bk_row *r = f->row;
-  const char *v = c < r->nf ? r->f[c] : "";
-  size_t n = c < r->nf ? r->n[c] : 0;
-  int show = n > 64 ? 64 : (int)n;
-  return bk_err_set(&f->err, BK_EDATA, "%s:%llu: column '%s': expected %s, got \"%.*s\"%s",
-                    f->info.path, (unsigned long long)r->line, f->hname[c], expected, show, v,
-                    n > 64 ? "..." : "");
+  char v[64 * 4 + 8];
+  echo(c < r->nf ? r->f[c] : "", c < r->nf ? r->n[c] : 0, v, sizeof v);
+  return bk_err_set(&f->err, BK_EDATA, "%s:%llu: column '%s': %s, got \"%s\"%s",
+                    f->info.path, (unsigned long long)r->line, f->hname[c], what, v,
+                    note ? note : "");
+}
+
+static bk_rc col_error(bk_feed *f, size_t c, const char *expected) {
+  char what[160];
+  snprintf(what, sizeof what, "expected %s", expected);
+  return col_msg(f, c, what, NULL);
+}
+
+/* A number the parser refused: says which rule it broke (why, from engine/fixed.h). */
+static bk_rc num_error(bk_feed *f, size_t c, const char *why, int fx) {
+  const char *v = f->row->f[c];
+  int neg = f->row->n[c] > 0 && v[0] == '-';
+  if (why && strcmp(why, "too large") == 0) {
+    if (fx)
+      return col_msg(f, c, neg ? "out of range: smaller than -92233720368.54775808"
+                               : "out of range: larger than 92233720368.54775807", NULL);
+    return col_msg(f, c, neg ? "out of range: smaller than -9223372036854775808"
+                             : "out of range: larger than 9223372036854775807", NULL);
+  }
+  if (why && strcmp(why, "more than 8 decimal places") == 0)
+    return col_msg(f, c, "more than 8 decimal places (the precision is 0.00000001)", NULL);
+  return col_error(f, c, fx ? "a decimal number" : "an integer");
 }
 
 static inline bk_rc fx_col(bk_feed *f, size_t c, int64_t *out) {
   const char *why = NULL;
-  if (bk_num_fx(f->row->f[c], f->row->n[c], out, &why))
-    return col_error(f, c, "a decimal number");
+  if (bk_num_fx(f->row->f[c], f->row->n[c], out, &why)) return num_error(f, c, why, 1);
   return BK_OK;
 }
 
+/* What a decoded number must be, where the format says so. */
+enum { V_ANY, V_PRICE, V_AMOUNT };
+
+static inline bk_rc check_value(bk_feed *f, size_t c, int64_t v, int rule) {
+  if (rule == V_PRICE && v <= 0) return col_error(f, c, "a price above 0");
+  if (rule == V_AMOUNT && v < 0) return col_error(f, c, "an amount of 0 or more");
+  return BK_OK;
+}
+
+/* A decimal that must follow rule. */
+static inline bk_rc val_col(bk_feed *f, size_t c, int rule, int64_t *out) {
+  bk_rc rc = fx_col(f, c, out);
+  return rc ? rc : check_value(f, c, *out, rule);
+}
+
 /* An optional decimal: empty leaves *present 0. */
-static bk_rc fx_opt(bk_feed *f, size_t c, int64_t *out, int *present) {
+static bk_rc fx_opt(bk_feed *f, size_t c, int rule, int64_t *out, int *present) {
   *present = 0;
   if (c == SIZE_MAX || f->row->n[c] == 0) return BK_OK;
   *present = 1;
-  return fx_col(f, c, out);
+  return val_col(f, c, rule, out);
 }
 
 static inline bk_rc int_col(bk_feed *f, size_t c, int64_t *out) {
   const char *why = NULL;
-  if (bk_num_int(f->row->f[c], f->row->n[c], out, &why))
-    return col_error(f, c, "an integer");
+  if (bk_num_int(f->row->f[c], f->row->n[c], out, &why)) return num_error(f, c, why, 0);
+  return BK_OK;
+}
+
+/* Times from 2000-01-01 to 2100-01-01 in µs. A time column in another unit is told by its
+ * magnitude: the same span in seconds (about 1e9), milliseconds (1e12) or nanoseconds
+ * (1e18) does not overlap it or the others, and nothing else is refused (a time outside
+ * every span, negative or far future, is data; see tests/test_hostile.c). */
+#define BK_US_2000 INT64_C(946684800000000)
+#define BK_US_2100 INT64_C(4102444800000000)
+
+/* The unit whose 2000-2100 span holds v, or NULL. */
+static const char *time_unit(int64_t v) {
+  if (v >= BK_US_2000 / 1000000 && v <= BK_US_2100 / 1000000) return "seconds";
+  if (v >= BK_US_2000 / 1000 && v <= BK_US_2100 / 1000) return "milliseconds";
+  if (v >= BK_US_2000 && v <= BK_US_2100) return "microseconds";
+  if (v / 1000 >= BK_US_2000 && v / 1000 <= BK_US_2100) return "nanoseconds";
+  return NULL;
+}
+
+/* A time column in unit (e.g. "microseconds"): a value that looks like another unit is
+ * refused with a hint. */
+static bk_rc time_col(bk_feed *f, size_t c, const char *unit, int64_t *out) {
+  bk_rc rc = int_col(f, c, out);
+  if (rc) return rc;
+  const char *u = time_unit(*out);
+  if (u && strcmp(u, unit) != 0) {
+    char what[96], note[64];
+    snprintf(what, sizeof what, "expected %s since the epoch", unit);
+    snprintf(note, sizeof note, " (looks like %s)", u);
+    return col_msg(f, c, what, note);
+  }
   return BK_OK;
 }
 
@@ -200,9 +282,22 @@ static bk_rc row_instr(bk_feed *f, uint32_t *id) {
   }
   if (exn == 0 || exn >= sizeof f->cex) return col_error(f, ce, "an exchange name (1-31 bytes)");
   if (syn == 0 || syn >= sizeof f->csym) return col_error(f, cs, "a symbol (1-47 bytes)");
+  /* a NUL would end the name where it prints and make two instruments of one printed
+   * name; control bytes have no place in a name either */
+  for (size_t i = 0; i < exn; i++)
+    if ((unsigned char)ex[i] < 0x20 || ex[i] == 0x7f)
+      return col_error(f, ce, "an exchange name without NUL or control bytes");
+  for (size_t i = 0; i < syn; i++)
+    if ((unsigned char)sy[i] < 0x20 || sy[i] == 0x7f)
+      return col_error(f, cs, "a symbol without NUL or control bytes");
   bk_rc rc = bk_instr_intern(f->instr, ex, exn, sy, syn, id);
   if (rc == BK_ENOMEM) return bk_err_set(&f->err, rc, "%s: out of memory", f->info.path);
   if (rc) return col_error(f, cs, "a symbol");
+  if (*id >= BK_FEED_INSTRUMENTS_MAX) {
+    char what[96];
+    snprintf(what, sizeof what, "at most %d instruments in one run", BK_FEED_INSTRUMENTS_MAX);
+    return col_msg(f, cs, what, " (a new one past the limit)");
+  }
   memcpy(f->cex, ex, exn);
   memcpy(f->csym, sy, syn);
   f->cexn = exn;
@@ -221,8 +316,8 @@ static bk_rc row_instr(bk_feed *f, uint32_t *id) {
 /* The exchange and local timestamps and instrument every Tardis row starts with. */
 static inline bk_rc tardis_head(bk_feed *f, bk_event *ev) {
   memset(ev, 0, sizeof *ev);
-  bk_rc rc = int_col(f, f->col[C_TS], &ev->ts);
-  if (!rc) rc = int_col(f, f->col[C_LTS], &ev->local_ts);
+  bk_rc rc = time_col(f, f->col[C_TS], "microseconds", &ev->ts);
+  if (!rc) rc = time_col(f, f->col[C_LTS], "microseconds", &ev->local_ts);
   if (!rc) rc = row_instr(f, &ev->instr);
   return rc;
 }
@@ -254,8 +349,9 @@ static bk_rc dec_l2(bk_feed *f) {
   if (is(f->row->f[c], f->row->n[c], "true")) snap = 1;
   else if (is(f->row->f[c], f->row->n[c], "false")) snap = 0;
   else return col_error(f, c, "true or false");
-  if ((rc = side_col(f, f->col[C_SIDE], 1, &ev.side)) || (rc = fx_col(f, f->col[C_PRICE], &ev.price)) ||
-      (rc = fx_col(f, f->col[C_AMOUNT], &ev.qty)))
+  if ((rc = side_col(f, f->col[C_SIDE], 1, &ev.side)) ||
+      (rc = val_col(f, f->col[C_PRICE], V_PRICE, &ev.price)) ||
+      (rc = val_col(f, f->col[C_AMOUNT], V_AMOUNT, &ev.qty)))
     return rc;
   ev.kind = snap ? BK_EV_SNAPSHOT : BK_EV_BOOK;
   if (snap && !f->prev_snapshot) ev.flags |= BK_EVF_RESET;
@@ -435,6 +531,10 @@ static inline size_t l2_fast(bk_feed *f, const char *p, size_t avail, bk_event *
   else return 0;
   p += 4;
   if (!l2_fx(&p, end, ',', &price) || !l2_fx(&p, end, '\n', &qty)) return 0;
+  /* a zero price, or a time outside 2000-2100 in µs, is the general path's to judge */
+  if (price == 0 || (uint64_t)(ts - BK_US_2000) > (uint64_t)(BK_US_2100 - BK_US_2000) ||
+      (uint64_t)(lts - BK_US_2000) > (uint64_t)(BK_US_2100 - BK_US_2000))
+    return 0;
   size_t used = (size_t)(p - s);
   if (used - 1 > f->lines->max_line) return 0;
   /* field by field: a memset of the event compiles to a slow `rep stos` here */
@@ -477,7 +577,8 @@ static bk_rc dec_trade(bk_feed *f) {
   bk_event ev;
   bk_rc rc = tardis_head(f, &ev);
   if (rc || (rc = side_col(f, f->col[C_SIDE], 0, &ev.side)) ||
-      (rc = fx_col(f, f->col[C_PRICE], &ev.price)) || (rc = fx_col(f, f->col[C_AMOUNT], &ev.qty)))
+      (rc = val_col(f, f->col[C_PRICE], V_PRICE, &ev.price)) ||
+      (rc = val_col(f, f->col[C_AMOUNT], V_AMOUNT, &ev.qty)))
     return rc;
   ev.kind = f->fmt == F_LIQ ? BK_EV_LIQ : BK_EV_TRADE;
   return emit(f, ev);
@@ -487,10 +588,10 @@ static bk_rc dec_quote(bk_feed *f) {
   bk_event ev;
   int p1, p2, p3, p4;
   bk_rc rc = tardis_head(f, &ev);
-  if (rc || (rc = fx_opt(f, f->col[C_BIDPX], &ev.price, &p1)) ||
-      (rc = fx_opt(f, f->col[C_BIDAMT], &ev.qty, &p2)) ||
-      (rc = fx_opt(f, f->col[C_ASKPX], &ev.aux, &p3)) ||
-      (rc = fx_opt(f, f->col[C_ASKAMT], &ev.aux2, &p4)))
+  if (rc || (rc = fx_opt(f, f->col[C_BIDPX], V_PRICE, &ev.price, &p1)) ||
+      (rc = fx_opt(f, f->col[C_BIDAMT], V_AMOUNT, &ev.qty, &p2)) ||
+      (rc = fx_opt(f, f->col[C_ASKPX], V_PRICE, &ev.aux, &p3)) ||
+      (rc = fx_opt(f, f->col[C_ASKAMT], V_AMOUNT, &ev.aux2, &p4)))
     return rc;
   ev.kind = BK_EV_QUOTE;
   return emit(f, ev);
@@ -505,8 +606,9 @@ static bk_rc dec_ticker(bk_feed *f) {
   int have[5], hts = 0;
   static const int roles[5] = {C_FUNDRATE, C_OI, C_LAST, C_INDEX, C_MARK};
   static const uint8_t kinds[5] = {BK_EV_FUNDING, BK_EV_OI, BK_EV_LAST, BK_EV_INDEX, BK_EV_MARK};
+  static const int rules[5] = {V_ANY, V_AMOUNT, V_PRICE, V_PRICE, V_PRICE};
   for (int i = 0; i < 5; i++)
-    if ((rc = fx_opt(f, f->col[roles[i]], &v[i], &have[i]))) return rc;
+    if ((rc = fx_opt(f, f->col[roles[i]], rules[i], &v[i], &have[i]))) return rc;
   size_t c = f->col[C_FUNDTS];
   if (c != SIZE_MAX && f->row->n[c] > 0) {
     if ((rc = int_col(f, c, &fts))) return rc;
@@ -535,7 +637,8 @@ static bk_rc dec_snapn(bk_feed *f) {
       ca = f->lev[4 * i + (size_t)side * 2 + 1];
       if (f->row->n[cp] == 0 && f->row->n[ca] == 0) continue; /* empty level */
       bk_event ev = head;
-      if ((rc = fx_col(f, cp, &ev.price)) || (rc = fx_col(f, ca, &ev.qty))) return rc;
+      if ((rc = val_col(f, cp, V_PRICE, &ev.price)) || (rc = val_col(f, ca, V_AMOUNT, &ev.qty)))
+        return rc;
       ev.kind = BK_EV_SNAPSHOT;
       ev.side = side ? BK_BID : BK_ASK;
       if (first) ev.flags |= BK_EVF_RESET;
@@ -560,8 +663,9 @@ static bk_rc dec_depth(bk_feed *f) {
     return col_error(f, c, "a UTC time like 2025-10-10 00:00:07");
   ev.local_ts = ev.ts;
   bk_rc rc;
-  if ((rc = fx_col(f, f->col[C_PCT], &ev.aux)) || (rc = fx_col(f, f->col[C_DEPTH], &ev.qty)) ||
-      (rc = fx_col(f, f->col[C_NOTIONAL], &ev.price)))
+  if ((rc = fx_col(f, f->col[C_PCT], &ev.aux)) ||
+      (rc = val_col(f, f->col[C_DEPTH], V_AMOUNT, &ev.qty)) ||
+      (rc = val_col(f, f->col[C_NOTIONAL], V_AMOUNT, &ev.price)))
     return rc;
   ev.kind = BK_EV_DEPTH;
   ev.side = ev.aux < 0 ? BK_BID : BK_ASK;
@@ -571,7 +675,7 @@ static bk_rc dec_depth(bk_feed *f) {
 
 static bk_rc ms_col(bk_feed *f, size_t c, int64_t *us) {
   int64_t ms;
-  bk_rc rc = int_col(f, c, &ms);
+  bk_rc rc = time_col(f, c, "milliseconds", &ms);
   if (rc) return rc;
   if (ms < 0 || ms > INT64_MAX / 1000) return col_error(f, c, "milliseconds since the epoch");
   *us = ms * 1000;
@@ -582,8 +686,10 @@ static bk_rc dec_kline(bk_feed *f) {
   int64_t t0 = 0, t1 = 0, o = 0, h = 0, l = 0, c = 0;
   bk_rc rc;
   if ((rc = ms_col(f, f->col[C_OPENT], &t0)) || (rc = ms_col(f, f->col[C_CLOSET], &t1)) ||
-      (rc = fx_col(f, f->col[C_OPEN], &o)) || (rc = fx_col(f, f->col[C_HIGH], &h)) ||
-      (rc = fx_col(f, f->col[C_LOW], &l)) || (rc = fx_col(f, f->col[C_CLOSE], &c)))
+      (rc = val_col(f, f->col[C_OPEN], V_PRICE, &o)) ||
+      (rc = val_col(f, f->col[C_HIGH], V_PRICE, &h)) ||
+      (rc = val_col(f, f->col[C_LOW], V_PRICE, &l)) ||
+      (rc = val_col(f, f->col[C_CLOSE], V_PRICE, &c)))
     return rc;
   if (t1 < t0) return col_error(f, f->col[C_CLOSET], "a time not before open_time");
   int64_t len = t1 + 1000 - t0;
@@ -678,6 +784,10 @@ static bk_rc name_instr(bk_feed *f) {
   if (rc)
     return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' from the file name is too long",
                       f->info.path, (int)symn, sym);
+  if (f->file_instr >= BK_FEED_INSTRUMENTS_MAX)
+    return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' is past the limit of %d "
+                      "instruments in one run", f->info.path, (int)symn, sym,
+                      BK_FEED_INSTRUMENTS_MAX);
   note_symbol(f, f->file_instr);
   return BK_OK;
 }
@@ -830,7 +940,7 @@ bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_
   bk_err_clear(&f->err);
   memcpy(&f->memo_ts[0], "00000000", 8); /* "00000000" is 0 */
   memcpy(&f->memo_lts[0], "00000000", 8);
-  bk_source_opts so = {f->o.read_size, f->o.threaded};
+  bk_source_opts so = {f->o.read_size, f->o.threaded, f->o.no_hash};
   bk_rc rc = bk_source_open(path, &so, &f->src, err);
   if (rc) {
     free(f);
@@ -867,11 +977,15 @@ fail_quiet:
 }
 
 bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
-  if (f->l2fast && f->qi == f->qn && !f->state && l2_run(f, ev, 1)) return BK_OK;
+  if (f->l2fast && f->qi == f->qn && !f->state && l2_run(f, ev, 1)) {
+    f->ev_line = bk_rows_lineno(f->rows);
+    return BK_OK;
+  }
   for (;;) {
     if (f->qi < f->qn) {
       *ev = f->q[f->qi++];
       f->info.events++;
+      f->ev_line = f->row->line;
       return BK_OK;
     }
     if (f->state) return f->state;
@@ -901,11 +1015,17 @@ bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
   }
 }
 
-bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
+bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
+                            size_t *n) {
   size_t k = 0;
   while (k < cap) {
     if (f->l2fast && f->qi == f->qn && !f->state) {
-      k += l2_run(f, evs + k, cap - k);
+      uint64_t line0 = bk_rows_lineno(f->rows);
+      size_t got = l2_run(f, evs + k, cap - k);
+      if (lines) /* the fast path takes one whole line per row */
+        for (size_t j = 0; j < got; j++) lines[k + j] = line0 + j + 1;
+      if (got) f->ev_line = line0 + got;
+      k += got;
       if (k == cap) break;
     }
     bk_rc rc = bk_feed_next(f, &evs[k]);
@@ -913,9 +1033,29 @@ bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
       *n = k;
       return k ? BK_OK : rc; /* EOF and errors are sticky: the next call returns them */
     }
+    if (lines) lines[k] = f->ev_line;
     k++;
   }
   *n = k;
+  return BK_OK;
+}
+
+bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
+  return bk_feed_next_batch_at(f, evs, NULL, cap, n);
+}
+
+uint64_t bk_feed_line(const bk_feed *f) { return f->ev_line; }
+
+bk_rc bk_feed_seal(bk_feed *f) {
+  bk_rc rc = bk_source_seal(f->src);
+  if (rc) {
+    f->err = *bk_source_error(f->src);
+    return rc;
+  }
+  if (!f->state) f->state = BK_EOF;
+  f->qn = f->qi = 0;
+  f->l2fast = 0;
+  f->info.sha256 = bk_source_sha256(f->src, &f->info.bytes_hashed);
   return BK_OK;
 }
 

@@ -40,7 +40,19 @@
  *
  * Strict parsing: every row must have as many fields as the header; numbers go through
  * bk_fx_parse (no nan, inf, hex, exponent, empty), integers through bk_int_parse. A bad
- * field is BK_EDATA "file:line: column 'price': expected a decimal number, got \"nan\"".
+ * field is BK_EDATA "file:line: column 'price': expected a decimal number, got \"nan\"";
+ * a number the parser refuses says which rule it broke ("more than 8 decimal places",
+ * "out of range: larger than 92233720368.54775807"), and the echoed value shows NUL and
+ * control bytes escaped (\x00).
+ *
+ * Values: every price (trades, book levels, quotes, ticker last/index/mark, klines) must
+ * be above 0 and every amount (book, trades, quotes, open interest, bookDepth depth and
+ * notional) 0 or more; a book amount of 0 deletes the level. A timestamp column in
+ * microseconds (Tardis) or milliseconds (klines) whose value falls in the 2000-2100 span
+ * of another unit (seconds, milliseconds, microseconds, nanoseconds) is refused with the
+ * unit it looks like; any other value, negative or far future, is data. Exchange and
+ * symbol names may not hold NUL or control bytes. At most BK_FEED_INSTRUMENTS_MAX
+ * instruments may be interned into one table.
  *
  * Time order: an exchange timestamp lower than the previous one in the same file is
  * raised to it, flagged BK_EVF_CLAMPED and counted; with opts.strict it is an error.
@@ -60,6 +72,10 @@
 
 #define BK_FEED_GAP_DEFAULT_US (5 * INT64_C(1000000)) /* gaps longer than 5 s count */
 #define BK_FEED_SYMBOLS_MAX 64                         /* symbols listed in bk_feed_info */
+/* Instruments one run may hold (all feeds sharing an instrument table): each holds a
+ * book and market state, about 35 KB once its book has levels, so 10,000 stay near
+ * 350 MB; a file that names more symbols is refused at the first one past the limit. */
+#define BK_FEED_INSTRUMENTS_MAX 10000
 
 typedef struct bk_feed_opts {
   size_t read_size;     /* bytes per read (0 = 1 MiB); any value gives the same events */
@@ -70,6 +86,8 @@ typedef struct bk_feed_opts {
   int64_t gap_us;       /* gaps between rows longer than this are counted (0 = 5 s) */
   const char *exchange; /* Binance public data: overrides the exchange the name implies */
   const char *symbol;   /* Binance public data: the symbol when the name has none */
+  int no_hash;          /* do not hash the file as it is read (info.sha256 stays NULL);
+                           commands that write no manifest save its cost */
 } bk_feed_opts;
 
 /* What a feed has seen so far (complete once bk_feed_next returned BK_EOF). */
@@ -91,6 +109,9 @@ typedef struct bk_feed_info {
   size_t n_symbols;       /* entries in symbols (stops growing at the max) */
   uint64_t bytes_in;      /* compressed bytes read so far, and the file's size */
   uint64_t bytes_total;
+  const char *sha256;     /* after bk_feed_seal: SHA-256 (64 hex digits) of the file's
+                             bytes as read; NULL before */
+  uint64_t bytes_hashed;  /* after bk_feed_seal: bytes in sha256 */
 } bk_feed_info;
 
 typedef struct bk_feed bk_feed;
@@ -121,6 +142,19 @@ bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n);
 
 /* Detail of the last error (rc BK_OK and an empty message when none). */
 const bk_err *bk_feed_error(const bk_feed *f);
+
+/* As bk_feed_next_batch, and lines[i] (when lines is not NULL) gets the file line of
+ * the row that evs[i] came from. */
+bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
+                            size_t *n);
+
+/* Ends reading and seals the digest of the file's bytes as read (bk_source_seal): the
+ * info then holds sha256 and bytes_hashed. The feed hands out no more events. BK_EIO
+ * when reading the rest of the file fails (bk_feed_error says why). */
+bk_rc bk_feed_seal(bk_feed *f);
+
+/* The file line of the row of the event bk_feed_next handed out last (0 before any). */
+uint64_t bk_feed_line(const bk_feed *f);
 
 /* Counters for `inspect` and progress; valid until bk_feed_free. bytes_in is current. */
 const bk_feed_info *bk_feed_info_get(const bk_feed *f);

@@ -17,7 +17,8 @@
 typedef struct head {
   bk_event ev;
   size_t rank;
-  uint64_t seq; /* events taken from this feed before this one */
+  uint64_t seq;  /* events taken from this feed before this one */
+  uint64_t line; /* file line of the event's row */
 } head;
 
 struct bk_merge {
@@ -105,30 +106,33 @@ static bk_rc pull(bk_merge *m, size_t rank, head *slot, int *got) {
   }
   slot->rank = rank;
   slot->seq = m->seq[rank]++;
+  slot->line = bk_feed_line(m->feeds[rank]);
   *got = 1;
   return BK_OK;
 }
 
 /* One feed: its events are the merge's, read directly. */
-static bk_rc single_batch(bk_merge *m, bk_event *evs, size_t cap, size_t *n) {
+static bk_rc single_batch(bk_merge *m, bk_event *evs, bk_merge_src *src, size_t cap,
+                          size_t *n) {
   m->started = 1;
-  bk_rc rc = cap == 1 ? bk_feed_next(m->feeds[0], evs) : bk_feed_next_batch(m->feeds[0], evs, cap, n);
-  if (cap == 1) *n = rc ? 0 : 1;
+  uint64_t lines[256];
+  if (src && cap > 256) cap = 256; /* *n may be below cap: callers loop */
+  bk_rc rc = bk_feed_next_batch_at(m->feeds[0], evs, src ? lines : NULL, cap, n);
   if (rc) {
+    *n = 0;
     if (rc != BK_EOF) m->err = *bk_feed_error(m->feeds[0]);
     return m->state = rc;
   }
+  for (size_t i = 0; src && i < *n; i++) src[i] = (bk_merge_src){0, lines[i]};
   m->seq[0] += *n;
   return BK_OK;
 }
 
-bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed) {
+static bk_rc next_one(bk_merge *m, bk_event *ev, bk_merge_src *src) {
   if (m->state) return m->state;
   if (m->n == 1) {
     size_t n;
-    bk_rc rc = single_batch(m, ev, 1, &n);
-    if (!rc && feed) *feed = 0;
-    return rc;
+    return single_batch(m, ev, src, 1, &n);
   }
   if (!m->started) {
     m->started = 1;
@@ -149,19 +153,31 @@ bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed) {
     sift_down(m->heap, m->hn, 0);
   }
   *ev = top.ev;
-  if (feed) *feed = top.rank;
+  if (src) *src = (bk_merge_src){top.rank, top.line};
   return BK_OK;
 }
 
-bk_rc bk_merge_next_batch(bk_merge *m, bk_event *evs, size_t cap, size_t *n) {
+bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed) {
+  bk_merge_src src;
+  bk_rc rc = next_one(m, ev, &src);
+  if (!rc && feed) *feed = src.feed;
+  return rc;
+}
+
+bk_rc bk_merge_next_batch_at(bk_merge *m, bk_event *evs, bk_merge_src *src, size_t cap,
+                             size_t *n) {
   *n = 0;
   if (m->state) return m->state;
-  if (m->n == 1) return single_batch(m, evs, cap, n);
+  if (m->n == 1) return single_batch(m, evs, src, cap, n);
   size_t k = 0;
   bk_rc rc = BK_OK;
-  while (k < cap && (rc = bk_merge_next(m, &evs[k], NULL)) == BK_OK) k++;
+  while (k < cap && (rc = next_one(m, &evs[k], src ? &src[k] : NULL)) == BK_OK) k++;
   *n = k;
   return k ? BK_OK : rc; /* a feed's error is sticky: the next call returns it */
+}
+
+bk_rc bk_merge_next_batch(bk_merge *m, bk_event *evs, size_t cap, size_t *n) {
+  return bk_merge_next_batch_at(m, evs, NULL, cap, n);
 }
 
 const bk_err *bk_merge_error(const bk_merge *m) { return &m->err; }

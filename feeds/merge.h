@@ -40,6 +40,17 @@ bk_rc bk_merge_next(bk_merge *m, bk_event *ev, size_t *feed);
  * before a feed failed are handed out first. */
 bk_rc bk_merge_next_batch(bk_merge *m, bk_event *evs, size_t cap, size_t *n);
 
+/* Where an event came from: the rank of its feed and the file line of its row. */
+typedef struct bk_merge_src {
+  size_t feed;
+  uint64_t line;
+} bk_merge_src;
+
+/* As bk_merge_next_batch, and src[i] (when src is not NULL) says where evs[i] came from,
+ * so that an error found while processing an event can name its file and line. */
+bk_rc bk_merge_next_batch_at(bk_merge *m, bk_event *evs, bk_merge_src *src, size_t cap,
+                             size_t *n);
+
 const bk_err *bk_merge_error(const bk_merge *m);
 
 /* Number of feeds and the feed of a rank (borrowed; for bk_feed_info_get). */

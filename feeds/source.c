@@ -20,6 +20,7 @@
 void bk_source_opts_init(bk_source_opts *o) {
   o->read_size = BK_SOURCE_READ_DEFAULT;
   o->threaded = 0;
+  o->no_hash = 0;
 }
 
 const char *bk_codec_name(bk_codec c) {
@@ -39,9 +40,13 @@ bk_rc bk_src_file_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got
     if (n > 0) {
       *got = (size_t)n;
       s->file_pos += (uint64_t)n;
+      if (s->hashing) bk_sha256_update(&s->hash, buf, (size_t)n);
       return BK_OK;
     }
-    if (n == 0) return BK_EOF;
+    if (n == 0) {
+      s->raw_eof = 1;
+      return BK_EOF;
+    }
     if (errno == EINTR) continue;
     return bk_err_set(&s->perr, BK_EIO, "%s: read failed at byte %llu: %s", s->path,
                       (unsigned long long)s->file_pos, strerror(errno));
@@ -73,10 +78,36 @@ static bk_codec detect(const unsigned char *m, size_t n) {
   if (n >= 4 && (m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18)
     return BK_CODEC_ZSTD;
   if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4) return BK_CODEC_ZIP;
+  /* an empty zip is only its end-of-central-directory record: the zip codec says so */
+  if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 5 && m[3] == 6) return BK_CODEC_ZIP;
   return BK_CODEC_PLAIN;
 }
 
 static void *producer(void *arg);
+
+/* Opens path for reading, refusing anything but a regular file before a byte is read:
+ * O_NONBLOCK, so that opening a FIFO without a writer cannot wait, then fstat on the
+ * descriptor (no race with the name); the flag is cleared again for the reads. */
+static bk_rc open_regular(const char *path, int *fd_out, struct stat *st, bk_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+  if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+    const char *what = S_ISDIR(st->st_mode)    ? "is a directory"
+                       : S_ISFIFO(st->st_mode) ? "is a FIFO (named pipe)"
+                       : S_ISCHR(st->st_mode)  ? "is a character device"
+                       : S_ISBLK(st->st_mode)  ? "is a block device"
+                       : S_ISSOCK(st->st_mode) ? "is a socket"
+                                               : "is not a regular file";
+    close(fd);
+    return bk_err_set(err, BK_ENOINPUT, "%s: %s, expected a regular file", path, what);
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  *fd_out = fd;
+  return BK_OK;
+}
+
 
 bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **out,
                      bk_err *err) {
@@ -86,16 +117,10 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
     opts = &dflt;
   }
   *out = NULL;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+  int fd;
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    int dir = S_ISDIR(st.st_mode);
-    close(fd);
-    return bk_err_set(err, BK_ENOINPUT, "%s: %s", path,
-                      dir ? "is a directory, expected a file" : "is not a regular file");
-  }
+  bk_rc orc = open_regular(path, &fd, &st, err);
+  if (orc) return orc;
   unsigned char magic[4];
   ssize_t nm;
   do
@@ -117,6 +142,8 @@ bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **o
   s->fd = fd;
   s->size = (uint64_t)st.st_size;
   s->chunk = opts->read_size ? opts->read_size : BK_SOURCE_READ_DEFAULT;
+  bk_sha256_init(&s->hash);
+  s->hashing = !opts->no_hash;
   s->codec = detect(magic, (size_t)nm);
   switch (s->codec) {
   case BK_CODEC_PLAIN: s->ops = &bk_codec_plain_ops; break;
@@ -273,6 +300,116 @@ bk_rc bk_source_read(bk_source *s, void *buf, size_t cap, size_t *got) {
   return rc;
 }
 
+/* Appends up to cap - *n bytes to buf: the raw file through fd, or src's decompressed
+ * bytes. BK_OK with *got > 0, BK_EOF, or an error recorded in err. */
+static bk_rc slurp_read(const char *path, int fd, bk_source *src, char *buf, size_t cap,
+                        size_t *got, bk_err *err) {
+  *got = 0;
+  if (src) {
+    bk_rc rc = bk_source_read(src, buf, cap, got);
+    if (rc && rc != BK_EOF) bk_err_set(err, rc, "%s", bk_source_error(src)->msg);
+    return rc;
+  }
+  for (;;) {
+    ssize_t k = read(fd, buf, cap);
+    if (k > 0) {
+      *got = (size_t)k;
+      return BK_OK;
+    }
+    if (k == 0) return BK_EOF;
+    if (errno != EINTR)
+      return bk_err_set(err, BK_EIO, "%s: read failed: %s", path, strerror(errno));
+  }
+}
+
+bk_rc bk_source_slurp(const char *path, size_t max, int decompress, char **text, size_t *len,
+                      bk_err *err) {
+  *text = NULL;
+  *len = 0;
+  bk_source *src = NULL;
+  int fd = -1;
+  struct stat st;
+  bk_rc rc = decompress ? bk_source_open(path, NULL, &src, err) : open_regular(path, &fd, &st, err);
+  if (rc) return rc;
+  size_t cap = 1 << 16, n = 0, got = 0;
+  char *buf = malloc(cap + 1);
+  if (!buf) rc = bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+  while (!rc && (rc = slurp_read(path, fd, src, buf + n, cap - n, &got, err)) == BK_OK) {
+    n += got;
+    if (n > max) {
+      rc = bk_err_set(err, BK_EDATA, "%s: larger than %zu bytes (%zu MiB), the limit for a "
+                      "file read whole", path, max, max >> 20);
+      break;
+    }
+    if (n == cap) {
+      size_t nc = max < SIZE_MAX / 2 && cap * 2 > max + 1 ? max + 1 : cap * 2;
+      char *nb = realloc(buf, nc + 1);
+      if (!nb) {
+        rc = bk_err_set(err, BK_ENOMEM, "%s: out of memory", path);
+        break;
+      }
+      buf = nb;
+      cap = nc;
+    }
+  }
+  if (rc == BK_EOF) rc = BK_OK;
+  bk_source_free(src);
+  if (fd >= 0) close(fd);
+  if (rc) {
+    free(buf);
+    return rc;
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return BK_OK;
+}
+
+/* Stops the decompression thread (between two of its reads, so file_pos and the hash
+ * agree); the source then reads no more. */
+static void stop_thread(bk_source *s) {
+  if (!s->started) return;
+  pthread_mutex_lock(&s->mu);
+  s->stop = 1;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->thread, NULL);
+  s->started = 0;
+}
+
+bk_rc bk_source_seal(bk_source *s) {
+  if (s->sealed) return BK_OK;
+  stop_thread(s);
+  if (!s->state) s->state = BK_EOF;
+  /* A reader that met the end of the file read it all: bytes appended since are not part
+   * of this run. One that stopped early gets the rest hashed, up to the size the file
+   * had when it was opened. */
+  unsigned char buf[1 << 14];
+  size_t got;
+  bk_rc rc = BK_OK;
+  while (s->hashing && s->fd >= 0 && !s->raw_eof && s->file_pos < s->size) {
+    uint64_t left = s->size - s->file_pos;
+    rc = bk_src_file_read(s, buf, left < sizeof buf ? (size_t)left : sizeof buf, &got);
+    if (rc) break;
+  }
+  if (rc != BK_OK && rc != BK_EOF) {
+    s->err = s->perr;
+    return rc;
+  }
+  unsigned char d[32];
+  s->hashed = s->hash.len;
+  bk_sha256_final(&s->hash, d);
+  bk_sha256_hex(d, s->hex);
+  s->sealed = 1;
+  return BK_OK;
+}
+
+const char *bk_source_sha256(const bk_source *s, uint64_t *bytes) {
+  if (!s->sealed || !s->hashing) return NULL;
+  if (bytes) *bytes = s->hashed;
+  return s->hex;
+}
+
 const bk_err *bk_source_error(const bk_source *s) { return &s->err; }
 const char *bk_source_path(const bk_source *s) { return s->path; }
 bk_codec bk_source_codec(const bk_source *s) { return s->codec; }
@@ -281,13 +418,7 @@ uint64_t bk_source_size(const bk_source *s) { return s->size; }
 
 void bk_source_free(bk_source *s) {
   if (!s) return;
-  if (s->started) {
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-  }
+  stop_thread(s);
   if (s->threaded) {
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

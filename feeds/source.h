@@ -28,6 +28,9 @@ typedef struct bk_source_opts {
                        0 = BK_SOURCE_READ_DEFAULT. 1 works (tests use it) */
   int threaded;     /* 1 = decompress in a second thread into a ring of blocks; the
                        bytes delivered are identical either way */
+  int no_hash;      /* 1 = do not hash the file's bytes (bk_source_sha256 stays NULL):
+                       SHA-256 costs about 5-10 ns a byte, as much as decompressing a
+                       book file, and only a run's manifest needs it */
 } bk_source_opts;
 
 typedef enum bk_codec { BK_CODEC_PLAIN, BK_CODEC_GZIP, BK_CODEC_ZSTD, BK_CODEC_ZIP } bk_codec;
@@ -64,6 +67,35 @@ int bk_source_can_borrow(const bk_source *s);
  * *p and *n > 0, valid until the next call on s; saves the copy bk_source_read makes.
  * Returns as bk_source_read does. Calls may be mixed with bk_source_read. */
 bk_rc bk_source_borrow(bk_source *s, const char **p, size_t *n);
+
+/* Largest text files read whole: scenario, policy and margin files (JSON), and accounts
+ * files in JSON (a book of a million accounts is about 150 MB; larger books belong in
+ * the CSV form, which is streamed). */
+#define BK_SOURCE_SLURP_CONFIG_MAX ((size_t)16 << 20)   /* 16 MiB */
+#define BK_SOURCE_SLURP_ACCOUNTS_MAX ((size_t)512 << 20) /* 512 MiB */
+
+/* Reads the whole content of path into a malloc'd, NUL-terminated buffer *text of *len
+ * bytes: the one reader of every file that is read whole. decompress = 1 reads it as a
+ * source (any codec), 0 takes the file's bytes as they are. Refused before any read, as
+ * by bk_source_open: a FIFO, a device, a socket or a directory (BK_ENOINPUT). More than
+ * max bytes is BK_EDATA naming the limit (SIZE_MAX: none); a failed read BK_EIO; corrupt
+ * compression BK_EDATA; BK_ENOMEM. On error *text is NULL and err (may be NULL) says
+ * why, naming the path. */
+bk_rc bk_source_slurp(const char *path, size_t max, int decompress, char **text, size_t *len,
+                      bk_err *err);
+
+/* Finishes the digest of the file's bytes as read: stops reading (and the decompression
+ * thread), hashes what of the file the decoder had not reached (a replay that stopped
+ * at the end of its window: up to the size the file had when opened), and keeps the
+ * result for bk_source_sha256. The source then delivers no more data (BK_EOF or its
+ * earlier error). A file appended to after the reader met its end is recorded with the
+ * bytes read, not what it holds later. BK_EIO (message in bk_source_error) when a read
+ * fails. */
+bk_rc bk_source_seal(bk_source *s);
+
+/* The SHA-256 (64 lowercase hex digits) of the bytes read, and their count in *bytes (may
+ * be NULL), once sealed; NULL before, and always with opts.no_hash. */
+const char *bk_source_sha256(const bk_source *s, uint64_t *bytes);
 
 /* Error detail of the last failed call (rc BK_OK and an empty message when none). */
 const bk_err *bk_source_error(const bk_source *s);

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include "engine/sha256.h"
 #include "feeds/source.h"
 
 /* A codec produces decompressed bytes. read fills buf with 1..cap bytes (BK_OK), or
@@ -37,6 +38,9 @@ struct bk_source {
   void *cs;             /* codec state */
   uint64_t file_pos;    /* bytes read from the file */
   uint64_t prod_in;     /* compressed bytes consumed by the decoder */
+  int hashing;          /* hash is kept (not opts.no_hash) */
+  bk_sha256 hash;       /* of every byte read from the file, in order */
+  int raw_eof;          /* a read of the file returned its end */
   bk_err perr;          /* producer error detail */
   /* consumer side */
   bk_rc state;          /* BK_OK until EOF or an error, then sticky */
@@ -51,13 +55,17 @@ struct bk_source {
   unsigned head, tail;  /* blocks produced / consumed (monotonic counters) */
   size_t pos;           /* read position in ring[tail % BK_SOURCE_RING] */
   int stop;
+  /* the digest, once sealed (bk_source_seal) */
+  int sealed;
+  char hex[65];
+  uint64_t hashed;      /* bytes in the digest */
 };
 
 extern const bk_codec_ops bk_codec_plain_ops, bk_codec_gzip_ops, bk_codec_zstd_ops,
     bk_codec_zip_ops;
 
 /* Reads up to cap bytes of the file into buf (BK_OK with *got > 0, BK_EOF, or BK_EIO
- * recorded in s->perr), advancing s->file_pos. */
+ * recorded in s->perr), advancing s->file_pos and hashing what it read. */
 bk_rc bk_src_file_read(bk_source *s, unsigned char *buf, size_t cap, size_t *got);
 
 #endif

@@ -4,6 +4,8 @@
  * libzip reads the archive; its CRC check at the end of the entry turns a corrupt file
  * into an error. Compressed progress is the entry's compressed size scaled by the share
  * of its uncompressed bytes delivered (libzip does not expose its read position).
+ * libzip opens the file by name; the archive's bytes are hashed through the source's own
+ * descriptor when it is opened.
  */
 #include "feeds/source_int.h"
 
@@ -22,6 +24,15 @@ static bk_rc zip_open_codec(bk_source *s) {
   zip_state *z = calloc(1, sizeof *z);
   if (!z) return bk_err_set(&s->perr, BK_ENOMEM, "%s: out of memory", s->path);
   s->cs = z;
+  /* libzip reads the archive by its name, not through our descriptor: hash the file's
+   * bytes first, in one pass, so the manifest records what was there when it was opened
+   * (an archive is rewritten whole, never appended to, so there is no later tail) */
+  unsigned char buf[1 << 14];
+  size_t got;
+  bk_rc hrc = BK_EOF;
+  while (s->hashing && (hrc = bk_src_file_read(s, buf, sizeof buf, &got)) == BK_OK) {
+  }
+  if (s->hashing && hrc != BK_EOF) return hrc;
   int ze = 0;
   z->za = zip_open(s->path, ZIP_RDONLY, &ze);
   if (!z->za) {
@@ -33,6 +44,9 @@ static bk_rc zip_open_codec(bk_source *s) {
     return rc;
   }
   zip_int64_t n = zip_get_num_entries(z->za, 0);
+  if (n == 0)
+    return bk_err_set(&s->perr, BK_EFORMAT,
+                      "%s: the zip archive holds no file, expected exactly one CSV file", s->path);
   if (n != 1)
     return bk_err_set(&s->perr, BK_EFORMAT,
                       "%s: zip archive holds %lld entries, expected exactly one CSV file",

@@ -48,6 +48,7 @@ bk_rc bk_report_run_from_sim(const bk_sim *s, const bk_report_ctx *ctx, bk_repor
   run->mark_source = src;
   run->book_source = src + nc;
   run->market = bk_sim_market(s);
+  run->sim = s;
   run->sample_us = c->sample_us;
   return BK_OK;
 }

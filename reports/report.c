@@ -11,15 +11,17 @@
  */
 #include "reports/report.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "engine/sha256.h"
 #include "reports/charts.h"
-#include "reports/sha256.h"
 #include "reports/units.h"
 
 const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.csv",
@@ -106,6 +108,13 @@ static void w_col(wr *w, const char *stem, const char *unit) {
 static void w_end(wr *w) {
   bk_outfile_write(w->o, "\n", 1);
   w->first = 1;
+}
+
+/* An account as its population names it (an accounts file's id), else its index. */
+static void w_acct(wr *w, const bk_report_run *run, uint32_t id) {
+  const char *name = run->sim ? bk_sim_label_of(run->sim, id) : NULL;
+  if (name) w_str(w, name);
+  else w_u64(w, id);
 }
 
 /* --- names ---------------------------------------------------------------------- */
@@ -326,7 +335,7 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       w_i64(&w, rec->ts);
       w_str(&w, r->pol.name);
       w_str(&w, asset_name(run, settle_of(r, rec->contract)));
-      w_u64(&w, rec->acct);
+      w_acct(&w, run, rec->acct);
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
       w_str(&w, rec->size > 0 ? "long" : "short");
@@ -388,8 +397,8 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
       if (d->from_fund) w_str(&w, "fund");
-      else w_u64(&w, d->bankrupt_acct);
-      w_u64(&w, d->counter_acct);
+      else w_acct(&w, run, d->bankrupt_acct);
+      w_acct(&w, run, d->counter_acct);
       w_fx(&w, d->qty);
       w_fx(&w, d->price);
       w_fx(&w, n);
@@ -589,16 +598,51 @@ static void j_str(bk_outfile *o, const char *s) {
   bk_outfile_write(o, "\"", 1);
 }
 
-/* {"path": ..., "bytes": N, "sha256": "..."} of a file, hashed now. */
-static bk_rc j_file(bk_outfile *o, const char *path, bk_err *err) {
+/* Hashes the file at path now: hex digest and size. BK_ENOINPUT, BK_EIO, BK_ENOMEM. */
+static bk_rc hash_file(const char *path, char hex[65], uint64_t *size, bk_err *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+  enum { CHUNK = 1 << 20 };
+  unsigned char *buf = malloc(CHUNK);
+  if (!buf) {
+    fclose(f);
+    return bk_err_set(err, BK_ENOMEM, "%s: no memory to hash", path);
+  }
+  bk_sha256 c;
+  bk_sha256_init(&c);
+  size_t n;
+  while ((n = fread(buf, 1, CHUNK, f)) > 0) bk_sha256_update(&c, buf, n);
+  int bad = ferror(f);
+  fclose(f);
+  free(buf);
+  if (bad) return bk_err_set(err, BK_EIO, "%s: read failed while hashing", path);
+  unsigned char d[32];
+  *size = c.len;
+  bk_sha256_final(&c, d);
+  bk_sha256_hex(d, hex);
+  return BK_OK;
+}
+
+/* {"path": ..., "bytes": N, "sha256": "..."} of a file: as read (sha256 given by the
+ * reader, 64 hex digits) or, when the reader gave none, hashed now. */
+static bk_rc j_file_as(bk_outfile *o, const char *path, const char *sha256, uint64_t bytes,
+                       bk_err *err) {
   char hex[65];
-  uint64_t size = 0;
-  bk_rc rc = bk_sha256_file(path, hex, &size, err);
-  if (rc) return rc;
+  uint64_t size = bytes;
+  if (sha256 && sha256[0]) {
+    snprintf(hex, sizeof hex, "%s", sha256);
+  } else {
+    bk_rc rc = hash_file(path, hex, &size, err);
+    if (rc) return rc;
+  }
   bk_outfile_printf(o, "{\"path\": ");
   j_str(o, path);
   bk_outfile_printf(o, ", \"bytes\": %" PRIu64 ", \"sha256\": \"%s\"", size, hex);
   return BK_OK;
+}
+
+static bk_rc j_file(bk_outfile *o, const char *path, bk_err *err) {
+  return j_file_as(o, path, NULL, 0, err);
 }
 
 static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err) {
@@ -650,7 +694,7 @@ static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err
   for (size_t i = 0; i < c->nfiles; i++) {
     const bk_report_file *f = &c->files[i];
     bk_outfile_printf(o, "%s\n    ", i ? "," : "");
-    if ((rc = j_file(o, f->path, err))) return rc;
+    if ((rc = j_file_as(o, f->path, f->sha256, f->bytes, err))) return rc;
     bk_outfile_printf(o, ", \"format\": ");
     j_str(o, f->format);
     bk_outfile_printf(o, ", \"codec\": ");

@@ -63,6 +63,10 @@ typedef struct bk_report_file {
   uint64_t gaps;           /* gaps between rows longer than the threshold */
   int64_t longest_gap_us, longest_gap_end;
   uint64_t clamped;        /* timestamps raised because they went backwards */
+  const char *sha256;      /* SHA-256 (64 hex digits) of the bytes read, or NULL or ""
+                              when the reader gave none: then the manifest hashes the
+                              file as it is when the report is written */
+  uint64_t bytes;          /* bytes hashed into sha256 */
 } bk_report_file;
 
 /* What the command knows about the run. */
@@ -109,6 +113,7 @@ typedef struct bk_report_run {
   const int *mark_source;          /* per contract BK_SRC_*, or NULL */
   const int *book_source;          /* per contract BK_SRC_*, or NULL */
   const bk_market *market;         /* per-instrument quality counters, or NULL */
+  const bk_sim *sim;               /* account names (bk_sim_label_of), or NULL */
   int64_t sample_us;               /* fund sampling interval (for the manifest) */
   /* calibration.csv, written when calib is set (a run with a liquidation-print
      population): calib[p] holds ncalib[p] rows of policy p, in time order */

@@ -21,6 +21,7 @@ void bk_acct_list_init(bk_acct_list *l) { memset(l, 0, sizeof *l); }
 void bk_acct_list_fini(bk_acct_list *l) {
   free(l->v);
   free(l->pos);
+  free(l->names);
   memset(l, 0, sizeof *l);
 }
 
@@ -38,6 +39,24 @@ bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64
   a->pos = l->npos;
   a->npos = 0;
   a->line = line;
+  a->name = 0;
+  return BK_OK;
+}
+
+bk_rc bk_acct_list_name(bk_acct_list *l, const char *id, size_t len) {
+  if (l->n == 0) return BK_EUSAGE;
+  if (l->nnames + len + 1 > l->namecap) {
+    size_t cap = l->namecap ? l->namecap : 256;
+    while (cap < l->nnames + len + 1) cap *= 2;
+    char *v = realloc(l->names, cap);
+    if (!v) return BK_ENOMEM;
+    l->names = v;
+    l->namecap = cap;
+  }
+  memcpy(l->names + l->nnames, id, len);
+  l->names[l->nnames + len] = '\0';
+  l->v[l->n - 1].name = l->nnames + 1;
+  l->nnames += len + 1;
   return BK_OK;
 }
 
@@ -111,6 +130,8 @@ static bk_rc acct_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
                         "opened: %s", p->next, (unsigned long long)a->line,
                         e && e->msg[0] ? e->msg : bk_rc_name(rc));
     }
+    if (a->name && (rc = bk_sim_label(s, id, p->l.names + a->name - 1)))
+      return bk_err_set(&pp->err, rc, "accounts: no memory for account ids");
     if (p->next == 0) p->first_id = id;
     p->next++;
   }

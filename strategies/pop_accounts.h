@@ -35,6 +35,7 @@ typedef struct bk_acct_spec {
   size_t pos;         /* first position in the list's pos array */
   uint32_t npos;      /* positions */
   uint64_t line;      /* where it was read (0 when not from a file) */
+  size_t name;        /* its id as written: offset + 1 in the list's names, 0 when none */
 } bk_acct_spec;
 
 /* A growable list of accounts with their positions in one flat array (a million accounts
@@ -44,6 +45,8 @@ typedef struct bk_acct_list {
   size_t n, cap;
   bk_acct_pos_spec *pos;
   size_t npos, poscap;
+  char *names;        /* the accounts' ids, NUL-terminated one after another */
+  size_t nnames, namecap;
 } bk_acct_list;
 
 void bk_acct_list_init(bk_acct_list *l);
@@ -51,6 +54,11 @@ void bk_acct_list_fini(bk_acct_list *l);
 
 /* Appends an account with no position yet. BK_ENOMEM leaves l unchanged. */
 bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64_t line);
+
+/* Gives the last account its id as the file wrote it (len bytes, no NUL inside), which
+ * the reports print instead of the simulation's index. BK_ENOMEM leaves l unchanged;
+ * BK_EUSAGE when the list is empty. */
+bk_rc bk_acct_list_name(bk_acct_list *l, const char *id, size_t len);
 
 /* Appends a position to the last account. BK_ENOMEM leaves l unchanged; BK_EUSAGE when
  * the list is empty. */

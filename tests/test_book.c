@@ -348,6 +348,98 @@ static void ladder_matches_reference_on_random_updates_given_tick(void **state) 
   random_run(BK_FX(1) / 100, steps_from_env(150000));
 }
 
+/* The overflow on its own: a near bid and ask pin the window at 100,000 (tick 1, so the
+ * window spans about 67,232 to 132,767), then far levels on both sides arrive best-first,
+ * worst-first, in random order, or alternating ends, with replaces, deletes of far levels
+ * and of the near ones (the window then follows the overflow), compared with the reference
+ * after every update. */
+static void overflow_matches_reference_in_any_arrival_order(void **state) {
+  (void)state;
+  uint64_t rs = bk_t_seed() ^ UINT64_C(0x0F10);
+  cmp_buf *c = malloc(sizeof *c);
+  assert_non_null(c);
+  enum { N = 1500 };
+  int64_t *px = malloc(2 * N * sizeof *px);
+  assert_non_null(px);
+  const char *orders[] = {"best-first", "worst-first", "random", "alternating ends"};
+  long step = 0;
+  for (int order = 0; order < 4; order++) {
+    bk_book *bk = bk_book_new(BK_FX(1));
+    assert_non_null(bk);
+    ref_book r = {0};
+    r.tick = BK_FX(1);
+    int64_t mid = BK_FX(100000);
+    assert_int_equal(bk_book_set(bk, BK_BID, mid - BK_FX(1), P("1")), BK_OK);
+    ref_set(&r, BK_BID, mid - BK_FX(1), P("1"));
+    assert_int_equal(bk_book_set(bk, BK_ASK, mid + BK_FX(1), P("1")), BK_OK);
+    ref_set(&r, BK_ASK, mid + BK_FX(1), P("1"));
+    for (int side = BK_BID; side <= BK_ASK; side++) {
+      /* distinct far prices on this side, best first: bids 60,000 down, asks 140,000 up */
+      for (int i = 0; i < N; i++)
+        px[i] = side == BK_BID ? BK_FX(60000) - (int64_t)i * BK_FX(7)
+                               : BK_FX(140000) + (int64_t)i * BK_FX(7);
+      if (order == 1)
+        for (int i = 0; i < N / 2; i++) {
+          int64_t t = px[i];
+          px[i] = px[N - 1 - i];
+          px[N - 1 - i] = t;
+        }
+      if (order == 2)
+        for (int i = N - 1; i > 0; i--) {
+          int j = (int)(bk_t_rand(&rs) % (uint64_t)(i + 1));
+          int64_t t = px[i];
+          px[i] = px[j];
+          px[j] = t;
+        }
+      if (order == 3) { /* best, worst, second best, second worst, ... */
+        for (int i = 0; i < N; i++) px[N + i] = px[i];
+        for (int i = 0; i < N; i++) px[i] = i & 1 ? px[N + N - 1 - i / 2] : px[N + i / 2];
+      }
+      for (int i = 0; i < N; i++) {
+        int64_t qty = (int64_t)(bk_t_rand(&rs) % (uint64_t)P("50")) + 1;
+        assert_int_equal(bk_book_set(bk, side, px[i], qty), BK_OK);
+        ref_set(&r, side, px[i], qty);
+        compare(bk, &r, c, &rs, step++);
+      }
+    }
+    /* replaces and deletes at random far prices, present or not */
+    for (int i = 0; i < 2 * N; i++) {
+      uint64_t x = bk_t_rand(&rs);
+      int side = x & 1 ? BK_BID : BK_ASK;
+      int64_t k = (int64_t)((x >> 8) % (N + 20));
+      int64_t p = side == BK_BID ? BK_FX(60000) - k * BK_FX(7) : BK_FX(140000) + k * BK_FX(7);
+      int64_t qty = (x >> 40) % 3 ? 0 : (int64_t)((x >> 20) % (uint64_t)P("50")) + 1;
+      assert_int_equal(bk_book_set(bk, side, p, qty), BK_OK);
+      ref_set(&r, side, p, qty);
+      compare(bk, &r, c, &rs, step++);
+    }
+    /* the near levels go: the best of each side is now in the overflow */
+    assert_int_equal(bk_book_set(bk, BK_BID, mid - BK_FX(1), 0), BK_OK);
+    ref_set(&r, BK_BID, mid - BK_FX(1), 0);
+    compare(bk, &r, c, &rs, step++);
+    assert_int_equal(bk_book_set(bk, BK_ASK, mid + BK_FX(1), 0), BK_OK);
+    ref_set(&r, BK_ASK, mid + BK_FX(1), 0);
+    compare(bk, &r, c, &rs, step++);
+    /* and the book empties from the best of each side */
+    for (int i = 0; i < 4 * N; i++) {
+      int side = i & 1 ? BK_BID : BK_ASK;
+      const bk_level *l = ref_at(&r, side, (bk_t_rand(&rs) % 4) ? 0 : bk_t_rand(&rs) % 30);
+      if (!l) l = ref_at(&r, side, 0);
+      if (!l) continue;
+      int64_t p = l->price;
+      assert_int_equal(bk_book_set(bk, side, p, 0), BK_OK);
+      ref_set(&r, side, p, 0);
+      compare(bk, &r, c, &rs, step++);
+    }
+    printf("%s: %ld steps so far, %zu bids and %zu asks left\n", orders[order], step,
+           bk_book_count(bk, BK_BID), bk_book_count(bk, BK_ASK));
+    ref_free(&r);
+    bk_book_free(bk);
+  }
+  free(px);
+  free(c);
+}
+
 /* ---- scripted cases -------------------------------------------------------------------- */
 
 static void set_replaces_deletes_and_tracks_best(void **state) {
@@ -613,6 +705,7 @@ int main(void) {
       cmocka_unit_test(depth_queries_by_ticks_and_by_percent_of_mid),
       cmocka_unit_test(ladder_matches_reference_on_random_updates_inferred_tick),
       cmocka_unit_test(ladder_matches_reference_on_random_updates_given_tick),
+      cmocka_unit_test(overflow_matches_reference_in_any_arrival_order),
       cmocka_unit_test(apply_rate_on_a_random_walk_stream),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -395,7 +395,7 @@ static void fast_splitter_agrees_with_libcsv_on_fuzzed_rows(void **state) {
   bk_t_write(bk_t_tmp("fuzz_rows.csv", p, sizeof p), text, n);
   for (int reference = 0; reference < 2; reference++) {
     bk_source *s;
-    bk_source_opts so = {reference ? 3 : 0, 0}; /* odd read size for the reference pass */
+    bk_source_opts so = {reference ? 3 : 0, 0, 0}; /* odd read size for the reference pass */
     assert_int_equal(bk_source_open(p, &so, &s, NULL), BK_OK);
     bk_rows *rows;
     assert_int_equal(bk_rows_new(s, so.read_size, 0, reference, &rows, NULL), BK_OK);

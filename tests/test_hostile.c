@@ -36,8 +36,8 @@ typedef struct outcome {
   char err[4096]; /* its stderr, cut */
 } outcome;
 
-/* Runs backstop ARGS (NULL-terminated) with a 60 s alarm. */
-static void run(outcome *o, const char *const *args) {
+/* Runs backstop ARGS (NULL-terminated) with an alarm of `seconds`. */
+static void run_for(outcome *o, const char *const *args, unsigned seconds) {
   const char *exe = getenv("BK_BACKSTOP");
   if (!exe || !*exe) exe = "backstop";
   char errp[512];
@@ -55,7 +55,7 @@ static void run(outcome *o, const char *const *args) {
     argv[argc++] = (char *)exe;
     for (size_t i = 0; args[i] && argc < 31; i++) argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
-    alarm(60); /* survives exec: a hang ends in SIGALRM */
+    alarm(seconds); /* survives exec: a hang ends in SIGALRM */
     execv(exe, argv);
     _exit(127);
   }
@@ -74,6 +74,9 @@ static void run(outcome *o, const char *const *args) {
   if (o->signal) fail_msg("killed by signal %d (a crash, or a hang cut by the alarm)", o->signal);
   if (o->code == 127 || o->code == 126) fail_msg("could not run %s", exe);
 }
+
+/* Runs backstop ARGS (NULL-terminated) with a 60 s alarm. */
+static void run(outcome *o, const char *const *args) { run_for(o, args, 60); }
 
 /* Expects exit `code` and a message holding every one of the NULL-terminated words. */
 static void expect(const outcome *o, int code, const char *const *words) {
@@ -423,6 +426,215 @@ static void a_scenario_that_references_itself_or_a_missing_file_is_refused(void 
   }
 }
 
+static void a_fifo_or_a_device_where_a_file_is_needed_is_refused_before_reading(void **state) {
+  (void)state;
+  /* A FIFO with no writer blocks open(2) and read(2) forever; /dev/zero never ends. Each
+   * must be refused, naming the file, before anything is read: the alarm of 1 s (not a
+   * speed test: a hang is minutes) turns a hang into SIGALRM. */
+  char dir[512], fifo[600], scen[600], out[600], json[4096];
+  path_in_tmp("hostile-fifo", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(fifo, sizeof fifo, "%s/pipe_trades_2025-10-10_X.json", dir);
+  unlink(fifo);
+  assert_int_equal(mkfifo(fifo, 0666), 0);
+  snprintf(out, sizeof out, "%s/run-out", dir);
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  char policy[600], data[700];
+  snprintf(policy, sizeof policy, "%s/data/policies/binance-like.json", srcdir);
+  snprintf(data, sizeof data, "%s/tests/fixtures/feeds/binance-futures_trades_2023-04-05_BTCUSDT.csv",
+           srcdir);
+  outcome o;
+  const char *fifo_words[] = {"pipe_trades", "FIFO", "expected a regular file", NULL};
+  const char *a1[] = {"inspect", fifo, NULL};
+  run_for(&o, a1, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  const char *a2[] = {"replay", "--quiet", fifo, NULL};
+  run_for(&o, a2, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  const char *a3[] = {"margin", fifo, NULL};
+  run_for(&o, a3, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  const char *a4[] = {"run", "--quiet", fifo, "-o", out, NULL};
+  run_for(&o, a4, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  /* a policy file and an accounts file named by a scenario */
+  snprintf(scen, sizeof scen, "%s/fifo-policy.json", dir);
+  snprintf(json, sizeof json, "{ \"name\": \"s\", \"data\": [\"%s\"], \"policies\": [\"%s\"] }",
+           data, fifo);
+  bk_t_write(scen, json, strlen(json));
+  const char *a5[] = {"run", "--quiet", scen, "-o", out, NULL};
+  run_for(&o, a5, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  snprintf(scen, sizeof scen, "%s/fifo-accounts.json", dir);
+  snprintf(json, sizeof json,
+           "{ \"name\": \"s\", \"data\": [\"%s\"], \"policies\": [\"%s\"], "
+           "\"population\": {\"model\": \"accounts\", \"file\": \"%s\"} }",
+           data, policy, fifo);
+  bk_t_write(scen, json, strlen(json));
+  const char *a6[] = {"run", "--quiet", scen, "-o", out, NULL};
+  run_for(&o, a6, 1);
+  expect(&o, EX_NOINPUT, fifo_words);
+  /* a character device as a scenario, a margin file or data */
+  const char *dev_words[] = {"/dev/zero", "character device", "expected a regular file", NULL};
+  const char *a7[] = {"run", "--quiet", "/dev/zero", "-o", out, NULL};
+  run_for(&o, a7, 1);
+  expect(&o, EX_NOINPUT, dev_words);
+  const char *a8[] = {"margin", "/dev/zero", NULL};
+  run_for(&o, a8, 1);
+  expect(&o, EX_NOINPUT, dev_words);
+  const char *a9[] = {"inspect", "/dev/zero", NULL};
+  run_for(&o, a9, 1);
+  expect(&o, EX_NOINPUT, dev_words);
+  unlink(fifo);
+}
+
+static void a_json_file_larger_than_the_limit_is_refused_naming_it(void **state) {
+  (void)state;
+  /* 17 MiB of blanks before a margin file's '{': over the 16 MiB a file read whole may
+   * hold, refused with the limit rather than read into memory */
+  char path[512];
+  path_in_tmp("huge-margin.json", path, sizeof path);
+  size_t n = (size_t)17 << 20;
+  char *buf = malloc(n);
+  assert_non_null(buf);
+  memset(buf, ' ', n);
+  memcpy(buf + n - 2, "{}", 2);
+  bk_t_write(path, buf, n);
+  free(buf);
+  outcome o;
+  const char *args[] = {"margin", path, NULL};
+  run(&o, args);
+  const char *words[] = {"huge-margin.json", "limit", "16 MiB", NULL};
+  expect(&o, EX_DATAERR, words);
+  unlink(path);
+}
+
+static void bad_prices_amounts_and_time_units_are_refused_with_file_and_line(void **state) {
+  (void)state;
+  /* Each file's third line is wrong; inspect and replay must both refuse it, naming the
+   * file, the line, the column and what was expected. */
+  static const char l2[] = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n";
+  static const char tick[] = "exchange,symbol,timestamp,local_timestamp,funding_timestamp,"
+                             "funding_rate,predicted_funding_rate,open_interest,last_price,"
+                             "index_price,mark_price\n";
+  static const char quotes[] = "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,"
+                               "bid_price,bid_amount\n";
+  struct {
+    const char *name, *head, *rows, *w1, *w2;
+  } cases[] = {
+      {"neg-price_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,-28155.1,0.012\n",
+       "'price'", "a price above 0"},
+      {"zero-price_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,0,0.012\n",
+       "'price'", "a price above 0"},
+      {"neg-amount_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.1,-0.012\n",
+       "'amount'", "an amount of 0 or more"},
+      /* the book's fast path takes "0" as a number: the price rule must still hold */
+      {"zero-price_incremental_book_L2_2025-10-10_X.csv", l2,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,bid,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,ask,0,1\n",
+       "'price'", "a price above 0"},
+      {"neg-amount_incremental_book_L2_2025-10-10_X.csv", l2,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,bid,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,ask,28155.2,-1\n",
+       "'amount'", "an amount of 0 or more"},
+      {"neg-mark_derivative_ticker_2025-10-10_X.csv", tick,
+       "binance-futures,BTCUSDT,1680652800000000,1680652800000000,,0.0001,,,,28165.04,28155.1\n"
+       "binance-futures,BTCUSDT,1680652801000000,1680652801050102,,0.0001,,,,28165.15,-1\n",
+       "'mark_price'", "a price above 0"},
+      {"zero-bid_quotes_2025-10-10_X.csv", quotes,
+       "binance-futures,BTCUSDT,1680652800000000,1680652800000000,1,28155.2,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652801000000,1680652801000000,1,28155.2,0,1\n",
+       "'bid_price'", "a price above 0"},
+      /* times in another unit than microseconds, told by their magnitude */
+      {"ms_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804964,1680652806997,2,buy,28155.1,0.012\n",
+       "'timestamp'", "looks like milliseconds"},
+      {"s_trades_2025-10-10_X.csv", trades_head,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,28155.1,0.001\n"
+       "binance-futures,BTCUSDT,1680652804,1680652806,2,buy,28155.1,0.012\n",
+       "expected microseconds since the epoch", "looks like seconds"},
+      {"ns_incremental_book_L2_2025-10-10_X.csv", l2,
+       "binance-futures,BTCUSDT,1680652804962000,1680652806996641,true,bid,28155.1,1\n"
+       "binance-futures,BTCUSDT,1680652804962000000,1680652806996641000,true,ask,28155.2,1\n",
+       "'timestamp'", "looks like nanoseconds"},
+      {"BTCUSD_PERP-markPriceKlines-1m-2025-10-10.csv",
+       "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+       "taker_buy_volume,taker_buy_quote_volume,ignore\n",
+       "1760054400000,121000,121100,120900,121050,0,1760054459999,0,60,0,0,0\n"
+       "1760054460,121000,121100,120900,121050,0,1760054519,0,60,0,0,0\n",
+       "expected milliseconds since the epoch", "looks like seconds"},
+  };
+  outcome o;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[512], buf[4096];
+    path_in_tmp(cases[i].name, path, sizeof path);
+    int n = snprintf(buf, sizeof buf, "%s%s", cases[i].head, cases[i].rows);
+    assert_true(n > 0 && (size_t)n < sizeof buf);
+    bk_t_write(path, buf, (size_t)n);
+    char stem[64];
+    snprintf(stem, sizeof stem, "%.20s", cases[i].name);
+    const char *words[] = {stem, ":3:", cases[i].w1, cases[i].w2, NULL};
+    const char *a1[] = {"inspect", path, NULL};
+    run(&o, a1);
+    expect(&o, EX_DATAERR, words);
+    const char *a2[] = {"replay", "--quiet", path, NULL};
+    run(&o, a2);
+    expect(&o, EX_DATAERR, words);
+  }
+}
+
+static void numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong(void **state) {
+  (void)state;
+  struct {
+    const char *name, *row, *w1, *w2;
+    size_t len; /* of row, for rows holding a NUL; 0 = strlen */
+  } cases[] = {
+      {"dec20_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,0.12345678901234567890,1\n",
+       "'price'", "more than 8 decimal places", 0},
+      {"dec9_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.123456789,1\n",
+       "'price'", "more than 8 decimal places", 0},
+      {"past-int64_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.1,92233720368.54775808\n",
+       "'amount'", "out of range: larger than 92233720368.54775807", 0},
+      {"ts-past-int64_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,99999999999999999999,1680652806997675,2,buy,28155.1,1\n",
+       "'timestamp'", "out of range: larger than 9223372036854775807", 0},
+      /* a NUL inside the symbol: refused, and echoed visibly rather than cutting the
+       * message at the NUL */
+      {"nul-symbol_trades_2025-10-10_X.csv",
+       "binance-futures,BTC\0USDT,1680652804964000,1680652806997675,2,buy,28155.1,1\n",
+       "a symbol without NUL", "BTC\\x00USDT", 75},
+      {"nul-price_trades_2025-10-10_X.csv",
+       "binance-futures,BTCUSDT,1680652804964000,1680652806997675,2,buy,28155.1\0,1\n",
+       "'price'", "28155.1\\x00", 75},
+  };
+  outcome o;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[512], buf[4096];
+    path_in_tmp(cases[i].name, path, sizeof path);
+    size_t hn = strlen(trades_head), rn = cases[i].len ? cases[i].len : strlen(cases[i].row);
+    memcpy(buf, trades_head, hn);
+    memcpy(buf + hn, cases[i].row, rn);
+    bk_t_write(path, buf, hn + rn);
+    char stem[64];
+    snprintf(stem, sizeof stem, "%.12s", cases[i].name);
+    const char *words[] = {stem, ":2:", cases[i].w1, cases[i].w2, NULL};
+    const char *a1[] = {"replay", "--quiet", path, NULL};
+    run(&o, a1);
+    expect(&o, EX_DATAERR, words);
+  }
+}
+
 /* Writes n trades of SYNUSDT one every step_s seconds from 2025-10-10T00:00:00Z, the
  * price moving from p0 by dp each time, amount qty (decimal strings). */
 static void write_path(const char *path, size_t n, int step_s, const char *p0, const char *dp,
@@ -441,6 +653,144 @@ static void write_path(const char *path, size_t n, int step_s, const char *p0, c
   }
   bk_t_write(path, buf, len);
   free(buf);
+}
+
+static void an_engine_error_names_the_file_line_and_time_of_its_event(void **state) {
+  (void)state;
+  /* A trade of 9e10 at 28,000 is a legal row whose fee does not fit int64: the
+   * simulation stops, and the message must say which row of which file it was
+   * processing, and when. */
+  char dir[512], data[700], scen[700], out[700], json[2048];
+  path_in_tmp("engine-error", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(data, sizeof data, "%s/big_trades_2025-10-10_SYNUSDT.csv", dir);
+  size_t cap = 128 + 1300 * 96, len = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  len += (size_t)snprintf(buf, cap, "%s", trades_head);
+  for (int i = 0; i < 1300; i++) {
+    long long ts = 1760054400000000LL + (long long)i * 1000000LL;
+    len += (size_t)snprintf(buf + len, cap - len, "synthetic,SYNUSDT,%lld,%lld,%d,buy,28000,%s\n",
+                            ts, ts + 1, i, i == 1200 ? "90000000000" : "0.05");
+  }
+  bk_t_write(data, buf, len);
+  free(buf);
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  snprintf(scen, sizeof scen, "%s/scenario.json", dir);
+  snprintf(json, sizeof json,
+           "{ \"name\": \"engine-error\", \"data\": [\"big_trades_2025-10-10_SYNUSDT.csv\"],\n"
+           "  \"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+           "  \"policies\": [\"%s/data/policies/binance-like.json\"] }\n", srcdir);
+  bk_t_write(scen, json, strlen(json));
+  snprintf(out, sizeof out, "%s/out", dir);
+  outcome o;
+  const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
+  run(&o, args);
+  /* the row of i == 1200 is line 1202 (the header is line 1), at 00:20:00 */
+  const char *words[] = {"big_trades_2025-10-10_SYNUSDT.csv:1202", "2025-10-10T00:20:00",
+                         "overflow", NULL};
+  expect(&o, EX_DATAERR, words);
+}
+
+static void read_size_and_instruments_per_run_have_limits(void **state) {
+  (void)state;
+  long base = baseline_kb();
+  outcome o;
+  char path[512];
+  path_in_tmp("limits_trades_2025-10-10_X.csv", path, sizeof path);
+  write_trades(path, "binance-futures,BTCUSDT,1680652804962000,1680652806996641,1,sell,"
+                     "28155.1,0.001\n");
+  /* a read size of 1 GiB made every buffer of every feed that large */
+  const char *a1[] = {"replay", "--quiet", "--read-size", "1073741824", path, NULL};
+  run(&o, a1);
+  expect(&o, EX_USAGE, (const char *const[]){"--read-size", "67108864", "64 MiB", NULL});
+  const char *a2[] = {"replay", "--quiet", "--read-size", "67108864", path, NULL};
+  run(&o, a2);
+  expect(&o, 0, NULL);
+  /* 10,000 symbols that only trade: no book window is allocated for them */
+  size_t n = 10001, cap = 128 + n * 96, len = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  len += (size_t)snprintf(buf, cap, "%s", trades_head);
+  size_t len10k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i == n - 1) len10k = len;
+    len += (size_t)snprintf(buf + len, cap - len,
+                            "binance-futures,S%zuUSDT,%lld,%lld,%zu,buy,100.5,1\n", i,
+                            1680652804962000LL + (long long)i, 1680652804962000LL + (long long)i, i);
+  }
+  path_in_tmp("10k-symbols_trades_2025-10-10_X.csv", path, sizeof path);
+  bk_t_write(path, buf, len10k);
+  const char *a3[] = {"replay", "--quiet", path, NULL};
+  run(&o, a3);
+  expect(&o, 0, NULL);
+  if (o.rss_kb > base + 64 * MB)
+    fail_msg("10,000 trading symbols took %ld MiB, baseline %ld MiB", o.rss_kb / MB, base / MB);
+  /* one more is past the limit, named with its line */
+  path_in_tmp("10k1-symbols_trades_2025-10-10_X.csv", path, sizeof path);
+  bk_t_write(path, buf, len);
+  free(buf);
+  const char *a4[] = {"replay", "--quiet", path, NULL};
+  run(&o, a4);
+  expect(&o, EX_DATAERR,
+         (const char *const[]){"10k1-symbols", ":10002:", "at most 10000 instruments", NULL});
+}
+
+static void an_empty_zip_a_bom_and_a_seed_past_2_to_the_63_are_handled(void **state) {
+  (void)state;
+  outcome o;
+  /* an empty zip is its 22-byte end-of-central-directory record alone */
+  char path[512];
+  path_in_tmp("BTCUSDT-bookDepth-2025-10-11.zip", path, sizeof path);
+  static const unsigned char eocd[22] = {'P', 'K', 5, 6};
+  bk_t_write(path, eocd, sizeof eocd);
+  const char *a1[] = {"inspect", path, NULL};
+  run(&o, a1);
+  expect(&o, EX_DATAERR, (const char *const[]){"bookDepth-2025-10-11.zip", "holds no file", NULL});
+  /* a margin file and a scenario that start with a UTF-8 byte order mark */
+  const char *srcdir = getenv("BK_SOURCE_DIR");
+  if (!srcdir || !*srcdir) srcdir = ".";
+  char fix[600];
+  snprintf(fix, sizeof fix, "%s/tests/fixtures/risk/bybit_isolated.json", srcdir);
+  size_t n = 0;
+  char *text = bk_t_slurp(fix, &n);
+  assert_non_null(text);
+  char *bom = malloc(n + 3);
+  assert_non_null(bom);
+  memcpy(bom, "\xEF\xBB\xBF", 3);
+  memcpy(bom + 3, text, n);
+  free(text);
+  path_in_tmp("bom-margin.json", path, sizeof path);
+  bk_t_write(path, bom, n + 3);
+  free(bom);
+  const char *a2[] = {"margin", path, NULL};
+  run(&o, a2);
+  expect(&o, 0, NULL);
+  char dir[512], data[700], scen[700], out[700], json[2048], manifest[800];
+  path_in_tmp("seed-u64", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(data, sizeof data, "%s/syn_trades_2025-10-10_SYNUSDT.csv", dir);
+  write_path(data, 900, 2, "28000", "0.1", "0.05");
+  snprintf(scen, sizeof scen, "%s/scenario.json", dir);
+  snprintf(json, sizeof json,
+           "\xEF\xBB\xBF{ \"name\": \"seed-u64\", \"data\": [\"syn_trades_2025-10-10_SYNUSDT.csv\"],\n"
+           "  \"window\": { \"from\": \"2025-10-10T00:10:00Z\" },\n"
+           "  \"policies\": [\"%s/data/policies/binance-like.json\"] }\n", srcdir);
+  bk_t_write(scen, json, strlen(json));
+  snprintf(out, sizeof out, "%s/out", dir);
+  /* the help says a non-negative integer: every uint64 is one */
+  const char *a3[] = {"run", "--quiet", scen, "-o", out, "--seed", "18446744073709551615", NULL};
+  run(&o, a3);
+  expect(&o, 0, NULL);
+  snprintf(manifest, sizeof manifest, "%s/manifest.json", out);
+  text = bk_t_slurp(manifest, NULL);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "\"seed\": 18446744073709551615"));
+  free(text);
+  const char *a4[] = {"run", "--quiet", scen, "-o", out, "--seed", "18446744073709551616", NULL};
+  run(&o, a4);
+  expect(&o, EX_USAGE, (const char *const[]){"--seed", "18446744073709551615", NULL});
 }
 
 /* Scenarios whose numbers are legal one by one but absurd together: sizes near 2^63, a
@@ -599,6 +949,13 @@ int main(void) {
       cmocka_unit_test(a_zip_of_two_files_and_an_empty_file_are_refused),
       cmocka_unit_test(a_quantity_that_overflows_a_notional_is_a_data_error),
       cmocka_unit_test(a_scenario_that_references_itself_or_a_missing_file_is_refused),
+      cmocka_unit_test(a_fifo_or_a_device_where_a_file_is_needed_is_refused_before_reading),
+      cmocka_unit_test(a_json_file_larger_than_the_limit_is_refused_naming_it),
+      cmocka_unit_test(bad_prices_amounts_and_time_units_are_refused_with_file_and_line),
+      cmocka_unit_test(numbers_and_nul_bytes_are_refused_saying_exactly_what_is_wrong),
+      cmocka_unit_test(an_engine_error_names_the_file_line_and_time_of_its_event),
+      cmocka_unit_test(read_size_and_instruments_per_run_have_limits),
+      cmocka_unit_test(an_empty_zip_a_bom_and_a_seed_past_2_to_the_63_are_handled),
       cmocka_unit_test(absurd_scenarios_end_in_a_clear_error_or_a_clean_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

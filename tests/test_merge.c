@@ -279,6 +279,81 @@ static void a_feed_error_stops_the_merge_and_names_the_file(void **state) {
   bk_instruments_fini(&in);
 }
 
+/* Writes rows whose timestamp is T0 plus the rank of the feed times 10^6 plus the line the
+ * row is on, so each event says where it must have come from. */
+#define T0 1680652800000000LL
+static void write_lined(const char *path, int rank, int kind, int rows) {
+  char *buf = malloc(200 + (size_t)rows * 160);
+  assert_non_null(buf);
+  size_t len = 0;
+  long long line = 1;
+  if (kind == 0)
+    len += (size_t)sprintf(buf, "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n");
+  else if (kind == 1)
+    len += (size_t)sprintf(buf, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+  else
+    len += (size_t)sprintf(buf, "exchange,symbol,timestamp,local_timestamp,funding_timestamp,"
+                                "funding_rate,predicted_funding_rate,open_interest,last_price,"
+                                "index_price,mark_price\n");
+  for (int i = 0; i < rows; i++) {
+    line++;
+    if (i % 17 == 5) { /* a blank line: skipped, but it moves the line numbers on */
+      buf[len++] = '\n';
+      line++;
+    }
+    long long ts = T0 + rank * 1000000LL + line;
+    if (kind == 0)
+      len += (size_t)sprintf(buf + len, "binance-futures,BTCUSDT,%lld,%lld,false,%s,%d.5,1\n",
+                             ts, ts, i & 1 ? "bid" : "ask", 28000 + (i & 1 ? -i : i));
+    else if (kind == 1)
+      len += (size_t)sprintf(buf + len, "binance-futures,BTCUSDT,%lld,%lld,%d,buy,28000.5,1\n",
+                             ts, ts, i);
+    else /* three events a row: funding, index, mark */
+      len += (size_t)sprintf(buf + len, "binance-futures,BTCUSDT,%lld,%lld,,0.0001,,,,28000.1,28000.2\n",
+                             ts, ts);
+  }
+  bk_t_write(path, buf, len);
+  free(buf);
+}
+
+static void every_event_comes_with_its_feed_and_file_line(void **state) {
+  (void)state;
+  char p[3][512];
+  bk_t_tmp("lined_incremental_book_L2.csv", p[0], sizeof p[0]);
+  bk_t_tmp("lined_trades.csv", p[1], sizeof p[1]);
+  bk_t_tmp("lined_derivative_ticker.csv", p[2], sizeof p[2]);
+  for (int k = 0; k < 3; k++) write_lined(p[k], k, k, 300);
+  for (int nfeeds = 1; nfeeds <= 3; nfeeds += 2) { /* one feed: no heap; three: the heap */
+    for (int threaded = 0; threaded < 2; threaded++) {
+      bk_instruments in;
+      bk_instruments_init(&in);
+      bk_feed_opts o;
+      bk_feed_opts_init(&o);
+      o.threaded = threaded;
+      bk_merge *m;
+      assert_int_equal(bk_merge_new(&m), BK_OK);
+      for (int k = 0; k < nfeeds; k++) assert_int_equal(bk_merge_add(m, open_feed(p[k], &in, &o)), BK_OK);
+      bk_event evs[7];
+      bk_merge_src src[7];
+      size_t n, total = 0;
+      bk_rc rc;
+      while ((rc = bk_merge_next_batch_at(m, evs, src, 7, &n)) == BK_OK) {
+        for (size_t i = 0; i < n; i++) {
+          long long rel = evs[i].ts - T0;
+          if ((long long)src[i].feed != rel / 1000000 || (long long)src[i].line != rel % 1000000)
+            fail_msg("%d feeds: event %zu at +%lld said feed %zu line %llu", nfeeds, total + i,
+                     rel, src[i].feed, (unsigned long long)src[i].line);
+        }
+        total += n;
+      }
+      assert_int_equal(rc, BK_EOF);
+      assert_true(total == (nfeeds == 1 ? 300u : 300u + 300u + 900u));
+      bk_merge_free(m);
+      bk_instruments_fini(&in);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ties_go_to_local_time_then_feed_rank),
@@ -287,6 +362,7 @@ int main(void) {
       cmocka_unit_test(gaps_longer_than_the_threshold_are_counted),
       cmocka_unit_test(folder_expands_in_name_order_and_skips_unsupported_files),
       cmocka_unit_test(a_feed_error_stops_the_merge_and_names_the_file),
+      cmocka_unit_test(every_event_comes_with_its_feed_and_file_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

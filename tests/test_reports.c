@@ -29,7 +29,7 @@
 #include "reports/csvfield.h"
 #include "reports/outfile.h"
 #include "reports/report.h"
-#include "reports/sha256.h"
+#include "engine/sha256.h"
 #include "tests/testutil.h"
 
 /* ---- SHA-256 ---- */
@@ -91,20 +91,6 @@ static void sha256_in_random_pieces_equals_one_call(void **state) {
     if (strcmp(one, pieces)) fail_msg("seed %llu round %d: %s != %s", (unsigned long long)seed,
                                       round, one, pieces);
   }
-}
-
-static void sha256_of_a_file_gives_size_and_hash(void **state) {
-  (void)state;
-  char path[512], hex[65];
-  bk_t_write(bk_t_tmp("abc.txt", path, sizeof path), "abc", 3);
-  uint64_t size = 0;
-  assert_int_equal(bk_sha256_file(path, hex, &size, NULL), BK_OK);
-  assert_true(size == 3);
-  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  bk_err e;
-  bk_err_clear(&e);
-  assert_int_equal(bk_sha256_file("/nonexistent/x", hex, &size, &e), BK_ENOINPUT);
-  assert_non_null(strstr(e.msg, "/nonexistent/x"));
 }
 
 /* ---- a slow RFC 4180 reader ---- */
@@ -548,6 +534,30 @@ static void manifest_is_json_with_hashes_and_no_clock(void **state) {
   scripted_free(x);
 }
 
+/* A reader read "ab", then the file grew to "abc" before the report was written: the
+ * manifest must say what was read (the reader's digest and count), not what is there. */
+static void manifest_records_inputs_as_they_were_read(void **state) {
+  (void)state;
+  scripted *x = scripted_run();
+  char in[512];
+  bk_t_write(bk_t_tmp("input_grew.csv", in, sizeof in), "abc", 3);
+  static const char sha_ab[] = "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603";
+  bk_report_file f = {.path = in, .format = "trades", .codec = "plain", .rows = 1,
+                      .events = 1, .first_ts = T0, .last_ts = T0, .sha256 = sha_ab, .bytes = 2};
+  bk_err e;
+  if (write_run(x, "grew", &f, 1, &e)) fail_msg("write: %s", e.msg);
+  char p[1024];
+  path_in("grew", "manifest.json", p, sizeof p);
+  json_error_t je;
+  json_t *j = json_load_file(p, JSON_REJECT_DUPLICATES, &je);
+  if (!j) fail_msg("manifest: %s line %d", je.text, je.line);
+  json_t *i0 = json_array_get(json_object_get(j, "inputs"), 0);
+  assert_string_equal(json_string_value(json_object_get(i0, "sha256")), sha_ab);
+  assert_int_equal(json_integer_value(json_object_get(i0, "bytes")), 2);
+  json_decref(j);
+  scripted_free(x);
+}
+
 static void csv_fields_quote_commas_quotes_and_line_ends(void **state) {
   (void)state;
   char b[64];
@@ -669,13 +679,13 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(sha256_matches_the_fips_180_2_vectors),
       cmocka_unit_test(sha256_in_random_pieces_equals_one_call),
-      cmocka_unit_test(sha256_of_a_file_gives_size_and_hash),
       cmocka_unit_test(csv_fields_quote_commas_quotes_and_line_ends),
       cmocka_unit_test(slippage_is_signed_against_the_liquidated_side),
       cmocka_unit_test(run_folder_holds_every_file_with_rows_for_every_record),
       cmocka_unit_test(summary_balances_with_the_ledger_and_the_liquidation_rows),
       cmocka_unit_test(the_same_run_written_twice_is_byte_identical),
       cmocka_unit_test(manifest_is_json_with_hashes_and_no_clock),
+      cmocka_unit_test(manifest_records_inputs_as_they_were_read),
       cmocka_unit_test(a_failed_write_leaves_no_report_under_its_final_name),
       cmocka_unit_test(summary_table_fits_a_screen_and_names_every_policy),
       cmocka_unit_test(chart_renders_with_gnuplot_and_says_how_to_install_it_without),

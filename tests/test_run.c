@@ -64,10 +64,11 @@ static void hand_written_accounts_meet_the_fate_the_crash_gives_them(void **stat
   bk_t_table_load(path, &liq);
   snprintf(path, sizeof path, "%s/summary.csv", out);
   bk_t_table_load(path, &sum);
-  /* the 28x long (account 0: 10 SYN with 10,000 USDT, liquidated about 3 % down) is
-     liquidated, once, during the crash; the 2x long and the short are not */
+  /* the 28x long (10 SYN with 10,000 USDT, liquidated about 3 % down) is liquidated,
+     once, during the crash, and the report names it as the file did; the 2x long and
+     the short are not */
   assert_int_equal(liq.rows, 2);
-  assert_string_equal(bk_t_cell(&liq, 1, "account"), "0");
+  assert_string_equal(bk_t_cell(&liq, 1, "account"), "long-28x");
   assert_string_equal(bk_t_cell(&liq, 1, "side"), "long");
   const char *t = bk_t_cell(&liq, 1, "time");
   assert_true(strncmp(t, "2025-10-10T00:36", 16) >= 0 && strncmp(t, "2025-10-10T00:42", 16) < 0);

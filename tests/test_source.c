@@ -19,6 +19,7 @@
 #include <zstd.h>
 
 #include "feeds/lines.h"
+#include "engine/sha256.h"
 #include "feeds/source.h"
 #include "tests/testutil.h"
 
@@ -70,7 +71,7 @@ static char *sample_text(size_t lines, size_t *n) {
 /* Reads the whole source with the given options; returns the bytes (malloc) or fails. */
 static char *read_all(const char *path, size_t read_size, int threaded, size_t chunk,
                       size_t *n, bk_rc *rc_out, bk_err *err_out) {
-  bk_source_opts o = {read_size, threaded};
+  bk_source_opts o = {read_size, threaded, 0};
   bk_source *s;
   bk_err err;
   bk_err_clear(&err);
@@ -330,7 +331,7 @@ static void lines_strip_crlf_and_hand_out_empty_lines(void **state) {
   const char *want[] = {"a,b", "", "c", "", "last"};
   for (size_t k = 0; k < 16; k++) {
     bk_source *s;
-    bk_source_opts o = {(size_t)1 << (k / 2), (int)(k % 2)}; /* 1..128 bytes, thread or not */
+    bk_source_opts o = {(size_t)1 << (k / 2), (int)(k % 2), 0}; /* 1..128 bytes, thread or not */
     assert_int_equal(bk_source_open(p, &o, &s, NULL), BK_OK);
     bk_lines l;
     assert_int_equal(bk_lines_init(&l, s, o.read_size, 16), BK_OK);
@@ -361,7 +362,7 @@ static void line_of_2mb_without_newline_is_an_error_in_bounded_memory(void **sta
   bk_t_write(bk_t_tmp("long_line.csv.zst", p, sizeof p), z, zn);
   for (int threaded = 0; threaded < 2; threaded++) {
     bk_source *s;
-    bk_source_opts o = {0, threaded};
+    bk_source_opts o = {0, threaded, 0};
     assert_int_equal(bk_source_open(p, &o, &s, NULL), BK_OK);
     bk_lines l;
     assert_int_equal(bk_lines_init(&l, s, 0, 0), BK_OK);
@@ -408,9 +409,117 @@ static void line_of_exactly_the_limit_is_accepted(void **state) {
   bk_source_free(s);
 }
 
+/* Reads a source to its end (or stops after `stop` bytes) and seals its digest. */
+static const char *digest_of(bk_source *s, size_t stop, uint64_t *bytes) {
+  char buf[4096];
+  size_t got, total = 0;
+  while (total < stop && bk_source_read(s, buf, sizeof buf, &got) == BK_OK) total += got;
+  assert_int_equal(bk_source_seal(s), BK_OK);
+  return bk_source_sha256(s, bytes);
+}
+
+static void sha256_of_a_file_gives_size_and_hash(void **state) {
+  (void)state;
+  char path[512];
+  bk_t_write(bk_t_tmp("abc.txt", path, sizeof path), "abc", 3);
+  bk_source *s;
+  assert_int_equal(bk_source_open(path, NULL, &s, NULL), BK_OK);
+  assert_null(bk_source_sha256(s, NULL));
+  uint64_t size = 0;
+  const char *hex = digest_of(s, SIZE_MAX, &size);
+  assert_true(size == 3);
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  bk_source_free(s);
+  /* a reader that asked for no digest gets none */
+  bk_source_opts nh = {0, 0, 1};
+  assert_int_equal(bk_source_open(path, &nh, &s, NULL), BK_OK);
+  char tmp[8];
+  size_t got;
+  while (bk_source_read(s, tmp, sizeof tmp, &got) == BK_OK) {
+  }
+  assert_int_equal(bk_source_seal(s), BK_OK);
+  assert_null(bk_source_sha256(s, NULL));
+  bk_source_free(s);
+  bk_err e;
+  bk_err_clear(&e);
+  assert_int_equal(bk_source_open("/nonexistent/x", NULL, &s, &e), BK_ENOINPUT);
+  assert_non_null(strstr(e.msg, "/nonexistent/x"));
+}
+
+/* The digest is of the bytes read, whatever the codec and the thread: a file appended to
+ * after it was read to its end keeps the digest of what was read, and a reader that
+ * stopped early (the end of a window) still covers the whole file it did not reach. */
+static void digest_is_of_the_bytes_read_not_of_the_file_later(void **state) {
+  (void)state;
+  char path[512], big[512];
+  static const char text[] = "exchange,symbol\nx,y\n";
+  bk_t_write(bk_t_tmp("appended.csv", path, sizeof path), text, sizeof text - 1);
+  for (int threaded = 0; threaded < 2; threaded++) {
+    bk_source_opts o = {7, threaded, 0};
+    bk_source *s;
+    assert_int_equal(bk_source_open(path, &o, &s, NULL), BK_OK);
+    char buf[64];
+    size_t got, total = 0;
+    while (bk_source_read(s, buf, sizeof buf, &got) == BK_OK) total += got;
+    assert_true(total == sizeof text - 1);
+    /* appended after the reader met the end of file, before the digest is sealed */
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    fputs("x,z\n", f);
+    fclose(f);
+    uint64_t n = 0;
+    assert_int_equal(bk_source_seal(s), BK_OK);
+    const char *hex = bk_source_sha256(s, &n);
+    assert_non_null(hex);
+    /* sha256("exchange,symbol\nx,y\n") */
+    bk_sha256 c;
+    unsigned char d[32];
+    char want[65];
+    bk_sha256_init(&c);
+    bk_sha256_update(&c, text, sizeof text - 1);
+    bk_sha256_final(&c, d);
+    bk_sha256_hex(d, want);
+    assert_string_equal(hex, want);
+    assert_true(n == sizeof text - 1);
+    bk_source_free(s);
+    bk_t_write(path, text, sizeof text - 1);
+  }
+  /* a compressed file read only in part: the digest still covers all of its bytes */
+  bk_t_data("binance-futures-btcusdt-2023-04-05/binance-futures_derivative_ticker_2023-04-05_BTCUSDT.csv.zst",
+            big, sizeof big);
+  size_t len = 0;
+  char *raw = bk_t_slurp(big, &len);
+  if (!raw) {
+    printf("  (no shared data: the partial-read case is skipped)\n");
+    return;
+  }
+  bk_sha256 c;
+  unsigned char d[32];
+  char want[65];
+  bk_sha256_init(&c);
+  bk_sha256_update(&c, raw, len);
+  bk_sha256_final(&c, d);
+  bk_sha256_hex(d, want);
+  free(raw);
+  for (int threaded = 0; threaded < 2; threaded++) {
+    bk_source_opts o = {4096, threaded, 0};
+    bk_source *s;
+    assert_int_equal(bk_source_open(big, &o, &s, NULL), BK_OK);
+    uint64_t n = 0;
+    const char *hex = digest_of(s, 10000, &n);
+    assert_string_equal(hex, want);
+    assert_true(n == len);
+    size_t got;
+    char buf[16];
+    assert_int_equal(bk_source_read(s, buf, sizeof buf, &got), BK_EOF); /* sealed: no more */
+    bk_source_free(s);
+  }
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(codec_is_detected_by_magic_not_name),
+      cmocka_unit_test(sha256_of_a_file_gives_size_and_hash),
       cmocka_unit_test(gzip_members_and_zstd_frames_are_read_one_after_another),
       cmocka_unit_test(one_byte_reads_and_the_thread_deliver_the_same_bytes),
       cmocka_unit_test(truncated_zstd_is_an_error_with_its_offset),
@@ -424,6 +533,7 @@ int main(int argc, char **argv) {
   };
   /* tests that read the shared real data: `test_source --data` (ctest: test_source_data) */
   const struct CMUnitTest data_tests[] = {
+      cmocka_unit_test(digest_is_of_the_bytes_read_not_of_the_file_later),
       cmocka_unit_test(zip_with_one_file_is_read),
       cmocka_unit_test(corrupt_zip_and_zip_of_two_files_are_errors),
   };

@@ -2,13 +2,10 @@
  * SHA-256 (see sha256.h), written from FIPS 180-4 §6.2 and checked against its test
  * vectors. The manifest hashes every input once per run; the inputs are compressed
  * market data of tens of megabytes, so a plain portable block function (no SIMD) is
- * fast enough, and files are read in 1 MiB chunks.
+ * fast enough.
  */
-#include "reports/sha256.h"
+#include "engine/sha256.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -109,29 +106,4 @@ void bk_sha256_hex(const unsigned char digest[32], char hex[65]) {
     hex[2 * i + 1] = d[digest[i] & 15];
   }
   hex[64] = '\0';
-}
-
-bk_rc bk_sha256_file(const char *path, char hex[65], uint64_t *size, bk_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return bk_err_set(err, BK_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-  enum { CHUNK = 1 << 20 };
-  unsigned char *buf = malloc(CHUNK);
-  if (!buf) {
-    fclose(f);
-    return bk_err_set(err, BK_ENOMEM, "%s: no memory to hash", path);
-  }
-  bk_sha256 c;
-  bk_sha256_init(&c);
-  size_t n;
-  while ((n = fread(buf, 1, CHUNK, f)) > 0) bk_sha256_update(&c, buf, n);
-  int bad = ferror(f);
-  fclose(f);
-  free(buf);
-  if (bad) return bk_err_set(err, BK_EIO, "%s: read failed while hashing", path);
-  unsigned char d[32];
-  uint64_t len = c.len;
-  bk_sha256_final(&c, d);
-  bk_sha256_hex(d, hex);
-  if (size) *size = len;
-  return BK_OK;
 }

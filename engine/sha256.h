@@ -1,16 +1,16 @@
 /*
  * SHA-256 (FIPS 180-4) for the run manifest: every input file and the scenario are
  * listed with their hash, so a report can be traced to the exact bytes it came from.
+ * Pure computation, no I/O: the byte sources (feeds/) hash a file's bytes as they read
+ * them, and the reports hash the files they only name.
  *
  * Ownership: a bk_sha256 is caller storage; nothing is allocated.
  */
-#ifndef BK_SHA256_H
-#define BK_SHA256_H
+#ifndef BK_ENGINE_SHA256_H
+#define BK_ENGINE_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "engine/error.h"
 
 typedef struct bk_sha256 {
   uint32_t h[8];          /* chaining state */
@@ -30,10 +30,5 @@ void bk_sha256_final(bk_sha256 *c, unsigned char out[32]);
 
 /* Writes the 64 lowercase hex digits of a digest and a NUL into hex. */
 void bk_sha256_hex(const unsigned char digest[32], char hex[65]);
-
-/* Hashes the file at path: hex digest into hex and its size into *size (may be NULL).
- * BK_ENOINPUT when it cannot be opened, BK_EIO when a read fails; err (may be NULL)
- * names the file. hex and *size are unchanged on error. */
-bk_rc bk_sha256_file(const char *path, char hex[65], uint64_t *size, bk_err *err);
 
 #endif
