@@ -41,7 +41,7 @@ enum { REF_C_FEE = 0, REF_C_SPREAD, REF_C_DEFICIT, REF_C_TAKEOVER, REF_C_ADL, RE
 /* Why a case cannot be compared exactly (counted as a skip, not a failure). */
 enum { REF_SKIP_NONE = 0,
        REF_SKIP_RANK_CLOSE = 1, /* two BitMEX scores within the engine's 1e-8 rounding */
-       REF_SKIP_RANGE = 2,      /* a value left int64, or a ranking denominator was 0 */
+       REF_SKIP_RANGE = 2,      /* a value left int64, or an account had no finite score */
        REF_SKIP_SCOPE = 3 };    /* more accounts, levels or records than the reference holds */
 
 typedef struct ref_contract {

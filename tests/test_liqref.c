@@ -1125,7 +1125,8 @@ static void random_cases_agree(void **state) {
       }
     }
   }
-  printf("liqref: %llu compared, %llu skipped (close BitMEX scores %llu, range %llu, scope %llu),"
+  printf("liqref: %llu compared, %llu skipped (close BitMEX scores %llu, unrankable or out of range %llu,"
+         " scope %llu),"
          " %llu mismatches; %.1f s\n",
          (unsigned long long)run, (unsigned long long)skipped,
          (unsigned long long)skip_kind[REF_SKIP_RANK_CLOSE], (unsigned long long)skip_kind[REF_SKIP_RANGE],
