@@ -288,6 +288,7 @@ bk_rc bk_runfolder_begin(const char *target, FILE *log, bk_runfolder **out, long
     goto fail;
   }
   if ((rc = take_lock(rf, holder, err))) goto fail;
+  active = rf; /* from now on a signal removes the lock file (and the private folder) */
   clean_leftovers(rf, log);
   /* the check again: a killed run's previous report may have been put back */
   if ((rc = check_target(rf, err))) goto fail;
@@ -304,7 +305,6 @@ bk_rc bk_runfolder_begin(const char *target, FILE *log, bk_runfolder **out, long
       goto fail;
     }
   }
-  rf->have_tmp = 1;
   char suffix[32];
   snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
   for (size_t i = 0; bk_report_files[i]; i++) {
@@ -313,7 +313,7 @@ bk_rc bk_runfolder_begin(const char *target, FILE *log, bk_runfolder **out, long
   }
   add_sig_file(rf, calib_file, "");
   add_sig_file(rf, calib_file, suffix);
-  active = rf;
+  rf->have_tmp = 1;
   *out = rf;
   return BK_OK;
 fail:
