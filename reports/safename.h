@@ -20,7 +20,7 @@
 #define BK_NAME_MAX 47 /* the longest name; an instrument symbol holds 47 bytes */
 
 /* The set, in words, for error messages. */
-#define BK_NAME_RULE "1 to 47 of A-Z a-z 0-9 . _ -, not starting with '.' or '-'"
+#define BK_NAME_RULE "1 to 47 characters of A-Z a-z 0-9 . _ -, not starting with '.' or '-'"
 
 /* 1 when the len bytes at s form a valid name (a NUL among them makes it invalid). */
 int bk_name_ok(const char *s, size_t len);
