@@ -317,17 +317,22 @@ static void on_stop(int sig) {
   _exit(128 + sig);
 }
 
-static void catch_stops(void) {
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOPS (sizeof stop_signals / sizeof *stop_signals)
+
+/* Installs on_stop, keeping the handlers it replaces in old (restored by release_stops:
+ * a process that runs several commands, such as a test or a fuzzer, gets its own back). */
+static void catch_stops(struct sigaction old[NSTOPS]) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
-  sigaddset(&sa.sa_mask, SIGINT);
-  sigaddset(&sa.sa_mask, SIGTERM);
-  sigaddset(&sa.sa_mask, SIGHUP);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
+  for (size_t i = 0; i < NSTOPS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
+  for (size_t i = 0; i < NSTOPS; i++) sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void release_stops(const struct sigaction old[NSTOPS]) {
+  for (size_t i = 0; i < NSTOPS; i++) sigaction(stop_signals[i], &old[i], NULL);
 }
 
 int bk_cmd_run(int argc, char **argv) {
@@ -353,11 +358,14 @@ int bk_cmd_run(int argc, char **argv) {
   bk_rc rc = load(&r, &a);
   char dir[1024];
   long holder = 0;
+  struct sigaction old_stops[NSTOPS];
+  int caught = 0;
   if (!rc) {
     snprintf(dir, sizeof dir, "%s", a.out ? a.out : "");
     if (!a.out) snprintf(dir, sizeof dir, "out/%s", r.sc.name);
     /* the folder is checked, locked and made before the replay, not after it */
-    catch_stops();
+    catch_stops(old_stops);
+    caught = 1;
     rc = bk_runfolder_begin(dir, stderr, &r.rf, &holder, &r.err);
     if (!rc) rc = simulate(&r, &a);
   }
@@ -373,6 +381,7 @@ int bk_cmd_run(int argc, char **argv) {
   else if (a.in.progress_mode >= 0)
     fprintf(stderr, "replayed %llu events in %.2f s\n", (unsigned long long)r.p.events, secs);
   run_close(&r);
+  if (caught) release_stops(old_stops);
   free(a.data);
   free(a.policies);
   return code;
