@@ -58,12 +58,22 @@ static int starts_with(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* 1 when n is file or file.tmp.<digits> (a temporary file of an older version). */
+static int is_or_tmp_of(const char *n, const char *file) {
+  size_t k = strlen(file);
+  if (strncmp(n, file, k) != 0) return 0;
+  if (!n[k]) return 1;
+  if (strncmp(n + k, ".tmp.", 5) != 0) return 0;
+  const char *d = n + k + 5;
+  return *d && strspn(d, "0123456789") == strlen(d);
+}
+
 /* 1 when a file of this name may sit in an existing run folder that a run replaces:
  * what a run writes, what `backstop chart` renders, older versions' temporary files. */
 static int report_name(const char *n) {
   for (size_t i = 0; bk_report_files[i]; i++)
-    if (!strcmp(n, bk_report_files[i])) return 1;
-  if (!strcmp(n, calib_file) || strstr(n, ".tmp.")) return 1;
+    if (is_or_tmp_of(n, bk_report_files[i])) return 1;
+  if (is_or_tmp_of(n, calib_file)) return 1;
   return (starts_with(n, "fund_") || starts_with(n, "flows_")) &&
          (ends_with(n, ".png") || ends_with(n, ".pdf") || ends_with(n, ".svg"));
 }
