@@ -18,7 +18,8 @@
  * folder. Where the file system cannot exchange (EINVAL: some network and FUSE file
  * systems), the previous folder is renamed to TARGET.old.<pid> first and the new one
  * into place: for that moment TARGET is absent (never mixed), and a run killed in it
- * leaves the previous report in TARGET.old.<pid>, which the next run puts back.
+ * leaves the previous report in TARGET.old.<pid>, which the next run puts back. (Debug
+ * builds take this path when the environment has BK_RENAME_EXCHANGE=0, for tests.)
  *
  * The folder is replaced as a whole, so an existing TARGET must hold only what a run
  * and `backstop chart` write there (report files, rendered charts, temporary files of

@@ -371,6 +371,54 @@ static void a_run_interrupted_at_any_step_cleans_up_and_exits_143(void **state) 
   }
 }
 
+/* Where the file system cannot exchange two folders, the previous report is moved
+ * aside for the moment of the swap: a kill then may leave no folder, but the previous
+ * report whole in TARGET.old.<pid>, and the next run puts it back. */
+static void without_rename_exchange_no_report_is_lost_at_any_step(void **state) {
+  (void)state;
+#ifdef NDEBUG
+  printf("SKIP: release builds always use RENAME_EXCHANGE where the file system has it\n");
+  skip();
+#endif
+  unsigned long total = count_steps();
+  setenv("BK_RENAME_EXCHANGE", "0", 1);
+  unsigned long calls = 0;
+  const char *args[] = {RUN_ARGS("2"), NULL};
+  const char *again[] = {RUN_ARGS("1"), NULL};
+  assert_int_equal(exit_code(child(ULONG_MAX, 0, args, &calls)), 0);
+  assert_int_equal(calls, total + 1); /* two renames instead of one exchange */
+  assert_int_equal(old_or_new("without exchange"), 2);
+  plain_run("1");
+  int aside = 0;
+  for (unsigned long n = 1; n <= calls; n++) {
+    char when[80], left[512];
+    snprintf(when, sizeof when, "no exchange, failed call %lu of %lu", n, calls);
+    if (exit_code(child(n, 0, args, NULL)) != EX_CANTCREAT) fail_msg("%s: not exit 73", when);
+    assert_int_equal(old_or_new(when), 1);
+    if (leftovers(target, left, sizeof left)) fail_msg("%s: %s is left", when, left);
+    snprintf(when, sizeof when, "no exchange, killed at call %lu of %lu", n, calls);
+    int st = child(n, SIGKILL, args, NULL);
+    if (!WIFSIGNALED(st)) fail_msg("%s: status %d", when, st);
+    struct stat sb;
+    if (stat(target, &sb) != 0) {
+      /* between the two renames: the previous report is whole, aside; the next run
+         puts it back before anything else (its first own step, failed here, stops it) */
+      aside++;
+      assert_int_equal(exit_code(child(1, 0, again, NULL)), EX_CANTCREAT);
+      if (!contains(errp, "put back")) fail_msg("%s: the next run did not put it back", when);
+      assert_int_equal(old_or_new(when), 1);
+    } else {
+      old_or_new(when);
+    }
+    if (exit_code(child(0, 0, again, NULL)) != 0) fail_msg("%s: the next run failed", when);
+    if (leftovers(target, left, sizeof left)) fail_msg("%s: %s is left", when, left);
+  }
+  unsetenv("BK_RENAME_EXCHANGE");
+  printf("%lu steps without exchange; %d kills left the previous report aside, put back\n",
+         calls, aside);
+  assert_int_equal(aside, 1);
+}
+
 /* ---- real processes ---- */
 
 /* Starts the backstop command with BK_PAUSE_AT=step; stderr to err. */
@@ -640,6 +688,7 @@ int main(void) {
       cmocka_unit_test(a_run_failed_at_any_step_leaves_the_previous_report_and_nothing_else),
       cmocka_unit_test(a_run_killed_at_any_step_leaves_one_complete_report),
       cmocka_unit_test(a_run_interrupted_at_any_step_cleans_up_and_exits_143),
+      cmocka_unit_test(without_rename_exchange_no_report_is_lost_at_any_step),
       cmocka_unit_test(sigterm_during_the_replay_keeps_the_previous_report),
       cmocka_unit_test(sigterm_before_the_swap_keeps_the_previous_report),
       cmocka_unit_test(a_run_into_a_locked_folder_is_refused_with_75_naming_the_holder),
