@@ -9,6 +9,8 @@
  * (data) or 78 (configuration), or succeed with CSV headers of plain column names; and in
  * no case may a command run: where a run folder exists `backstop chart` renders it (when
  * gnuplot is installed) and the marker file the names try to create must not appear.
+ * The commands that only read data keep such names, but quote them in the CSV they
+ * write (`replay --tob-csv`, `inspect --format csv`).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -245,10 +247,70 @@ static void hostile_names_are_refused_wherever_they_enter(void **state) {
   }
 }
 
+/* Fields per record of an RFC 4180 text; fails the test when a record differs from
+ * `want` or a quoted field is not closed. Returns the number of records. */
+static size_t csv_records(const char *t, size_t want, const char *what) {
+  size_t records = 0, fields = 1;
+  int quoted = 0;
+  for (const char *p = t; *p; p++) {
+    if (quoted) {
+      if (*p == '"' && p[1] == '"') p++;
+      else if (*p == '"') quoted = 0;
+    } else if (*p == '"') {
+      quoted = 1;
+    } else if (*p == ',') {
+      fields++;
+    } else if (*p == '\n') {
+      if (fields != want) fail_msg("%s: record %zu has %zu fields, not %zu", what, records,
+                                   fields, want);
+      records++;
+      fields = 1;
+    }
+  }
+  if (quoted) fail_msg("%s: a quoted field is not closed", what);
+  return records;
+}
+
+static void replay_and_inspect_quote_the_data_s_names_in_their_csv(void **state) {
+  (void)state;
+  char dir[512], data[600], tob[600], out[600];
+  bk_t_tmp("names-csv", dir, sizeof dir);
+  mkdir(dir, 0777);
+  snprintf(data, sizeof data, "%s/book.csv", dir);
+  snprintf(tob, sizeof tob, "%s/tob.csv", dir);
+  snprintf(out, sizeof out, "%s/inspect.csv", dir);
+  const char *ex = "\"ex,\"\"x\"", *sym = "\"a,\"\"b\nc\"";
+  char book[2048];
+  int n = snprintf(book, sizeof book,
+                   "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
+                   "%s,%s,1760054400000000,1760054400000001,true,bid,99.5,1\n"
+                   "%s,%s,1760054400000000,1760054400000001,true,ask,100.5,1\n"
+                   "%s,%s,1760054401000000,1760054401000001,false,bid,99.7,2\n"
+                   "%s,%s,1760054402000000,1760054402000001,false,ask,100.1,3\n",
+                   ex, sym, ex, sym, ex, sym, ex, sym);
+  bk_t_write(data, book, (size_t)n);
+  const char *replay[] = {"replay", "--quiet", "--tob-csv", tob, data, NULL};
+  assert_int_equal(bk_t_run(NULL, NULL, replay), 0);
+  char *t = bk_t_slurp(tob, NULL);
+  assert_non_null(t);
+  assert_true(csv_records(t, 6, "tob.csv") >= 3);
+  assert_non_null(strstr(t, sym)); /* the name, quoted as it came */
+  free(t);
+  const char *inspect[] = {"inspect", "--format", "csv", data, NULL};
+  assert_int_equal(bk_t_run(out, NULL, inspect), 0);
+  t = bk_t_slurp(out, NULL);
+  assert_non_null(t);
+  size_t cols = 1;
+  for (const char *p = t; *p && *p != '\n'; p++) cols += *p == ',';
+  assert_int_equal(csv_records(t, cols, "inspect --format csv"), 2);
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_name_check_takes_only_the_documented_set),
       cmocka_unit_test(hostile_names_are_refused_wherever_they_enter),
+      cmocka_unit_test(replay_and_inspect_quote_the_data_s_names_in_their_csv),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
