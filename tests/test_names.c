@@ -10,7 +10,8 @@
  * no case may a command run: where a run folder exists `backstop chart` renders it (when
  * gnuplot is installed) and the marker file the names try to create must not appear.
  * The commands that only read data keep such names, but quote them in the CSV they
- * write (`replay --tob-csv`, `inspect --format csv`).
+ * write (`replay --tob-csv`, `inspect --format csv`). And `backstop chart` refuses a
+ * charts.gp (from an older version, or edited) that would make gnuplot run a program.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,6 +133,13 @@ static int plain_header(const char *path) {
       ok = 0;
   free(t);
   return ok;
+}
+
+static int contains_text(const char *path, const char *word) {
+  char *t = bk_t_slurp(path, NULL);
+  int yes = t && strstr(t, word);
+  free(t);
+  return yes;
 }
 
 static int have_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
@@ -306,11 +314,47 @@ static void replay_and_inspect_quote_the_data_s_names_in_their_csv(void **state)
   free(t);
 }
 
+static void chart_refuses_a_script_that_would_run_a_program(void **state) {
+  (void)state;
+  static const char *const scripts[] = {
+      "set print '-'\n!touch m\n",
+      "print 1; !touch m\n",
+      "x = system('touch m')\n",
+      "system \"touch m\"\n",
+      "x = `touch m`\n",
+      "set output '|touch m'\nplot 1\n",
+      "plot '< touch m' using 1\n",
+  };
+  char dir[512], gp[600], err[600];
+  bk_t_tmp("names-chart", dir, sizeof dir);
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  mkdir(dir, 0777);
+  snprintf(gp, sizeof gp, "%s/charts.gp", dir);
+  snprintf(err, sizeof err, "%s.stderr", dir);
+  for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+    bk_t_write(gp, scripts[i], strlen(scripts[i]));
+    const char *args[] = {"chart", dir, NULL};
+    int code = bk_t_run(NULL, err, args);
+    if (code != EX_DATAERR || !contains_text(err, "charts.gp:"))
+      fail_msg("script %zu: exit %d, not 65 naming the line", i, code);
+    if (marker_under(dir)) fail_msg("script %zu ran a command", i);
+  }
+  /* a name that merely contains "system" is a name */
+  const char *fine = "P = 'system-1'\nprint P\n";
+  bk_t_write(gp, fine, strlen(fine));
+  const char *args[] = {"chart", dir, NULL};
+  int code = bk_t_run(NULL, err, args);
+  assert_true(code == 0 || code == EX_UNAVAILABLE); /* rendered, or no gnuplot */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_name_check_takes_only_the_documented_set),
       cmocka_unit_test(hostile_names_are_refused_wherever_they_enter),
       cmocka_unit_test(replay_and_inspect_quote_the_data_s_names_in_their_csv),
+      cmocka_unit_test(chart_refuses_a_script_that_would_run_a_program),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
