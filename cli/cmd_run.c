@@ -43,7 +43,8 @@ static void usage(FILE *f) {
           "      --data PATH      market data file or folder (repeat; replaces the\n"
           "                       scenario's data)\n"
           "      --policy FILE    policy file (repeat; replaces the scenario's policies)\n"
-          "  -o, --out DIR        run folder (default out/<scenario name>)\n"
+          "  -o, --out DIR        run folder (default out/<scenario name>); replaced as a\n"
+          "                       whole when the run ends, locked by DIR.lock meanwhile\n"
           "      --seed N         seed of the population (default: the scenario's)\n"
           "%s"
           "  -h, --help           this help\n",
