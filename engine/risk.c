@@ -22,6 +22,7 @@
 #include "engine/liquidation.h"
 #include "engine/offload.h"
 #include "engine/transfer.h"
+#include "engine/vec.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
 
@@ -174,28 +175,20 @@ int64_t bk_risk_fund_equity(const bk_risk *r, uint32_t asset) {
   return e;
 }
 
-/* Grows an array of n elements of size sz to hold at least want (doubling). */
-static int grow(void **v, size_t *cap, size_t want, size_t sz) {
-  if (want <= *cap) return 0;
-  size_t c = *cap ? *cap : 16;
-  while (c < want) c *= 2;
-  void *p = realloc(*v, c * sz);
-  if (!p) return -1;
-  *v = p;
-  *cap = c;
-  return 0;
-}
+/* Grows a per-account array to hold `want` accounts: 0 on success, -1 on no memory. */
+#define GROW(arr, cap, want)                                                             \
+  ((tmp = bk_vec_grow((arr), &(cap), (want), sizeof *(arr))) ? ((arr) = tmp, 0) : -1)
 
 bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t *id) {
   if (deposit < 0 || settle >= BK_LEDGER_ASSETS)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad deposit or settle asset");
   if (r->nacct == r->acap) {
+    /* every per-account array grows to the same capacity */
     size_t cap = r->acap, c2 = r->acap, c3 = r->acap, c4 = r->acap, c5 = r->acap;
-    if (grow((void **)&r->acct, &cap, r->nacct + 1, sizeof *r->acct) ||
-        grow((void **)&r->retry_at, &c2, r->nacct + 1, sizeof *r->retry_at) ||
-        grow((void **)&r->dirty, &c3, r->nacct + 1, sizeof *r->dirty) ||
-        grow((void **)&r->is_dirty, &c4, r->nacct + 1, sizeof *r->is_dirty) ||
-        grow((void **)&r->flags, &c5, r->nacct + 1, sizeof *r->flags))
+    void *tmp;
+    if (GROW(r->acct, cap, r->nacct + 1) || GROW(r->retry_at, c2, r->nacct + 1) ||
+        GROW(r->dirty, c3, r->nacct + 1) || GROW(r->is_dirty, c4, r->nacct + 1) ||
+        GROW(r->flags, c5, r->nacct + 1))
       return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
     r->acap = cap;
   }
@@ -314,13 +307,9 @@ static bk_rc end_event(bk_risk *r, uint32_t asset) {
 }
 
 static bk_rc record(bk_risk *r, const bk_liq_rec *rec) {
-  if (r->nrecs == r->rcap) {
-    size_t cap = r->rcap ? r->rcap * 2 : 64;
-    bk_liq_rec *v = realloc(r->recs, cap * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");
-    r->recs = v;
-    r->rcap = cap;
-  }
+  bk_liq_rec *v = bk_vec_grow(r->recs, &r->rcap, r->nrecs + 1, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");
+  r->recs = v;
   r->recs[r->nrecs++] = *rec;
   return BK_OK;
 }
@@ -506,8 +495,9 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   memcpy(out0, r->ledger.fund_out, sizeof out0);
   /* the unit: one isolated position, or every cross position */
   size_t nt = 0;
-  if (grow((void **)&r->unit, &r->unit_cap, a->npos, sizeof *r->unit))
-    return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
+  uint32_t *unit = bk_vec_grow(r->unit, &r->unit_cap, a->npos, sizeof *unit);
+  if (!unit) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
+  r->unit = unit;
   for (uint32_t i = 0; i < a->npos; i++)
     if (which >= 0 ? (int)i == which : !a->pos[i].isolated) r->unit[nt++] = a->pos[i].contract;
   int64_t eq;
@@ -523,8 +513,9 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
 }
 
 static bk_rc scratch_add(bk_risk *r, uint32_t id) {
-  if (grow((void **)&r->scratch, &r->scratch_cap, r->nscratch + 1, sizeof *r->scratch))
-    return BK_ENOMEM;
+  uint32_t *v = bk_vec_grow(r->scratch, &r->scratch_cap, r->nscratch + 1, sizeof *v);
+  if (!v) return BK_ENOMEM;
+  r->scratch = v;
   r->scratch[r->nscratch++] = id;
   return BK_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "engine/fixed.h"
+#include "engine/vec.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
 
@@ -53,13 +54,9 @@ bk_rc bk_xfer_pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64
 /* Adds account id to a contract's holders; returns its slot through *slot. */
 static bk_rc holder_add(bk_risk *r, uint32_t contract, uint32_t id, uint32_t *slot) {
   bk_holders *h = &r->holders[contract];
-  if (h->n == h->cap) {
-    size_t cap = h->cap ? h->cap * 2 : 16;
-    uint32_t *v = realloc(h->id, cap * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the holder index");
-    h->id = v;
-    h->cap = cap;
-  }
+  uint32_t *v = bk_vec_grow(h->id, &h->cap, h->n + 1, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the holder index");
+  h->id = v;
   *slot = (uint32_t)h->n;
   h->id[h->n++] = id;
   return BK_OK;

@@ -13,6 +13,7 @@
 #include "engine/fixed.h"
 #include "engine/risk.h"
 #include "engine/transfer.h"
+#include "engine/vec.h"
 
 #define FUND_ID UINT32_MAX /* bk_wf_adl's bankrupt party when it is the fund */
 
@@ -281,12 +282,9 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
   if (q->valid && q->event == r->event && q->contract == contract && q->side == side)
     return BK_OK;
   const bk_holders *h = &r->holders[contract];
-  if (q->cap < h->n) {
-    bk_adl_cand *v = realloc(q->v, h->n * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the ADL queue");
-    q->v = v;
-    q->cap = h->n;
-  }
+  bk_adl_cand *v = bk_vec_grow(q->v, &q->cap, h->n, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the ADL queue");
+  q->v = v;
   uint64_t start = 0;
   if (r->pol.adl_rank == BK_ADL_DYDX)
     start = bk_wf_dydx_start(r->pol.seed, r->wf.draws++, r->nacct);
@@ -307,13 +305,9 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
 }
 
 static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
-  if (r->nadl == r->adlcap) {
-    size_t cap = r->adlcap ? r->adlcap * 2 : 16;
-    bk_adl_rec *v = realloc(r->adl, cap * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
-    r->adl = v;
-    r->adlcap = cap;
-  }
+  bk_adl_rec *v = bk_vec_grow(r->adl, &r->adlcap, r->nadl + 1, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
+  r->adl = v;
   r->adl[r->nadl++] = *rec;
   return BK_OK;
 }
@@ -424,12 +418,13 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
   if (loss <= 0) return BK_OK;
   uint32_t asset = r->contracts[contract].settle;
   if (w->wcap < r->nacct) {
-    int64_t *a = realloc(w->w, r->nacct * sizeof *a);
+    size_t c1 = w->wcap, c2 = w->wcap;
+    int64_t *a = bk_vec_grow(w->w, &c1, r->nacct, sizeof *a);
     if (a) w->w = a;
-    int64_t *b = realloc(w->shares, r->nacct * sizeof *b);
+    int64_t *b = bk_vec_grow(w->shares, &c2, r->nacct, sizeof *b);
     if (b) w->shares = b;
     if (!a || !b) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory to socialize");
-    w->wcap = r->nacct;
+    w->wcap = c1 < c2 ? c1 : c2;
   }
   /* candidates: the contract's holders (open interest), or every account of the asset
      (unrealized profit) */
