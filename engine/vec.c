@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 void *bk_vec_grow(void *v, size_t *cap, size_t want, size_t sz) {
-  if (want <= *cap) return v;
-  size_t c = *cap ? *cap : 16;
+  if (want <= *cap && v) return v;
+  size_t c = *cap && v ? *cap : 16; /* an empty array gets its first block even for 0 */
   while (c < want) {
     if (c > SIZE_MAX / 2) return NULL;
     c *= 2;

@@ -10,7 +10,8 @@
 
 /* Room for at least `want` elements of size sz in v (capacity *cap): returns v when it
  * already has room, else v reallocated to the next power-of-two multiple of 16 elements
- * with *cap updated; NULL (v untouched and still owned by the caller, *cap unchanged)
+ * with *cap updated (a NULL v gets its first 16 even for want 0, so the result is never
+ * NULL on success); NULL (v untouched and still owned by the caller, *cap unchanged)
  * when memory or the size runs out. */
 void *bk_vec_grow(void *v, size_t *cap, size_t want, size_t sz);
 
