@@ -243,7 +243,7 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
     if (size == 0) return reindex(r, id);
     i = bk_acct_find(a, contract);
   }
-  bk_pos p = {contract, 0, size, price, 0, 0};
+  bk_pos p = {contract, 0, size, price, 0, 0, 0};
   if (i >= 0) { /* increase: size-weighted entry, through the fund's averaging rule */
     bk_fund tmp;
     bk_fund_pos one = {a->pos[i].size, a->pos[i].entry};
@@ -269,7 +269,7 @@ bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t 
       bk_acct_find(&r->acct[id], contract) >= 0 || margin > r->acct[id].cash)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad isolated position");
   bk_account *a = &r->acct[id];
-  bk_pos p = {contract, 1, size, price, margin, 0};
+  bk_pos p = {contract, 1, size, price, margin, 0, 0};
   bk_rc rc = bk_xfer_set_pos(r, id, &p);
   if (rc) return rc;
   a->cash -= margin; /* inside the account: the ledger balance is cash + margins */
@@ -285,16 +285,24 @@ static void begin(bk_risk *r, int64_t ts) {
   bk_ledger_stamp(&r->ledger, ts, r->event);
 }
 
-/* The end of an event that concerned settle asset `asset`: the waterfall's end (pending
- * socialization, the fund's trigger), the fund's equity path, the trigger index of every
- * account touched, and conservation. */
+/* The end of an event on a contract settling in `asset`: for that asset and every other
+ * whose fund moved during the event (a cross account of another asset liquidated on the
+ * way), the waterfall's end (pending socialization, the fund's trigger) and the fund's
+ * equity path; then the trigger index of every account touched, and conservation. */
 static bk_rc end_event(bk_risk *r, uint32_t asset) {
-  bk_rc rc = bk_wf_end_event(r, asset);
-  int64_t eq;
-  if (!rc && bk_fund_equity(&r->fund, &r->env, asset, &eq))
-    rc = bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
-  if (!rc && bk_fund_observe(&r->fund, asset, r->now, eq, r->pol.dd_window_us))
-    rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
+  bk_rc rc = BK_OK;
+  r->fund_moved[asset] = 1;
+  for (uint32_t a = 0; a < BK_LEDGER_ASSETS && !rc; a++) {
+    if (!r->fund_moved[a]) continue;
+    r->fund_moved[a] = 0;
+    rc = bk_wf_end_event(r, a);
+    int64_t eq;
+    if (!rc && bk_fund_equity(&r->fund, &r->env, a, &eq))
+      rc = bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
+    if (!rc && bk_fund_observe(&r->fund, a, r->now, eq, r->pol.dd_window_us))
+      rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
+  }
+  memset(r->fund_moved, 0, sizeof r->fund_moved);
   for (size_t d = 0; d < r->ndirty && !rc; d++)
     if (reindex(r, r->dirty[d])) rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
   if (!rc && r->check) {
@@ -439,18 +447,17 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   rec.avg_fill = t.qty ? bk_div_round(t.pq, t.qty, BK_FLOOR) : 0;
   if (bk_pos_notional(c, llabs(rec.size), rec.mark, &rec.notional))
     return bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
-  /* a waiting or unresolved unit retried without any change is not a new step */
+  /* a waiting or unresolved position retried without any change is not a new step */
   int moved = t.qty || rec.takeover_qty || rec.adl_qty || rec.fee;
-  uint8_t pend = rec.outcome == BK_OUT_UNRESOLVED ? BK_ACCT_UNRESOLVED
-                 : rec.outcome == BK_OUT_WAITING  ? BK_ACCT_WAITING
-                                                  : 0;
-  int repeat = pend && !moved && (r->flags[id] & pend);
-  r->flags[id] = (uint8_t)((r->flags[id] & ~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING)) | pend);
+  int pend = rec.outcome == BK_OUT_UNRESOLVED || rec.outcome == BK_OUT_WAITING ? rec.outcome : 0;
+  int repeat = pend && !moved && p.pending == pend;
+  j = bk_acct_find(a, k);
+  if (j >= 0) a->pos[j].pending = pend;
+  if (!repeat && (rc = record(r, &rec))) return rc;
   if (bankrupt && !(r->flags[id] & BK_ACCT_BANKRUPT)) {
     r->flags[id] |= BK_ACCT_BANKRUPT;
     r->bankrupt_accounts[a->settle]++;
   }
-  if (!repeat && (rc = record(r, &rec))) return rc;
   /* an isolated position that ended gives what it released to the fund under the
      remaining-margin penalty (the cross pool's own money stays) */
   if (p.isolated && r->pol.penalty_mode == BK_PEN_REMAINING && bk_acct_find(a, k) < 0 &&
@@ -484,7 +491,7 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   int which;
   if (!bk_acct_liquidatable(&r->env, a, &which)) {
     r->retry_at[id] = 0;
-    r->flags[id] &= (uint8_t)~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING);
+    for (uint32_t i = 0; i < a->npos; i++) a->pos[i].pending = 0; /* healthy again */
     return BK_OK;
   }
   if (r->retry_at[id] > r->now) return BK_OK;
