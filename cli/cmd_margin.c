@@ -156,7 +156,7 @@ static bk_rc read_account(calc *k, const json_t *root) {
       if (!strcmp(k->names[i], json_string_value(in))) ci = (int)i;
     if (ci < 0)
       return bk_jdoc_fail(&k->d, &k->err, path, "\"instrument\" must name one of \"instruments\"");
-    bk_pos ps = {(uint32_t)ci, iso, 0, 0, 0, 0};
+    bk_pos ps = {(uint32_t)ci, iso, 0, 0, 0, 0, 0};
     int64_t mk;
     if ((rc = req_fx(k, p, path, "size", &ps.size)) || (rc = req_fx(k, p, path, "entry", &ps.entry)) ||
         (rc = req_fx(k, p, path, "mark", &mk)))

@@ -65,6 +65,8 @@ typedef struct bk_pos {
   int64_t entry;     /* average entry price, > 0 */
   int64_t margin;    /* isolated margin, settle units; 0 for cross */
   uint32_t slot;     /* its place in the risk state's holder index of the contract */
+  int pending;       /* its last liquidation step left it waiting or unresolved:
+                        BK_OUT_WAITING / BK_OUT_UNRESOLVED (risk.h), else 0 */
 } bk_pos;
 
 typedef struct bk_coll {

@@ -303,7 +303,9 @@ bk_rc bk_liq_charge_fee(bk_risk *r, uint32_t id, uint32_t contract, int isolated
     return bk_err_set(&r->err, BK_ERANGE, "risk: liquidation fee overflow");
   /* capped by what the unit still has once the remainder is settled: a fee charged from
      more would only come back out of the fund as a deficit */
-  if (isolated && j >= 0) room = a->pos[j].margin; /* still open: its own margin */
+  if (isolated && j >= 0) { /* still open: its own equity (margin + uPnL at the mark) */
+    if (bk_acct_pos_equity(&r->env, a, (size_t)j, &room)) room = 0;
+  }
   else if (isolated) room = r->released;           /* closed: what it released to cash */
   else if (bk_acct_equity(&r->env, a, &room)) room = 0;
   if (f > room) f = room > 0 ? room : 0;

@@ -94,7 +94,8 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be negative_equity, drawdown, net_position or never");
   CHECK(p->dd_share > 0 && p->dd_share <= one, "waterfall.drawdown", "must be in (0, 1]");
   CHECK(p->dd_window_us > 0, "waterfall.window_s", "must be > 0");
-  CHECK(p->netpos_cap > 0, "waterfall.net_position_cap", "must be > 0");
+  CHECK(p->netpos_cap > 0 && p->netpos_cap <= BK_FX(1000000), "waterfall.net_position_cap",
+        "must be in (0, 1000000]");
   CHECK(p->wf_action == BK_WF_ADL || p->wf_action == BK_WF_SOCIALIZE, "waterfall.action",
         "must be adl or socialize");
   CHECK(p->adl_rank >= BK_ADL_BITMEX && p->adl_rank <= BK_ADL_DYDX, "waterfall.adl_ranking",

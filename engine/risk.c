@@ -22,6 +22,7 @@
 #include "engine/liquidation.h"
 #include "engine/offload.h"
 #include "engine/transfer.h"
+#include "engine/vec.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
 
@@ -174,28 +175,20 @@ int64_t bk_risk_fund_equity(const bk_risk *r, uint32_t asset) {
   return e;
 }
 
-/* Grows an array of n elements of size sz to hold at least want (doubling). */
-static int grow(void **v, size_t *cap, size_t want, size_t sz) {
-  if (want <= *cap) return 0;
-  size_t c = *cap ? *cap : 16;
-  while (c < want) c *= 2;
-  void *p = realloc(*v, c * sz);
-  if (!p) return -1;
-  *v = p;
-  *cap = c;
-  return 0;
-}
+/* Grows a per-account array to hold `want` accounts: 0 on success, -1 on no memory. */
+#define GROW(arr, cap, want)                                                             \
+  ((tmp = bk_vec_grow((arr), &(cap), (want), sizeof *(arr))) ? ((arr) = tmp, 0) : -1)
 
 bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t *id) {
   if (deposit < 0 || settle >= BK_LEDGER_ASSETS)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad deposit or settle asset");
   if (r->nacct == r->acap) {
+    /* every per-account array grows to the same capacity */
     size_t cap = r->acap, c2 = r->acap, c3 = r->acap, c4 = r->acap, c5 = r->acap;
-    if (grow((void **)&r->acct, &cap, r->nacct + 1, sizeof *r->acct) ||
-        grow((void **)&r->retry_at, &c2, r->nacct + 1, sizeof *r->retry_at) ||
-        grow((void **)&r->dirty, &c3, r->nacct + 1, sizeof *r->dirty) ||
-        grow((void **)&r->is_dirty, &c4, r->nacct + 1, sizeof *r->is_dirty) ||
-        grow((void **)&r->flags, &c5, r->nacct + 1, sizeof *r->flags))
+    void *tmp;
+    if (GROW(r->acct, cap, r->nacct + 1) || GROW(r->retry_at, c2, r->nacct + 1) ||
+        GROW(r->dirty, c3, r->nacct + 1) || GROW(r->is_dirty, c4, r->nacct + 1) ||
+        GROW(r->flags, c5, r->nacct + 1))
       return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
     r->acap = cap;
   }
@@ -250,7 +243,7 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
     if (size == 0) return reindex(r, id);
     i = bk_acct_find(a, contract);
   }
-  bk_pos p = {contract, 0, size, price, 0, 0};
+  bk_pos p = {contract, 0, size, price, 0, 0, 0};
   if (i >= 0) { /* increase: size-weighted entry, through the fund's averaging rule */
     bk_fund tmp;
     bk_fund_pos one = {a->pos[i].size, a->pos[i].entry};
@@ -276,7 +269,7 @@ bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t 
       bk_acct_find(&r->acct[id], contract) >= 0 || margin > r->acct[id].cash)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad isolated position");
   bk_account *a = &r->acct[id];
-  bk_pos p = {contract, 1, size, price, margin, 0};
+  bk_pos p = {contract, 1, size, price, margin, 0, 0};
   bk_rc rc = bk_xfer_set_pos(r, id, &p);
   if (rc) return rc;
   a->cash -= margin; /* inside the account: the ledger balance is cash + margins */
@@ -292,16 +285,24 @@ static void begin(bk_risk *r, int64_t ts) {
   bk_ledger_stamp(&r->ledger, ts, r->event);
 }
 
-/* The end of an event that concerned settle asset `asset`: the waterfall's end (pending
- * socialization, the fund's trigger), the fund's equity path, the trigger index of every
- * account touched, and conservation. */
+/* The end of an event on a contract settling in `asset`: for that asset and every other
+ * whose fund moved during the event (a cross account of another asset liquidated on the
+ * way), the waterfall's end (pending socialization, the fund's trigger) and the fund's
+ * equity path; then the trigger index of every account touched, and conservation. */
 static bk_rc end_event(bk_risk *r, uint32_t asset) {
-  bk_rc rc = bk_wf_end_event(r, asset);
-  int64_t eq;
-  if (!rc && bk_fund_equity(&r->fund, &r->env, asset, &eq))
-    rc = bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
-  if (!rc && bk_fund_observe(&r->fund, asset, r->now, eq, r->pol.dd_window_us))
-    rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
+  bk_rc rc = BK_OK;
+  r->fund_moved[asset] = 1;
+  for (uint32_t a = 0; a < BK_LEDGER_ASSETS && !rc; a++) {
+    if (!r->fund_moved[a]) continue;
+    r->fund_moved[a] = 0;
+    rc = bk_wf_end_event(r, a);
+    int64_t eq;
+    if (!rc && bk_fund_equity(&r->fund, &r->env, a, &eq))
+      rc = bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
+    if (!rc && bk_fund_observe(&r->fund, a, r->now, eq, r->pol.dd_window_us))
+      rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
+  }
+  memset(r->fund_moved, 0, sizeof r->fund_moved);
   for (size_t d = 0; d < r->ndirty && !rc; d++)
     if (reindex(r, r->dirty[d])) rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
   if (!rc && r->check) {
@@ -314,13 +315,9 @@ static bk_rc end_event(bk_risk *r, uint32_t asset) {
 }
 
 static bk_rc record(bk_risk *r, const bk_liq_rec *rec) {
-  if (r->nrecs == r->rcap) {
-    size_t cap = r->rcap ? r->rcap * 2 : 64;
-    bk_liq_rec *v = realloc(r->recs, cap * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");
-    r->recs = v;
-    r->rcap = cap;
-  }
+  bk_liq_rec *v = bk_vec_grow(r->recs, &r->rcap, r->nrecs + 1, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");
+  r->recs = v;
   r->recs[r->nrecs++] = *rec;
   return BK_OK;
 }
@@ -450,18 +447,17 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   rec.avg_fill = t.qty ? bk_div_round(t.pq, t.qty, BK_FLOOR) : 0;
   if (bk_pos_notional(c, llabs(rec.size), rec.mark, &rec.notional))
     return bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");
-  /* a waiting or unresolved unit retried without any change is not a new step */
+  /* a waiting or unresolved position retried without any change is not a new step */
   int moved = t.qty || rec.takeover_qty || rec.adl_qty || rec.fee;
-  uint8_t pend = rec.outcome == BK_OUT_UNRESOLVED ? BK_ACCT_UNRESOLVED
-                 : rec.outcome == BK_OUT_WAITING  ? BK_ACCT_WAITING
-                                                  : 0;
-  int repeat = pend && !moved && (r->flags[id] & pend);
-  r->flags[id] = (uint8_t)((r->flags[id] & ~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING)) | pend);
+  int pend = rec.outcome == BK_OUT_UNRESOLVED || rec.outcome == BK_OUT_WAITING ? rec.outcome : 0;
+  int repeat = pend && !moved && p.pending == pend;
+  j = bk_acct_find(a, k);
+  if (j >= 0) a->pos[j].pending = pend;
+  if (!repeat && (rc = record(r, &rec))) return rc;
   if (bankrupt && !(r->flags[id] & BK_ACCT_BANKRUPT)) {
     r->flags[id] |= BK_ACCT_BANKRUPT;
     r->bankrupt_accounts[a->settle]++;
   }
-  if (!repeat && (rc = record(r, &rec))) return rc;
   /* an isolated position that ended gives what it released to the fund under the
      remaining-margin penalty (the cross pool's own money stays) */
   if (p.isolated && r->pol.penalty_mode == BK_PEN_REMAINING && bk_acct_find(a, k) < 0 &&
@@ -495,7 +491,7 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   int which;
   if (!bk_acct_liquidatable(&r->env, a, &which)) {
     r->retry_at[id] = 0;
-    r->flags[id] &= (uint8_t)~(BK_ACCT_UNRESOLVED | BK_ACCT_WAITING);
+    for (uint32_t i = 0; i < a->npos; i++) a->pos[i].pending = 0; /* healthy again */
     return BK_OK;
   }
   if (r->retry_at[id] > r->now) return BK_OK;
@@ -506,8 +502,9 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   memcpy(out0, r->ledger.fund_out, sizeof out0);
   /* the unit: one isolated position, or every cross position */
   size_t nt = 0;
-  if (grow((void **)&r->unit, &r->unit_cap, a->npos, sizeof *r->unit))
-    return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
+  uint32_t *unit = bk_vec_grow(r->unit, &r->unit_cap, a->npos, sizeof *unit);
+  if (!unit) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
+  r->unit = unit;
   for (uint32_t i = 0; i < a->npos; i++)
     if (which >= 0 ? (int)i == which : !a->pos[i].isolated) r->unit[nt++] = a->pos[i].contract;
   int64_t eq;
@@ -523,8 +520,9 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
 }
 
 static bk_rc scratch_add(bk_risk *r, uint32_t id) {
-  if (grow((void **)&r->scratch, &r->scratch_cap, r->nscratch + 1, sizeof *r->scratch))
-    return BK_ENOMEM;
+  uint32_t *v = bk_vec_grow(r->scratch, &r->scratch_cap, r->nscratch + 1, sizeof *v);
+  if (!v) return BK_ENOMEM;
+  r->scratch = v;
   r->scratch[r->nscratch++] = id;
   return BK_OK;
 }

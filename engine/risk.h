@@ -49,9 +49,7 @@ enum { BK_OUT_BOOK = 0,       /* fully closed through the book */
 const char *bk_outcome_name(int outcome);
 
 /* Account flags kept by the risk state. */
-enum { BK_ACCT_UNRESOLVED = 1, /* its last step left something unplaced */
-       BK_ACCT_BANKRUPT = 2,   /* it had a step with equity < 0 at the mark */
-       BK_ACCT_WAITING = 4     /* its last step left a remainder waiting */ };
+enum { BK_ACCT_BANKRUPT = 2 /* it had a step with equity < 0 at the mark */ };
 
 typedef struct bk_liq_rec {
   int64_t ts;         /* µs */
@@ -142,6 +140,7 @@ typedef struct bk_risk {
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t bankrupt_accounts[BK_LEDGER_ASSETS]; /* accounts flagged BK_ACCT_BANKRUPT */
   int64_t released;    /* margin the last isolated close released into cash */
+  uint8_t fund_moved[BK_LEDGER_ASSETS]; /* the fund of this asset moved in this event */
   int64_t iso_deficit; /* an isolated position's deficit waiting to be covered (> 0) */
   uint32_t iso_acct, iso_contract;
   uint32_t *scratch;   /* the accounts a mark visits */

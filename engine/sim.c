@@ -15,6 +15,7 @@
 #include "engine/book.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "engine/vec.h"
 
 /* What the simulation keeps per contract. */
 typedef struct sim_contract {
@@ -596,24 +597,15 @@ bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract
 }
 
 bk_rc bk_sim_label(bk_sim *s, uint32_t id, const char *label) {
-  size_t len = strlen(label);
-  if (id >= s->nlabel) {
-    size_t n = s->nlabel ? s->nlabel : 64;
-    while (n <= id) n *= 2;
-    size_t *v = realloc(s->label, n * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    memset(v + s->nlabel, 0, (n - s->nlabel) * sizeof *v);
-    s->label = v;
-    s->nlabel = n;
-  }
-  if (s->nlabels + len + 1 > s->labelcap) {
-    size_t cap = s->labelcap ? s->labelcap : 256;
-    while (cap < s->nlabels + len + 1) cap *= 2;
-    char *v = realloc(s->labels, cap);
-    if (!v) return BK_ENOMEM;
-    s->labels = v;
-    s->labelcap = cap;
-  }
+  size_t len = strlen(label), n = s->nlabel;
+  size_t *v = bk_vec_grow(s->label, &n, (size_t)id + 1, sizeof *v);
+  if (!v) return BK_ENOMEM;
+  memset(v + s->nlabel, 0, (n - s->nlabel) * sizeof *v);
+  s->label = v;
+  s->nlabel = n;
+  char *t = bk_vec_grow(s->labels, &s->labelcap, s->nlabels + len + 1, 1);
+  if (!t) return BK_ENOMEM;
+  s->labels = t;
   memcpy(s->labels + s->nlabels, label, len + 1);
   s->label[id] = s->nlabels + 1;
   s->nlabels += len + 1;

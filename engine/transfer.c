@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "engine/fixed.h"
+#include "engine/vec.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
 
@@ -39,6 +40,7 @@ bk_rc bk_xfer_pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64
   if (rc) return bk_err_set(&r->err, rc, "%s", r->ledger.err.msg);
   if (from_h) *from_h -= amount;
   if (to_h) *to_h += amount;
+  if (from == BK_PARTY_FUND || to == BK_PARTY_FUND) r->fund_moved[asset] = 1;
   if (from >= BK_PARTY_ACCT0) {
     bk_xfer_touch(r, from - BK_PARTY_ACCT0);
     r->acct_money[asset] -= amount;
@@ -53,13 +55,9 @@ bk_rc bk_xfer_pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64
 /* Adds account id to a contract's holders; returns its slot through *slot. */
 static bk_rc holder_add(bk_risk *r, uint32_t contract, uint32_t id, uint32_t *slot) {
   bk_holders *h = &r->holders[contract];
-  if (h->n == h->cap) {
-    size_t cap = h->cap ? h->cap * 2 : 16;
-    uint32_t *v = realloc(h->id, cap * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the holder index");
-    h->id = v;
-    h->cap = cap;
-  }
+  uint32_t *v = bk_vec_grow(h->id, &h->cap, h->n + 1, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the holder index");
+  h->id = v;
   *slot = (uint32_t)h->n;
   h->id[h->n++] = id;
   return BK_OK;
@@ -82,7 +80,10 @@ bk_rc bk_xfer_set_pos(bk_risk *r, uint32_t id, const bk_pos *p) {
   int64_t old = i >= 0 ? a->pos[i].size : 0;
   bk_pos np = *p;
   bk_rc rc;
-  if (i >= 0) np.slot = a->pos[i].slot;
+  if (i >= 0) {
+    np.slot = a->pos[i].slot;
+    np.pending = a->pos[i].pending;
+  }
   else if (np.size != 0 && (rc = holder_add(r, p->contract, id, &np.slot)))
     return rc;
   if ((rc = bk_acct_set_pos(a, &np))) {
@@ -136,6 +137,7 @@ bk_rc bk_xfer_fund_trade(bk_risk *r, uint32_t contract, int64_t size, int64_t pr
   if (bk_fund_trade(&r->fund, c, contract, size, price, &realized))
     return bk_err_set(&r->err, BK_ERANGE, "risk: fund inventory overflow");
   r->market_pos[contract] -= size;
+  r->fund_moved[c->settle] = 1;
   return bk_xfer_pay(r, BK_PARTY_MARKET, NULL, BK_PARTY_FUND, bk_xfer_fund_cash(r, c->settle),
                      c->settle, cause, realized);
 }

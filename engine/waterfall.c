@@ -13,6 +13,7 @@
 #include "engine/fixed.h"
 #include "engine/risk.h"
 #include "engine/transfer.h"
+#include "engine/vec.h"
 
 #define FUND_ID UINT32_MAX /* bk_wf_adl's bankrupt party when it is the fund */
 
@@ -107,12 +108,15 @@ bk_rc bk_wf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
 
 bk_rc bk_wf_init(bk_wf_state *w, size_t ncontracts) {
   memset(w, 0, sizeof *w);
+  w->nq = 2 * (ncontracts ? ncontracts : 1);
   w->pending = calloc(ncontracts ? ncontracts : 1, sizeof *w->pending);
-  return w->pending ? BK_OK : BK_ENOMEM;
+  w->q = calloc(w->nq, sizeof *w->q);
+  return w->pending && w->q ? BK_OK : BK_ENOMEM;
 }
 
 void bk_wf_fini(bk_wf_state *w) {
-  free(w->q.v);
+  for (size_t i = 0; w->q && i < w->nq; i++) free(w->q[i].v);
+  free(w->q);
   free(w->pending);
   free(w->w);
   free(w->shares);
@@ -253,10 +257,14 @@ static int64_t score_of(bk_risk *r, uint32_t k, int j, uint32_t contract, uint64
   int64_t mark = r->mark[contract], score = INT64_MIN;
   switch (r->pol.adl_rank) {
   case BK_ADL_BITMEX: {
-    int64_t bp, ev, mv, bv;
-    if (bk_acct_bankrupt_price(&r->env, b, (size_t)j, NULL, &bp) || bp == INT64_MAX) bp = 0;
-    if (value_of(c, p->size, p->entry, &ev) || value_of(c, p->size, mark, &mv) ||
-        (c->kind == BK_INVERSE && bp == 0) || value_of(c, p->size, bp, &bv) ||
+    int64_t bp, ev, mv, bv = 0;
+    if (bk_acct_bankrupt_price(&r->env, b, (size_t)j, NULL, &bp)) bp = 0;
+    /* a bankruptcy that never comes: an inverse short's value there is 0 (−s·f/∞), a
+       linear long's 0 too (price 0); an inverse long at price 0 has no finite value */
+    int never = p->size > 0 ? bp <= 0 : bp == INT64_MAX;
+    int bad = p->size > 0 ? never && c->kind == BK_INVERSE : (never ? c->kind != BK_INVERSE : bp <= 0);
+    if (value_of(c, p->size, p->entry, &ev) || value_of(c, p->size, mark, &mv) || bad ||
+        (!never && value_of(c, p->size, bp, &bv) != BK_OK) ||
         bk_wf_bitmex_rank(ev, mv, bv, NULL, NULL, &score))
       score = INT64_MIN;
     break;
@@ -277,16 +285,12 @@ static int64_t score_of(bk_risk *r, uint32_t k, int j, uint32_t contract, uint64
 
 /* Ranks the holders of a contract whose positions have sign `side`, once per event. */
 static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
-  bk_adl_queue *q = &r->wf.q;
-  if (q->valid && q->event == r->event && q->contract == contract && q->side == side)
-    return BK_OK;
+  bk_adl_queue *q = &r->wf.q[contract * 2 + (side > 0)];
+  if (q->valid && q->event == r->event) return BK_OK;
   const bk_holders *h = &r->holders[contract];
-  if (q->cap < h->n) {
-    bk_adl_cand *v = realloc(q->v, h->n * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the ADL queue");
-    q->v = v;
-    q->cap = h->n;
-  }
+  bk_adl_cand *v = bk_vec_grow(q->v, &q->cap, h->n, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the ADL queue");
+  q->v = v;
   uint64_t start = 0;
   if (r->pol.adl_rank == BK_ADL_DYDX)
     start = bk_wf_dydx_start(r->pol.seed, r->wf.draws++, r->nacct);
@@ -307,15 +311,23 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
 }
 
 static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
-  if (r->nadl == r->adlcap) {
-    size_t cap = r->adlcap ? r->adlcap * 2 : 16;
-    bk_adl_rec *v = realloc(r->adl, cap * sizeof *v);
-    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
-    r->adl = v;
-    r->adlcap = cap;
-  }
+  bk_adl_rec *v = bk_vec_grow(r->adl, &r->adlcap, r->nadl + 1, sizeof *v);
+  if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
+  r->adl = v;
   r->adl[r->nadl++] = *rec;
   return BK_OK;
+}
+
+/* An account an ADL closed: once it holds no cross position, a negative balance is its
+ * deficit, covered like a liquidated account's. */
+static bk_rc settle_counter(bk_risk *r, uint32_t id, uint32_t contract) {
+  bk_account *a = &r->acct[id];
+  for (uint32_t i = 0; i < a->npos; i++)
+    if (!a->pos[i].isolated) return BK_OK;
+  int64_t eq;
+  if (bk_acct_collateral(&r->env, a, &eq) || eq == INT64_MIN)
+    return bk_err_set(&r->err, BK_ERANGE, "risk: collateral overflow");
+  return eq < 0 ? bk_wf_cover(r, id, &a->cash, contract, -eq) : BK_OK;
 }
 
 bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
@@ -332,7 +344,7 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
   if (!size || qty <= 0 || price <= 0 || price == INT64_MAX) return BK_OK;
   int side = -(int)sgn(size);
   bk_rc rc = queue_for(r, contract, side);
-  bk_adl_queue *q = &r->wf.q;
+  bk_adl_queue *q = &r->wf.q[contract * 2 + (side > 0)];
   while (!rc && *left > 0 && q->n > 0) {
     bk_adl_cand *top = &q->v[0];
     int j = bk_acct_find(&r->acct[top->acct], contract);
@@ -349,6 +361,7 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
     uint32_t counter = top->acct;
     rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
     if (!rc) rc = bk_wf_cover_isolated(r);
+    if (!rc) rc = settle_counter(r, counter, contract);
     if (!rc)
       rc = id == FUND_ID
                ? bk_xfer_fund_trade(r, contract, -sgn(size) * take, price, BK_CAUSE_ADL)
@@ -376,8 +389,8 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
   int64_t pays = d;
   bk_wf_view after = v;
   after.cash_checked = 1;
-  after.equity = v.equity - d;
-  after.cash = v.cash - d;
+  if (bk_sub(v.equity, d, &after.equity) || bk_sub(v.cash, d, &after.cash))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: deficit overflow");
   if (!bk_wf_allows(r, asset, &after)) {
     int64_t lo = 0, hi = d; /* the most x in [0, d) it may pay: holds(lo), not holds(hi) */
     after.equity = v.equity;
@@ -404,6 +417,8 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
     return bk_xfer_pay(r, BK_PARTY_SOCIAL, NULL, BK_XFER_PARTY(id), holder, asset,
                        BK_CAUSE_SOCIALIZED, rest);
   }
+  if (bk_add(r->wf.uncovered[asset], rest, &r->wf.uncovered[asset]))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: uncovered total overflow");
   return bk_xfer_pay(r, BK_PARTY_SOCIAL, NULL, BK_XFER_PARTY(id), holder, asset,
                      BK_CAUSE_UNCOVERED, rest);
 }
@@ -424,12 +439,13 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
   if (loss <= 0) return BK_OK;
   uint32_t asset = r->contracts[contract].settle;
   if (w->wcap < r->nacct) {
-    int64_t *a = realloc(w->w, r->nacct * sizeof *a);
+    size_t c1 = w->wcap, c2 = w->wcap;
+    int64_t *a = bk_vec_grow(w->w, &c1, r->nacct, sizeof *a);
     if (a) w->w = a;
-    int64_t *b = realloc(w->shares, r->nacct * sizeof *b);
+    int64_t *b = bk_vec_grow(w->shares, &c2, r->nacct, sizeof *b);
     if (b) w->shares = b;
     if (!a || !b) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory to socialize");
-    w->wcap = r->nacct;
+    w->wcap = c1 < c2 ? c1 : c2;
   }
   /* candidates: the contract's holders (open interest), or every account of the asset
      (unrealized profit) */
@@ -451,17 +467,25 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
       w->w[t] = upnl > 0 ? upnl : 0;
     }
   }
-  if (bk_wf_socialize(w->w, n, loss, w->shares) != BK_OK) return BK_OK; /* nobody */
   bk_rc rc = BK_OK;
-  for (size_t t = 0; t < n && !rc; t++) {
-    int64_t share = w->shares[t];
-    /* a clawback of profit takes no more than the profit */
-    if (r->pol.social_base == BK_SOC_PROFIT && share > w->w[t]) share = w->w[t];
-    if (!share) continue;
-    uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
-    rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
-                     BK_CAUSE_SOCIALIZED, share);
+  int64_t borne = 0;
+  if (bk_wf_socialize(w->w, n, loss, w->shares) == BK_OK) {
+    for (size_t t = 0; t < n && !rc; t++) {
+      int64_t share = w->shares[t];
+      /* a clawback of profit takes no more than the profit */
+      if (r->pol.social_base == BK_SOC_PROFIT && share > w->w[t]) share = w->w[t];
+      if (!share) continue;
+      uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
+      rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
+                       BK_CAUSE_SOCIALIZED, share);
+      if (!rc && bk_add(borne, share, &borne))
+        rc = bk_err_set(&r->err, BK_ERANGE, "risk: socialized total overflow");
+    }
   }
+  /* what nobody could bear (nobody to spread over, or profit too small) stays uncovered;
+     shares rounded up may bear a little more than the loss, which is no uncovered loss */
+  if (!rc && borne < loss && bk_add(w->uncovered[asset], loss - borne, &w->uncovered[asset]))
+    rc = bk_err_set(&r->err, BK_ERANGE, "risk: uncovered total overflow");
   return rc;
 }
 
@@ -473,9 +497,15 @@ bk_rc bk_wf_end_event(bk_risk *r, uint32_t asset) {
       if (r->wf.pending[k]) rc = spread(r, k);
     if (rc) return rc;
   }
+  /* the trigger matters here only where it makes the fund act: deleveraging the
+     inventory it holds under an ADL policy (a shadow measures exactly these points) */
+  int holds_inventory = 0;
+  for (uint32_t k = 0; k < r->ncontracts; k++)
+    holds_inventory |= r->fund.inv[k].size != 0 && r->contracts[k].settle == asset;
+  if (!holds_inventory || r->pol.wf_action != BK_WF_ADL) return BK_OK;
   bk_wf_view v;
   if ((rc = bk_wf_view_now(r, asset, &v))) return rc;
-  if (bk_wf_allows(r, asset, &v) || r->pol.wf_action != BK_WF_ADL) return BK_OK;
+  if (bk_wf_allows(r, asset, &v)) return BK_OK;
   /* past its trigger: the fund's inventory in this asset is deleveraged at the mark */
   for (uint32_t k = 0; k < r->ncontracts && !rc; k++) {
     int64_t inv = r->fund.inv[k].size, left;

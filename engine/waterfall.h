@@ -70,8 +70,8 @@ bk_rc bk_wf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
 
 /* --- acting on a risk state ---------------------------------------------------------- */
 
-/* The ADL queue of the current event: the opposite side of one contract, ranked once and
- * kept as a max-heap, so a second bankruptcy in the same event takes the next ranks. */
+/* The ADL queue of one contract side in the current event, ranked once and kept as a
+ * max-heap, so a second bankruptcy in the same event takes the next ranks. */
 typedef struct bk_adl_queue {
   uint64_t event;     /* the event it was ranked in */
   uint32_t contract;
@@ -83,11 +83,15 @@ typedef struct bk_adl_queue {
 
 /* The waterfall's working state inside a risk state. */
 typedef struct bk_wf_state {
-  bk_adl_queue q;
+  bk_adl_queue *q;     /* q[contract * 2 + (side > 0)] */
+  size_t nq;
   int64_t *pending;    /* pending[contract]: loss to socialize at the end of the event */
   int any_pending;
   int64_t initial[BK_LEDGER_ASSETS]; /* the fund's initial balance per asset */
   int64_t need[BK_LEDGER_ASSETS];    /* shadow: smallest safe initial fund so far */
+  int64_t uncovered[BK_LEDGER_ASSETS]; /* deficits nobody bore: the fund could not, and
+                                          the policy deleverages, or socialization found
+                                          nobody (or only capped profit) to bear them */
   uint64_t draws;      /* dYdX walks drawn */
   int64_t *w, *shares; /* socialization scratch, room for every account */
   size_t wcap;

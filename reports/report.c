@@ -102,7 +102,7 @@ static void w_secs(wr *w, int64_t us) {
 static void w_col(wr *w, const char *stem, const char *unit) {
   char b[128];
   int n = snprintf(b, sizeof b, "%s_%s", stem, unit);
-  w_raw(w, b, n > 0 && (size_t)n < sizeof b ? (size_t)n : 0);
+  w_str(w, n > 0 && (size_t)n < sizeof b ? b : "");
 }
 
 static void w_end(wr *w) {
@@ -218,13 +218,13 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
   }
   /* socialized: what accounts bore; uncovered: what the sink paid and nobody bore */
   t->socialized = l->sink_in[BK_CAUSE_SOCIALIZED][a];
-  t->uncovered = l->fixed[BK_PARTY_SOCIAL][a] < 0 ? -l->fixed[BK_PARTY_SOCIAL][a] : 0;
+  t->uncovered = r->wf.uncovered[a];
   for (size_t k = 0; k < r->nacct; k++) {
     const bk_account *ac = &r->acct[k];
     int64_t eq;
-    if (ac->settle != a || !(r->flags[k] & BK_ACCT_UNRESOLVED) || !ac->npos ||
-        !bk_acct_liquidatable(&r->env, ac, NULL))
-      continue;
+    int unresolved = 0;
+    for (uint32_t i = 0; i < ac->npos; i++) unresolved |= ac->pos[i].pending == BK_OUT_UNRESOLVED;
+    if (ac->settle != a || !unresolved || !bk_acct_liquidatable(&r->env, ac, NULL)) continue;
     t->unresolved_accounts++;
     if (bk_acct_equity(&r->env, ac, &eq)) bad = 1;
     else acc(&t->unresolved_equity, eq, &bad);

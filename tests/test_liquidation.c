@@ -557,6 +557,35 @@ static void depth_scaling_counts_every_level_in_the_band(void **state) {
   bk_risk_free(r);
 }
 
+
+/* The fee on an isolated position still open is capped by its equity at the mark, not
+ * its margin: isolated long 10 at 1,000 with 60 of margin, mark 995 (equity 10 < 49.75);
+ * a half slice sells 5 at 995 (−25: margin 35); the 5 left are worth −25 at the mark, so
+ * the unit has 10: the 1 % fee on 4,975 (49.75) is capped at 10, leaving equity 0. */
+static void an_open_isolated_positions_fee_is_capped_by_its_equity(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = P("0.01");
+  pol.remainder = BK_REM_SLICE;
+  pol.slice_share = P("0.5");
+  pol.slice_cooldown_us = 1000000;
+  bk_risk *r = risk_with(&pol, contract(BK_LINEAR, "0.1", "1", "0.005"));
+  bk_risk_set_mark(r, 0, P("1000"));
+  uint32_t a;
+  assert_int_equal(bk_risk_add_account(r, 0, P("100"), &a), BK_OK);
+  assert_int_equal(bk_risk_open_isolated(r, a, 0, P("10"), P("1000"), P("60")), BK_OK);
+  bk_book *b = bk_book_new(P("0.1"));
+  assert_int_equal(bk_book_set(b, BK_BID, P("995"), P("5")), BK_OK);
+  mark(r, "995", 1, b);
+  assert_true(r->recs[0].fee == P("10"));
+  int64_t eq;
+  assert_int_equal(bk_acct_pos_equity(&r->env, &r->acct[a], 0, &eq), BK_OK);
+  assert_true(eq == 0);
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
 /* ---- the overlay walk against a slow reference ---- */
 
 typedef struct ref_used {
@@ -781,6 +810,7 @@ int main(void) {
       cmocka_unit_test(penalty_scales_with_realized_volatility),
       cmocka_unit_test(participation_scales_down_on_a_thin_book),
       cmocka_unit_test(the_walk_goes_as_deep_as_the_book_allows),
+      cmocka_unit_test(an_open_isolated_positions_fee_is_capped_by_its_equity),
       cmocka_unit_test(a_cross_pool_of_seventy_contracts_is_closed_whole),
       cmocka_unit_test(depth_scaling_counts_every_level_in_the_band),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),

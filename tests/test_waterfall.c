@@ -16,6 +16,7 @@
 
 #include "engine/book.h"
 #include "engine/event.h"
+#include "engine/fund.h"
 #include "engine/risk.h"
 #include "engine/waterfall.h"
 #include "tests/testutil.h"
@@ -605,6 +606,168 @@ static void hyperliquid_backstop_takes_over_below_two_thirds_of_margin(void **st
   }
 }
 
+/* --- findings of an outside review of the waterfall ------------------------------------ */
+
+/* A long bankrupt at 990 is deleveraged against a thin short entered at 980 with 80 of
+ * cash: the short closes at 990 (10 × −10 = −100) and is left at −20 with no position.
+ * That deficit is covered like a liquidated account's: uncovered with an empty fund, paid
+ * by a fund that has it. */
+static void an_adl_counterparty_left_below_zero_is_covered(void **state) {
+  (void)state;
+  for (int funded = 0; funded < 2; funded++) {
+    bk_policy pol;
+    bk_policy_default(&pol);
+    pol.penalty = 0;
+    if (funded) {
+      bk_policy_set_fund(&pol, "", P("1000"), NULL);
+      pol.remainder = BK_REM_WATERFALL;
+    }
+    bk_risk *r = risk2(&pol, 0);
+    bk_risk_set_mark(r, 0, P("985"));
+    open_acct(r, "100", 0, "10", "1000");
+    uint32_t s = open_acct(r, "80", 0, "-10", "980");
+    mark_k(r, 0, "985.1", 1);
+    assert_true(r->adl[0].counter_acct == s && r->adl[0].price == P("990"));
+    assert_int_equal((int)r->acct[s].npos, 0);
+    assert_true(r->acct[s].cash == 0);
+    if (funded) {
+      assert_true(r->ledger.fund_out[BK_CAUSE_DEFICIT][0] == P("20"));
+    } else {
+      assert_true(r->ledger.sink_out[BK_CAUSE_UNCOVERED][0] == P("20"));
+      assert_true(r->wf.uncovered[0] == P("20"));
+    }
+    assert_int_equal(bk_risk_check(r), BK_OK);
+    bk_risk_free(r);
+  }
+}
+
+/* An inverse short that can never go bankrupt (its collateral covers any price) ranks by
+ * its PnL% with leverage 1 (value at an infinite price is 0), not last. Face 10, mark 3:
+ * short A −10 at 4.0 with 30 coin ranks 1/3; short B −10 at 2.9 with 3 coin is losing
+ * and ranks below 0; the bankrupt long is deleveraged against A. */
+static void an_inverse_short_that_cannot_go_bankrupt_ranks_by_its_profit(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_contract c;
+  memset(&c, 0, sizeof c);
+  c.kind = BK_INVERSE;
+  c.tick = P("0.001");
+  c.contract_size = P("10");
+  c.tiers.n = 1;
+  c.tiers.v[0] = (bk_tier){0, P("0.005"), -1, BK_FX(100)};
+  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
+  bk_err err;
+  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  assert_non_null(r);
+  r->check = 2;
+  bk_risk_set_mark(r, 0, P("3.5"));
+  uint32_t a, b, l;
+  assert_int_equal(bk_risk_add_account(r, 0, P("3"), &b), BK_OK);
+  assert_int_equal(bk_risk_trade(r, b, 0, P("-10"), P("2.9")), BK_OK);
+  assert_int_equal(bk_risk_add_account(r, 0, P("30"), &a), BK_OK);
+  assert_int_equal(bk_risk_trade(r, a, 0, P("-10"), P("4")), BK_OK);
+  assert_int_equal(bk_risk_add_account(r, 0, P("1"), &l), BK_OK);
+  assert_int_equal(bk_risk_trade(r, l, 0, P("10"), P("3.5")), BK_OK);
+  int64_t bp;
+  assert_int_equal(bk_acct_bankrupt_price(&r->env, &r->acct[a], 0, NULL, &bp), BK_OK);
+  assert_true(bp == INT64_MAX);
+  const bk_book *books[1] = {NULL};
+  assert_int_equal(bk_risk_on_mark(r, 0, P("3"), 1, books), BK_OK);
+  assert_int_equal(r->adl[0].counter_acct, a);
+  bk_risk_free(r);
+}
+
+/* A cross unit on two contracts whose steps both end unresolved (nobody opposite, an
+ * empty fund) gives one step per contract; and the unresolved state is per position: a
+ * later contract filling on the book leaves the first one unresolved. */
+static void outcomes_are_kept_per_position_of_a_unit(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_risk *r = risk2(&pol, 0);
+  uint32_t a = open_acct(r, "200", 0, "10", "1000");
+  assert_int_equal(bk_risk_trade(r, a, 1, P("10"), P("1000")), BK_OK);
+  mark_k(r, 0, "975", 1);
+  assert_int_equal((int)r->nrecs, 2);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_UNRESOLVED);
+  assert_int_equal(r->recs[1].outcome, BK_OUT_UNRESOLVED);
+  assert_int_equal(r->recs[1].contract, 1);
+  bk_risk_free(r);
+  /* solvent under a waterfall remainder: both positions wait, two steps */
+  pol.remainder = BK_REM_WATERFALL;
+  r = risk2(&pol, 0);
+  a = open_acct(r, "200", 0, "10", "1000");
+  assert_int_equal(bk_risk_trade(r, a, 1, P("10"), P("1000")), BK_OK);
+  mark_k(r, 0, "985", 1);
+  assert_int_equal((int)r->nrecs, 2);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_WAITING);
+  assert_int_equal(r->recs[1].outcome, BK_OUT_WAITING);
+  assert_int_equal(r->acct[a].pos[0].pending, BK_OUT_WAITING);
+  bk_risk_free(r);
+}
+
+/* The smallest safe fund counts only the points where the fund's state makes it act: a
+ * fund that took over at 990 and sold it all at once at 970 ends at −200 with nothing
+ * left to deleverage, and needs no ADL or socialization at any size: safe fund 0. */
+static void a_fund_that_holds_nothing_needs_no_safe_margin(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.offload = BK_OFFLOAD_IMMEDIATE;
+  bk_risk *r = risk2(&pol, 1);
+  open_acct(r, "100", 0, "10", "1000");
+  open_acct(r, "100000", 0, "-30", "1000");
+  bk_book *b = bk_book_new(P("0.1"));
+  assert_int_equal(bk_book_set(b, BK_BID, P("970"), P("100")), BK_OK);
+  const bk_book *empty[2] = {NULL, NULL};
+  assert_int_equal(bk_risk_on_mark(r, 0, P("991"), 1, empty), BK_OK);
+  const bk_book *books[2] = {b, NULL};
+  assert_int_equal(bk_risk_on_mark(r, 0, P("975"), 2, books), BK_OK);
+  assert_true(r->fund.inv[0].size == 0 && r->fund.cash[0] == P("-200"));
+  assert_true(bk_risk_safe_fund(r, 0) == 0);
+  bk_risk_free(r);
+}
+
+/* A cross account of one asset liquidated during a mark of another asset's contract: its
+ * fund's path is observed too. COIN fund 1,000; a COIN long retried on a USDT mark is
+ * taken over at a loss of 50 at once; the extremes say so. */
+static void a_fund_moved_by_another_assets_event_is_observed(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_policy_set_fund(&pol, "COIN", P("1000"), NULL);
+  bk_contract c[3] = {lin("0.005"), lin("0.005"), lin("0.005")};
+  c[1].settle = c[2].settle = 1;
+  bk_asset as[2] = {{"USDT", BK_FX(1), 0}, {"COIN", BK_FX(1), 0}};
+  bk_err err;
+  bk_risk *r = bk_risk_new(&pol, c, 3, as, 2, &err);
+  assert_non_null(r);
+  r->check = 2;
+  for (uint32_t k = 0; k < 3; k++) bk_risk_set_mark(r, k, P("1000"));
+  uint32_t u, k;
+  assert_int_equal(bk_risk_add_account(r, 0, P("100000"), &u), BK_OK);
+  assert_int_equal(bk_risk_trade(r, u, 0, P("1"), P("1000")), BK_OK);
+  /* a COIN account on two contracts: visited on every mark, of any contract */
+  assert_int_equal(bk_risk_add_account(r, 1, P("100"), &k), BK_OK);
+  assert_int_equal(bk_risk_trade(r, k, 1, P("10"), P("1000")), BK_OK);
+  assert_int_equal(bk_risk_trade(r, k, 2, P("0.001"), P("1000")), BK_OK);
+  bk_risk_set_mark(r, 1, P("985")); /* bankrupt at 990, not yet visited */
+  const bk_book *books[3] = {NULL, NULL, NULL};
+  assert_int_equal(bk_risk_on_mark(r, 0, P("1001"), 1, books), BK_OK); /* a USDT mark */
+  assert_int_equal(r->recs[0].acct, k);
+  assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
+  int64_t lo, dd, under;
+  bk_fund_extremes(&r->fund, 1, P("1000"), 1, &lo, &dd, &under);
+  assert_true(bk_risk_fund_equity(r, 1) < P("1000"));
+  assert_true(lo == bk_risk_fund_equity(r, 1) && dd == P("1000") - lo);
+  bk_risk_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t5_bitmex_adl_takes_account_2_then_half_of_5),
@@ -628,6 +791,11 @@ int main(void) {
       cmocka_unit_test(safe_fund_is_the_smallest_initial_fund_needing_no_adl),
       cmocka_unit_test(each_settle_asset_has_its_own_initial_fund),
       cmocka_unit_test(hyperliquid_backstop_takes_over_below_two_thirds_of_margin),
+      cmocka_unit_test(an_adl_counterparty_left_below_zero_is_covered),
+      cmocka_unit_test(an_inverse_short_that_cannot_go_bankrupt_ranks_by_its_profit),
+      cmocka_unit_test(outcomes_are_kept_per_position_of_a_unit),
+      cmocka_unit_test(a_fund_that_holds_nothing_needs_no_safe_margin),
+      cmocka_unit_test(a_fund_moved_by_another_assets_event_is_observed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
