@@ -151,6 +151,7 @@ typedef struct ev {
   int64_t consumed_bids[REF_MAX_LEVELS], consumed_asks[REF_MAX_LEVELS];
   queue q[2]; /* [0]: longs queued, [1]: shorts queued */
   int64_t pending;      /* loss to socialize at the end of the event */
+  int64_t deficit_paid; /* deficits the fund paid so far in the event */
   uint8_t excluded[REF_MAX_ACCT]; /* accounts whose loss is pending */
 } ev;
 
@@ -176,7 +177,8 @@ static int fund_allows(const ref_state *st, int64_t equity, int64_t net) {
 }
 
 /* The fund's inventory after adding q (signed) at price: §4 "size-weighted entry; a
- * part that reduces existing inventory realizes its PnL into fund cash".
+ * part that reduces existing inventory realizes its PnL into fund cash" (cause
+ * takeover).
  * Reading: the weighted entry is (|a|·ea + |q|·p)/(|a| + |q|) for linear and inverse
  * alike (the document says size-weighted, not harmonic), rounded against the fund: up
  * for a long inventory, down for a short (the document names no direction). A flip opens
@@ -255,6 +257,48 @@ static void walk(ev *x, ref_acct *a, int64_t want, int use_limit, int64_t limit,
   }
 }
 
+/* §7.2: a deficit d (the account's negative balance once it holds no position): the
+ * fund pays as much as its trigger allows (negative_equity: min(d, cash, equity)); the
+ * rest is socialized at the end of the event under socialize, uncovered (paid by the
+ * sink) under adl. */
+static void cover(ev *x, uint32_t id) {
+  ref_state *st = x->st;
+  const ref_policy *pol = &st->pol;
+  ref_acct *a = &st->acct[id];
+  int64_t d = -a->cash, pay = 0;
+  if (d <= 0) return;
+  int64_t fe = fund_equity(st, x->mark), fn = ref_notional(&st->c, st->inv_size, x->mark);
+  switch (pol->trigger) {
+  case REF_TRIG_NEVER: pay = d; break;
+  case REF_TRIG_NETPOS: {
+    /* Reading: as much as keeps the condition true after paying it, out of cash:
+     * equity − x > 0 and N(inv) <= floor((equity − x) · cap), x <= cash. */
+    ref_i128 need = ceil_div(mul(fn, ONE), pol->netpos_cap);
+    if (need < 1) need = 1;
+    ref_i128 room = (ref_i128)fe - need;
+    pay = (int64_t)max64(0, fit(room < (ref_i128)d ? room : d));
+    pay = min64(pay, max64(0, st->fund_cash));
+    break;
+  }
+  default: pay = max64(0, min64(d, min64(st->fund_cash, fe))); break;
+  }
+  a->cash += pay;
+  st->fund_cash -= pay;
+  fund_flow(st, REF_C_DEFICIT, -pay);
+  x->deficit_paid += pay;
+  int64_t rest = d - pay;
+  if (rest > 0) {
+    a->cash += rest;
+    if (pol->action == REF_ACT_SOCIALIZE) {
+      st->sink_out[REF_C_SOCIALIZED] += rest;
+      x->pending += rest;
+      x->excluded[id] = 1;
+    } else {
+      st->sink_out[REF_C_UNCOVERED] += rest;
+    }
+  }
+}
+
 /* ---- BitMEX ranking ------------------------------------------------------------------ */
 
 typedef struct u256 {
@@ -301,9 +345,18 @@ static int score_of(ev *x, uint32_t id, cand *out) {
   const ref_state *st = x->st;
   const ref_acct *a = &st->acct[id];
   int64_t bk = ref_bankruptcy(&st->c, a->cash, a->size, a->entry);
-  if (bk <= 0 || bk == INT64_MAX) return 0;
   int64_t vm = value(&st->c, a->size, x->mark), ve = value(&st->c, a->size, a->entry);
-  int64_t vb = value(&st->c, a->size, bk);
+  /* a position that can never go bankrupt has the value of its limit price: 0 at an
+   * infinite price (an inverse short), 0 at price 0 (a linear long) */
+  int64_t vb;
+  if (bk == INT64_MAX && st->c.kind == REF_INVERSE)
+    vb = 0;
+  else if (bk == 0 && st->c.kind == REF_LINEAR)
+    vb = 0;
+  else if (bk <= 0 || bk == INT64_MAX)
+    return 0;
+  else
+    vb = value(&st->c, a->size, bk);
   ref_i128 pn = (ref_i128)vm - ve, pd = abs64(ve);
   ref_i128 ln = abs64(vm), ld = (ref_i128)vm - vb;
   if (pd == 0 || ld <= 0 || ln == 0) return 0;
@@ -392,6 +445,12 @@ static int64_t adl(ev *x, int side, int64_t left, int64_t price, int from_fund, 
     last = i;
     k->cash = fit((ref_i128)k->cash + ref_upnl(&st->c, -side * take, k->entry, price));
     k->size += side * take;
+    /* §5: a ranked account left with no position and a negative balance has a deficit,
+     * covered as in §7. Reading: at once, before the next ranked account. */
+    if (k->size == 0) {
+      k->entry = 0;
+      if (k->cash < 0) cover(x, q->v[i].acct);
+    }
     if (from_fund) {
       int64_t r = ref_upnl(&st->c, side * take, st->inv_entry, price);
       st->fund_cash = fit((ref_i128)st->fund_cash + r);
@@ -429,7 +488,7 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   ref_acct *a = &st->acct[id];
   int64_t M = x->mark, s0 = a->size;
   int side = sgn(s0);
-  int64_t fund_other = 0, fund_deficit = 0, fund_spread = 0;
+  int64_t fund_other = 0, fund_spread = 0, paid0 = x->deficit_paid;
   ref_rec rec;
   memset(&rec, 0, sizeof rec);
   rec.ts = ts;
@@ -496,7 +555,7 @@ static void step(ev *x, uint32_t id, int64_t ts) {
       st->inv_size = nsize;
       st->inv_entry = nentry;
       st->fund_cash = cash_after;
-      fund_flow(st, REF_C_OFFLOAD, realized);
+      fund_flow(st, REF_C_TAKEOVER, realized);
       fund_other += realized;
       rec.takeover_qty = abs64(R);
       outcome = REF_OUT_TAKEOVER;
@@ -540,37 +599,7 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   /* §7.2 when the unit is fully closed */
   if (a->size == 0) {
     if (a->cash < 0) {
-      int64_t d = -a->cash, pay = 0;
-      int64_t fe = fund_equity(st, M), fn = ref_notional(c, st->inv_size, M);
-      switch (pol->trigger) {
-      case REF_TRIG_NEVER: pay = d; break;
-      case REF_TRIG_NETPOS: {
-        /* Reading: as much as keeps the condition true after paying it, out of cash:
-         * equity − x > 0 and N(inv) <= floor((equity − x) · cap), x <= cash. */
-        ref_i128 need = ceil_div(mul(fn, ONE), pol->netpos_cap);
-        if (need < 1) need = 1;
-        ref_i128 room = (ref_i128)fe - need;
-        pay = (int64_t)max64(0, fit(room < (ref_i128)d ? room : d));
-        pay = min64(pay, max64(0, st->fund_cash));
-        break;
-      }
-      default: pay = max64(0, min64(d, min64(st->fund_cash, fe))); break;
-      }
-      a->cash += pay;
-      st->fund_cash -= pay;
-      fund_flow(st, REF_C_DEFICIT, -pay);
-      fund_deficit = pay;
-      int64_t rest = d - pay;
-      if (rest > 0) {
-        a->cash += rest;
-        if (pol->action == REF_ACT_SOCIALIZE) {
-          st->sink_out[REF_C_SOCIALIZED] += rest;
-          x->pending += rest;
-          x->excluded[id] = 1;
-        } else {
-          st->sink_out[REF_C_UNCOVERED] += rest;
-        }
-      }
+      cover(x, id);
     } else if (a->cash > 0 && pol->penalty_mode == REF_PEN_REMAINING) {
       fund_spread = a->cash;
       st->fund_cash = fit((ref_i128)st->fund_cash + a->cash);
@@ -581,7 +610,9 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   if (a->size == 0) a->entry = 0;
   rec.fund_fee = fee;
   rec.fund_spread = fund_spread;
-  rec.fund_deficit = fund_deficit;
+  /* Reading: the record's deficit is everything the fund paid during the step, ADL
+   * counterparties' deficits included (read off the ledger around the step). */
+  rec.fund_deficit = x->deficit_paid - paid0;
   rec.fund_other = fund_other;
   if (st->nrec < REF_MAX_ACCT) st->rec[st->nrec++] = rec;
 }
@@ -592,7 +623,8 @@ static void step(ev *x, uint32_t id, int64_t ts) {
  * asset, pro rata to unrealized profit or open interest, each share rounded up.
  * Reading: profit = max(0, U(s, e, mark)) of the account's position, open interest =
  * |s| in contracts; the liquidated accounts whose loss is spread are left out. When
- * every weight is 0 nobody pays and the loss stays with the sink. */
+ * every weight is 0 nobody pays and the loss stays with the sink (the document: what
+ * socialization found nobody, or too little profit, to spread over). */
 static void socialize(ev *x) {
   ref_state *st = x->st;
   if (x->pending <= 0) return;
@@ -610,6 +642,9 @@ static void socialize(ev *x) {
   for (size_t k = 0; k < st->nacct; k++) {
     if (w[k] == 0) continue;
     int64_t share = fit(ceil_div(mul(x->pending, w[k]), sum));
+    /* a clawback of profit takes no more than the profit; what it cannot take stays a
+     * loss nobody bore. Reading: the cap is the profit base's (open interest is not money) */
+    if (st->pol.soc_base == REF_SOC_PROFIT && share > w[k]) share = w[k];
     st->acct[k].cash -= share;
     st->sink_in[REF_C_SOCIALIZED] += share;
   }
