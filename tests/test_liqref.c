@@ -815,10 +815,12 @@ static int64_t cash_for(const ref_contract *c, int64_t s, int64_t e, double lev)
   return (int64_t)((double)ref_notional(c, s, e) / lev);
 }
 
-/* An account able to rank in the BitMEX queue: finite bankruptcy price on the far side
- * of the mark, position values apart. */
+/* An account able to rank in the BitMEX queue: a bankruptcy price on the far side of the
+ * mark with position values apart, or none at all (a linear long at bp 0, an inverse
+ * short at an infinite bp: it ranks with the value 0 there). */
 static int rankable(const ref_contract *c, const ref_acct *a, int64_t mark) {
   int64_t bp = ref_bankruptcy(c, a->cash, a->size, a->entry);
+  if ((bp == 0 && c->kind == REF_LINEAR) || (bp == INT64_MAX && c->kind == REF_INVERSE)) return 1;
   if (bp <= 0 || bp == INT64_MAX) return 0;
   if (a->size > 0 ? bp >= mark : bp <= mark) return 0;
   /* a few ticks of room so the position values differ */
@@ -909,7 +911,8 @@ static int gen(uint64_t *s, gcase *g) {
     b->size = bs * size_for(c, bn, p0, lot);
     b->entry = tick_down(p0 + (int64_t)((double)p0 * ((double)urange(s, -3000, 3000) / 10000.0)), c->tick);
     if (b->entry <= 0) continue;
-    double bl = 1.05 + 19.0 * (double)urange(s, 0, 1000) / 1000.0;
+    double bl = chance(s, 10) ? 0.5 + 0.5 * (double)urange(s, 0, 1000) / 1000.0
+                              : 1.05 + 19.0 * (double)urange(s, 0, 1000) / 1000.0;
     int ok = 0;
     for (int t = 0; t < 12 && !ok; t++, bl = 1.0 + (bl - 1.0) / 2) {
       b->cash = cash_for(c, b->size, b->entry, bl);
@@ -1096,7 +1099,7 @@ static void random_cases_agree(void **state) {
     deficits += ra.fund_out[REF_C_DEFICIT] > 0;
     socialized += ra.sink_in[REF_C_SOCIALIZED] > 0;
     uncovered += ra.sink_out[REF_C_UNCOVERED] > 0;
-    offloads += ra.fund_in[REF_C_OFFLOAD] > 0 || ra.fund_out[REF_C_OFFLOAD] > 0;
+    offloads += ra.fund_in[REF_C_TAKEOVER] > 0 || ra.fund_out[REF_C_TAKEOVER] > 0;
     if (rc < 0) {
       bad++;
       char key[400];
@@ -1135,7 +1138,7 @@ static void random_cases_agree(void **state) {
   printf("liqref: outcomes book %llu waiting %llu takeover %llu adl %llu socialized %llu"
          " unresolved %llu; walks past 64 levels %llu; bankrupt at the mark %llu; ADL records"
          " %llu (of the fund's inventory %llu); cases with a deficit paid %llu, socialized %llu,"
-         " uncovered %llu, takeover offload %llu; draws %llu\n",
+         " uncovered %llu, takeovers reducing the inventory %llu; draws %llu\n",
          (unsigned long long)outcomes[0], (unsigned long long)outcomes[1], (unsigned long long)outcomes[2],
          (unsigned long long)outcomes[3], (unsigned long long)outcomes[4], (unsigned long long)outcomes[5],
          (unsigned long long)deep, (unsigned long long)bankrupt, (unsigned long long)adl_recs,
