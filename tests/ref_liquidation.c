@@ -103,8 +103,8 @@ int ref_liquidatable(const ref_contract *c, const ref_acct *a, int64_t p) {
  * long's up, a short's down). linear e − c/(s·cs); inverse s·f·e/(s·f + c·e).
  * Reading: the rounding goes straight from the exact rational to the tick (rounding to
  * 1e-8 first and then to the tick gives the same price, the tick being a whole number of
- * units). A long whose exact price is <= 0 gets 0; a short whose inverse denominator is
- * <= 0 gets INT64_MAX (never bankrupt). */
+ * units). A long whose exact price is <= 0 gets 0; an inverse short whose denominator
+ * s·f + c·e is >= 0 gets INT64_MAX (never bankrupt: its coin covers any price). */
 int64_t ref_bankruptcy(const ref_contract *c, int64_t cash, int64_t s, int64_t e) {
   ref_i128 num, den;
   if (s == 0) return 0;
@@ -502,6 +502,8 @@ static void step(ev *x, uint32_t id, int64_t ts) {
    * is taken over or deleveraged at the mark instead. With one position per account such
    * a position is never below maintenance, so this only keeps the rule written down. */
   int64_t bp = ref_bankruptcy(c, a->cash, s0, a->entry);
+  /* Reading: bp is computed once, from the state at the step's start, and serves the
+   * price limit, the takeover and ADL alike (the fills of the walk do not move it). */
   rec.bankrupt = bp;
   int64_t px = bp == 0 || bp == INT64_MAX ? M : bp;
 
@@ -541,7 +543,9 @@ static void step(ev *x, uint32_t id, int64_t ts) {
     }
   }
   if (go_takeover) {
-    /* the fund takes R at bp when its trigger allows it before and after */
+    /* the fund takes R at bp when its trigger allows it before and after.
+     * Reading: only the table's condition on equity (and net position); a takeover pays
+     * nothing out of cash, so cash is not checked. */
     int64_t e_before = fund_equity(st, M);
     int64_t n_before = ref_notional(c, st->inv_size, M);
     int64_t nsize, nentry, realized;
@@ -576,6 +580,8 @@ static void step(ev *x, uint32_t id, int64_t ts) {
       outcome = a->size ? REF_OUT_UNRESOLVED : REF_OUT_SOCIALIZED;
     }
   }
+  /* Reading: book_qty and levels count both walks of the step (the socialize walk too);
+   * a level is counted when it gave a fill, not when it was passed over. */
   rec.book_qty = t.qty;
   rec.levels = t.levels;
   rec.avg_fill = t.qty ? fit(floor_div(t.pq, t.qty)) : 0;
