@@ -13,9 +13,9 @@
 #include <sysexits.h>
 
 #include "cli/pipeline.h"
-#include "cli/population_json.h"
-#include "cli/scenario.h"
-#include "cli/specs.h"
+#include "config/population_json.h"
+#include "config/scenario.h"
+#include "config/specs.h"
 #include "cli/synth.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"

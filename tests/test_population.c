@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/accounts_file.h"
+#include "config/accounts_file.h"
 #include "engine/fixed.h"
 #include "engine/instrument.h"
 #include "engine/market.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 #include "engine/policy.h"
 #include "tests/fuzz/fuzz.h"
 

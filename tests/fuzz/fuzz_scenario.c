@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/scenario.h"
+#include "config/scenario.h"
 #include "engine/policy.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -6,7 +6,7 @@
  * the list needs, plus the ids seen (an arena and an open-addressing set) to refuse an id
  * that comes back after other accounts.
  */
-#include "cli/accounts_file.h"
+#include "config/accounts_file.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 #include "engine/fixed.h"
 #include "feeds/rows.h"
 #include "feeds/source.h"

@@ -2,13 +2,13 @@
  * Scenario populations (see population_json.h): JSON to the population models'
  * configurations in strategies/.
  */
-#include "cli/population_json.h"
+#include "config/population_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/accounts_file.h"
+#include "config/accounts_file.h"
 #include "engine/fixed.h"
 #include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"

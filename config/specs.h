@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/scenario.h"
+#include "config/scenario.h"
 #include "engine/account.h"
 #include "engine/instrument.h"
 #include "feeds/feed.h"

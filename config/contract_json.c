@@ -1,7 +1,7 @@
 /*
  * Contract specifications from JSON (see contract_json.h).
  */
-#include "cli/contract_json.h"
+#include "config/contract_json.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * small scanner that follows the key path through the original text (jansson keeps no
  * positions for values).
  */
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 
 #include "feeds/source.h"
 

@@ -2,13 +2,13 @@
  * Contract specs for a run (see specs.h). The scan reads at most BK_SPECS_SCAN_EVENTS
  * events of each file, so it costs milliseconds even on a day of data.
  */
-#include "cli/specs.h"
+#include "config/specs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/venues.h"
+#include "config/venues.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
 #include "feeds/merge.h"

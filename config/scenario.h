@@ -25,7 +25,7 @@
 
 #include <jansson.h>
 
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 #include "engine/account.h"
 #include "engine/policy.h"
 #include "engine/sim.h"
