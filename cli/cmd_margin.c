@@ -18,7 +18,7 @@
 
 #include "cli/exitcode.h"
 #include "config/contract_json.h"
-#include "config/policy_json.h"
+#include "config/jdoc.h"
 #include "engine/account.h"
 #include "engine/fixed.h"
 

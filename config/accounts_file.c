@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "config/policy_json.h"
+#include "config/jdoc.h"
 #include "engine/fixed.h"
 #include "feeds/rows.h"
 #include "feeds/source.h"

@@ -4,8 +4,7 @@
  * name the file, line and column and say what was expected. A key left out keeps the
  * default of bk_policy_default.
  *
- * The small JSON helpers used here (locating a key path in the text for error positions,
- * reading a decimal string) are shared with the other JSON readers of the command line.
+ * The document helpers (error positions, decimal strings, known keys) are config/jdoc.h.
  */
 #ifndef BK_POLICY_JSON_H
 #define BK_POLICY_JSON_H
@@ -14,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "config/jdoc.h"
 #include "engine/error.h"
 #include "engine/policy.h"
 
@@ -29,50 +29,5 @@ bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_po
  * scenario): path is the dotted location of obj in the text ("policies.0" or ""). */
 bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const char *name,
                           const char *path, bk_policy *out, bk_err *err);
-
-/* --- helpers shared by the command line's JSON readers --- */
-
-/* The text and name of a JSON document, for messages that point into it. */
-typedef struct bk_jdoc {
-  const char *text;
-  size_t len;
-  const char *name;
-} bk_jdoc;
-
-/* Line and column (1-based) of the key (or array element) at a dotted path such as
- * "liquidation.penalty" or "account.positions.0.size"; the document start when absent. */
-void bk_jdoc_where(const bk_jdoc *d, const char *path, int *line, int *col);
-
-/* Records BK_ECONFIG with "name:line:col: path: what" in err and returns it. */
-bk_rc bk_jdoc_fail(const bk_jdoc *d, bk_err *err, const char *path, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-/* Reads a decimal string member into fixed point: it must be a JSON string that
- * bk_fx_parse accepts (a JSON number is refused: binary floating point has no place in
- * money). */
-bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
-                 int64_t *out);
-
-/* Reads the required decimal-string member `key` of object o found at `path`: missing is
- * an error naming the path, else as bk_jdoc_fx. */
-bk_rc bk_jdoc_req_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
-                     const char *key, int64_t *out);
-
-/* Every key of obj must be in the NULL-terminated list known. */
-bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
-                    const char *const *known);
-
-/* Parses text with duplicate keys rejected; on error BK_ECONFIG with the position. */
-json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err);
-
-/* Reads a whole JSON file into a malloc'd buffer (NUL-terminated), without a leading
- * UTF-8 byte order mark, through bk_source_slurp with the 16 MiB limit of a
- * configuration file; NULL on error, with
- * BK_ENOINPUT (missing, a FIFO, a device, ...), BK_EDATA (too large), BK_EIO or
- * BK_ENOMEM in err. */
-char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/accounts_file.h"
+#include "config/jdoc.h"
 #include "engine/fixed.h"
 #include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"
