@@ -16,7 +16,7 @@
 #include "config/population_json.h"
 #include "config/scenario.h"
 #include "config/specs.h"
-#include "cli/synth.h"
+#include "synth/synth.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "engine/sim.h"

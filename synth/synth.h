@@ -1,5 +1,5 @@
 /*
- * The synthetic market generator behind `backstop synth`: a seeded, integer-only model of
+ * The synthetic market generator behind `backstop synth` (cli/cmd_synth.c): a seeded, integer-only model of
  * one linear perpetual's day, written as Tardis CSV files (incremental_book_L2, trades,
  * derivative_ticker), so the built-in default run and the benchmarks need no downloaded
  * data. The same options and seed give byte-identical files.
