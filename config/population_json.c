@@ -67,8 +67,8 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
                                       "open_interest_usd", "bucket_s", "survivors_only", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
-  bk_synth_config c;
-  bk_synth_config_init(&c);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
   c.seed = sc->seed;
   const json_t *v;
   char p[160];
@@ -167,8 +167,8 @@ static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char
   const char **symbols = calloc(nk, sizeof *symbols), **exchanges = calloc(nk, sizeof *exchanges);
   uint32_t *settle_of = calloc(nk, sizeof *settle_of);
   const char *assets[BK_LEDGER_ASSETS];
-  bk_acct_list list;
-  bk_acct_list_init(&list);
+  bk_acctlist list;
+  bk_acctlist_init(&list);
   if (!symbols || !exchanges || !settle_of) {
     rc = bk_err_set(err, BK_ENOMEM, "out of memory");
     goto out;
@@ -187,7 +187,7 @@ static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char
   free(settle_of);
   return rc;
 out:
-  bk_acct_list_fini(&list);
+  bk_acctlist_fini(&list);
   free(symbols);
   free(exchanges);
   free(settle_of);
