@@ -6,7 +6,7 @@
  *     "data": [ "path", ... ],               files or folders, relative to the scenario
  *     "window": { "from": "2025-10-10T20:00:00Z", "to": "..." },      optional
  *     "seed": 20251010,                                                optional
- *     "instruments": { "SYMBOL": { contract spec (cli/contract_json.h),
+ *     "instruments": { "SYMBOL": { contract spec (config/contract_json.h),
  *                                  "exchange": "..." (optional) } },   optional
  *     "population": { "model": "...", ... },   or a list of them      (strategies/)
  *     "policies": [ "policy.json", { inline policy }, ... ],

@@ -2,7 +2,7 @@
  * The explicit population: a list of accounts as a file or a caller gives them (an
  * on-chain protocol's public positions, an exchange's own snapshot), opened exactly as
  * written. Each account names its settle asset, its deposit and its positions (contract,
- * signed size, entry price); cli/accounts_file.c reads the list from JSON or CSV.
+ * signed size, entry price); config/accounts_file.c reads the list from JSON or CSV.
  *
  * When: an account opens at the first event after its contract has a mark (bk_sim_open
  * needs one), in list order, so account i of the list is simulation account

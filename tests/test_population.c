@@ -1,5 +1,5 @@
 /*
- * Populations (strategies/) and accounts files (cli/accounts_file.c): the seeded draws
+ * Populations (strategies/) and accounts files (config/accounts_file.c): the seeded draws
  * and their distributions, whole-lot sizing against a slow reference, deposits and
  * bankruptcy-price entries against hand-computed figures, the accounts file readers and
  * their errors, and each population end to end through a scripted simulation: explicit
