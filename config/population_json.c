@@ -15,13 +15,10 @@
 #include "strategies/pop_liqprint.h"
 #include "strategies/pop_synth.h"
 
+/* An optional decimal-string member: left as it is when absent. */
 static bk_rc opt_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                     const char *key, int64_t *out) {
-  const json_t *v = json_object_get(o, key);
-  if (!v) return BK_OK;
-  char p[160];
-  snprintf(p, sizeof p, "%s.%s", path, key);
-  return bk_jdoc_fx(d, err, p, v, out);
+  return json_object_get(o, key) ? bk_jdoc_req_fx(d, err, o, path, key, out) : BK_OK;
 }
 
 static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const char *path,
