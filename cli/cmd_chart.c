@@ -3,7 +3,8 @@
  *
  * The script is written by the run itself (reports/charts.c), so this command only
  * finds gnuplot, runs it inside the run folder with the requested format and passes its
- * messages through. Rendering takes a second; nothing here is tuned.
+ * messages through. It first refuses a script that would make gnuplot run a program:
+ * rendering a report must never execute what a report folder says. Rendering takes a second; nothing here is tuned.
  */
 #include "cli/cmd_chart.h"
 
@@ -29,6 +30,33 @@ static void usage(FILE *f) {
         "      --svg        SVG\n"
         "  -h, --help       this help\n",
         f);
+}
+
+/* The line (1-based) of charts.gp that would make gnuplot run a program, 0 when none:
+ * a shell escape (a line or statement starting with '!'), system, a backquote, or a
+ * pipe as output or input. The script backstop writes has none of these, and the names
+ * it carries cannot hold them (config/safename.h); a script from an older version
+ * whose names were not checked, or one edited by hand, may. -1 when unreadable. */
+static long runs_programs(const char *script) {
+  FILE *f = fopen(script, "r");
+  if (!f) return -1;
+  char line[4096];
+  long no = 0, bad = 0;
+  while (!bad && fgets(line, sizeof line, f)) {
+    no++;
+    const char *p = line + strspn(line, " \t");
+    int call = 0; /* system followed by ( or a string: the function or the command */
+    for (const char *q = line; !call && (q = strstr(q, "system")) != NULL; q += 6) {
+      const char *r = q + 6 + strspn(q + 6, " \t");
+      call = *r == '(' || *r == '\'' || *r == '"';
+    }
+    if (*p == '!' || strstr(line, ";!") || strstr(line, "; !") || call ||
+        strchr(line, '`') || strstr(line, "'|") || strstr(line, "\"|") ||
+        strstr(line, "'<") || strstr(line, "\"<"))
+      bad = no;
+  }
+  fclose(f);
+  return bad;
 }
 
 /* 1 when an executable named name is in one of PATH's folders. */
@@ -88,6 +116,17 @@ int bk_cmd_chart(int argc, char **argv) {
             "writes beside its CSVs)\n",
             dir);
     return EX_NOINPUT;
+  }
+  long bad = runs_programs(script);
+  if (bad != 0) {
+    if (bad < 0) fprintf(stderr, "backstop chart: %s: cannot read: %s\n", script, strerror(errno));
+    else
+      fprintf(stderr,
+              "backstop chart: %s:%ld: the script would run a program (a shell escape, "
+              "system, a backquote or a pipe), which the script backstop writes never does; "
+              "render it with gnuplot yourself if you wrote it\n",
+              script, bad);
+    return bad < 0 ? EX_NOINPUT : EX_DATAERR;
   }
   if (!on_path("gnuplot")) {
     fprintf(stderr,

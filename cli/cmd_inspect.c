@@ -75,14 +75,15 @@ static const char csv_header[] =
 
 static void print_csv(const file_report *r) {
   const bk_feed_info *fi = r->fi;
-  char syms[1024], f[8192], s[2100], a[40], b[40];
+  char syms[1024], f[8192], s[2100], a[40], b[40], e[80];
   symbols(r, syms, sizeof syms, ";");
   iso(fi->first_ts, a, sizeof a);
   iso(fi->last_ts, b, sizeof b);
   bk_csv_field(fi->path, f, sizeof f);
   bk_csv_field(syms, s, sizeof s);
+  bk_csv_field(exchange(r), e, sizeof e);
   printf("%s,%s,%llu,%s,%s,%s,%llu,%lld,%lld,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,%lld,%llu\n",
-         f, fi->format, (unsigned long long)fi->rows, fi->codec, exchange(r), s,
+         f, fi->format, (unsigned long long)fi->rows, fi->codec, e, s,
          (unsigned long long)fi->events, (long long)fi->first_ts, (long long)fi->last_ts, a,
          b, (unsigned long long)fi->snapshot_runs, (unsigned long long)r->resets,
          (unsigned long long)r->skipped, (unsigned long long)r->messages,

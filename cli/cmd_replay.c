@@ -13,6 +13,7 @@
 #include "cli/pipeline.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "reports/csvfield.h"
 #include "reports/outfile.h"
 
 typedef struct tob_writer {
@@ -27,8 +28,9 @@ static bk_rc tob_on_message(void *ctx, uint32_t instr, int64_t ts, int kind) {
   tob_writer *w = ctx;
   bk_tob t;
   if (kind != BK_EV_BOOK || !bk_replay_tob_changed(w->replay, instr, &t)) return BK_OK;
-  char line[256];
-  int n = snprintf(line, sizeof line, "%lld,%s,", (long long)ts, w->instr->v[instr].symbol);
+  char line[384], sym[2 * sizeof w->instr->v[instr].symbol + 3];
+  bk_csv_field(w->instr->v[instr].symbol, sym, sizeof sym); /* the data's text, quoted */
+  int n = snprintf(line, sizeof line, "%lld,%s,", (long long)ts, sym);
   size_t k = n > 0 ? (size_t)n : 0;
   int64_t f[4] = {t.bid, t.bid_qty, t.ask, t.ask_qty};
   for (int i = 0; i < 4; i++) {

@@ -6,11 +6,13 @@
 #include "cli/commands.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cli/pipeline.h"
 #include "config/population_json.h"
@@ -21,6 +23,7 @@
 #include "engine/fixed.h"
 #include "engine/sim.h"
 #include "reports/report.h"
+#include "reports/runfolder.h"
 #include "strategies/pop_liqprint.h"
 
 extern const unsigned char bk_default_scenario[];
@@ -39,14 +42,15 @@ static void usage(FILE *f) {
           "      --data PATH      market data file or folder (repeat; replaces the\n"
           "                       scenario's data)\n"
           "      --policy FILE    policy file (repeat; replaces the scenario's policies)\n"
-          "  -o, --out DIR        run folder (default out/<scenario name>)\n"
+          "  -o, --out DIR        run folder (default out/<scenario name>); replaced as a\n"
+          "                       whole when the run ends, locked by DIR.lock meanwhile\n"
           "      --seed N         seed of the population (default: the scenario's)\n"
           "%s"
           "  -h, --help           this help\n",
           bk_input_help);
 }
 
-/* mkdir -p for a run folder. */
+/* mkdir -p for the sample data folder. */
 static bk_rc make_dirs(const char *path, bk_err *err) {
   char buf[4096];
   snprintf(buf, sizeof buf, "%s", path);
@@ -99,10 +103,12 @@ typedef struct run {
   bk_pipeline p;
   bk_sim *sim;
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
+  bk_runfolder *rf;        /* the run folder being written, from before the replay */
   bk_err err;
 } run;
 
 static void run_close(run *r) {
+  bk_runfolder_end(r->rf);
   bk_sim_free(r->sim);
   bk_pipeline_close(&r->p);
   bk_specs_fini(&r->sp);
@@ -175,6 +181,7 @@ static bk_rc simulate(run *r, const run_args *a) {
   if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, r->sim, &r->liqprint, &r->err)))
     return rc;
   if ((rc = bk_sim_attach(r->sim, r->p.replay))) return bk_err_set(&r->err, rc, "too many observers");
+  bk_runfolder_pause("replay");
   rc = bk_pipeline_run(&r->p);
   if (rc) {
     /* an observer's failure carries the simulation's detail */
@@ -218,8 +225,7 @@ static void calib_free(run *r, bk_report_calib_row **rows, size_t *n) {
 }
 
 static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
-  bk_rc rc = make_dirs(dir, &r->err);
-  if (rc) return rc;
+  bk_rc rc;
   size_t nf = bk_merge_count(r->p.merge);
   bk_report_file *files = calloc(nf ? nf : 1, sizeof *files);
   if (!files) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
@@ -230,7 +236,7 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
                                 fi->longest_gap_end, fi->clamped, fi->sha256,
                                 fi->bytes_hashed};
   }
-  bk_report_ctx ctx = {.dir = dir,
+  bk_report_ctx ctx = {.dir = bk_runfolder_dir(r->rf),
                        .instruments = &r->p.instr,
                        .files = files,
                        .nfiles = nf,
@@ -252,6 +258,7 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     rr.calib = (const bk_report_calib_row *const *)calib;
     rr.ncalib = ncalib;
     rc = bk_report_write(&rr, &r->err);
+    if (!rc) rc = bk_runfolder_commit(r->rf, &r->err);
     if (!rc) {
       printf("run %s: %llu events; reports in %s/\n", r->sc.name,
              (unsigned long long)bk_sim_events(r->sim), dir);
@@ -306,6 +313,31 @@ static int parse_args(int argc, char **argv, run_args *a) {
   return 0;
 }
 
+/* SIGINT, SIGTERM, SIGHUP: the private report folder and the lock go, then the usual
+ * 128 + signal exit status. Only async-signal-safe calls. */
+static void on_stop(int sig) {
+  bk_runfolder_on_signal();
+  _exit(128 + sig);
+}
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOPS (sizeof stop_signals / sizeof *stop_signals)
+
+/* Installs on_stop, keeping the handlers it replaces in old (restored by release_stops:
+ * a process that runs several commands, such as a test or a fuzzer, gets its own back). */
+static void catch_stops(struct sigaction old[NSTOPS]) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < NSTOPS; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
+  for (size_t i = 0; i < NSTOPS; i++) sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void release_stops(const struct sigaction old[NSTOPS]) {
+  for (size_t i = 0; i < NSTOPS; i++) sigaction(stop_signals[i], &old[i], NULL);
+}
+
 int bk_cmd_run(int argc, char **argv) {
   run_args a;
   memset(&a, 0, sizeof a);
@@ -328,20 +360,31 @@ int bk_cmd_run(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   bk_rc rc = load(&r, &a);
   char dir[1024];
+  long holder = 0;
+  struct sigaction old_stops[NSTOPS];
+  int caught = 0;
   if (!rc) {
     snprintf(dir, sizeof dir, "%s", a.out ? a.out : "");
     if (!a.out) snprintf(dir, sizeof dir, "out/%s", r.sc.name);
-    rc = simulate(&r, &a);
+    /* the folder is checked, locked and made before the replay, not after it */
+    catch_stops(old_stops);
+    caught = 1;
+    rc = bk_runfolder_begin(dir, stderr, &r.rf, &holder, &r.err);
+    if (!rc) rc = simulate(&r, &a);
   }
   double secs = bk_progress_end(&r.p.progress);
   if (!rc) {
     if (a.in.progress_mode >= 0) print_sources(&r);
     rc = report(&r, &a, dir, argc, argv);
   }
-  if (rc) code = bk_cli_fail("run", &r.err, rc);
+  if (rc && holder) {
+    fprintf(stderr, "backstop run: %s\n", r.err.msg);
+    code = EX_TEMPFAIL;
+  } else if (rc) code = bk_cli_fail("run", &r.err, rc);
   else if (a.in.progress_mode >= 0)
     fprintf(stderr, "replayed %llu events in %.2f s\n", (unsigned long long)r.p.events, secs);
   run_close(&r);
+  if (caught) release_stops(old_stops);
   free(a.data);
   free(a.policies);
   return code;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/safename.h"
+
 bk_rc bk_contract_json(const bk_jdoc *d, bk_err *err, const char *path, const json_t *o,
                        bk_contract *c, const char **settle_out) {
   static const char *const kin[] = {"kind", "tick", "contract_size", "settle", "mm_basis",
@@ -39,6 +41,14 @@ bk_rc bk_contract_json(const bk_jdoc *d, bk_err *err, const char *path, const js
   const json_t *settle = json_object_get(o, "settle");
   if (!json_is_string(settle) || !json_string_length(settle) || json_string_length(settle) >= 16)
     return bk_jdoc_fail(d, err, path, "expected \"settle\": an asset name of 1 to 15 characters");
+  if (!bk_name_ok(json_string_value(settle), json_string_length(settle))) {
+    char shown[300];
+    snprintf(p, sizeof p, "%s.settle", path);
+    return bk_jdoc_fail(d, err, p, "settle asset %s: an asset name must be " BK_NAME_RULE
+                        " (it becomes a column name, a chart label and a file name)",
+                        bk_name_print(json_string_value(settle), json_string_length(settle),
+                                      shown, sizeof shown));
+  }
   *settle_out = json_string_value(settle);
   const json_t *tiers = json_object_get(o, "tiers");
   if (!json_is_array(tiers) || json_array_size(tiers) == 0 ||

@@ -5,6 +5,7 @@
  */
 #include "config/policy_json.h"
 
+#include "config/safename.h"
 #include "engine/fixed.h"
 
 #include <errno.h>
@@ -129,6 +130,14 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
         json_string_length(v) >= sizeof p.name)
       return bk_jdoc_fail(&c.d, err, at(&c, pp, sizeof pp, "", "name"),
                           "expected a string of 1 to %zu characters", sizeof p.name - 1);
+    if (!bk_name_ok(json_string_value(v), json_string_length(v))) {
+      char shown[300];
+      return bk_jdoc_fail(&c.d, err, at(&c, pp, sizeof pp, "", "name"),
+                          "policy name %s: a name must be " BK_NAME_RULE
+                          " (it labels report rows and chart lines)",
+                          bk_name_print(json_string_value(v), json_string_length(v), shown,
+                                        sizeof shown));
+    }
     snprintf(p.name, sizeof p.name, "%s", json_string_value(v));
   }
   const char *sects[] = {"fees", "liquidation", "fund", "waterfall"};

@@ -11,6 +11,7 @@
 #include "config/contract_json.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "config/safename.h"
 
 static void clear(bk_scenario *s) {
   memset(s, 0, sizeof *s);
@@ -107,11 +108,14 @@ static bk_rc read_instruments(bk_scenario *s, const bk_jdoc *d, const json_t *v,
   json_t *o;
   json_object_foreach((json_t *)v, name, o) {
     char path[128];
-    snprintf(path, sizeof path, "instruments.%s", name);
     bk_scen_instr *in = &s->instr[s->ninstr];
-    if (strlen(name) >= sizeof in->symbol || !name[0])
-      return bk_jdoc_fail(d, err, path, "symbol must have 1 to %zu characters",
-                          sizeof in->symbol - 1);
+    if (!bk_name_ok(name, strlen(name))) {
+      char shown[300];
+      return bk_jdoc_fail(d, err, "instruments", "instrument %s: a symbol must be " BK_NAME_RULE
+                          " (it labels report rows)",
+                          bk_name_print(name, strlen(name), shown, sizeof shown));
+    }
+    snprintf(path, sizeof path, "instruments.%s", name);
     snprintf(in->symbol, sizeof in->symbol, "%s", name);
     /* "exchange" is ours; the rest is the contract spec */
     json_t *spec = json_deep_copy(o);
@@ -247,6 +251,14 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
   v = json_object_get(root, "name");
   if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) >= sizeof s->name) {
     rc = bk_jdoc_fail(&d, err, v ? "name" : "", "expected \"name\": 1 to 63 characters");
+    goto out;
+  }
+  if (!bk_name_ok(json_string_value(v), json_string_length(v))) {
+    char shown[300];
+    rc = bk_jdoc_fail(&d, err, "name", "scenario name %s: a name must be " BK_NAME_RULE
+                      " (it becomes the run folder out/<name>)",
+                      bk_name_print(json_string_value(v), json_string_length(v), shown,
+                                    sizeof shown));
     goto out;
   }
   snprintf(s->name, sizeof s->name, "%s", json_string_value(v));

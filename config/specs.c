@@ -12,6 +12,7 @@
 #include "engine/event.h"
 #include "engine/fixed.h"
 #include "feeds/merge.h"
+#include "config/safename.h"
 
 /* Default maintenance tiers for instruments the scenario does not describe: Binance
  * USDⓈ-M's published first brackets (formulas.md T1) for linear contracts; one bracket of
@@ -42,7 +43,35 @@ static void default_tiers(int kind, bk_tiers *t) {
 typedef struct seen {
   int64_t gcd;      /* of the prices seen, 0 before any */
   int tradable;     /* trades, book rows, quotes, marks or funding: a contract */
+  int named;        /* 1 once its exchange and symbol passed bk_name_ok */
 } seen;
+
+/* The instrument's names come from the data and become report labels (and, through
+ * the venue conventions, a settle asset: a column name, a chart label, a file name), so
+ * they must be names (config/safename.h). BK_EDATA naming the file and row. */
+static bk_rc check_names(const bk_instrument *in, const bk_feed *feed, bk_err *err) {
+  const char *what = NULL, *field = NULL;
+  size_t cap = 0;
+  if (!bk_name_ok_field(in->symbol, sizeof in->symbol)) {
+    what = "symbol";
+    field = in->symbol;
+    cap = sizeof in->symbol;
+  } else if (!bk_name_ok_field(in->exchange, sizeof in->exchange)) {
+    what = "exchange";
+    field = in->exchange;
+    cap = sizeof in->exchange;
+  }
+  if (!what) return BK_OK;
+  /* the field is NUL-padded: show it up to its last non-NUL byte */
+  size_t len = cap;
+  while (len > 0 && field[len - 1] == '\0') len--;
+  const bk_feed_info *fi = bk_feed_info_get(feed);
+  char shown[300];
+  return bk_err_set(err, BK_EDATA, "%s:%llu: %s %s: names in a run must be " BK_NAME_RULE
+                    " (they become report labels, column names and file names)",
+                    fi->path, (unsigned long long)(1 + fi->rows + fi->blank_lines), what,
+                    bk_name_print(field, len, shown, sizeof shown));
+}
 
 static bk_rc scan(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments *instr,
                   seen **out, bk_err *err) {
@@ -68,6 +97,10 @@ static bk_rc scan(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments 
         cap = nc;
       }
       seen *s = &v[ev.instr];
+      if (!s->named) {
+        if ((rc = check_names(&instr->v[ev.instr], feed, err))) break;
+        s->named = 1;
+      }
       switch (ev.kind) {
       case BK_EV_BOOK:
       case BK_EV_SNAPSHOT:
@@ -86,8 +119,7 @@ static bk_rc scan(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments 
       }
     }
     if (rc == BK_EOF) rc = BK_OK;
-    else if (rc && !err->msg[0]) *err = *bk_feed_error(feed);
-    else if (rc) *err = *bk_feed_error(feed);
+    else if (rc && bk_feed_error(feed)->rc) *err = *bk_feed_error(feed);
   }
   bk_merge_free(m);
   if (rc) {
@@ -181,6 +213,13 @@ bk_rc bk_specs_infer(const bk_scenario *sc, const bk_feed_opts *fo, bk_instrumen
       default_tiers(c->kind, &c->tiers);
       snprintf(settle, sizeof settle, "%s", vs.settle);
       snprintf(why, sizeof why, "%s; default tiers; tick ", vs.why);
+    }
+    if (!bk_name_ok(settle, strlen(settle))) { /* the scenario's were checked on reading */
+      char shown[300];
+      free(v);
+      return bk_err_set(err, BK_EDATA, "%s %s settles in %s: an asset name must be "
+                        BK_NAME_RULE, in->exchange, in->symbol,
+                        bk_name_print(settle, strlen(settle), shown, sizeof shown));
     }
     int a = asset_index(sp, settle);
     if (a < 0) {

@@ -19,7 +19,10 @@
 
 #include "reports/units.h"
 
-/* A gnuplot single-quoted string: '' stands for ', control characters become spaces. */
+/* A gnuplot single-quoted string: '' stands for ', control characters become spaces.
+ * Every piece of user text in the script goes through here (gnuplot expands neither
+ * backquotes nor macros inside single quotes), and the names it carries were already
+ * checked against config/safename.h when they entered the run. */
 static void gp_str(bk_outfile *o, const char *s) {
   bk_outfile_write(o, "'", 1);
   for (; *s; s++) {
@@ -63,6 +66,8 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
     const char *an = run->assets[a].name;
     bk_outfile_printf(o, "\n# --- settle asset %u ---\nA = ", a);
     gp_str(o, an);
+    bk_outfile_printf(o, "\nU = ");
+    gp_str(o, u);
     bk_outfile_printf(
         o,
         "\nset output 'fund_'.A.'.'.fmt\n"
@@ -71,26 +76,24 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         "set xlabel ''\n"
         "set lmargin 14\nset rmargin 30\n"
         "set size 1,0.64\nset origin 0,0.34\n"
-        "set ylabel 'fund equity (%s)'\n",
-        u);
+        "set ylabel 'fund equity ('.U.')'\n");
     /* Rows are selected by position (fund.csv is grouped by policy, then asset), not by
        comparing names: gnuplot does not undo RFC 4180's doubled quotes. */
     for (int panel = 0; panel < 2; panel++) {
       if (panel == 1)
         bk_outfile_printf(o, "set size 1,0.34\nset origin 0,0\n"
                              "set xlabel 'time (UTC)'\n"
-                             "set ylabel 'liquidated (%s per sample)'\n",
-                          u);
+                             "set ylabel 'liquidated ('.U.' per sample)'\n");
       size_t row = 0, plotted = 0;
       for (size_t p = 0; p < run->npolicies; p++)
         for (uint32_t b = 0; b < run->nassets; b++) {
           size_t n = run->policies[p].nsamples[b];
           if (b == a && n > 0) {
             bk_outfile_printf(o, "%s '%s' every ::%zu::%zu using (column('ts_us')/1e6):"
-                                 "(column('%s_%s')) with %s title P[%zu]",
+                                 "(column('%s_'.U)) with %s title P[%zu]",
                               plotted ? ", \\\n    " : "plot", plotted ? "" : "fund.csv",
                               row, row + n - 1,
-                              panel ? "liq_notional_interval" : "fund_equity", u,
+                              panel ? "liq_notional_interval" : "fund_equity",
                               panel ? "steps lw 1.5" : "lines lw 2", p + 1);
             plotted++;
           }
@@ -110,15 +113,15 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         "set title 'Fund inflows and outflows by cause, per policy ('.A.')'\n"
         "set style data histograms\nset style histogram clustered gap 1\n"
         "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
-        "set xtics rotate by -20\nset ylabel '%s'\nset xzeroaxis lt -1\n"
-        "plot 'summary.csv' every NA::%u using (column('liquidation_fee_in_%s')):"
+        "set xtics rotate by -20\nset ylabel U\nset xzeroaxis lt -1\n"
+        "plot 'summary.csv' every NA::%u using (column('liquidation_fee_in_'.U)):"
         "xtic(P[int(column(0))+1]) title 'liquidation fee', \\\n"
-        "     '' every NA::%u using (column('spread_capture_in_%s')) title 'spread capture', \\\n"
-        "     '' every NA::%u using (column('protocol_revenue_in_%s')) title 'protocol revenue', \\\n"
-        "     '' every NA::%u using (-column('deficit_out_%s')) title 'bankruptcy deficits'\n"
+        "     '' every NA::%u using (column('spread_capture_in_'.U)) title 'spread capture', \\\n"
+        "     '' every NA::%u using (column('protocol_revenue_in_'.U)) title 'protocol revenue', \\\n"
+        "     '' every NA::%u using (-column('deficit_out_'.U)) title 'bankruptcy deficits'\n"
         "unset title\nset xtics norotate\n"
         "print 'wrote flows_'.A.'.'.fmt\n",
-        u, a, u, a, u, a, u, a, u);
+        a, a, a, a);
   }
   bk_outfile_printf(o, "unset output\n");
   return bk_outfile_error(o)->rc;

@@ -2,7 +2,8 @@
  * Atomic output files with optional zstd compression (see outfile.h).
  *
  * Reports are small and generated data is written once, so the design favours being
- * obviously right over speed: a 256 KiB buffer, plain write(2), rename(2) at the end.
+ * obviously right over speed: a 256 KiB buffer, plain write(2), fsync(2) and rename(2)
+ * at the end.
  * The fault-injection counter is the one piece of process-wide state in the project; it
  * exists only to let tests fail the Nth system call, and is 0 (off) in normal runs.
  */
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,23 +36,33 @@ struct bk_outfile {
 
 static unsigned long fault_at;   /* fail the fault_at-th call; 0 = never */
 static unsigned long fault_seen; /* calls issued since bk_outfile_fail_after */
+static int fault_sig;            /* 0: the call fails; else this signal is raised */
 
 unsigned long bk_outfile_fail_after(unsigned long n) {
   unsigned long seen = fault_seen;
   fault_at = n;
   fault_seen = 0;
+  fault_sig = 0;
   return seen;
 }
 
-/* 1 when this system call must fail (fault injection). */
-static int injected(void) {
+unsigned long bk_outfile_kill_after(unsigned long n, int sig) {
+  unsigned long seen = bk_outfile_fail_after(n);
+  fault_sig = sig;
+  return seen;
+}
+
+int bk_outfile_fault(void) {
   fault_seen++;
   if (fault_at && fault_seen == fault_at) {
+    if (fault_sig) raise(fault_sig); /* returns only when the signal is blocked */
     errno = EIO;
     return 1;
   }
   return 0;
 }
+
+static int injected(void) { return bk_outfile_fault(); }
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
@@ -172,6 +184,8 @@ static void release(bk_outfile *o) {
 
 bk_rc bk_outfile_commit(bk_outfile *o, bk_err *err) {
   bk_rc rc = drain(o, 1);
+  if (!rc && (injected() || fsync(o->fd) != 0))
+    rc = bk_err_set(&o->err, BK_EWRITE, "%s: fsync failed: %s", o->tmp, strerror(errno));
   if (close(o->fd) != 0 && !rc)
     rc = bk_err_set(&o->err, BK_EWRITE, "%s: close failed: %s", o->tmp, strerror(errno));
   o->fd = -1;

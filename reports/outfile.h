@@ -7,8 +7,9 @@
  * failed commit) removes the temporary file. A path ending in ".zst" is compressed with
  * zstd on the fly (with a checksum), so generated data can be written compressed.
  *
- * Test builds can make the Nth write or rename fail (bk_outfile_fail_after) to prove that
- * every caller turns the failure into a clear error and leaves no final file behind.
+ * Tests can make the Nth write, fsync or rename fail (bk_outfile_fail_after), or raise a
+ * signal there (bk_outfile_kill_after), to prove that every caller turns the failure
+ * into a clear error and leaves no final file behind.
  */
 #ifndef BK_OUTFILE_H
 #define BK_OUTFILE_H
@@ -34,7 +35,7 @@ bk_rc bk_outfile_printf(bk_outfile *o, const char *fmt, ...)
 #endif
     ;
 
-/* Flushes, closes and renames to the final name, then frees o. On any failure the
+/* Flushes, fsyncs, closes and renames to the final name, then frees o. On any failure the
  * temporary file is removed, no file appears under the final name, and the error (with
  * the path and the OS reason) is returned and copied to *err. */
 bk_rc bk_outfile_commit(bk_outfile *o, bk_err *err);
@@ -55,9 +56,19 @@ const bk_err *bk_outfile_error(const bk_outfile *o);
 /* The final path this file will have. */
 const char *bk_outfile_path(const bk_outfile *o);
 
-/* Fault injection for tests: the n-th write(2) or rename(2) issued by any outfile from
- * now on fails (n = 1 is the next one; 0 disables). Returns how many such calls were
- * issued since the last call, so a test can sweep n over a whole run. */
+/* Fault injection for tests: the n-th injectable call from now on fails with EIO (n = 1
+ * is the next one; 0 disables). Injectable calls are every write(2), fsync(2) and
+ * rename(2) of an outfile and every mkdir, fsync and rename of a run folder's commit
+ * (runfolder.h). Returns how many such calls were issued since the last call, so a test
+ * can sweep n over a whole run. */
 unsigned long bk_outfile_fail_after(unsigned long n);
+
+/* The same, but the n-th call raises signal sig instead of failing (SIGKILL stands for
+ * a crash or a power cut at that step, SIGTERM for a user's interrupt); if sig is blocked
+ * the call then fails as with bk_outfile_fail_after. */
+unsigned long bk_outfile_kill_after(unsigned long n, int sig);
+
+/* For reports/ only: counts one injectable call; 1 (errno EIO) when it must fail. */
+int bk_outfile_fault(void);
 
 #endif

@@ -102,7 +102,7 @@ static void w_secs(wr *w, int64_t us) {
 static void w_col(wr *w, const char *stem, const char *unit) {
   char b[128];
   int n = snprintf(b, sizeof b, "%s_%s", stem, unit);
-  w_raw(w, b, n > 0 && (size_t)n < sizeof b ? (size_t)n : 0);
+  w_str(w, n > 0 && (size_t)n < sizeof b ? b : "");
 }
 
 static void w_end(wr *w) {

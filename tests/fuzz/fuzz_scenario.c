@@ -3,14 +3,16 @@
  * text, with relative paths resolved against the project's data/scenarios folder, so
  * "../policies/binance-like.json" loads a real policy file and anything else is a
  * missing file. A scenario either loads (and then has at least one policy that passes
- * bk_policy_check, and a window with from < to) or is refused with a message that
- * names the scenario or the file it references; it never crashes or leaks.
+ * bk_policy_check, a window with from < to, and only names that pass bk_name_ok) or
+ * is refused with a message that names the scenario or the file it references; it never
+ * crashes or leaks.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "config/scenario.h"
 #include "engine/policy.h"
+#include "config/safename.h"
 #include "tests/fuzz/fuzz.h"
 
 #ifndef BK_FZ_SOURCE_DIR
@@ -27,6 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                BK_FZ_SOURCE_DIR "/data/scenarios", &s, &err);
   if (rc == BK_OK) {
     BK_FZ_CHECK(s.from < s.to, "window [%lld, %lld)", (long long)s.from, (long long)s.to);
+    /* every name that reaches a path, a header or a chart script is a name */
+    BK_FZ_CHECK(bk_name_ok(s.name, strlen(s.name)), "scenario name \"%s\"", s.name);
+    for (size_t i = 0; i < s.ninstr; i++)
+      BK_FZ_CHECK(bk_name_ok(s.instr[i].symbol, strlen(s.instr[i].symbol)) &&
+                      bk_name_ok(s.instr[i].settle, strlen(s.instr[i].settle)),
+                  "instrument \"%s\" settling in \"%s\"", s.instr[i].symbol,
+                  s.instr[i].settle);
+    for (size_t i = 0; i < s.npolicies; i++)
+      BK_FZ_CHECK(bk_name_ok(s.policies[i].name, strlen(s.policies[i].name)),
+                  "policy name \"%s\"", s.policies[i].name);
     for (size_t i = 0; i < s.npolicies; i++) {
       bk_err e2;
       bk_err_clear(&e2);
