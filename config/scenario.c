@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "config/contract_json.h"
+#include "config/safename.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
-#include "config/safename.h"
 
 static void clear(bk_scenario *s) {
   memset(s, 0, sizeof *s);

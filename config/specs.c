@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/safename.h"
 #include "config/venues.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
 #include "feeds/merge.h"
-#include "config/safename.h"
 
 /* Default maintenance tiers for instruments the scenario does not describe: Binance
  * USDⓈ-M's published first brackets (formulas.md T1) for linear contracts; one bracket of

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/safename.h"
 #include "config/scenario.h"
 #include "engine/policy.h"
-#include "config/safename.h"
 #include "tests/fuzz/fuzz.h"
 
 #ifndef BK_FZ_SOURCE_DIR
