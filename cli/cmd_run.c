@@ -18,7 +18,7 @@
 #include "config/population_json.h"
 #include "config/scenario.h"
 #include "config/specs.h"
-#include "synth/synth.h"
+#include "reports/synth.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "engine/sim.h"

@@ -1,5 +1,5 @@
 /*
- * `backstop synth`: the options of the synthetic day generator (synth/synth.h), which
+ * `backstop synth`: the options of the synthetic day generator (reports/synth.h), which
  * writes the files.
  */
 #include "cli/commands.h"
@@ -12,7 +12,7 @@
 #include "cli/exitcode.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
-#include "synth/synth.h"
+#include "reports/synth.h"
 
 static void synth_usage(FILE *f) {
   fputs("usage: backstop synth [options]\n"

@@ -16,7 +16,7 @@
  * Tuned for throughput: rows are formatted by hand (no printf), so the 20 M-row benchmark
  * file is quick to make.
  */
-#include "synth/synth.h"
+#include "reports/synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
