@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "cli/synth.h"
-
 static void usage(FILE *f) {
   fputs("usage: backstop <command> [options]\n"
         "\n"

@@ -35,7 +35,7 @@ static void usage(FILE *f) {
 /* The line (1-based) of charts.gp that would make gnuplot run a program, 0 when none:
  * a shell escape (a line or statement starting with '!'), system, a backquote, or a
  * pipe as output or input. The script backstop writes has none of these, and the names
- * it carries cannot hold them (reports/safename.h); a script from an older version
+ * it carries cannot hold them (config/safename.h); a script from an older version
  * whose names were not checked, or one edited by hand, may. -1 when unreadable. */
 static long runs_programs(const char *script) {
   FILE *f = fopen(script, "r");

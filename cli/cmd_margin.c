@@ -17,8 +17,8 @@
 #include "cli/cmd_margin.h"
 
 #include "cli/exitcode.h"
-#include "cli/contract_json.h"
-#include "cli/policy_json.h"
+#include "config/contract_json.h"
+#include "config/jdoc.h"
 #include "engine/account.h"
 #include "engine/fixed.h"
 

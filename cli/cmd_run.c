@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "cli/pipeline.h"
-#include "cli/population_json.h"
-#include "cli/scenario.h"
-#include "cli/specs.h"
-#include "cli/synth.h"
+#include "config/population_json.h"
+#include "config/scenario.h"
+#include "config/specs.h"
+#include "reports/synth.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "engine/sim.h"

@@ -1,8 +1,9 @@
 /*
  * A policy: the fee, liquidation, fund and loss-waterfall rules one side-by-side run of
- * the risk engine follows (DESIGN §11). Plain data; reading it from JSON is the command
- * line's business (cli/policy_json.c). bk_policy_default gives a complete, valid policy
- * that loaders start from, and bk_policy_check says what is out of range.
+ * the risk engine follows (DESIGN §11). Plain data; reading it from JSON is the
+ * configuration layer's business (config/policy_json.c). bk_policy_default gives a
+ * complete, valid policy that loaders start from, and bk_policy_check says what is out of
+ * range.
  *
  * Fractions are fixed point e-8 (BK_FX(1) = 100 %); durations are µs.
  */

@@ -22,7 +22,7 @@
 /* A gnuplot single-quoted string: '' stands for ', control characters become spaces.
  * Every piece of user text in the script goes through here (gnuplot expands neither
  * backquotes nor macros inside single quotes), and the names it carries were already
- * checked against reports/safename.h when they entered the run. */
+ * checked against config/safename.h when they entered the run. */
 static void gp_str(bk_outfile *o, const char *s) {
   bk_outfile_write(o, "'", 1);
   for (; *s; s++) {

@@ -11,29 +11,29 @@
 
 typedef struct acct_pop {
   bk_population base;
-  bk_acct_list l;
+  bk_acctlist l;
   size_t next;        /* the next account to open */
   uint32_t first_id;
 } acct_pop;
 
-void bk_acct_list_init(bk_acct_list *l) { memset(l, 0, sizeof *l); }
+void bk_acctlist_init(bk_acctlist *l) { memset(l, 0, sizeof *l); }
 
-void bk_acct_list_fini(bk_acct_list *l) {
+void bk_acctlist_fini(bk_acctlist *l) {
   free(l->v);
   free(l->pos);
   free(l->names);
   memset(l, 0, sizeof *l);
 }
 
-bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64_t line) {
+bk_rc bk_acctlist_add(bk_acctlist *l, uint32_t settle, int64_t deposit, uint64_t line) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 64;
-    bk_acct_spec *v = realloc(l->v, cap * sizeof *v);
+    bk_acctlist_spec *v = realloc(l->v, cap * sizeof *v);
     if (!v) return BK_ENOMEM;
     l->v = v;
     l->cap = cap;
   }
-  bk_acct_spec *a = &l->v[l->n++];
+  bk_acctlist_spec *a = &l->v[l->n++];
   a->settle = settle;
   a->deposit = deposit;
   a->pos = l->npos;
@@ -43,7 +43,7 @@ bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64
   return BK_OK;
 }
 
-bk_rc bk_acct_list_name(bk_acct_list *l, const char *id, size_t len) {
+bk_rc bk_acctlist_name(bk_acctlist *l, const char *id, size_t len) {
   if (l->n == 0) return BK_EUSAGE;
   if (l->nnames + len + 1 > l->namecap) {
     size_t cap = l->namecap ? l->namecap : 256;
@@ -60,16 +60,16 @@ bk_rc bk_acct_list_name(bk_acct_list *l, const char *id, size_t len) {
   return BK_OK;
 }
 
-bk_rc bk_acct_list_add_pos(bk_acct_list *l, uint32_t contract, int64_t size, int64_t entry) {
+bk_rc bk_acctlist_add_pos(bk_acctlist *l, uint32_t contract, int64_t size, int64_t entry) {
   if (l->n == 0) return BK_EUSAGE;
   if (l->npos == l->poscap) {
     size_t cap = l->poscap ? l->poscap * 2 : 64;
-    bk_acct_pos_spec *v = realloc(l->pos, cap * sizeof *v);
+    bk_acctlist_pos_spec *v = realloc(l->pos, cap * sizeof *v);
     if (!v) return BK_ENOMEM;
     l->pos = v;
     l->poscap = cap;
   }
-  bk_acct_pos_spec *p = &l->pos[l->npos++];
+  bk_acctlist_pos_spec *p = &l->pos[l->npos++];
   p->contract = contract;
   p->size = size;
   p->entry = entry;
@@ -80,7 +80,7 @@ bk_rc bk_acct_list_add_pos(bk_acct_list *l, uint32_t contract, int64_t size, int
 static void acct_free(bk_population *pp) {
   acct_pop *p = (acct_pop *)pp;
   if (!p) return;
-  bk_acct_list_fini(&p->l);
+  bk_acctlist_fini(&p->l);
   free(p);
 }
 
@@ -88,13 +88,13 @@ static bk_rc acct_start(bk_population *pp, bk_sim *s) {
   acct_pop *p = (acct_pop *)pp;
   const bk_sim_config *sc = bk_sim_config_get(s);
   for (size_t i = 0; i < p->l.n; i++) {
-    const bk_acct_spec *a = &p->l.v[i];
+    const bk_acctlist_spec *a = &p->l.v[i];
     if (a->settle >= sc->nassets)
       return bk_err_set(&pp->err, BK_ECONFIG, "accounts: account %zu (line %llu): settle asset "
                         "%u is not one of the run's %zu", i, (unsigned long long)a->line,
                         a->settle, sc->nassets);
     for (uint32_t j = 0; j < a->npos; j++) {
-      const bk_acct_pos_spec *q = &p->l.pos[a->pos + j];
+      const bk_acctlist_pos_spec *q = &p->l.pos[a->pos + j];
       if (q->contract >= sc->ncontracts)
         return bk_err_set(&pp->err, BK_ECONFIG, "accounts: account %zu (line %llu): contract "
                           "%u is not one of the run's %zu", i, (unsigned long long)a->line,
@@ -112,11 +112,11 @@ static bk_rc acct_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   acct_pop *p = (acct_pop *)pp;
   (void)ev;
   while (p->next < p->l.n) {
-    const bk_acct_spec *a = &p->l.v[p->next];
+    const bk_acctlist_spec *a = &p->l.v[p->next];
     uint32_t contract = 0;
     int64_t size = 0, entry = 0;
     if (a->npos) {
-      const bk_acct_pos_spec *q = &p->l.pos[a->pos];
+      const bk_acctlist_pos_spec *q = &p->l.pos[a->pos];
       if (bk_sim_mark(s, q->contract) <= 0) return BK_OK; /* wait for its mark */
       contract = q->contract;
       size = q->size;
@@ -142,7 +142,7 @@ static bk_rc acct_finish(bk_population *pp, bk_sim *s) {
   acct_pop *p = (acct_pop *)pp;
   (void)s;
   if (p->next < p->l.n) {
-    const bk_acct_spec *a = &p->l.v[p->next];
+    const bk_acctlist_spec *a = &p->l.v[p->next];
     return bk_err_set(&pp->err, BK_ECONFIG, "accounts: %zu account(s) never opened: account "
                       "%zu (line %llu) waits for a mark of contract %u, which the data never "
                       "gave", p->l.n - p->next, p->next, (unsigned long long)a->line,
@@ -151,30 +151,30 @@ static bk_rc acct_finish(bk_population *pp, bk_sim *s) {
   return BK_OK;
 }
 
-bk_rc bk_pop_accounts_new(bk_acct_list *l, bk_population **out, bk_err *err) {
+bk_rc bk_pop_accounts_new(bk_acctlist *l, bk_population **out, bk_err *err) {
   *out = NULL;
-  bk_acct_list mine = *l;
-  bk_acct_list_init(l);
+  bk_acctlist mine = *l;
+  bk_acctlist_init(l);
   for (size_t i = 0; i < mine.n; i++) {
-    const bk_acct_spec *a = &mine.v[i];
+    const bk_acctlist_spec *a = &mine.v[i];
     const char *bad = NULL;
     if (a->deposit < 0) bad = "a negative deposit";
     else if (a->npos > 1) bad = "more than one position (one per account is supported)";
     for (uint32_t j = 0; !bad && j < a->npos; j++) {
-      const bk_acct_pos_spec *q = &mine.pos[a->pos + j];
+      const bk_acctlist_pos_spec *q = &mine.pos[a->pos + j];
       if (q->size == 0) bad = "a position of size 0";
       else if (q->entry <= 0) bad = "an entry price that is not positive";
     }
     if (bad) {
       bk_err_set(err, BK_ECONFIG, "accounts: account %zu (line %llu) has %s", i,
                  (unsigned long long)a->line, bad);
-      bk_acct_list_fini(&mine);
+      bk_acctlist_fini(&mine);
       return BK_ECONFIG;
     }
   }
   acct_pop *p = calloc(1, sizeof *p);
   if (!p) {
-    bk_acct_list_fini(&mine);
+    bk_acctlist_fini(&mine);
     return bk_err_set(err, BK_ENOMEM, "accounts: no memory");
   }
   p->l = mine;

@@ -2,7 +2,7 @@
  * The explicit population: a list of accounts as a file or a caller gives them (an
  * on-chain protocol's public positions, an exchange's own snapshot), opened exactly as
  * written. Each account names its settle asset, its deposit and its positions (contract,
- * signed size, entry price); cli/accounts_file.c reads the list from JSON or CSV.
+ * signed size, entry price); config/accounts_file.c reads the list from JSON or CSV.
  *
  * When: an account opens at the first event after its contract has a mark (bk_sim_open
  * needs one), in list order, so account i of the list is simulation account
@@ -23,52 +23,52 @@
 #include "engine/error.h"
 #include "engine/sim.h"
 
-typedef struct bk_acct_pos_spec {
+typedef struct bk_acctlist_pos_spec {
   uint32_t contract;  /* contract index of the simulation */
   int64_t size;       /* signed contracts e-8, != 0 */
   int64_t entry;      /* entry price e-8, > 0 */
-} bk_acct_pos_spec;
+} bk_acctlist_pos_spec;
 
-typedef struct bk_acct_spec {
+typedef struct bk_acctlist_spec {
   uint32_t settle;    /* settle asset index */
   int64_t deposit;    /* settle units e-8, >= 0 */
   size_t pos;         /* first position in the list's pos array */
   uint32_t npos;      /* positions */
   uint64_t line;      /* where it was read (0 when not from a file) */
   size_t name;        /* its id as written: offset + 1 in the list's names, 0 when none */
-} bk_acct_spec;
+} bk_acctlist_spec;
 
 /* A growable list of accounts with their positions in one flat array (a million accounts
  * cost two allocations, not a million). */
-typedef struct bk_acct_list {
-  bk_acct_spec *v;
+typedef struct bk_acctlist {
+  bk_acctlist_spec *v;
   size_t n, cap;
-  bk_acct_pos_spec *pos;
+  bk_acctlist_pos_spec *pos;
   size_t npos, poscap;
   char *names;        /* the accounts' ids, NUL-terminated one after another */
   size_t nnames, namecap;
-} bk_acct_list;
+} bk_acctlist;
 
-void bk_acct_list_init(bk_acct_list *l);
-void bk_acct_list_fini(bk_acct_list *l);
+void bk_acctlist_init(bk_acctlist *l);
+void bk_acctlist_fini(bk_acctlist *l);
 
 /* Appends an account with no position yet. BK_ENOMEM leaves l unchanged. */
-bk_rc bk_acct_list_add(bk_acct_list *l, uint32_t settle, int64_t deposit, uint64_t line);
+bk_rc bk_acctlist_add(bk_acctlist *l, uint32_t settle, int64_t deposit, uint64_t line);
 
 /* Gives the last account its id as the file wrote it (len bytes, no NUL inside), which
  * the reports print instead of the simulation's index. BK_ENOMEM leaves l unchanged;
  * BK_EUSAGE when the list is empty. */
-bk_rc bk_acct_list_name(bk_acct_list *l, const char *id, size_t len);
+bk_rc bk_acctlist_name(bk_acctlist *l, const char *id, size_t len);
 
 /* Appends a position to the last account. BK_ENOMEM leaves l unchanged; BK_EUSAGE when
  * the list is empty. */
-bk_rc bk_acct_list_add_pos(bk_acct_list *l, uint32_t contract, int64_t size, int64_t entry);
+bk_rc bk_acctlist_add_pos(bk_acctlist *l, uint32_t contract, int64_t size, int64_t entry);
 
 /* An explicit population over the list, which is moved into it (l is left empty, also on
  * error). Checked: contracts and settle assets are checked against the simulation at
  * start; here sizes, entries, deposits and the one-position limit (BK_ECONFIG, the
  * account's index and line in err). */
-bk_rc bk_pop_accounts_new(bk_acct_list *l, bk_population **out, bk_err *err);
+bk_rc bk_pop_accounts_new(bk_acctlist *l, bk_population **out, bk_err *err);
 
 /* Accounts opened so far, and the simulation id of the first (valid when opened > 0). */
 size_t bk_pop_accounts_opened(const bk_population *p, uint32_t *first_id);

@@ -14,7 +14,7 @@
 #include "engine/fixed.h"
 
 typedef struct cand_rec {
-  bk_synth_cand c;
+  bk_popsynth_cand c;
   uint64_t seq; /* index of the trade in the contract's warm-up tape */
 } cand_rec;
 
@@ -27,12 +27,12 @@ typedef struct contract_state {
   int64_t b0;           /* first bucket index of the mark path */
   int64_t *lo, *hi;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
-  bk_synth_stats st;
+  bk_popsynth_stats st;
 } contract_state;
 
 typedef struct synth_pop {
   bk_population base;
-  bk_synth_config cfg;
+  bk_popsynth_config cfg;
   int64_t *target;      /* copy of cfg.target_quote */
   bk_lev_table lev;
   uint64_t rng;
@@ -42,7 +42,7 @@ typedef struct synth_pop {
   int done;
 } synth_pop;
 
-void bk_synth_config_init(bk_synth_config *c) {
+void bk_popsynth_config_init(bk_popsynth_config *c) {
   memset(c, 0, sizeof *c);
   c->seed = 1;
   bk_lev_config_default(&c->lev);
@@ -161,8 +161,8 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
       if (cs->lo[b] && (!cs->lo[b - 1] || cs->lo[b] < cs->lo[b - 1])) cs->lo[b - 1] = cs->lo[b];
       if (cs->hi[b] > cs->hi[b - 1]) cs->hi[b - 1] = cs->hi[b];
     }
-    bk_synth_cand *cand = malloc(cs->nres * sizeof *cand);
-    bk_synth_open *op = malloc(cs->nres * sizeof *op);
+    bk_popsynth_cand *cand = malloc(cs->nres * sizeof *cand);
+    bk_popsynth_open *op = malloc(cs->nres * sizeof *op);
     if (!cand || !op) {
       free(cand);
       free(op);
@@ -183,8 +183,8 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     if (!rc) rc = bk_fx_mul(target, p->cfg.oi_share, BK_FLOOR, &target);
     if (!rc) target = target / p->cfg.lot * p->cfg.lot;
     if (!rc) rc = bk_add(target, target, &gross);
-    if (!rc) rc = bk_synth_plan(c, cand, cs->nres, gross, p->cfg.lot, p->cfg.cushion,
-                                p->cfg.survivors_only, op, &nout, &dropped);
+    if (!rc) rc = bk_popsynth_plan(c, cand, cs->nres, gross, p->cfg.lot, p->cfg.cushion,
+                                   p->cfg.survivors_only, op, &nout, &dropped);
     cs->st.target = target;
     cs->st.dropped = dropped;
     for (size_t i = 0; !rc && i < nout; i++) {
@@ -253,7 +253,7 @@ static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   return BK_OK;
 }
 
-bk_rc bk_pop_synth_new(const bk_synth_config *c, bk_population **out, bk_err *err) {
+bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err *err) {
   *out = NULL;
   if (c->accounts == 0 || c->accounts > ((size_t)1 << 24))
     return bk_err_set(err, BK_ECONFIG, "synthetic population: accounts must be 1..%zu",
@@ -292,8 +292,8 @@ bk_rc bk_pop_synth_new(const bk_synth_config *c, bk_population **out, bk_err *er
   return BK_OK;
 }
 
-bk_synth_stats bk_pop_synth_stats(const bk_population *pp, uint32_t contract) {
-  bk_synth_stats z;
+bk_popsynth_stats bk_pop_synth_stats(const bk_population *pp, uint32_t contract) {
+  bk_popsynth_stats z;
   memset(&z, 0, sizeof z);
   const synth_pop *p = (const synth_pop *)pp;
   if (!p || !p->done || contract >= p->ncs) return z;
@@ -302,9 +302,9 @@ bk_synth_stats bk_pop_synth_stats(const bk_population *pp, uint32_t contract) {
 
 /* ---- sizing ---- */
 
-static bk_rc size_all(const bk_contract *c, const bk_synth_cand *cand, size_t n,
+static bk_rc size_all(const bk_contract *c, const bk_popsynth_cand *cand, size_t n,
                       const int64_t *w, int64_t lots, int64_t lot, int64_t cushion,
-                      int64_t *alloc, bk_synth_open *o) {
+                      int64_t *alloc, bk_popsynth_open *o) {
   bk_rc rc = bk_pop_apportion(w, n, lots, alloc);
   for (size_t i = 0; !rc && i < n; i++) {
     o[i].cand = i;
@@ -325,9 +325,9 @@ static bk_rc size_all(const bk_contract *c, const bk_synth_cand *cand, size_t n,
   return rc;
 }
 
-bk_rc bk_synth_plan(const bk_contract *c, const bk_synth_cand *cand, size_t n, int64_t gross,
-                    int64_t lot, int64_t cushion, int survivors_only, bk_synth_open *out,
-                    size_t *nout, size_t *dropped) {
+bk_rc bk_popsynth_plan(const bk_contract *c, const bk_popsynth_cand *cand, size_t n, int64_t gross,
+                       int64_t lot, int64_t cushion, int survivors_only, bk_popsynth_open *out,
+                       size_t *nout, size_t *dropped) {
   *nout = 0;
   *dropped = 0;
   if (n == 0) return BK_OK;

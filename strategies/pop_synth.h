@@ -51,7 +51,7 @@
 /* Where a contract's open-interest target came from. */
 enum { BK_OI_NONE = 0, BK_OI_REPLAYED = 1, BK_OI_SCENARIO = 2, BK_OI_VOLUME = 3 };
 
-typedef struct bk_synth_config {
+typedef struct bk_popsynth_config {
   uint64_t seed;            /* reservoir and leverage draws */
   bk_lev_config lev;        /* leverage distribution */
   size_t accounts;          /* sampled trades per contract, > 0 */
@@ -64,20 +64,20 @@ typedef struct bk_synth_config {
   int64_t lot;              /* sizes are whole multiples of this many contracts, > 0 */
   int64_t bucket_us;        /* resolution of the mark path for the survival test, > 0 */
   int survivors_only;       /* 1: drop traders liquidated before the window */
-} bk_synth_config;
+} bk_popsynth_config;
 
 /* Defaults: seed 1, the default leverage mix, 1000 accounts per contract, no cushion,
  * the whole target, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
  * buckets, survivors only. */
-void bk_synth_config_init(bk_synth_config *c);
+void bk_popsynth_config_init(bk_popsynth_config *c);
 
 /* A synthetic population. The configuration is checked (BK_ECONFIG in err, may be NULL)
  * and copied. On error *out is NULL. The population fails at its start when the
  * simulation's window has no warm-up (from == INT64_MIN). */
-bk_rc bk_pop_synth_new(const bk_synth_config *c, bk_population **out, bk_err *err);
+bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err *err);
 
 /* What the population did for one contract (after the window opened). */
-typedef struct bk_synth_stats {
+typedef struct bk_popsynth_stats {
   int source;          /* BK_OI_* */
   int64_t target;      /* open-interest target, contracts e-8 (one side) */
   uint64_t trades;     /* warm-up trades seen */
@@ -86,33 +86,33 @@ typedef struct bk_synth_stats {
   size_t opened;       /* accounts opened */
   int64_t longs, shorts; /* Σ long sizes and Σ |short sizes|, contracts e-8 */
   uint32_t first_id;   /* account id of the first opened on this contract */
-} bk_synth_stats;
+} bk_popsynth_stats;
 
 /* Stats of contract (zeroed when the population has not opened yet or the index is out
  * of range). p must come from bk_pop_synth_new. */
-bk_synth_stats bk_pop_synth_stats(const bk_population *p, uint32_t contract);
+bk_popsynth_stats bk_pop_synth_stats(const bk_population *p, uint32_t contract);
 
 /* --- the sizing step, pure (tested on its own) ------------------------------------- */
 
 /* A sampled trade. */
-typedef struct bk_synth_cand {
+typedef struct bk_popsynth_cand {
   int64_t ts;       /* µs */
   int64_t price;    /* trade price, the entry */
   int64_t qty;      /* trade size, contracts e-8, > 0 (the sizing weight) */
   int side;         /* BK_BUY (long) or BK_SELL (short) */
   int64_t lev;      /* drawn leverage, e-8 */
   int64_t lo, hi;   /* lowest and highest mark from the entry to the window (0: unknown) */
-} bk_synth_cand;
+} bk_popsynth_cand;
 
 /* An account to open. */
-typedef struct bk_synth_open {
+typedef struct bk_popsynth_open {
   size_t cand;      /* index of the candidate */
   int64_t size;     /* signed contracts e-8 */
   int64_t entry;
   int64_t deposit;  /* settle units */
   int64_t lev;      /* leverage after the tier cap */
   int64_t liq;      /* liquidation price (tick) of the account as opened */
-} bk_synth_open;
+} bk_popsynth_open;
 
 /* Sizes n candidates of contract c to a gross size of `gross` contracts (rounded down to
  * whole lots): apportions it by qty, computes deposits (leverage capped by the tier) and
@@ -120,8 +120,8 @@ typedef struct bk_synth_open {
  * when survivors_only, and re-apportions the whole gross over the survivors. out (room for
  * n) gets the accounts with a non-zero size in candidate order; *nout their number and
  * *dropped the candidates dropped. BK_ENOMEM, BK_ERANGE. */
-bk_rc bk_synth_plan(const bk_contract *c, const bk_synth_cand *cand, size_t n, int64_t gross,
-                    int64_t lot, int64_t cushion, int survivors_only, bk_synth_open *out,
-                    size_t *nout, size_t *dropped);
+bk_rc bk_popsynth_plan(const bk_contract *c, const bk_popsynth_cand *cand, size_t n, int64_t gross,
+                       int64_t lot, int64_t cushion, int survivors_only, bk_popsynth_open *out,
+                       size_t *nout, size_t *dropped);
 
 #endif

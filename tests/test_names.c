@@ -1,5 +1,5 @@
 /*
- * Hostile names through every output (reports/safename.h).
+ * Hostile names through every output (config/safename.h).
  *
  * Each hostile name (quotes, a newline followed by a gnuplot shell escape, `!cmd`, a
  * backquote, $(...), a NUL, ../) is fed through every way a name enters a run: a data
@@ -27,7 +27,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "reports/safename.h"
+#include "config/safename.h"
 #include "tests/testutil.h"
 
 /* The hostile names, with their lengths (one holds a NUL). Each would create a file "m"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 #include "engine/fixed.h"
 #include "tests/testutil.h"
 

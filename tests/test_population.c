@@ -1,5 +1,5 @@
 /*
- * Populations (strategies/) and accounts files (cli/accounts_file.c): the seeded draws
+ * Populations (strategies/) and accounts files (config/accounts_file.c): the seeded draws
  * and their distributions, whole-lot sizing against a slow reference, deposits and
  * bankruptcy-price entries against hand-computed figures, the accounts file readers and
  * their errors, and each population end to end through a scripted simulation: explicit
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/accounts_file.h"
+#include "config/accounts_file.h"
 #include "engine/fixed.h"
 #include "engine/instrument.h"
 #include "engine/market.h"
@@ -286,9 +286,9 @@ static void print_entries_put_bankruptcy_on_the_print(void **state) {
   }
 }
 
-static bk_synth_cand cand_at(int64_t ts, const char *price, const char *qty, int side,
-                             int lev, const char *lo, const char *hi) {
-  bk_synth_cand c;
+static bk_popsynth_cand cand_at(int64_t ts, const char *price, const char *qty, int side,
+                                int lev, const char *lo, const char *hi) {
+  bk_popsynth_cand c;
   memset(&c, 0, sizeof c);
   c.ts = ts;
   c.price = P(price);
@@ -303,16 +303,16 @@ static bk_synth_cand cand_at(int64_t ts, const char *price, const char *qty, int
 static void synthetic_plan_meets_the_target_and_drops_the_liquidated(void **state) {
   (void)state;
   bk_contract c = linear_contract("0.1");
-  bk_synth_cand cand[5] = {
+  bk_popsynth_cand cand[5] = {
       cand_at(1, "100", "3", BK_BUY, 10, "99", "101"),   /* long 10x: liq ~90.5, survives */
       cand_at(2, "101", "1", BK_SELL, 20, "99", "106"),  /* short 20x: liq ~105.5, dies */
       cand_at(3, "99", "2", BK_SELL, 5, "98", "104"),    /* short 5x: survives */
       cand_at(4, "100.5", "4", BK_BUY, 100, "99.4", "101"), /* long 100x: liq ~100, dies */
       cand_at(5, "100", "0", BK_BUY, 2, "99", "101"),    /* weight 0: never opened */
   };
-  bk_synth_open out[5];
+  bk_popsynth_open out[5];
   size_t n, dropped;
-  assert_int_equal(bk_synth_plan(&c, cand, 5, P("1000"), BK_FX(1), 0, 1, out, &n, &dropped),
+  assert_int_equal(bk_popsynth_plan(&c, cand, 5, P("1000"), BK_FX(1), 0, 1, out, &n, &dropped),
                    BK_OK);
   assert_int_equal((int)dropped, 2);
   assert_int_equal((int)n, 2);
@@ -320,7 +320,7 @@ static void synthetic_plan_meets_the_target_and_drops_the_liquidated(void **stat
   assert_true(out[0].cand == 0 && out[0].size == P("600"));
   assert_true(out[1].cand == 2 && out[1].size == P("-400"));
   for (size_t i = 0; i < n; i++) {
-    const bk_synth_cand *k = &cand[out[i].cand];
+    const bk_popsynth_cand *k = &cand[out[i].cand];
     assert_true(out[i].entry == k->price); /* entries are the trades' prices */
     int64_t d;
     assert_int_equal(bk_pop_deposit(&c, out[i].size, k->price, k->lev, 0, &d), BK_OK);
@@ -328,7 +328,7 @@ static void synthetic_plan_meets_the_target_and_drops_the_liquidated(void **stat
     assert_true(out[i].size > 0 ? out[i].liq < k->lo : out[i].liq > k->hi);
   }
   /* without the survival test everyone with a weight opens; gross exact to the lot */
-  assert_int_equal(bk_synth_plan(&c, cand, 5, P("1000.7"), BK_FX(1), 0, 0, out, &n, &dropped),
+  assert_int_equal(bk_popsynth_plan(&c, cand, 5, P("1000.7"), BK_FX(1), 0, 0, out, &n, &dropped),
                    BK_OK);
   assert_int_equal((int)n, 4);
   int64_t gross = 0;
@@ -343,12 +343,12 @@ static void synthetic_leverage_is_capped_by_the_tier(void **state) {
   c.tiers.v[1] = (bk_tier){P("50000"), P("0.01"), -1, BK_FX(50)};
   c.tiers.v[0].maint_amount = -1;
   assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
-  bk_synth_cand cand[2] = {cand_at(1, "100", "1", BK_BUY, 100, NULL, NULL),
+  bk_popsynth_cand cand[2] = {cand_at(1, "100", "1", BK_BUY, 100, NULL, NULL),
                            cand_at(2, "100", "1", BK_BUY, 100, NULL, NULL)};
-  bk_synth_open out[2];
+  bk_popsynth_open out[2];
   size_t n, dropped;
   /* 1,000 contracts each: 100,000 USDT of notional is in the 50x tier */
-  assert_int_equal(bk_synth_plan(&c, cand, 2, P("2000"), BK_FX(1), 0, 1, out, &n, &dropped),
+  assert_int_equal(bk_popsynth_plan(&c, cand, 2, P("2000"), BK_FX(1), 0, 1, out, &n, &dropped),
                    BK_OK);
   assert_int_equal((int)n, 2);
   assert_true(out[0].lev == BK_FX(50) && out[0].deposit == P("2000"));
@@ -368,7 +368,7 @@ static const char *fixture(const char *name, char *buf, size_t cap) {
   return buf;
 }
 
-static void check_fixture_list(const bk_acct_list *l, int csv) {
+static void check_fixture_list(const bk_acctlist *l, int csv) {
   assert_int_equal((int)l->n, 4);
   assert_true(l->v[0].settle == 1 && l->v[0].deposit == P("1200.5") && l->v[0].npos == 1);
   assert_true(l->pos[l->v[0].pos].contract == 1 && l->pos[l->v[0].pos].size == P("-5000") &&
@@ -387,13 +387,13 @@ static void accounts_files_read_exactly_what_they_say(void **state) {
   (void)state;
   char path[1024];
   bk_err err;
-  bk_acct_list l;
-  bk_acct_list_init(&l);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
   if (bk_accounts_file_load(fixture("accounts.json", path, sizeof path), &NAMES, &l, &err))
     fail_msg("%s", err.msg);
   check_fixture_list(&l, 0);
-  bk_acct_list_fini(&l);
-  bk_acct_list_init(&l);
+  bk_acctlist_fini(&l);
+  bk_acctlist_init(&l);
   if (bk_accounts_file_load(fixture("accounts.csv", path, sizeof path), &NAMES, &l, &err))
     fail_msg("%s", err.msg);
   check_fixture_list(&l, 1);
@@ -402,7 +402,7 @@ static void accounts_files_read_exactly_what_they_say(void **state) {
     fail_msg("%s", err.msg);
   assert_int_equal((int)l.n, 8);
   assert_true(l.pos[l.v[7].pos].entry == P("3.987"));
-  bk_acct_list_fini(&l);
+  bk_acctlist_fini(&l);
 }
 
 static void bad_accounts_files_name_file_line_and_column(void **state) {
@@ -426,9 +426,9 @@ static void bad_accounts_files_name_file_line_and_column(void **state) {
     char path[1024];
     bk_err err;
     bk_err_clear(&err);
-    bk_acct_list l;
-    bk_acct_list_init(&l);
-    assert_int_equal(bk_acct_list_add(&l, 0, 7, 0), BK_OK);
+    bk_acctlist l;
+    bk_acctlist_init(&l);
+    assert_int_equal(bk_acctlist_add(&l, 0, 7, 0), BK_OK);
     bk_rc rc = bk_accounts_file_load(fixture(cases[i].file, path, sizeof path), &NAMES, &l, &err);
     if (rc == BK_OK) fail_msg("%s was accepted", cases[i].file);
     assert_true(rc == BK_ECONFIG || rc == BK_EDATA);
@@ -436,15 +436,15 @@ static void bad_accounts_files_name_file_line_and_column(void **state) {
       fail_msg("%s: message '%s' lacks '%s' / '%s'", cases[i].file, err.msg, cases[i].where,
                cases[i].what);
     assert_int_equal((int)l.n, 1); /* unchanged */
-    bk_acct_list_fini(&l);
+    bk_acctlist_fini(&l);
   }
   char path[1024];
   bk_err err;
-  bk_acct_list l;
-  bk_acct_list_init(&l);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
   assert_int_equal(bk_accounts_file_load(fixture("no-such.csv", path, sizeof path), &NAMES, &l,
                                          &err), BK_ENOINPUT);
-  bk_acct_list_fini(&l);
+  bk_acctlist_fini(&l);
 }
 
 static void a_large_csv_book_loads_every_account(void **state) {
@@ -460,8 +460,8 @@ static void a_large_csv_book_loads_every_account(void **state) {
     else fprintf(f, "u%d,,%d,BTCUSDT,0.%03d,6%04d.5\n", i, i % 89 + 1, i % 999 + 1, i % 10000);
   }
   fclose(f);
-  bk_acct_list l;
-  bk_acct_list_init(&l);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
   bk_err err;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -472,7 +472,7 @@ static void a_large_csv_book_loads_every_account(void **state) {
   assert_int_equal((int)l.n, N);
   assert_true(l.v[N - 1].settle == 1 && l.pos[l.v[N - 1].pos].size == -BK_FX((N - 1) % 500 + 1));
   assert_true(l.v[N - 2].settle == 0 && l.v[N - 2].deposit == BK_FX((N - 2) % 89 + 1));
-  bk_acct_list_fini(&l);
+  bk_acctlist_fini(&l);
 }
 
 /* ---- end to end through a scripted simulation ---- */
@@ -570,11 +570,11 @@ static void explicit_accounts_open_exactly_as_the_file_says(void **state) {
   (void)state;
   char path[1024];
   bk_err err;
-  bk_acct_list l;
-  bk_acct_list_init(&l);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
   if (bk_accounts_file_load(fixture("accounts.csv", path, sizeof path), &NAMES, &l, &err))
     fail_msg("%s", err.msg);
-  bk_acct_list want = l; /* keep a copy of the expectations (not of the names) */
+  bk_acctlist want = l; /* keep a copy of the expectations (not of the names) */
   want.names = NULL;
   want.nnames = want.namecap = 0;
   want.v = malloc(l.n * sizeof *l.v);
@@ -605,7 +605,7 @@ static void explicit_accounts_open_exactly_as_the_file_says(void **state) {
       assert_true(a->cash == want.v[i].deposit);
       assert_true(a->npos == want.v[i].npos);
       if (a->npos) {
-        const bk_acct_pos_spec *q = &want.pos[want.v[i].pos];
+        const bk_acctlist_pos_spec *q = &want.pos[want.v[i].pos];
         assert_true(a->pos[0].contract == q->contract && a->pos[0].size == q->size &&
                     a->pos[0].entry == q->entry && !a->pos[0].isolated);
       }
@@ -614,13 +614,13 @@ static void explicit_accounts_open_exactly_as_the_file_says(void **state) {
   push(x, BK_EV_MARK, 1, 0, T0 + 11 * MINUTE, P("4.01"), 0);
   rig_finish(x);
   rig_free(x);
-  bk_acct_list_fini(&want);
+  bk_acctlist_fini(&want);
   /* an account with two positions is refused, naming it */
-  bk_acct_list_init(&l);
-  assert_int_equal(bk_acct_list_add(&l, 0, 5, 0), BK_OK);
-  assert_int_equal(bk_acct_list_add(&l, 0, 5, 12), BK_OK);
-  assert_int_equal(bk_acct_list_add_pos(&l, 0, 1, 1), BK_OK);
-  assert_int_equal(bk_acct_list_add_pos(&l, 1, 1, 1), BK_OK);
+  bk_acctlist_init(&l);
+  assert_int_equal(bk_acctlist_add(&l, 0, 5, 0), BK_OK);
+  assert_int_equal(bk_acctlist_add(&l, 0, 5, 12), BK_OK);
+  assert_int_equal(bk_acctlist_add_pos(&l, 0, 1, 1), BK_OK);
+  assert_int_equal(bk_acctlist_add_pos(&l, 1, 1, 1), BK_OK);
   assert_int_equal(bk_pop_accounts_new(&l, &p, &err), BK_ECONFIG);
   assert_non_null(strstr(err.msg, "account 1 (line 12)"));
   assert_null(p);
@@ -628,10 +628,10 @@ static void explicit_accounts_open_exactly_as_the_file_says(void **state) {
 
 static void explicit_accounts_that_never_get_a_mark_fail_at_the_finish(void **state) {
   (void)state;
-  bk_acct_list l;
-  bk_acct_list_init(&l);
-  assert_int_equal(bk_acct_list_add(&l, 1, BK_FX(5), 3), BK_OK);
-  assert_int_equal(bk_acct_list_add_pos(&l, 1, BK_FX(1), P("4")), BK_OK);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
+  assert_int_equal(bk_acctlist_add(&l, 1, BK_FX(5), 3), BK_OK);
+  assert_int_equal(bk_acctlist_add_pos(&l, 1, BK_FX(1), P("4")), BK_OK);
   rig *x = rig_new(1);
   bk_population *p;
   bk_err err;
@@ -656,8 +656,8 @@ static void synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target(vo
   (void)state;
   uint64_t seed = bk_t_seed(), s = seed;
   rig *x = rig_new(60);
-  bk_synth_config c;
-  bk_synth_config_init(&c);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
   c.seed = seed;
   c.accounts = 200;
   int64_t target_quote[2] = {P("30000000"), 0}; /* BTC: 30 M USDT; DOT: from volume */
@@ -685,7 +685,7 @@ static void synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target(vo
   const bk_risk *r = bk_sim_risk(x->s, 0);
   assert_true(r->nacct > 100);
   for (uint32_t k = 0; k < 2; k++) {
-    bk_synth_stats st = bk_pop_synth_stats(p, k);
+    bk_popsynth_stats st = bk_pop_synth_stats(p, k);
     assert_int_equal(st.source, k == 0 ? BK_OI_SCENARIO : BK_OI_REPLAYED);
     assert_true(st.trades == NT / 2 && st.sampled == 200);
     /* the population's OI is the target, which is within one lot below the wanted one */
@@ -725,7 +725,7 @@ static void synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target(vo
     assert_true(b->cash == a->cash && b->pos[0].size == q->size && b->pos[0].entry == q->entry);
   }
   for (uint32_t k = 0; k < 2; k++) {
-    bk_synth_stats st = bk_pop_synth_stats(p, k);
+    bk_popsynth_stats st = bk_pop_synth_stats(p, k);
     assert_true(longs[k] == st.longs && shorts[k] == st.shorts);
   }
   rig_finish(x);
@@ -738,8 +738,8 @@ static void synthetic_population_is_the_same_for_the_same_seed(void **state) {
   uint64_t sum[3] = {0, 0, 0};
   for (int run = 0; run < 3; run++) {
     rig *x = rig_new(10);
-    bk_synth_config c;
-    bk_synth_config_init(&c);
+    bk_popsynth_config c;
+    bk_popsynth_config_init(&c);
     c.seed = run == 2 ? 2 : 1;
     c.accounts = 50;
     bk_population *p;
@@ -764,8 +764,8 @@ static void synthetic_population_needs_a_warmup(void **state) {
   (void)state;
   rig *x = rig_new(-1); /* no window start */
   bk_population *p;
-  bk_synth_config c;
-  bk_synth_config_init(&c);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
   assert_int_equal(bk_pop_synth_new(&c, &p, NULL), BK_OK);
   assert_int_equal(bk_sim_add_population(x->s, p), BK_ECONFIG);
   assert_non_null(strstr(bk_sim_err(x->s)->msg, "warm-up"));
@@ -782,8 +782,8 @@ static void synthetic_population_needs_a_warmup(void **state) {
 static void a_scripted_crash_liquidates_the_highest_leverage_first(void **state) {
   (void)state;
   rig *x = rig_new(30);
-  bk_synth_config c;
-  bk_synth_config_init(&c);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
   c.accounts = 300;
   c.seed = bk_t_seed();
   int64_t target_quote[2] = {P("60000000"), 0}; /* 1,000 BTC: 2,000 lots over 300 */
@@ -980,8 +980,8 @@ static void the_real_crash_liquidates_the_default_population(void **state) {
   if (bk_sim_new(&cfg, m, &s, &err)) fail_msg("%s", err.msg);
   assert_int_equal(bk_sim_attach(s, r), BK_OK);
   bk_replay_window(r, INT64_MIN, cfg.to);
-  bk_synth_config sc;
-  bk_synth_config_init(&sc);
+  bk_popsynth_config sc;
+  bk_popsynth_config_init(&sc);
   sc.accounts = 120;
   bk_population *p;
   assert_int_equal(bk_pop_synth_new(&sc, &p, NULL), BK_OK);
@@ -999,7 +999,7 @@ static void the_real_crash_liquidates_the_default_population(void **state) {
   if (bk_sim_finish(s)) fail_msg("%s", bk_sim_err(s)->msg);
   assert_int_equal((int)instr.n, K);
   for (uint32_t k = 0; k < K; k++) {
-    bk_synth_stats st = bk_pop_synth_stats(p, k);
+    bk_popsynth_stats st = bk_pop_synth_stats(p, k);
     printf("%-13s %6llu warm-up trades, OI target %8lld contracts (0.5 x volume), %zu sampled, "
            "%3zu liquidated before the window, %3zu opened\n", instr.v[k].symbol,
            (unsigned long long)st.trades, (long long)(st.target / BK_FX_SCALE), st.sampled,

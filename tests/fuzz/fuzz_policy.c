@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the strict policy loader (cli/policy_json.h, bk_policy_json_parse) on
+ * Fuzz target: the strict policy loader (config/policy_json.h, bk_policy_json_parse) on
  * arbitrary text. A policy either loads, twice to the same bytes, or is refused with
  * BK_ECONFIG and a message "fuzz.json:line:column: ..." while the output is untouched
  * (the header's promise). Seeds are the shipped policies in data/policies, cut down.
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 #include "engine/policy.h"
 #include "tests/fuzz/fuzz.h"
 

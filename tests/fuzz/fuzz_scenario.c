@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the scenario loader (cli/scenario.h, bk_scenario_parse) on arbitrary
+ * Fuzz target: the scenario loader (config/scenario.h, bk_scenario_parse) on arbitrary
  * text, with relative paths resolved against the project's data/scenarios folder, so
  * "../policies/binance-like.json" loads a real policy file and anything else is a
  * missing file. A scenario either loads (and then has at least one policy that passes
@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/scenario.h"
+#include "config/safename.h"
+#include "config/scenario.h"
 #include "engine/policy.h"
-#include "reports/safename.h"
 #include "tests/fuzz/fuzz.h"
 
 #ifndef BK_FZ_SOURCE_DIR

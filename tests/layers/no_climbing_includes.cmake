@@ -3,7 +3,7 @@
 # file of a library may include that way; run as
 #   cmake -DSOURCE_DIR=<repository> -P no_climbing_includes.cmake
 set(bad)
-foreach(dir engine feeds strategies reports cli)
+foreach(dir engine feeds strategies reports config synth cli)
   file(GLOB files ${SOURCE_DIR}/${dir}/*.c ${SOURCE_DIR}/${dir}/*.h)
   foreach(f IN LISTS files)
     file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<](\\.\\.|/)")

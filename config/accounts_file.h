@@ -47,10 +47,10 @@ typedef struct bk_accounts_names {
  * "file:line[:column]: what" in err for anything wrong; BK_ENOMEM. On error *out is left
  * as it was before the call. */
 bk_rc bk_accounts_file_load(const char *path, const bk_accounts_names *names,
-                            bk_acct_list *out, bk_err *err);
+                            bk_acctlist *out, bk_err *err);
 
 /* As bk_accounts_file_load for JSON text in memory; name is used in messages. */
 bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
-                             const bk_accounts_names *names, bk_acct_list *out, bk_err *err);
+                             const bk_accounts_names *names, bk_acctlist *out, bk_err *err);
 
 #endif

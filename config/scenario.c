@@ -2,16 +2,16 @@
  * Scenario files (see scenario.h). Strict like every JSON reader of the command line:
  * a typo must not silently fall back to a default.
  */
-#include "cli/scenario.h"
+#include "config/scenario.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/contract_json.h"
+#include "config/contract_json.h"
+#include "config/safename.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
-#include "reports/safename.h"
 
 static void clear(bk_scenario *s) {
   memset(s, 0, sizeof *s);

@@ -1,36 +1,18 @@
 /*
- * Policies from JSON files (jansson), strictly: duplicate keys, unknown keys, NaN, money
- * and fractions not written as decimal strings, and out-of-range values are errors that
- * name the file, line and column and say what was expected. A key left out keeps the
- * default of bk_policy_default.
- *
- * The small JSON helpers used here (locating a key path in the text for error positions,
- * reading a decimal string) are shared with the other JSON readers of the command line.
+ * Strict JSON documents, shared by every reader of a configuration file (policies,
+ * scenarios, populations, contracts, accounts, the margin calculator's file): parsing
+ * with duplicate keys refused, lists of known keys, decimal strings for money, and errors
+ * that name the file, line and column of the key at fault and say what was expected.
  */
-#ifndef BK_POLICY_JSON_H
-#define BK_POLICY_JSON_H
+#ifndef BK_JDOC_H
+#define BK_JDOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "engine/error.h"
-#include "engine/policy.h"
-
-/* Loads a policy file. BK_ENOINPUT when unreadable, BK_ECONFIG for anything wrong in it,
- * with "file:line:column: what" in err; *out is unchanged on error. */
-bk_rc bk_policy_json_load(const char *path, bk_policy *out, bk_err *err);
-
-/* As bk_policy_json_load on text in memory; name is used in messages. */
-bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_policy *out,
-                           bk_err *err);
-
-/* Reads a JSON policy object already parsed from text (for a policy embedded in a
- * scenario): path is the dotted location of obj in the text ("policies.0" or ""). */
-bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const char *name,
-                          const char *path, bk_policy *out, bk_err *err);
-
-/* --- helpers shared by the command line's JSON readers --- */
 
 /* The text and name of a JSON document, for messages that point into it. */
 typedef struct bk_jdoc {

@@ -6,7 +6,7 @@
  * the list needs, plus the ids seen (an arena and an open-addressing set) to refuse an id
  * that comes back after other accounts.
  */
-#include "cli/accounts_file.h"
+#include "config/accounts_file.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "cli/policy_json.h"
+#include "config/jdoc.h"
 #include "engine/fixed.h"
 #include "feeds/rows.h"
 #include "feeds/source.h"
@@ -50,16 +50,16 @@ static long find_asset(const bk_accounts_names *nm, const char *s, size_t n) {
 }
 
 /* Appends src to dst (dst unchanged on BK_ENOMEM). */
-static bk_rc list_append(bk_acct_list *dst, const bk_acct_list *src) {
+static bk_rc list_append(bk_acctlist *dst, const bk_acctlist *src) {
   if (src->n == 0) return BK_OK;
   if (dst->n + src->n > dst->cap) {
-    bk_acct_spec *v = realloc(dst->v, (dst->n + src->n) * sizeof *v);
+    bk_acctlist_spec *v = realloc(dst->v, (dst->n + src->n) * sizeof *v);
     if (!v) return BK_ENOMEM;
     dst->v = v;
     dst->cap = dst->n + src->n;
   }
   if (dst->npos + src->npos > dst->poscap) {
-    bk_acct_pos_spec *v = realloc(dst->pos, (dst->npos + src->npos) * sizeof *v);
+    bk_acctlist_pos_spec *v = realloc(dst->pos, (dst->npos + src->npos) * sizeof *v);
     if (!v) return BK_ENOMEM;
     dst->pos = v;
     dst->poscap = dst->npos + src->npos;
@@ -86,15 +86,15 @@ static bk_rc list_append(bk_acct_list *dst, const bk_acct_list *src) {
 /* ---- JSON ---- */
 
 bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
-                             const bk_accounts_names *nm, bk_acct_list *out, bk_err *err) {
+                             const bk_accounts_names *nm, bk_acctlist *out, bk_err *err) {
   static const char *const top_keys[] = {"accounts", NULL};
   static const char *const acct_keys[] = {"id", "settle", "deposit", "positions", NULL};
   static const char *const pos_keys[] = {"contract", "size", "entry", NULL};
   bk_jdoc d = {text, len, name};
   json_t *root = bk_jdoc_parse(&d, err);
   if (!root) return BK_ECONFIG;
-  bk_acct_list l;
-  bk_acct_list_init(&l);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
   char path[128];
   bk_rc rc = bk_jdoc_known(&d, err, "", root, top_keys);
   json_t *arr = json_object_get(root, "accounts");
@@ -147,11 +147,11 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
         break;
       }
     }
-    if ((rc = bk_acct_list_add(&l, 0, deposit, (uint64_t)line))) {
+    if ((rc = bk_acctlist_add(&l, 0, deposit, (uint64_t)line))) {
       rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
       break;
     }
-    if (id && bk_acct_list_name(&l, json_string_value(id), json_string_length(id))) {
+    if (id && bk_acctlist_name(&l, json_string_value(id), json_string_length(id))) {
       rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
       break;
     }
@@ -197,7 +197,7 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
                           json_string_value(cj), nm->assets[cs], nm->assets[settle]);
         break;
       }
-      if (bk_acct_list_add_pos(&l, (uint32_t)c, size, entry))
+      if (bk_acctlist_add_pos(&l, (uint32_t)c, size, entry))
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
     }
     if (rc) break;
@@ -210,7 +210,7 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
   }
   json_decref(root);
   if (!rc && list_append(out, &l)) rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
-  bk_acct_list_fini(&l);
+  bk_acctlist_fini(&l);
   return rc;
 }
 
@@ -312,7 +312,7 @@ static bk_rc csv_fx(const csv_ctx *c, int col, const char *s, size_t n, int64_t 
 }
 
 static bk_rc load_csv(bk_source *src, const char *path, const bk_accounts_names *nm,
-                      bk_acct_list *l, bk_err *err) {
+                      bk_acctlist *l, bk_err *err) {
   bk_rows *rows = NULL;
   id_set ids;
   memset(&ids, 0, sizeof ids);
@@ -404,7 +404,7 @@ static bk_rc load_csv(bk_source *src, const char *path, const bk_accounts_names 
       }
     }
     if (same) {
-      const bk_acct_spec *a = &l->v[l->n - 1];
+      const bk_acctlist_spec *a = &l->v[l->n - 1];
       if ((st >= 0 && (uint32_t)st != a->settle) || (N(COL_DEPOSIT) && dep != a->deposit)) {
         rc = csv_fail(&cx, N(COL_DEPOSIT) && dep != a->deposit ? COL_DEPOSIT : COL_SETTLE,
                       "differs from the account's first row (leave it empty on later rows)");
@@ -416,11 +416,11 @@ static bk_rc load_csv(bk_source *src, const char *path, const bk_accounts_names 
         rc = csv_fail(&cx, COL_DEPOSIT, "the first row of an account needs its deposit");
         goto out;
       }
-      if (bk_acct_list_add(l, st < 0 ? 0 : (uint32_t)st, dep, row->line)) {
+      if (bk_acctlist_add(l, st < 0 ? 0 : (uint32_t)st, dep, row->line)) {
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
         goto out;
       }
-      if (N(COL_ACCOUNT) && bk_acct_list_name(l, F(COL_ACCOUNT), N(COL_ACCOUNT))) {
+      if (N(COL_ACCOUNT) && bk_acctlist_name(l, F(COL_ACCOUNT), N(COL_ACCOUNT))) {
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
         goto out;
       }
@@ -472,7 +472,7 @@ static bk_rc load_csv(bk_source *src, const char *path, const bk_accounts_names 
                       nm->assets[settle]);
         goto out;
       }
-      if (bk_acct_list_add_pos(l, (uint32_t)c, size, entry)) {
+      if (bk_acctlist_add_pos(l, (uint32_t)c, size, entry)) {
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
         goto out;
       }
@@ -499,7 +499,7 @@ out:
 }
 
 bk_rc bk_accounts_file_load(const char *path, const bk_accounts_names *names,
-                            bk_acct_list *out, bk_err *err) {
+                            bk_acctlist *out, bk_err *err) {
   bk_source *src = NULL;
   bk_rc rc = bk_source_open(path, NULL, &src, err);
   if (rc) return rc;
@@ -530,11 +530,11 @@ bk_rc bk_accounts_file_load(const char *path, const bk_accounts_names *names,
   if (rc != BK_OK && rc != BK_EOF) return bk_err_set(err, rc, "%s: cannot be read", path);
   /* CSV: read afresh through the row reader */
   if ((rc = bk_source_open(path, NULL, &src, err))) return rc;
-  bk_acct_list l;
-  bk_acct_list_init(&l);
+  bk_acctlist l;
+  bk_acctlist_init(&l);
   rc = load_csv(src, path, names, &l, err);
   if (!rc && list_append(out, &l)) rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", path);
-  bk_acct_list_fini(&l);
+  bk_acctlist_fini(&l);
   bk_source_free(src);
   return rc;
 }

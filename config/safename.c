@@ -5,7 +5,7 @@
  * escape in each of CSV, JSON, gnuplot and the file system, and one missed place is an
  * injection. The check is a byte loop over at most 47 bytes, run once per name.
  */
-#include "reports/safename.h"
+#include "config/safename.h"
 
 #include <stdio.h>
 #include <string.h>

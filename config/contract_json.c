@@ -1,12 +1,12 @@
 /*
  * Contract specifications from JSON (see contract_json.h).
  */
-#include "cli/contract_json.h"
+#include "config/contract_json.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "reports/safename.h"
+#include "config/safename.h"
 
 bk_rc bk_contract_json(const bk_jdoc *d, bk_err *err, const char *path, const json_t *o,
                        bk_contract *c, const char **settle_out) {

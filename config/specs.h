@@ -3,7 +3,7 @@
  * A quick look at the first rows of every input file finds the instruments (in a fixed
  * order: files in the order given, instruments in order of appearance) and the price
  * grid of each (the greatest common divisor of the prices seen); the scenario's
- * "instruments" section gives a spec, else the venue conventions (cli/venues.h) and
+ * "instruments" section gives a spec, else the venue conventions (config/venues.h) and
  * default tiers do, and each choice is written down as a line of text for the run to print.
  */
 #ifndef BK_SPECS_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/scenario.h"
+#include "config/scenario.h"
 #include "engine/account.h"
 #include "engine/instrument.h"
 #include "feeds/feed.h"

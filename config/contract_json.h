@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "cli/policy_json.h"
+#include "config/jdoc.h"
 #include "engine/account.h"
 
 /* Reads the spec object o found at dotted `path` of document d into *c (tiers finished).

@@ -2,17 +2,17 @@
  * Contract specs for a run (see specs.h). The scan reads at most BK_SPECS_SCAN_EVENTS
  * events of each file, so it costs milliseconds even on a day of data.
  */
-#include "cli/specs.h"
+#include "config/specs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/venues.h"
+#include "config/safename.h"
+#include "config/venues.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
 #include "feeds/merge.h"
-#include "reports/safename.h"
 
 /* Default maintenance tiers for instruments the scenario does not describe: Binance
  * USDⓈ-M's published first brackets (formulas.md T1) for linear contracts; one bracket of
@@ -48,7 +48,7 @@ typedef struct seen {
 
 /* The instrument's names come from the data and become report labels (and, through
  * the venue conventions, a settle asset: a column name, a chart label, a file name), so
- * they must be names (reports/safename.h). BK_EDATA naming the file and row. */
+ * they must be names (config/safename.h). BK_EDATA naming the file and row. */
 static bk_rc check_names(const bk_instrument *in, const bk_feed *feed, bk_err *err) {
   const char *what = NULL, *field = NULL;
   size_t cap = 0;

@@ -14,8 +14,8 @@
 #ifndef BK_POPULATION_JSON_H
 #define BK_POPULATION_JSON_H
 
-#include "cli/scenario.h"
-#include "cli/specs.h"
+#include "config/scenario.h"
+#include "config/specs.h"
 #include "engine/instrument.h"
 #include "engine/sim.h"
 

@@ -1,8 +1,8 @@
 /*
- * The synthetic market generator behind `backstop synth`: a seeded, integer-only model of
- * one linear perpetual's day, written as Tardis CSV files (incremental_book_L2, trades,
- * derivative_ticker), so the built-in default run and the benchmarks need no downloaded
- * data. The same options and seed give byte-identical files.
+ * The synthetic market generator behind `backstop synth` (its options: cli/cmd_synth.c):
+ * a seeded, integer-only model of one linear perpetual's day, written as Tardis CSV files
+ * (incremental_book_L2, trades, derivative_ticker), so the built-in default run and the
+ * benchmarks need no downloaded data. The same options and seed give byte-identical files.
  */
 #ifndef BK_SYNTH_H
 #define BK_SYNTH_H

@@ -4,7 +4,7 @@
  * USDⓈ-M is linear in USDT; BitMEX XBTUSD is inverse, 1 USD a contract; Deribit inverse
  * perpetuals are 10 USD a contract. Longest matching rule wins.
  */
-#include "cli/venues.h"
+#include "config/venues.h"
 
 #include <stdio.h>
 #include <string.h>

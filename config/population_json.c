@@ -2,25 +2,23 @@
  * Scenario populations (see population_json.h): JSON to the population models'
  * configurations in strategies/.
  */
-#include "cli/population_json.h"
+#include "config/population_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/accounts_file.h"
+#include "config/accounts_file.h"
+#include "config/jdoc.h"
 #include "engine/fixed.h"
 #include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"
 #include "strategies/pop_synth.h"
 
+/* An optional decimal-string member: left as it is when absent. */
 static bk_rc opt_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                     const char *key, int64_t *out) {
-  const json_t *v = json_object_get(o, key);
-  if (!v) return BK_OK;
-  char p[160];
-  snprintf(p, sizeof p, "%s.%s", path, key);
-  return bk_jdoc_fx(d, err, p, v, out);
+  return json_object_get(o, key) ? bk_jdoc_req_fx(d, err, o, path, key, out) : BK_OK;
 }
 
 static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const char *path,
@@ -66,8 +64,8 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
                                       "open_interest_usd", "bucket_s", "survivors_only", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
-  bk_synth_config c;
-  bk_synth_config_init(&c);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
   c.seed = sc->seed;
   const json_t *v;
   char p[160];
@@ -166,8 +164,8 @@ static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char
   const char **symbols = calloc(nk, sizeof *symbols), **exchanges = calloc(nk, sizeof *exchanges);
   uint32_t *settle_of = calloc(nk, sizeof *settle_of);
   const char *assets[BK_LEDGER_ASSETS];
-  bk_acct_list list;
-  bk_acct_list_init(&list);
+  bk_acctlist list;
+  bk_acctlist_init(&list);
   if (!symbols || !exchanges || !settle_of) {
     rc = bk_err_set(err, BK_ENOMEM, "out of memory");
     goto out;
@@ -186,7 +184,7 @@ static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char
   free(settle_of);
   return rc;
 out:
-  bk_acct_list_fini(&list);
+  bk_acctlist_fini(&list);
   free(symbols);
   free(exchanges);
   free(settle_of);

@@ -6,7 +6,7 @@
  *     "data": [ "path", ... ],               files or folders, relative to the scenario
  *     "window": { "from": "2025-10-10T20:00:00Z", "to": "..." },      optional
  *     "seed": 20251010,                                                optional
- *     "instruments": { "SYMBOL": { contract spec (cli/contract_json.h),
+ *     "instruments": { "SYMBOL": { contract spec (config/contract_json.h),
  *                                  "exchange": "..." (optional) } },   optional
  *     "population": { "model": "...", ... },   or a list of them      (strategies/)
  *     "policies": [ "policy.json", { inline policy }, ... ],
@@ -25,7 +25,7 @@
 
 #include <jansson.h>
 
-#include "cli/policy_json.h"
+#include "config/policy_json.h"
 #include "engine/account.h"
 #include "engine/policy.h"
 #include "engine/sim.h"
