@@ -729,6 +729,7 @@ static void a_fund_that_holds_nothing_needs_no_safe_margin(void **state) {
   assert_int_equal(bk_risk_on_mark(r, 0, P("975"), 2, books), BK_OK);
   assert_true(r->fund.inv[0].size == 0 && r->fund.cash[0] == P("-200"));
   assert_true(bk_risk_safe_fund(r, 0) == 0);
+  bk_book_free(b);
   bk_risk_free(r);
 }
 
