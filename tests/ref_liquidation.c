@@ -179,10 +179,10 @@ static int fund_allows(const ref_state *st, int64_t equity, int64_t net) {
 /* The fund's inventory after adding q (signed) at price: §4 "size-weighted entry; a
  * part that reduces existing inventory realizes its PnL into fund cash" (cause
  * takeover).
- * Reading: the weighted entry is (|a|·ea + |q|·p)/(|a| + |q|) for linear and inverse
- * alike (the document says size-weighted, not harmonic), rounded against the fund: up
- * for a long inventory, down for a short (the document names no direction). A flip opens
- * the new side at p. */
+ * The weighted entry is (|a|·ea + |q|·p)/(|a| + |q|) for linear contracts and the
+ * harmonic (|a| + |q|)/(|a|/ea + |q|/p) for inverse ones (§4: so the inventory's PnL is
+ * the sum of its parts'), rounded against the fund: up for a long inventory, down for a
+ * short. A flip opens the new side at p. */
 static void fund_add(const ref_state *st, int64_t q, int64_t price, int64_t *size,
                      int64_t *entry, int64_t *realized) {
   int64_t a = st->inv_size, ea = st->inv_entry;
@@ -193,8 +193,14 @@ static void fund_add(const ref_state *st, int64_t q, int64_t price, int64_t *siz
     return;
   }
   if (sgn(a) == sgn(q)) {
-    ref_i128 num = mul(abs64(a), ea) + mul(abs64(q), price);
-    ref_i128 den = (ref_i128)abs64(a) + abs64(q);
+    ref_i128 num, den;
+    if (st->c.kind == REF_INVERSE) { /* (|a| + |q|) / (|a|/ea + |q|/p) */
+      num = mul(mul((ref_i128)abs64(a) + abs64(q), ea), price);
+      den = mul(abs64(a), price) + mul(abs64(q), ea);
+    } else {
+      num = mul(abs64(a), ea) + mul(abs64(q), price);
+      den = (ref_i128)abs64(a) + abs64(q);
+    }
     *size = fit((ref_i128)a + q);
     *entry = fit(a > 0 ? ceil_div(num, den) : floor_div(num, den));
     return;

@@ -42,7 +42,9 @@ enum { REF_C_FEE = 0, REF_C_SPREAD, REF_C_DEFICIT, REF_C_TAKEOVER, REF_C_ADL, RE
 enum { REF_SKIP_NONE = 0,
        REF_SKIP_RANK_CLOSE = 1, /* two BitMEX scores within the engine's 1e-8 rounding */
        REF_SKIP_RANGE = 2,      /* a value left int64, or an account had no finite score */
-       REF_SKIP_SCOPE = 3 };    /* more accounts, levels or records than the reference holds */
+       REF_SKIP_SCOPE = 3,      /* more accounts, levels or records than the reference holds */
+       REF_SKIP_VISITED = 4 };  /* the engine liquidated an account pushed under within the
+                                   event (docs §1), which the reference does not visit */
 
 typedef struct ref_contract {
   int kind;      /* REF_LINEAR / REF_INVERSE */
