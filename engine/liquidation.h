@@ -1,8 +1,8 @@
 /*
  * Depth-aware liquidation (docs/liquidation.md §3, §7): the consumption overlay that makes
  * depth taken by one liquidation unavailable to the next, the book walk through it, the
- * price limit, participation and penalty of a step, and the price rules of real venues
- * (dYdX fillable price and bankruptcy quote, dYdX maximum spread, Drift's insurance fee).
+ * price limit, participation and penalty of a step, and dYdX's fillable price (the one
+ * venue price rule a policy uses; the others are reference formulas in the tests).
  * The risk state (engine/risk.c) strings the steps into a liquidation.
  *
  * The overlay belongs to one policy's run: several policies read one shared book, each
@@ -119,25 +119,5 @@ bk_rc bk_liq_charge_fee(bk_risk *r, uint32_t id, uint32_t contract, int isolated
  * price up, a short's down). *abr may be NULL. BK_ERANGE when tmmr or ps is 0. */
 bk_rc bk_liq_dydx_fillable(int64_t pnnv, int64_t ps, int64_t tnc, int64_t tmmr, int64_t pmmr,
                            int64_t ba, int64_t smmr, int64_t *abr, int64_t *price);
-
-/* dYdX bankruptcy quote = −DNNV − TNC × |DMMR| / TMMR, rounded toward +inf: the quote
- * the closing order must receive for the account to end at zero. */
-bk_rc bk_liq_dydx_bankruptcy_quote(int64_t dnnv, int64_t tnc, int64_t dmmr, int64_t tmmr,
-                                   int64_t *out);
-
-/* dYdX fund delta of a fill: delta = quote received − bankruptcy quote; <= 0 the fund pays
- * it; > 0 the fund takes min(|quote| × max_fee, delta). */
-bk_rc bk_liq_dydx_fund_delta(int64_t quote, int64_t bankruptcy_quote, int64_t max_fee,
-                             int64_t *out);
-
-/* dYdX maximum liquidation spread = 1.5 × MMR, and the share the fund covers when the
- * account is bankrupt `dist` away from the oracle: max(0, spread − dist). */
-int64_t bk_liq_dydx_max_spread(int64_t mmr);
-int64_t bk_liq_dydx_fund_cover(int64_t mmr, int64_t dist);
-
-/* Drift insurance fee = min(max_fee, 0.95 × (MR − liquidator_fee − shortage / (base ×
- * price))), never below 0, rounded down. */
-bk_rc bk_liq_drift_if_fee(int64_t mr, int64_t liquidator_fee, int64_t shortage, int64_t base,
-                          int64_t price, int64_t max_fee, int64_t *out);
 
 #endif

@@ -93,17 +93,6 @@ bk_rc bk_wf_socialize(const int64_t *weights, size_t n, int64_t loss, int64_t *s
   return BK_OK;
 }
 
-bk_rc bk_wf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
-                  int64_t settle_price, int64_t *fund_pays, int64_t *socialized) {
-  int64_t cap;
-  if (bk_fx_muldiv(fund_tokens, token_price, settle_price, BK_FLOOR, &cap)) return BK_ERANGE;
-  int64_t pay = eligible < cap ? eligible : cap;
-  if (pay < 0) pay = 0;
-  *fund_pays = pay;
-  *socialized = eligible - pay;
-  return BK_OK;
-}
-
 /* --- the working state ------------------------------------------------------------- */
 
 bk_rc bk_wf_init(bk_wf_state *w, size_t ncontracts) {

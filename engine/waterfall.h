@@ -63,11 +63,6 @@ size_t bk_wf_dydx_start(uint64_t seed, uint64_t draw, size_t n);
  * is 0 (nothing to spread over; shares untouched). */
 bk_rc bk_wf_socialize(const int64_t *weights, size_t n, int64_t loss, int64_t *shares);
 
-/* Mango v4 bankruptcy: of a liability `eligible` (>= 0, settle units), the fund pays at
- * most its tokens × token price / settle price; the rest is socialized. */
-bk_rc bk_wf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
-                  int64_t settle_price, int64_t *fund_pays, int64_t *socialized);
-
 /* --- acting on a risk state ---------------------------------------------------------- */
 
 /* The ADL queue of one contract side in the current event, ranked once and kept as a

@@ -23,6 +23,7 @@
 #include "engine/risk.h"
 #include "engine/trigger.h"
 #include "tests/testutil.h"
+#include "tests/venue_formulas.h"
 
 static bk_contract contract(int kind, const char *tick, const char *cs, const char *mmr) {
   bk_contract c;
@@ -62,9 +63,9 @@ static void mark(bk_risk *r, const char *m, int64_t ts, const bk_book *b) {
 
 static void t7_dydx_max_spread_7_5_fund_covers_5_5(void **state) {
   (void)state;
-  assert_true(bk_liq_dydx_max_spread(P("0.05")) == P("0.075"));
-  assert_true(bk_liq_dydx_fund_cover(P("0.05"), P("0.02")) == P("0.055"));
-  assert_true(bk_liq_dydx_fund_cover(P("0.05"), P("0.09")) == 0);
+  assert_true(bk_vf_dydx_max_spread(P("0.05")) == P("0.075"));
+  assert_true(bk_vf_dydx_fund_cover(P("0.05"), P("0.02")) == P("0.055"));
+  assert_true(bk_vf_dydx_fund_cover(P("0.05"), P("0.09")) == 0);
 }
 
 static void t8_dydx_fillable_9985_or_9775_bankruptcy_9850_fund_pays_75(void **state) {
@@ -82,13 +83,13 @@ static void t8_dydx_fillable_9985_or_9775_bankruptcy_9850_fund_pays_75(void **st
   assert_true(px == P("9775"));
   int64_t bq, delta;
   /* closing removes 10,000 of net notional and 300 of maintenance */
-  assert_int_equal(bk_liq_dydx_bankruptcy_quote(P("-10000"), P("150"), P("-300"), P("300"), &bq),
+  assert_int_equal(bk_vf_dydx_bankruptcy_quote(P("-10000"), P("150"), P("-300"), P("300"), &bq),
                    BK_OK);
   assert_true(bq == P("9850"));
-  assert_int_equal(bk_liq_dydx_fund_delta(P("9775"), bq, P("0.015"), &delta), BK_OK);
+  assert_int_equal(bk_vf_dydx_fund_delta(P("9775"), bq, P("0.015"), &delta), BK_OK);
   assert_true(delta == P("-75"));
   /* a better fill pays the fund at most |quote| × max fee */
-  assert_int_equal(bk_liq_dydx_fund_delta(P("9990"), bq, P("0.005"), &delta), BK_OK);
+  assert_int_equal(bk_vf_dydx_fund_delta(P("9990"), bq, P("0.005"), &delta), BK_OK);
   assert_true(delta == P("49.95"));
   /* a short mirrors it: the fillable price is above the oracle */
   assert_int_equal(bk_liq_dydx_fillable(P("-10000"), P("-1"), P("150"), P("300"), P("300"),
@@ -100,15 +101,15 @@ static void t8_dydx_fillable_9985_or_9775_bankruptcy_9850_fund_pays_75(void **st
 static void t9_drift_insurance_fee_3_325_percent(void **state) {
   (void)state;
   int64_t f;
-  assert_int_equal(bk_liq_drift_if_fee(P("0.05"), P("0.01"), P("100"), P("1"), P("20000"),
+  assert_int_equal(bk_vf_drift_if_fee(P("0.05"), P("0.01"), P("100"), P("1"), P("20000"),
                                        P("0.5"), &f),
                    BK_OK);
   assert_true(f == P("0.03325"));
-  assert_int_equal(bk_liq_drift_if_fee(P("0.05"), P("0.01"), P("100"), P("1"), P("20000"),
+  assert_int_equal(bk_vf_drift_if_fee(P("0.05"), P("0.01"), P("100"), P("1"), P("20000"),
                                        P("0.02"), &f),
                    BK_OK);
   assert_true(f == P("0.02")); /* capped */
-  assert_int_equal(bk_liq_drift_if_fee(P("0.05"), P("0.01"), P("1000"), P("1"), P("20000"),
+  assert_int_equal(bk_vf_drift_if_fee(P("0.05"), P("0.01"), P("1000"), P("1"), P("20000"),
                                        P("0.5"), &f),
                    BK_OK);
   assert_true(f == 0); /* a shortage larger than the margin leaves no fee */

@@ -20,6 +20,7 @@
 #include "engine/risk.h"
 #include "engine/waterfall.h"
 #include "tests/testutil.h"
+#include "tests/venue_formulas.h"
 
 static void t5_bitmex_adl_takes_account_2_then_half_of_5(void **state) {
   (void)state;
@@ -56,11 +57,11 @@ static void t10_bitmex_rank_0_8_from_pnl_0_2_and_leverage_4(void **state) {
 static void t11_mango_fund_pays_9_and_21_is_socialized(void **state) {
   (void)state;
   int64_t fund, soc;
-  assert_int_equal(bk_wf_mango(P("30"), P("6"), P("3"), P("2"), &fund, &soc), BK_OK);
+  assert_int_equal(bk_vf_mango(P("30"), P("6"), P("3"), P("2"), &fund, &soc), BK_OK);
   assert_true(fund == P("9"));
   assert_true(soc == P("21"));
   assert_true(P("-50") + P("30") == P("-20")); /* the liquidatee keeps −20 */
-  assert_int_equal(bk_wf_mango(P("5"), P("6"), P("3"), P("2"), &fund, &soc), BK_OK);
+  assert_int_equal(bk_vf_mango(P("5"), P("6"), P("3"), P("2"), &fund, &soc), BK_OK);
   assert_true(fund == P("5") && soc == 0);
 }
 

@@ -1,0 +1,37 @@
+/*
+ * Reference venue formulas for the worked examples (see venue_formulas.c). Fixed point
+ * e-8 throughout; BK_ERANGE on overflow or a zero denominator.
+ */
+#ifndef BK_VENUE_FORMULAS_H
+#define BK_VENUE_FORMULAS_H
+
+#include <stdint.h>
+
+#include "engine/error.h"
+
+/* dYdX bankruptcy quote = −DNNV − TNC × |DMMR| / TMMR, rounded toward +inf: the quote
+ * the closing order must receive for the account to end at zero. */
+bk_rc bk_vf_dydx_bankruptcy_quote(int64_t dnnv, int64_t tnc, int64_t dmmr, int64_t tmmr,
+                                  int64_t *out);
+
+/* dYdX fund delta of a fill: delta = quote received − bankruptcy quote; <= 0 the fund pays
+ * it; > 0 the fund takes min(|quote| × max_fee, delta). */
+bk_rc bk_vf_dydx_fund_delta(int64_t quote, int64_t bankruptcy_quote, int64_t max_fee,
+                            int64_t *out);
+
+/* dYdX maximum liquidation spread = 1.5 × MMR, and the share the fund covers when the
+ * account is bankrupt `dist` away from the oracle: max(0, spread − dist). */
+int64_t bk_vf_dydx_max_spread(int64_t mmr);
+int64_t bk_vf_dydx_fund_cover(int64_t mmr, int64_t dist);
+
+/* Drift insurance fee = min(max_fee, 0.95 × (MR − liquidator_fee − shortage / (base ×
+ * price))), never below 0, rounded down. */
+bk_rc bk_vf_drift_if_fee(int64_t mr, int64_t liquidator_fee, int64_t shortage, int64_t base,
+                         int64_t price, int64_t max_fee, int64_t *out);
+
+/* Mango v4 bankruptcy: of a liability `eligible` (>= 0, settle units), the fund pays at
+ * most its tokens × token price / settle price; the rest is socialized. */
+bk_rc bk_vf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
+                  int64_t settle_price, int64_t *fund_pays, int64_t *socialized);
+
+#endif
