@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "reports/columns.h"
 #include "reports/units.h"
 
 /* A gnuplot single-quoted string: '' stands for ', control characters become spaces.
@@ -89,11 +90,11 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         for (uint32_t b = 0; b < run->nassets; b++) {
           size_t n = run->policies[p].nsamples[b];
           if (b == a && n > 0) {
-            bk_outfile_printf(o, "%s '%s' every ::%zu::%zu using (column('ts_us')/1e6):"
-                                 "(column('%s_'.U)) with %s title P[%zu]",
+            bk_outfile_printf(o, "%s '%s' every ::%zu::%zu using (column('" BK_COL_TS_US
+                                 "')/1e6):(column('%s')) with %s title P[%zu]",
                               plotted ? ", \\\n    " : "plot", plotted ? "" : "fund.csv",
                               row, row + n - 1,
-                              panel ? "liq_notional_interval" : "fund_equity",
+                              panel ? BK_COL_LIQ_NOTIONAL_INTERVAL : BK_COL_FUND_EQUITY,
                               panel ? "steps lw 1.5" : "lines lw 2", p + 1);
             plotted++;
           }
@@ -114,11 +115,11 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
         "set style data histograms\nset style histogram clustered gap 1\n"
         "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
         "set xtics rotate by -20\nset ylabel U\nset xzeroaxis lt -1\n"
-        "plot 'summary.csv' every NA::%u using (column('liquidation_fee_in_'.U)):"
+        "plot 'summary.csv' every NA::%u using (column('in_liquidation_fee')):"
         "xtic(P[int(column(0))+1]) title 'liquidation fee', \\\n"
-        "     '' every NA::%u using (column('spread_capture_in_'.U)) title 'spread capture', \\\n"
-        "     '' every NA::%u using (column('protocol_revenue_in_'.U)) title 'protocol revenue', \\\n"
-        "     '' every NA::%u using (-column('deficit_out_'.U)) title 'bankruptcy deficits'\n"
+        "     '' every NA::%u using (column('in_spread_capture')) title 'spread capture', \\\n"
+        "     '' every NA::%u using (column('in_protocol_revenue')) title 'protocol revenue', \\\n"
+        "     '' every NA::%u using (-column('out_deficit')) title 'bankruptcy deficits'\n"
         "unset title\nset xtics norotate\n"
         "print 'wrote flows_'.A.'.'.fmt\n",
         a, a, a, a);

@@ -1,5 +1,5 @@
 /*
- * The unit in money column names (see units.h): a few lines, called once per file written.
+ * The unit of the charts' money axes (see units.h): a few lines, called once per run.
  */
 #include "reports/units.h"
 

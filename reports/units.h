@@ -1,6 +1,6 @@
 /*
- * The unit in the names of money columns, which the CSV writers (report.c) and the chart
- * script (charts.c) both need: on its own so that neither calls into the other for it.
+ * The unit the chart script (charts.c) labels money axes with. Column names carry no
+ * unit (reports/columns.h).
  */
 #ifndef BK_UNITS_H
 #define BK_UNITS_H
@@ -9,8 +9,8 @@
 
 #include "reports/report.h"
 
-/* Unit suffix of money columns: the only settle asset in lower case, or "settle" when
- * the run has several. Written into buf (NUL-terminated, truncated to cap); returns buf. */
+/* Unit of money axes: the only settle asset in lower case, or "settle" when the run
+ * has several. Written into buf (NUL-terminated, truncated to cap); returns buf. */
 const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap);
 
 #endif
