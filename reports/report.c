@@ -116,10 +116,6 @@ static const bk_instrument *instr_of(const bk_report_run *run, uint32_t contract
   return id < run->ctx.instruments->n ? &run->ctx.instruments->v[id] : NULL;
 }
 
-static uint32_t settle_of(const bk_risk *r, uint32_t contract) {
-  return contract < r->ncontracts ? r->contracts[contract].settle : 0;
-}
-
 static const char *src_name(int s) {
   return s == BK_SRC_DATA ? "data" : s == BK_SRC_TRADES ? "derived_from_trades"
                                    : s == BK_SRC_MODEL  ? "depth_model"
@@ -128,101 +124,12 @@ static const char *src_name(int s) {
 
 /* --- per-step figures -------------------------------------------------------------- */
 
-void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
-                        int64_t *spread, int64_t *deficit, int64_t *other,
-                        int64_t *notional) {
-  (void)r;
-  *fee = rec->fund_fee;
-  *spread = rec->fund_spread;
-  *deficit = rec->fund_deficit;
-  *other = rec->fund_other;
-  *notional = rec->notional;
-}
-
 int64_t bk_report_slippage_bp(const bk_liq_rec *rec) {
   if (rec->book_qty == 0 || rec->avg_fill == 0 || rec->mark <= 0) return 0;
   int64_t diff = rec->size > 0 ? rec->mark - rec->avg_fill : rec->avg_fill - rec->mark;
   int64_t out = 0;
   if (bk_fx_muldiv(diff, BK_FX(10000), rec->mark, BK_HALF_EVEN, &out)) return 0;
   return out;
-}
-
-/* Checked accumulation: *acc += v, recording overflow in *bad. */
-static void acc(int64_t *a, int64_t v, int *bad) {
-  if (bk_add(*a, v, a)) *bad = 1;
-}
-
-bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
-                          bk_report_totals *t) {
-  const bk_report_policy *rp = &run->policies[p];
-  const bk_risk *r = rp->risk;
-  const bk_ledger *l = &r->ledger;
-  int bad = 0;
-  memset(t, 0, sizeof *t);
-  for (size_t i = 0; i < r->nrecs; i++) {
-    const bk_liq_rec *rec = &r->recs[i];
-    if (settle_of(r, rec->contract) != a) continue;
-    int64_t fee, spread, deficit, other, notional;
-    bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &other, &notional);
-    t->liquidations++;
-    if (rec->outcome >= 0 && rec->outcome < BK_OUTCOMES) t->outcomes[rec->outcome]++;
-    if (rec->bankrupt_at_mark) t->bankrupt_steps++;
-    acc(&t->liq_notional, notional, &bad);
-    acc(&t->liq_fund_delta, fee, &bad);
-    acc(&t->liq_fund_delta, spread, &bad);
-    acc(&t->liq_fund_delta, -deficit, &bad);
-    acc(&t->liq_fund_delta, other, &bad);
-  }
-  t->bankrupt_accounts = r->bankrupt_accounts[a];
-  for (int c = 0; c < BK_CAUSES; c++) {
-    t->in[c] = l->fund_in[c][a];
-    t->out[c] = l->fund_out[c][a];
-    if (c == BK_CAUSE_DEPOSIT) continue;
-    acc(&t->inflows, t->in[c], &bad);
-    acc(&t->outflows, t->out[c], &bad);
-  }
-  t->fund_start = l->fund_in[BK_CAUSE_DEPOSIT][a] - l->fund_out[BK_CAUSE_DEPOSIT][a];
-  t->fund_cash_end = l->fixed[BK_PARTY_FUND][a];
-  t->fund_end = bk_risk_fund_equity(r, a);
-  /* the equity path's extremes, tracked after every event; time under water runs to
-     the run's last sample */
-  const bk_sim_sample *s = rp->samples[a];
-  size_t ns = rp->nsamples[a];
-  int64_t end = ns ? s[ns - 1].ts : r->now;
-  if (end < r->now) end = r->now;
-  bk_fund_extremes(&r->fund, a, t->fund_start, end, &t->fund_min, &t->max_drawdown,
-                   &t->under_water_us);
-  for (size_t i = 0; i < r->nadl; i++) {
-    const bk_adl_rec *d = &r->adl[i];
-    if (settle_of(r, d->contract) != a) continue;
-    int64_t n = 0;
-    if (d->contract < r->ncontracts &&
-        bk_pos_notional(&r->contracts[d->contract], d->qty, d->price, &n))
-      bad = 1;
-    acc(&t->adl_qty, d->qty, &bad);
-    acc(&t->adl_notional, n, &bad);
-  }
-  /* socialized: what accounts bore; uncovered: what the sink paid and nobody bore */
-  t->socialized = l->sink_in[BK_CAUSE_SOCIALIZED][a];
-  t->uncovered = r->wf.uncovered[a];
-  for (size_t k = 0; k < r->nacct; k++) {
-    const bk_account *ac = &r->acct[k];
-    int64_t eq;
-    int unresolved = 0;
-    for (uint32_t i = 0; i < ac->npos; i++) unresolved |= ac->pos[i].pending == BK_OUT_UNRESOLVED;
-    if (ac->settle != a || !unresolved || !bk_acct_liquidatable(&r->env, ac, NULL)) continue;
-    t->unresolved_accounts++;
-    if (bk_acct_equity(&r->env, ac, &eq)) bad = 1;
-    else acc(&t->unresolved_equity, eq, &bad);
-  }
-  t->safe_fund = rp->shadow ? rp->safe_fund[a] : -1;
-  bk_i128 sum = 0;
-  for (uint32_t party = 0; party < BK_PARTY_ACCT0; party++) sum += l->fixed[party][a];
-  for (size_t k = 0; k < r->nacct && k < l->nacct; k++)
-    if (r->acct[k].settle == a) sum += l->acct[k];
-  if (sum > INT64_MAX || sum < INT64_MIN) bad = 1;
-  else t->imbalance = (int64_t)sum;
-  return bad ? BK_ERANGE : BK_OK;
 }
 
 /* --- the files ---------------------------------------------------------------------- */
@@ -250,12 +157,9 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
       int64_t peak = rp->risk->ledger.fund_in[BK_CAUSE_DEPOSIT][a], prev_notional = 0;
       for (size_t i = 0; i < rp->nsamples[a]; i++) {
         int64_t inflows = 0, outflows = 0;
-        int bad = 0;
-        for (int c = 1; c < BK_CAUSES; c++) {
-          acc(&inflows, s[i].in[c], &bad);
-          acc(&outflows, s[i].out[c], &bad);
-        }
-        if (bad) return BK_ERANGE;
+        for (int c = 1; c < BK_CAUSES; c++)
+          if (bk_add(inflows, s[i].in[c], &inflows) || bk_add(outflows, s[i].out[c], &outflows))
+            return BK_ERANGE;
         if (s[i].equity > peak) peak = s[i].equity;
         w_str(&w, rp->risk->pol.name);
         w_str(&w, asset_name(run, a));
@@ -303,7 +207,7 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       w_time(&w, rec->ts);
       w_i64(&w, rec->ts);
       w_str(&w, r->pol.name);
-      w_str(&w, asset_name(run, settle_of(r, rec->contract)));
+      w_str(&w, asset_name(run, bk_report_settle_of(r, rec->contract)));
       w_acct(&w, run, rec->acct);
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
@@ -359,7 +263,7 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
       w_time(&w, d->ts);
       w_i64(&w, d->ts);
       w_str(&w, r->pol.name);
-      w_str(&w, asset_name(run, settle_of(r, d->contract)));
+      w_str(&w, asset_name(run, bk_report_settle_of(r, d->contract)));
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
       if (d->from_fund) w_str(&w, "fund");
@@ -461,37 +365,6 @@ static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
 }
 
 /* --- manifest.json ------------------------------------------------------------------- */
-
-size_t bk_report_json_str(const char *s, char *out, size_t cap) {
-  size_t n = 0;
-#define PUT(ch)                                                                           \
-  do {                                                                                    \
-    if (n + 1 < cap) out[n] = (ch);                                                       \
-    n++;                                                                                  \
-  } while (0)
-  PUT('"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    unsigned char c = *p;
-    if (c == '"' || c == '\\') {
-      PUT('\\');
-      PUT((char)c);
-    } else if (c < 0x20) {
-      static const char hex[] = "0123456789abcdef";
-      PUT('\\');
-      PUT('u');
-      PUT('0');
-      PUT('0');
-      PUT(hex[c >> 4]);
-      PUT(hex[c & 15]);
-    } else {
-      PUT((char)c);
-    }
-  }
-  PUT('"');
-#undef PUT
-  if (cap) out[n < cap ? n : cap - 1] = '\0';
-  return n;
-}
 
 static void j_str(bk_outfile *o, const char *s) {
   char small[512];

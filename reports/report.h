@@ -197,6 +197,9 @@ typedef struct bk_report_cell {
 size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
                                const bk_report_totals *t, bk_report_cell *cells);
 
+/* The settle asset of a contract of r (0 for an unknown contract). */
+uint32_t bk_report_settle_of(const bk_risk *r, uint32_t contract);
+
 /* The fund's movements from one liquidation step by cause (fee, spread, deficit: >= 0;
  * other: the net of takeover, ADL and socialization) and the step's notional at mark,
  * in settle units. Its fund delta is fee + spread - deficit + other. */

@@ -1,10 +1,10 @@
 /*
- * The run's summary, per policy and settle asset, in its three forms: summary.csv's row
- * (built here as named cells, written by report.c), the table printed on the terminal
- * (at most 100 columns wide), and the JSON object `backstop run --format json` prints.
- * All three read the same cells, so a figure is computed once and shown alike; the JSON
- * keys are summary.csv's column names and its numbers are the CSV's exact decimal strings.
- * A handful of rows per run: written for clarity, not speed.
+ * The run's summary on stdout, per policy and settle asset: the table printed on the
+ * terminal (at most 100 columns wide) and the JSON object `backstop run --format json`
+ * prints. Both read totals.c's figures, the JSON its summary.csv cells, so a figure is
+ * computed once and shown alike: the JSON keys are summary.csv's column names and its
+ * numbers the CSV's exact decimal strings. A handful of rows per run: written for
+ * clarity, not speed.
  */
 #include "reports/report.h"
 
@@ -13,86 +13,6 @@
 #include <string.h>
 
 #include "engine/fixed.h"
-#include "reports/columns.h"
-
-/* --- the cells ------------------------------------------------------------------------ */
-
-typedef struct cells {
-  bk_report_cell *v;
-  size_t n;
-  const bk_report_totals *t; /* NULL: names only */
-} cells;
-
-static bk_report_cell *cell(cells *c, const char *name) {
-  bk_report_cell *x = &c->v[c->n++];
-  snprintf(x->name, sizeof x->name, "%s", name);
-  x->text[0] = '\0';
-  return x;
-}
-
-static void c_str(cells *c, const char *name, const char *s) {
-  bk_report_cell *x = cell(c, name);
-  if (c->t) snprintf(x->text, sizeof x->text, "%s", s);
-}
-
-static void c_u64(cells *c, const char *name, uint64_t v) {
-  bk_report_cell *x = cell(c, name);
-  if (c->t) snprintf(x->text, sizeof x->text, "%" PRIu64, v);
-}
-
-/* Money and contracts: 8 decimals, exact. */
-static void c_fx(cells *c, const char *name, int64_t v) {
-  bk_report_cell *x = cell(c, name);
-  if (c->t) bk_fx_format(v, BK_FX_DECIMALS, BK_TRUNC, x->text, sizeof x->text);
-}
-
-/* Microseconds as seconds with 6 decimals. */
-static void c_secs(cells *c, const char *name, int64_t us) {
-  bk_report_cell *x = cell(c, name);
-  if (c->t) bk_fx_format(us * 100, 6, BK_TRUNC, x->text, sizeof x->text);
-}
-
-size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
-                               const bk_report_totals *t, bk_report_cell *v) {
-  static const bk_report_totals none;
-  const bk_report_totals *z = t ? t : &none;
-  cells c = {v, 0, t};
-  char b[48];
-  c_str(&c, "policy", t ? run->policies[p].risk->pol.name : "");
-  c_str(&c, "settle_asset", t && a < run->nassets ? run->assets[a].name : "");
-  c_u64(&c, "liquidations", z->liquidations);
-  for (int k = 0; k < BK_OUTCOMES; k++) {
-    snprintf(b, sizeof b, "outcome_%s", bk_outcome_name(k));
-    c_u64(&c, b, z->outcomes[k]);
-  }
-  c_u64(&c, "bankrupt_steps", z->bankrupt_steps);
-  c_u64(&c, "bankrupt_accounts", z->bankrupt_accounts);
-  c_fx(&c, "liq_notional", z->liq_notional);
-  c_fx(&c, "fund_start", z->fund_start);
-  c_fx(&c, "fund_end", z->fund_end);
-  c_fx(&c, "fund_cash_end", z->fund_cash_end);
-  c_fx(&c, "inventory_pnl_end", z->fund_end - z->fund_cash_end);
-  c_fx(&c, "fund_min", z->fund_min);
-  c_fx(&c, "max_drawdown", z->max_drawdown);
-  c_secs(&c, "time_under_water_s", z->under_water_us);
-  for (size_t k = 0; k < bk_col_nin; k++)
-    c_fx(&c, bk_col_flow(0, bk_col_in_causes[k], b, sizeof b), z->in[bk_col_in_causes[k]]);
-  c_fx(&c, "inflows", z->inflows);
-  for (size_t k = 0; k < bk_col_nout; k++)
-    c_fx(&c, bk_col_flow(1, bk_col_out_causes[k], b, sizeof b), z->out[bk_col_out_causes[k]]);
-  c_fx(&c, "outflows", z->outflows);
-  c_fx(&c, "liq_fund_delta", z->liq_fund_delta);
-  c_fx(&c, "adl_notional", z->adl_notional);
-  c_fx(&c, "adl_contracts", z->adl_qty);
-  c_u64(&c, "unresolved_accounts", z->unresolved_accounts);
-  c_fx(&c, "socialized", z->socialized);
-  c_fx(&c, "uncovered_deficit", z->uncovered);
-  c_fx(&c, "unresolved_equity", z->unresolved_equity);
-  if (z->safe_fund >= 0) c_fx(&c, "safe_initial_fund", z->safe_fund);
-  else c_str(&c, "safe_initial_fund", "");
-  c_fx(&c, "ledger_imbalance", z->imbalance);
-  return c.n;
-}
 
 /* --- the terminal table ---------------------------------------------------------------- */
 
