@@ -300,10 +300,9 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
 }
 
 static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
-  bk_adl_rec *v = bk_vec_grow(r->adl, &r->adlcap, r->nadl + 1, sizeof *v);
+  bk_adl_rec *v = bk_vec_push(r->adl, &r->nadl, &r->adlcap, rec, sizeof *rec);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
   r->adl = v;
-  r->adl[r->nadl++] = *rec;
   return BK_OK;
 }
 
