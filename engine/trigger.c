@@ -92,17 +92,8 @@ static bk_rc push(bk_trig_heap *h, bk_trig_ent e, int max) {
 }
 
 static void pop(bk_trig_heap *h, int max) {
-  bk_trig_ent last = h->v[--h->n];
-  size_t i = 0;
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= h->n) break;
-    if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c], max)) c++;
-    if (!before(&h->v[c], &last, max)) break;
-    h->v[i] = h->v[c];
-    i = c;
-  }
-  if (h->n) h->v[i] = last;
+  h->v[0] = h->v[--h->n];
+  if (h->n) sift_down(h, 0, max);
 }
 
 static void multi_remove(bk_trigger *t, uint32_t acct) {
