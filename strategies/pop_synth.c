@@ -12,6 +12,7 @@
 
 #include "engine/event.h"
 #include "engine/fixed.h"
+#include "engine/rng.h"
 #include "engine/vec.h"
 
 typedef struct cand_rec {
@@ -224,7 +225,7 @@ static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
     uint64_t seq = cs->trades++;
     size_t slot = cs->nres;
     if (cs->nres == p->cfg.accounts) { /* algorithm R: keep it with probability k / n */
-      uint64_t j = bk_pop_rng_below(&p->rng, cs->trades);
+      uint64_t j = bk_rng_below(&p->rng, cs->trades);
       if (j >= p->cfg.accounts) return BK_OK;
       slot = (size_t)j;
     } else {
