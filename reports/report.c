@@ -732,7 +732,7 @@ static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++)
     for (size_t i = 0; i < run->ncalib[p]; i++) {
-      const bk_report_calib_row *c = &run->calib[p][i];
+      const bk_liqcal_row *c = &run->calib[p][i];
       w_str(&w, run->policies[p].risk->pol.name);
       w_time(&w, c->minute);
       w_i64(&w, c->minute);

@@ -46,6 +46,7 @@
 #include "engine/error.h"
 #include "engine/instrument.h"
 #include "engine/ledger.h"
+#include "engine/liqcal.h"
 #include "engine/market.h"
 #include "engine/risk.h"
 #include "engine/sim.h"
@@ -93,14 +94,6 @@ typedef struct bk_report_policy {
   int64_t safe_fund[BK_LEDGER_ASSETS];           /* smallest safe initial fund per asset */
 } bk_report_policy;
 
-/* One minute of a liquidation-print calibration: the liquidation notional the data
- * printed and the notional the policy's simulation liquidated (quote currency, e-8). */
-typedef struct bk_report_calib_row {
-  int64_t minute;      /* start of the minute, µs */
-  int64_t printed, simulated;
-  uint32_t nprinted, nsimulated; /* prints; liquidation steps */
-} bk_report_calib_row;
-
 /* Everything the writers read. */
 typedef struct bk_report_run {
   bk_report_ctx ctx;
@@ -117,7 +110,7 @@ typedef struct bk_report_run {
   int64_t sample_us;               /* fund sampling interval (for the manifest) */
   /* calibration.csv, written when calib is set (a run with a liquidation-print
      population): calib[p] holds ncalib[p] rows of policy p, in time order */
-  const bk_report_calib_row *const *calib;
+  const bk_liqcal_row *const *calib;
   const size_t *ncalib;
   /* owned when built by bk_report_run_from_sim */
   bk_report_policy *own_policies;
