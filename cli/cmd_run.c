@@ -217,15 +217,10 @@ static void calib_free(run *r, bk_liqcal_row **rows, size_t *n) {
 static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
   bk_rc rc;
   size_t nf = bk_merge_count(r->p.merge);
-  bk_report_file *files = calloc(nf ? nf : 1, sizeof *files);
+  const bk_input_file **files = calloc(nf ? nf : 1, sizeof *files);
   if (!files) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
-  for (size_t i = 0; i < nf; i++) {
-    const bk_feed_info *fi = bk_feed_info_get(bk_merge_feed(r->p.merge, i));
-    files[i] = (bk_report_file){fi->path, fi->format, fi->codec, fi->rows, fi->events,
-                                fi->first_ts, fi->last_ts, fi->gaps, fi->longest_gap_us,
-                                fi->longest_gap_end, fi->clamped, fi->sha256,
-                                fi->bytes_hashed};
-  }
+  for (size_t i = 0; i < nf; i++)
+    files[i] = &bk_feed_info_get(bk_merge_feed(r->p.merge, i))->file;
   bk_report_ctx ctx = {.dir = bk_runfolder_dir(r->rf),
                        .instruments = &r->p.instr,
                        .files = files,

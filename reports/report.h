@@ -44,6 +44,7 @@
 
 #include "engine/account.h"
 #include "engine/error.h"
+#include "engine/inputfile.h"
 #include "engine/instrument.h"
 #include "engine/ledger.h"
 #include "engine/liqcal.h"
@@ -52,29 +53,13 @@
 #include "engine/sim.h"
 #include "reports/outfile.h"
 
-/* One input file as the run read it. The command copies these fields from feeds'
- * bk_feed_info (path, format, codec, rows, events, first_ts, last_ts, gaps,
- * longest_gap_us, longest_gap_end, clamped); reports do not see feeds/. */
-typedef struct bk_report_file {
-  const char *path;
-  const char *format;      /* "trades", "bookDepth", ... */
-  const char *codec;       /* "plain", "gzip", "zstd", "zip" */
-  uint64_t rows, events;
-  int64_t first_ts, last_ts; /* µs, 0 when no row */
-  uint64_t gaps;           /* gaps between rows longer than the threshold */
-  int64_t longest_gap_us, longest_gap_end;
-  uint64_t clamped;        /* timestamps raised because they went backwards */
-  const char *sha256;      /* SHA-256 (64 hex digits) of the bytes read, or NULL or ""
-                              when the reader gave none: then the manifest hashes the
-                              file as it is when the report is written */
-  uint64_t bytes;          /* bytes hashed into sha256 */
-} bk_report_file;
-
 /* What the command knows about the run. */
 typedef struct bk_report_ctx {
   const char *dir;                      /* run folder; must exist */
   const bk_instruments *instruments;    /* names of instruments; may be NULL */
-  const bk_report_file *files;          /* nfiles inputs, in the order read */
+  const bk_input_file *const *files;    /* nfiles inputs, in the order read; one with
+                                           no sha256 is hashed as the file is when the
+                                           report is written */
   size_t nfiles;
   const char *scenario;                 /* scenario file path, or NULL */
   const char *const *policy_files;      /* npolicy_files policy files (hashed), or NULL */
