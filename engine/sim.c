@@ -23,10 +23,14 @@ typedef struct sim_contract {
   uint32_t instr;       /* instrument id */
   int mark_src;         /* BK_SRC_DATA once a mark event was seen, else BK_SRC_TRADES */
   int book_src;         /* BK_SRC_DATA once the instrument's book had a snapshot */
-  int64_t mark;         /* current mark, 0 before any */
+  int64_t mark;         /* the mark the policies were last given, 0 before any: the data's
+                           (one <= 0 is ignored; the market's view would keep it) or the
+                           derived one, so not a copy of the market's */
   bk_derived_mark dmark; /* the mark from trades, while the data has none */
   bk_depth_model depth; /* the book while the data has none; the warm-up's volume */
-  /* funding announced: rate and the time it settles */
+  /* funding as it settles here, not a copy of the market's: the rate in force before the
+     event that passes the settlement time (the market's already holds that event's), and
+     the settlement still due (0 once settled; a row without a later time keeps it) */
   int64_t fund_rate, fund_next;
 } sim_contract;
 
@@ -268,6 +272,8 @@ static bk_rc trade_mark(bk_sim *s, uint32_t k, const bk_event *ev) {
 
 /* --- funding ------------------------------------------------------------------------ */
 
+/* Settles every contract whose announced funding time is at or before now (in the window,
+ * once it has a mark) and finds the next one due. */
 static bk_rc settle_funding(bk_sim *s, int64_t now) {
   s->next_funding = INT64_MAX;
   for (uint32_t k = 0; k < s->cfg.ncontracts; k++) {

@@ -50,6 +50,26 @@ static void assert_level(const bk_book *b, int side, size_t i, const char *px,
              (long long)l.qty, (long long)l.price, qty, px);
 }
 
+/* An inverse contract of 10 USD with a one-point profile, its model over an open window
+ * (volume up to now), and 1000 contracts traded at 100 at time 0: 100 coins. */
+typedef struct inverse_fix {
+  bk_depth_spec d;
+  bk_contract c;
+  bk_depth_model m;
+} inverse_fix;
+
+/* The fixture's book around 100, built ten minutes after the trade: 10 coins a minute. */
+static const bk_book *inverse_book(inverse_fix *f, const char *tick, const bk_depth_ref *ref) {
+  f->d = one_point();
+  f->c = contract(BK_INVERSE, "10", tick);
+  bk_dmodel_init(&f->m, &f->d, &f->c, ref, INT64_MIN);
+  assert_int_equal(bk_dmodel_trade(&f->m, 0, P("100"), P("1000"), 1), BK_OK);
+  const bk_book *b = NULL;
+  assert_int_equal(bk_dmodel_book(&f->m, P("100"), 600 * SEC, &b), BK_OK);
+  assert_non_null(b);
+  return b;
+}
+
 static void linear_book_follows_a_two_segment_profile(void **state) {
   (void)state;
   /* 2 minutes within 1 %, 5 within 4 %: 200 minutes per unit of x up to 1 %, 100 beyond */
@@ -88,15 +108,9 @@ static void linear_book_follows_a_two_segment_profile(void **state) {
 
 static void inverse_book_rounds_prices_away_from_the_mark(void **state) {
   (void)state;
-  bk_depth_spec d = one_point();
-  bk_contract c = contract(BK_INVERSE, "10", "0.01");
   bk_depth_ref ref = {0};
-  bk_depth_model m;
-  bk_dmodel_init(&m, &d, &c, &ref, INT64_MIN); /* open window: volume up to now */
-  /* 1000 contracts of 10 USD at 100: 100 coins; built 10 minutes later: 10 a minute */
-  assert_int_equal(bk_dmodel_trade(&m, 0, P("100"), P("1000"), 1), BK_OK);
-  const bk_book *b = NULL;
-  assert_int_equal(bk_dmodel_book(&m, P("100"), 600 * SEC, &b), BK_OK);
+  inverse_fix f;
+  const bk_book *b = inverse_book(&f, "0.01", &ref);
   /* x = 0.01 / 40 × i = 0.00025 i, depth 10 × 0.025 i = 0.25 i coins: 0.25 a level, in
      contracts of 10 USD: 0.25 × price / 10. 100 ∓ 0.025 goes to 99.97 and 100.03. */
   assert_level(b, BK_BID, 1, "99.97", "2.49925");
@@ -107,25 +121,20 @@ static void inverse_book_rounds_prices_away_from_the_mark(void **state) {
   assert_level(b, BK_ASK, 40, "101", "2.525");
   /* not rebuilt within the refresh interval, whatever the mark */
   const bk_book *again = NULL;
-  assert_int_equal(bk_dmodel_book(&m, P("200"), 601 * SEC - 1, &again), BK_OK);
+  assert_int_equal(bk_dmodel_book(&f.m, P("200"), 601 * SEC - 1, &again), BK_OK);
   assert_true(again == b);
   assert_level(b, BK_BID, 1, "99.97", "2.49925");
   /* rebuilt once it is due: 200 − 0.05, 0.25 × 199.95 / 10 (still 10 whole minutes) */
-  assert_int_equal(bk_dmodel_book(&m, P("200"), 601 * SEC, &again), BK_OK);
+  assert_int_equal(bk_dmodel_book(&f.m, P("200"), 601 * SEC, &again), BK_OK);
   assert_level(again, BK_BID, 1, "199.95", "4.99875");
-  bk_dmodel_fini(&m);
+  bk_dmodel_fini(&f.m);
 }
 
 static void a_coarse_tick_pushes_each_level_one_tick_further(void **state) {
   (void)state;
-  bk_depth_spec d = one_point();
-  bk_contract c = contract(BK_INVERSE, "10", "1");
   bk_depth_ref ref = {0};
-  bk_depth_model m;
-  bk_dmodel_init(&m, &d, &c, &ref, INT64_MIN);
-  assert_int_equal(bk_dmodel_trade(&m, 0, P("100"), P("1000"), 1), BK_OK);
-  const bk_book *b = NULL;
-  assert_int_equal(bk_dmodel_book(&m, P("100"), 600 * SEC, &b), BK_OK);
+  inverse_fix f;
+  const bk_book *b = inverse_book(&f, "1", &ref);
   /* 99.975 and 99.95 both floor to 99: the second level goes to 98, and so on to 60;
      asks from 101 to 140; each holds 0.25 coins: 0.25 × price / 10 */
   assert_level(b, BK_BID, 1, "99", "2.475");
@@ -133,7 +142,7 @@ static void a_coarse_tick_pushes_each_level_one_tick_further(void **state) {
   assert_level(b, BK_BID, 40, "60", "1.5");
   assert_level(b, BK_ASK, 1, "101", "2.525");
   assert_level(b, BK_ASK, 40, "140", "3.5");
-  bk_dmodel_fini(&m);
+  bk_dmodel_fini(&f.m);
 }
 
 static bk_depth_profile profile(const char *bid_1pct, const char *ask_1pct) {
@@ -158,15 +167,10 @@ static void the_model_breathes_with_the_reference_depth(void **state) {
   bk_depth_ref_follow(&ref, &p);
   assert_true(ref.now == P("50"));
   /* the inverse book above at half depth: 0.125 × 99.97 / 10 */
-  bk_depth_spec d = one_point();
-  bk_contract c = contract(BK_INVERSE, "10", "0.01");
-  bk_depth_model m;
-  bk_dmodel_init(&m, &d, &c, &ref, INT64_MIN);
-  assert_int_equal(bk_dmodel_trade(&m, 0, P("100"), P("1000"), 1), BK_OK);
-  const bk_book *b = NULL;
-  assert_int_equal(bk_dmodel_book(&m, P("100"), 600 * SEC, &b), BK_OK);
+  inverse_fix f;
+  const bk_book *b = inverse_book(&f, "0.01", &ref);
   assert_level(b, BK_BID, 1, "99.97", "1.249625");
-  bk_dmodel_fini(&m);
+  bk_dmodel_fini(&f.m);
 }
 
 static void warm_up_volume_that_overflows_is_refused(void **state) {
