@@ -283,8 +283,7 @@ static bk_rc gp_flows_chart(bk_outfile *o, const bk_report_run *run, uint32_t a)
                     "set key outside right top\nset ylabel 'net flow ('.A.')'\n"
                     "set style data histograms\nset style histogram clustered gap 1\n"
                     "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
-                    "set xtics rotate by -20\nset xzeroaxis lt -1\nset xrange [-0.6:%zu.4]\n",
-                    run->npolicies ? run->npolicies - 1 : 0);
+                    "set xtics rotate by -20\nset xzeroaxis lt -1\n");
   gp_yaxis(o, y, 8);
   if (ncols)
     bk_outfile_printf(o, "plot for [i=2:%d] $FLOWS using (column(i)/S):xtic(P[int(column(1))]) "
