@@ -69,7 +69,8 @@ static bk_rc check_names(const bk_instrument *in, const bk_feed *feed, bk_err *e
   char shown[300];
   return bk_err_set(err, BK_EDATA, "%s:%llu: %s %s: names in a run must be " BK_NAME_RULE
                     " (they become report labels, column names and file names)",
-                    fi->path, (unsigned long long)(1 + fi->rows + fi->blank_lines), what,
+                    fi->file.path,
+                    (unsigned long long)(1 + fi->file.rows + fi->blank_lines), what,
                     bk_name_print(field, len, shown, sizeof shown));
 }
 

@@ -4,33 +4,22 @@
  */
 #include "reports/report.h"
 
+#include "reports/sbuf.h"
+
 size_t bk_report_json_str(const char *s, char *out, size_t cap) {
-  size_t n = 0;
-#define PUT(ch)                                                                           \
-  do {                                                                                    \
-    if (n + 1 < cap) out[n] = (ch);                                                       \
-    n++;                                                                                  \
-  } while (0)
-  PUT('"');
+  static const char hex[] = "0123456789abcdef";
+  bk_sbuf b = {out, cap, 0};
+  bk_sbuf_put(&b, '"');
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     unsigned char c = *p;
-    if (c == '"' || c == '\\') {
-      PUT('\\');
-      PUT((char)c);
-    } else if (c < 0x20) {
-      static const char hex[] = "0123456789abcdef";
-      PUT('\\');
-      PUT('u');
-      PUT('0');
-      PUT('0');
-      PUT(hex[c >> 4]);
-      PUT(hex[c & 15]);
-    } else {
-      PUT((char)c);
+    if (c == '"' || c == '\\' || c < 0x20) bk_sbuf_put(&b, '\\');
+    if (c >= 0x20) {
+      bk_sbuf_put(&b, (char)c);
+      continue;
     }
+    const char u[] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    for (size_t i = 0; i < sizeof u; i++) bk_sbuf_put(&b, u[i]);
   }
-  PUT('"');
-#undef PUT
-  if (cap) out[n < cap ? n : cap - 1] = '\0';
-  return n;
+  bk_sbuf_put(&b, '"');
+  return bk_sbuf_end(&b);
 }

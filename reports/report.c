@@ -307,7 +307,7 @@ static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   w_end(&w);
   for (size_t i = 0; i < run->ctx.nfiles; i++) {
-    const bk_report_file *f = &run->ctx.files[i];
+    const bk_input_file *f = run->ctx.files[i];
     w_str(&w, "file");
     w_str(&w, f->path);
     w_str(&w, f->format);
@@ -480,9 +480,9 @@ static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err
   }
   bk_outfile_printf(o, "],\n  \"inputs\": [");
   for (size_t i = 0; i < c->nfiles; i++) {
-    const bk_report_file *f = &c->files[i];
+    const bk_input_file *f = c->files[i];
     bk_outfile_printf(o, "%s\n    ", i ? "," : "");
-    if ((rc = j_file_as(o, f->path, f->sha256, f->bytes, err))) return rc;
+    if ((rc = j_file_as(o, f->path, f->sha256, f->bytes_hashed, err))) return rc;
     bk_outfile_printf(o, ", \"format\": ");
     j_str(o, f->format);
     bk_outfile_printf(o, ", \"codec\": ");
@@ -520,7 +520,7 @@ static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++)
     for (size_t i = 0; i < run->ncalib[p]; i++) {
-      const bk_report_calib_row *c = &run->calib[p][i];
+      const bk_liqcal_row *c = &run->calib[p][i];
       w_str(&w, run->policies[p].risk->pol.name);
       w_time(&w, c->minute);
       w_i64(&w, c->minute);
