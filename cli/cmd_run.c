@@ -45,6 +45,9 @@ static void usage(FILE *f) {
           "  -o, --out DIR        run folder (default out/<scenario name>); replaced as a\n"
           "                       whole when the run ends, locked by DIR.lock meanwhile\n"
           "      --seed N         seed of the population (default: the scenario's)\n"
+          "      --format F       the summary on stdout: text (default) or json (one\n"
+          "                       object, keys as in summary.csv, numbers as exact\n"
+          "                       decimal strings)\n"
           "%s"
           "  -h, --help           this help\n",
           bk_input_help);
@@ -93,6 +96,7 @@ typedef struct run_args {
   const char *out;
   int have_seed;
   uint64_t seed;
+  int json;                  /* 1: --format json */
   bk_input_opts in;
 } run_args;
 
@@ -244,7 +248,10 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     rr.ncalib = ncalib;
     rc = bk_report_write(&rr, &r->err);
     if (!rc) rc = bk_runfolder_commit(r->rf, &r->err);
-    if (!rc) {
+    if (!rc && a->json) {
+      if ((rc = bk_report_print_summary_json(stdout, &rr)))
+        bk_err_set(&r->err, rc, "a summary total does not fit 64 bits");
+    } else if (!rc) {
       printf("run %s: %llu events; reports in %s/\n", r->sc.name,
              (unsigned long long)bk_sim_events(r->sim), dir);
       bk_report_print_summary(stdout, &rr);
@@ -257,12 +264,13 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
 }
 
 static int parse_args(int argc, char **argv, run_args *a) {
-  enum { O_DATA = 1, O_POLICY, O_SEED };
+  enum { O_DATA = 1, O_POLICY, O_SEED, O_FORMAT };
   static const struct option opts[] = {BK_INPUT_LONG_OPTS,
                                        {"data", required_argument, NULL, O_DATA},
                                        {"policy", required_argument, NULL, O_POLICY},
                                        {"out", required_argument, NULL, 'o'},
                                        {"seed", required_argument, NULL, O_SEED},
+                                       {"format", required_argument, NULL, O_FORMAT},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int c;
@@ -286,6 +294,13 @@ static int parse_args(int argc, char **argv, run_args *a) {
       a->have_seed = 1;
       break;
     }
+    case O_FORMAT:
+      if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+        fprintf(stderr, "backstop run: --format takes text or json, got '%s'\n", optarg);
+        return EX_USAGE;
+      }
+      a->json = optarg[0] == 'j';
+      break;
     case 'h': usage(stdout); return -1;
     default: usage(stderr); return EX_USAGE;
     }

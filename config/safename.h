@@ -1,8 +1,8 @@
 /*
  * Names that reach a script, a CSV header or a path.
  *
- * A settle asset becomes a column name (fund_equity_usdt), a gnuplot label and the
- * file name of a chart; a scenario name becomes the run folder out/<name>; instrument
+ * A settle asset becomes a CSV field (settle_asset), a gnuplot label and the file name
+ * of a chart; a scenario name becomes the run folder out/<name>; instrument
  * and policy names label rows and charts. Every such name that comes from data or
  * configuration is checked here once, where it enters, against one documented set:
  *

@@ -199,9 +199,14 @@ bk_rc bk_wf_takeover(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, in
   if (bk_add(now.equity, u, &after.equity) || bk_add(now.net - n0, n1, &after.net))
     return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
   if (!bk_wf_allows(r, asset, &after)) return BK_OK;
+  /* the fund pays bp but enters its inventory at the mark: the difference u is the
+     takeover's own gain (a discount) or cost, booked at once with cause takeover, so that
+     offload and inventory PnL measure only what the market does afterwards */
   if ((rc = bk_xfer_close(r, id, contract, qty, bp, BK_CAUSE_TAKEOVER)) ||
       (rc = bk_wf_cover_isolated(r)) ||
-      (rc = bk_xfer_fund_trade(r, contract, size, bp, BK_CAUSE_TAKEOVER)))
+      (rc = bk_xfer_fund_trade(r, contract, size, r->mark[contract], BK_CAUSE_TAKEOVER)) ||
+      (rc = bk_xfer_pay(r, BK_PARTY_MARKET, NULL, BK_PARTY_FUND, bk_xfer_fund_cash(r, asset),
+                        asset, BK_CAUSE_TAKEOVER, u)))
     return rc;
   *done = 1;
   return BK_OK;

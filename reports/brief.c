@@ -12,7 +12,6 @@
 
 #include "engine/fixed.h"
 #include "reports/table.h"
-#include "reports/units.h"
 
 #define COL_POLICY "policy"
 #define COL_ASSET "settle_asset"
@@ -22,7 +21,6 @@ typedef struct brief {
   bk_outfile *o;
   bk_table summary, fund, quality;
   json_t *manifest, *scenario;
-  char unit[24]; /* money columns' suffix */
 } brief;
 
 /* --- text for groff ---------------------------------------------------------------- */
@@ -85,13 +83,6 @@ static void ms_money(bk_outfile *o, const char *s) {
 
 /* --- the run folder's files -------------------------------------------------------- */
 
-/* The column of t holding stem: "stem_<unit>" (report.h's money columns) or "stem". */
-static long col(const brief *b, const bk_table *t, const char *stem) {
-  char name[128];
-  snprintf(name, sizeof name, "%s_%s", stem, b->unit);
-  long c = bk_table_col(t, name);
-  return c >= 0 ? c : bk_table_col(t, stem);
-}
 
 static bk_rc load(brief *b, const char *dir, bk_err *err) {
   static const char *const names[] = {"summary.csv", "fund.csv", "quality.csv"};
@@ -108,9 +99,6 @@ static bk_rc load(brief *b, const char *dir, bk_err *err) {
   if (!b->manifest || !json_is_object(b->manifest))
     return bk_err_set(err, b->manifest ? BK_EDATA : BK_ENOINPUT, "%s:%d: %s", path, je.line,
                       b->manifest ? "not a manifest (a JSON object)" : je.text);
-  json_t *assets = json_object_get(b->manifest, "settle_assets");
-  const char *only = json_string_value(json_array_get(assets, 0));
-  bk_report_unit_for(json_array_size(assets), only ? only : "", b->unit, sizeof b->unit);
   return BK_OK;
 }
 
@@ -309,7 +297,7 @@ static void measures_table(brief *b, const bk_table *t, size_t a, size_t p0, siz
   bk_outfile_printf(o, "_\n");
   for (size_t i = 0; i < nm; i++) {
     tbl_cell(o, m[i].label, 0);
-    long c = col(b, t, m[i].stem);
+    long c = bk_table_col(t, m[i].stem);
     for (size_t p = p0; p < p1; p++) {
       const char *v = rows[p - p0] >= 0 ? bk_table_at(t, (size_t)rows[p - p0], c) : "";
       if (m[i].money) ms_money(o, v);
@@ -324,14 +312,11 @@ static void measures_table(brief *b, const bk_table *t, size_t a, size_t p0, siz
  * inventory at mark: every cause, whatever the CSV calls it. */
 static size_t flow_measures(brief *b, size_t a, measure *m, char (*names)[64], size_t cap) {
   size_t n = 0;
-  size_t ul = strlen(b->unit);
   for (size_t c = 0; c < b->fund.ncols && n < cap; c++) {
     const char *h = b->fund.head[c];
     int flow = !strncmp(h, "in_", 3) || !strncmp(h, "out_", 4) || !strncmp(h, "inventory_pnl", 13);
     if (!flow) continue;
-    size_t hl = strlen(h);
-    if (hl > ul + 1 && h[hl - ul - 1] == '_' && !strcmp(h + hl - ul, b->unit)) hl -= ul + 1;
-    snprintf(names[n], 64, "%.*s", (int)hl, h);
+    snprintf(names[n], 64, "%s", h);
     int moved = 0;
     for (size_t p = 0; p < npolicies(b); p++) {
       long r = row_of(&b->fund, policy(b, p), asset(b, a));

@@ -25,7 +25,7 @@
 
 #include "engine/fixed.h"
 #include "engine/ledger.h"
-#include "reports/units.h"
+#include "reports/columns.h"
 
 #define NSTYLES 8 /* line styles, reused in turn past eight policies */
 
@@ -164,7 +164,7 @@ static view view_of(const bk_report_run *run, uint32_t a) {
 }
 
 /* One plot command over fund.csv: a line per policy with samples of asset a, the
- * column stem_U divided by S. Rows are selected by position (fund.csv is grouped by
+ * column `stem` divided by S. Rows are selected by position (fund.csv is grouped by
  * policy, then asset), not by comparing names: gnuplot does not undo RFC 4180's
  * doubled quotes. */
 static void gp_fund_plot(bk_outfile *o, const bk_report_run *run, uint32_t a, const char *stem,
@@ -175,8 +175,8 @@ static void gp_fund_plot(bk_outfile *o, const bk_report_run *run, uint32_t a, co
       size_t n = run->policies[p].nsamples[b];
       if (b == a && n > 0) {
         bk_outfile_printf(o,
-                          "%s '%s' every ::%zu::%zu using (column('ts_us')/1e6):"
-                          "(column('%s_'.U)/S) with %s ls %zu %s",
+                          "%s '%s' every ::%zu::%zu using (column('" BK_COL_TS_US "')/1e6):"
+                          "(column('%s')/S) with %s ls %zu %s",
                           plotted ? ", \\\n    " : "plot", plotted ? "" : "fund.csv", row,
                           row + n - 1, stem, with, p % NSTYLES + 1, titled ? "title P[" : "notitle");
         if (titled) bk_outfile_printf(o, "%zu]", p + 1);
@@ -200,13 +200,13 @@ static void gp_fund_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) {
   gp_xrange(o, v.z0, v.z1);
   gp_yaxis(o, v.eq_zoom, 8);
   bk_outfile_printf(o, "set xlabel ''\nset ylabel 'fund equity ('.A.')'\n");
-  gp_fund_plot(o, run, a, "fund_equity", "lines", 1);
+  gp_fund_plot(o, run, a, BK_COL_FUND_EQUITY, "lines", 1);
   bk_outfile_printf(o, "unset key\nset size 1,%s\nset origin 0,%s\n", v.zoomed ? "0.22" : "0.34",
                     v.zoomed ? "0.22" : "0");
   gp_yaxis(o, v.liq_zoom, v.zoomed ? 3 : 5);
   bk_outfile_printf(o, "set xlabel '%s'\nset ylabel 'liquidated ('.A.' per sample)'\n",
                     v.zoomed ? "" : "time (UTC)");
-  gp_fund_plot(o, run, a, "liq_notional_interval", "steps", 0);
+  gp_fund_plot(o, run, a, BK_COL_LIQ_NOTIONAL_INTERVAL, "steps", 0);
   if (v.zoomed) {
     bk_outfile_printf(o, "set size 1,0.22\nset origin 0,0\n");
     gp_xrange(o, v.t0, v.t1);
@@ -217,7 +217,7 @@ static void gp_fund_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) {
                       "set object 1 rect from '%" PRId64 "', graph 0 to '%" PRId64
                       "', graph 1 behind fc rgb '#e8e8e8' fs solid noborder\n",
                       v.z0 / 1000000, v.z1 / 1000000 + (v.z1 % 1000000 > 0));
-    gp_fund_plot(o, run, a, "fund_equity", "lines", 0);
+    gp_fund_plot(o, run, a, BK_COL_FUND_EQUITY, "lines", 0);
     bk_outfile_printf(o, "unset object 1\n");
   }
   bk_outfile_printf(o, "unset multiplot\nprint 'wrote '.outdir.'fund_'.A.'.'.fmt\n"
@@ -333,8 +333,6 @@ static void gp_head(bk_outfile *o) {
 }
 
 bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
-  char u[24];
-  bk_report_unit(run, u, sizeof u);
   gp_head(o);
   bk_outfile_printf(o, "array P[%zu]\n", run->npolicies ? run->npolicies : 1);
   for (size_t p = 0; p < run->npolicies; p++) {
@@ -346,8 +344,6 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
   for (uint32_t a = 0; a < run->nassets; a++) {
     bk_outfile_printf(o, "\n# --- settle asset %u ---\nA = ", a);
     gp_str(o, run->assets[a].name);
-    bk_outfile_printf(o, "\nU = ");
-    gp_str(o, u);
     bk_outfile_printf(o, "\n");
     gp_fund_chart(o, run, a);
     gp_flows_chart(o, run, a);

@@ -1,5 +1,6 @@
 /*
- * The run folder's CSV and JSON writers and the terminal summary (see report.h).
+ * The run folder's CSV and JSON writers (see report.h); summary.csv's cells and the
+ * terminal summary are summary.c's.
  *
  * A report is read once by a person or a spreadsheet, so the writers favour obvious
  * code over speed: every row is built field by field straight into the buffered output
@@ -22,22 +23,13 @@
 #include "engine/fixed.h"
 #include "engine/sha256.h"
 #include "reports/charts.h"
-#include "reports/sbuf.h"
-#include "reports/units.h"
+#include "reports/columns.h"
 
 const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.csv",
                                        "summary.csv", "quality.csv",      "manifest.json",
                                        "charts.gp",   NULL};
 #define NFILES 7
 #define CALIB_FILE "calibration.csv" /* the optional eighth file */
-
-/* Causes that get their own cumulative columns in fund.csv. */
-static const int in_causes[] = {BK_CAUSE_LIQ_FEE,  BK_CAUSE_SPREAD,  BK_CAUSE_PROTOCOL_REVENUE,
-                                BK_CAUSE_TAKEOVER, BK_CAUSE_OFFLOAD, BK_CAUSE_FUNDING};
-static const int out_causes[] = {BK_CAUSE_DEFICIT, BK_CAUSE_TAKEOVER, BK_CAUSE_OFFLOAD,
-                                 BK_CAUSE_FUNDING};
-#define NIN (sizeof in_causes / sizeof *in_causes)
-#define NOUT (sizeof out_causes / sizeof *out_causes)
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -99,13 +91,6 @@ static void w_secs(wr *w, int64_t us) {
   w_raw(w, b, bk_fx_format(us * 100, 6, BK_TRUNC, b, sizeof b));
 }
 
-/* A header column "stem_unit". */
-static void w_col(wr *w, const char *stem, const char *unit) {
-  char b[128];
-  int n = snprintf(b, sizeof b, "%s_%s", stem, unit);
-  w_str(w, n > 0 && (size_t)n < sizeof b ? b : "");
-}
-
 static void w_end(wr *w) {
   bk_outfile_write(w->o, "\n", 1);
   w->first = 1;
@@ -131,10 +116,6 @@ static const bk_instrument *instr_of(const bk_report_run *run, uint32_t contract
   return id < run->ctx.instruments->n ? &run->ctx.instruments->v[id] : NULL;
 }
 
-static uint32_t settle_of(const bk_risk *r, uint32_t contract) {
-  return contract < r->ncontracts ? r->contracts[contract].settle : 0;
-}
-
 static const char *src_name(int s) {
   return s == BK_SRC_DATA ? "data" : s == BK_SRC_TRADES ? "derived_from_trades"
                                    : s == BK_SRC_MODEL  ? "depth_model"
@@ -142,17 +123,6 @@ static const char *src_name(int s) {
 }
 
 /* --- per-step figures -------------------------------------------------------------- */
-
-void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
-                        int64_t *spread, int64_t *deficit, int64_t *other,
-                        int64_t *notional) {
-  (void)r;
-  *fee = rec->fund_fee;
-  *spread = rec->fund_spread;
-  *deficit = rec->fund_deficit;
-  *other = rec->fund_other;
-  *notional = rec->notional;
-}
 
 int64_t bk_report_slippage_bp(const bk_liq_rec *rec) {
   if (rec->book_qty == 0 || rec->avg_fill == 0 || rec->mark <= 0) return 0;
@@ -162,112 +132,23 @@ int64_t bk_report_slippage_bp(const bk_liq_rec *rec) {
   return out;
 }
 
-/* Checked accumulation: *acc += v, recording overflow in *bad. */
-static void acc(int64_t *a, int64_t v, int *bad) {
-  if (bk_add(*a, v, a)) *bad = 1;
-}
-
-bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
-                          bk_report_totals *t) {
-  const bk_report_policy *rp = &run->policies[p];
-  const bk_risk *r = rp->risk;
-  const bk_ledger *l = &r->ledger;
-  int bad = 0;
-  memset(t, 0, sizeof *t);
-  for (size_t i = 0; i < r->nrecs; i++) {
-    const bk_liq_rec *rec = &r->recs[i];
-    if (settle_of(r, rec->contract) != a) continue;
-    int64_t fee, spread, deficit, other, notional;
-    bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &other, &notional);
-    t->liquidations++;
-    if (rec->outcome >= 0 && rec->outcome < BK_OUTCOMES) t->outcomes[rec->outcome]++;
-    if (rec->bankrupt_at_mark) t->bankrupt_steps++;
-    acc(&t->liq_notional, notional, &bad);
-    acc(&t->liq_fund_delta, fee, &bad);
-    acc(&t->liq_fund_delta, spread, &bad);
-    acc(&t->liq_fund_delta, -deficit, &bad);
-    acc(&t->liq_fund_delta, other, &bad);
-  }
-  t->bankrupt_accounts = r->bankrupt_accounts[a];
-  for (int c = 0; c < BK_CAUSES; c++) {
-    t->in[c] = l->fund_in[c][a];
-    t->out[c] = l->fund_out[c][a];
-    if (c == BK_CAUSE_DEPOSIT) continue;
-    acc(&t->inflows, t->in[c], &bad);
-    acc(&t->outflows, t->out[c], &bad);
-  }
-  t->fund_start = l->fund_in[BK_CAUSE_DEPOSIT][a] - l->fund_out[BK_CAUSE_DEPOSIT][a];
-  t->fund_cash_end = l->fixed[BK_PARTY_FUND][a];
-  t->fund_end = bk_risk_fund_equity(r, a);
-  /* the equity path's extremes, tracked after every event; time under water runs to
-     the run's last sample */
-  const bk_sim_sample *s = rp->samples[a];
-  size_t ns = rp->nsamples[a];
-  int64_t end = ns ? s[ns - 1].ts : r->now;
-  if (end < r->now) end = r->now;
-  bk_fund_extremes(&r->fund, a, t->fund_start, end, &t->fund_min, &t->max_drawdown,
-                   &t->under_water_us);
-  for (size_t i = 0; i < r->nadl; i++) {
-    const bk_adl_rec *d = &r->adl[i];
-    if (settle_of(r, d->contract) != a) continue;
-    int64_t n = 0;
-    if (d->contract < r->ncontracts &&
-        bk_pos_notional(&r->contracts[d->contract], d->qty, d->price, &n))
-      bad = 1;
-    acc(&t->adl_qty, d->qty, &bad);
-    acc(&t->adl_notional, n, &bad);
-  }
-  /* socialized: what accounts bore; uncovered: what the sink paid and nobody bore */
-  t->socialized = l->sink_in[BK_CAUSE_SOCIALIZED][a];
-  t->uncovered = r->wf.uncovered[a];
-  for (size_t k = 0; k < r->nacct; k++) {
-    const bk_account *ac = &r->acct[k];
-    int64_t eq;
-    int unresolved = 0;
-    for (uint32_t i = 0; i < ac->npos; i++) unresolved |= ac->pos[i].pending == BK_OUT_UNRESOLVED;
-    if (ac->settle != a || !unresolved || !bk_acct_liquidatable(&r->env, ac, NULL)) continue;
-    t->unresolved_accounts++;
-    if (bk_acct_equity(&r->env, ac, &eq)) bad = 1;
-    else acc(&t->unresolved_equity, eq, &bad);
-  }
-  t->safe_fund = rp->shadow ? rp->safe_fund[a] : -1;
-  bk_i128 sum = 0;
-  for (uint32_t party = 0; party < BK_PARTY_ACCT0; party++) sum += l->fixed[party][a];
-  for (size_t k = 0; k < r->nacct && k < l->nacct; k++)
-    if (r->acct[k].settle == a) sum += l->acct[k];
-  if (sum > INT64_MAX || sum < INT64_MIN) bad = 1;
-  else t->imbalance = (int64_t)sum;
-  return bad ? BK_ERANGE : BK_OK;
-}
-
 /* --- the files ---------------------------------------------------------------------- */
 
 static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
-  char u[24];
-  bk_report_unit(run, u, sizeof u);
   wr w = {o, 1};
-  w_str(&w, "policy");
-  w_str(&w, "settle_asset");
-  w_str(&w, "time");
-  w_str(&w, "ts_us");
-  w_col(&w, "fund_cash", u);
-  w_col(&w, "inventory_pnl", u);
-  w_col(&w, "fund_equity", u);
-  char stem[64];
-  for (size_t c = 0; c < NIN; c++) {
-    snprintf(stem, sizeof stem, "in_%s", bk_cause_name(in_causes[c]));
-    w_col(&w, stem, u);
-  }
-  w_col(&w, "inflows", u);
-  for (size_t c = 0; c < NOUT; c++) {
-    snprintf(stem, sizeof stem, "out_%s", bk_cause_name(out_causes[c]));
-    w_col(&w, stem, u);
-  }
-  w_col(&w, "outflows", u);
-  w_col(&w, "drawdown", u);
-  w_str(&w, "liquidations");
-  w_col(&w, "liq_notional", u);
-  w_col(&w, "liq_notional_interval", u);
+  static const char *const head[] = {"policy", "settle_asset", "time", BK_COL_TS_US,
+                                     "fund_cash", "inventory_pnl", BK_COL_FUND_EQUITY};
+  for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
+  char name[48];
+  for (size_t c = 0; c < bk_col_nin; c++)
+    w_str(&w, bk_col_flow(0, bk_col_in_causes[c], name, sizeof name));
+  w_str(&w, "inflows");
+  for (size_t c = 0; c < bk_col_nout; c++)
+    w_str(&w, bk_col_flow(1, bk_col_out_causes[c], name, sizeof name));
+  w_str(&w, "outflows");
+  static const char *const tail[] = {"drawdown", "liquidations", "liq_notional",
+                                     BK_COL_LIQ_NOTIONAL_INTERVAL};
+  for (size_t i = 0; i < sizeof tail / sizeof *tail; i++) w_str(&w, tail[i]);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++) {
     const bk_report_policy *rp = &run->policies[p];
@@ -276,12 +157,9 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
       int64_t peak = rp->risk->ledger.fund_in[BK_CAUSE_DEPOSIT][a], prev_notional = 0;
       for (size_t i = 0; i < rp->nsamples[a]; i++) {
         int64_t inflows = 0, outflows = 0;
-        int bad = 0;
-        for (int c = 1; c < BK_CAUSES; c++) {
-          acc(&inflows, s[i].in[c], &bad);
-          acc(&outflows, s[i].out[c], &bad);
-        }
-        if (bad) return BK_ERANGE;
+        for (int c = 1; c < BK_CAUSES; c++)
+          if (bk_add(inflows, s[i].in[c], &inflows) || bk_add(outflows, s[i].out[c], &outflows))
+            return BK_ERANGE;
         if (s[i].equity > peak) peak = s[i].equity;
         w_str(&w, rp->risk->pol.name);
         w_str(&w, asset_name(run, a));
@@ -290,9 +168,9 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
         w_fx(&w, s[i].cash);
         w_fx(&w, s[i].inventory_pnl);
         w_fx(&w, s[i].equity);
-        for (size_t c = 0; c < NIN; c++) w_fx(&w, s[i].in[in_causes[c]]);
+        for (size_t c = 0; c < bk_col_nin; c++) w_fx(&w, s[i].in[bk_col_in_causes[c]]);
         w_fx(&w, inflows);
-        for (size_t c = 0; c < NOUT; c++) w_fx(&w, s[i].out[out_causes[c]]);
+        for (size_t c = 0; c < bk_col_nout; c++) w_fx(&w, s[i].out[bk_col_out_causes[c]]);
         w_fx(&w, outflows);
         w_fx(&w, peak - s[i].equity);
         w_u64(&w, s[i].liquidations);
@@ -307,8 +185,6 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
 }
 
 static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
-  char u[24];
-  bk_report_unit(run, u, sizeof u);
   wr w = {o, 1};
   static const char *const head[] = {"time",          "ts_us",         "policy",
                                      "settle_asset",  "account",       "exchange",
@@ -316,14 +192,10 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
                                      "book_contracts", "takeover_contracts",
                                      "adl_contracts", "unresolved_contracts", "mark_price",
                                      "bankruptcy_price", "bankrupt_at_mark",
-                                     "avg_fill_price", "levels", "slippage_bp", "outcome"};
+                                     "avg_fill_price", "levels", "slippage_bp", "outcome",
+                                     "notional", "fund_fee", "fund_spread", "fund_deficit",
+                                     "fund_other", "fund_delta"};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
-  w_col(&w, "notional", u);
-  w_col(&w, "fund_fee", u);
-  w_col(&w, "fund_spread", u);
-  w_col(&w, "fund_deficit", u);
-  w_col(&w, "fund_other", u);
-  w_col(&w, "fund_delta", u);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++) {
     const bk_risk *r = run->policies[p].risk;
@@ -335,7 +207,7 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
       w_time(&w, rec->ts);
       w_i64(&w, rec->ts);
       w_str(&w, r->pol.name);
-      w_str(&w, asset_name(run, settle_of(r, rec->contract)));
+      w_str(&w, asset_name(run, bk_report_settle_of(r, rec->contract)));
       w_acct(&w, run, rec->acct);
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
@@ -372,15 +244,12 @@ static bk_rc write_liquidations(const bk_report_run *run, bk_outfile *o) {
 }
 
 static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
-  char u[24];
-  bk_report_unit(run, u, sizeof u);
   wr w = {o, 1};
   static const char *const head[] = {"time",       "ts_us",           "policy",
                                      "settle_asset", "exchange",      "instrument",
                                      "bankrupt_account", "counter_account", "qty_contracts",
-                                     "price"};
+                                     "price", "notional"};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
-  w_col(&w, "notional", u);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++) {
     const bk_risk *r = run->policies[p].risk;
@@ -394,7 +263,7 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
       w_time(&w, d->ts);
       w_i64(&w, d->ts);
       w_str(&w, r->pol.name);
-      w_str(&w, asset_name(run, settle_of(r, d->contract)));
+      w_str(&w, asset_name(run, bk_report_settle_of(r, d->contract)));
       w_str(&w, in ? in->exchange : "");
       w_str(&w, in ? in->symbol : "");
       if (d->from_fund) w_str(&w, "fund");
@@ -409,71 +278,20 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
   return BK_OK;
 }
 
+/* summary.csv: the cells of summary.c, one row per policy and asset. */
 static bk_rc write_summary(const bk_report_run *run, bk_outfile *o) {
-  char u[24];
-  bk_report_unit(run, u, sizeof u);
   wr w = {o, 1};
-  w_str(&w, "policy");
-  w_str(&w, "settle_asset");
-  w_str(&w, "liquidations");
-  for (int k = 0; k < BK_OUTCOMES; k++) {
-    char b[40];
-    snprintf(b, sizeof b, "outcome_%s", bk_outcome_name(k));
-    w_str(&w, b);
-  }
-  w_str(&w, "bankrupt_steps");
-  w_str(&w, "bankrupt_accounts");
-  static const char *const money[] = {
-      "liq_notional",        "fund_start",          "fund_end",
-      "fund_cash_end",       "inventory_pnl_end",   "fund_min",
-      "max_drawdown"};
-  for (size_t i = 0; i < sizeof money / sizeof *money; i++) w_col(&w, money[i], u);
-  w_str(&w, "time_under_water_s");
-  static const char *const money2[] = {
-      "liquidation_fee_in", "spread_capture_in", "protocol_revenue_in", "inflows",
-      "deficit_out",        "outflows",          "liq_fund_delta",      "adl_notional",
-      "socialized",         "uncovered_deficit", "unresolved_equity",
-      "safe_initial_fund",  "ledger_imbalance"};
-  for (size_t i = 0; i < 8; i++) w_col(&w, money2[i], u);
-  w_str(&w, "adl_contracts");
-  w_str(&w, "unresolved_accounts");
-  for (size_t i = 8; i < sizeof money2 / sizeof *money2; i++) w_col(&w, money2[i], u);
+  bk_report_cell v[BK_REPORT_SUMMARY_COLS];
+  size_t n = bk_report_summary_cells(run, 0, 0, NULL, v);
+  for (size_t i = 0; i < n; i++) w_str(&w, v[i].name);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++)
     for (uint32_t a = 0; a < run->nassets; a++) {
       bk_report_totals t;
       bk_rc rc = bk_report_totals_of(run, p, a, &t);
       if (rc) return rc;
-      w_str(&w, run->policies[p].risk->pol.name);
-      w_str(&w, asset_name(run, a));
-      w_u64(&w, t.liquidations);
-      for (int k = 0; k < BK_OUTCOMES; k++) w_u64(&w, t.outcomes[k]);
-      w_u64(&w, t.bankrupt_steps);
-      w_u64(&w, t.bankrupt_accounts);
-      w_fx(&w, t.liq_notional);
-      w_fx(&w, t.fund_start);
-      w_fx(&w, t.fund_end);
-      w_fx(&w, t.fund_cash_end);
-      w_fx(&w, t.fund_end - t.fund_cash_end);
-      w_fx(&w, t.fund_min);
-      w_fx(&w, t.max_drawdown);
-      w_secs(&w, t.under_water_us);
-      w_fx(&w, t.in[BK_CAUSE_LIQ_FEE]);
-      w_fx(&w, t.in[BK_CAUSE_SPREAD]);
-      w_fx(&w, t.in[BK_CAUSE_PROTOCOL_REVENUE]);
-      w_fx(&w, t.inflows);
-      w_fx(&w, t.out[BK_CAUSE_DEFICIT]);
-      w_fx(&w, t.outflows);
-      w_fx(&w, t.liq_fund_delta);
-      w_fx(&w, t.adl_notional);
-      w_fx(&w, t.adl_qty);
-      w_u64(&w, t.unresolved_accounts);
-      w_fx(&w, t.socialized);
-      w_fx(&w, t.uncovered);
-      w_fx(&w, t.unresolved_equity);
-      if (t.safe_fund >= 0) w_fx(&w, t.safe_fund);
-      else w_empty(&w);
-      w_fx(&w, t.imbalance);
+      n = bk_report_summary_cells(run, p, a, &t, v);
+      for (size_t i = 0; i < n; i++) w_str(&w, v[i].text);
       w_end(&w);
     }
   return BK_OK;
@@ -547,24 +365,6 @@ static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
 }
 
 /* --- manifest.json ------------------------------------------------------------------- */
-
-size_t bk_report_json_str(const char *s, char *out, size_t cap) {
-  static const char hex[] = "0123456789abcdef";
-  bk_sbuf b = {out, cap, 0};
-  bk_sbuf_put(&b, '"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    unsigned char c = *p;
-    if (c == '"' || c == '\\' || c < 0x20) bk_sbuf_put(&b, '\\');
-    if (c >= 0x20) {
-      bk_sbuf_put(&b, (char)c);
-      continue;
-    }
-    const char u[] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
-    for (size_t i = 0; i < sizeof u; i++) bk_sbuf_put(&b, u[i]);
-  }
-  bk_sbuf_put(&b, '"');
-  return bk_sbuf_end(&b);
-}
 
 static void j_str(bk_outfile *o, const char *s) {
   char small[512];
@@ -768,51 +568,4 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (err) *err = e;
   }
   return rc;
-}
-
-/* --- the terminal table -------------------------------------------------------------- */
-
-static const char *fx2(int64_t v, char *b, size_t cap) {
-  bk_fx_format(v, 2, BK_HALF_EVEN, b, cap);
-  return b;
-}
-
-void bk_report_print_summary(FILE *f, const bk_report_run *run) {
-  char u[24];
-  bk_report_unit(run, u, sizeof u);
-  fprintf(f, "%-20s %-6s %6s %6s %14s %14s %14s %12s %12s %12s %12s %12s\n", "policy",
-          "asset", "liqs", "bankr", "fund start", "fund end", "fund min", "max dd",
-          "liq fees", "spread", "protocol", "deficits");
-  for (size_t p = 0; p < run->npolicies; p++)
-    for (uint32_t a = 0; a < run->nassets; a++) {
-      bk_report_totals t;
-      char b[10][40];
-      if (bk_report_totals_of(run, p, a, &t)) {
-        fprintf(f, "%-20.20s %-6.6s totals overflow\n", run->policies[p].risk->pol.name,
-                asset_name(run, a));
-        continue;
-      }
-      fprintf(f, "%-20.20s %-6.6s %6" PRIu64 " %6" PRIu64 " %14s %14s %14s %12s %12s %12s %12s %12s\n",
-              run->policies[p].risk->pol.name, asset_name(run, a), t.liquidations,
-              t.bankrupt_accounts, fx2(t.fund_start, b[0], 40), fx2(t.fund_end, b[1], 40),
-              fx2(t.fund_min, b[2], 40), fx2(t.max_drawdown, b[3], 40),
-              fx2(t.in[BK_CAUSE_LIQ_FEE], b[4], 40), fx2(t.in[BK_CAUSE_SPREAD], b[5], 40),
-              fx2(t.in[BK_CAUSE_PROTOCOL_REVENUE], b[6], 40),
-              fx2(t.out[BK_CAUSE_DEFICIT], b[7], 40));
-      fprintf(f, "%-27s outcomes: %" PRIu64 " book, %" PRIu64 " waiting, %" PRIu64
-              " takeover, %" PRIu64 " adl, %" PRIu64 " socialized, %" PRIu64 " unresolved\n",
-              "", t.outcomes[BK_OUT_BOOK], t.outcomes[BK_OUT_WAITING],
-              t.outcomes[BK_OUT_TAKEOVER], t.outcomes[BK_OUT_ADL],
-              t.outcomes[BK_OUT_SOCIALIZED], t.outcomes[BK_OUT_UNRESOLVED]);
-      if (t.adl_qty || t.socialized || t.uncovered || t.unresolved_accounts ||
-          t.safe_fund > 0)
-        fprintf(f, "%-27s ADL %s, socialized %s, uncovered %s, smallest safe fund %s\n", "",
-                fx2(t.adl_notional, b[8], 40), fx2(t.socialized, b[9], 40),
-                fx2(t.uncovered, b[2], 40), t.safe_fund >= 0 ? fx2(t.safe_fund, b[0], 40) : "?");
-      if (t.unresolved_accounts)
-        fprintf(f, "%-27s %" PRIu64 " accounts unresolved at the end, equity %s\n", "",
-                t.unresolved_accounts, fx2(t.unresolved_equity, b[3], 40));
-    }
-  fprintf(f, "(amounts in %s, 2 decimals; exact figures in summary.csv)\n",
-          run->nassets == 1 ? run->assets[0].name : "each row's settle asset");
 }

@@ -14,17 +14,18 @@
  * Conventions: RFC 4180 with a header row and LF line ends; times as ISO 8601 UTC
  * ("2025-10-10T21:21:00.000000Z") beside raw microseconds; every number printed from
  * the integers (money and prices with 8 decimals, exact), never through floating point.
- * Units are in the column names: money columns end in the settle asset in lower case
- * (`fund_end_usdt`) when the run has one settle asset, and in `_settle` when it has
- * several; every table that carries money also has a `settle_asset` column, so the
- * schema differs between the two cases only in the suffix.
+ * Column names carry no unit: every table that carries money has a `settle_asset`
+ * column, so the names are the same in every run (reports/columns.h); docs/reports.md
+ * defines every column.
  *
- * Accounting identities the files satisfy (and the tests check), per policy and asset:
+ * Accounting identities the files satisfy (and the tests check), per policy and asset,
+ * in summary.csv and on every row of fund.csv:
+ *   inflows = sum of in_<cause>, outflows = sum of out_<cause>  (every cause has a column)
  *   fund_cash_end - fund_start = inflows - outflows          (ledger, every cause)
  *   fund_end = fund_cash_end + inventory_pnl_end              (equity at mark)
  *   sum of liquidations.csv fund_delta = liq_fund_delta
- *   sum of liquidations.csv fund_fee, fund_spread, fund_deficit = liquidation_fee_in,
- *     spread_capture_in, deficit_out (every such flow comes from a liquidation)
+ *   sum of liquidations.csv fund_fee, fund_spread, fund_deficit = in_liquidation_fee,
+ *     in_spread_capture, out_deficit (every such flow comes from a liquidation)
  *   ledger_imbalance = sum of every party's balance = 0       (computed, not assumed)
  *
  * The writers read a bk_report_run: plain views of the results (the risk state of each
@@ -117,8 +118,15 @@ void bk_report_run_fini(bk_report_run *run);
  * be hashed, BK_ERANGE when a total overflows). */
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err);
 
-/* Prints the one-screen summary table (one line per policy and asset) to f. */
+/* Prints the summary table (a few lines per policy and asset, at most 100 columns:
+ * liquidations, the fund's extremes, every cause that moved it) to f. */
 void bk_report_print_summary(FILE *f, const bk_report_run *run);
+
+/* Prints the summary as one JSON object to f: {"settle_assets": [...], "rows": [{...}]},
+ * one row per policy and asset whose keys are summary.csv's columns, in its order, and
+ * whose values are its cells as strings (numbers as exact decimals), null when empty.
+ * BK_ERANGE when a total overflows (then the output is incomplete). */
+bk_rc bk_report_print_summary_json(FILE *f, const bk_report_run *run);
 
 /* --- pieces, public for tests and for other writers ------------------------------ */
 
@@ -153,6 +161,22 @@ typedef struct bk_report_totals {
 /* Computes the totals of policy p in settle asset a. BK_ERANGE when a sum overflows. */
 bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
                           bk_report_totals *t);
+
+/* One cell of summary.csv: its column and its value as written ("" when empty). */
+typedef struct bk_report_cell {
+  char name[48];
+  char text[64];
+} bk_report_cell;
+#define BK_REPORT_SUMMARY_COLS 64 /* room for every column of summary.csv */
+
+/* Fills cells (BK_REPORT_SUMMARY_COLS of room) with summary.csv's row of policy p in
+ * asset a from its totals t, or with the column names alone (empty values) when t is
+ * NULL. Returns the number of cells. */
+size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
+                               const bk_report_totals *t, bk_report_cell *cells);
+
+/* The settle asset of a contract of r (0 for an unknown contract). */
+uint32_t bk_report_settle_of(const bk_risk *r, uint32_t contract);
 
 /* The fund's movements from one liquidation step by cause (fee, spread, deficit: >= 0;
  * other: the net of takeover, ADL and socialization) and the step's notional at mark,

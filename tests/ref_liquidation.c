@@ -555,8 +555,10 @@ static void step(ev *x, uint32_t id, int64_t ts) {
     int64_t e_before = fund_equity(st, M);
     int64_t n_before = ref_notional(c, st->inv_size, M);
     int64_t nsize, nentry, realized;
-    fund_add(st, R, px, &nsize, &nentry, &realized);
-    int64_t cash_after = fit((ref_i128)st->fund_cash + realized);
+    /* §4: entered at the mark, the difference to px booked at once as the takeover's */
+    int64_t jump = ref_upnl(c, R, px, M);
+    fund_add(st, R, M, &nsize, &nentry, &realized);
+    int64_t cash_after = fit((ref_i128)st->fund_cash + realized + jump);
     int64_t e_after = fit((ref_i128)cash_after + ref_upnl(c, nsize, nentry, M));
     int64_t n_after = ref_notional(c, nsize, M);
     if (fund_allows(st, e_before, n_before) && fund_allows(st, e_after, n_after)) {
@@ -566,7 +568,8 @@ static void step(ev *x, uint32_t id, int64_t ts) {
       st->inv_entry = nentry;
       st->fund_cash = cash_after;
       fund_flow(st, REF_C_TAKEOVER, realized);
-      fund_other += realized;
+      fund_flow(st, REF_C_TAKEOVER, jump);
+      fund_other += realized + jump;
       rec.takeover_qty = abs64(R);
       outcome = REF_OUT_TAKEOVER;
     } else {

@@ -118,16 +118,16 @@ static void every_policy_and_coin_adds_up(void **state) {
   need_data();
   assert_int_equal(sum.rows, 1 + POLICIES * COINS);
   for (size_t r = 1; r < sum.rows; r++) {
-    assert_true(bk_t_num(&sum, r, "fund_cash_end_settle") - bk_t_num(&sum, r, "fund_start_settle") ==
-                bk_t_num(&sum, r, "inflows_settle") - bk_t_num(&sum, r, "outflows_settle"));
-    assert_true(bk_t_num(&sum, r, "ledger_imbalance_settle") == 0);
+    assert_true(bk_t_num(&sum, r, "fund_cash_end") - bk_t_num(&sum, r, "fund_start") ==
+                bk_t_num(&sum, r, "inflows") - bk_t_num(&sum, r, "outflows"));
+    assert_true(bk_t_num(&sum, r, "ledger_imbalance") == 0);
     const char *pol = bk_t_cell(&sum, r, "policy"), *coin = bk_t_cell(&sum, r, "settle_asset");
     int64_t delta = 0;
     for (size_t l = 1; l < liq.rows; l++)
       if (!strcmp(bk_t_cell(&liq, l, "policy"), pol) &&
           !strcmp(bk_t_cell(&liq, l, "settle_asset"), coin))
-        delta += bk_t_num(&liq, l, "fund_delta_settle");
-    assert_true(delta == bk_t_num(&sum, r, "liq_fund_delta_settle"));
+        delta += bk_t_num(&liq, l, "fund_delta");
+    assert_true(delta == bk_t_num(&sum, r, "liq_fund_delta"));
   }
 }
 
@@ -157,11 +157,11 @@ static void higher_penalty_charges_more_on_the_same_step(void **state) {
           strcmp(bk_t_cell(&liq, q, "bankruptcy_price"), bk_t_cell(&liq, r, "bankruptcy_price")) ||
           strcmp(bk_t_cell(&liq, q, "avg_fill_price"), bk_t_cell(&liq, r, "avg_fill_price")))
         continue;
-      int64_t one = bk_t_num(&liq, r, "fund_fee_settle"), two = bk_t_num(&liq, q, "fund_fee_settle");
+      int64_t one = bk_t_num(&liq, r, "fund_fee"), two = bk_t_num(&liq, q, "fund_fee");
       if (one - two > 100)
         fail_msg("%s %s account %s: fee %s at 2 %% below %s at 1 %%", bk_t_cell(&liq, r, "time"),
                  bk_t_cell(&liq, r, "instrument"), bk_t_cell(&liq, r, "account"),
-                 bk_t_cell(&liq, q, "fund_fee_settle"), bk_t_cell(&liq, r, "fund_fee_settle"));
+                 bk_t_cell(&liq, q, "fund_fee"), bk_t_cell(&liq, r, "fund_fee"));
       matched++;
       higher += two > one;
       lower += two < one;

@@ -4,6 +4,11 @@
  * in tests/golden/default, run again and with other read sizes and thread counts, and the
  * accounting identities of the reports checked from the CSVs themselves.
  *
+ * The same run checks the report schema: every column it writes is defined in
+ * docs/reports.md, the fund's flows by cause reconcile with its start and end on every
+ * row, and the summary printed as JSON and as the terminal table says what summary.csv
+ * says.
+ *
  * Conservation (the ledger sums to zero, long and short open interest match) is checked
  * by the engine after every event of these runs in debug builds: a violation stops the
  * run with exit 70, which fails these tests.
@@ -22,6 +27,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "engine/fixed.h"
 #include "tests/testutil.h"
@@ -62,7 +69,7 @@ static int setup(void **state) {
   mkdir(dir, 0777);
   if (chdir(dir) != 0) return -1;
   static const char *const runs[] = {"run-main", "again", "again-1", "one-byte", "big", "s1",
-                                     "s60", NULL};
+                                     "s60", "as-json", "as-text", NULL};
   for (const char *const *r = runs; *r; r++) clear_run(*r);
   /* the built-in default writes its sample day into out/sample once */
   run_default("run-main", NULL, NULL, NULL, NULL);
@@ -159,8 +166,8 @@ static void fund_extremes_do_not_depend_on_the_sampling(void **state) {
   bk_t_table_load("s1/summary.csv", &a);
   bk_t_table_load("s60/summary.csv", &b);
   assert_int_equal(a.rows, b.rows);
-  static const char *const cols[] = {"fund_min_usdt", "max_drawdown_usdt", "time_under_water_s",
-                                     "safe_initial_fund_usdt", "fund_end_usdt", NULL};
+  static const char *const cols[] = {"fund_min", "max_drawdown", "time_under_water_s",
+                                     "safe_initial_fund", "fund_end", NULL};
   for (size_t r = 1; r < a.rows; r++)
     for (const char *const *c = cols; *c; c++)
       if (strcmp(bk_t_cell(&a, r, *c), bk_t_cell(&b, r, *c)))
@@ -198,22 +205,22 @@ static void reports_satisfy_the_accounting_identities(void **state) {
   for (size_t r = 1; r < sum.rows; r++) {
     const char *pol = bk_t_cell(&sum, r, "policy");
     /* the fund's cash moved by exactly what the ledger says came in and went out */
-    assert_true(bk_t_num(&sum, r, "fund_cash_end_usdt") - bk_t_num(&sum, r, "fund_start_usdt") ==
-                bk_t_num(&sum, r, "inflows_usdt") - bk_t_num(&sum, r, "outflows_usdt"));
-    assert_true(bk_t_num(&sum, r, "fund_end_usdt") ==
-                bk_t_num(&sum, r, "fund_cash_end_usdt") + bk_t_num(&sum, r, "inventory_pnl_end_usdt"));
-    assert_true(bk_t_num(&sum, r, "ledger_imbalance_usdt") == 0);
+    assert_true(bk_t_num(&sum, r, "fund_cash_end") - bk_t_num(&sum, r, "fund_start") ==
+                bk_t_num(&sum, r, "inflows") - bk_t_num(&sum, r, "outflows"));
+    assert_true(bk_t_num(&sum, r, "fund_end") ==
+                bk_t_num(&sum, r, "fund_cash_end") + bk_t_num(&sum, r, "inventory_pnl_end"));
+    assert_true(bk_t_num(&sum, r, "ledger_imbalance") == 0);
     /* liquidations.csv adds up to the summary */
     int64_t delta = 0, fees = 0;
     uint64_t n = 0;
     for (size_t l = 1; l < liq.rows; l++)
       if (!strcmp(bk_t_cell(&liq, l, "policy"), pol)) {
-        delta += bk_t_num(&liq, l, "fund_delta_usdt");
-        fees += bk_t_num(&liq, l, "fund_fee_usdt");
+        delta += bk_t_num(&liq, l, "fund_delta");
+        fees += bk_t_num(&liq, l, "fund_fee");
         n++;
       }
-    assert_true(delta == bk_t_num(&sum, r, "liq_fund_delta_usdt"));
-    assert_true(fees == bk_t_num(&sum, r, "liquidation_fee_in_usdt"));
+    assert_true(delta == bk_t_num(&sum, r, "liq_fund_delta"));
+    assert_true(fees == bk_t_num(&sum, r, "in_liquidation_fee"));
     assert_true(n == (uint64_t)bk_t_num(&sum, r, "liquidations") / BK_FX_SCALE);
     assert_true(n > 100); /* the crash liquidates */
     if (!strcmp(pol, "fee-1pct")) fee1 = fees;
@@ -225,6 +232,177 @@ static void reports_satisfy_the_accounting_identities(void **state) {
   bk_t_table_free(&liq);
 }
 
+/* Every column of every CSV the run writes has its row in docs/reports.md. */
+static void every_report_column_is_documented(void **state) {
+  (void)state;
+  for (const char *const *f = compared; *f; f++) {
+    char path[256];
+    snprintf(path, sizeof path, "run-main/%s", *f);
+    bk_t_table t;
+    bk_t_table_load(path, &t);
+    bk_t_documented(&t, *f);
+    bk_t_table_free(&t);
+  }
+}
+
+/* Sum of the columns of row r whose names start with prefix ("in_", "out_"). */
+static int64_t sum_prefixed(const bk_t_table *t, size_t r, const char *prefix) {
+  int64_t s = 0;
+  for (size_t c = 0; c < t->cols; c++)
+    if (!strncmp(t->cell[c], prefix, strlen(prefix))) s += bk_t_num(t, r, t->cell[c]);
+  return s;
+}
+
+/* fund start + inflows − outflows = fund cash, inflows and outflows being the sums of
+ * their causes, and cash + inventory = equity: on every fund.csv row and in summary.csv,
+ * whose causes are the last fund row's. */
+static void fund_flows_reconcile_by_cause_on_every_row(void **state) {
+  (void)state;
+  bk_t_table sum, fund;
+  bk_t_table_load("run-main/summary.csv", &sum);
+  bk_t_table_load("run-main/fund.csv", &fund);
+  for (size_t r = 1; r < sum.rows; r++) {
+    const char *pol = bk_t_cell(&sum, r, "policy");
+    int64_t start = bk_t_num(&sum, r, "fund_start");
+    int64_t in = bk_t_num(&sum, r, "inflows"), out = bk_t_num(&sum, r, "outflows");
+    assert_true(sum_prefixed(&sum, r, "in_") == in);
+    assert_true(sum_prefixed(&sum, r, "out_") == out);
+    assert_true(start + in - out == bk_t_num(&sum, r, "fund_cash_end"));
+    assert_true(bk_t_num(&sum, r, "fund_cash_end") + bk_t_num(&sum, r, "inventory_pnl_end") ==
+                bk_t_num(&sum, r, "fund_end"));
+    size_t last = 0;
+    for (size_t f = 1; f < fund.rows; f++) {
+      if (strcmp(bk_t_cell(&fund, f, "policy"), pol)) continue;
+      int64_t fi = bk_t_num(&fund, f, "inflows"), fo = bk_t_num(&fund, f, "outflows");
+      assert_true(sum_prefixed(&fund, f, "in_") == fi);
+      assert_true(sum_prefixed(&fund, f, "out_") == fo);
+      assert_true(start + fi - fo == bk_t_num(&fund, f, "fund_cash"));
+      assert_true(bk_t_num(&fund, f, "fund_cash") + bk_t_num(&fund, f, "inventory_pnl") ==
+                  bk_t_num(&fund, f, "fund_equity"));
+      last = f;
+    }
+    assert_true(last > 0);
+    /* the last sample is the end: every cause and the equity agree with the summary */
+    for (size_t c = 0; c < fund.cols; c++)
+      if (!strncmp(fund.cell[c], "in_", 3) || !strncmp(fund.cell[c], "out_", 4))
+        assert_true(bk_t_num(&fund, last, fund.cell[c]) == bk_t_num(&sum, r, fund.cell[c]));
+    assert_true(bk_t_num(&fund, last, "fund_equity") == bk_t_num(&sum, r, "fund_end"));
+  }
+  bk_t_table_free(&fund);
+  bk_t_table_free(&sum);
+}
+
+/* The fund pays the bankruptcy price and enters at the mark: each takeover books
+ * takeover_contracts × (mark − bankruptcy price) for a long (the opposite for a short),
+ * rounded down, with cause takeover. The default day's takeovers are longs taken over
+ * below the mark (README), so the discounts are gains. SYNUSDT is linear with a contract
+ * size of 1 (data/scenarios/default.json). */
+static void takeover_columns_carry_the_discount_at_the_mark(void **state) {
+  (void)state;
+  bk_t_table sum, liq;
+  bk_t_table_load("run-main/summary.csv", &sum);
+  bk_t_table_load("run-main/liquidations.csv", &liq);
+  for (size_t r = 1; r < sum.rows; r++) {
+    const char *pol = bk_t_cell(&sum, r, "policy");
+    bk_i128 total = 0;
+    for (size_t l = 1; l < liq.rows; l++) {
+      int64_t q = bk_t_num(&liq, l, "takeover_contracts");
+      if (strcmp(bk_t_cell(&liq, l, "policy"), pol) || q == 0) continue;
+      int64_t diff = bk_t_num(&liq, l, "mark_price") - bk_t_num(&liq, l, "bankruptcy_price");
+      if (!strcmp(bk_t_cell(&liq, l, "side"), "short")) diff = -diff;
+      bk_i128 p = (bk_i128)q * diff; /* e-16 */
+      total += p >= 0 ? p / BK_FX_SCALE : -((-p + BK_FX_SCALE - 1) / BK_FX_SCALE);
+    }
+    int64_t in = bk_t_num(&sum, r, "in_takeover"), out = bk_t_num(&sum, r, "out_takeover");
+    assert_true(in > 0);
+    assert_true(total == in - out);
+  }
+  bk_t_table_free(&liq);
+  bk_t_table_free(&sum);
+}
+
+/* Runs the default scenario into dir with its summary as `format` saved in out. */
+static void run_summary(const char *dir, const char *format, const char *out) {
+  const char *args[] = {"run", "--quiet", "-o", dir, "--format", format, NULL};
+  char err[4096];
+  bk_t_tmp("summary.err", err, sizeof err);
+  int st = bk_t_run(out, err, args);
+  if (st != 0) {
+    char *msg = bk_t_slurp(err, NULL);
+    fail_msg("backstop run --format %s exited %d: %s", format, st, msg ? msg : "");
+  }
+}
+
+/* --format json: strict JSON (jansson refuses duplicate keys), one row per summary.csv
+ * row with its columns as keys in its order and its cells as strings (null when empty). */
+static void json_summary_is_summary_csv_as_strings(void **state) {
+  (void)state;
+  run_summary("as-json", "json", "summary.json");
+  json_error_t e;
+  json_t *doc = json_load_file("summary.json", JSON_REJECT_DUPLICATES, &e);
+  if (!doc) fail_msg("summary.json:%d:%d: %s", e.line, e.column, e.text);
+  json_t *assets = json_object_get(doc, "settle_assets");
+  assert_true(json_is_array(assets) && json_array_size(assets) == 1);
+  assert_string_equal(json_string_value(json_array_get(assets, 0)), "USDT");
+  bk_t_table sum;
+  bk_t_table_load("run-main/summary.csv", &sum);
+  json_t *rows = json_object_get(doc, "rows");
+  assert_true(json_is_array(rows));
+  assert_int_equal(json_array_size(rows), sum.rows - 1);
+  for (size_t r = 1; r < sum.rows; r++) {
+    json_t *row = json_array_get(rows, r - 1);
+    assert_int_equal(json_object_size(row), sum.cols);
+    void *it = json_object_iter(row);
+    for (size_t c = 0; c < sum.cols; c++, it = json_object_iter_next(row, it)) {
+      assert_non_null(it);
+      assert_string_equal(json_object_iter_key(it), sum.cell[c]);
+      json_t *v = json_object_iter_value(it);
+      const char *cell = sum.cell[r * sum.cols + c];
+      if (cell[0]) assert_string_equal(json_string_value(v), cell);
+      else assert_true(json_is_null(v));
+    }
+  }
+  bk_t_table_free(&sum);
+  json_decref(doc);
+}
+
+/* The terminal table fits 100 columns and names every cause that moved each fund, with
+ * summary.csv's net figure (2 decimals): on the default day the fund's largest outflow
+ * is the offload of what it took over. */
+static void terminal_summary_fits_100_columns_and_shows_every_flow(void **state) {
+  (void)state;
+  run_summary("as-text", "text", "summary.txt");
+  char *text = bk_t_slurp("summary.txt", NULL);
+  assert_non_null(text);
+  for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+    if (strlen(l) > 100) fail_msg("%zu columns: %s", strlen(l), l);
+  free(text);
+  text = bk_t_slurp("summary.txt", NULL);
+  bk_t_table sum;
+  bk_t_table_load("run-main/summary.csv", &sum);
+  static const char *const causes[][2] = {{"liquidation_fee", "liquidation fees"},
+                                          {"takeover", "takeover"},
+                                          {"offload", "offload"}};
+  for (size_t r = 1; r < sum.rows; r++) {
+    const char *block = strstr(text, bk_t_cell(&sum, r, "policy"));
+    assert_non_null(block);
+    for (size_t k = 0; k < 3; k++) {
+      char in[64], out[64], num[48], want[128];
+      snprintf(in, sizeof in, "in_%s", causes[k][0]);
+      snprintf(out, sizeof out, "out_%s", causes[k][0]);
+      int64_t net = bk_t_num(&sum, r, in) - (k ? bk_t_num(&sum, r, out) : 0); /* fees: in only */
+      assert_true(net != 0);
+      bk_fx_format(net, 2, BK_HALF_EVEN, num, sizeof num);
+      snprintf(want, sizeof want, "%s %s%s", causes[k][1], net > 0 ? "+" : "", num);
+      if (!strstr(block, want)) fail_msg("'%s' is not in the summary of %s", want,
+                                         bk_t_cell(&sum, r, "policy"));
+    }
+    assert_true(bk_t_num(&sum, r, "out_offload") > bk_t_num(&sum, r, "in_liquidation_fee"));
+  }
+  bk_t_table_free(&sum);
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(default_scenario_matches_its_golden_reports),
@@ -233,6 +411,11 @@ int main(void) {
       cmocka_unit_test(same_run_twice_gives_identical_bytes),
       cmocka_unit_test(read_size_and_threads_do_not_change_the_reports),
       cmocka_unit_test(reports_satisfy_the_accounting_identities),
+      cmocka_unit_test(every_report_column_is_documented),
+      cmocka_unit_test(fund_flows_reconcile_by_cause_on_every_row),
+      cmocka_unit_test(takeover_columns_carry_the_discount_at_the_mark),
+      cmocka_unit_test(json_summary_is_summary_csv_as_strings),
+      cmocka_unit_test(terminal_summary_fits_100_columns_and_shows_every_flow),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

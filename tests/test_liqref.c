@@ -570,7 +570,8 @@ static void hand_ref_deep(void **state) {
  * The only bid, 88, is below bp: nothing fills. Fund 1000, negative_equity: before,
  * equity 1000 >= 0; after taking 10 at 90 its inventory is worth 10·(89 − 90) = −10 at
  * the mark, equity 990 >= 0: it takes over. The account closes 10 at 90: PnL −100,
- * cash 0, no deficit, no fee (no book fill). Fund: cash 1000, inventory 10 @ 90. */
+ * cash 0, no deficit, no fee (no book fill). The fund pays 90 but enters at the mark:
+ * it books 10·(89 − 90) = −10 at once, cause takeover. Fund: cash 990, inventory 10 @ 89. */
 static void hand_takeover(gcase *g) {
   hand_base(g, BK_FX(89));
   g->nbids = 1;
@@ -589,10 +590,10 @@ static void hand_ref_takeover(void **state) {
   assert_true(x->book_qty == 0 && x->levels == 0 && x->avg_fill == 0);
   assert_int_equal(x->outcome, REF_OUT_TAKEOVER);
   assert_true(x->takeover_qty == BK_FX(10));
-  assert_true(x->fee == 0 && x->fund_deficit == 0 && x->fund_other == 0);
+  assert_true(x->fee == 0 && x->fund_deficit == 0 && x->fund_other == -BK_FX(10));
   assert_true(r.acct[0].cash == 0 && r.acct[0].size == 0);
-  assert_true(r.fund_cash == BK_FX(1000));
-  assert_true(r.inv_size == BK_FX(10) && r.inv_entry == BK_FX(90));
+  assert_true(r.fund_cash == BK_FX(990));
+  assert_true(r.inv_size == BK_FX(10) && r.inv_entry == BK_FX(89));
   /* a fund of 9 would be at −1 after the takeover: it may not take it; with ADL and no
    * opposite side the 10 contracts stay unresolved */
   g.fund_cash = BK_FX(9);

@@ -381,10 +381,12 @@ static void takeover_puts_the_rest_in_fund_inventory_marked_to_market(void **sta
   const char *bids[] = {"905", "4", "880", "100", NULL};
   book_side(b, BK_BID, bids);
   mark(r, "895", 1, b);
-  /* 4 fill at 905 (above the 900 limit); 6 go to the fund at 900 */
+  /* 4 fill at 905 (above the 900 limit); 6 go to the fund at 900, entered at the mark
+     895 with 6 × (895 − 900) = −30 booked at once as the takeover's cost */
   assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
   assert_true(r->fund.inv[0].size == P("6"));
-  assert_true(r->fund.inv[0].entry == P("900"));
+  assert_true(r->fund.inv[0].entry == P("895"));
+  assert_true(r->fund.cash[0] == P("10000") - P("30"));
   /* the account keeps the 4 × (905 − 900) = 20 its fills made over the bankruptcy price
      (a fee penalty of 0); the fund's equity is its cash and inventory 6 × (895 − 900) */
   assert_true(r->acct[id].cash == P("20"));
@@ -527,15 +529,17 @@ static void a_cross_pool_of_seventy_contracts_is_closed_whole(void **state) {
   /* contract 0 falls to 10: equity 100 − 90 = 10 < 70 × ~1 of margin. Contract 0 cannot
      go bankrupt alone (the cash covers any price), so it is taken over at the mark; then
      the 10 left makes contract 1 bankrupt at 90, where the fund takes it (and with it
-     the account's last 10); the rest go at their bankruptcy price, 100 */
+     the account's last 10); the rest go at their bankruptcy price, 100. The fund enters
+     each at its mark: contract 1 at 100, booking 1 × (100 − 90) = 10 at once */
   const bk_book *books[K];
   for (int k = 0; k < K; k++) books[k] = NULL;
   assert_int_equal(bk_risk_on_mark(r, 0, P("10"), 1, books), BK_OK);
   assert_int_equal((int)r->nrecs, K);
   assert_int_equal((int)r->acct[id].npos, 0);
   for (int k = 0; k < K; k++) assert_int_equal(r->recs[k].outcome, BK_OUT_TAKEOVER);
-  assert_true(r->fund.inv[0].entry == P("10") && r->fund.inv[1].entry == P("90"));
+  assert_true(r->fund.inv[0].entry == P("10") && r->fund.inv[1].entry == P("100"));
   assert_true(r->fund.inv[69].entry == P("100"));
+  assert_true(r->fund.cash[0] == P("1000010"));
   assert_true(r->acct[id].cash == 0);
   bk_risk_free(r);
 }

@@ -380,10 +380,11 @@ static void run_folder_holds_every_file_with_rows_for_every_record(void **state)
   assert_int_equal(adl.nrows - 1, nadl);
   assert_int_equal(fund.nrows - 1, nsamples);
   assert_int_equal(sum.nrows - 1, 3);
-  /* the odd name survives quoting, and the columns carry the unit */
+  /* the odd name survives quoting; the asset is a column of its own, not in the names */
   assert_string_equal(sum.cell[3][col(&sum, "policy")], ODD);
-  col(&sum, "fund_end_usdt");
-  col(&fund, "fund_equity_usdt");
+  assert_string_equal(sum.cell[3][col(&sum, "settle_asset")], "USDT");
+  col(&sum, "fund_end");
+  col(&fund, "fund_equity");
   /* times: ISO 8601 beside the raw µs, the first sample at the window's start */
   assert_string_equal(fund.cell[1][col(&fund, "time")], "2025-10-10T21:22:00.000000Z");
   assert_string_equal(fund.cell[1][col(&fund, "ts_us")], "1760131320000000");
@@ -415,21 +416,21 @@ static void summary_balances_with_the_ledger_and_the_liquidation_rows(void **sta
     const char *name = sum.cell[row][col(&sum, "policy")];
     const bk_risk *r = bk_sim_risk(x->s, row - 1);
     assert_string_equal(name, r->pol.name);
-    int64_t start = num(&sum, row, "fund_start_usdt"), cash = num(&sum, row, "fund_cash_end_usdt");
-    int64_t in = num(&sum, row, "inflows_usdt"), out = num(&sum, row, "outflows_usdt");
+    int64_t start = num(&sum, row, "fund_start"), cash = num(&sum, row, "fund_cash_end");
+    int64_t in = num(&sum, row, "inflows"), out = num(&sum, row, "outflows");
     /* fund cash end - start = inflows - outflows; equity adds the inventory at mark */
     assert_true(cash - start == in - out);
-    assert_true(num(&sum, row, "fund_end_usdt") ==
-                cash + num(&sum, row, "inventory_pnl_end_usdt"));
+    assert_true(num(&sum, row, "fund_end") ==
+                cash + num(&sum, row, "inventory_pnl_end"));
     assert_true(start == r->pol.fund_initial[0].amount);
     /* the ledger's own figures, read here without the writer */
     assert_true(cash == bk_ledger_balance(&r->ledger, BK_PARTY_FUND, 0));
-    assert_true(num(&sum, row, "liquidation_fee_in_usdt") ==
+    assert_true(num(&sum, row, "in_liquidation_fee") ==
                 r->ledger.fund_in[BK_CAUSE_LIQ_FEE][0]);
-    assert_true(num(&sum, row, "deficit_out_usdt") == r->ledger.fund_out[BK_CAUSE_DEFICIT][0]);
-    deficits += num(&sum, row, "deficit_out_usdt");
+    assert_true(num(&sum, row, "out_deficit") == r->ledger.fund_out[BK_CAUSE_DEFICIT][0]);
+    deficits += num(&sum, row, "out_deficit");
     /* imbalance 0, and the test's own sum over every party agrees */
-    assert_true(num(&sum, row, "ledger_imbalance_usdt") == 0);
+    assert_true(num(&sum, row, "ledger_imbalance") == 0);
     int64_t total = 0;
     for (uint32_t p = 0; p < BK_PARTY_ACCT0; p++) total += bk_ledger_balance(&r->ledger, p, 0);
     for (uint32_t k = 0; k < r->nacct; k++)
@@ -441,41 +442,41 @@ static void summary_balances_with_the_ledger_and_the_liquidation_rows(void **sta
     for (size_t l = 1; l < liq.nrows; l++) {
       if (strcmp(liq.cell[l][col(&liq, "policy")], name)) continue;
       n++;
-      fee += num(&liq, l, "fund_fee_usdt");
-      spread += num(&liq, l, "fund_spread_usdt");
-      deficit += num(&liq, l, "fund_deficit_usdt");
-      delta += num(&liq, l, "fund_delta_usdt");
-      assert_true(num(&liq, l, "fund_delta_usdt") ==
-                  num(&liq, l, "fund_fee_usdt") + num(&liq, l, "fund_spread_usdt") -
-                      num(&liq, l, "fund_deficit_usdt") + num(&liq, l, "fund_other_usdt"));
+      fee += num(&liq, l, "fund_fee");
+      spread += num(&liq, l, "fund_spread");
+      deficit += num(&liq, l, "fund_deficit");
+      delta += num(&liq, l, "fund_delta");
+      assert_true(num(&liq, l, "fund_delta") ==
+                  num(&liq, l, "fund_fee") + num(&liq, l, "fund_spread") -
+                      num(&liq, l, "fund_deficit") + num(&liq, l, "fund_other"));
     }
     assert_true((int64_t)n * BK_FX_SCALE == num(&sum, row, "liquidations"));
-    assert_true(fee == num(&sum, row, "liquidation_fee_in_usdt"));
-    assert_true(spread == num(&sum, row, "spread_capture_in_usdt"));
-    assert_true(deficit == num(&sum, row, "deficit_out_usdt"));
-    assert_true(delta == num(&sum, row, "liq_fund_delta_usdt"));
+    assert_true(fee == num(&sum, row, "in_liquidation_fee"));
+    assert_true(spread == num(&sum, row, "in_spread_capture"));
+    assert_true(deficit == num(&sum, row, "out_deficit"));
+    assert_true(delta == num(&sum, row, "liq_fund_delta"));
     /* the fund path: the last sample is the end, the minimum and drawdown hold */
     int64_t last = 0, lo = start, peak = start, dd = 0;
     for (size_t f = 1; f < fund.nrows; f++) {
       if (strcmp(fund.cell[f][col(&fund, "policy")], name)) continue;
-      last = num(&fund, f, "fund_equity_usdt");
+      last = num(&fund, f, "fund_equity");
       if (last < lo) lo = last;
       if (last > peak) peak = last;
       if (peak - last > dd) dd = peak - last;
-      assert_true(num(&fund, f, "drawdown_usdt") == peak - last);
+      assert_true(num(&fund, f, "drawdown") == peak - last);
     }
-    assert_true(last == num(&sum, row, "fund_end_usdt"));
+    assert_true(last == num(&sum, row, "fund_end"));
     /* the extremes follow every event, so the samples can only be inside them */
-    assert_true(num(&sum, row, "fund_min_usdt") <= lo);
-    assert_true(num(&sum, row, "max_drawdown_usdt") >= dd);
+    assert_true(num(&sum, row, "fund_min") <= lo);
+    assert_true(num(&sum, row, "max_drawdown") >= dd);
     /* a policy that needed ADL or socialization had less than the smallest safe fund;
        one that needed neither had at least as much */
-    int64_t safe = num(&sum, row, "safe_initial_fund_usdt");
-    int needed = num(&sum, row, "adl_contracts") > 0 || num(&sum, row, "socialized_usdt") > 0;
+    int64_t safe = num(&sum, row, "safe_initial_fund");
+    int needed = num(&sum, row, "adl_contracts") > 0 || num(&sum, row, "socialized") > 0;
     assert_true(needed ? safe > start : safe <= start);
   }
   /* a higher penalty never earns less in fees on the same population */
-  assert_true(num(&sum, 2, "liquidation_fee_in_usdt") >= num(&sum, 1, "liquidation_fee_in_usdt"));
+  assert_true(num(&sum, 2, "in_liquidation_fee") >= num(&sum, 1, "in_liquidation_fee"));
   (void)deficits;
   table_free(&liq);
   table_free(&sum);

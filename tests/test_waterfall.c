@@ -224,7 +224,9 @@ static void net_position_cap_sends_a_takeover_to_adl(void **state) {
   r = t5_population(&pol, &s);
   on_mark(r, "700", b);
   assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
-  assert_true(r->fund.inv[0].size == P("-20") && r->fund.inv[0].entry == P("650"));
+  /* taken at 650, entered at the mark 700: the takeover costs 20 × (700 − 650) at once */
+  assert_true(r->fund.inv[0].size == P("-20") && r->fund.inv[0].entry == P("700"));
+  assert_true(r->fund.cash[0] == P("1000000") - P("1000"));
   bk_book_free(b);
   bk_risk_free(r);
 }
@@ -345,8 +347,9 @@ static void mark_k(bk_risk *r, uint32_t k, const char *m, int64_t ts) {
 
 /* Item 2 of the engine's review: a fund already below its trigger took a takeover whose
  * instant mark gain brought it back above zero, and went on losing. Contract 0: a long
- * of 10 at 1,000 with 100 of cash is taken over at 990 (mark 991), then the mark falls
- * to 989.2: the fund is at 10 × (989.2 − 990) = −8 with nobody to deleverage against.
+ * of 10 at 1,000 with 100 of cash is taken over at 990 (mark 991: +10 booked at once,
+ * entry 991), then the mark falls to 989.2: the fund is at 10 + 10 × (989.2 − 991) = −8
+ * with nobody to deleverage against.
  * Contract 1: a long of 100 at 1,000 with 1,000 of cash falls to 994 (equity 400 below
  * its margin 497, bankrupt at 990): taking it over at 990 would book +400 at once, but a
  * fund at −8 takes nothing: it is deleveraged against the short on contract 1. */
@@ -359,7 +362,8 @@ static void a_fund_below_its_trigger_takes_nothing_more(void **state) {
   open_acct(r, "100", 0, "10", "1000");
   mark_k(r, 0, "991", 1);
   assert_int_equal(r->recs[0].outcome, BK_OUT_TAKEOVER);
-  assert_true(r->fund.inv[0].size == P("10") && r->fund.inv[0].entry == P("990"));
+  assert_true(r->fund.inv[0].size == P("10") && r->fund.inv[0].entry == P("991"));
+  assert_true(r->fund.cash[0] == P("10"));
   mark_k(r, 0, "989.2", 2);
   assert_true(bk_risk_fund_equity(r, 0) == P("-8"));
   assert_true(r->fund.inv[0].size == P("10")); /* no short on contract 0 to take it */

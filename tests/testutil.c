@@ -247,3 +247,23 @@ bk_event bk_t_snap(uint32_t instr, int64_t ts, int side, const char *price, cons
   if (reset) e.flags = BK_EVF_RESET;
   return e;
 }
+
+void bk_t_documented(const bk_t_table *t, const char *file) {
+  char path[4096], head[256], row[256];
+  const char *src = getenv("BK_SOURCE_DIR");
+  snprintf(path, sizeof path, "%s/docs/reports.md", src ? src : ".");
+  char *doc = bk_t_slurp(path, NULL);
+  if (!doc) fail_msg("cannot read %s", path);
+  snprintf(head, sizeof head, "\n## %s\n", file);
+  char *sec = strstr(doc, head);
+  if (!sec) fail_msg("docs/reports.md has no section '## %s'", file);
+  sec += strlen(head);
+  char *next = strstr(sec, "\n## ");
+  if (next) *next = '\0';
+  for (size_t c = 0; c < t->cols; c++) {
+    snprintf(row, sizeof row, "\n| `%s` |", t->cell[c]);
+    if (!strstr(sec, row))
+      fail_msg("%s: column '%s' is not defined in docs/reports.md", file, t->cell[c]);
+  }
+  free(doc);
+}

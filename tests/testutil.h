@@ -95,4 +95,8 @@ const char *bk_t_cell(const bk_t_table *t, size_t row, const char *col);
 /* The same cell as fixed point (bk_fx_parse); fails the test when it is not a number. */
 int64_t bk_t_num(const bk_t_table *t, size_t row, const char *col);
 
+/* Fails the test unless every column of t's header has a row ("| `name` |") in the
+ * table of docs/reports.md's section "## <file>". */
+void bk_t_documented(const bk_t_table *t, const char *file);
+
 #endif

@@ -1,0 +1,187 @@
+/*
+ * What summary.csv holds, per policy and settle asset: the totals recomputed from a
+ * policy's risk state (its ledger, liquidation and ADL records, accounts and fund path;
+ * see report.h for the identities they satisfy) and the row they make as named cells,
+ * which summary.csv, the terminal table and the JSON summary (summary.c) all read. A
+ * handful of rows per run, each a pass over the records: obvious code, no caching.
+ */
+#include "reports/report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/fixed.h"
+#include "reports/columns.h"
+
+uint32_t bk_report_settle_of(const bk_risk *r, uint32_t contract) {
+  return contract < r->ncontracts ? r->contracts[contract].settle : 0;
+}
+
+void bk_report_liq_fund(const bk_risk *r, const bk_liq_rec *rec, int64_t *fee,
+                        int64_t *spread, int64_t *deficit, int64_t *other,
+                        int64_t *notional) {
+  (void)r;
+  *fee = rec->fund_fee;
+  *spread = rec->fund_spread;
+  *deficit = rec->fund_deficit;
+  *other = rec->fund_other;
+  *notional = rec->notional;
+}
+
+/* Checked accumulation: *acc += v, recording overflow in *bad. */
+static void acc(int64_t *a, int64_t v, int *bad) {
+  if (bk_add(*a, v, a)) *bad = 1;
+}
+
+bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
+                          bk_report_totals *t) {
+  const bk_report_policy *rp = &run->policies[p];
+  const bk_risk *r = rp->risk;
+  const bk_ledger *l = &r->ledger;
+  int bad = 0;
+  memset(t, 0, sizeof *t);
+  for (size_t i = 0; i < r->nrecs; i++) {
+    const bk_liq_rec *rec = &r->recs[i];
+    if (bk_report_settle_of(r, rec->contract) != a) continue;
+    int64_t fee, spread, deficit, other, notional;
+    bk_report_liq_fund(r, rec, &fee, &spread, &deficit, &other, &notional);
+    t->liquidations++;
+    if (rec->outcome >= 0 && rec->outcome < BK_OUTCOMES) t->outcomes[rec->outcome]++;
+    if (rec->bankrupt_at_mark) t->bankrupt_steps++;
+    acc(&t->liq_notional, notional, &bad);
+    acc(&t->liq_fund_delta, fee, &bad);
+    acc(&t->liq_fund_delta, spread, &bad);
+    acc(&t->liq_fund_delta, -deficit, &bad);
+    acc(&t->liq_fund_delta, other, &bad);
+  }
+  t->bankrupt_accounts = r->bankrupt_accounts[a];
+  for (int c = 0; c < BK_CAUSES; c++) {
+    t->in[c] = l->fund_in[c][a];
+    t->out[c] = l->fund_out[c][a];
+    if (c == BK_CAUSE_DEPOSIT) continue;
+    acc(&t->inflows, t->in[c], &bad);
+    acc(&t->outflows, t->out[c], &bad);
+  }
+  t->fund_start = l->fund_in[BK_CAUSE_DEPOSIT][a] - l->fund_out[BK_CAUSE_DEPOSIT][a];
+  t->fund_cash_end = l->fixed[BK_PARTY_FUND][a];
+  t->fund_end = bk_risk_fund_equity(r, a);
+  /* the equity path's extremes, tracked after every event; time under water runs to
+     the run's last sample */
+  const bk_sim_sample *s = rp->samples[a];
+  size_t ns = rp->nsamples[a];
+  int64_t end = ns ? s[ns - 1].ts : r->now;
+  if (end < r->now) end = r->now;
+  bk_fund_extremes(&r->fund, a, t->fund_start, end, &t->fund_min, &t->max_drawdown,
+                   &t->under_water_us);
+  for (size_t i = 0; i < r->nadl; i++) {
+    const bk_adl_rec *d = &r->adl[i];
+    if (bk_report_settle_of(r, d->contract) != a) continue;
+    int64_t n = 0;
+    if (d->contract < r->ncontracts &&
+        bk_pos_notional(&r->contracts[d->contract], d->qty, d->price, &n))
+      bad = 1;
+    acc(&t->adl_qty, d->qty, &bad);
+    acc(&t->adl_notional, n, &bad);
+  }
+  /* socialized: what accounts bore; uncovered: what the sink paid and nobody bore */
+  t->socialized = l->sink_in[BK_CAUSE_SOCIALIZED][a];
+  t->uncovered = r->wf.uncovered[a];
+  for (size_t k = 0; k < r->nacct; k++) {
+    const bk_account *ac = &r->acct[k];
+    int64_t eq;
+    int unresolved = 0;
+    for (uint32_t i = 0; i < ac->npos; i++) unresolved |= ac->pos[i].pending == BK_OUT_UNRESOLVED;
+    if (ac->settle != a || !unresolved || !bk_acct_liquidatable(&r->env, ac, NULL)) continue;
+    t->unresolved_accounts++;
+    if (bk_acct_equity(&r->env, ac, &eq)) bad = 1;
+    else acc(&t->unresolved_equity, eq, &bad);
+  }
+  t->safe_fund = rp->shadow ? rp->safe_fund[a] : -1;
+  bk_i128 sum = 0;
+  for (uint32_t party = 0; party < BK_PARTY_ACCT0; party++) sum += l->fixed[party][a];
+  for (size_t k = 0; k < r->nacct && k < l->nacct; k++)
+    if (r->acct[k].settle == a) sum += l->acct[k];
+  if (sum > INT64_MAX || sum < INT64_MIN) bad = 1;
+  else t->imbalance = (int64_t)sum;
+  return bad ? BK_ERANGE : BK_OK;
+}
+
+/* --- the cells ------------------------------------------------------------------------ */
+
+typedef struct cells {
+  bk_report_cell *v;
+  size_t n;
+  const bk_report_totals *t; /* NULL: names only */
+} cells;
+
+static bk_report_cell *cell(cells *c, const char *name) {
+  bk_report_cell *x = &c->v[c->n++];
+  snprintf(x->name, sizeof x->name, "%s", name);
+  x->text[0] = '\0';
+  return x;
+}
+
+static void c_str(cells *c, const char *name, const char *s) {
+  bk_report_cell *x = cell(c, name);
+  if (c->t) snprintf(x->text, sizeof x->text, "%s", s);
+}
+
+static void c_u64(cells *c, const char *name, uint64_t v) {
+  bk_report_cell *x = cell(c, name);
+  if (c->t) snprintf(x->text, sizeof x->text, "%" PRIu64, v);
+}
+
+/* Money and contracts: 8 decimals, exact. */
+static void c_fx(cells *c, const char *name, int64_t v) {
+  bk_report_cell *x = cell(c, name);
+  if (c->t) bk_fx_format(v, BK_FX_DECIMALS, BK_TRUNC, x->text, sizeof x->text);
+}
+
+/* Microseconds as seconds with 6 decimals. */
+static void c_secs(cells *c, const char *name, int64_t us) {
+  bk_report_cell *x = cell(c, name);
+  if (c->t) bk_fx_format(us * 100, 6, BK_TRUNC, x->text, sizeof x->text);
+}
+
+size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
+                               const bk_report_totals *t, bk_report_cell *v) {
+  static const bk_report_totals none;
+  const bk_report_totals *z = t ? t : &none;
+  cells c = {v, 0, t};
+  char b[48];
+  c_str(&c, "policy", t ? run->policies[p].risk->pol.name : "");
+  c_str(&c, "settle_asset", t && a < run->nassets ? run->assets[a].name : "");
+  c_u64(&c, "liquidations", z->liquidations);
+  for (int k = 0; k < BK_OUTCOMES; k++) {
+    snprintf(b, sizeof b, "outcome_%s", bk_outcome_name(k));
+    c_u64(&c, b, z->outcomes[k]);
+  }
+  c_u64(&c, "bankrupt_steps", z->bankrupt_steps);
+  c_u64(&c, "bankrupt_accounts", z->bankrupt_accounts);
+  c_fx(&c, "liq_notional", z->liq_notional);
+  c_fx(&c, "fund_start", z->fund_start);
+  c_fx(&c, "fund_end", z->fund_end);
+  c_fx(&c, "fund_cash_end", z->fund_cash_end);
+  c_fx(&c, "inventory_pnl_end", z->fund_end - z->fund_cash_end);
+  c_fx(&c, "fund_min", z->fund_min);
+  c_fx(&c, "max_drawdown", z->max_drawdown);
+  c_secs(&c, "time_under_water_s", z->under_water_us);
+  for (size_t k = 0; k < bk_col_nin; k++)
+    c_fx(&c, bk_col_flow(0, bk_col_in_causes[k], b, sizeof b), z->in[bk_col_in_causes[k]]);
+  c_fx(&c, "inflows", z->inflows);
+  for (size_t k = 0; k < bk_col_nout; k++)
+    c_fx(&c, bk_col_flow(1, bk_col_out_causes[k], b, sizeof b), z->out[bk_col_out_causes[k]]);
+  c_fx(&c, "outflows", z->outflows);
+  c_fx(&c, "liq_fund_delta", z->liq_fund_delta);
+  c_fx(&c, "adl_notional", z->adl_notional);
+  c_fx(&c, "adl_contracts", z->adl_qty);
+  c_u64(&c, "unresolved_accounts", z->unresolved_accounts);
+  c_fx(&c, "socialized", z->socialized);
+  c_fx(&c, "uncovered_deficit", z->uncovered);
+  c_fx(&c, "unresolved_equity", z->unresolved_equity);
+  if (z->safe_fund >= 0) c_fx(&c, "safe_initial_fund", z->safe_fund);
+  else c_str(&c, "safe_initial_fund", "");
+  c_fx(&c, "ledger_imbalance", z->imbalance);
+  return c.n;
+}
