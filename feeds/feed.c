@@ -1093,7 +1093,7 @@ static bk_rc read_ahead(bk_feed *f, size_t max) {
   bk_event *e = realloc(f->ahead, max * sizeof *e);
   if (e) f->ahead = e;
   uint64_t *l = e ? realloc(f->ahead_line, max * sizeof *l) : NULL;
-  if (!l) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+  if (!l) return f->state = bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
   f->ahead_line = l;
   uint64_t handed = f->ev_line; /* decoding moves it; it names the event handed out last */
   bk_rc rc = BK_OK;
@@ -1104,16 +1104,17 @@ static bk_rc read_ahead(bk_feed *f, size_t max) {
     f->ahead_n += got;
   }
   f->ev_line = handed;
+  if (!f->ahead_n) drop_ahead(f); /* nothing to hold */
   return rc == BK_EOF ? BK_OK : rc;
 }
 
 bk_rc bk_feed_peek(bk_feed *f, size_t max, const bk_event **evs, const uint64_t **lines,
                    size_t *n) {
   bk_rc rc = f->ahead_n - f->ahead_i < max ? read_ahead(f, max) : BK_OK;
-  *evs = f->ahead + f->ahead_i;
-  *lines = f->ahead_line + f->ahead_i;
   *n = f->ahead_n - f->ahead_i;
   if (*n > max) *n = max;
+  *evs = *n ? f->ahead + f->ahead_i : NULL;
+  *lines = *n ? f->ahead_line + f->ahead_i : NULL;
   return rc;
 }
 
