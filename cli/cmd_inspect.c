@@ -42,7 +42,7 @@ static void iso(int64_t us, char *b, size_t cap) {
 }
 
 static void print_text(const file_report *r) {
-  const bk_feed_info *fi = r->fi;
+  const bk_input_file *fi = &r->fi->file;
   char syms[1024], a[40], b[40], g[40];
   symbols(r, syms, sizeof syms, ", ");
   iso(fi->first_ts, a, sizeof a);
@@ -59,7 +59,7 @@ static void print_text(const file_report *r) {
          "  crossed    %llu of %llu book messages\n"
          "  gaps > 5s  %llu",
          fi->path, fi->format, fi->codec, exchange(r), syms, (unsigned long long)fi->rows,
-         (unsigned long long)fi->events, a, b, (unsigned long long)fi->snapshot_runs,
+         (unsigned long long)fi->events, a, b, (unsigned long long)r->fi->snapshot_runs,
          (unsigned long long)r->resets, (unsigned long long)r->skipped,
          (unsigned long long)r->crossed, (unsigned long long)r->messages,
          (unsigned long long)fi->gaps);
@@ -74,7 +74,7 @@ static const char csv_header[] =
     "longest_gap_us,clamped\n";
 
 static void print_csv(const file_report *r) {
-  const bk_feed_info *fi = r->fi;
+  const bk_input_file *fi = &r->fi->file;
   char syms[1024], f[8192], s[2100], a[40], b[40], e[80];
   symbols(r, syms, sizeof syms, ";");
   iso(fi->first_ts, a, sizeof a);
@@ -85,7 +85,7 @@ static void print_csv(const file_report *r) {
   printf("%s,%s,%llu,%s,%s,%s,%llu,%lld,%lld,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,%lld,%llu\n",
          f, fi->format, (unsigned long long)fi->rows, fi->codec, e, s,
          (unsigned long long)fi->events, (long long)fi->first_ts, (long long)fi->last_ts, a,
-         b, (unsigned long long)fi->snapshot_runs, (unsigned long long)r->resets,
+         b, (unsigned long long)r->fi->snapshot_runs, (unsigned long long)r->resets,
          (unsigned long long)r->skipped, (unsigned long long)r->messages,
          (unsigned long long)r->crossed, (unsigned long long)fi->gaps,
          (long long)fi->longest_gap_us, (unsigned long long)fi->clamped);
@@ -103,7 +103,7 @@ static void json_str(const char *s) {
 }
 
 static void print_json(const file_report *r, int first) {
-  const bk_feed_info *fi = r->fi;
+  const bk_input_file *fi = &r->fi->file;
   char a[40], b[40];
   iso(fi->first_ts, a, sizeof a);
   iso(fi->last_ts, b, sizeof b);
@@ -112,9 +112,9 @@ static void print_json(const file_report *r, int first) {
   printf(", \"format\": \"%s\", \"codec\": \"%s\", \"exchange\": ", fi->format, fi->codec);
   json_str(exchange(r));
   printf(", \"symbols\": [");
-  for (size_t i = 0; i < fi->n_symbols; i++) {
+  for (size_t i = 0; i < r->fi->n_symbols; i++) {
     if (i) printf(", ");
-    json_str(r->instr->v[fi->symbols[i]].symbol);
+    json_str(r->instr->v[r->fi->symbols[i]].symbol);
   }
   printf("], \"rows\": %llu, \"events\": %llu, \"first_ts_us\": %lld, \"last_ts_us\": %lld, "
          "\"first_time\": \"%s\", \"last_time\": \"%s\", \"snapshots\": %llu, "
@@ -122,7 +122,7 @@ static void print_json(const file_report *r, int first) {
          "\"crossed\": %llu, \"gaps\": %llu, \"longest_gap_us\": %lld, \"clamped\": %llu}",
          (unsigned long long)fi->rows, (unsigned long long)fi->events,
          (long long)fi->first_ts, (long long)fi->last_ts, a, b,
-         (unsigned long long)fi->snapshot_runs, (unsigned long long)r->resets,
+         (unsigned long long)r->fi->snapshot_runs, (unsigned long long)r->resets,
          (unsigned long long)r->skipped, (unsigned long long)r->messages,
          (unsigned long long)r->crossed, (unsigned long long)fi->gaps,
          (long long)fi->longest_gap_us, (unsigned long long)fi->clamped);

@@ -197,30 +197,20 @@ static bk_rc simulate(run *r, const run_args *a) {
 
 /* The liquidation-print calibration of every policy, as the reports take it: rows[p] of
  * n[p] each (malloc'd; freed with calib_free). */
-static bk_rc calib_collect(run *r, bk_report_calib_row ***rows, size_t **n) {
+static bk_rc calib_collect(run *r, bk_liqcal_row ***rows, size_t **n) {
   size_t np = bk_sim_npolicies(r->sim);
   *rows = calloc(np, sizeof **rows);
   *n = calloc(np, sizeof **n);
   if (!*rows || !*n) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
   for (size_t p = 0; p < np; p++) {
-    bk_liqcal_row *v = NULL;
-    size_t k = 0;
-    bk_rc rc = bk_pop_liqprint_calibration(r->liqprint, r->sim, p, 0, &v, &k);
+    bk_rc rc = bk_pop_liqprint_calibration(r->liqprint, r->sim, p, 0, &(*rows)[p],
+                                           &(*n)[p]);
     if (rc) return bk_err_set(&r->err, rc, "liquidation-print calibration: %s", bk_rc_name(rc));
-    if (k && !((*rows)[p] = malloc(k * sizeof ***rows))) {
-      free(v);
-      return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < k; i++)
-      (*rows)[p][i] = (bk_report_calib_row){v[i].minute, v[i].printed, v[i].simulated,
-                                            v[i].nprinted, v[i].nsimulated};
-    (*n)[p] = k;
-    free(v);
   }
   return BK_OK;
 }
 
-static void calib_free(run *r, bk_report_calib_row **rows, size_t *n) {
+static void calib_free(run *r, bk_liqcal_row **rows, size_t *n) {
   for (size_t p = 0; rows && p < bk_sim_npolicies(r->sim); p++) free(rows[p]);
   free(rows);
   free(n);
@@ -229,15 +219,10 @@ static void calib_free(run *r, bk_report_calib_row **rows, size_t *n) {
 static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
   bk_rc rc;
   size_t nf = bk_merge_count(r->p.merge);
-  bk_report_file *files = calloc(nf ? nf : 1, sizeof *files);
+  const bk_input_file **files = calloc(nf ? nf : 1, sizeof *files);
   if (!files) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
-  for (size_t i = 0; i < nf; i++) {
-    const bk_feed_info *fi = bk_feed_info_get(bk_merge_feed(r->p.merge, i));
-    files[i] = (bk_report_file){fi->path, fi->format, fi->codec, fi->rows, fi->events,
-                                fi->first_ts, fi->last_ts, fi->gaps, fi->longest_gap_us,
-                                fi->longest_gap_end, fi->clamped, fi->sha256,
-                                fi->bytes_hashed};
-  }
+  for (size_t i = 0; i < nf; i++)
+    files[i] = &bk_feed_info_get(bk_merge_feed(r->p.merge, i))->file;
   bk_report_ctx ctx = {.dir = bk_runfolder_dir(r->rf),
                        .instruments = &r->p.instr,
                        .files = files,
@@ -250,14 +235,14 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
                        .argc = argc,
                        .argv = argv};
   bk_report_run rr;
-  bk_report_calib_row **calib = NULL;
+  bk_liqcal_row **calib = NULL;
   size_t *ncalib = NULL;
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
   if (rc) bk_err_set(&r->err, rc, "out of memory");
   else if (r->liqprint && (rc = calib_collect(r, &calib, &ncalib)))
     bk_report_run_fini(&rr);
   else {
-    rr.calib = (const bk_report_calib_row *const *)calib;
+    rr.calib = (const bk_liqcal_row *const *)calib;
     rr.ncalib = ncalib;
     rc = bk_report_write(&rr, &r->err);
     if (!rc) rc = bk_runfolder_commit(r->rf, &r->err);

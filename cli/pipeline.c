@@ -121,7 +121,7 @@ static void note_where(bk_pipeline *p, const bk_event *ev, const bk_merge_src *s
   char t[40];
   bk_time_format(ev->ts, t, sizeof t);
   const bk_feed *f = bk_merge_feed(p->merge, src->feed);
-  const char *path = f ? bk_feed_info_get(f)->path : "?";
+  const char *path = f ? bk_feed_info_get(f)->file.path : "?";
   snprintf(p->where, sizeof p->where, "%s:%llu (event at %s)", path,
            (unsigned long long)src->line, t);
 }

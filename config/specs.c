@@ -125,7 +125,7 @@ static bk_rc scan(bk_merge *m, bk_instruments *instr, seen **out, bk_err *err) {
     const uint64_t *line;
     size_t n;
     bk_rc bad = bk_feed_peek(feed, BK_SPECS_SCAN_EVENTS, &ev, &line, &n);
-    const char *path = bk_feed_info_get(feed)->path;
+    const char *path = bk_feed_info_get(feed)->file.path;
     /* the events before a bad row are looked at first, as a reader would meet them */
     for (size_t i = 0; i < n && !rc; i++)
       if (!(rc = seen_room(&v, &cap, ev[i].instr, instr->n, err)))

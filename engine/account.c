@@ -9,6 +9,7 @@
 #include "engine/account.h"
 
 #include "engine/instrument.h"
+#include "engine/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +41,10 @@ bk_rc bk_acct_set_pos(bk_account *a, const bk_pos *p) {
     a->pos[i] = *p;
     return BK_OK;
   }
-  if (a->npos == a->cap) {
-    uint32_t cap = a->cap ? a->cap * 2 : 1;
-    bk_pos *v = realloc(a->pos, cap * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    a->pos = v;
-    a->cap = cap;
-  }
+  /* most accounts hold one position: the first block is one */
+  bk_pos *v = bk_vec_grow_from(a->pos, &a->cap, (size_t)a->npos + 1, sizeof *v, 1);
+  if (!v) return BK_ENOMEM;
+  a->pos = v;
   a->pos[a->npos++] = *p;
   return BK_OK;
 }

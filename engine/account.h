@@ -77,7 +77,8 @@ typedef struct bk_coll {
 typedef struct bk_account {
   int64_t cash;     /* wallet balance in the settle asset (may go negative on a deficit) */
   uint32_t settle;  /* asset index of cash and of every position's PnL */
-  uint32_t npos, cap;
+  uint32_t npos;
+  size_t cap;
   bk_pos *pos;      /* npos positions, at most one per contract */
   uint32_t ncoll;
   bk_coll *coll;    /* other collateral */

@@ -41,6 +41,7 @@
 
 #include "engine/event.h"
 #include "engine/fixed.h"
+#include "engine/vec.h"
 
 #define BK_BOOK_WINDOW (1 << 16)          /* ticks in the window, a multiple of 4096 */
 #define BK_BOOK_L1 (BK_BOOK_WINDOW / 64)  /* occupancy words */
@@ -359,6 +360,31 @@ static int win_reserve(bk_side *s) {
 
 /* ---- layout ----------------------------------------------------------------------- */
 
+/* Empties side s's window (bitmaps and quantities), visiting only the levels set; when
+ * out is not NULL, writes them there in ascending price. Returns the levels emptied. */
+static size_t win_drain(const bk_book *b, bk_side *s, bk_level *out) {
+  size_t n = 0;
+  for (size_t w2 = 0; w2 < BK_BOOK_L2; w2++) {
+    uint64_t m2 = s->l2[w2];
+    while (m2) {
+      size_t wi = w2 * 64 + (size_t)ctz64(m2);
+      m2 &= m2 - 1;
+      uint64_t m = s->l1[wi];
+      while (m) {
+        size_t i = wi * 64 + (size_t)ctz64(m);
+        m &= m - 1;
+        if (out) out[n] = (bk_level){(b->base + (int64_t)i) * b->tick, s->slot[i].qty,
+                                     s->slot[i].seq};
+        s->slot[i].qty = 0;
+        n++;
+      }
+      s->l1[wi] = 0;
+    }
+    s->l2[w2] = 0;
+  }
+  return n;
+}
+
 /* Lays every level out again with tick `tick` and window base `base`. tick must divide
  * every level's price. Returns -1 (book unchanged) when memory runs out. */
 static int relayout(bk_book *b, int64_t tick, int64_t base) {
@@ -367,14 +393,10 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
     size_t n = b->s[si].n_win + b->s[si].n_ovf;
     if (n > need) need = n;
   }
-  if (need > b->cap_scratch) {
-    size_t cap = b->cap_scratch ? b->cap_scratch : 256;
-    while (cap < need) cap *= 2;
-    bk_level *v = realloc(b->scratch, cap * sizeof *v);
-    if (!v) return -1;
-    b->scratch = v;
-    b->cap_scratch = cap;
-  }
+  bk_level *scratch =
+      bk_vec_grow_from(b->scratch, &b->cap_scratch, need, sizeof *scratch, 256);
+  if (!scratch) return -1;
+  b->scratch = scratch;
   for (int si = 0; si < 2; si++) {
     size_t n = b->s[si].n_win + b->s[si].n_ovf;
     if (ovf_reserve(&b->s[si], n) || (n && win_reserve(&b->s[si]))) return -1;
@@ -392,26 +414,7 @@ static int relayout(bk_book *b, int64_t tick, int64_t base) {
       while (k < n_ovf && v[k].price < b->lo_px) k++;
     }
     if (n_ovf > k) memmove(v + k + s->n_win, v + k, (n_ovf - k) * sizeof *v);
-    size_t n = k;
-    for (size_t w2 = 0; w2 < BK_BOOK_L2; w2++) {
-      uint64_t m2 = s->l2[w2];
-      while (m2) {
-        size_t wi = w2 * 64 + (size_t)ctz64(m2);
-        m2 &= m2 - 1;
-        uint64_t m = s->l1[wi];
-        while (m) {
-          size_t i = wi * 64 + (size_t)ctz64(m);
-          m &= m - 1;
-          v[n].price = (b->base + (int64_t)i) * b->tick;
-          v[n].qty = s->slot[i].qty;
-          v[n].seq = s->slot[i].seq;
-          s->slot[i].qty = 0;
-          n++;
-        }
-        s->l1[wi] = 0;
-      }
-      s->l2[w2] = 0;
-    }
+    size_t n = k + win_drain(b, s, v + k);
     n += n_ovf - k;
 
     ovf_reset(s);
@@ -482,20 +485,7 @@ void bk_book_free(bk_book *b) {
 void bk_book_clear(bk_book *b) {
   for (int si = 0; si < 2; si++) {
     bk_side *s = &b->s[si];
-    for (size_t w2 = 0; w2 < BK_BOOK_L2; w2++) {
-      uint64_t m2 = s->l2[w2];
-      while (m2) {
-        size_t wi = w2 * 64 + (size_t)ctz64(m2);
-        m2 &= m2 - 1;
-        uint64_t m = s->l1[wi];
-        while (m) {
-          s->slot[wi * 64 + (size_t)ctz64(m)].qty = 0;
-          m &= m - 1;
-        }
-        s->l1[wi] = 0;
-      }
-      s->l2[w2] = 0;
-    }
+    win_drain(b, s, NULL);
     s->best = -1;
     s->n_win = 0;
     ovf_reset(s);

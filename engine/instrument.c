@@ -5,6 +5,7 @@
 #include "engine/instrument.h"
 
 #include "engine/fixed.h"
+#include "engine/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,9 @@ bk_rc bk_instr_intern(bk_instruments *t, const char *exchange, size_t exchange_l
   if (exchange_len >= sizeof t->v[0].exchange || symbol_len >= sizeof t->v[0].symbol ||
       symbol_len == 0)
     return BK_EDATA;
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 8;
-    bk_instrument *v = realloc(t->v, cap * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    t->v = v;
-    t->cap = cap;
-  }
+  bk_instrument *v = bk_vec_grow_from(t->v, &t->cap, t->n + 1, sizeof *v, 8);
+  if (!v) return BK_ENOMEM;
+  t->v = v;
   bk_instrument *in = &t->v[t->n];
   memset(in, 0, sizeof *in);
   memcpy(in->exchange, exchange, exchange_len);

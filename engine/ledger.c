@@ -7,6 +7,7 @@
 #include "engine/ledger.h"
 
 #include "engine/fixed.h"
+#include "engine/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -78,14 +79,10 @@ bk_rc bk_ledger_post(bk_ledger *l, uint32_t from, uint32_t to, uint32_t asset, i
   if (tout && bk_add(*tout, amount, &fout))
     return bk_err_set(&l->err, BK_ERANGE, "ledger: outflow total overflow");
   if (l->keep) {
-    if (l->n == l->cap) {
-      size_t cap = l->cap ? l->cap * 2 : 64;
-      bk_entry *v = realloc(l->v, cap * sizeof *v);
-      if (!v) return bk_err_set(&l->err, BK_ENOMEM, "ledger: no memory for entries");
-      l->v = v;
-      l->cap = cap;
-    }
-    l->v[l->n++] = (bk_entry){l->ts, l->event, from, to, asset, (uint32_t)cause, amount};
+    bk_entry e = {l->ts, l->event, from, to, asset, (uint32_t)cause, amount};
+    bk_entry *v = bk_vec_push(l->v, &l->n, &l->cap, &e, sizeof e);
+    if (!v) return bk_err_set(&l->err, BK_ENOMEM, "ledger: no memory for entries");
+    l->v = v;
   }
   *a = na;
   *b = nb;

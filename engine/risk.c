@@ -315,10 +315,9 @@ static bk_rc end_event(bk_risk *r, uint32_t asset) {
 }
 
 static bk_rc record(bk_risk *r, const bk_liq_rec *rec) {
-  bk_liq_rec *v = bk_vec_grow(r->recs, &r->rcap, r->nrecs + 1, sizeof *v);
+  bk_liq_rec *v = bk_vec_push(r->recs, &r->nrecs, &r->rcap, rec, sizeof *rec);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");
   r->recs = v;
-  r->recs[r->nrecs++] = *rec;
   return BK_OK;
 }
 

@@ -4,6 +4,7 @@
  * of liquidation prices: the cost of an update is the number of entries popped.
  */
 #include "engine/trigger.h"
+#include "engine/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -76,13 +77,9 @@ static void compact(bk_trig_heap *h, const uint32_t *ver, int max) {
 }
 
 static bk_rc push(bk_trig_heap *h, bk_trig_ent e, int max) {
-  if (h->n == h->cap) {
-    size_t cap = h->cap ? h->cap * 2 : 64;
-    bk_trig_ent *v = realloc(h->v, cap * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    h->v = v;
-    h->cap = cap;
-  }
+  bk_trig_ent *v = bk_vec_grow(h->v, &h->cap, h->n + 1, sizeof *v);
+  if (!v) return BK_ENOMEM;
+  h->v = v;
   size_t i = h->n++;
   while (i > 0) {
     size_t p = (i - 1) / 2;
@@ -95,17 +92,8 @@ static bk_rc push(bk_trig_heap *h, bk_trig_ent e, int max) {
 }
 
 static void pop(bk_trig_heap *h, int max) {
-  bk_trig_ent last = h->v[--h->n];
-  size_t i = 0;
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= h->n) break;
-    if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c], max)) c++;
-    if (!before(&h->v[c], &last, max)) break;
-    h->v[i] = h->v[c];
-    i = c;
-  }
-  if (h->n) h->v[i] = last;
+  h->v[0] = h->v[--h->n];
+  if (h->n) sift_down(h, 0, max);
 }
 
 static void multi_remove(bk_trigger *t, uint32_t acct) {
@@ -135,27 +123,17 @@ bk_rc bk_trig_set(bk_trigger *t, uint32_t acct, uint32_t contract, int is_long, 
 bk_rc bk_trig_set_multi(bk_trigger *t, uint32_t acct) {
   if (acct >= t->nacct) return BK_EDATA;
   bk_trig_clear(t, acct);
-  if (t->nmulti == t->multi_cap) {
-    size_t cap = t->multi_cap ? t->multi_cap * 2 : 16;
-    uint32_t *v = realloc(t->multi, cap * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    t->multi = v;
-    t->multi_cap = cap;
-  }
-  t->multi[t->nmulti++] = acct;
+  uint32_t *v = bk_vec_push(t->multi, &t->nmulti, &t->multi_cap, &acct, sizeof acct);
+  if (!v) return BK_ENOMEM;
+  t->multi = v;
   t->multi_pos[acct] = (uint32_t)t->nmulti;
   return BK_OK;
 }
 
 static bk_rc append(uint32_t **out, size_t *n, size_t *cap, uint32_t acct) {
-  if (*n == *cap) {
-    size_t c = *cap ? *cap * 2 : 64;
-    uint32_t *v = realloc(*out, c * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    *out = v;
-    *cap = c;
-  }
-  (*out)[(*n)++] = acct;
+  uint32_t *v = bk_vec_push(*out, n, cap, &acct, sizeof acct);
+  if (!v) return BK_ENOMEM;
+  *out = v;
   return BK_OK;
 }
 

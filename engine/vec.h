@@ -15,4 +15,13 @@
  * when memory or the size runs out. */
 void *bk_vec_grow(void *v, size_t *cap, size_t want, size_t sz);
 
+/* The same with the first block's size chosen by the caller (first >= 1): for arrays
+ * that are many and mostly tiny, such as an account's positions. */
+void *bk_vec_grow_from(void *v, size_t *cap, size_t want, size_t sz, size_t first);
+
+/* Appends the element at `elem` (size sz) to v, which holds *n of them (capacity *cap):
+ * returns the array, perhaps moved, with *n one larger, or NULL (v untouched) when
+ * memory runs out. */
+void *bk_vec_push(void *v, size_t *n, size_t *cap, const void *elem, size_t sz);
+
 #endif

@@ -5,6 +5,7 @@
  * account taken), and socialization is one pass per event over the accounts that can
  * bear it, never one pass per bankruptcy.
  */
+#include "engine/rng.h"
 #include "engine/waterfall.h"
 
 #include <stdlib.h>
@@ -77,11 +78,8 @@ size_t bk_wf_adl_allocate(bk_adl_cand *cands, size_t n, int64_t need, bk_adl_tak
 
 size_t bk_wf_dydx_start(uint64_t seed, uint64_t draw, size_t n) {
   if (!n) return 0;
-  uint64_t z = seed + (draw + 1) * UINT64_C(0x9E3779B97F4A7C15);
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  z ^= z >> 31;
-  return (size_t)(z % n);
+  uint64_t state = seed + draw * UINT64_C(0x9e3779b97f4a7c15);
+  return (size_t)(bk_rng_next(&state) % n);
 }
 
 bk_rc bk_wf_socialize(const int64_t *weights, size_t n, int64_t loss, int64_t *shares) {
@@ -300,10 +298,9 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
 }
 
 static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
-  bk_adl_rec *v = bk_vec_grow(r->adl, &r->adlcap, r->nadl + 1, sizeof *v);
+  bk_adl_rec *v = bk_vec_push(r->adl, &r->nadl, &r->adlcap, rec, sizeof *rec);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
   r->adl = v;
-  r->adl[r->nadl++] = *rec;
   return BK_OK;
 }
 

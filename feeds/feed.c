@@ -123,7 +123,7 @@ static bk_rc col_msg(bk_feed *f, size_t c, const char *what, const char *note) {
   char v[64 * 4 + 8];
   echo(c < r->nf ? r->f[c] : "", c < r->nf ? r->n[c] : 0, v, sizeof v);
   return bk_err_set(&f->err, BK_EDATA, "%s:%llu: column '%s': %s, got \"%s\"%s",
-                    f->info.path, (unsigned long long)r->line, f->hname[c], what, v,
+                    f->info.file.path, (unsigned long long)r->line, f->hname[c], what, v,
                     note ? note : "");
 }
 
@@ -228,25 +228,25 @@ static inline void time_rule(bk_feed *f, bk_event *ev) {
   if (f->have_ts && ev->ts < f->last_ts) {
     ev->ts = f->last_ts;
     ev->flags |= BK_EVF_CLAMPED;
-    f->info.clamped++;
+    f->info.file.clamped++;
   }
   if (!f->have_ts) {
-    f->info.first_ts = ev->ts;
+    f->info.file.first_ts = ev->ts;
   } else {
     /* after the clamp ev->ts >= last_ts: the gap is non-negative, and computed unsigned
        so that timestamps a whole int64 range apart cannot overflow it */
     uint64_t gap = (uint64_t)ev->ts - (uint64_t)f->last_ts;
     if (gap > (uint64_t)f->o.gap_us) {
-      f->info.gaps++;
+      f->info.file.gaps++;
       int64_t g = gap > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)gap;
-      if (g > f->info.longest_gap_us) {
-        f->info.longest_gap_us = g;
-        f->info.longest_gap_end = ev->ts;
+      if (g > f->info.file.longest_gap_us) {
+        f->info.file.longest_gap_us = g;
+        f->info.file.longest_gap_end = ev->ts;
       }
     }
   }
   f->have_ts = 1;
-  f->last_ts = f->info.last_ts = ev->ts;
+  f->last_ts = f->info.file.last_ts = ev->ts;
   if (ev->flags & BK_EVF_RESET) f->info.snapshot_runs++;
 }
 
@@ -254,13 +254,13 @@ static inline void time_rule(bk_feed *f, bk_event *ev) {
 static inline bk_rc emit(bk_feed *f, bk_event ev) {
   if (f->o.strict && f->have_ts && ev.ts < f->last_ts)
     return bk_err_set(&f->err, BK_EDATA, "%s:%llu: timestamp %lld goes backwards (previous %lld)",
-                      f->info.path, (unsigned long long)f->row->line, (long long)ev.ts,
-                      (long long)f->last_ts);
+                      f->info.file.path, (unsigned long long)f->row->line,
+                      (long long)ev.ts, (long long)f->last_ts);
   time_rule(f, &ev);
   if (f->qn == f->qcap) {
     size_t cap = f->qcap ? f->qcap * 2 : 16;
     bk_event *q = realloc(f->q, cap * sizeof *q);
-    if (!q) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+    if (!q) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.file.path);
     f->q = q;
     f->qcap = cap;
   }
@@ -296,7 +296,8 @@ static bk_rc row_instr(bk_feed *f, uint32_t *id) {
     if ((unsigned char)sy[i] < 0x20 || sy[i] == 0x7f)
       return col_error(f, cs, "a symbol without NUL or control bytes");
   bk_rc rc = bk_instr_intern(f->instr, ex, exn, sy, syn, id);
-  if (rc == BK_ENOMEM) return bk_err_set(&f->err, rc, "%s: out of memory", f->info.path);
+  if (rc == BK_ENOMEM)
+    return bk_err_set(&f->err, rc, "%s: out of memory", f->info.file.path);
   if (rc) return col_error(f, cs, "a symbol");
   if (*id >= BK_FEED_INSTRUMENTS_MAX) {
     char what[96];
@@ -573,8 +574,8 @@ static size_t l2_run(bk_feed *f, bk_event *evs, size_t cap) {
     f->prev_snapshot = ev->kind == BK_EV_SNAPSHOT;
   }
   bk_lines_skip(f->lines, off, k);
-  f->info.rows += k;
-  f->info.events += k;
+  f->info.file.rows += k;
+  f->info.file.events += k;
   return k;
 }
 
@@ -742,7 +743,7 @@ static bk_rc need(bk_feed *f, const int *roles, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (!has(f, roles[i]))
       return bk_err_set(&f->err, BK_EFORMAT, "%s:1: the %s header lacks column '%s'",
-                        f->info.path, f->fmtname, role_names[roles[i]]);
+                        f->info.file.path, f->fmtname, role_names[roles[i]]);
   return BK_OK;
 }
 
@@ -765,7 +766,7 @@ static int level_name(const char *s, size_t *lev, int *side, int *field) {
 
 /* Binance public data: instrument from the file name "SYMBOL-kind-...". */
 static bk_rc name_instr(bk_feed *f) {
-  const char *b = base_name(f->info.path);
+  const char *b = base_name(f->info.file.path);
   const char *dash = strchr(b, '-');
   const char *sym = f->o.symbol;
   size_t symn = sym ? strlen(sym) : 0;
@@ -774,7 +775,8 @@ static bk_rc name_instr(bk_feed *f) {
       return bk_err_set(&f->err, BK_EFORMAT,
                         "%s: a Binance %s file, but its name does not start with the symbol "
                         "(expected e.g. BTCUSDT-%s-2025-10-10.csv)",
-                        f->info.path, f->fmtname, f->fmt == F_DEPTH ? "bookDepth" : "1m");
+                        f->info.file.path, f->fmtname,
+                        f->fmt == F_DEPTH ? "bookDepth" : "1m");
     sym = b;
     symn = (size_t)(dash - b);
   }
@@ -785,13 +787,14 @@ static bk_rc name_instr(bk_feed *f) {
     ex = (!usdm && memchr(sym, '_', symn)) ? "binance-delivery" : "binance-futures";
   }
   bk_rc rc = bk_instr_intern(f->instr, ex, strlen(ex), sym, symn, &f->file_instr);
-  if (rc == BK_ENOMEM) return bk_err_set(&f->err, rc, "%s: out of memory", f->info.path);
+  if (rc == BK_ENOMEM)
+    return bk_err_set(&f->err, rc, "%s: out of memory", f->info.file.path);
   if (rc)
     return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' from the file name is too long",
-                      f->info.path, (int)symn, sym);
+                      f->info.file.path, (int)symn, sym);
   if (f->file_instr >= BK_FEED_INSTRUMENTS_MAX)
     return bk_err_set(&f->err, BK_EDATA, "%s: symbol '%.*s' is past the limit of %d "
-                      "instruments in one run", f->info.path, (int)symn, sym,
+                      "instruments in one run", f->info.file.path, (int)symn, sym,
                       BK_FEED_INSTRUMENTS_MAX);
   note_symbol(f, f->file_instr);
   return BK_OK;
@@ -802,7 +805,8 @@ static bk_rc choose(bk_feed *f, const bk_row *h) {
   for (size_t i = 0; i < h->nf; i++) total += h->n[i] + 1;
   f->hbuf = malloc(total + 1);
   f->hname = malloc((h->nf + 1) * sizeof *f->hname);
-  if (!f->hbuf || !f->hname) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+  if (!f->hbuf || !f->hname)
+    return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.file.path);
   char *p = f->hbuf;
   for (size_t i = 0; i < h->nf; i++) {
     const char *s = h->f[i];
@@ -827,13 +831,14 @@ static bk_rc choose(bk_feed *f, const bk_row *h) {
     }
   }
   static const int tardis[] = {C_EXCH, C_SYM, C_TS, C_LTS};
-  const char *b = base_name(f->info.path);
+  const char *b = base_name(f->info.file.path);
   if (nlevcols > 0) {
     f->fmt = F_SNAPN;
     snprintf(f->fmtname, sizeof f->fmtname, "book_snapshot_%zu", maxlev);
     f->nlev = maxlev;
     f->lev = malloc(4 * maxlev * sizeof *f->lev);
-    if (!f->lev) return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+    if (!f->lev)
+      return bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.file.path);
     for (size_t i = 0; i < 4 * maxlev; i++) f->lev[i] = SIZE_MAX;
     for (size_t i = 0; i < h->nf; i++) {
       size_t lev;
@@ -844,8 +849,8 @@ static bk_rc choose(bk_feed *f, const bk_row *h) {
     for (size_t i = 0; i < 4 * maxlev; i++)
       if (f->lev[i] == SIZE_MAX)
         return bk_err_set(&f->err, BK_EFORMAT, "%s:1: the %s header lacks column '%s[%zu].%s'",
-                          f->info.path, f->fmtname, (i % 4) < 2 ? "asks" : "bids", i / 4,
-                          (i % 2) ? "amount" : "price");
+                          f->info.file.path, f->fmtname, (i % 4) < 2 ? "asks" : "bids",
+                          i / 4, (i % 2) ? "amount" : "price");
     return need(f, tardis, 4);
   }
   if (has(f, C_ISSNAP)) {
@@ -902,7 +907,7 @@ static bk_rc choose(bk_feed *f, const bk_row *h) {
       return bk_err_set(&f->err, BK_EFORMAT,
                         "%s: premium-index klines are not supported (they hold a rate, not a "
                         "price); supported: %s",
-                        f->info.path, SUPPORTED);
+                        f->info.file.path, SUPPORTED);
     if (strstr(b, "markPriceKlines")) {
       f->kline_kind = BK_EV_MARK;
       strcpy(f->fmtname, "markPriceKlines");
@@ -928,7 +933,7 @@ static bk_rc choose(bk_feed *f, const bk_row *h) {
   return bk_err_set(&f->err, BK_EFORMAT,
                     "%s:1: unsupported file: header \"%s\" matches no known format; "
                     "supported: %s",
-                    f->info.path, shown, SUPPORTED);
+                    f->info.file.path, shown, SUPPORTED);
 }
 
 /* ---- the feed ------------------------------------------------------------------- */
@@ -951,10 +956,10 @@ bk_rc bk_feed_open(const char *path, bk_instruments *instruments, const bk_feed_
     free(f);
     return rc;
   }
-  f->info.path = bk_source_path(f->src);
-  f->info.codec = bk_codec_name(bk_source_codec(f->src));
+  f->info.file.path = bk_source_path(f->src);
+  f->info.file.codec = bk_codec_name(bk_source_codec(f->src));
   f->info.bytes_total = bk_source_size(f->src);
-  f->info.format = f->fmtname;
+  f->info.file.format = f->fmtname;
   rc = bk_rows_new(f->src, f->o.read_size, f->o.max_line, f->o.reference_csv, &f->rows, err);
   if (rc) goto fail_quiet;
   f->lines = bk_rows_lines(f->rows);
@@ -990,7 +995,7 @@ static bk_rc decode_next(bk_feed *f, bk_event *ev) {
   for (;;) {
     if (f->qi < f->qn) {
       *ev = f->q[f->qi++];
-      f->info.events++;
+      f->info.file.events++;
       f->ev_line = f->row->line;
       return BK_OK;
     }
@@ -1007,10 +1012,10 @@ static bk_rc decode_next(bk_feed *f, bk_event *ev) {
       return f->state = rc;
     }
     f->row = r;
-    f->info.rows++;
+    f->info.file.rows++;
     if (r->nf != f->ncol) {
       bk_err_set(&f->err, BK_EDATA, "%s:%llu: expected %zu fields as in the header, got %zu",
-                 f->info.path, (unsigned long long)r->line, f->ncol, r->nf);
+                 f->info.file.path, (unsigned long long)r->line, f->ncol, r->nf);
       return f->state = BK_EDATA;
     }
     rc = decode_row(f);
@@ -1093,7 +1098,7 @@ static bk_rc read_ahead(bk_feed *f, size_t max) {
   bk_event *e = realloc(f->ahead, max * sizeof *e);
   if (e) f->ahead = e;
   uint64_t *l = e ? realloc(f->ahead_line, max * sizeof *l) : NULL;
-  if (!l) return f->state = bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.path);
+  if (!l) return f->state = bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.file.path);
   f->ahead_line = l;
   uint64_t handed = f->ev_line; /* decoding moves it; it names the event handed out last */
   bk_rc rc = BK_OK;
@@ -1134,7 +1139,7 @@ bk_rc bk_feed_seal(bk_feed *f) {
   f->qn = f->qi = 0;
   drop_ahead(f);
   f->l2fast = 0;
-  f->info.sha256 = bk_source_sha256(f->src, &f->info.bytes_hashed);
+  f->info.file.sha256 = bk_source_sha256(f->src, &f->info.file.bytes_hashed);
   return BK_OK;
 }
 

@@ -68,6 +68,7 @@
 
 #include "engine/error.h"
 #include "engine/event.h"
+#include "engine/inputfile.h"
 #include "engine/instrument.h"
 
 #define BK_FEED_GAP_DEFAULT_US (5 * INT64_C(1000000)) /* gaps longer than 5 s count */
@@ -86,34 +87,22 @@ typedef struct bk_feed_opts {
   int64_t gap_us;       /* gaps between rows longer than this are counted (0 = 5 s) */
   const char *exchange; /* Binance public data: overrides the exchange the name implies */
   const char *symbol;   /* Binance public data: the symbol when the name has none */
-  int no_hash;          /* do not hash the file as it is read (info.sha256 stays NULL);
-                           commands that write no manifest save its cost */
+  int no_hash;          /* do not hash the file as it is read (info.file.sha256 stays
+                           NULL); commands that write no manifest save its cost */
 } bk_feed_opts;
 
 /* What a feed has seen so far (complete once bk_feed_next returned BK_EOF). Rows, events,
  * times and the other counters count what was decoded, events held by bk_feed_peek
  * included. */
 typedef struct bk_feed_info {
-  const char *path;       /* as opened */
-  const char *format;     /* "incremental_book_L2", "book_snapshot_25", "bookDepth", ... */
-  const char *codec;      /* "plain", "gzip", "zstd", "zip" */
-  uint64_t rows;          /* data rows (header and empty lines excluded) */
+  bk_input_file file;     /* path, format, codec, rows, events, time span, gaps, clamped;
+                             sha256 and bytes_hashed after bk_feed_seal (NULL before) */
   uint64_t blank_lines;   /* empty lines skipped */
-  uint64_t events;        /* events decoded */
-  int64_t first_ts;       /* first and last exchange timestamp (µs), 0 before any row */
-  int64_t last_ts;
   uint64_t snapshot_runs; /* snapshots started (events with BK_EVF_RESET) */
-  uint64_t clamped;       /* timestamps clamped because they went backwards */
-  uint64_t gaps;          /* gaps between consecutive rows longer than gap_us */
-  int64_t longest_gap_us; /* longest such gap, and the timestamp where it ended */
-  int64_t longest_gap_end;
   uint32_t symbols[BK_FEED_SYMBOLS_MAX]; /* instrument ids seen, in order of appearance */
   size_t n_symbols;       /* entries in symbols (stops growing at the max) */
   uint64_t bytes_in;      /* compressed bytes read so far, and the file's size */
   uint64_t bytes_total;
-  const char *sha256;     /* after bk_feed_seal: SHA-256 (64 hex digits) of the file's
-                             bytes as read; NULL before */
-  uint64_t bytes_hashed;  /* after bk_feed_seal: bytes in sha256 */
 } bk_feed_info;
 
 typedef struct bk_feed bk_feed;

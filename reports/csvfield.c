@@ -5,21 +5,16 @@
 
 #include <string.h>
 
+#include "reports/sbuf.h"
+
 size_t bk_csv_field(const char *s, char *out, size_t cap) {
   int quote = strpbrk(s, ",\"\r\n") != NULL;
-  size_t n = 0;
-#define PUT(ch)                                                                           \
-  do {                                                                                    \
-    if (n + 1 < cap) out[n] = (ch);                                                       \
-    n++;                                                                                  \
-  } while (0)
-  if (quote) PUT('"');
+  bk_sbuf b = {out, cap, 0};
+  if (quote) bk_sbuf_put(&b, '"');
   for (const char *p = s; *p; p++) {
-    if (*p == '"') PUT('"');
-    PUT(*p);
+    if (*p == '"') bk_sbuf_put(&b, '"');
+    bk_sbuf_put(&b, *p);
   }
-  if (quote) PUT('"');
-#undef PUT
-  if (cap) out[n < cap ? n : cap - 1] = '\0';
-  return n;
+  if (quote) bk_sbuf_put(&b, '"');
+  return bk_sbuf_end(&b);
 }

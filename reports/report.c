@@ -22,6 +22,7 @@
 #include "engine/fixed.h"
 #include "engine/sha256.h"
 #include "reports/charts.h"
+#include "reports/sbuf.h"
 #include "reports/units.h"
 
 const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.csv",
@@ -488,7 +489,7 @@ static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   w_end(&w);
   for (size_t i = 0; i < run->ctx.nfiles; i++) {
-    const bk_report_file *f = &run->ctx.files[i];
+    const bk_input_file *f = run->ctx.files[i];
     w_str(&w, "file");
     w_str(&w, f->path);
     w_str(&w, f->format);
@@ -548,34 +549,21 @@ static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
 /* --- manifest.json ------------------------------------------------------------------- */
 
 size_t bk_report_json_str(const char *s, char *out, size_t cap) {
-  size_t n = 0;
-#define PUT(ch)                                                                           \
-  do {                                                                                    \
-    if (n + 1 < cap) out[n] = (ch);                                                       \
-    n++;                                                                                  \
-  } while (0)
-  PUT('"');
+  static const char hex[] = "0123456789abcdef";
+  bk_sbuf b = {out, cap, 0};
+  bk_sbuf_put(&b, '"');
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     unsigned char c = *p;
-    if (c == '"' || c == '\\') {
-      PUT('\\');
-      PUT((char)c);
-    } else if (c < 0x20) {
-      static const char hex[] = "0123456789abcdef";
-      PUT('\\');
-      PUT('u');
-      PUT('0');
-      PUT('0');
-      PUT(hex[c >> 4]);
-      PUT(hex[c & 15]);
-    } else {
-      PUT((char)c);
+    if (c == '"' || c == '\\' || c < 0x20) bk_sbuf_put(&b, '\\');
+    if (c >= 0x20) {
+      bk_sbuf_put(&b, (char)c);
+      continue;
     }
+    const char u[] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    for (size_t i = 0; i < sizeof u; i++) bk_sbuf_put(&b, u[i]);
   }
-  PUT('"');
-#undef PUT
-  if (cap) out[n < cap ? n : cap - 1] = '\0';
-  return n;
+  bk_sbuf_put(&b, '"');
+  return bk_sbuf_end(&b);
 }
 
 static void j_str(bk_outfile *o, const char *s) {
@@ -692,9 +680,9 @@ static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err
   }
   bk_outfile_printf(o, "],\n  \"inputs\": [");
   for (size_t i = 0; i < c->nfiles; i++) {
-    const bk_report_file *f = &c->files[i];
+    const bk_input_file *f = c->files[i];
     bk_outfile_printf(o, "%s\n    ", i ? "," : "");
-    if ((rc = j_file_as(o, f->path, f->sha256, f->bytes, err))) return rc;
+    if ((rc = j_file_as(o, f->path, f->sha256, f->bytes_hashed, err))) return rc;
     bk_outfile_printf(o, ", \"format\": ");
     j_str(o, f->format);
     bk_outfile_printf(o, ", \"codec\": ");
@@ -732,7 +720,7 @@ static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++)
     for (size_t i = 0; i < run->ncalib[p]; i++) {
-      const bk_report_calib_row *c = &run->calib[p][i];
+      const bk_liqcal_row *c = &run->calib[p][i];
       w_str(&w, run->policies[p].risk->pol.name);
       w_time(&w, c->minute);
       w_i64(&w, c->minute);

@@ -44,36 +44,22 @@
 
 #include "engine/account.h"
 #include "engine/error.h"
+#include "engine/inputfile.h"
 #include "engine/instrument.h"
 #include "engine/ledger.h"
+#include "engine/liqcal.h"
 #include "engine/market.h"
 #include "engine/risk.h"
 #include "engine/sim.h"
 #include "reports/outfile.h"
 
-/* One input file as the run read it. The command copies these fields from feeds'
- * bk_feed_info (path, format, codec, rows, events, first_ts, last_ts, gaps,
- * longest_gap_us, longest_gap_end, clamped); reports do not see feeds/. */
-typedef struct bk_report_file {
-  const char *path;
-  const char *format;      /* "trades", "bookDepth", ... */
-  const char *codec;       /* "plain", "gzip", "zstd", "zip" */
-  uint64_t rows, events;
-  int64_t first_ts, last_ts; /* µs, 0 when no row */
-  uint64_t gaps;           /* gaps between rows longer than the threshold */
-  int64_t longest_gap_us, longest_gap_end;
-  uint64_t clamped;        /* timestamps raised because they went backwards */
-  const char *sha256;      /* SHA-256 (64 hex digits) of the bytes read, or NULL or ""
-                              when the reader gave none: then the manifest hashes the
-                              file as it is when the report is written */
-  uint64_t bytes;          /* bytes hashed into sha256 */
-} bk_report_file;
-
 /* What the command knows about the run. */
 typedef struct bk_report_ctx {
   const char *dir;                      /* run folder; must exist */
   const bk_instruments *instruments;    /* names of instruments; may be NULL */
-  const bk_report_file *files;          /* nfiles inputs, in the order read */
+  const bk_input_file *const *files;    /* nfiles inputs, in the order read; one with
+                                           no sha256 is hashed as the file is when the
+                                           report is written */
   size_t nfiles;
   const char *scenario;                 /* scenario file path, or NULL */
   const char *const *policy_files;      /* npolicy_files policy files (hashed), or NULL */
@@ -93,14 +79,6 @@ typedef struct bk_report_policy {
   int64_t safe_fund[BK_LEDGER_ASSETS];           /* smallest safe initial fund per asset */
 } bk_report_policy;
 
-/* One minute of a liquidation-print calibration: the liquidation notional the data
- * printed and the notional the policy's simulation liquidated (quote currency, e-8). */
-typedef struct bk_report_calib_row {
-  int64_t minute;      /* start of the minute, µs */
-  int64_t printed, simulated;
-  uint32_t nprinted, nsimulated; /* prints; liquidation steps */
-} bk_report_calib_row;
-
 /* Everything the writers read. */
 typedef struct bk_report_run {
   bk_report_ctx ctx;
@@ -117,7 +95,7 @@ typedef struct bk_report_run {
   int64_t sample_us;               /* fund sampling interval (for the manifest) */
   /* calibration.csv, written when calib is set (a run with a liquidation-print
      population): calib[p] holds ncalib[p] rows of policy p, in time order */
-  const bk_report_calib_row *const *calib;
+  const bk_liqcal_row *const *calib;
   const size_t *ncalib;
   /* owned when built by bk_report_run_from_sim */
   bk_report_policy *own_policies;

@@ -25,6 +25,7 @@
 #include "engine/clock.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
+#include "engine/rng.h"
 #include "reports/outfile.h"
 
 #define LADDER (1 << 18) /* ticks covered by the generator's own book */
@@ -59,13 +60,10 @@ void bk_synth_defaults(bk_synth_opts *o) {
   o->zst = 1;
 }
 
-static uint64_t rnd(gen *g) {
-  uint64_t z = (g->rng += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
+static uint64_t rnd(gen *g) { return bk_rng_next(&g->rng); }
 
+/* Modulo, slightly biased for n far from a power of two: kept because the shipped sample
+ * tape was drawn this way (bk_rng_below would give a different tape). */
 static int64_t below(gen *g, int64_t n) { return (int64_t)(rnd(g) % (uint64_t)n); }
 
 /* Crash shape in per mille of the full drop at time t: 0 before, rising to 1000 over five

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/vec.h"
+
 typedef struct acct_pop {
   bk_population base;
   bk_acctlist l;
@@ -26,33 +28,18 @@ void bk_acctlist_fini(bk_acctlist *l) {
 }
 
 bk_rc bk_acctlist_add(bk_acctlist *l, uint32_t settle, int64_t deposit, uint64_t line) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    bk_acctlist_spec *v = realloc(l->v, cap * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
-  bk_acctlist_spec *a = &l->v[l->n++];
-  a->settle = settle;
-  a->deposit = deposit;
-  a->pos = l->npos;
-  a->npos = 0;
-  a->line = line;
-  a->name = 0;
+  bk_acctlist_spec a = {.settle = settle, .deposit = deposit, .pos = l->npos, .line = line};
+  bk_acctlist_spec *v = bk_vec_push(l->v, &l->n, &l->cap, &a, sizeof a);
+  if (!v) return BK_ENOMEM;
+  l->v = v;
   return BK_OK;
 }
 
 bk_rc bk_acctlist_name(bk_acctlist *l, const char *id, size_t len) {
   if (l->n == 0) return BK_EUSAGE;
-  if (l->nnames + len + 1 > l->namecap) {
-    size_t cap = l->namecap ? l->namecap : 256;
-    while (cap < l->nnames + len + 1) cap *= 2;
-    char *v = realloc(l->names, cap);
-    if (!v) return BK_ENOMEM;
-    l->names = v;
-    l->namecap = cap;
-  }
+  char *v = bk_vec_grow_from(l->names, &l->namecap, l->nnames + len + 1, 1, 256);
+  if (!v) return BK_ENOMEM;
+  l->names = v;
   memcpy(l->names + l->nnames, id, len);
   l->names[l->nnames + len] = '\0';
   l->v[l->n - 1].name = l->nnames + 1;
@@ -62,17 +49,10 @@ bk_rc bk_acctlist_name(bk_acctlist *l, const char *id, size_t len) {
 
 bk_rc bk_acctlist_add_pos(bk_acctlist *l, uint32_t contract, int64_t size, int64_t entry) {
   if (l->n == 0) return BK_EUSAGE;
-  if (l->npos == l->poscap) {
-    size_t cap = l->poscap ? l->poscap * 2 : 64;
-    bk_acctlist_pos_spec *v = realloc(l->pos, cap * sizeof *v);
-    if (!v) return BK_ENOMEM;
-    l->pos = v;
-    l->poscap = cap;
-  }
-  bk_acctlist_pos_spec *p = &l->pos[l->npos++];
-  p->contract = contract;
-  p->size = size;
-  p->entry = entry;
+  bk_acctlist_pos_spec p = {.contract = contract, .size = size, .entry = entry};
+  bk_acctlist_pos_spec *v = bk_vec_push(l->pos, &l->npos, &l->poscap, &p, sizeof p);
+  if (!v) return BK_ENOMEM;
+  l->pos = v;
   l->v[l->n - 1].npos++;
   return BK_OK;
 }

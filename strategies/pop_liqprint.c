@@ -12,6 +12,7 @@
 #include "engine/clock.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
+#include "engine/vec.h"
 #include "strategies/sizing.h"
 
 #define MINUTE_US (60 * INT64_C(1000000))
@@ -49,15 +50,10 @@ static int64_t minute_of(int64_t ts) {
 static bk_rc count_print(liq_pop *p, int64_t ts, int64_t notional) {
   int64_t m = minute_of(ts);
   if (p->nmin == 0 || p->min[p->nmin - 1].minute != m) {
-    if (p->nmin == p->mincap) {
-      size_t cap = p->mincap ? p->mincap * 2 : 64;
-      bk_liqcal_row *v = realloc(p->min, cap * sizeof *v);
-      if (!v) return BK_ENOMEM;
-      p->min = v;
-      p->mincap = cap;
-    }
-    memset(&p->min[p->nmin], 0, sizeof *p->min);
-    p->min[p->nmin++].minute = m;
+    bk_liqcal_row row = {.minute = m};
+    bk_liqcal_row *v = bk_vec_push(p->min, &p->nmin, &p->mincap, &row, sizeof row);
+    if (!v) return BK_ENOMEM;
+    p->min = v;
   }
   bk_liqcal_row *r = &p->min[p->nmin - 1];
   r->nprinted++;
@@ -97,13 +93,9 @@ static bk_rc liq_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
     return bk_err_set(&pp->err, rc, "liquidation prints: the print at %s: its size, price "
                       "and the leverage give an account out of range", when);
   }
-  if (p->nown == p->owncap) {
-    size_t cap = p->owncap ? p->owncap * 2 : 64;
-    uint32_t *v = realloc(p->own, cap * sizeof *v);
-    if (!v) return bk_err_set(&pp->err, BK_ENOMEM, "liquidation prints: no memory");
-    p->own = v;
-    p->owncap = cap;
-  }
+  uint32_t *v = bk_vec_grow(p->own, &p->owncap, p->nown + 1, sizeof *v);
+  if (!v) return bk_err_set(&pp->err, BK_ENOMEM, "liquidation prints: no memory");
+  p->own = v;
   if (count_print(p, ev->ts, notional))
     return bk_err_set(&pp->err, BK_ENOMEM, "liquidation prints: no memory");
   uint32_t id;

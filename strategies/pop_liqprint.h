@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "engine/error.h"
+#include "engine/liqcal.h"
 #include "engine/sim.h"
 
 typedef struct bk_liqprint_config {
@@ -42,15 +43,6 @@ void bk_liqprint_config_init(bk_liqprint_config *c);
 
 /* A liquidation-print population (configuration checked, BK_ECONFIG in err). */
 bk_rc bk_pop_liqprint_new(const bk_liqprint_config *c, bk_population **out, bk_err *err);
-
-/* One minute of the calibration: printed vs simulated liquidation notional. */
-typedef struct bk_liqcal_row {
-  int64_t minute;     /* start of the minute, µs */
-  int64_t printed;    /* notional of the prints in it, quote currency e-8 */
-  int64_t simulated;  /* notional liquidated by the simulation in it (policy's records) */
-  uint32_t nprinted;  /* prints */
-  uint32_t nsimulated; /* liquidation steps */
-} bk_liqcal_row;
 
 /* The calibration table of policy `policy` of simulation s, minute by minute over every
  * minute that has a print or a simulated liquidation, in time order. *rows is malloc'd

@@ -12,11 +12,17 @@
 
 #include "engine/event.h"
 #include "engine/fixed.h"
+#include "engine/rng.h"
+#include "engine/vec.h"
 
 typedef struct cand_rec {
   bk_popsynth_cand c;
   uint64_t seq; /* index of the trade in the contract's warm-up tape */
 } cand_rec;
+
+typedef struct mark_range {
+  int64_t lo, hi;
+} mark_range;
 
 typedef struct contract_state {
   cand_rec *res;        /* reservoir, `accounts` slots */
@@ -25,7 +31,7 @@ typedef struct contract_state {
   int64_t oi;           /* last replayed open interest (venue units) */
   int have_oi;
   int64_t b0;           /* first bucket index of the mark path */
-  int64_t *lo, *hi;     /* per bucket extremes of the mark (0 = none) */
+  mark_range *path;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
   bk_popsynth_stats st;
 } contract_state;
@@ -59,8 +65,7 @@ static void synth_free(bk_population *pp) {
   if (!p) return;
   for (size_t i = 0; i < p->ncs; i++) {
     free(p->cs[i].res);
-    free(p->cs[i].lo);
-    free(p->cs[i].hi);
+    free(p->cs[i].path);
   }
   free(p->cs);
   free(p->target);
@@ -91,23 +96,12 @@ static bk_rc track_mark(contract_state *c, int64_t ts, int64_t bucket_us, int64_
   if (c->nb == 0) c->b0 = b;
   if (b < c->b0) b = c->b0; /* the replay clock never goes back; be safe anyway */
   size_t k = (size_t)(b - c->b0);
-  if (k >= c->cap) {
-    size_t cap = c->cap ? c->cap : 256;
-    while (cap <= k) cap *= 2;
-    int64_t *lo = realloc(c->lo, cap * sizeof *lo);
-    if (!lo) return BK_ENOMEM;
-    c->lo = lo;
-    int64_t *hi = realloc(c->hi, cap * sizeof *hi);
-    if (!hi) return BK_ENOMEM;
-    c->hi = hi;
-    c->cap = cap;
-  }
-  while (c->nb <= k) {
-    c->lo[c->nb] = 0;
-    c->hi[c->nb++] = 0;
-  }
-  if (c->lo[k] == 0 || mark < c->lo[k]) c->lo[k] = mark;
-  if (mark > c->hi[k]) c->hi[k] = mark;
+  mark_range *path = bk_vec_grow_from(c->path, &c->cap, k + 1, sizeof *path, 256);
+  if (!path) return BK_ENOMEM;
+  c->path = path;
+  while (c->nb <= k) path[c->nb++] = (mark_range){0, 0};
+  if (path[k].lo == 0 || mark < path[k].lo) path[k].lo = mark;
+  if (mark > path[k].hi) path[k].hi = mark;
   return BK_OK;
 }
 
@@ -158,8 +152,9 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     qsort(cs->res, cs->nres, sizeof *cs->res, cand_seq_cmp);
     /* suffix extremes of the mark path: what the mark did from each bucket to the end */
     for (size_t b = cs->nb; b-- > 1;) {
-      if (cs->lo[b] && (!cs->lo[b - 1] || cs->lo[b] < cs->lo[b - 1])) cs->lo[b - 1] = cs->lo[b];
-      if (cs->hi[b] > cs->hi[b - 1]) cs->hi[b - 1] = cs->hi[b];
+      mark_range *now = &cs->path[b], *before = &cs->path[b - 1];
+      if (now->lo && (!before->lo || now->lo < before->lo)) before->lo = now->lo;
+      if (now->hi > before->hi) before->hi = now->hi;
     }
     bk_popsynth_cand *cand = malloc(cs->nres * sizeof *cand);
     bk_popsynth_open *op = malloc(cs->nres * sizeof *op);
@@ -173,8 +168,8 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
       cand[i].lev = bk_lev_draw(&p->lev, &p->rng);
       int64_t b = cand[i].ts / p->cfg.bucket_us - cs->b0;
       if (cs->nb && b >= 0 && (size_t)b < cs->nb) {
-        cand[i].lo = cs->lo[b];
-        cand[i].hi = cs->hi[b];
+        cand[i].lo = cs->path[b].lo;
+        cand[i].hi = cs->path[b].hi;
       }
     }
     int64_t target, gross;
@@ -230,7 +225,7 @@ static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
     uint64_t seq = cs->trades++;
     size_t slot = cs->nres;
     if (cs->nres == p->cfg.accounts) { /* algorithm R: keep it with probability k / n */
-      uint64_t j = bk_pop_rng_below(&p->rng, cs->trades);
+      uint64_t j = bk_rng_below(&p->rng, cs->trades);
       if (j >= p->cfg.accounts) return BK_OK;
       slot = (size_t)j;
     } else {

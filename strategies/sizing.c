@@ -1,5 +1,5 @@
 /*
- * Population arithmetic (see sizing.h): the seeded generator, leverage tables, whole-lot
+ * Population arithmetic (see sizing.h): leverage tables, whole-lot
  * apportionment, deposits and bankruptcy-price entries. Runs once per sampled account
  * (thousands to a million per run), never per market event, so it is written for
  * exactness first: 128-bit intermediates, explicit rounding, no floating point.
@@ -10,28 +10,7 @@
 #include <string.h>
 
 #include "engine/fixed.h"
-
-uint64_t bk_pop_rng_next(uint64_t *state) {
-  uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-uint64_t bk_pop_rng_below(uint64_t *state, uint64_t n) {
-  /* The high word of x × n is uniform on [0, n) once the low words that would bias it
-   * (those below 2^64 mod n) are rejected. */
-  bk_u128 m = (bk_u128)bk_pop_rng_next(state) * n;
-  uint64_t lo = (uint64_t)m;
-  if (lo < n) {
-    uint64_t t = (0 - n) % n;
-    while (lo < t) {
-      m = (bk_u128)bk_pop_rng_next(state) * n;
-      lo = (uint64_t)m;
-    }
-  }
-  return (uint64_t)(m >> 64);
-}
+#include "engine/rng.h"
 
 void bk_lev_config_default(bk_lev_config *c) {
   static const int64_t lev[] = {2, 5, 10, 20, 50, 100};
@@ -111,7 +90,7 @@ bk_rc bk_lev_build(const bk_lev_config *c, bk_lev_table *t, bk_err *err) {
 }
 
 int64_t bk_lev_draw(const bk_lev_table *t, uint64_t *rng) {
-  uint64_t r = bk_pop_rng_below(rng, t->cum[t->n - 1]);
+  uint64_t r = bk_rng_below(rng, t->cum[t->n - 1]);
   size_t lo = 0, hi = t->n - 1; /* first i with cum[i] > r */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;

@@ -17,14 +17,6 @@
 #include "engine/account.h"
 #include "engine/error.h"
 
-/* --- generator ------------------------------------------------------------------- */
-
-/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit word of state, every seed is good. */
-uint64_t bk_pop_rng_next(uint64_t *state);
-
-/* Uniform integer in [0, n) (n > 0), without modulo bias (Lemire's multiply-and-reject). */
-uint64_t bk_pop_rng_below(uint64_t *state, uint64_t n);
-
 /* --- leverage distributions ------------------------------------------------------ */
 
 enum { BK_LEV_DISCRETE = 0,   /* weights over a list of leverages */

@@ -36,7 +36,7 @@ typedef struct evs {
   bk_rc rc;
   bk_err err;
   bk_feed_info info;
-  char format[40]; /* info.format, kept after the feed is freed */
+  char format[40]; /* info.file.format, kept after the feed is freed */
 } evs;
 
 /* Decodes all of path; the result holds the events, the final rc and the info. */
@@ -57,9 +57,9 @@ static evs collect(const char *path, bk_instruments *in, const bk_feed_opts *o) 
   }
   e.err = *bk_feed_error(f);
   e.info = *bk_feed_info_get(f);
-  snprintf(e.format, sizeof e.format, "%s", e.info.format);
-  e.info.format = NULL; /* use e.format: e is returned by value */
-  e.info.path = e.info.codec = NULL;
+  snprintf(e.format, sizeof e.format, "%s", e.info.file.format);
+  e.info.file.format = NULL; /* use e.format: e is returned by value */
+  e.info.file.path = e.info.file.codec = NULL;
   bk_feed_free(f);
   return e;
 }
@@ -176,10 +176,11 @@ static void rows_equal_the_data_lines_of_every_real_file(void **state) {
     if (e.rc != BK_EOF) fail_msg("%s: %s", paths[i], e.err.msg);
     uint64_t want = count_rows(paths[i]);
     printf("  %-100s %-20s %8llu rows %8zu events\n", paths[i], e.format,
-           (unsigned long long)e.info.rows, e.n);
-    assert_true(e.info.rows == want);
-    assert_true(e.info.events == e.n);
-    assert_true(e.n >= e.info.rows); /* every format gives at least one event per row here */
+           (unsigned long long)e.info.file.rows, e.n);
+    assert_true(e.info.file.rows == want);
+    assert_true(e.info.file.events == e.n);
+    /* every format gives at least one event per row here */
+    assert_true(e.n >= e.info.file.rows);
     assert_true(e.info.bytes_in == e.info.bytes_total);
     assert_true(e.info.n_symbols >= 1);
     free(e.v);
@@ -206,7 +207,7 @@ static void real_file_counts_match_the_published_figures(void **state) {
       bk_instruments_init(&in);
       evs e = collect(p, &in, NULL);
       assert_int_equal(e.rc, BK_EOF);
-      uint64_t rows = e.info.rows;
+      uint64_t rows = e.info.file.rows;
       if (k == 0) {
         rows = 0;
         for (size_t i = 0; i < e.n; i++) rows += e.v[i].kind == BK_EV_BOOK;
@@ -498,7 +499,8 @@ static void incremental_l2_marks_the_first_row_of_each_snapshot_run(void **state
   assert_int_equal(e.v[3].side, BK_BID);
   assert_true(e.v[3].qty == 0);
   assert_true(e.v[0].ts == 1000 && e.v[0].local_ts == 1001);
-  assert_true(e.info.rows == 6 && e.info.blank_lines == 1 && e.info.snapshot_runs == 2);
+  assert_true(e.info.file.rows == 6 && e.info.blank_lines == 1);
+  assert_true(e.info.snapshot_runs == 2);
   assert_string_equal(e.format, "incremental_book_L2");
   assert_string_equal(in.v[e.v[0].instr].exchange, "deribit");
   assert_string_equal(in.v[e.v[0].instr].symbol, "BTC-PERPETUAL");
@@ -530,7 +532,7 @@ static void book_snapshot_n_emits_each_non_empty_level_asks_then_bids(void **sta
   e = collect(p, &in, NULL);
   assert_int_equal(e.rc, BK_EOF);
   assert_string_equal(e.format, "book_snapshot_25");
-  assert_true(e.n == 50 * e.info.rows);
+  assert_true(e.n == 50 * e.info.file.rows);
   free(e.v);
   bk_instruments_fini(&in);
 }
@@ -542,7 +544,7 @@ static void ticker_emits_one_event_per_non_empty_field(void **state) {
   bk_instruments_init(&in);
   evs e = collect(fixture("binance-futures_derivative_ticker_2023-04-05_BTCUSDT.csv", p, sizeof p), &in, NULL);
   assert_int_equal(e.rc, BK_EOF);
-  assert_true(e.info.rows == 3);
+  assert_true(e.info.file.rows == 3);
   assert_int_equal(e.n, 5);
   assert_int_equal(e.v[0].kind, BK_EV_FUNDING);
   assert_true(e.v[0].price == 2760); /* 0.0000276 */
@@ -636,7 +638,7 @@ static void mark_klines_follow_the_documented_path(void **state) {
   bk_t_data("binance-2025-10-10-depth-and-mark/BTCUSD_PERP-markPriceKlines-1m-2025-10-10.zip", p, sizeof p);
   e = collect(p, &in, NULL);
   assert_int_equal(e.rc, BK_EOF);
-  assert_true(e.info.rows == 1440 && e.n == 4 * 1440);
+  assert_true(e.info.file.rows == 1440 && e.n == 4 * 1440);
   assert_string_equal(e.format, "markPriceKlines");
   assert_int_equal(in.n, 1); /* the same instrument as the fixture */
   free(e.v);
@@ -654,7 +656,7 @@ static void kline_files_without_a_header_are_read_from_the_first_row(void **stat
   bk_instruments_init(&in);
   evs e = collect(p, &in, NULL);
   if (e.rc != BK_EOF) fail_msg("%s", e.err.msg);
-  assert_true(e.info.rows == 2);
+  assert_true(e.info.file.rows == 2);
   assert_int_equal(e.n, 8);
   assert_int_equal(e.v[0].kind, BK_EV_INDEX);
   assert_true(e.v[0].ts == INT64_C(1589846400000000) && e.v[0].price == BK_FX(9700) + 10000000);

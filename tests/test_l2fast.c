@@ -70,7 +70,7 @@ static run decode_with(const char *path, const bk_feed_opts *o, size_t batch) {
   assert_int_equal(n, 0); /* EOF and errors come with no event */
   snprintf(r.msg, sizeof r.msg, "%s", bk_feed_error(f)->msg);
   r.info = *bk_feed_info_get(f);
-  r.info.path = r.info.format = r.info.codec = NULL;
+  r.info.file.path = r.info.file.format = r.info.file.codec = NULL;
   for (size_t i = 0; i < in.n && i < 8; i++)
     snprintf(r.names[i], sizeof r.names[i], "%s:%s", in.v[i].exchange, in.v[i].symbol);
   bk_feed_free(f);
@@ -88,14 +88,16 @@ static void expect_same(const char *what, const run *a, const run *b) {
   for (size_t i = 0; i < a->n; i++)
     if (memcmp(&a->v[i], &b->v[i], sizeof a->v[i]) != 0) fail_msg("%s: event %zu differs", what, i);
   const bk_feed_info *x = &a->info, *y = &b->info;
-  if (x->rows != y->rows || x->blank_lines != y->blank_lines || x->events != y->events ||
-      x->first_ts != y->first_ts || x->last_ts != y->last_ts ||
-      x->snapshot_runs != y->snapshot_runs || x->clamped != y->clamped || x->gaps != y->gaps ||
-      x->longest_gap_us != y->longest_gap_us || x->longest_gap_end != y->longest_gap_end ||
-      x->n_symbols != y->n_symbols ||
+  const bk_input_file *xf = &x->file, *yf = &y->file;
+  if (xf->rows != yf->rows || x->blank_lines != y->blank_lines ||
+      xf->events != yf->events || xf->first_ts != yf->first_ts ||
+      xf->last_ts != yf->last_ts || x->snapshot_runs != y->snapshot_runs ||
+      xf->clamped != yf->clamped || xf->gaps != yf->gaps ||
+      xf->longest_gap_us != yf->longest_gap_us ||
+      xf->longest_gap_end != yf->longest_gap_end || x->n_symbols != y->n_symbols ||
       memcmp(x->symbols, y->symbols, sizeof x->symbols) != 0)
     fail_msg("%s: counters differ (rows %llu vs %llu, blank %llu vs %llu)", what,
-             (unsigned long long)x->rows, (unsigned long long)y->rows,
+             (unsigned long long)xf->rows, (unsigned long long)yf->rows,
              (unsigned long long)x->blank_lines, (unsigned long long)y->blank_lines);
   /* how far the source got before an error depends on the read size; at the end it is all */
   if (a->rc == BK_EOF && x->bytes_in != y->bytes_in) fail_msg("%s: bytes read differ", what);
@@ -131,7 +133,7 @@ static void fast_path_gives_the_reference_events_on_every_real_l2_file(void **st
         expect_same(what, &a, &b);
         run_free(&a);
       }
-    rows += b.info.rows;
+    rows += b.info.file.rows;
     run_free(&b);
   }
   printf("  %llu real rows decoded the same by both paths\n", (unsigned long long)rows);
@@ -232,7 +234,7 @@ static void fast_path_matches_the_reference_on_fuzzed_rows(void **state) {
     expect_same(what, &a, &b);
     clean_files += !any;
     broken += b.rc != BK_EOF;
-    total_rows += b.info.rows;
+    total_rows += b.info.file.rows;
     run_free(&a);
     run_free(&b);
   }

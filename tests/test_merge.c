@@ -163,7 +163,8 @@ static void backwards_time_is_clamped_and_counted_or_an_error_with_strict(void *
   assert_int_equal(ev[0].flags, 0);
   assert_int_equal(ev[2].flags, 0);
   const bk_feed_info *info = bk_feed_info_get(f);
-  assert_true(info->clamped == 1 && info->first_ts == 1000 && info->last_ts == 2000);
+  assert_true(info->file.clamped == 1);
+  assert_true(info->file.first_ts == 1000 && info->file.last_ts == 2000);
   bk_feed_free(f);
   bk_feed_opts o;
   bk_feed_opts_init(&o);
@@ -199,16 +200,17 @@ static void gaps_longer_than_the_threshold_are_counted(void **state) {
   while ((rc = bk_feed_next(f, &ev)) == BK_OK) {}
   assert_int_equal(rc, BK_EOF);
   const bk_feed_info *info = bk_feed_info_get(f);
-  assert_true(info->gaps == 2);
-  assert_true(info->longest_gap_us == 20000000 && info->longest_gap_end == 28000000);
-  assert_true(info->rows == 5 && info->events == 5);
+  assert_true(info->file.gaps == 2);
+  assert_true(info->file.longest_gap_us == 20000000);
+  assert_true(info->file.longest_gap_end == 28000000);
+  assert_true(info->file.rows == 5 && info->file.events == 5);
   bk_feed_free(f);
   bk_feed_opts o;
   bk_feed_opts_init(&o);
   o.gap_us = 500000; /* 0.5 s: four gaps */
   f = open_feed(p, &in, &o);
   while ((rc = bk_feed_next(f, &ev)) == BK_OK) {}
-  assert_true(bk_feed_info_get(f)->gaps == 4);
+  assert_true(bk_feed_info_get(f)->file.gaps == 4);
   bk_feed_free(f);
   bk_instruments_fini(&in);
 }
@@ -228,13 +230,14 @@ static void folder_expands_in_name_order_and_skips_unsupported_files(void **stat
   assert_int_equal(skipped, 1); /* notes_unsupported.csv */
   assert_int_equal(bk_merge_count(m), 10);
   for (size_t i = 1; i < bk_merge_count(m); i++)
-    assert_true(strcmp(bk_feed_info_get(bk_merge_feed(m, i - 1))->path,
-                       bk_feed_info_get(bk_merge_feed(m, i))->path) < 0);
+    assert_true(strcmp(bk_feed_info_get(bk_merge_feed(m, i - 1))->file.path,
+                       bk_feed_info_get(bk_merge_feed(m, i))->file.path) < 0);
   static out v[1024], w[1024];
   size_t n = drain(m, v, 1024, &rc);
   assert_int_equal(rc, BK_EOF);
   uint64_t events = 0;
-  for (size_t i = 0; i < bk_merge_count(m); i++) events += bk_feed_info_get(bk_merge_feed(m, i))->events;
+  for (size_t i = 0; i < bk_merge_count(m); i++)
+    events += bk_feed_info_get(bk_merge_feed(m, i))->file.events;
   assert_true(n == events && n > 30);
   for (size_t i = 1; i < n; i++) assert_true(v[i - 1].ev.ts <= v[i].ev.ts);
   bk_merge_free(m);

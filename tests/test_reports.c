@@ -313,8 +313,8 @@ static void scripted_free(scripted *x) {
 static char *ARGV[] = {"backstop", "run", "--seed", "7", "scenario, with comma.json"};
 
 /* Writes the run folder of x into tmp/<name>; returns the result. */
-static bk_rc write_run(scripted *x, const char *name, bk_report_file *files, size_t nfiles,
-                       bk_err *err) {
+static bk_rc write_run(scripted *x, const char *name, const bk_input_file *const *files,
+                       size_t nfiles, bk_err *err) {
   char dir[512];
   bk_t_tmp(name, dir, sizeof dir);
   mkdir(dir, 0777);
@@ -499,11 +499,12 @@ static void manifest_is_json_with_hashes_and_no_clock(void **state) {
   scripted *x = scripted_run();
   char in[512];
   bk_t_write(bk_t_tmp("input_abc.csv", in, sizeof in), "abc", 3);
-  bk_report_file f = {.path = in, .format = "trades", .codec = "plain", .rows = 1,
-                      .events = 1, .first_ts = T0, .last_ts = T0 + 7 * MIN, .gaps = 1,
-                      .longest_gap_us = 7 * MIN, .longest_gap_end = T0 + 7 * MIN};
+  bk_input_file f = {.path = in, .format = "trades", .codec = "plain", .rows = 1,
+                     .events = 1, .first_ts = T0, .last_ts = T0 + 7 * MIN, .gaps = 1,
+                     .longest_gap_us = 7 * MIN, .longest_gap_end = T0 + 7 * MIN};
+  const bk_input_file *files[] = {&f};
   bk_err e;
-  if (write_run(x, "man", &f, 1, &e)) fail_msg("write: %s", e.msg);
+  if (write_run(x, "man", files, 1, &e)) fail_msg("write: %s", e.msg);
   char p[1024];
   path_in("man", "manifest.json", p, sizeof p);
   json_error_t je;
@@ -542,10 +543,12 @@ static void manifest_records_inputs_as_they_were_read(void **state) {
   char in[512];
   bk_t_write(bk_t_tmp("input_grew.csv", in, sizeof in), "abc", 3);
   static const char sha_ab[] = "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603";
-  bk_report_file f = {.path = in, .format = "trades", .codec = "plain", .rows = 1,
-                      .events = 1, .first_ts = T0, .last_ts = T0, .sha256 = sha_ab, .bytes = 2};
+  bk_input_file f = {.path = in, .format = "trades", .codec = "plain", .rows = 1,
+                     .events = 1, .first_ts = T0, .last_ts = T0, .sha256 = sha_ab,
+                     .bytes_hashed = 2};
+  const bk_input_file *files[] = {&f};
   bk_err e;
-  if (write_run(x, "grew", &f, 1, &e)) fail_msg("write: %s", e.msg);
+  if (write_run(x, "grew", files, 1, &e)) fail_msg("write: %s", e.msg);
   char p[1024];
   path_in("grew", "manifest.json", p, sizeof p);
   json_error_t je;

@@ -97,10 +97,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 "error %d without its detail", ra);
   if (ra == BK_EOF) {
     const bk_feed_info *info = bk_feed_info_get(fa);
-    BK_FZ_CHECK(info->events == n, "info says %llu events, %llu handed out",
-                (unsigned long long)info->events, (unsigned long long)n);
+    BK_FZ_CHECK(info->file.events == n, "info says %llu events, %llu handed out",
+                (unsigned long long)info->file.events, (unsigned long long)n);
     BK_FZ_CHECK(bk_feed_next(fa, &a) == BK_EOF, "EOF is not sticky");
-    if (n) BK_FZ_CHECK(info->first_ts <= info->last_ts, "first_ts after last_ts");
+    if (n)
+      BK_FZ_CHECK(info->file.first_ts <= info->file.last_ts, "first_ts after last_ts");
   }
 out:
   bk_feed_free(fa);
