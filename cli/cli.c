@@ -20,6 +20,7 @@ static void usage(FILE *f) {
         "  chart     render a run folder's charts with gnuplot (PNG or PDF)\n"
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
+        "  report    write a run folder's board brief as one PDF\n"
         "  run       compare policies over a replayed scenario, write the reports\n"
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "  margin    margin calculator: equity, margin, liquidation and bankruptcy prices\n"
@@ -46,6 +47,7 @@ int bk_cli_main(int argc, char **argv) {
       {"chart", bk_cmd_chart},
       {"inspect", bk_cmd_inspect},
       {"replay", bk_cmd_replay},
+      {"report", bk_cmd_report},
       {"run", bk_cmd_run},
       {"synth", bk_cmd_synth},
       {"margin", bk_cmd_margin},

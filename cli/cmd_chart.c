@@ -8,6 +8,8 @@
  */
 #include "cli/cmd_chart.h"
 
+#include "cli/tool.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -59,24 +61,6 @@ static long runs_programs(const char *script) {
   return bad;
 }
 
-/* 1 when an executable named name is in one of PATH's folders. */
-static int on_path(const char *name) {
-  const char *path = getenv("PATH");
-  if (!path || !*path) return 0;
-  char buf[4096];
-  while (*path) {
-    const char *end = strchr(path, ':');
-    size_t n = end ? (size_t)(end - path) : strlen(path);
-    if (n == 0) snprintf(buf, sizeof buf, "./%s", name);
-    else snprintf(buf, sizeof buf, "%.*s/%s", (int)n, path, name);
-    struct stat st;
-    if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return 1;
-    if (!end) break;
-    path = end + 1;
-  }
-  return 0;
-}
-
 int bk_cmd_chart(int argc, char **argv) {
   static const struct option opts[] = {{"png", no_argument, NULL, 'p'},
                                        {"pdf", no_argument, NULL, 'd'},
@@ -100,37 +84,42 @@ int bk_cmd_chart(int argc, char **argv) {
     usage(stderr);
     return EX_USAGE;
   }
-  const char *dir = argv[optind];
+  int code = bk_chart_render(argv[optind], fmt, "", 1);
+  if (code == 0) printf("charts of %s rendered as %s\n", argv[optind], fmt);
+  return code;
+}
+
+int bk_chart_render(const char *dir, const char *fmt, const char *outdir, int verbose) {
   char script[4096];
   struct stat st;
   errno = 0;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "backstop chart: %s: not a run folder: %s\n", dir,
+    fprintf(stderr, "backstop: %s: not a run folder: %s\n", dir,
             errno ? strerror(errno) : "not a directory");
     return EX_NOINPUT;
   }
   snprintf(script, sizeof script, "%s/charts.gp", dir);
   if (stat(script, &st) != 0) {
     fprintf(stderr,
-            "backstop chart: %s: no charts.gp (expected the chart script that backstop run "
+            "backstop: %s: no charts.gp (expected the chart script that backstop run "
             "writes beside its CSVs)\n",
             dir);
     return EX_NOINPUT;
   }
   long bad = runs_programs(script);
   if (bad != 0) {
-    if (bad < 0) fprintf(stderr, "backstop chart: %s: cannot read: %s\n", script, strerror(errno));
+    if (bad < 0) fprintf(stderr, "backstop: %s: cannot read: %s\n", script, strerror(errno));
     else
       fprintf(stderr,
-              "backstop chart: %s:%ld: the script would run a program (a shell escape, "
+              "backstop: %s:%ld: the script would run a program (a shell escape, "
               "system, a backquote or a pipe), which the script backstop writes never does; "
               "render it with gnuplot yourself if you wrote it\n",
               script, bad);
     return bad < 0 ? EX_NOINPUT : EX_DATAERR;
   }
-  if (!on_path("gnuplot")) {
+  if (!bk_tool_on_path("gnuplot")) {
     fprintf(stderr,
-            "backstop chart: gnuplot is not installed (or not on the PATH).\n"
+            "backstop: gnuplot is not installed (or not on the PATH).\n"
             "  Debian/Ubuntu: sudo apt-get install gnuplot-nox\n"
             "  Fedora:        sudo dnf install gnuplot\n"
             "  macOS:         brew install gnuplot\n"
@@ -139,36 +128,21 @@ int bk_cmd_chart(int argc, char **argv) {
             dir, fmt, dir, fmt);
     return EX_UNAVAILABLE;
   }
-  char setfmt[32];
-  snprintf(setfmt, sizeof setfmt, "fmt='%s'", fmt);
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "backstop chart: cannot start gnuplot: %s\n", strerror(errno));
+  char vars[4200];
+  /* outdir is a folder of ours (a run folder or a temporary one); quoted as gnuplot
+     reads a single-quoted string */
+  if (strchr(outdir, '\'') || strchr(fmt, '\'')) return EX_SOFTWARE;
+  snprintf(vars, sizeof vars, "fmt='%s'; outdir='%s'", fmt, outdir);
+  char *args[] = {"gnuplot", "-e", vars, "charts.gp", NULL};
+  int code = bk_tool_run(dir, args, verbose ? NULL : "/dev/null");
+  if (code == 127 || code < 0) {
+    fprintf(stderr, "backstop: gnuplot could not be run on %s\n", script);
     return EX_OSERR;
   }
-  if (pid == 0) {
-    if (chdir(dir) != 0) _exit(EX_NOINPUT);
-    char *args[] = {"gnuplot", "-e", setfmt, "charts.gp", NULL};
-    execvp("gnuplot", args);
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) {
-      fprintf(stderr, "backstop chart: waiting for gnuplot: %s\n", strerror(errno));
-      return EX_OSERR;
-    }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
-    fprintf(stderr, "backstop chart: gnuplot could not be run\n");
-    return EX_OSERR;
-  }
-  if (WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "backstop chart: gnuplot failed on %s (exit %d; its message is above)\n",
-            script, WEXITSTATUS(status));
+  if (code != 0) {
+    fprintf(stderr, "backstop: gnuplot failed on %s (exit %d; its message is above)\n",
+            script, code);
     return EX_DATAERR;
   }
-  printf("charts of %s rendered as %s\n", dir, fmt);
   return 0;
 }

@@ -10,6 +10,8 @@
 
 int bk_cmd_inspect(int argc, char **argv);
 int bk_cmd_replay(int argc, char **argv);
+/* backstop report RUN_DIR --pdf [-o FILE]: the board brief (cmd_report.c) */
+int bk_cmd_report(int argc, char **argv);
 int bk_cmd_run(int argc, char **argv);
 int bk_cmd_synth(int argc, char **argv);
 

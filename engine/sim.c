@@ -1,11 +1,12 @@
 /*
  * The side-by-side simulation (see sim.h): one replayed market driving every policy's
- * risk state, plus populations, derived marks, a depth model and fund sampling.
+ * risk state, plus populations, funding and fund sampling. It only orchestrates the
+ * market models: which mark and which book each contract uses, and when; how a mark is
+ * derived from trades is engine/derived_mark.c, how a book is modelled engine/depth_model.c.
  *
  * Tuned for the replay's load: it is called for every event, and most events are book
  * rows it ignores, so the common path is a few comparisons. Work per policy happens only
- * on marks, trades and funding. Everything is integer; the median of a derived mark is an
- * insertion sort over at most BK_SIM_MARK_TRADES prices.
+ * on marks, trades and funding. Everything is integer.
  */
 #include "engine/sim.h"
 
@@ -22,20 +23,15 @@ typedef struct sim_contract {
   uint32_t instr;       /* instrument id */
   int mark_src;         /* BK_SRC_DATA once a mark event was seen, else BK_SRC_TRADES */
   int book_src;         /* BK_SRC_DATA once the instrument's book had a snapshot */
-  int64_t mark;         /* current mark, 0 before any */
-  /* derived marks: the last trades, a ring */
-  int64_t tr_ts[BK_SIM_MARK_TRADES], tr_px[BK_SIM_MARK_TRADES];
-  size_t tr_head, tr_n;
-  int64_t bucket_end;   /* the derived mark is recomputed when a trade arrives past this */
-  int dirty;            /* trades arrived since the last derived mark */
-  /* volume for the depth model and population sizing */
-  int64_t warm_notional; /* traded notional in the warm-up, settle units */
-  int64_t first_trade_ts;
-  /* funding announced: rate and the time it settles */
+  int64_t mark;         /* the mark the policies were last given, 0 before any: the data's
+                           (one <= 0 is ignored; the market's view would keep it) or the
+                           derived one, so not a copy of the market's */
+  bk_derived_mark dmark; /* the mark from trades, while the data has none */
+  bk_depth_model depth; /* the book while the data has none; the warm-up's volume */
+  /* funding as it settles here, not a copy of the market's: the rate in force before the
+     event that passes the settlement time (the market's already holds that event's), and
+     the settlement still due (0 once settled; a row without a later time keeps it) */
   int64_t fund_rate, fund_next;
-  /* the depth model's book and when it was last built */
-  bk_book *model;
-  int64_t model_ts;
 } sim_contract;
 
 struct bk_sim {
@@ -56,7 +52,7 @@ struct bk_sim {
   bk_i128 next_sample;        /* exchange time of the next sample (128 bits: stepping past
                                  the last event near INT64_MAX must not wrap) */
   int64_t next_funding;       /* earliest announced funding time, INT64_MAX when none */
-  int64_t ref_first, ref_now; /* depth model: the reference's ±1 % depth, first and now */
+  bk_depth_ref ref;           /* the depth models' reference instrument */
   int in_window;              /* the clock passed `from` */
   bk_population **pops;
   size_t npops;
@@ -76,13 +72,7 @@ void bk_sim_config_init(bk_sim_config *c) {
   c->sample_us = 60 * INT64_C(1000000);
   c->mark_window_us = 5 * INT64_C(1000000);
   c->mark_step_us = 100 * INT64_C(1000);
-  c->depth.n = 5;
-  for (size_t i = 0; i < 5; i++) {
-    c->depth.pct[i] = BK_FX(1) / 100 * (int64_t)(i + 1);
-    c->depth.minutes[i] = BK_FX(1) * (int64_t)(i + 1) * 3 / 4 + BK_FX(1) / 4; /* 1 .. 4 */
-  }
-  c->depth.ref_instr = BK_SIM_NONE;
-  c->depth.refresh_us = INT64_C(1000000);
+  bk_depth_spec_default(&c->depth);
   c->shadow = 1;
 }
 
@@ -99,16 +89,15 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
   *out = NULL;
   if (c->npolicies == 0 || c->ncontracts == 0 || c->nassets == 0 ||
       c->nassets > BK_LEDGER_ASSETS || c->sample_us <= 0 || c->mark_window_us <= 0 ||
-      c->mark_step_us <= 0 || c->depth.n > 8 || c->depth.refresh_us <= 0)
+      c->mark_step_us <= 0)
     return bk_err_set(err, BK_ECONFIG, "simulation: needs policies, contracts, 1 to %d "
                       "assets and positive intervals", BK_LEDGER_ASSETS);
   if (c->npolicies > BK_SIM_MAX_POLICIES)
     return bk_err_set(err, BK_ECONFIG, "simulation: %zu policies; a run compares at most %d "
                       "(split them over several runs)", c->npolicies, BK_SIM_MAX_POLICIES);
-  for (size_t i = 0; i < c->depth.n; i++)
-    if (c->depth.pct[i] <= (i ? c->depth.pct[i - 1] : 0) || c->depth.minutes[i] < 0)
-      return bk_err_set(err, BK_ECONFIG, "simulation: depth model point %zu: fractions must "
-                        "ascend strictly from above 0, minutes must not be negative", i + 1);
+  bk_err why;
+  if (bk_depth_spec_check(&c->depth, &why))
+    return bk_err_set(err, why.rc, "simulation: %s", why.msg);
   bk_sim *s = calloc(1, sizeof *s);
   if (!s) return bk_err_set(err, BK_ENOMEM, "simulation: out of memory");
   s->cfg = *c;
@@ -139,7 +128,8 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
     s->c[k].instr = BK_SIM_NONE;
     s->c[k].mark_src = BK_SRC_TRADES;
     s->c[k].book_src = BK_SRC_MODEL;
-    s->c[k].first_trade_ts = INT64_MIN;
+    bk_dmark_init(&s->c[k].dmark, c->mark_window_us, c->mark_step_us);
+    bk_dmodel_init(&s->c[k].depth, &s->cfg.depth, &s->contracts[k], &s->ref, c->from);
   }
   for (uint32_t i = 0; i < c->ninstruments; i++)
     if (s->contract_of[i] != BK_SIM_NONE && s->contract_of[i] < nk)
@@ -169,7 +159,7 @@ void bk_sim_free(bk_sim *s) {
     bk_risk_free(s->risk[p]);
     if (s->shadow) bk_risk_free(s->shadow[p]);
   }
-  for (size_t k = 0; s->c && k < s->cfg.ncontracts; k++) bk_book_free(s->c[k].model);
+  for (size_t k = 0; s->c && k < s->cfg.ncontracts; k++) bk_dmodel_fini(&s->c[k].depth);
   for (size_t i = 0; i < s->npops; i++)
     if (s->pops[i]->free) s->pops[i]->free(s->pops[i]);
   free(s->pops);
@@ -232,103 +222,7 @@ static void each_set_mark(bk_sim *s, uint32_t k, int64_t mark) {
   }
 }
 
-/* --- the depth model --------------------------------------------------------------- */
-
-/* Quantity (contracts) worth `notional` settle units at price. */
-static int64_t qty_for(const bk_contract *c, int64_t notional, int64_t price) {
-  int64_t q = 0, unit;
-  if (c->kind == BK_INVERSE) /* notional (coin) = qty × face / price */
-    bk_fx_muldiv(notional, price, c->contract_size, BK_FLOOR, &q);
-  else if (!bk_fx_mul(c->contract_size, price, BK_CEIL, &unit)) /* notional = qty × unit */
-    bk_fx_div(notional, unit, BK_FLOOR, &q);
-  return q > 0 ? q : 0;
-}
-
-/* Cumulative model depth (settle units) within fraction x of the mark. */
-static int64_t model_depth(const bk_sim *s, const sim_contract *sc, int64_t x) {
-  const bk_sim_depth *d = &s->cfg.depth;
-  /* average traded notional per minute: the warm-up's, else what has traded so far */
-  int64_t minutes = 1;
-  if (sc->first_trade_ts != INT64_MIN) {
-    int64_t end = s->cfg.from != INT64_MIN ? s->cfg.from : s->last_ts;
-    bk_i128 span = (bk_i128)end - sc->first_trade_ts;
-    if (span > 60 * INT64_C(1000000)) minutes = (int64_t)(span / (60 * INT64_C(1000000)));
-  }
-  int64_t per_min = sc->warm_notional / minutes;
-  int64_t m = 0; /* minutes of volume within x, piecewise linear from (0, 0) */
-  int64_t px = 0, pm = 0;
-  for (size_t i = 0; i < d->n; i++) {
-    if (x <= d->pct[i]) { /* the points ascend strictly (bk_sim_new checks) */
-      m = pm + (int64_t)((bk_i128)(d->minutes[i] - pm) * (x - px) / (d->pct[i] - px));
-      break;
-    }
-    px = d->pct[i];
-    pm = m = d->minutes[i];
-  }
-  int64_t depth = 0;
-  bk_fx_mul(per_min, m, BK_FLOOR, &depth);
-  /* breathe with the reference instrument's ±1 % depth */
-  if (s->ref_first > 0 && s->ref_now > 0) {
-    bk_i128 v = (bk_i128)depth * s->ref_now / s->ref_first;
-    depth = v > INT64_MAX ? INT64_MAX : (int64_t)v;
-  }
-  return depth;
-}
-
-/* Follows the reference instrument's depth profile: its ±1 % notional, once both points
- * of the newest profile are in. */
-static void ref_follow(bk_sim *s) {
-  const bk_instr_state *ref = bk_market_instr(s->market, s->cfg.depth.ref_instr);
-  if (!ref) return;
-  int64_t bid = 0, ask = 0;
-  for (size_t i = 0; i < ref->depth.n; i++) {
-    if (ref->depth.p[i].pct == -BK_FX(1)) bid = ref->depth.p[i].notional;
-    if (ref->depth.p[i].pct == BK_FX(1)) ask = ref->depth.p[i].notional;
-  }
-  if (bid <= 0 || ask <= 0 || bk_add(bid, ask, &s->ref_now)) return;
-  if (s->ref_first == 0) s->ref_first = s->ref_now;
-}
-
-#define MODEL_LEVELS 40 /* levels a side, spread evenly over the profile's range */
-
-/* Rebuilds contract k's model book around the mark. */
-static bk_rc model_build(bk_sim *s, uint32_t k, int64_t mark) {
-  sim_contract *sc = &s->c[k];
-  const bk_contract *c = &s->contracts[k];
-  if (!sc->model && !(sc->model = bk_book_new(c->tick)))
-    return bk_err_set(&s->err, BK_ENOMEM, "simulation: out of memory");
-  bk_book_clear(sc->model);
-  const bk_sim_depth *d = &s->cfg.depth;
-  int64_t range = d->n ? d->pct[d->n - 1] : 0;
-  int64_t prev_depth[3] = {0, 0, 0};
-  int64_t prev_px[3] = {mark, mark, mark};
-  for (int i = 1; i <= MODEL_LEVELS && range > 0; i++) {
-    int64_t x = range / MODEL_LEVELS * i;
-    int64_t depth = model_depth(s, sc, x);
-    for (int side = BK_BID; side <= BK_ASK; side++) {
-      /* the level's price, on the tick, strictly away from the previous level; in 128
-         bits, and no level beyond half the int64 range: a huge mark or tick from the
-         data or the scenario thins the model book instead of wrapping */
-      int64_t off = 0;
-      bk_fx_mul(mark, x, BK_CEIL, &off);
-      bk_i128 want = side == BK_BID ? (bk_i128)mark - off : (bk_i128)mark + off;
-      if (want <= 0 || want > INT64_MAX / 2) continue;
-      bk_i128 px = bk_fx_round_to((int64_t)want, c->tick, side == BK_BID ? BK_FLOOR : BK_CEIL);
-      if (side == BK_BID && px >= prev_px[side]) px = (bk_i128)prev_px[side] - c->tick;
-      if (side == BK_ASK && px <= prev_px[side]) px = (bk_i128)prev_px[side] + c->tick;
-      if (px <= 0 || px > INT64_MAX / 2) continue;
-      int64_t q = qty_for(c, depth - prev_depth[side], (int64_t)px);
-      if (q > 0) {
-        bk_rc rc = bk_book_set(sc->model, side, (int64_t)px, q);
-        if (rc) return bk_err_set(&s->err, rc, "simulation: depth model: %s", bk_rc_name(rc));
-      }
-      prev_depth[side] = depth;
-      prev_px[side] = (int64_t)px;
-    }
-  }
-  sc->model_ts = s->last_ts;
-  return BK_OK;
-}
+/* --- books ------------------------------------------------------------------------ */
 
 /* Points books[k] at the book the risk engine should walk for contract k: the replayed
  * one when the data has it, else the depth model (rebuilt when due). */
@@ -342,11 +236,8 @@ static bk_rc choose_book(bk_sim *s, uint32_t k, int64_t mark) {
     return BK_OK;
   }
   sc->book_src = BK_SRC_MODEL;
-  if (!sc->model || s->last_ts - sc->model_ts >= s->cfg.depth.refresh_us) {
-    bk_rc rc = model_build(s, k, mark);
-    if (rc) return rc;
-  }
-  s->books[k] = sc->model;
+  bk_rc rc = bk_dmodel_book(&sc->depth, mark, s->last_ts, &s->books[k]);
+  if (rc) return bk_err_set(&s->err, rc, "simulation: depth model: %s", bk_rc_name(rc));
   return BK_OK;
 }
 
@@ -365,43 +256,13 @@ static bk_rc new_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
   return rc;
 }
 
-static int cmp64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
-/* The median of the trades within the window before `now` (lower median). */
-static int64_t trade_median(const sim_contract *sc, int64_t now, int64_t window) {
-  int64_t v[BK_SIM_MARK_TRADES];
-  size_t n = 0;
-  for (size_t i = 0; i < sc->tr_n; i++) {
-    size_t j = (sc->tr_head + BK_SIM_MARK_TRADES - 1 - i) % BK_SIM_MARK_TRADES;
-    if (sc->tr_ts[j] < now - window && n > 0) break;
-    v[n++] = sc->tr_px[j];
-  }
-  if (n == 0) return 0;
-  qsort(v, n, sizeof *v, cmp64);
-  return v[(n - 1) / 2];
-}
-
 /* A trade on a contract whose mark comes from trades: close the bucket if this trade is
  * past it (a derived mark from the trades before it), then remember the trade. */
 static bk_rc trade_mark(bk_sim *s, uint32_t k, const bk_event *ev) {
   sim_contract *sc = &s->c[k];
   bk_rc rc = BK_OK;
-  if (sc->dirty && ev->ts >= sc->bucket_end) {
-    sc->dirty = 0;
-    int64_t m = trade_median(sc, sc->bucket_end, s->cfg.mark_window_us);
-    if (m != sc->mark) rc = new_mark(s, k, m, sc->bucket_end);
-  }
-  sc->tr_ts[sc->tr_head] = ev->ts;
-  sc->tr_px[sc->tr_head] = ev->price;
-  sc->tr_head = (sc->tr_head + 1) % BK_SIM_MARK_TRADES;
-  if (sc->tr_n < BK_SIM_MARK_TRADES) sc->tr_n++;
-  if (!sc->dirty) {
-    sc->dirty = 1;
-    sc->bucket_end = (ev->ts / s->cfg.mark_step_us + 1) * s->cfg.mark_step_us;
-  }
+  int64_t at = 0, m = bk_dmark_trade(&sc->dmark, ev->ts, ev->price, &at);
+  if (m != 0 && m != sc->mark) rc = new_mark(s, k, m, at);
   if (sc->mark == 0 && !rc) { /* the first trade sets a mark so accounts can open */
     sc->mark = ev->price;
     each_set_mark(s, k, ev->price);
@@ -411,6 +272,8 @@ static bk_rc trade_mark(bk_sim *s, uint32_t k, const bk_event *ev) {
 
 /* --- funding ------------------------------------------------------------------------ */
 
+/* Settles every contract whose announced funding time is at or before now (in the window,
+ * once it has a mark) and finds the next one due. */
 static bk_rc settle_funding(bk_sim *s, int64_t now) {
   s->next_funding = INT64_MAX;
   for (uint32_t k = 0; k < s->cfg.ncontracts; k++) {
@@ -533,20 +396,17 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
     if (p->event && (rc = p->event(p, s, ev)))
       return bk_err_set(&s->err, rc, "population %s: %s", p->name, p->err.msg);
   }
-  if (ev->kind == BK_EV_DEPTH && ev->instr == s->cfg.depth.ref_instr) ref_follow(s);
+  const bk_instr_state *ref = ev->kind == BK_EV_DEPTH && ev->instr == s->cfg.depth.ref_instr
+                                  ? bk_market_instr(s->market, ev->instr) : NULL;
+  if (ref) bk_depth_ref_follow(&s->ref, &ref->depth);
   uint32_t k = ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
   if (k == BK_SIM_NONE) return BK_OK;
   sim_contract *sc = &s->c[k];
   switch (ev->kind) {
   case BK_EV_TRADE:
-    if (sc->first_trade_ts == INT64_MIN) sc->first_trade_ts = ev->ts;
-    if (!s->in_window) {
-      int64_t n = 0;
-      if (bk_pos_notional(&s->contracts[k], ev->qty, ev->price, &n) ||
-          bk_add(sc->warm_notional, n, &sc->warm_notional))
-        return bk_err_set(&s->err, BK_ERANGE,
-                          "simulation: the warm-up notional of contract %u overflows", k);
-    }
+    if (bk_dmodel_trade(&sc->depth, ev->ts, ev->price, ev->qty, !s->in_window))
+      return bk_err_set(&s->err, BK_ERANGE,
+                        "simulation: the warm-up notional of contract %u overflows", k);
     if (sc->mark_src == BK_SRC_TRADES && (rc = trade_mark(s, k, ev))) return rc;
     if (s->in_window)
       for (size_t p = 0; p < s->cfg.npolicies; p++) {
@@ -657,7 +517,9 @@ const bk_sim_config *bk_sim_config_get(const bk_sim *s) { return &s->cfg; }
 int bk_sim_mark_source(const bk_sim *s, uint32_t k) { return s->c[k].mark_src; }
 int bk_sim_book_source(const bk_sim *s, uint32_t k) { return s->c[k].book_src; }
 int64_t bk_sim_mark(const bk_sim *s, uint32_t k) { return s->c[k].mark; }
-int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t k) { return s->c[k].warm_notional; }
+int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t k) {
+  return s->c[k].depth.warm_notional;
+}
 const bk_market *bk_sim_market(const bk_sim *s) { return s->market; }
 uint64_t bk_sim_events(const bk_sim *s) { return s->events; }
 int64_t bk_sim_last_ts(const bk_sim *s) { return s->last_ts; }

@@ -17,15 +17,16 @@
  *     fund.csv time series.
  *
  * Marks: where the data carries mark prices for a contract, they are used. Where it does
- * not (trade tapes only), the mark is derived from trades: the median of the trade prices
- * of the last mark_window_us (at most BK_SIM_MARK_TRADES of them), recomputed when a
- * mark_step_us bucket of exchange time closes — so a single wick does not liquidate
- * anyone, as venues intend by marking on a median rather than on the last trade.
+ * not (trade tapes only), the mark is derived from trades (engine/derived_mark.h): the
+ * median of the trade prices of the last mark_window_us, recomputed when a mark_step_us
+ * bucket of exchange time closes — so a single wick does not liquidate anyone, as venues
+ * intend by marking on a median rather than on the last trade. The first trade sets the
+ * mark without acting on it, so that accounts can open before the first bucket closes.
  *
  * Books: where the data carries an order book, the replayed book is used. Where it does
- * not, a depth model stands in (see bk_sim_depth): levels on both sides of the mark whose
- * cumulative notional within 1..5 % follows a profile, scaled to the contract's traded
- * volume in the warm-up, refreshed once per depth_refresh_us.
+ * not, a depth model stands in (engine/depth_model.h): levels on both sides of the mark
+ * whose cumulative notional within 1..5 % follows a profile, scaled to the contract's
+ * traded volume in the warm-up, refreshed at most once per depth.refresh_us.
  *
  * Ownership: the configuration's arrays are copied; the market is borrowed for the life
  * of the simulation; populations added are owned and freed by the simulation.
@@ -37,6 +38,8 @@
 #include <stdint.h>
 
 #include "engine/account.h"
+#include "engine/depth_model.h"
+#include "engine/derived_mark.h"
 #include "engine/error.h"
 #include "engine/event.h"
 #include "engine/ledger.h"
@@ -46,7 +49,6 @@
 #include "engine/risk.h"
 
 #define BK_SIM_NONE UINT32_MAX /* an instrument that is not a simulated contract */
-#define BK_SIM_MARK_TRADES 255 /* trades kept for a derived mark */
 #define BK_SIM_MAX_POLICIES 64 /* policies one run compares (each keeps its own accounts and
                                   a shadow: memory grows with policies x accounts) */
 #define BK_SIM_MAX_ROWS (1 << 20) /* fund samples × policies × assets a run may keep
@@ -56,19 +58,6 @@ typedef struct bk_sim bk_sim;
 
 /* Where a contract's mark and book come from (set by the simulation, for reports). */
 enum { BK_SRC_DATA = 0, BK_SRC_TRADES = 1, BK_SRC_MODEL = 2 };
-
-/* A depth profile for contracts without a book: cumulative notional within pct[i] of the
- * mark, in units of the contract's average traded notional per minute over the warm-up.
- * Optionally made to breathe with a reference instrument's replayed depth profile
- * (Binance bookDepth): the depth at any time is multiplied by the reference's ±1 % depth
- * now over its first value. */
-typedef struct bk_sim_depth {
-  size_t n;            /* points, ascending pct, up to 8 */
-  int64_t pct[8];      /* fraction from the mark (0.01 = 1 %) */
-  int64_t minutes[8];  /* cumulative depth within pct, in minutes of average volume */
-  uint32_t ref_instr;  /* instrument id whose BK_EV_DEPTH profile scales it, or BK_SIM_NONE */
-  int64_t refresh_us;  /* rebuild the model book at most this often */
-} bk_sim_depth;
 
 typedef struct bk_sim_config {
   const bk_policy *policies;  /* npolicies, each checked */
@@ -83,7 +72,8 @@ typedef struct bk_sim_config {
   int64_t sample_us;          /* fund sampling interval, > 0 */
   int64_t mark_window_us;     /* derived marks: trailing window, > 0 */
   int64_t mark_step_us;       /* derived marks: bucket, > 0 */
-  bk_sim_depth depth;         /* the depth model for contracts without a book */
+  bk_depth_spec depth;        /* the depth model for contracts without a book; its
+                                 ref_instr is BK_SIM_NONE or the reference instrument */
   int shadow;                 /* 1: also run each policy with the waterfall off */
 } bk_sim_config;
 

@@ -69,11 +69,12 @@ static int is_or_tmp_of(const char *n, const char *file) {
 }
 
 /* 1 when a file of this name may sit in an existing run folder that a run replaces:
- * what a run writes, what `backstop chart` renders, older versions' temporary files. */
+ * what a run writes, what `backstop chart` renders, the brief `backstop report --pdf`
+ * writes, older versions' temporary files. */
 static int report_name(const char *n) {
   for (size_t i = 0; bk_report_files[i]; i++)
     if (is_or_tmp_of(n, bk_report_files[i])) return 1;
-  if (is_or_tmp_of(n, calib_file)) return 1;
+  if (is_or_tmp_of(n, calib_file) || !strcmp(n, "brief.pdf")) return 1;
   return (starts_with(n, "fund_") || starts_with(n, "flows_")) &&
          (ends_with(n, ".png") || ends_with(n, ".pdf") || ends_with(n, ".svg"));
 }

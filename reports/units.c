@@ -4,7 +4,11 @@
 #include "reports/units.h"
 
 const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap) {
-  const char *src = run->nassets == 1 ? run->assets[0].name : "settle";
+  return bk_report_unit_for(run->nassets, run->nassets ? run->assets[0].name : "", buf, cap);
+}
+
+const char *bk_report_unit_for(size_t nassets, const char *only, char *buf, size_t cap) {
+  const char *src = nassets == 1 ? only : "settle";
   size_t i = 0;
   for (; src[i] && i + 1 < cap; i++) {
     char c = src[i];

@@ -13,4 +13,8 @@
  * the run has several. Written into buf (NUL-terminated, truncated to cap); returns buf. */
 const char *bk_report_unit(const bk_report_run *run, char *buf, size_t cap);
 
+/* The same for a run folder read back: nassets settle assets, only the name of the one
+ * when there is one. */
+const char *bk_report_unit_for(size_t nassets, const char *only, char *buf, size_t cap);
+
 #endif

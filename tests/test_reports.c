@@ -231,7 +231,8 @@ static void open_acct(scripted *x, const char *deposit, const char *size) {
 /* Three policies over one falling market: a Binance-like fee penalty with takeover, a
  * higher penalty, and a remaining-margin policy that fills at any price and sends what
  * the book leaves to ADL, with a protocol-revenue share. */
-static scripted *scripted_run(void) {
+/* The scripted run; flat: no accounts and no share of trading fees, so no fund moves. */
+static scripted *scripted_run_as(int flat) {
   scripted *x = calloc(1, sizeof *x);
   bk_instruments_init(&x->instr);
   uint32_t id;
@@ -255,7 +256,7 @@ static scripted *scripted_run(void) {
   x->pol[2].penalty_mode = BK_PEN_REMAINING;
   x->pol[2].price_limit = BK_LIMIT_NONE;
   x->pol[2].remainder = BK_REM_WATERFALL;
-  x->pol[2].fund_share = P("0.5");
+  x->pol[2].fund_share = flat ? 0 : P("0.5");
   bk_policy_set_fund(&x->pol[2], "", P("20"), NULL);
   x->contract_of[0] = 0;
   bk_sim_config cfg;
@@ -282,11 +283,13 @@ static scripted *scripted_run(void) {
   push(x, BK_EV_MARK, 0, T0, "1000", NULL, 0);
   push(x, BK_EV_TRADE, BK_BUY, T0 + 1, "1000", "1", 0);
   /* longs of 10x, 16x and 20x, and a short that profits from the fall */
-  open_acct(x, "1000", "10");
-  open_acct(x, "600", "10");
-  open_acct(x, "250", "5");
-  open_acct(x, "400", "4");
-  open_acct(x, "5000", "-29");
+  if (!flat) {
+    open_acct(x, "1000", "10");
+    open_acct(x, "600", "10");
+    open_acct(x, "250", "5");
+    open_acct(x, "400", "4");
+    open_acct(x, "5000", "-29");
+  }
   /* down 5 a minute to 880 and back up to 900 */
   for (int i = 0; i < 29; i++) {
     int mark = i <= 24 ? 995 - 5 * i : 880 + 5 * (i - 24);
@@ -301,6 +304,8 @@ static scripted *scripted_run(void) {
   if (bk_sim_finish(x->s)) fail_msg("finish: %s", bk_sim_err(x->s)->msg);
   return x;
 }
+
+static scripted *scripted_run(void) { return scripted_run_as(0); }
 
 static void scripted_free(scripted *x) {
   bk_sim_free(x->s);
@@ -678,6 +683,97 @@ static void chart_renders_with_gnuplot_and_says_how_to_install_it_without(void *
   scripted_free(x);
 }
 
+static int have(const char *tools) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "for t in %s; do command -v $t >/dev/null || exit 1; done", tools);
+  return system(cmd) == 0;
+}
+
+/* A run whose funds never move: gnuplot renders it without a word on standard error
+ * (no empty-range warnings), and says on standard output what it wrote. */
+static void flat_run_charts_without_gnuplot_warnings(void **state) {
+  (void)state;
+  if (!have("gnuplot")) {
+    fprintf(stderr, "SKIP: gnuplot not installed\n");
+    return;
+  }
+  scripted *x = scripted_run_as(1);
+  bk_err e;
+  if (write_run(x, "flat", NULL, 0, &e)) fail_msg("write: %s", e.msg);
+  char d[512], out[600], err[600];
+  bk_t_tmp("flat", d, sizeof d);
+  snprintf(out, sizeof out, "%s.out", d);
+  snprintf(err, sizeof err, "%s.err", d);
+  const char *args[] = {"chart", d, NULL};
+  assert_int_equal(bk_t_run(out, err, args), 0);
+  size_t n = 1;
+  char *msg = bk_t_slurp(err, &n);
+  if (n) fail_msg("gnuplot wrote on standard error: %s", msg);
+  free(msg);
+  char *said = bk_t_slurp(out, NULL);
+  assert_non_null(strstr(said, "wrote fund_USDT.png"));
+  assert_non_null(strstr(said, "wrote flows_USDT.png"));
+  free(said);
+  scripted_free(x);
+}
+
+/* Replaces the first occurrence of from in the file at path by to. */
+static void replace_in(const char *path, const char *from, const char *to) {
+  char *m = bk_t_slurp(path, NULL);
+  assert_non_null(m);
+  char *at = strstr(m, from);
+  assert_non_null(at);
+  size_t len = strlen(m), tl = strlen(to), fl = strlen(from);
+  char *m2 = malloc(len + tl + 1);
+  memcpy(m2, m, (size_t)(at - m));
+  memcpy(m2 + (at - m), to, tl);
+  strcpy(m2 + (at - m) + tl, at + fl);
+  bk_t_write(path, m2, strlen(m2));
+  free(m);
+  free(m2);
+}
+
+/* The PDF brief of the scripted run, read back with pdftotext: the question, the
+ * policies, the initial funds the test set (500 and 20 USDT), the chart pages, and a
+ * policy name that is a groff request with an escape, shown as text, never obeyed. */
+static void pdf_brief_holds_the_question_policies_and_figures(void **state) {
+  (void)state;
+  if (!have("gnuplot groff pdfunite pdftotext pdftoppm")) {
+    fprintf(stderr, "SKIP: gnuplot, groff or poppler-utils not installed\n");
+    return;
+  }
+  scripted *x = scripted_run();
+  bk_err e;
+  if (write_run(x, "pdf", NULL, 0, &e)) fail_msg("write: %s", e.msg);
+  char d[512], path[700], cmd[2200];
+  bk_t_tmp("pdf", d, sizeof d);
+  /* as a folder written elsewhere could name it: a request and an escape */
+  snprintf(path, sizeof path, "%s/manifest.json", d);
+  replace_in(path, "\"high-penalty\"", "\".sy touch pwned \\\\fBx\"");
+  const char *args[] = {"report", d, "--pdf", NULL};
+  assert_int_equal(bk_t_run(NULL, NULL, args), 0);
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && pdftotext -layout brief.pdf brief.txt && "
+           "pdftoppm -r 30 -png -f 1 -l 1 brief.pdf page && test -s page-1.png",
+           d);
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof path, "%s/brief.txt", d);
+  char *t = bk_t_slurp(path, NULL);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "How would the insurance fund have fared"));
+  assert_non_null(strstr(t, "binance-like"));
+  assert_non_null(strstr(t, "odd, \"quoted\" name"));
+  assert_non_null(strstr(t, ".sy touch pwned \\fBx"));
+  assert_non_null(strstr(t, "500.00"));
+  assert_non_null(strstr(t, "20.00"));
+  assert_non_null(strstr(t, "The manifest"));
+  assert_non_null(strstr(t, "Insurance fund by policy (USDT)")); /* a chart page */
+  free(t);
+  snprintf(path, sizeof path, "%s/pwned", d);
+  assert_int_equal(access(path, F_OK), -1);
+  scripted_free(x);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(sha256_matches_the_fips_180_2_vectors),
@@ -692,6 +788,8 @@ int main(void) {
       cmocka_unit_test(a_failed_write_leaves_no_report_under_its_final_name),
       cmocka_unit_test(summary_table_fits_a_screen_and_names_every_policy),
       cmocka_unit_test(chart_renders_with_gnuplot_and_says_how_to_install_it_without),
+      cmocka_unit_test(flat_run_charts_without_gnuplot_warnings),
+      cmocka_unit_test(pdf_brief_holds_the_question_policies_and_figures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
