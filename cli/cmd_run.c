@@ -160,8 +160,6 @@ static bk_rc load(run *r, const run_args *a) {
 static bk_rc simulate(run *r, const run_args *a) {
   bk_rc rc;
   bk_pipeline_init(&r->p);
-  if ((rc = bk_specs_infer(&r->sc, &a->in.feed, &r->p.instr, &r->sp, &r->err))) return rc;
-  print_specs(r);
   bk_input_opts in = a->in;
   in.from = INT64_MIN; /* the warm-up belongs to the simulation */
   in.to = r->sc.to;
@@ -169,6 +167,10 @@ static bk_rc simulate(run *r, const run_args *a) {
     r->err = r->p.err;
     return rc;
   }
+  /* the specs come from the first events of the files just opened, which the replay
+     then reads from the feeds: every file is opened and read once */
+  if ((rc = bk_specs_infer(&r->sc, r->p.merge, &r->p.instr, &r->sp, &r->err))) return rc;
+  print_specs(r);
   bk_sim_config c = r->sc.sim;
   c.policies = r->sc.policies;
   c.npolicies = r->sc.npolicies;

@@ -1,6 +1,7 @@
 /*
- * Contract specs for a run (see specs.h). The scan reads at most BK_SPECS_SCAN_EVENTS
- * events of each file, so it costs milliseconds even on a day of data.
+ * Contract specs for a run (see specs.h). The scan looks at the first BK_SPECS_SCAN_EVENTS
+ * events of each file, held by the feed for the replay that follows, so it costs
+ * milliseconds even on a day of data and no file is read twice.
  */
 #include "config/specs.h"
 
@@ -49,7 +50,8 @@ typedef struct seen {
 /* The instrument's names come from the data and become report labels (and, through
  * the venue conventions, a settle asset: a column name, a chart label, a file name), so
  * they must be names (config/safename.h). BK_EDATA naming the file and row. */
-static bk_rc check_names(const bk_instrument *in, const bk_feed *feed, bk_err *err) {
+static bk_rc check_names(const bk_instrument *in, const char *path, uint64_t line,
+                         bk_err *err) {
   const char *what = NULL, *field = NULL;
   size_t cap = 0;
   if (!bk_name_ok_field(in->symbol, sizeof in->symbol)) {
@@ -65,76 +67,79 @@ static bk_rc check_names(const bk_instrument *in, const bk_feed *feed, bk_err *e
   /* the field is NUL-padded: show it up to its last non-NUL byte */
   size_t len = cap;
   while (len > 0 && field[len - 1] == '\0') len--;
-  const bk_feed_info *fi = bk_feed_info_get(feed);
   char shown[300];
   return bk_err_set(err, BK_EDATA, "%s:%llu: %s %s: names in a run must be " BK_NAME_RULE
                     " (they become report labels, column names and file names)",
-                    fi->file.path,
-                    (unsigned long long)(1 + fi->file.rows + fi->blank_lines), what,
+                    path, (unsigned long long)line, what,
                     bk_name_print(field, len, shown, sizeof shown));
 }
 
-static bk_rc scan(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments *instr,
-                  seen **out, bk_err *err) {
-  bk_merge *m = NULL;
-  bk_rc rc = bk_merge_open_paths((const char *const *)sc->data, sc->ndata, instr, fo, &m,
-                                 NULL, err);
-  if (rc) return rc;
+/* Grows v (cap entries, zeroed) to hold instrument id. */
+static bk_rc seen_room(seen **v, size_t *cap, size_t id, size_t ninstr, bk_err *err) {
+  if (id < *cap) return BK_OK;
+  size_t nc = (ninstr > id ? ninstr : id + 1) + 8;
+  seen *nv = realloc(*v, nc * sizeof *nv);
+  if (!nv) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  memset(nv + *cap, 0, (nc - *cap) * sizeof *nv);
+  *v = nv;
+  *cap = nc;
+  return BK_OK;
+}
+
+/* Learns from one event what its instrument is: names checked, price grid, tradable. */
+static bk_rc learn(seen *s, const bk_instrument *in, const bk_event *ev, const char *path,
+                   uint64_t line, bk_err *err) {
+  if (!s->named) {
+    bk_rc rc = check_names(in, path, line, err);
+    if (rc) return rc;
+    s->named = 1;
+  }
+  switch (ev->kind) {
+  case BK_EV_BOOK:
+  case BK_EV_SNAPSHOT:
+  case BK_EV_TRADE:
+  case BK_EV_LIQ:
+    if (ev->price > 0) s->gcd = bk_gcd(s->gcd, ev->price);
+    s->tradable = 1;
+    break;
+  case BK_EV_QUOTE:
+  case BK_EV_MARK:
+  case BK_EV_FUNDING:
+    s->tradable = 1;
+    break;
+  default:
+    break;
+  }
+  return BK_OK;
+}
+
+/* Looks at the first events of every feed of m, in rank order (bk_feed_peek: the replay
+ * gets them all the same). *out: one entry per instrument of instr. */
+static bk_rc scan(bk_merge *m, bk_instruments *instr, seen **out, bk_err *err) {
   seen *v = NULL;
   size_t cap = 0;
+  bk_rc rc = BK_OK;
   for (size_t f = 0; f < bk_merge_count(m) && !rc; f++) {
     bk_feed *feed = bk_merge_feed(m, f);
-    bk_event ev;
-    for (int i = 0; i < BK_SPECS_SCAN_EVENTS && (rc = bk_feed_next(feed, &ev)) == BK_OK; i++) {
-      if (ev.instr >= cap) {
-        size_t nc = instr->n + 8;
-        seen *nv = realloc(v, nc * sizeof *nv);
-        if (!nv) {
-          rc = bk_err_set(err, BK_ENOMEM, "out of memory");
-          break;
-        }
-        memset(nv + cap, 0, (nc - cap) * sizeof *nv);
-        v = nv;
-        cap = nc;
-      }
-      seen *s = &v[ev.instr];
-      if (!s->named) {
-        if ((rc = check_names(&instr->v[ev.instr], feed, err))) break;
-        s->named = 1;
-      }
-      switch (ev.kind) {
-      case BK_EV_BOOK:
-      case BK_EV_SNAPSHOT:
-      case BK_EV_TRADE:
-      case BK_EV_LIQ:
-        if (ev.price > 0) s->gcd = bk_gcd(s->gcd, ev.price);
-        s->tradable = 1;
-        break;
-      case BK_EV_QUOTE:
-      case BK_EV_MARK:
-      case BK_EV_FUNDING:
-        s->tradable = 1;
-        break;
-      default:
-        break;
-      }
+    const bk_event *ev;
+    const uint64_t *line;
+    size_t n;
+    bk_rc bad = bk_feed_peek(feed, BK_SPECS_SCAN_EVENTS, &ev, &line, &n);
+    const char *path = bk_feed_info_get(feed)->file.path;
+    /* the events before a bad row are looked at first, as a reader would meet them */
+    for (size_t i = 0; i < n && !rc; i++)
+      if (!(rc = seen_room(&v, &cap, ev[i].instr, instr->n, err)))
+        rc = learn(&v[ev[i].instr], &instr->v[ev[i].instr], &ev[i], path, line[i], err);
+    if (!rc && bad) {
+      rc = bad;
+      *err = *bk_feed_error(feed);
     }
-    if (rc == BK_EOF) rc = BK_OK;
-    else if (rc && bk_feed_error(feed)->rc) *err = *bk_feed_error(feed);
   }
-  bk_merge_free(m);
+  /* instruments interned without a counted event get an entry too */
+  if (!rc && instr->n) rc = seen_room(&v, &cap, instr->n - 1, instr->n, err);
   if (rc) {
     free(v);
     return rc;
-  }
-  if (cap < instr->n) { /* instruments interned without a counted event */
-    seen *nv = realloc(v, instr->n * sizeof *nv);
-    if (!nv && instr->n) {
-      free(v);
-      return bk_err_set(err, BK_ENOMEM, "out of memory");
-    }
-    if (instr->n) memset(nv + cap, 0, (instr->n - cap) * sizeof *nv);
-    v = nv;
   }
   *out = v;
   return BK_OK;
@@ -170,12 +175,12 @@ static int64_t tick_of(int64_t gcd) {
   return t;
 }
 
-bk_rc bk_specs_infer(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments *instr,
-                     bk_specs *sp, bk_err *err) {
+bk_rc bk_specs_infer(const bk_scenario *sc, bk_merge *m, bk_instruments *instr, bk_specs *sp,
+                     bk_err *err) {
   memset(sp, 0, sizeof *sp);
   sp->depth_ref = BK_SIM_NONE;
   seen *v = NULL;
-  bk_rc rc = scan(sc, fo, instr, &v, err);
+  bk_rc rc = scan(m, instr, &v, err);
   if (rc) return rc;
   size_t n = instr->n;
   sp->ninstruments = n;

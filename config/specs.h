@@ -1,8 +1,10 @@
 /*
  * The contracts of a run: which instruments of the data are simulated, and their specs.
- * A quick look at the first rows of every input file finds the instruments (in a fixed
- * order: files in the order given, instruments in order of appearance) and the price
- * grid of each (the greatest common divisor of the prices seen); the scenario's
+ * A look ahead at the first events of every input file (bk_feed_peek: the files are
+ * opened once, by the run's merge, and the replay then gets those events from the feeds)
+ * finds the instruments (in a fixed order: files in the order given, instruments in
+ * order of appearance) and the price grid of each (the greatest common divisor of the
+ * prices seen); the scenario's
  * "instruments" section gives a spec, else the venue conventions (config/venues.h) and
  * default tiers do, and each choice is written down as a line of text for the run to print.
  */
@@ -15,9 +17,11 @@
 #include "config/scenario.h"
 #include "engine/account.h"
 #include "engine/instrument.h"
-#include "feeds/feed.h"
+#include "feeds/merge.h"
 
-#define BK_SPECS_SCAN_EVENTS 20000 /* events looked at per file */
+/* Events looked at per file, held in memory until the replay takes them: 64 bytes each
+ * with their line, about 1.3 MB a file. */
+#define BK_SPECS_SCAN_EVENTS 20000
 
 typedef struct bk_specs {
   bk_contract *contracts;   /* ncontracts */
@@ -31,11 +35,12 @@ typedef struct bk_specs {
   char **why;               /* [contract]: how its spec was chosen */
 } bk_specs;
 
-/* Finds the instruments of the scenario's data, interning them into instr (in a fixed
- * order, so that the replay that follows gives them the same ids), and chooses specs.
- * Errors (unreadable data, more settle assets than a run can hold, a scenario instrument
- * the data does not have) in err. specs needs bk_specs_fini either way. */
-bk_rc bk_specs_infer(const bk_scenario *sc, const bk_feed_opts *fo, bk_instruments *instr,
+/* Finds the instruments of the scenario's data, opened as m (its feeds interning into
+ * instr, in a fixed order), and chooses specs. m must not have started: its feeds keep
+ * the events looked at, for the replay to read next. Errors (unreadable data, more
+ * settle assets than a run can hold, a scenario instrument the data does not have) in
+ * err. specs needs bk_specs_fini either way. */
+bk_rc bk_specs_infer(const bk_scenario *sc, bk_merge *m, bk_instruments *instr,
                      bk_specs *specs, bk_err *err);
 
 void bk_specs_fini(bk_specs *specs);

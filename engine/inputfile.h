@@ -20,7 +20,7 @@ typedef struct bk_input_file {
   const char *format;       /* "incremental_book_L2", "book_snapshot_25", "bookDepth", ... */
   const char *codec;        /* "plain", "gzip", "zstd", "zip" */
   uint64_t rows;            /* data rows (header and empty lines excluded) */
-  uint64_t events;          /* events handed out */
+  uint64_t events;          /* events read */
   int64_t first_ts;         /* first and last exchange timestamp (µs), 0 before any row */
   int64_t last_ts;
   uint64_t clamped;         /* timestamps raised because they went backwards */

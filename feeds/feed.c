@@ -84,6 +84,11 @@ struct bk_feed {
   const bk_row *row;     /* row being decoded */
   bk_event *q;           /* events of the current row */
   size_t qn, qi, qcap;
+  /* events decoded ahead by bk_feed_peek, handed out before any other; freed once all
+     are handed out */
+  bk_event *ahead;
+  uint64_t *ahead_line;  /* line of the row of each */
+  size_t ahead_n, ahead_i;
   bk_feed_info info;
   bk_rc state;
   bk_err err;
@@ -981,7 +986,8 @@ fail_quiet:
   return rc;
 }
 
-bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
+/* The next event, decoded from the file (bk_feed_next without the events held ahead). */
+static bk_rc decode_next(bk_feed *f, bk_event *ev) {
   if (f->l2fast && f->qi == f->qn && !f->state && l2_run(f, ev, 1)) {
     f->ev_line = bk_rows_lineno(f->rows);
     return BK_OK;
@@ -1020,8 +1026,10 @@ bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
   }
 }
 
-bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
-                            size_t *n) {
+/* Up to cap next events, decoded from the file (bk_feed_next_batch_at without the events
+ * held ahead). */
+static bk_rc decode_batch(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
+                          size_t *n) {
   size_t k = 0;
   while (k < cap) {
     if (f->l2fast && f->qi == f->qn && !f->state) {
@@ -1033,7 +1041,7 @@ bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t c
       k += got;
       if (k == cap) break;
     }
-    bk_rc rc = bk_feed_next(f, &evs[k]);
+    bk_rc rc = decode_next(f, &evs[k]);
     if (rc) {
       *n = k;
       return k ? BK_OK : rc; /* EOF and errors are sticky: the next call returns them */
@@ -1043,6 +1051,76 @@ bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t c
   }
   *n = k;
   return BK_OK;
+}
+
+static void drop_ahead(bk_feed *f) {
+  free(f->ahead);
+  free(f->ahead_line);
+  f->ahead = NULL;
+  f->ahead_line = NULL;
+  f->ahead_n = f->ahead_i = 0;
+}
+
+/* Hands out up to cap of the events held ahead; returns how many. */
+static size_t take_ahead(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap) {
+  size_t k = f->ahead_n - f->ahead_i;
+  if (k > cap) k = cap;
+  if (!k) return 0;
+  memcpy(evs, f->ahead + f->ahead_i, k * sizeof *evs);
+  if (lines) memcpy(lines, f->ahead_line + f->ahead_i, k * sizeof *lines);
+  f->ahead_i += k;
+  f->ev_line = f->ahead_line[f->ahead_i - 1];
+  if (f->ahead_i == f->ahead_n) drop_ahead(f);
+  return k;
+}
+
+bk_rc bk_feed_next(bk_feed *f, bk_event *ev) {
+  return take_ahead(f, ev, NULL, 1) ? BK_OK : decode_next(f, ev);
+}
+
+bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
+                            size_t *n) {
+  size_t k = take_ahead(f, evs, lines, cap), m = 0;
+  bk_rc rc = k < cap ? decode_batch(f, evs + k, lines ? lines + k : NULL, cap - k, &m) : BK_OK;
+  *n = k + m;
+  return *n ? BK_OK : rc;
+}
+
+/* Decodes events until max are held ahead (or the file ends, or an error). */
+static bk_rc read_ahead(bk_feed *f, size_t max) {
+  size_t held = f->ahead_n - f->ahead_i;
+  if (f->ahead_i) { /* the held events move to the front */
+    memmove(f->ahead, f->ahead + f->ahead_i, held * sizeof *f->ahead);
+    memmove(f->ahead_line, f->ahead_line + f->ahead_i, held * sizeof *f->ahead_line);
+  }
+  f->ahead_n = held;
+  f->ahead_i = 0;
+  bk_event *e = realloc(f->ahead, max * sizeof *e);
+  if (e) f->ahead = e;
+  uint64_t *l = e ? realloc(f->ahead_line, max * sizeof *l) : NULL;
+  if (!l) return f->state = bk_err_set(&f->err, BK_ENOMEM, "%s: out of memory", f->info.file.path);
+  f->ahead_line = l;
+  uint64_t handed = f->ev_line; /* decoding moves it; it names the event handed out last */
+  bk_rc rc = BK_OK;
+  while (f->ahead_n < max && rc == BK_OK) {
+    size_t got;
+    rc = decode_batch(f, f->ahead + f->ahead_n, f->ahead_line + f->ahead_n,
+                      max - f->ahead_n, &got);
+    f->ahead_n += got;
+  }
+  f->ev_line = handed;
+  if (!f->ahead_n) drop_ahead(f); /* nothing to hold */
+  return rc == BK_EOF ? BK_OK : rc;
+}
+
+bk_rc bk_feed_peek(bk_feed *f, size_t max, const bk_event **evs, const uint64_t **lines,
+                   size_t *n) {
+  bk_rc rc = f->ahead_n - f->ahead_i < max ? read_ahead(f, max) : BK_OK;
+  *n = f->ahead_n - f->ahead_i;
+  if (*n > max) *n = max;
+  *evs = *n ? f->ahead + f->ahead_i : NULL;
+  *lines = *n ? f->ahead_line + f->ahead_i : NULL;
+  return rc;
 }
 
 bk_rc bk_feed_next_batch(bk_feed *f, bk_event *evs, size_t cap, size_t *n) {
@@ -1059,6 +1137,7 @@ bk_rc bk_feed_seal(bk_feed *f) {
   }
   if (!f->state) f->state = BK_EOF;
   f->qn = f->qi = 0;
+  drop_ahead(f);
   f->l2fast = 0;
   f->info.file.sha256 = bk_source_sha256(f->src, &f->info.file.bytes_hashed);
   return BK_OK;
@@ -1081,5 +1160,6 @@ void bk_feed_free(bk_feed *f) {
   free(f->hname);
   free(f->lev);
   free(f->q);
+  drop_ahead(f);
   free(f);
 }

@@ -91,7 +91,9 @@ typedef struct bk_feed_opts {
                            NULL); commands that write no manifest save its cost */
 } bk_feed_opts;
 
-/* What a feed has seen so far (complete once bk_feed_next returned BK_EOF). */
+/* What a feed has seen so far (complete once bk_feed_next returned BK_EOF). Rows, events,
+ * times and the other counters count what was decoded, events held by bk_feed_peek
+ * included. */
 typedef struct bk_feed_info {
   bk_input_file file;     /* path, format, codec, rows, events, time span, gaps, clamped;
                              sha256 and bytes_hashed after bk_feed_seal (NULL before) */
@@ -136,6 +138,17 @@ const bk_err *bk_feed_error(const bk_feed *f);
  * the row that evs[i] came from. */
 bk_rc bk_feed_next_batch_at(bk_feed *f, bk_event *evs, uint64_t *lines, size_t cap,
                             size_t *n);
+
+/* Looks ahead: decodes events until max are held (fewer at the end of the file or at an
+ * error) and hands back the first max held, *n of them in *evs with the file line of each
+ * one's row in *lines (both valid until the next call on f). The events stay held: the
+ * next calls of bk_feed_next and bk_feed_next_batch(_at) hand them out first, with their
+ * lines, exactly as they would have come without the look. Memory: max events and lines,
+ * freed once they are handed out. Returns BK_OK (also at the end of the file), or the
+ * error met while decoding ahead (BK_ENOMEM, or what bk_feed_next would return; sticky:
+ * the next calls hand out the held events, then return it). */
+bk_rc bk_feed_peek(bk_feed *f, size_t max, const bk_event **evs, const uint64_t **lines,
+                   size_t *n);
 
 /* Ends reading and seals the digest of the file's bytes as read (bk_source_seal): the
  * info then holds sha256 and bytes_hashed. The feed hands out no more events. BK_EIO

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,6 +86,17 @@ static bk_codec detect(const unsigned char *m, size_t n) {
 
 static void *producer(void *arg);
 
+/* Debug builds, with BK_TRACE_OPENS in the environment: "backstop: opened PATH" on stderr
+ * for every file opened to be read, so that tests can count how often a command opens
+ * each file. */
+static void trace_open(const char *path) {
+#ifdef NDEBUG
+  (void)path;
+#else
+  if (getenv("BK_TRACE_OPENS")) fprintf(stderr, "backstop: opened %s\n", path);
+#endif
+}
+
 /* Opens path for reading, refusing anything but a regular file before a byte is read:
  * O_NONBLOCK, so that opening a FIFO without a writer cannot wait, then fstat on the
  * descriptor (no race with the name); the flag is cleared again for the reads. */
@@ -104,6 +116,7 @@ static bk_rc open_regular(const char *path, int *fd_out, struct stat *st, bk_err
   }
   int fl = fcntl(fd, F_GETFL);
   if (fl >= 0) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  trace_open(path);
   *fd_out = fd;
   return BK_OK;
 }

@@ -43,7 +43,8 @@ void bk_source_opts_init(bk_source_opts *o);
 /* Opens path (opts may be NULL for defaults) and detects its codec. A missing file, a
  * directory or an unreadable file is BK_ENOINPUT; a zip that does not hold exactly one
  * file is BK_EFORMAT; BK_ENOMEM. On error *out is NULL and err (may be NULL) says why,
- * naming the path. */
+ * naming the path. Debug builds name every file opened here or by bk_source_slurp on
+ * stderr when BK_TRACE_OPENS is set, for tests that count opens. */
 bk_rc bk_source_open(const char *path, const bk_source_opts *opts, bk_source **out,
                      bk_err *err);
 

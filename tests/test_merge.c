@@ -3,7 +3,7 @@
  * then feed rank, then file order; the heap checked against a plain sort on seeded
  * random feeds; backwards timestamps clamped and counted, or an error with strict;
  * gaps counted; folders expanded in name order, skipping only what they hold that no
- * decoder reads.
+ * decoder reads; events a feed decoded ahead (bk_feed_peek) handed out as if it had not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,6 +357,139 @@ static void every_event_comes_with_its_feed_and_file_line(void **state) {
   }
 }
 
+/* Every event of nfeeds lined files (write_lined) in merge order, with where it came
+ * from, after feed k was looked ahead into by peek[k] events (0: not at all). Checks that
+ * each look holds the file's first events, with their lines. Returns the count. */
+static size_t merged_after_peeks(char p[][512], int nfeeds, int threaded, const size_t *peek,
+                                 bk_event *evs, bk_merge_src *src, size_t cap) {
+  bk_instruments in;
+  bk_instruments_init(&in);
+  bk_feed_opts o;
+  bk_feed_opts_init(&o);
+  o.threaded = threaded;
+  bk_merge *m;
+  assert_int_equal(bk_merge_new(&m), BK_OK);
+  for (int k = 0; k < nfeeds; k++) assert_int_equal(bk_merge_add(m, open_feed(p[k], &in, &o)), BK_OK);
+  for (int k = 0; k < nfeeds; k++) {
+    if (!peek[k]) continue;
+    const bk_event *ahead;
+    const uint64_t *lines;
+    size_t n;
+    assert_int_equal(bk_feed_peek(bk_merge_feed(m, (size_t)k), peek[k], &ahead, &lines, &n), BK_OK);
+    size_t in_file = k == 2 ? 900 : 300; /* the ticker rows hold three events each */
+    assert_true(n == (peek[k] < in_file ? peek[k] : in_file));
+    for (size_t i = 0; i < n; i++) {
+      long long rel = ahead[i].ts - T0;
+      assert_true(rel / 1000000 == k && (uint64_t)(rel % 1000000) == lines[i]);
+      assert_true(i == 0 || lines[i] >= lines[i - 1]);
+    }
+  }
+  size_t n, total = 0;
+  bk_rc rc;
+  while ((rc = bk_merge_next_batch_at(m, evs + total, src + total, 7, &n)) == BK_OK) {
+    total += n;
+    assert_true(total + 7 <= cap);
+  }
+  assert_int_equal(rc, BK_EOF);
+  bk_merge_free(m);
+  bk_instruments_fini(&in);
+  return total;
+}
+
+static void events_looked_at_ahead_are_handed_out_as_if_never_looked_at(void **state) {
+  (void)state;
+  char p[3][512];
+  bk_t_tmp("ahead_incremental_book_L2.csv", p[0], sizeof p[0]);
+  bk_t_tmp("ahead_trades.csv", p[1], sizeof p[1]);
+  bk_t_tmp("ahead_derivative_ticker.csv", p[2], sizeof p[2]);
+  for (int k = 0; k < 3; k++) write_lined(p[k], k, k, 300);
+  enum { CAP = 1600 };
+  static bk_event want[CAP], got[CAP];
+  static bk_merge_src wsrc[CAP], gsrc[CAP];
+  /* a look shorter than a batch, longer than one, and past the end of the file */
+  static const size_t peeks[][3] = {{5, 0, 1}, {257, 299, 450}, {1000, 1000, 1000}};
+  for (int nfeeds = 1; nfeeds <= 3; nfeeds += 2) {
+    for (int threaded = 0; threaded < 2; threaded++) {
+      static const size_t none[3] = {0, 0, 0};
+      size_t nw = merged_after_peeks(p, nfeeds, threaded, none, want, wsrc, CAP);
+      assert_true(nw == (nfeeds == 1 ? 300u : 1500u));
+      for (size_t c = 0; c < sizeof peeks / sizeof *peeks; c++) {
+        size_t ng = merged_after_peeks(p, nfeeds, threaded, peeks[c], got, gsrc, CAP);
+        assert_true(ng == nw);
+        for (size_t i = 0; i < nw; i++)
+          if (memcmp(&got[i], &want[i], sizeof got[i]) || gsrc[i].feed != wsrc[i].feed ||
+              gsrc[i].line != wsrc[i].line)
+            fail_msg("%d feeds, threaded %d, peeks %zu: event %zu differs", nfeeds, threaded,
+                     c, i);
+      }
+    }
+  }
+}
+
+static void a_second_look_keeps_what_the_first_held(void **state) {
+  (void)state;
+  char p[512];
+  bk_t_tmp("again_trades.csv", p, sizeof p);
+  write_lined(p, 0, 1, 40);
+  bk_instruments in;
+  bk_instruments_init(&in);
+  bk_feed *f = open_feed(p, &in, NULL);
+  const bk_event *ahead;
+  const uint64_t *lines;
+  size_t n;
+  assert_int_equal(bk_feed_peek(f, 10, &ahead, &lines, &n), BK_OK);
+  assert_int_equal(n, 10);
+  bk_event ev;
+  for (int i = 0; i < 3; i++) assert_int_equal(bk_feed_next(f, &ev), BK_OK);
+  /* the third row is on line 4 (the header is line 1) */
+  assert_true(ev.ts == T0 + 4 && bk_feed_line(f) == 4);
+  assert_int_equal(bk_feed_peek(f, 20, &ahead, &lines, &n), BK_OK);
+  assert_int_equal(n, 20);
+  /* rows 4 to 23 (from 1): on lines 5 and 6, then a blank line 7, then rows 6 to 22 on
+     lines 8 to 24, a blank line 25, row 23 on line 26 */
+  assert_true(ahead[0].ts == T0 + 5 && lines[0] == 5);
+  assert_true(ahead[1].ts == T0 + 6 && lines[1] == 6);
+  assert_true(ahead[2].ts == T0 + 8 && lines[2] == 8);
+  assert_true(ahead[18].ts == T0 + 24 && lines[18] == 24);
+  assert_true(ahead[19].ts == T0 + 26 && lines[19] == 26);
+  assert_int_equal(bk_feed_line(f), 4); /* looking ahead hands nothing out */
+  size_t left = 0;
+  while (bk_feed_next(f, &ev) == BK_OK) left++;
+  assert_int_equal(left, 37);
+  bk_feed_free(f);
+  bk_instruments_fini(&in);
+}
+
+static void a_bad_row_met_ahead_comes_after_the_events_before_it(void **state) {
+  (void)state;
+  const char text[] = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+                      "x,S,1,1,1,buy,1,1\n"
+                      "x,S,2,2,2,buy,2,1\n"
+                      "x,S,5,5,3,buy,nan,1\n"
+                      "x,S,6,6,4,buy,3,1\n";
+  char p[512];
+  bk_t_write(bk_t_tmp("ahead_broken_trades.csv", p, sizeof p), text, sizeof text - 1);
+  bk_instruments in;
+  bk_instruments_init(&in);
+  bk_feed *f = open_feed(p, &in, NULL);
+  const bk_event *ahead;
+  const uint64_t *lines;
+  size_t n;
+  assert_int_equal(bk_feed_peek(f, 10, &ahead, &lines, &n), BK_EDATA);
+  assert_int_equal(n, 2);
+  assert_true(lines[0] == 2 && lines[1] == 3);
+  assert_non_null(strstr(bk_feed_error(f)->msg, "ahead_broken_trades.csv:4: column 'price'"));
+  bk_event ev;
+  assert_int_equal(bk_feed_next(f, &ev), BK_OK);
+  assert_true(ev.ts == 1);
+  assert_int_equal(bk_feed_next(f, &ev), BK_OK);
+  assert_true(ev.ts == 2 && bk_feed_line(f) == 3);
+  assert_int_equal(bk_feed_next(f, &ev), BK_EDATA);
+  assert_int_equal(bk_feed_next(f, &ev), BK_EDATA);
+  bk_feed_free(f);
+  bk_instruments_fini(&in);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ties_go_to_local_time_then_feed_rank),
@@ -366,6 +499,9 @@ int main(void) {
       cmocka_unit_test(folder_expands_in_name_order_and_skips_unsupported_files),
       cmocka_unit_test(a_feed_error_stops_the_merge_and_names_the_file),
       cmocka_unit_test(every_event_comes_with_its_feed_and_file_line),
+      cmocka_unit_test(events_looked_at_ahead_are_handed_out_as_if_never_looked_at),
+      cmocka_unit_test(a_second_look_keeps_what_the_first_held),
+      cmocka_unit_test(a_bad_row_met_ahead_comes_after_the_events_before_it),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

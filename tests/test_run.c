@@ -1,8 +1,9 @@
 /*
  * `backstop run` end to end on a small synthetic crash day (made here with
  * `backstop synth`): a scenario of three hand-written accounts whose fate follows from
- * the crash's depth, the strict scenario reader's errors with their exit codes, and the
- * command-line overrides.
+ * the crash's depth, the strict scenario reader's errors with their exit codes, the
+ * command-line overrides, and a run opening each of its files once whatever the read size
+ * and thread count, with the same reports.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,10 +187,11 @@ static void a_folder_of_data_without_a_scenario_list_gets_inferred_specs(void **
   bk_t_table_free(&sum);
 }
 
-static void liquidation_prints_are_reported_against_the_simulation(void **state) {
-  (void)state;
+/* Writes the liquidation-print scenario (the sample day and a file of three prints) into
+ * scen. */
+static void prints_scenario(char *scen, size_t cap) {
   /* three prints in the crash (sell = a long liquidated), two in one minute */
-  char liq[8192], scen[8192], out[8192], err[8192], path[8448];
+  char liq[8192];
   snprintf(liq, sizeof liq, "%s/synthetic_liquidations_2025-10-10_SYNUSDT.csv", dir);
   static const char prints[] =
       "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
@@ -196,7 +199,7 @@ static void liquidation_prints_are_reported_against_the_simulation(void **state)
       "synthetic,SYNUSDT,1760056650000000,1760056650000000,2,sell,27400,1\n"
       "synthetic,SYNUSDT,1760056700000000,1760056700000000,3,sell,27000,3\n";
   bk_t_write(liq, prints, sizeof prints - 1);
-  snprintf(scen, sizeof scen, "%s/prints-scenario.json", dir);
+  snprintf(scen, cap, "%s/prints-scenario.json", dir);
   static const char text[] =
       "{\"name\": \"prints\", \"data\": [\"sample\", "
       "\"synthetic_liquidations_2025-10-10_SYNUSDT.csv\"],\n"
@@ -206,6 +209,12 @@ static void liquidation_prints_are_reported_against_the_simulation(void **state)
   /* (a fund to take over what the book cannot absorb: the print accounts have no
      counterparties in the population, so an empty fund would leave them unresolved) */
   bk_t_write(scen, text, sizeof text - 1);
+}
+
+static void liquidation_prints_are_reported_against_the_simulation(void **state) {
+  (void)state;
+  char scen[8192], out[8192], err[8192], path[8448];
+  prints_scenario(scen, sizeof scen);
   snprintf(out, sizeof out, "%s/out-prints", dir);
   snprintf(err, sizeof err, "%s/prints.err", dir);
   const char *args[] = {"run", "--quiet", "-o", out, scen, NULL};
@@ -236,6 +245,83 @@ static void liquidation_prints_are_reported_against_the_simulation(void **state)
   bk_t_table_free(&cal);
 }
 
+/* The lines "backstop: opened PATH" of a debug build's stderr under BK_TRACE_OPENS (file
+ * err): fails when a path comes twice, returns how many paths end with suffix. */
+static int opened(const char *err, const char *suffix) {
+  char *text = bk_t_slurp(err, NULL);
+  assert_non_null(text);
+  static const char tag[] = "backstop: opened ";
+  int n = 0;
+  for (char *at = strstr(text, tag); at; at = strstr(at + 1, tag)) {
+    char *path = at + sizeof tag - 1;
+    size_t len = strcspn(path, "\n");
+    for (char *again = strstr(path + len, tag); again; again = strstr(again + 1, tag)) {
+      char *p2 = again + sizeof tag - 1;
+      if (strcspn(p2, "\n") == len && !strncmp(p2, path, len))
+        fail_msg("%.*s opened twice", (int)len, path);
+    }
+    size_t sl = strlen(suffix);
+    if (len >= sl && !strncmp(path + len - sl, suffix, sl)) n++;
+  }
+  free(text);
+  return n;
+}
+
+/* Each data file of the run (the sample day's files and the prints) opened exactly once,
+ * and no other file opened twice. */
+static void each_data_file_opened_once(const char *err) {
+  char sample[8192];
+  snprintf(sample, sizeof sample, "%s/sample", dir);
+  DIR *d = opendir(sample);
+  assert_non_null(d);
+  int files = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.') continue;
+    char suffix[512];
+    snprintf(suffix, sizeof suffix, "/sample/%s", e->d_name);
+    if (opened(err, suffix) != 1) fail_msg("%s: opened %d times", suffix, opened(err, suffix));
+    files++;
+  }
+  closedir(d);
+  assert_int_equal(files, 3); /* ticker, book and trades */
+  assert_int_equal(opened(err, "/synthetic_liquidations_2025-10-10_SYNUSDT.csv"), 1);
+}
+
+static void every_file_is_opened_once_and_the_reading_changes_no_report(void **state) {
+  (void)state;
+#ifdef NDEBUG
+  skip(); /* the trace of opens is a debug build's */
+#endif
+  char scen[8192];
+  prints_scenario(scen, sizeof scen);
+  static const char *const reads[][4] = {{"--threads", "2", "--read-size", "1048576"},
+                                         {"--threads", "1", "--read-size", "1"},
+                                         {"--threads", "2", "--read-size", "4096"},
+                                         {"--threads", "1", "--read-size", "16777216"}};
+  static const char *const reports[] = {"summary.csv", "fund.csv", "liquidations.csv",
+                                        "adl.csv", "quality.csv", "calibration.csv", NULL};
+  setenv("BK_TRACE_OPENS", "1", 1);
+  for (size_t r = 0; r < sizeof reads / sizeof *reads; r++) {
+    char out[8192], err[8192];
+    snprintf(out, sizeof out, "%s/out-once-%zu", dir, r);
+    snprintf(err, sizeof err, "%s/once-%zu.err", dir, r);
+    const char *args[] = {"run", "--quiet", "-o", out, reads[r][0], reads[r][1], reads[r][2],
+                          reads[r][3], scen, NULL};
+    int st = run(err, args);
+    if (st != 0) fail_msg("run %s %s exited %d: %s", reads[r][1], reads[r][3], st,
+                          bk_t_slurp(err, NULL));
+    each_data_file_opened_once(err);
+    for (const char *const *f = reports; r && *f; f++) {
+      char a[8448], b[8448];
+      snprintf(a, sizeof a, "%s/out-once-0/%s", dir, *f);
+      snprintf(b, sizeof b, "%s/%s", out, *f);
+      if (!bk_t_same_file(a, b))
+        fail_msg("%s differs with --threads %s --read-size %s", *f, reads[r][1], reads[r][3]);
+    }
+  }
+  unsetenv("BK_TRACE_OPENS");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
@@ -243,6 +329,7 @@ int main(void) {
       cmocka_unit_test(too_many_policies_are_refused),
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
       cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
+      cmocka_unit_test(every_file_is_opened_once_and_the_reading_changes_no_report),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
