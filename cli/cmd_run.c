@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/pipeline.h"
+#include "cli/window.h"
 #include "config/population_json.h"
 #include "config/scenario.h"
 #include "config/specs.h"
@@ -104,6 +105,8 @@ typedef struct run {
   bk_sim *sim;
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
+  bk_report_note notes[BK_WINDOW_NOTES]; /* warnings about the window (quality.csv) */
+  size_t nnotes;
   bk_err err;
 } run;
 
@@ -150,7 +153,7 @@ static bk_rc load(run *r, const run_args *a) {
   if (a->in.to != INT64_MAX) r->sc.to = a->in.to;
   for (size_t i = 0; i < r->sc.npolicies; i++)
     if (r->sc.policies[i].seed == 0) r->sc.policies[i].seed = r->sc.seed;
-  return BK_OK;
+  return bk_window_check(r->sc.from, r->sc.to, &r->err);
 }
 
 static bk_rc simulate(run *r, const run_args *a) {
@@ -189,6 +192,8 @@ static bk_rc simulate(run *r, const run_args *a) {
     bk_pipeline_blame(&r->p, &r->err); /* the event being processed, if any */
     return rc;
   }
+  if ((rc = bk_window_cover(r->sc.from, r->sc.to, &r->p, r->notes, &r->nnotes, &r->err)))
+    return rc;
   if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);
   return rc;
 }
@@ -240,6 +245,8 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
                        .instruments = &r->p.instr,
                        .files = files,
                        .nfiles = nf,
+                       .notes = r->notes,
+                       .nnotes = r->nnotes,
                        .scenario = a->scenario,
                        .policy_files = a->policies,
                        .npolicy_files = a->npolicies,
@@ -373,6 +380,8 @@ int bk_cmd_run(int argc, char **argv) {
     if (!rc) rc = simulate(&r, &a);
   }
   double secs = bk_progress_end(&r.p.progress);
+  if (!rc && a.in.progress_mode >= 0)
+    bk_window_warn(stderr, "run", r.sc.from, r.sc.to, r.notes, r.nnotes);
   if (!rc) {
     if (a.in.progress_mode >= 0) print_sources(&r);
     rc = report(&r, &a, dir, argc, argv);
