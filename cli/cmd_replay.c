@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/options.h"
 #include "cli/pipeline.h"
 #include "cli/window.h"
 #include "engine/clock.h"
@@ -102,8 +103,8 @@ int bk_cmd_replay(int argc, char **argv) {
   in.feed.no_hash = 1; /* no manifest: the inputs need no digest */
   const char *tob_path = NULL;
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     int r = bk_input_opt(&in, "replay", c, optarg);
     if (r < 0) return EX_USAGE;
     if (r > 0) continue;
@@ -112,8 +113,7 @@ int bk_cmd_replay(int argc, char **argv) {
       usage(stdout);
       return 0;
     } else {
-      usage(stderr);
-      return EX_USAGE;
+      return bk_cli_bad_option("replay", c, argv);
     }
   }
   if (optind == argc) {

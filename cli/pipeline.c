@@ -27,7 +27,7 @@ const char bk_input_help[] =
     "                       results are identical)\n"
     "      --reference-csv  split rows with libcsv instead of the fast splitter\n"
     "      --progress       show progress on stderr even when it is not a terminal\n"
-    "      --quiet          no progress and no throughput line\n";
+    "      --quiet          print only errors (no progress, no summary)\n";
 
 void bk_input_opts_init(bk_input_opts *o) {
   bk_feed_opts_init(&o->feed);

@@ -30,7 +30,7 @@ static int setup(void **state) {
   mkdir(dir, 0777);
   snprintf(sample, sizeof sample, "%s/sample", dir);
   mkdir(sample, 0777);
-  const char *args[] = {"synth", "-o", sample, "--hours", "1", NULL};
+  const char *args[] = {"synth", "--quiet", "-o", sample, "--hours", "1", NULL};
   return bk_t_run(NULL, NULL, args) == 0 ? 0 : -1;
 }
 
