@@ -378,7 +378,8 @@ int bk_cmd_run(int argc, char **argv) {
     /* the folder is checked, locked and made before the replay, not after it */
     catch_stops(old_stops);
     caught = 1;
-    rc = bk_runfolder_begin(dir, quiet(&a) ? NULL : stderr, &r.rf, &holder, &r.err);
+    /* removing what dead runs left is said even under --quiet: those are the user's files */
+    rc = bk_runfolder_begin(dir, stderr, &r.rf, &holder, &r.err);
     if (!rc) rc = simulate(&r, &a);
   }
   double secs = bk_progress_end(&r.p.progress);
