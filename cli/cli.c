@@ -24,6 +24,10 @@ static void usage(FILE *f) {
         "  run       compare policies over a replayed scenario, write the reports\n"
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "  margin    margin calculator: equity, margin, liquidation and bankruptcy prices\n"
+        "  policies  list the shipped policies with their descriptions\n"
+        "  help CMD  a command's help (as backstop CMD --help)\n"
+        "\n"
+        "      --version  the version of backstop\n"
         "\n"
         "backstop <command> --help shows a command's options. backstop alone runs the\n"
         "built-in default scenario: a synthetic crash day (generated once into\n"
@@ -31,30 +35,53 @@ static void usage(FILE *f) {
         f);
 }
 
+typedef int (*command_fn)(int, char **);
+
+/* The subcommand called name, or NULL. */
+static command_fn command(const char *name) {
+  static const struct {
+    const char *name;
+    command_fn run;
+  } commands[] = {
+      {"chart", bk_cmd_chart},   {"inspect", bk_cmd_inspect},
+      {"replay", bk_cmd_replay}, {"run", bk_cmd_run},
+      {"synth", bk_cmd_synth},   {"margin", bk_cmd_margin},
+      {"policies", bk_cmd_policies}, {"report", bk_cmd_report},
+  };
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(name, commands[i].name)) return commands[i].run;
+  return NULL;
+}
+
+static int unknown(const char *name) {
+  fprintf(stderr, "backstop: unknown command '%s'\nTry 'backstop help' for the commands.\n",
+          name);
+  return EX_USAGE;
+}
+
+/* `backstop help [CMD]`: the overview, or the command's own help. */
+static int help(int argc, char **argv) {
+  if (argc < 3) {
+    usage(stdout);
+    return 0;
+  }
+  command_fn run = command(argv[2]);
+  if (!run) return unknown(argv[2]);
+  char *args[] = {argv[2], "--help", NULL};
+  return run(2, args);
+}
+
 int bk_cli_main(int argc, char **argv) {
   if (argc < 2) { /* the built-in default scenario */
     char *args[] = {"run", NULL};
     return bk_cmd_run(1, args);
   }
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-    usage(stdout);
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+    return help(argc, argv);
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+    printf("backstop %s\n", BK_VERSION);
     return 0;
   }
-  static const struct {
-    const char *name;
-    int (*run)(int, char **);
-  } commands[] = {
-      {"chart", bk_cmd_chart},
-      {"inspect", bk_cmd_inspect},
-      {"replay", bk_cmd_replay},
-      {"report", bk_cmd_report},
-      {"run", bk_cmd_run},
-      {"synth", bk_cmd_synth},
-      {"margin", bk_cmd_margin},
-  };
-  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "backstop: unknown command '%s'\n", argv[1]);
-  usage(stderr);
-  return EX_USAGE;
+  command_fn run = command(argv[1]);
+  return run ? run(argc - 1, argv + 1) : unknown(argv[1]);
 }

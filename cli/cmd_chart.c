@@ -21,8 +21,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/options.h"
+
 static void usage(FILE *f) {
-  fputs("usage: backstop chart RUN_DIR [--png|--pdf|--svg]\n"
+  fputs("usage: backstop chart RUN_DIR [--png|--pdf|--svg] [--quiet]\n"
         "Renders the charts of a run folder (its charts.gp, written by backstop run) with\n"
         "gnuplot: fund_<asset>.<fmt> (fund equity per policy, liquidation volume below)\n"
         "and flows_<asset>.<fmt> (fund inflows and outflows by cause per policy).\n"
@@ -30,6 +32,7 @@ static void usage(FILE *f) {
         "      --png        PNG (the default; pngcairo when gnuplot has it)\n"
         "      --pdf        PDF (pdfcairo; SVG when gnuplot has no cairo terminals)\n"
         "      --svg        SVG\n"
+        "      --quiet      print only errors\n"
         "  -h, --help       this help\n",
         f);
 }
@@ -65,18 +68,20 @@ int bk_cmd_chart(int argc, char **argv) {
   static const struct option opts[] = {{"png", no_argument, NULL, 'p'},
                                        {"pdf", no_argument, NULL, 'd'},
                                        {"svg", no_argument, NULL, 's'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *fmt = "png";
-  int ch;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  int ch, quiet = 0;
+  bk_cli_opts_reset();
+  while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (ch) {
     case 'p': fmt = "png"; break;
     case 'd': fmt = "pdf"; break;
     case 's': fmt = "svg"; break;
+    case 'q': quiet = 1; break;
     case 'h': usage(stdout); return 0;
-    default: usage(stderr); return EX_USAGE;
+    default: return bk_cli_bad_option("chart", ch, argv);
     }
   }
   if (optind != argc - 1) {
@@ -84,8 +89,8 @@ int bk_cmd_chart(int argc, char **argv) {
     usage(stderr);
     return EX_USAGE;
   }
-  int code = bk_chart_render(argv[optind], fmt, "", 1);
-  if (code == 0) printf("charts of %s rendered as %s\n", argv[optind], fmt);
+  int code = bk_chart_render(argv[optind], fmt, "", !quiet);
+  if (code == 0 && !quiet) printf("charts of %s rendered as %s\n", argv[optind], fmt);
   return code;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/options.h"
 #include "cli/pipeline.h"
 #include "engine/clock.h"
 #include "reports/csvfield.h"
@@ -188,8 +189,8 @@ int bk_cmd_inspect(int argc, char **argv) {
   bk_feed_opts_init(&fo);
   fo.no_hash = 1; /* no manifest: the inputs need no digest */
   int format = FMT_TEXT, c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     if (c == 'f') {
       if (!strcmp(optarg, "text")) format = FMT_TEXT;
       else if (!strcmp(optarg, "csv")) format = FMT_CSV;
@@ -203,8 +204,7 @@ int bk_cmd_inspect(int argc, char **argv) {
       usage(stdout);
       return 0;
     } else {
-      usage(stderr);
-      return EX_USAGE;
+      return bk_cli_bad_option("inspect", c, argv);
     }
   }
   if (optind == argc) {

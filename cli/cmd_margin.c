@@ -17,6 +17,7 @@
 #include "cli/cmd_margin.h"
 
 #include "cli/exitcode.h"
+#include "cli/options.h"
 #include "config/contract_json.h"
 #include "config/jdoc.h"
 #include "engine/account.h"
@@ -320,8 +321,8 @@ int bk_cmd_margin(int argc, char **argv) {
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int json_out = 0, ch;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((ch = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
     switch (ch) {
     case 'f':
       if (!strcmp(optarg, "json")) json_out = 1;
@@ -332,7 +333,7 @@ int bk_cmd_margin(int argc, char **argv) {
       }
       break;
     case 'h': usage(stdout); return 0;
-    default: usage(stderr); return EX_USAGE;
+    default: return bk_cli_bad_option("margin", ch, argv);
     }
   }
   if (optind != argc - 1) {

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/options.h"
 #include "cli/pipeline.h"
+#include "cli/window.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "reports/csvfield.h"
@@ -101,8 +103,8 @@ int bk_cmd_replay(int argc, char **argv) {
   in.feed.no_hash = 1; /* no manifest: the inputs need no digest */
   const char *tob_path = NULL;
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     int r = bk_input_opt(&in, "replay", c, optarg);
     if (r < 0) return EX_USAGE;
     if (r > 0) continue;
@@ -111,8 +113,7 @@ int bk_cmd_replay(int argc, char **argv) {
       usage(stdout);
       return 0;
     } else {
-      usage(stderr);
-      return EX_USAGE;
+      return bk_cli_bad_option("replay", c, argv);
     }
   }
   if (optind == argc) {
@@ -120,10 +121,13 @@ int bk_cmd_replay(int argc, char **argv) {
     usage(stderr);
     return EX_USAGE;
   }
+  bk_err werr;
+  bk_rc rc = bk_window_check(in.from, in.to, &werr);
+  if (rc) return bk_cli_fail("replay", &werr, rc);
   bk_pipeline p;
   tob_writer w = {0};
   bk_pipeline_init(&p);
-  bk_rc rc = bk_pipeline_open(&p, (const char *const *)argv + optind, (size_t)(argc - optind), &in);
+  rc = bk_pipeline_open(&p, (const char *const *)argv + optind, (size_t)(argc - optind), &in);
   if (!rc && tob_path) {
     w.replay = p.replay;
     w.instr = &p.instr;
@@ -136,7 +140,10 @@ int bk_cmd_replay(int argc, char **argv) {
     bk_observer ob = {.on_message = tob_on_message, .ctx = &w};
     if (!rc) rc = bk_replay_observe(p.replay, &ob);
   }
+  bk_report_note notes[BK_WINDOW_NOTES];
+  size_t nnotes = 0;
   if (!rc) rc = bk_pipeline_run(&p);
+  if (!rc) rc = bk_window_cover(in.from, in.to, &p, notes, &nnotes, &p.err);
   if (rc && w.out && bk_outfile_error(w.out)->rc) p.err = *bk_outfile_error(w.out);
   if (!rc && w.out) {
     rc = bk_outfile_commit(w.out, &p.err);
@@ -149,9 +156,13 @@ int bk_cmd_replay(int argc, char **argv) {
     bk_pipeline_close(&p);
     return code;
   }
+  if (in.progress_mode < 0) {
+    bk_pipeline_close(&p);
+    return 0;
+  }
+  bk_window_warn(stderr, "replay", in.from, in.to, notes, nnotes);
   print_summary(&p);
-  if (in.progress_mode >= 0)
-    fprintf(stderr, "replayed %llu events in %.2f s (%.2f M events/s)\n",
+  fprintf(stderr, "replayed %llu events in %.2f s (%.2f M events/s)\n",
             (unsigned long long)p.events, secs,
             secs > 0 ? (double)p.events / secs / 1e6 : 0.0);
   bk_pipeline_close(&p);

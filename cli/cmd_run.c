@@ -5,7 +5,6 @@
  */
 #include "cli/commands.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/mkdirs.h"
+#include "cli/options.h"
 #include "cli/pipeline.h"
+#include "cli/window.h"
 #include "config/population_json.h"
 #include "config/scenario.h"
 #include "config/specs.h"
@@ -53,37 +55,20 @@ static void usage(FILE *f) {
           bk_input_help);
 }
 
-/* mkdir -p for the sample data folder. */
-static bk_rc make_dirs(const char *path, bk_err *err) {
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char *p = buf + 1;; p++) {
-    if (*p == '/' || *p == '\0') {
-      char c = *p;
-      *p = '\0';
-      if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return bk_err_set(err, BK_EWRITE, "%s: cannot create: %s", buf, strerror(errno));
-      *p = c;
-      if (!c) break;
-    }
-  }
-  return BK_OK;
-}
-
 /* The built-in sample data: written by synth once (same seed, same bytes). */
-static bk_rc ensure_sample(bk_err *err) {
+static bk_rc ensure_sample(int quiet, bk_err *err) {
   struct stat st;
   bk_synth_opts o;
   bk_synth_defaults(&o);
   o.out_dir = "out/sample";
-  char probe[256];
-  snprintf(probe, sizeof probe, "%s/%s_trades_2025-10-10_%s.csv.zst", o.out_dir, o.exchange,
-           o.symbol);
+  char probe[4096];
+  bk_synth_path(&o, 0, probe, sizeof probe); /* all the files are written, or none */
   if (stat(probe, &st) == 0) return BK_OK;
-  bk_rc rc = make_dirs(o.out_dir, err);
+  bk_rc rc = bk_cli_mkdirs(o.out_dir, err);
   if (rc) return rc;
-  fprintf(stderr, "backstop: writing the built-in sample day to %s (seed %llu)\n", o.out_dir,
-          (unsigned long long)o.seed);
+  if (!quiet)
+    fprintf(stderr, "backstop: writing the built-in sample day to %s (seed %llu)\n",
+            o.out_dir, (unsigned long long)o.seed);
   return bk_synth_run(&o, err);
 }
 
@@ -100,6 +85,9 @@ typedef struct run_args {
   bk_input_opts in;
 } run_args;
 
+/* --quiet: errors only. */
+static int quiet(const run_args *a) { return a->in.progress_mode < 0; }
+
 /* Everything one run holds, freed by run_close. */
 typedef struct run {
   bk_scenario sc;
@@ -108,6 +96,8 @@ typedef struct run {
   bk_sim *sim;
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
+  bk_report_note notes[BK_WINDOW_NOTES]; /* warnings about the window (quality.csv) */
+  size_t nnotes;
   bk_err err;
 } run;
 
@@ -135,12 +125,27 @@ static void print_sources(const run *r) {
   }
 }
 
+/* One line per settle asset: whom the run simulated, so that "0 liquidations" can be
+ * told from an empty population. */
+static void print_population(const run *r) {
+  for (uint32_t k = 0; k < r->sp.nassets; k++) {
+    bk_sim_census start = bk_sim_census_of(r->sim, k, 1), all = bk_sim_census_of(r->sim, k, 0);
+    char lo[40], sh[40];
+    bk_fx_format_trim(start.oi_long, lo, sizeof lo);
+    bk_fx_format_trim(start.oi_short, sh, sizeof sh);
+    fprintf(stderr, "  population %s: %llu accounts opened, %llu by the window's start, "
+                    "then holding %s long / %s short\n",
+            r->sp.assets[k].name, (unsigned long long)all.accounts,
+            (unsigned long long)start.accounts, lo, sh);
+  }
+}
+
 static bk_rc load(run *r, const run_args *a) {
   bk_rc rc;
   if (a->scenario) {
     rc = bk_scenario_load(a->scenario, &r->sc, &r->err);
   } else {
-    if ((rc = ensure_sample(&r->err))) return rc;
+    if ((rc = ensure_sample(quiet(a), &r->err))) return rc;
     rc = bk_scenario_parse((const char *)bk_default_scenario, bk_default_scenario_len,
                            "(built-in default scenario)", "", &r->sc, &r->err);
   }
@@ -154,7 +159,7 @@ static bk_rc load(run *r, const run_args *a) {
   if (a->in.to != INT64_MAX) r->sc.to = a->in.to;
   for (size_t i = 0; i < r->sc.npolicies; i++)
     if (r->sc.policies[i].seed == 0) r->sc.policies[i].seed = r->sc.seed;
-  return BK_OK;
+  return bk_window_check(r->sc.from, r->sc.to, &r->err);
 }
 
 static bk_rc simulate(run *r, const run_args *a) {
@@ -170,7 +175,7 @@ static bk_rc simulate(run *r, const run_args *a) {
   /* the specs come from the first events of the files just opened, which the replay
      then reads from the feeds: every file is opened and read once */
   if ((rc = bk_specs_infer(&r->sc, r->p.merge, &r->p.instr, &r->sp, &r->err))) return rc;
-  print_specs(r);
+  if (!quiet(a)) print_specs(r);
   bk_sim_config c = r->sc.sim;
   c.policies = r->sc.policies;
   c.npolicies = r->sc.npolicies;
@@ -195,6 +200,8 @@ static bk_rc simulate(run *r, const run_args *a) {
     bk_pipeline_blame(&r->p, &r->err); /* the event being processed, if any */
     return rc;
   }
+  if ((rc = bk_window_cover(r->sc.from, r->sc.to, &r->p, r->notes, &r->nnotes, &r->err)))
+    return rc;
   if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);
   return rc;
 }
@@ -231,6 +238,8 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
                        .instruments = &r->p.instr,
                        .files = files,
                        .nfiles = nf,
+                       .notes = r->notes,
+                       .nnotes = r->nnotes,
                        .scenario = a->scenario,
                        .policy_files = a->policies,
                        .npolicy_files = a->npolicies,
@@ -250,10 +259,10 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     rr.ncalib = ncalib;
     rc = bk_report_write(&rr, &r->err);
     if (!rc) rc = bk_runfolder_commit(r->rf, &r->err);
-    if (!rc && a->json) {
+    if (!rc && a->json) { /* the result itself: printed even with --quiet */
       if ((rc = bk_report_print_summary_json(stdout, &rr)))
         bk_err_set(&r->err, rc, "a summary total does not fit 64 bits");
-    } else if (!rc) {
+    } else if (!rc && !quiet(a)) {
       printf("run %s: %llu events; reports in %s/\n", r->sc.name,
              (unsigned long long)bk_sim_events(r->sim), dir);
       bk_report_print_summary(stdout, &rr);
@@ -276,8 +285,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     int r = bk_input_opt(&a->in, "run", c, optarg);
     if (r < 0) return EX_USAGE;
     if (r > 0) continue;
@@ -304,7 +313,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
       a->json = optarg[0] == 'j';
       break;
     case 'h': usage(stdout); return -1;
-    default: usage(stderr); return EX_USAGE;
+    default: return bk_cli_bad_option("run", c, argv);
     }
   }
   if (argc - optind > 1) {
@@ -371,19 +380,22 @@ int bk_cmd_run(int argc, char **argv) {
     /* the folder is checked, locked and made before the replay, not after it */
     catch_stops(old_stops);
     caught = 1;
+    /* removing what dead runs left is said even under --quiet: those are the user's files */
     rc = bk_runfolder_begin(dir, stderr, &r.rf, &holder, &r.err);
     if (!rc) rc = simulate(&r, &a);
   }
   double secs = bk_progress_end(&r.p.progress);
-  if (!rc) {
-    if (a.in.progress_mode >= 0) print_sources(&r);
-    rc = report(&r, &a, dir, argc, argv);
+  if (!rc && !quiet(&a)) {
+    bk_window_warn(stderr, "run", r.sc.from, r.sc.to, r.notes, r.nnotes);
+    print_sources(&r);
+    print_population(&r);
   }
+  if (!rc) rc = report(&r, &a, dir, argc, argv);
   if (rc && holder) {
     fprintf(stderr, "backstop run: %s\n", r.err.msg);
     code = EX_TEMPFAIL;
   } else if (rc) code = bk_cli_fail("run", &r.err, rc);
-  else if (a.in.progress_mode >= 0)
+  else if (!quiet(&a))
     fprintf(stderr, "replayed %llu events in %.2f s\n", (unsigned long long)r.p.events, secs);
   run_close(&r);
   if (caught) release_stops(old_stops);

@@ -10,6 +10,8 @@
 #include <sysexits.h>
 
 #include "cli/exitcode.h"
+#include "cli/mkdirs.h"
+#include "cli/options.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "reports/synth.h"
@@ -19,7 +21,7 @@ static void synth_usage(FILE *f) {
         "Writes a synthetic day of one linear perpetual as Tardis CSV files\n"
         "(incremental_book_L2, trades, derivative_ticker). Same options, same bytes.\n"
         "\n"
-        "  -o, --out DIR        folder to write into (default .)\n"
+        "  -o, --out DIR        folder to write into, created when missing (default .)\n"
         "      --seed N         random seed (default 20251010)\n"
         "      --hours H        length of the day in hours (default 6)\n"
         "      --rate N         mean book messages per second (default 8)\n"
@@ -27,6 +29,7 @@ static void synth_usage(FILE *f) {
         "      --crash-bp N     depth of the crash in basis points (default 1500; 0: none)\n"
         "      --book-only      write only the book file\n"
         "      --plain          write .csv instead of .csv.zst\n"
+        "      --quiet          print only errors (not the files written)\n"
         "  -h, --help           this help\n",
         f);
 }
@@ -39,20 +42,21 @@ static int parse_u64(const char *s, uint64_t *out) {
 }
 
 int bk_cmd_synth(int argc, char **argv) {
-  enum { O_SEED = 256, O_HOURS, O_RATE, O_ROWS, O_CRASH, O_BOOK, O_PLAIN };
+  enum { O_SEED = 256, O_HOURS, O_RATE, O_ROWS, O_CRASH, O_BOOK, O_PLAIN, O_QUIET };
   static const struct option opts[] = {
       {"out", required_argument, NULL, 'o'},   {"seed", required_argument, NULL, O_SEED},
       {"hours", required_argument, NULL, O_HOURS}, {"rate", required_argument, NULL, O_RATE},
       {"rows", required_argument, NULL, O_ROWS}, {"crash-bp", required_argument, NULL, O_CRASH},
       {"book-only", no_argument, NULL, O_BOOK}, {"plain", no_argument, NULL, O_PLAIN},
+      {"quiet", no_argument, NULL, O_QUIET},
       {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
   bk_synth_opts o;
   bk_synth_defaults(&o);
   o.out_dir = ".";
-  int c;
+  int c, quiet = 0;
   uint64_t v;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'o': o.out_dir = optarg; break;
     case O_SEED:
@@ -78,22 +82,30 @@ int bk_cmd_synth(int argc, char **argv) {
       break;
     case O_BOOK: o.book_only = 1; break;
     case O_PLAIN: o.zst = 0; break;
+    case O_QUIET: quiet = 1; break;
     case 'h': synth_usage(stdout); return 0;
-    default: synth_usage(stderr); return EX_USAGE;
+    default: return bk_cli_bad_option("synth", c, argv);
     }
   }
   if (optind != argc) {
-    synth_usage(stderr);
+    fprintf(stderr, "backstop synth: unexpected argument '%s'\n"
+                    "Try 'backstop synth --help' for its options.\n", argv[optind]);
     return EX_USAGE;
   }
   if (o.max_book_rows && o.duration_us == INT64_C(6) * 3600 * BK_US_PER_S)
     o.duration_us = INT64_MAX / 4; /* --rows alone: run until the rows are written */
   bk_err err;
   bk_err_clear(&err);
-  bk_rc rc = bk_synth_run(&o, &err);
+  bk_rc rc = bk_cli_mkdirs(o.out_dir, &err);
+  if (!rc) rc = bk_synth_run(&o, &err);
   if (rc) {
     fprintf(stderr, "backstop synth: %s\n", err.msg[0] ? err.msg : bk_rc_name(rc));
     return bk_cli_exit_code(rc);
+  }
+  for (size_t i = 0; !quiet && i < bk_synth_nfiles(&o); i++) {
+    char path[4096];
+    bk_synth_path(&o, i, path, sizeof path);
+    printf("wrote %s\n", path);
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "cli/cmd_margin.h" /* bk_cmd_margin */
 
 int bk_cmd_inspect(int argc, char **argv);
+int bk_cmd_policies(int argc, char **argv);
 int bk_cmd_replay(int argc, char **argv);
 /* backstop report RUN_DIR --pdf [-o FILE]: the board brief (cmd_report.c) */
 int bk_cmd_report(int argc, char **argv);

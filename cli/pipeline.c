@@ -27,7 +27,7 @@ const char bk_input_help[] =
     "                       results are identical)\n"
     "      --reference-csv  split rows with libcsv instead of the fast splitter\n"
     "      --progress       show progress on stderr even when it is not a terminal\n"
-    "      --quiet          no progress and no throughput line\n";
+    "      --quiet          print only errors (no progress, no summary)\n";
 
 void bk_input_opts_init(bk_input_opts *o) {
   bk_feed_opts_init(&o->feed);
@@ -140,7 +140,9 @@ bk_rc bk_pipeline_run(bk_pipeline *p) {
   bk_rc rc;
   p->where[0] = '\0';
   while ((rc = bk_merge_next_batch_at(p->merge, evs, src, BK_PIPELINE_BATCH, &n)) == BK_OK) {
-    for (size_t i = 0; i < n; i++) {
+    if (n && !p->events) p->first_ts = evs[0].ts;
+    size_t i = 0;
+    for (; i < n; i++) {
       p->events++;
       rc = bk_replay_push(p->replay, &evs[i]);
       if (rc == BK_EOF) break; /* past the window's end */
@@ -158,6 +160,7 @@ bk_rc bk_pipeline_run(bk_pipeline *p) {
         bk_progress_draw(&p->progress, evs[i].ts, done, total);
       }
     }
+    if (n) p->last_ts = evs[i < n ? i : n - 1].ts;
     if (rc == BK_EOF) break;
   }
   if (rc != BK_OK && rc != BK_EOF) {

@@ -65,6 +65,9 @@ typedef struct bk_pipeline {
   bk_replay *replay;
   bk_progress progress;
   uint64_t events;   /* events read from the merge */
+  int64_t first_ts, last_ts; /* exchange time of the first and last event read, µs (the
+                                last may be the first past the window, where reading
+                                stopped); meaningful once events > 0 */
   bk_err err;
   char where[300];   /* after an error processing an event: "file:line (event at T)" */
 } bk_pipeline;

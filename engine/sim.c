@@ -54,6 +54,8 @@ struct bk_sim {
   int64_t next_funding;       /* earliest announced funding time, INT64_MAX when none */
   bk_depth_ref ref;           /* the depth models' reference instrument */
   int in_window;              /* the clock passed `from` */
+  int census_taken;           /* census[] holds the population at the window's start */
+  bk_sim_census census[BK_LEDGER_ASSETS]; /* [asset] */
   bk_population **pops;
   size_t npops;
   size_t *label;              /* [account]: offset + 1 of its name in labels, 0 when none */
@@ -371,6 +373,39 @@ static bk_rc sample_until(bk_sim *s, int64_t ts) {
   return BK_OK;
 }
 
+/* --- the census of the population ------------------------------------------------- */
+
+static int64_t capped(bk_i128 v) { return v > INT64_MAX ? INT64_MAX : (int64_t)v; }
+
+/* The census of an asset in the first policy's accounts now. */
+static bk_sim_census census_now(const bk_sim *s, uint32_t asset) {
+  bk_sim_census c = {0, 0, 0};
+  const bk_risk *r = s->cfg.npolicies ? s->risk[0] : NULL;
+  bk_i128 lo = 0, sh = 0;
+  for (size_t i = 0; r && i < r->nacct; i++) {
+    const bk_account *a = &r->acct[i];
+    if (a->settle != asset) continue;
+    c.accounts++;
+    for (uint32_t j = 0; j < a->npos; j++) {
+      const bk_pos *p = &a->pos[j];
+      int64_t n = 0;
+      if (s->c[p->contract].mark == 0 ||
+          bk_pos_notional(&s->contracts[p->contract], p->size, s->c[p->contract].mark, &n))
+        n = p->size ? INT64_MAX : 0; /* no mark, or past int64: capped below */
+      if (p->size > 0) lo += n;
+      else sh += n;
+    }
+  }
+  c.oi_long = capped(lo);
+  c.oi_short = capped(sh);
+  return c;
+}
+
+bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start) {
+  if (at_start) return s->census[asset];
+  return census_now(s, asset);
+}
+
 /* --- the observer ------------------------------------------------------------------- */
 
 static bk_rc on_event(void *ctx, const bk_event *ev) {
@@ -395,6 +430,10 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
     bk_population *p = s->pops[i];
     if (p->event && (rc = p->event(p, s, ev)))
       return bk_err_set(&s->err, rc, "population %s: %s", p->name, p->err.msg);
+  }
+  if (s->in_window && !s->census_taken) { /* the populations opened what they open */
+    for (uint32_t a = 0; a < s->cfg.nassets; a++) s->census[a] = census_now(s, a);
+    s->census_taken = 1;
   }
   const bk_instr_state *ref = ev->kind == BK_EV_DEPTH && ev->instr == s->cfg.depth.ref_instr
                                   ? bk_market_instr(s->market, ev->instr) : NULL;

@@ -155,6 +155,19 @@ int64_t bk_sim_mark(const bk_sim *s, uint32_t contract);
 /* Warm-up traded notional of a contract (settle units), for population sizing. */
 int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t contract);
 const bk_market *bk_sim_market(const bk_sim *s);
+/* The population in one settle asset: the accounts open and the notional of their long
+ * and short positions at the mark (settle units; a sum past int64 is capped there). */
+typedef struct bk_sim_census {
+  uint64_t accounts;
+  int64_t oi_long, oi_short;
+} bk_sim_census;
+
+/* The census of an asset as the window opened, once the populations had seen its first
+ * event (all zero when the window never opened), or now (at_start 0: after the run,
+ * every account ever opened, positions as they ended). Accounts are the same in every
+ * policy until the window opens; the census reads the first policy's. */
+bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start);
+
 /* Events the simulation saw, and the time of the last one. */
 uint64_t bk_sim_events(const bk_sim *s);
 int64_t bk_sim_last_ts(const bk_sim *s);

@@ -297,6 +297,19 @@ static bk_rc write_summary(const bk_report_run *run, bk_outfile *o) {
   return BK_OK;
 }
 
+/* A warning's row of quality.csv: scope, code, the data's span; the rest empty. */
+static void write_note(wr *w, const bk_report_note *n) {
+  w_str(w, "warning");
+  w_str(w, n->code);
+  for (int k = 0; k < 4; k++) w_empty(w);
+  w_time(w, n->first_ts);
+  w_i64(w, n->first_ts);
+  w_time(w, n->last_ts);
+  w_i64(w, n->last_ts);
+  for (int k = 0; k < 10; k++) w_empty(w);
+  w_end(w);
+}
+
 static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
   wr w = {o, 1};
   static const char *const head[] = {
@@ -330,6 +343,7 @@ static bk_rc write_quality(const bk_report_run *run, bk_outfile *o) {
     for (int k = 0; k < 6; k++) w_empty(&w);
     w_end(&w);
   }
+  for (size_t i = 0; i < run->ctx.nnotes; i++) write_note(&w, &run->ctx.notes[i]);
   if (!run->market) return BK_OK;
   size_t n = bk_market_size(run->market);
   for (uint32_t id = 0; id < n; id++) {

@@ -5,7 +5,9 @@
  *   liquidations.csv  one row per liquidation step
  *   adl.csv           one row per auto-deleveraging close
  *   summary.csv       one row per policy and settle asset
- *   quality.csv       one row per input file and per instrument
+ *   quality.csv       one row per input file and per instrument, and one per warning
+ *                     about the window (scope "warning", name its code, the data's span
+ *                     in first_time .. last_ts_us)
  *   manifest.json     inputs with sizes and SHA-256, scenario, seed, policies, version,
  *                     command line (no wall-clock time: two identical runs give
  *                     identical bytes)
@@ -54,6 +56,14 @@
 #include "engine/sim.h"
 #include "reports/outfile.h"
 
+/* A warning about the inputs as a whole, for quality.csv: its code ("no_warmup": no data
+ * before the window's start; "partial_overlap": the data covers only part of the window)
+ * and the span of the data it concerns (µs). */
+typedef struct bk_report_note {
+  const char *code;
+  int64_t first_ts, last_ts;
+} bk_report_note;
+
 /* What the command knows about the run. */
 typedef struct bk_report_ctx {
   const char *dir;                      /* run folder; must exist */
@@ -62,6 +72,8 @@ typedef struct bk_report_ctx {
                                            no sha256 is hashed as the file is when the
                                            report is written */
   size_t nfiles;
+  const bk_report_note *notes;          /* nnotes warnings, or NULL */
+  size_t nnotes;
   const char *scenario;                 /* scenario file path, or NULL */
   const char *const *policy_files;      /* npolicy_files policy files (hashed), or NULL */
   size_t npolicy_files;

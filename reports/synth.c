@@ -235,12 +235,20 @@ static bk_rc ticker(gen *g, int64_t ts) {
   return emit(g->ticker, g, p);
 }
 
-static bk_outfile *open_out(const bk_synth_opts *o, const char *kind, bk_err *err) {
-  char date[32], path[4096];
+size_t bk_synth_nfiles(const bk_synth_opts *o) { return o->book_only ? 1 : 3; }
+
+void bk_synth_path(const bk_synth_opts *o, size_t i, char *buf, size_t cap) {
+  static const char *const kind[] = {"incremental_book_L2", "trades", "derivative_ticker"};
+  char date[32];
   bk_time_format(o->start_us, date, sizeof date);
   date[10] = '\0';
-  snprintf(path, sizeof path, "%s/%s_%s_%s_%s.csv%s", o->out_dir, o->exchange, kind, date,
+  snprintf(buf, cap, "%s/%s_%s_%s_%s.csv%s", o->out_dir, o->exchange, kind[i], date,
            o->symbol, o->zst ? ".zst" : "");
+}
+
+static bk_outfile *open_out(const bk_synth_opts *o, size_t i, bk_err *err) {
+  char path[4096];
+  bk_synth_path(o, i, path, sizeof path);
   return bk_outfile_open(path, err);
 }
 
@@ -312,9 +320,9 @@ bk_rc bk_synth_run(const bk_synth_opts *o, bk_err *err) {
       rc = bk_err_set(err, BK_ENOMEM, "synth: out of memory");
       goto out;
     }
-  if (!(g->book = open_out(o, "incremental_book_L2", err)) ||
-      (!o->book_only && (!(g->trades = open_out(o, "trades", err)) ||
-                         !(g->ticker = open_out(o, "derivative_ticker", err))))) {
+  if (!(g->book = open_out(o, 0, err)) ||
+      (!o->book_only && (!(g->trades = open_out(o, 1, err)) ||
+                         !(g->ticker = open_out(o, 2, err))))) {
     rc = err ? err->rc : BK_EWRITE;
     goto out;
   }

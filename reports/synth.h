@@ -7,6 +7,7 @@
 #ifndef BK_SYNTH_H
 #define BK_SYNTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/error.h"
@@ -28,6 +29,13 @@ typedef struct bk_synth_opts {
 
 /* Defaults: the built-in sample day (see synth.c for the numbers). */
 void bk_synth_defaults(bk_synth_opts *o);
+
+/* How many files bk_synth_run writes: 3 (book, trades, ticker), or 1 with book_only. */
+size_t bk_synth_nfiles(const bk_synth_opts *o);
+
+/* The path of file i (< bk_synth_nfiles) into buf:
+ * OUT_DIR/EXCHANGE_KIND_DATE_SYMBOL.csv[.zst], as Tardis names its downloads. */
+void bk_synth_path(const bk_synth_opts *o, size_t i, char *buf, size_t cap);
 
 /* Generates the files. Errors (cannot write) are described in *err. */
 bk_rc bk_synth_run(const bk_synth_opts *o, bk_err *err);
