@@ -18,13 +18,16 @@ static void usage(FILE *f) {
         "\n"
         "commands:\n"
         "  chart     render a run folder's charts with gnuplot (PNG or PDF)\n"
+        "  init      infer a scenario from a folder of data and write it to edit\n"
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
         "  run       compare policies over a replayed scenario, write the reports\n"
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "  margin    margin calculator: equity, margin, liquidation and bankruptcy prices\n"
         "\n"
-        "backstop <command> --help shows a command's options. backstop alone runs the\n"
+        "backstop run --data FOLDER runs a scenario inferred from the data (backstop init\n"
+        "FOLDER writes it out). backstop <command> --help shows a command's options.\n"
+        "backstop alone runs the\n"
         "built-in default scenario: a synthetic crash day (generated once into\n"
         "out/sample), three policies, reports in out/default.\n",
         f);
@@ -44,6 +47,7 @@ int bk_cli_main(int argc, char **argv) {
     int (*run)(int, char **);
   } commands[] = {
       {"chart", bk_cmd_chart},
+      {"init", bk_cmd_init},
       {"inspect", bk_cmd_inspect},
       {"replay", bk_cmd_replay},
       {"run", bk_cmd_run},
