@@ -351,7 +351,9 @@ static char *root_description(const bk_infer_in *in) {
   char *d = malloc(cap);
   if (!d) return NULL;
   n += (size_t)snprintf(d, cap, "Inferred from the data by backstop: every section says how "
-                        "it was chosen; edit any of it. The instruments are those of the "
+                        "it was chosen; edit any of it. \"data\" lists the files or folders "
+                        "read (relative to this file's folder); \"seed\" draws the "
+                        "population. The instruments are those of the "
                         "data, with specs from the venue conventions and the tick from the "
                         "prices (add an \"instruments\" section to set them):");
   for (size_t k = 0; k < in->sp->ncontracts && n < cap; k++)
