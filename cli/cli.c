@@ -18,6 +18,7 @@ static void usage(FILE *f) {
         "\n"
         "commands:\n"
         "  chart     render a run folder's charts with gnuplot (PNG or PDF)\n"
+        "  init      infer a scenario from a folder of data and write it to edit\n"
         "  inspect   describe market data files (format, rows, times, quality)\n"
         "  replay    replay market data into order books and market state\n"
         "  report    write a run folder's board brief as one PDF\n"
@@ -29,7 +30,9 @@ static void usage(FILE *f) {
         "\n"
         "      --version  the version of backstop\n"
         "\n"
-        "backstop <command> --help shows a command's options. backstop alone runs the\n"
+        "backstop run --data FOLDER runs a scenario inferred from the data (backstop init\n"
+        "FOLDER writes it out). backstop <command> --help shows a command's options.\n"
+        "backstop alone runs the\n"
         "built-in default scenario: a synthetic crash day (generated once into\n"
         "out/sample), three policies, reports in out/default.\n",
         f);
@@ -47,6 +50,7 @@ static command_fn command(const char *name) {
       {"replay", bk_cmd_replay}, {"run", bk_cmd_run},
       {"synth", bk_cmd_synth},   {"margin", bk_cmd_margin},
       {"policies", bk_cmd_policies}, {"report", bk_cmd_report},
+      {"init", bk_cmd_init},
   };
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (!strcmp(name, commands[i].name)) return commands[i].run;

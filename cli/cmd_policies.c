@@ -1,6 +1,6 @@
 /*
  * `backstop policies`: the policies shipped in data/policies (compiled in, see
- * cli/shipped_policies.h), each with its name, file and description, so a user can pick
+ * config/shipped_policies.h), each with its name, file and description, so a user can pick
  * one for --policy or a scenario without opening the files. Each policy is read through
  * the strict policy reader first: a listed policy is one that loads.
  */
@@ -15,7 +15,7 @@
 
 #include "cli/options.h"
 #include "cli/pipeline.h" /* bk_cli_fail */
-#include "cli/shipped_policies.h"
+#include "config/shipped_policies.h"
 #include "config/policy_json.h"
 
 static void usage(FILE *f) {

@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/cmd_init.h"
 #include "cli/mkdirs.h"
 #include "cli/options.h"
 #include "cli/pipeline.h"
@@ -39,7 +40,9 @@ static void usage(FILE *f) {
           "each insurance fund earned and paid, and when ADL or socialized losses would\n"
           "have been needed. Writes fund.csv, liquidations.csv, adl.csv, summary.csv,\n"
           "quality.csv, manifest.json and charts.gp into the run folder. Without a\n"
-          "scenario, runs the built-in default (a synthetic crash day).\n"
+          "scenario, --data infers one from the data and prints each choice (backstop\n"
+          "init writes it out); with neither, runs the built-in default (a synthetic\n"
+          "crash day).\n"
           "\n"
           "      --data PATH      market data file or folder (repeat; replaces the\n"
           "                       scenario's data)\n"
@@ -140,17 +143,36 @@ static void print_population(const run *r) {
   }
 }
 
+/* The scenario of --data without a scenario file: inferred from the data, each choice
+ * printed, then read like any scenario file (so that `backstop init`'s file gives the
+ * same run). */
+static bk_rc load_inferred(run *r, const run_args *a) {
+  bk_inferred inf;
+  bk_rc rc = bk_cli_infer(a->data, a->data, a->ndata, &a->in.feed, &inf, &r->err);
+  if (!rc && !quiet(a)) bk_cli_print_choices(&inf);
+  if (!rc)
+    rc = bk_scenario_parse(inf.json, inf.len, "(scenario inferred from the data)", "", &r->sc,
+                           &r->err);
+  bk_inferred_fini(&inf);
+  return rc;
+}
+
 static bk_rc load(run *r, const run_args *a) {
   bk_rc rc;
+  int inferred = !a->scenario && a->ndata;
   if (a->scenario) {
     rc = bk_scenario_load(a->scenario, &r->sc, &r->err);
+  } else if (inferred) {
+    rc = load_inferred(r, a);
   } else {
     if ((rc = ensure_sample(quiet(a), &r->err))) return rc;
     rc = bk_scenario_parse((const char *)bk_default_scenario, bk_default_scenario_len,
                            "(built-in default scenario)", "", &r->sc, &r->err);
   }
   if (rc) return rc;
-  if (a->ndata && (rc = bk_scenario_set_data(&r->sc, a->data, a->ndata, &r->err))) return rc;
+  if (a->ndata && !inferred &&
+      (rc = bk_scenario_set_data(&r->sc, a->data, a->ndata, &r->err)))
+    return rc;
   if (a->npolicies &&
       (rc = bk_scenario_set_policies(&r->sc, a->policies, a->npolicies, &r->err)))
     return rc;

@@ -6,6 +6,7 @@
 #define BK_COMMANDS_H
 
 #include "cli/cmd_chart.h"  /* bk_cmd_chart */
+#include "cli/cmd_init.h"   /* bk_cmd_init */
 #include "cli/cmd_margin.h" /* bk_cmd_margin */
 
 int bk_cmd_inspect(int argc, char **argv);

@@ -59,9 +59,10 @@ static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const
 static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
                        bk_population **out) {
-  static const char *const known[] = {"model", "accounts_per_contract", "seed", "leverage",
-                                      "cushion", "oi_share", "volume_multiple", "lot",
-                                      "open_interest_usd", "bucket_s", "survivors_only", NULL};
+  static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
+                                      "leverage", "cushion", "oi_share", "volume_multiple",
+                                      "lot", "open_interest_usd", "bucket_s",
+                                      "survivors_only", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
   bk_popsynth_config c;

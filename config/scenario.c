@@ -183,7 +183,8 @@ static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk
 }
 
 static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
-  static const char *const known[] = {"reference", "points", "refresh_s", NULL};
+  static const char *const known[] = {"description", "reference", "points", "refresh_s",
+                                      NULL};
   static const char *const kpoint[] = {"pct", "minutes", NULL};
   bk_rc rc = bk_jdoc_known(d, err, "depth_model", v, known);
   if (rc) return rc;
@@ -238,9 +239,9 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
   static const char *const known[] = {"name", "description", "data", "window", "seed",
                                       "instruments", "population", "policies", "report",
                                       "marks", "depth_model", NULL};
-  static const char *const kwin[] = {"from", "to", NULL};
-  static const char *const krep[] = {"interval_s", NULL};
-  static const char *const kmarks[] = {"window_s", "step_ms", NULL};
+  static const char *const kwin[] = {"description", "from", "to", NULL};
+  static const char *const krep[] = {"description", "interval_s", NULL};
+  static const char *const kmarks[] = {"description", "window_s", "step_ms", NULL};
   bk_rc rc = BK_OK;
   const json_t *v;
   if (!json_is_object(root)) {

@@ -15,7 +15,9 @@
  *     "depth_model": { "reference": "binance-futures:BTCUSDT",
  *                      "points": [ { "pct": "1", "minutes": "1" }, ... ],
  *                      "refresh_s": "1" } }                            optional
- * Paths inside a scenario are relative to the scenario file's folder.
+ * Paths inside a scenario are relative to the scenario file's folder. The sections
+ * (window, population, report, marks, depth_model) may each hold a "description": text
+ * for the reader, as `backstop init` writes them (config/infer.h).
  */
 #ifndef BK_SCENARIO_H
 #define BK_SCENARIO_H

@@ -110,31 +110,38 @@ static int cand_seq_cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+bk_rc bk_popsynth_target(const bk_contract *c, const bk_popsynth_basis *b, int64_t *t,
+                         int *src) {
+  *t = 0;
+  *src = BK_OI_NONE;
+  if (b->have_oi && b->oi > 0) {
+    *src = BK_OI_REPLAYED;
+    if (c->kind == BK_INVERSE) { /* venues count inverse OI in contracts */
+      *t = b->oi;
+      return BK_OK;
+    }
+    return bk_fx_div(b->oi, c->contract_size, BK_FLOOR, t); /* base units -> contracts */
+  }
+  if (b->target_quote > 0) {
+    *src = BK_OI_SCENARIO;
+    return bk_pop_contracts_for(c, b->target_quote, 1, b->mark, 1, t);
+  }
+  if (b->warm_notional <= 0) return BK_OK;
+  *src = BK_OI_VOLUME;
+  int64_t n;
+  bk_rc rc = bk_fx_mul(b->warm_notional, b->volume_multiple, BK_FLOOR, &n);
+  if (!rc) rc = bk_pop_contracts_for(c, n, 0, b->mark, 1, t);
+  return rc;
+}
+
 /* The open-interest target of contract k in contracts (one side), and its source. */
 static bk_rc target_of(synth_pop *p, bk_sim *s, uint32_t k, int64_t mark, int64_t *t,
                        int *src) {
-  const bk_contract *c = &bk_sim_config_get(s)->contracts[k];
-  contract_state *cs = &p->cs[k];
-  *t = 0;
-  *src = BK_OI_NONE;
-  if (cs->have_oi && cs->oi > 0) {
-    *src = BK_OI_REPLAYED;
-    if (c->kind == BK_INVERSE) { /* venues count inverse OI in contracts */
-      *t = cs->oi;
-      return BK_OK;
-    }
-    return bk_fx_div(cs->oi, c->contract_size, BK_FLOOR, t); /* base units -> contracts */
-  }
-  if (p->target && k < p->cfg.ntarget && p->target[k] > 0) {
-    *src = BK_OI_SCENARIO;
-    return bk_pop_contracts_for(c, p->target[k], 1, mark, 1, t);
-  }
-  int64_t vol = bk_sim_warmup_notional(s, k), n;
-  if (vol <= 0) return BK_OK;
-  *src = BK_OI_VOLUME;
-  bk_rc rc = bk_fx_mul(vol, p->cfg.volume_multiple, BK_FLOOR, &n);
-  if (!rc) rc = bk_pop_contracts_for(c, n, 0, mark, 1, t);
-  return rc;
+  const contract_state *cs = &p->cs[k];
+  bk_popsynth_basis b = {cs->have_oi, cs->oi,
+                         p->target && k < p->cfg.ntarget ? p->target[k] : 0,
+                         bk_sim_warmup_notional(s, k), p->cfg.volume_multiple, mark};
+  return bk_popsynth_target(&bk_sim_config_get(s)->contracts[k], &b, t, src);
 }
 
 /* Opens the population of every contract: the window has started. */

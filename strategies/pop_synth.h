@@ -94,6 +94,23 @@ bk_popsynth_stats bk_pop_synth_stats(const bk_population *p, uint32_t contract);
 
 /* --- the sizing step, pure (tested on its own) ------------------------------------- */
 
+/* What the open-interest target of a contract is chosen from, at the window's start. */
+typedef struct bk_popsynth_basis {
+  int have_oi;             /* 1 when the data replayed an open interest before the window */
+  int64_t oi;              /* its last value: base units (linear) or contracts (inverse) */
+  int64_t target_quote;    /* the scenario's notional, quote currency, 0 = none */
+  int64_t warm_notional;   /* traded notional of the warm-up, settle units */
+  int64_t volume_multiple; /* as in the configuration */
+  int64_t mark;            /* the mark at the window's start */
+} bk_popsynth_basis;
+
+/* The open-interest target in contracts (one side) and its source (BK_OI_*): the first of
+ * the replayed open interest, the scenario's notional, volume_multiple × the warm-up
+ * notional; 0 and BK_OI_NONE when there is none. Before oi_share and lots. BK_ERANGE. */
+bk_rc bk_popsynth_target(const bk_contract *c, const bk_popsynth_basis *b, int64_t *t,
+                         int *src);
+
+
 /* A sampled trade. */
 typedef struct bk_popsynth_cand {
   int64_t ts;       /* µs */

@@ -1,7 +1,7 @@
 /*
- * The policies shipped in data/policies, compiled into the command (the build generates
- * the table from the files, which stay the one source) so that `backstop policies`
- * lists them from any folder.
+ * The policies shipped in data/policies, compiled into the program (the build generates
+ * the table from the files, which stay the one source): `backstop policies` lists them
+ * and the scenario inferred from data compares them, from any folder.
  */
 #ifndef BK_SHIPPED_POLICIES_H
 #define BK_SHIPPED_POLICIES_H

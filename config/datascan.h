@@ -1,0 +1,70 @@
+/*
+ * What a read of a run's data finds, for inferring a scenario from it (config/infer.h):
+ * each file's first and last exchange timestamps, which instruments the data gives an
+ * order book, a depth profile or marks, and, once the window's start is chosen, what
+ * each contract traded before it, its last price and its last replayed open interest.
+ *
+ * Two passes. The span needs every file read to its end: a Tardis file is named for its
+ * UTC day, but its data may start and stop anywhere in that day (a capture of minutes, a
+ * sample of rows), so the name is cheap but not exact, and the first and last timestamps
+ * actually seen are. The warm-up figures need the window's start, so the second pass
+ * reads each file only up to it. Nothing is hashed.
+ */
+#ifndef BK_DATASCAN_H
+#define BK_DATASCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/specs.h"
+#include "engine/error.h"
+#include "engine/instrument.h"
+#include "feeds/feed.h"
+#include "feeds/merge.h"
+
+typedef struct bk_scan_file {
+  char *path;               /* as opened (a folder's files one by one) */
+  int64_t first_ts, last_ts; /* µs; 0 when the file has no row */
+  uint64_t events;
+} bk_scan_file;
+
+typedef struct bk_scan_instr {
+  int book;                 /* the data has book snapshots for it: a replayed book */
+  int depth;                /* a depth profile (Binance bookDepth) */
+  int marks;                /* mark prices */
+  /* before the window (bk_datascan_warmup) */
+  uint64_t warm_trades;
+  int64_t warm_notional;    /* traded notional, settle units, as the simulation sums it */
+  int64_t price;            /* last mark, else last trade price; 0 when none */
+  int have_oi;              /* an open interest was replayed */
+  int64_t oi;               /* its last value (venue units) */
+} bk_scan_instr;
+
+typedef struct bk_datascan {
+  bk_scan_file *files;
+  size_t nfiles;
+  bk_scan_instr *instr;     /* [instrument id] */
+  size_t ninstr;
+  int64_t first_ts, last_ts; /* over every file with rows */
+} bk_datascan;
+
+/* Opens the paths (files or folders, as bk_merge_open_paths takes them) as one merge
+ * for the first pass, interning instruments into instr, without hashing. */
+bk_rc bk_datascan_open(const char *const *paths, size_t n, const bk_feed_opts *fo,
+                       bk_instruments *instr, bk_merge **m, bk_err *err);
+
+/* The first pass: reads every event of m (the same merge spec inference looked ahead
+ * in), interning instruments into instr: the files' spans and the instruments' sources.
+ * ds needs bk_datascan_fini either way; errors name the file. */
+bk_rc bk_datascan_span(bk_merge *m, bk_instruments *instr, bk_datascan *ds, bk_err *err);
+
+/* The second pass: opens the paths again and reads the events before `from`, for the contracts of sp (whose instrument ids
+ * come from the same instr): warm-up trades and notional, last price and open
+ * interest. */
+bk_rc bk_datascan_warmup(const char *const *paths, size_t n, const bk_feed_opts *fo,
+                         bk_instruments *instr, const bk_specs *sp, int64_t from,
+                         bk_datascan *ds, bk_err *err);
+
+void bk_datascan_fini(bk_datascan *ds);
+
+#endif
