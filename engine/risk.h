@@ -72,7 +72,8 @@ typedef struct bk_liq_rec {
    * bankruptcy price, or the remaining margin), bankruptcy deficit paid, and the net of
    * every other cause (takeover, ADL, socialization). The fund's delta is
    * fund_fee + fund_spread - fund_deficit + fund_other. When one liquidation closes a
-   * cross account on several contracts, the whole movement is on its last record. */
+   * cross account on several contracts, or in several to-health rounds, the whole
+   * movement is on its last record. */
   int64_t fund_fee, fund_spread, fund_deficit, fund_other;
 } bk_liq_rec;
 
