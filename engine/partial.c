@@ -64,7 +64,10 @@ bk_rc bk_part_qty(const bk_risk *r, const bk_account *a, int i, int64_t *qty) {
   int64_t size = llabs(p->size), q = size, notional, slice;
   if (r->pol.size_mode == BK_SIZE_HEALTH && health_qty(r, a, i, &q)) return BK_ERANGE;
   if (r->pol.remainder == BK_REM_SLICE && q > 0) {
-    if (bk_pos_notional(c, size, r->mark[p->contract], &notional)) return BK_ERANGE;
+    /* the threshold is in quote units (USD): an inverse position's is its face value */
+    if (c->kind == BK_INVERSE ? bk_fx_mul(size, c->contract_size, BK_CEIL, &notional)
+                              : bk_pos_notional(c, size, r->mark[p->contract], &notional))
+      return BK_ERANGE;
     if (notional > r->pol.slice_above &&
         bk_fx_mul(size, r->pol.slice_share, BK_CEIL, &slice) == BK_OK && slice < q)
       q = slice;

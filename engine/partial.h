@@ -5,8 +5,9 @@
  *     that leave the unit's equity at least health_buffer × its maintenance margin on
  *     what remains, fills assumed at the mark; with tiered margin the requirement falls
  *     as the position shrinks, which is "step down to the tier that restores health".
- *   - Slices (Hyperliquid): under the slice remainder, a position whose notional at the
- *     mark is above slice_above is closed a slice at a time; a smaller one at once.
+ *   - Slices (Hyperliquid): under the slice remainder, a position whose quote notional
+ *     (USD: a linear one's at the mark, an inverse one's face value) is above slice_above
+ *     is closed a slice at a time; a smaller one at once.
  *   - The fund's loss budget (dYdX: a cap per block): a liquidation whose deficit at the
  *     mark would exceed what is left of the period's budget waits for the next period.
  * The risk state (engine/risk.c) asks these before and after each step.

@@ -74,9 +74,10 @@ typedef struct bk_policy {
   int64_t health_buffer; /* to health: equity >= buffer × maintenance margin on what
                             remains, [1, 10] */
   int64_t health_lot;   /* to health: quantities are whole lots of this many contracts, > 0 */
-  int64_t slice_above;  /* with slice: a position whose notional at the mark is at most this
-                           (settle units) is closed at once, a larger one in slices; 0: every
-                           position is sliced (Hyperliquid: 100,000 USD) */
+  int64_t slice_above;  /* with slice: a position whose quote notional (linear: at the mark;
+                           inverse: its face value) is at most this is closed at once, a
+                           larger one in slices; 0: every position is sliced (Hyperliquid:
+                           100,000 USD) */
   int64_t halflife_us;  /* consumed depth halves every this long (0: until the level changes) */
   /* parameters that adapt to the market (0 = off) */
   int64_t vol_window_us; /* trailing window of realized volatility (sum of |mark returns|) */

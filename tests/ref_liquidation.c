@@ -561,10 +561,14 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   int64_t px = bp == 0 || bp == INT64_MAX ? M : bp;
 
   /* §3: quantity: the whole position or to health, then a slice of ceil(|s| · share)
-   * when the position's notional at the mark is above slice_above (the whole position
-   * when the slice is not smaller) */
+   * when the position's notional is above slice_above (the whole position when the
+   * slice is not smaller) */
   int64_t want = pol->size_mode == REF_SIZE_HEALTH ? health_want(c, pol, a, M) : abs64(s0);
-  if (pol->remainder == REF_REM_SLICE && ref_notional(c, s0, M) > pol->slice_above) {
+  /* Reading: the threshold compares the notional in the quote, USD: linear N(s, mark),
+   * inverse the face value |s| · f (rounded up, as a notional is) */
+  int64_t usd = c->kind == REF_LINEAR ? ref_notional(c, s0, M)
+                                      : fit(ceil_div(mul(abs64(s0), c->size), ONE));
+  if (pol->remainder == REF_REM_SLICE && usd > pol->slice_above) {
     int64_t slice = fit(ceil_div(mul(abs64(s0), pol->slice_share), ONE));
     if (slice < want) want = slice;
   }

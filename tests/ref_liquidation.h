@@ -67,7 +67,7 @@ typedef struct ref_policy {
   int64_t netpos_cap;    /* > 0 */
   int action;            /* REF_ACT_* (ADL ranked BitMEX-style) */
   int soc_base;          /* REF_SOC_* */
-  int64_t slice_above;   /* slice only above this notional at the mark (0: always) */
+  int64_t slice_above;   /* slice only above this quote (USD) notional (0: always) */
   int size_mode;         /* REF_SIZE_* */
   int64_t health_buffer; /* to health: equity >= buffer × MM after, [1, 10] */
   int64_t health_lot;    /* to health: whole lots of this many contracts, > 0 */

@@ -1150,8 +1150,10 @@ static void random_cases_agree(void **state) {
       healthy += mine && ra.acct[0].size != 0;
       rounds += mine > 1;
     }
-    whole += g.pol.remainder == REF_REM_SLICE && g.pol.slice_above > 0 &&
-             ref_notional(&g.c, g.acct[0].size, g.m1) <= g.pol.slice_above;
+    int64_t usd = g.c.kind == REF_LINEAR
+                      ? ref_notional(&g.c, g.acct[0].size, g.m1)
+                      : (int64_t)(((ref_i128)abs_i64(g.acct[0].size) * g.c.size + REF_ONE - 1) / REF_ONE);
+    whole += g.pol.remainder == REF_REM_SLICE && g.pol.slice_above > 0 && usd <= g.pol.slice_above;
     budget_waits += g.pol.loss_cap && mine == 0;
     adl_recs += ra.nadl;
     for (size_t k = 0; k < ra.nadl; k++) fund_adl += (uint64_t)ra.adl[k].from_fund;
