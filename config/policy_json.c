@@ -106,12 +106,15 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
                                      "price_limit", "fillable_ba", "fillable_smmr",
                                      "remainder", "slice_share", "slice_cooldown_s",
                                      "consumed_halflife_s", "vol_window_s", "penalty_vol_k",
-                                     "depth_ref", "backstop_mm", NULL};
-  static const char *const kfund[] = {"initial", "offload", "offload_share", NULL};
+                                     "depth_ref", "backstop_mm", "size", "health_buffer",
+                                     "health_lot", "slice_above", NULL};
+  static const char *const kfund[] = {"initial", "offload", "offload_share", "loss_cap",
+                                      "loss_period_s", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
                                     "action", "adl_ranking", "socialize_over", "seed", NULL};
   static const char *const w_pen[] = {"fee", "remaining_margin", NULL};
   static const char *const w_lim[] = {"bankruptcy", "fillable", "none", NULL};
+  static const char *const w_size[] = {"all", "to_health", NULL};
   static const char *const w_rem[] = {"slice", "takeover", "waterfall", NULL};
   static const char *const w_off[] = {"hold", "immediate", "gradual", NULL};
   static const char *const w_trig[] = {"negative_equity", "drawdown", "net_position", "never",
@@ -167,11 +170,17 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = secs(&c, l, "liquidation", "vol_window_s", &p.vol_window_us)) ||
             (rc = fx(&c, l, "liquidation", "penalty_vol_k", &p.penalty_vol_k)) ||
             (rc = fx(&c, l, "liquidation", "depth_ref", &p.depth_ref)) ||
-            (rc = fx(&c, l, "liquidation", "backstop_mm", &p.backstop_mm))))
+            (rc = fx(&c, l, "liquidation", "backstop_mm", &p.backstop_mm)) ||
+            (rc = word(&c, l, "liquidation", "size", w_size, &p.size_mode)) ||
+            (rc = fx(&c, l, "liquidation", "health_buffer", &p.health_buffer)) ||
+            (rc = fx(&c, l, "liquidation", "health_lot", &p.health_lot)) ||
+            (rc = fx(&c, l, "liquidation", "slice_above", &p.slice_above))))
     return rc;
   if (fu && ((rc = fund_initial(&c, fu, &p)) ||
              (rc = word(&c, fu, "fund", "offload", w_off, &p.offload)) ||
-             (rc = fx(&c, fu, "fund", "offload_share", &p.offload_share))))
+             (rc = fx(&c, fu, "fund", "offload_share", &p.offload_share)) ||
+             (rc = fx(&c, fu, "fund", "loss_cap", &p.loss_cap)) ||
+             (rc = secs(&c, fu, "fund", "loss_period_s", &p.loss_period_us))))
     return rc;
   if (w && ((rc = word(&c, w, "waterfall", "trigger", w_trig, &p.wf_trigger)) ||
             (rc = fx(&c, w, "waterfall", "drawdown", &p.dd_share)) ||

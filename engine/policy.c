@@ -23,7 +23,13 @@ void bk_policy_default(bk_policy *p) {
   p->remainder = BK_REM_TAKEOVER;
   p->slice_share = BK_FX(1) / 5;
   p->slice_cooldown_us = 30 * INT64_C(1000000);
+  p->size_mode = BK_SIZE_ALL;
+  p->health_buffer = BK_FX(1);
+  p->health_lot = 1;
+  p->slice_above = 0;
   p->halflife_us = 0;
+  p->loss_cap = 0;
+  p->loss_period_us = INT64_C(1000000);
   p->offload = BK_OFFLOAD_HOLD;
   p->offload_share = BK_FX(1) / 10;
   p->wf_trigger = BK_WF_NEGATIVE;
@@ -74,6 +80,14 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
   CHECK(p->slice_share > 0 && p->slice_share <= one, "liquidation.slice_share",
         "must be in (0, 1]");
   CHECK(p->slice_cooldown_us >= 0, "liquidation.slice_cooldown_s", "must be >= 0");
+  CHECK(p->size_mode == BK_SIZE_ALL || p->size_mode == BK_SIZE_HEALTH, "liquidation.size",
+        "must be all or to_health");
+  CHECK(p->health_buffer >= one && p->health_buffer <= 10 * one, "liquidation.health_buffer",
+        "must be in [1, 10]");
+  CHECK(p->health_lot > 0, "liquidation.health_lot", "must be > 0");
+  CHECK(p->slice_above >= 0, "liquidation.slice_above", "must be >= 0");
+  CHECK(p->loss_cap >= 0, "fund.loss_cap", "must be >= 0");
+  CHECK(p->loss_period_us > 0, "fund.loss_period_s", "must be > 0");
   CHECK(p->halflife_us >= 0, "liquidation.consumed_halflife_s", "must be >= 0");
   CHECK(p->vol_window_us >= 0, "liquidation.vol_window_s", "must be >= 0");
   CHECK(p->penalty_vol_k >= 0 && p->penalty_vol_k <= 1000 * one, "liquidation.penalty_vol_k",

@@ -26,6 +26,10 @@ enum { BK_LIMIT_BANKRUPTCY = 0, /* never fill worse than the bankruptcy price */
 enum { BK_REM_SLICE = 0,     /* retry after a cooldown, one slice at a time */
        BK_REM_TAKEOVER = 1,  /* the fund takes it at the bankruptcy price */
        BK_REM_WATERFALL = 2  /* straight to ADL or socialization */ };
+/* how much of a unit one liquidation closes (docs/liquidation.md §3) */
+enum { BK_SIZE_ALL = 0,    /* the whole unit */
+       BK_SIZE_HEALTH = 1  /* to health: the fewest whole lots that restore margin
+                              (Binance, Bybit: step down to the tier that restores it) */ };
 /* fund inventory offload */
 enum { BK_OFFLOAD_HOLD = 0, BK_OFFLOAD_IMMEDIATE = 1, BK_OFFLOAD_GRADUAL = 2 };
 /* when the waterfall starts instead of the fund */
@@ -66,6 +70,14 @@ typedef struct bk_policy {
   int64_t backstop_mm;  /* slicing stops and the fund's backstop takes over once the unit's
                            equity is at most this share of its maintenance margin, [0, 1]
                            (0: once its equity is <= 0; Hyperliquid: 2/3) */
+  int size_mode;        /* BK_SIZE_* */
+  int64_t health_buffer; /* to health: equity >= buffer × maintenance margin on what
+                            remains, [1, 10] */
+  int64_t health_lot;   /* to health: quantities are whole lots of this many contracts, > 0 */
+  int64_t slice_above;  /* with slice: a position whose quote notional (linear: at the mark;
+                           inverse: its face value) is at most this is closed at once, a
+                           larger one in slices; 0: every position is sliced (Hyperliquid:
+                           100,000 USD) */
   int64_t halflife_us;  /* consumed depth halves every this long (0: until the level changes) */
   /* parameters that adapt to the market (0 = off) */
   int64_t vol_window_us; /* trailing window of realized volatility (sum of |mark returns|) */
@@ -78,6 +90,10 @@ typedef struct bk_policy {
      a name the run does not settle in funds nothing */
   bk_fund_initial fund_initial[BK_LEDGER_ASSETS];
   size_t nfund_initial;
+  int64_t loss_cap;     /* the most the fund may lose to liquidations per period, settle
+                           units (0: no limit); a liquidation whose deficit would exceed
+                           what is left waits for the next period (dYdX: per block) */
+  int64_t loss_period_us; /* the period of loss_cap, > 0 */
   int offload;          /* BK_OFFLOAD_* */
   int64_t offload_share; /* gradual: share of the inventory sold per mark update, (0, 1] */
   /* waterfall */

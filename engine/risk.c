@@ -21,6 +21,7 @@
 #include "engine/fixed.h"
 #include "engine/liquidation.h"
 #include "engine/offload.h"
+#include "engine/partial.h"
 #include "engine/transfer.h"
 #include "engine/vec.h"
 
@@ -422,13 +423,12 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   bk_liq_rec rec = {.ts = r->now, .event = r->event, .acct = id, .contract = k,
                     .size = p.size, .mark = r->mark[k], .bankrupt = bp,
                     .bankrupt_at_mark = bankrupt, .outcome = BK_OUT_BOOK};
+  int64_t qty;
+  if (bk_part_qty(r, a, i, &qty))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: liquidation quantity overflow");
+  if (qty == 0) return BK_OK; /* to health: healthy again after an earlier step */
   bk_rc rc = bk_liq_limit(r, a, i, bp, &limit);
   if (rc) return rc;
-  int64_t qty = llabs(p.size);
-  if (r->pol.remainder == BK_REM_SLICE) {
-    int64_t s;
-    if (bk_fx_mul(qty, r->pol.slice_share, BK_CEIL, &s) == BK_OK && s < qty) qty = s;
-  }
   bk_liq_tally t = {0, 0, 0, 0};
   r->released = 0;
   if ((rc = bk_liq_close_by_book(r, id, k, book, qty, limit, &t)) ||
@@ -436,6 +436,9 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
     return rc;
   int j = bk_acct_find(a, k);
   int64_t rem = j >= 0 ? llabs(a->pos[j].size) : 0;
+  /* to health, what is left to place is what the book did not take of the step's own
+     quantity, not the rest of the position */
+  if (r->pol.size_mode == BK_SIZE_HEALTH && rem > qty - t.qty) rem = qty - t.qty;
   /* a position that cannot go bankrupt alone (the rest of the account covers any price)
      is taken over or deleveraged at the mark */
   int64_t px = bp > 0 && bp < INT64_MAX ? bp : r->mark[k];
@@ -483,22 +486,27 @@ static bk_rc settle_closed(bk_risk *r, uint32_t id, uint32_t contract) {
   return BK_OK;
 }
 
-/* Liquidates one account if it is below maintenance and not cooling down: the unit's
- * contracts one by one (step), then the cross pool's settlement. */
-static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
+/* The equity of the unit being liquidated: an isolated position's (which >= 0), or the
+ * cross pool's. */
+static bk_rc unit_equity(bk_risk *r, const bk_account *a, int which, int64_t *eq) {
+  if (which >= 0 ? bk_acct_pos_equity(&r->env, a, (size_t)which, eq)
+                 : bk_acct_equity(&r->env, a, eq))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: equity overflow");
+  return BK_OK;
+}
+
+/* The contracts the account holds, in all (progress of a to-health round). */
+static bk_i128 open_size(const bk_account *a) {
+  bk_i128 n = 0;
+  for (uint32_t i = 0; i < a->npos; i++) n += llabs(a->pos[i].size);
+  return n;
+}
+
+/* One round of a liquidation: the unit's contracts one by one (step; to health, largest
+ * maintenance margin first), then the cross pool's settlement. */
+static bk_rc liquidate_unit(bk_risk *r, uint32_t id, int which, int64_t eq,
+                            const bk_book *const *books) {
   bk_account *a = &r->acct[id];
-  int which;
-  if (!bk_acct_liquidatable(&r->env, a, &which)) {
-    r->retry_at[id] = 0;
-    for (uint32_t i = 0; i < a->npos; i++) a->pos[i].pending = 0; /* healthy again */
-    return BK_OK;
-  }
-  if (r->retry_at[id] > r->now) return BK_OK;
-  r->retry_at[id] = 0;
-  size_t rec0 = r->nrecs;
-  int64_t in0[BK_CAUSES][BK_LEDGER_ASSETS], out0[BK_CAUSES][BK_LEDGER_ASSETS];
-  memcpy(in0, r->ledger.fund_in, sizeof in0);
-  memcpy(out0, r->ledger.fund_out, sizeof out0);
   /* the unit: one isolated position, or every cross position */
   size_t nt = 0;
   uint32_t *unit = bk_vec_grow(r->unit, &r->unit_cap, a->npos, sizeof *unit);
@@ -506,16 +514,48 @@ static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
   r->unit = unit;
   for (uint32_t i = 0; i < a->npos; i++)
     if (which >= 0 ? (int)i == which : !a->pos[i].isolated) r->unit[nt++] = a->pos[i].contract;
-  int64_t eq;
-  if (which >= 0 ? bk_acct_pos_equity(&r->env, a, (size_t)which, &eq)
-                 : bk_acct_equity(&r->env, a, &eq))
-    return bk_err_set(&r->err, BK_ERANGE, "risk: equity overflow");
+  if (r->pol.size_mode == BK_SIZE_HEALTH) bk_part_order(r, a, r->unit, nt);
   bk_rc rc = BK_OK;
   for (size_t t = 0; t < nt && !rc; t++)
     rc = step(r, id, r->unit[t], books ? books[r->unit[t]] : NULL, eq < 0);
   if (!rc && which < 0) rc = settle_closed(r, id, nt ? r->unit[0] : 0);
-  if (!rc && r->nrecs > rec0) attribute_fund(r, &r->recs[r->nrecs - 1], in0, out0);
   return rc;
+}
+
+/* Liquidates one account if it is below maintenance, not cooling down and within the
+ * fund's loss budget: one round (liquidate_unit), or to health as many rounds as keep
+ * closing something while the unit is still below maintenance. */
+static bk_rc liquidate(bk_risk *r, uint32_t id, const bk_book *const *books) {
+  bk_account *a = &r->acct[id];
+  int which, now_which;
+  if (!bk_acct_liquidatable(&r->env, a, &which)) {
+    r->retry_at[id] = 0;
+    for (uint32_t i = 0; i < a->npos; i++) a->pos[i].pending = 0; /* healthy again */
+    return BK_OK;
+  }
+  if (r->retry_at[id] > r->now) return BK_OK;
+  int64_t eq;
+  bk_rc rc = unit_equity(r, a, which, &eq);
+  if (rc || bk_part_budget_waits(r, id, eq)) return rc;
+  r->retry_at[id] = 0;
+  size_t rec0 = r->nrecs;
+  int64_t in0[BK_CAUSES][BK_LEDGER_ASSETS], out0[BK_CAUSES][BK_LEDGER_ASSETS];
+  memcpy(in0, r->ledger.fund_in, sizeof in0);
+  memcpy(out0, r->ledger.fund_out, sizeof out0);
+  uint32_t asset = a->settle;
+  int64_t fund0 = bk_risk_fund_equity(r, asset);
+  for (int round = 1;; round++) {
+    bk_i128 open0 = open_size(a);
+    if ((rc = liquidate_unit(r, id, which, eq, books))) return rc;
+    if (r->pol.size_mode != BK_SIZE_HEALTH || round == BK_PART_ROUNDS ||
+        r->retry_at[id] > r->now || open_size(a) == open0 ||
+        !bk_acct_liquidatable(&r->env, a, &now_which) || now_which != which)
+      break;
+    if ((rc = unit_equity(r, a, which, &eq))) return rc;
+  }
+  if (r->nrecs > rec0) attribute_fund(r, &r->recs[r->nrecs - 1], in0, out0);
+  bk_part_budget_charge(r, asset, fund0, bk_risk_fund_equity(r, asset));
+  return BK_OK;
 }
 
 static bk_rc scratch_add(bk_risk *r, uint32_t id) {

@@ -5,9 +5,10 @@
  * (bk_risk_on_funding). Several policies run side by side over one shared market: each
  * has its own bk_risk and all read the same books, which a bk_risk never changes.
  *
- * A liquidation closes the liquidated unit (the cross pool, or one isolated position) by
- * the steps of docs/liquidation.md, each in the file named for it: the book walk, price
- * limit and penalty in liquidation.c; the fund's trigger state, takeover, ADL and
+ * A liquidation closes the liquidated unit (the cross pool, or one isolated position), or
+ * as much of it as the policy says, by the steps of docs/liquidation.md, each in the file
+ * named for it: how much one step closes and the fund's loss budget in partial.c; the
+ * book walk, price limit and penalty in liquidation.c; the fund's trigger state, takeover, ADL and
  * socialization in waterfall.c; the fund's inventory, offload and extremes in fund.c;
  * money and position movements in transfer.c; conservation in conservation.c. This file
  * only orchestrates: events in, steps in order, the end of each event. Every movement of
@@ -71,7 +72,8 @@ typedef struct bk_liq_rec {
    * bankruptcy price, or the remaining margin), bankruptcy deficit paid, and the net of
    * every other cause (takeover, ADL, socialization). The fund's delta is
    * fund_fee + fund_spread - fund_deficit + fund_other. When one liquidation closes a
-   * cross account on several contracts, the whole movement is on its last record. */
+   * cross account on several contracts, or in several to-health rounds, the whole
+   * movement is on its last record. */
   int64_t fund_fee, fund_spread, fund_deficit, fund_other;
 } bk_liq_rec;
 
@@ -140,6 +142,9 @@ typedef struct bk_risk {
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t bankrupt_accounts[BK_LEDGER_ASSETS]; /* accounts flagged BK_ACCT_BANKRUPT */
   int64_t released;    /* margin the last isolated close released into cash */
+  int64_t loss_period; /* the fund's current loss period (policy loss_period_us), an index
+                          from the epoch */
+  int64_t loss_spent[BK_LEDGER_ASSETS]; /* the fund's losses to liquidations in it */
   uint8_t fund_moved[BK_LEDGER_ASSETS]; /* the fund of this asset moved in this event */
   int64_t iso_deficit; /* an isolated position's deficit waiting to be covered (> 0) */
   uint32_t iso_acct, iso_contract;

@@ -103,7 +103,9 @@ int ref_liquidatable(const ref_contract *c, const ref_acct *a, int64_t p) {
  * long's up, a short's down). linear e − c/(s·cs); inverse s·f·e/(s·f + c·e).
  * Reading: the rounding goes straight from the exact rational to the tick (rounding to
  * 1e-8 first and then to the tick gives the same price, the tick being a whole number of
- * units). A long whose exact price is <= 0 gets 0; an inverse short whose denominator
+ * units). A long whose exact price is <= 0 gets 0 (never bankrupt); a short whose exact
+ * price is <= 0 gets 0 and an inverse long whose denominator is <= 0 gets INT64_MAX (both
+ * bankrupt at every price, account.h's convention); an inverse short whose denominator
  * s·f + c·e is >= 0 gets INT64_MAX (never bankrupt: its coin covers any price). */
 int64_t ref_bankruptcy(const ref_contract *c, int64_t cash, int64_t s, int64_t e) {
   ref_i128 num, den;
@@ -115,6 +117,7 @@ int64_t ref_bankruptcy(const ref_contract *c, int64_t cash, int64_t s, int64_t e
     num = mul(mul(s, c->size), e);
     den = mul(s, c->size) + mul(cash, e);
     if (s < 0 && den >= 0) return INT64_MAX;
+    if (s > 0 && den <= 0) return INT64_MAX; /* a long bankrupt at every price */
   }
   if (den < 0) {
     num = -num;
@@ -124,6 +127,10 @@ int64_t ref_bankruptcy(const ref_contract *c, int64_t cash, int64_t s, int64_t e
     if (num <= 0) return 0;
     return fit(mul(ceil_div(num, mul(den, c->tick)), c->tick));
   }
+  /* a short whose exact price is <= 0 is bankrupt at every price: 0, as a long's "never"
+     is (account.h's convention for "every price"; reachable once a step left it with a
+     deficit, as a to-health round after fills worse than the mark can) */
+  if (num <= 0) return 0;
   return fit(mul(floor_div(num, mul(den, c->tick)), c->tick));
 }
 
@@ -485,6 +492,46 @@ static int64_t adl(ev *x, int side, int64_t left, int64_t price, int from_fund, 
   return left;
 }
 
+/* ---- how much a step closes ----------------------------------------------------------- */
+
+/* 1 when, after closing `lots` lots of a's position (the last cut to the position) at the
+ * mark, the equity e is at least ceil(buffer · MM(what is left)). */
+static int healthy_after(const ref_contract *c, const ref_policy *pol, const ref_acct *a,
+                         int64_t M, int64_t e, int64_t lots) {
+  ref_i128 q = mul(lots, pol->health_lot);
+  int64_t n = q >= abs64(a->size) ? 0 : abs64(a->size) - (int64_t)q;
+  return e >= fit(ceil_div(mul(ref_mm(c, n, M), pol->health_buffer), ONE));
+}
+
+/* §3 to health: the fewest whole lots (the last cut to the position) after which the
+ * account's equity at the mark is at least buffer × MM on what is left, fills taken at
+ * the mark; the whole position when no number of lots does.
+ * Reading: found from a floating-point estimate of the size that may be kept (one tier:
+ * N(kept) · mmr · buffer <= equity), then corrected lot by lot with the exact test, so
+ * the answer does not rest on the estimate. */
+static int64_t health_want(const ref_contract *c, const ref_policy *pol, const ref_acct *a,
+                           int64_t M) {
+  int64_t e = equity_at(c, a, M), size = abs64(a->size), lot = pol->health_lot;
+  int64_t most = size / lot + (size % lot != 0); /* lots that cover the whole position */
+  long double keep; /* contracts (units of 1e-8) that may be kept */
+  if (e <= 0) {
+    keep = 0;
+  } else if (c->mmr == 0) {
+    keep = (long double)size;
+  } else {
+    /* the notional that may be kept, in units of 1e-8 of the settle asset */
+    long double nmax = (long double)e * 1e16L / ((long double)pol->health_buffer * (long double)c->mmr);
+    keep = c->kind == REF_LINEAR ? nmax * 1e16L / ((long double)c->size * (long double)M)
+                                 : nmax * (long double)M / (long double)c->size;
+  }
+  long double est = ((long double)size - keep) / (long double)lot;
+  int64_t lots = est <= 0 ? 0 : est >= (long double)most ? most : (int64_t)est;
+  while (lots > 0 && healthy_after(c, pol, a, M, e, lots - 1)) lots--;
+  while (lots < most && !healthy_after(c, pol, a, M, e, lots)) lots++;
+  ref_i128 q = mul(lots, lot);
+  return q >= size ? size : (int64_t)q;
+}
+
 /* ---- one liquidation step ------------------------------------------------------------ */
 
 static void step(ev *x, uint32_t id, int64_t ts) {
@@ -513,9 +560,15 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   rec.bankrupt = bp;
   int64_t px = bp == 0 || bp == INT64_MAX ? M : bp;
 
-  /* §3: quantity (a slice of ceil(|s| · share), the whole position when not smaller) */
-  int64_t want = abs64(s0);
-  if (pol->remainder == REF_REM_SLICE) {
+  /* §3: quantity: the whole position or to health, then a slice of ceil(|s| · share)
+   * when the position's notional is above slice_above (the whole position when the
+   * slice is not smaller) */
+  int64_t want = pol->size_mode == REF_SIZE_HEALTH ? health_want(c, pol, a, M) : abs64(s0);
+  /* Reading: the threshold compares the notional in the quote, USD: linear N(s, mark),
+   * inverse the face value |s| · f (rounded up, as a notional is) */
+  int64_t usd = c->kind == REF_LINEAR ? ref_notional(c, s0, M)
+                                      : fit(ceil_div(mul(abs64(s0), c->size), ONE));
+  if (pol->remainder == REF_REM_SLICE && usd > pol->slice_above) {
     int64_t slice = fit(ceil_div(mul(abs64(s0), pol->slice_share), ONE));
     if (slice < want) want = slice;
   }
@@ -523,8 +576,10 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   memset(&t, 0, sizeof t);
   walk(x, a, want, pol->limit == REF_LIMIT_BANKRUPTCY, bp, &t);
 
-  /* §4: what the book did not absorb */
+  /* §4: what the book did not absorb: the rest of the position, or to health the rest of
+   * the step's own quantity */
   int64_t R = a->size;
+  if (pol->size_mode == REF_SIZE_HEALTH && abs64(R) > want - t.qty) R = side * (want - t.qty);
   int64_t Eu = equity_at(c, a, M);
   int outcome = REF_OUT_BOOK;
   int go_takeover = 0, go_waterfall = 0;
@@ -533,7 +588,7 @@ static void step(ev *x, uint32_t id, int64_t ts) {
     case REF_REM_SLICE:
       /* while Eu > backstop_mm × MM(remaining): wait.
        * Reading: compared exactly, Eu · 1 > backstop_mm · MM with no rounding. */
-      if (mul(Eu, ONE) > mul(pol->backstop_mm, ref_mm(c, R, M)))
+      if (mul(Eu, ONE) > mul(pol->backstop_mm, ref_mm(c, a->size, M)))
         outcome = REF_OUT_WAITING;
       else
         go_takeover = 1;
@@ -563,7 +618,7 @@ static void step(ev *x, uint32_t id, int64_t ts) {
     int64_t n_after = ref_notional(c, nsize, M);
     if (fund_allows(st, e_before, n_before) && fund_allows(st, e_after, n_after)) {
       a->cash = fit((ref_i128)a->cash + ref_upnl(c, R, a->entry, px));
-      a->size = 0;
+      a->size -= R;
       st->inv_size = nsize;
       st->inv_entry = nentry;
       st->fund_cash = cash_after;
@@ -584,9 +639,10 @@ static void step(ev *x, uint32_t id, int64_t ts) {
       outcome = left ? REF_OUT_UNRESOLVED : REF_OUT_ADL;
     } else {
       /* socialize: the rest walks the book with no price limit */
+      int64_t q0 = t.qty;
       walk(x, a, abs64(R), 0, 0, &t);
-      rec.unresolved_qty = abs64(a->size);
-      outcome = a->size ? REF_OUT_UNRESOLVED : REF_OUT_SOCIALIZED;
+      rec.unresolved_qty = abs64(R) - (t.qty - q0);
+      outcome = rec.unresolved_qty ? REF_OUT_UNRESOLVED : REF_OUT_SOCIALIZED;
     }
   }
   /* Reading: book_qty and levels count both walks of the step (the socialize walk too);
@@ -630,6 +686,65 @@ static void step(ev *x, uint32_t id, int64_t ts) {
   rec.fund_deficit = x->deficit_paid - paid0;
   rec.fund_other = fund_other;
   if (st->nrec < REF_MAX_ACCT) st->rec[st->nrec++] = rec;
+}
+
+/* ---- one account's liquidation ---------------------------------------------------------- */
+
+/* §4a: 1 when a liquidation with the account's deficit at the mark must wait for the
+ * fund's next loss period: the deficit exceeds what is left of the period's budget and
+ * something was spent in it already. A new period starts with nothing spent. */
+static int budget_waits(ev *x, const ref_acct *a, int64_t ts) {
+  ref_state *st = x->st;
+  if (st->pol.loss_cap == 0) return 0;
+  int64_t period = fit(floor_div(ts, st->pol.loss_period));
+  if (period != st->loss_period_idx) {
+    st->loss_period_idx = period;
+    st->loss_spent = 0;
+  }
+  int64_t deficit = max64(0, -equity_at(&st->c, a, x->mark));
+  int64_t left = max64(0, st->pol.loss_cap - st->loss_spent);
+  return deficit > left && st->loss_spent > 0;
+}
+
+/* One account: the budget check, then steps: one, or to health as long as the account
+ * is below maintenance after a step that closed something and left nothing waiting or
+ * unresolved, at most 8 (docs §3). The fund's loss over all of them (its equity at the
+ * mark before less after, when positive) is charged to the period's budget.
+ * Reading: the fund movements of every step of one account's liquidation are reported
+ * on its last record (as for a unit of several contracts, liquidations.csv §). */
+static void liquidate(ev *x, uint32_t id, int64_t ts) {
+  ref_state *st = x->st;
+  ref_acct *a = &st->acct[id];
+  if (budget_waits(x, a, ts)) return;
+  int64_t fund0 = fund_equity(st, x->mark);
+  size_t rec0 = st->nrec;
+  for (int round = 1;; round++) {
+    int64_t s0 = a->size;
+    step(x, id, ts);
+    int out = st->nrec > rec0 ? st->rec[st->nrec - 1].outcome : REF_OUT_BOOK;
+    if (st->pol.size_mode != REF_SIZE_HEALTH || round == 8 || a->size == s0 ||
+        out == REF_OUT_WAITING || out == REF_OUT_UNRESOLVED ||
+        !ref_liquidatable(&st->c, a, x->mark))
+      break;
+  }
+  int64_t fee = 0, spread = 0, deficit = 0, other = 0;
+  for (size_t i = rec0; i < st->nrec; i++) {
+    fee += st->rec[i].fund_fee;
+    spread += st->rec[i].fund_spread;
+    deficit += st->rec[i].fund_deficit;
+    other += st->rec[i].fund_other;
+    st->rec[i].fund_fee = st->rec[i].fund_spread = st->rec[i].fund_deficit = 0;
+    st->rec[i].fund_other = 0;
+  }
+  if (st->nrec > rec0) {
+    ref_rec *last = &st->rec[st->nrec - 1];
+    last->fund_fee = fee;
+    last->fund_spread = spread;
+    last->fund_deficit = deficit;
+    last->fund_other = other;
+  }
+  int64_t loss = fund0 - fund_equity(st, x->mark);
+  if (st->pol.loss_cap && loss > 0) st->loss_spent += loss;
 }
 
 /* ---- the end of the event ------------------------------------------------------------ */
@@ -699,7 +814,7 @@ void ref_on_mark(ref_state *st, int64_t mark, int64_t ts) {
   uint8_t due[REF_MAX_ACCT];
   for (size_t k = 0; k < st->nacct; k++) due[k] = (uint8_t)ref_liquidatable(&st->c, &st->acct[k], mark);
   for (uint32_t k = 0; k < st->nacct; k++)
-    if (due[k] && ref_liquidatable(&st->c, &st->acct[k], mark)) step(&x, k, ts);
+    if (due[k] && ref_liquidatable(&st->c, &st->acct[k], mark)) liquidate(&x, k, ts);
 
   /* end of the event: pending socialization, then the fund's trigger; under adl a fund
    * past its trigger has its whole inventory deleveraged at the mark (§6). */

@@ -4,7 +4,8 @@
  * second, obviously-correct implementation to compare the fast one with).
  *
  * Scope: one contract (linear or inverse, one maintenance tier with cum 0, margin on the
- * mark), cross accounts holding at most one position each on it, an insurance fund with
+ * mark), cross accounts holding at most one position each on it (closed whole, to
+ * health, or in slices above a size, under a fund loss budget per period), an insurance fund with
  * cash and an optional inventory, one side of a book, and one mark event. Everything is
  * exact: __int128 products and explicit floor / ceil / toward-zero divisions at the
  * points the document names; amounts are integers in units of 1e-8.
@@ -29,6 +30,7 @@ enum { REF_LINEAR = 0, REF_INVERSE = 1 };
 enum { REF_PEN_FEE = 0, REF_PEN_REMAINING = 1 };
 enum { REF_LIMIT_BANKRUPTCY = 0, REF_LIMIT_NONE = 1 };
 enum { REF_REM_SLICE = 0, REF_REM_TAKEOVER = 1, REF_REM_WATERFALL = 2 };
+enum { REF_SIZE_ALL = 0, REF_SIZE_HEALTH = 1 };
 enum { REF_TRIG_NEGATIVE = 0, REF_TRIG_NEVER = 1, REF_TRIG_NETPOS = 2 };
 enum { REF_ACT_ADL = 0, REF_ACT_SOCIALIZE = 1 };
 enum { REF_SOC_PROFIT = 0, REF_SOC_OI = 1 };
@@ -65,6 +67,12 @@ typedef struct ref_policy {
   int64_t netpos_cap;    /* > 0 */
   int action;            /* REF_ACT_* (ADL ranked BitMEX-style) */
   int soc_base;          /* REF_SOC_* */
+  int64_t slice_above;   /* slice only above this quote (USD) notional (0: always) */
+  int size_mode;         /* REF_SIZE_* */
+  int64_t health_buffer; /* to health: equity >= buffer × MM after, [1, 10] */
+  int64_t health_lot;    /* to health: whole lots of this many contracts, > 0 */
+  int64_t loss_cap;      /* the fund's loss budget per period (0: none) */
+  int64_t loss_period;   /* its period, µs, > 0 */
 } ref_policy;
 
 typedef struct ref_acct {
@@ -102,6 +110,9 @@ typedef struct ref_state {
   ref_acct acct[REF_MAX_ACCT];
   size_t nacct;
   int64_t fund_cash, inv_size, inv_entry;
+  /* the fund's loss budget: the period it was last charged in (floor(ts / loss_period))
+     and what it lost in it; kept from one event to the next */
+  int64_t loss_period_idx, loss_spent;
   /* what the book holds, one array per side (any order; the reference sorts) */
   ref_level bids[REF_MAX_LEVELS], asks[REF_MAX_LEVELS];
   size_t nbids, nasks;

@@ -46,6 +46,7 @@
 #define MAXA 40   /* accounts in a generated case */
 #define MAXL 400  /* levels on a side */
 #define TS INT64_C(1000000000) /* the mark event's time, µs */
+#define MAXR 16   /* records compared: up to 8 to-health rounds of account 0, and more */
 
 /* ---- a case ------------------------------------------------------------------------- */
 
@@ -56,13 +57,14 @@ typedef struct gcase {
   size_t nacct;
   ref_acct acct[MAXA]; /* account 0 is the one the move makes liquidatable */
   int64_t fund_cash, inv_size, inv_entry;
+  int64_t loss_spent;  /* what the fund lost already in the event's loss period */
   size_t nbids, nasks;
   ref_level bids[MAXL], asks[MAXL];
 } gcase;
 
 /* What both sides produce, in one shape. */
 typedef struct result {
-  ref_rec rec[8];
+  ref_rec rec[MAXR];
   size_t nrec;
   ref_adl adl[REF_MAX_ADL];
   size_t nadl;
@@ -106,6 +108,11 @@ static void dump_case(FILE *f, const gcase *g) {
           p->trigger == REF_TRIG_NEGATIVE ? "negative_equity" : p->trigger == REF_TRIG_NEVER ? "never" : "net_position",
           F(p->netpos_cap), p->action == REF_ACT_ADL ? "adl(bitmex)" : "socialize",
           p->soc_base == REF_SOC_PROFIT ? "profit" : "oi");
+  fprintf(f, "  size=%s health_buffer=%s health_lot=%s slice_above=%s loss_cap=%s"
+             " loss_period_us=%lld loss_spent=%s\n",
+          p->size_mode == REF_SIZE_HEALTH ? "to_health" : "all", F(p->health_buffer),
+          F(p->health_lot), F(p->slice_above), F(p->loss_cap), (long long)p->loss_period,
+          F(g->loss_spent));
   fprintf(f, "  mark %s -> %s\n", F(g->m0), F(g->m1));
   fprintf(f, "  fund cash=%s inventory=%s @ %s\n", F(g->fund_cash), F(g->inv_size), F(g->inv_entry));
   for (size_t i = 0; i < g->nacct; i++)
@@ -159,6 +166,8 @@ static void run_ref(const gcase *g, result *out) {
   st.fund_cash = g->fund_cash;
   st.inv_size = g->inv_size;
   st.inv_entry = g->inv_entry;
+  st.loss_period_idx = TS / g->pol.loss_period;
+  st.loss_spent = g->loss_spent;
   st.nbids = g->nbids;
   st.nasks = g->nasks;
   memcpy(st.bids, g->bids, g->nbids * sizeof g->bids[0]);
@@ -166,7 +175,7 @@ static void run_ref(const gcase *g, result *out) {
   ref_reset_results(&st);
   ref_on_mark(&st, g->m1, TS);
   memset(out, 0, sizeof *out);
-  out->nrec = st.nrec < 8 ? st.nrec : 8;
+  out->nrec = st.nrec < MAXR ? st.nrec : MAXR;
   memcpy(out->rec, st.rec, out->nrec * sizeof st.rec[0]);
   out->nadl = st.nadl;
   memcpy(out->adl, st.adl, st.nadl * sizeof st.adl[0]);
@@ -218,6 +227,12 @@ static int run_engine(const gcase *g, result *out) {
   p.slice_share = g->pol.slice_share;
   p.slice_cooldown_us = 1000000;
   p.backstop_mm = g->pol.backstop_mm;
+  p.slice_above = g->pol.slice_above;
+  p.size_mode = g->pol.size_mode == REF_SIZE_HEALTH ? BK_SIZE_HEALTH : BK_SIZE_ALL;
+  p.health_buffer = g->pol.health_buffer;
+  p.health_lot = g->pol.health_lot;
+  p.loss_cap = g->pol.loss_cap;
+  p.loss_period_us = g->pol.loss_period;
   p.halflife_us = 0;
   p.vol_window_us = 0;
   p.penalty_vol_k = 0;
@@ -272,6 +287,9 @@ static int run_engine(const gcase *g, result *out) {
       rc = -1;
     }
   }
+  /* the fund lost loss_spent earlier in the event's period */
+  r->loss_period = TS / g->pol.loss_period;
+  r->loss_spent[0] = g->loss_spent;
   if (!rc && g->inv_size) {
     /* an inventory the fund took over earlier: the market holds the other side */
     r->fund.inv[0].size = g->inv_size;
@@ -297,7 +315,7 @@ static int run_engine(const gcase *g, result *out) {
     }
   }
   if (!rc) {
-    out->nrec = r->nrecs < 8 ? r->nrecs : 8;
+    out->nrec = r->nrecs < MAXR ? r->nrecs : MAXR;
     for (size_t i = 0; i < out->nrec; i++) {
       const bk_liq_rec *x = &r->recs[i];
       ref_rec *y = &out->rec[i];
@@ -480,7 +498,8 @@ static void hand_base(gcase *g, int64_t m1) {
   memset(g, 0, sizeof *g);
   g->c = (ref_contract){REF_LINEAR, BK_FX(1), P("0.01"), P("0.05")};
   g->pol = (ref_policy){REF_PEN_FEE, P("0.005"), BK_FX(1), REF_LIMIT_BANKRUPTCY, REF_REM_TAKEOVER,
-                        BK_FX(1), 0, REF_TRIG_NEGATIVE, BK_FX(1), REF_ACT_ADL, REF_SOC_PROFIT};
+                        BK_FX(1), 0, REF_TRIG_NEGATIVE, BK_FX(1), REF_ACT_ADL, REF_SOC_PROFIT,
+                        0, REF_SIZE_ALL, BK_FX(1), 1, 0, 1000000};
   g->m0 = BK_FX(100);
   g->m1 = m1;
   g->nacct = 1;
@@ -987,6 +1006,19 @@ static int gen(uint64_t *s, gcase *g) {
       if (side > 0) g->nasks = i + 1; else g->nbids = i + 1;
     }
   }
+
+  /* partial liquidation: to health in whole lots, slices only above a notional, and a
+     fund loss budget that the event's period may have partly spent */
+  pol->size_mode = chance(s, 35) ? REF_SIZE_HEALTH : REF_SIZE_ALL;
+  static const int64_t hlots[] = {1, 100000, 100000000};
+  pol->health_lot = chance(s, 50) ? lot : chance(s, 50) ? hlots[rnd(s) % 3] : lot * urange(s, 2, 50);
+  pol->health_buffer = chance(s, 50) ? BK_FX(1) : urange(s, BK_FX(1), BK_FX(3) / 2);
+  pol->slice_above = chance(s, 50) ? 0 : urange(s, 0, an * 2);
+  pol->loss_period = 1000000;
+  if (chance(s, 30)) {
+    pol->loss_cap = logu(s, 1, an > 1 ? an : 2);
+    g->loss_spent = chance(s, 40) ? 0 : urange(s, 0, pol->loss_cap * 2);
+  }
   return 1;
 }
 
@@ -1081,6 +1113,7 @@ static void random_cases_agree(void **state) {
   static result ra, re;
   static char buf[16384];
   uint64_t run = 0, skipped = 0, bad = 0, draws = 0, skip_kind[5] = {0};
+  uint64_t healthy = 0, rounds = 0, whole = 0, budget_waits = 0;
   uint64_t outcomes[6] = {0}, deep = 0, adl_recs = 0, bankrupt = 0, fund_adl = 0, deficits = 0;
   uint64_t socialized = 0, uncovered = 0, offloads = 0;
   static kind kinds[KINDS];
@@ -1110,6 +1143,19 @@ static void random_cases_agree(void **state) {
       deep += ra.rec[0].levels > 64;
       bankrupt += (uint64_t)ra.rec[0].bankrupt_at_mark;
     }
+    /* the partial modes: account 0 left open by to-health steps, or after several of
+       them; kept whole by a slice threshold; held back by the fund's loss budget */
+    size_t mine = 0;
+    for (size_t k = 0; k < ra.nrec; k++) mine += ra.rec[k].acct == 0;
+    if (g.pol.size_mode == REF_SIZE_HEALTH) {
+      healthy += mine && ra.acct[0].size != 0;
+      rounds += mine > 1;
+    }
+    int64_t usd = g.c.kind == REF_LINEAR
+                      ? ref_notional(&g.c, g.acct[0].size, g.m1)
+                      : (int64_t)(((ref_i128)abs_i64(g.acct[0].size) * g.c.size + REF_ONE - 1) / REF_ONE);
+    whole += g.pol.remainder == REF_REM_SLICE && g.pol.slice_above > 0 && usd <= g.pol.slice_above;
+    budget_waits += g.pol.loss_cap && mine == 0;
     adl_recs += ra.nadl;
     for (size_t k = 0; k < ra.nadl; k++) fund_adl += (uint64_t)ra.adl[k].from_fund;
     deficits += ra.fund_out[REF_C_DEFICIT] > 0;
@@ -1161,11 +1207,19 @@ static void random_cases_agree(void **state) {
          (unsigned long long)deep, (unsigned long long)bankrupt, (unsigned long long)adl_recs,
          (unsigned long long)fund_adl, (unsigned long long)deficits, (unsigned long long)socialized,
          (unsigned long long)uncovered, (unsigned long long)offloads, (unsigned long long)draws);
+  printf("liqref: to health, left open %llu (after several rounds %llu); closed whole under"
+         " the slice threshold %llu; waiting for the fund's loss budget %llu\n",
+         (unsigned long long)healthy, (unsigned long long)rounds, (unsigned long long)whole,
+         (unsigned long long)budget_waits);
   for (size_t k = 0; k < nkinds; k++)
     printf("liqref: %llu mismatches (first: case %llu) in: %s\n", (unsigned long long)kinds[k].count,
            (unsigned long long)kinds[k].first, kinds[k].key);
   if (bad) fail_msg("%llu of %llu cases differ (seed %llu)", (unsigned long long)bad,
                     (unsigned long long)run, (unsigned long long)seed);
+  /* every partial mode was compared (at the default count) */
+  if (ncases >= 10000 && (!healthy || !rounds || !whole || !budget_waits))
+    fail_msg("a partial-liquidation mode was never exercised (seed %llu)",
+             (unsigned long long)seed);
   /* the cases not compared stay rare, so no fault can hide among them */
   if (skipped * 100 > ncases)
     fail_msg("%llu of %llu cases skipped (seed %llu)", (unsigned long long)skipped,

@@ -41,13 +41,16 @@ static void shipped_policies_load_and_say_where_numbers_come_from(void **state) 
       assert_true(p.taker_fee == BK_FX(5) / 10000);
       assert_int_equal(p.penalty_mode, BK_PEN_REMAINING);
       assert_int_equal(p.wf_trigger, BK_WF_NETPOS);
+      assert_int_equal(p.size_mode, BK_SIZE_HEALTH);
     } else if (i == 1) {
       assert_int_equal(p.price_limit, BK_LIMIT_FILLABLE);
       assert_int_equal(p.adl_rank, BK_ADL_DYDX);
+      assert_true(p.loss_cap == BK_FX(100000000) && p.loss_period_us == 1000000);
     } else {
       assert_int_equal(p.remainder, BK_REM_SLICE);
       assert_true(p.slice_cooldown_us == 30 * INT64_C(1000000));
       assert_true(p.slice_share == BK_FX(1) / 5);
+      assert_true(p.slice_above == BK_FX(100000));
     }
   }
 }
@@ -94,6 +97,14 @@ static void strict_json_errors_name_file_line_and_column(void **state) {
   expect_fail("[1, 2]", "pol.json:1:1", "expected an object");
   expect_fail("{\"liquidation\": {\"penalty_vol_k\": \"1\"}}", "liquidation.penalty_vol_k",
               "vol_window_s");
+  /* partial liquidation */
+  expect_fail("{\"liquidation\": {\"size\": \"half\"}}", "liquidation.size", "all, to_health");
+  expect_fail("{\"liquidation\": {\"health_buffer\": \"0.9\"}}", "liquidation.health_buffer",
+              "[1, 10]");
+  expect_fail("{\"liquidation\": {\"health_lot\": \"0\"}}", "liquidation.health_lot", "> 0");
+  expect_fail("{\"liquidation\": {\"slice_above\": \"-1\"}}", "liquidation.slice_above", ">= 0");
+  expect_fail("{\"fund\": {\"loss_cap\": \"-5\"}}", "fund.loss_cap", ">= 0");
+  expect_fail("{\"fund\": {\"loss_period_s\": \"0\"}}", "fund.loss_period_s", "> 0");
 }
 
 static void omitted_keys_keep_the_defaults(void **state) {
@@ -111,6 +122,9 @@ static void omitted_keys_keep_the_defaults(void **state) {
   assert_true(p.vol_window_us == 3600 * INT64_C(1000000));
   assert_true(p.penalty_vol_k == BK_FX(2) && p.depth_ref == BK_FX(50));
   assert_true(p.taker_fee == d.taker_fee && p.remainder == d.remainder);
+  /* the partial modes are off unless asked for */
+  assert_int_equal(p.size_mode, BK_SIZE_ALL);
+  assert_true(p.slice_above == 0 && p.loss_cap == 0);
 }
 
 static void jdoc_where_follows_paths_through_arrays(void **state) {
