@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/options.h"
 #include "cli/pipeline.h"
 #include "reports/outfile.h"
 
@@ -78,20 +79,18 @@ int bk_cmd_init(int argc, char **argv) {
                                        {NULL, 0, NULL, 0}};
   const char *out = NULL;
   int quiet = 0, c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'o': out = optarg; break;
     case O_QUIET: quiet = 1; break;
     case 'h': usage(stdout); return 0;
-    default: usage(stderr); return EX_USAGE;
+    default: return bk_cli_bad_option("init", c, argv);
     }
   }
   size_t n = (size_t)(argc - optind);
-  if (n == 0) {
-    fprintf(stderr, "backstop init: name the data files or folders to infer a scenario from\n");
-    return EX_USAGE;
-  }
+  if (n == 0)
+    return bk_cli_usage_error("init", "name the data files or folders to infer a scenario from");
   char **written = calloc(n, sizeof *written);
   bk_err err;
   memset(&err, 0, sizeof err);

@@ -207,11 +207,7 @@ int bk_cmd_inspect(int argc, char **argv) {
       return bk_cli_bad_option("inspect", c, argv);
     }
   }
-  if (optind == argc) {
-    fprintf(stderr, "backstop inspect: no input (give files or folders)\n");
-    usage(stderr);
-    return EX_USAGE;
-  }
+  if (optind == argc) return bk_cli_usage_error("inspect", "no input (give files or folders)");
   if (format == FMT_CSV) fputs(csv_header, stdout);
   if (format == FMT_JSON) fputs("[", stdout);
   int status = 0, first = 1;

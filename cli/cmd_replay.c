@@ -116,11 +116,7 @@ int bk_cmd_replay(int argc, char **argv) {
       return bk_cli_bad_option("replay", c, argv);
     }
   }
-  if (optind == argc) {
-    fprintf(stderr, "backstop replay: no input (give files or folders)\n");
-    usage(stderr);
-    return EX_USAGE;
-  }
+  if (optind == argc) return bk_cli_usage_error("replay", "no input (give files or folders)");
   bk_err werr;
   bk_rc rc = bk_window_check(in.from, in.to, &werr);
   if (rc) return bk_cli_fail("replay", &werr, rc);

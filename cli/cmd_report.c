@@ -20,6 +20,7 @@
 #include "cli/cmd_chart.h"
 #include "cli/commands.h"
 #include "cli/exitcode.h"
+#include "cli/options.h"
 #include "cli/tool.h"
 #include "engine/sha256.h"
 #include "reports/brief.h"
@@ -177,20 +178,17 @@ int bk_cmd_report(int argc, char **argv) {
                                        {NULL, 0, NULL, 0}};
   const char *out = NULL;
   int pdf = 0, ch;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+  bk_cli_opts_reset();
+  while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     switch (ch) {
     case 'p': pdf = 1; break;
     case 'o': out = optarg; break;
     case 'h': usage(stdout); return 0;
-    default: usage(stderr); return EX_USAGE;
+    default: return bk_cli_bad_option("report", ch, argv);
     }
   }
-  if (optind != argc - 1 || !pdf) {
-    fprintf(stderr, "backstop report: expected one run folder and --pdf\n");
-    usage(stderr);
-    return EX_USAGE;
-  }
+  if (optind != argc - 1 || !pdf)
+    return bk_cli_usage_error("report", "expected one run folder and --pdf");
   const char *dir = argv[optind];
   char def[4200];
   if (!out) {

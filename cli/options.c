@@ -26,3 +26,9 @@ int bk_cli_bad_option(const char *cmd, int c, char *const *argv) {
   fprintf(stderr, "Try 'backstop %s --help' for its options.\n", cmd);
   return EX_USAGE;
 }
+
+int bk_cli_usage_error(const char *cmd, const char *what) {
+  fprintf(stderr, "backstop %s: %s\n", cmd, what);
+  fprintf(stderr, "Try 'backstop %s --help' for its usage.\n", cmd);
+  return EX_USAGE;
+}

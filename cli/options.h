@@ -16,4 +16,8 @@ void bk_cli_opts_reset(void);
  * "Try 'backstop CMD --help' ..." to stderr, and returns EX_USAGE. */
 int bk_cli_bad_option(const char *cmd, int c, char *const *argv);
 
+/* Any other usage error (missing or extra arguments): "backstop CMD: what" and the same
+ * pointer to the help on stderr; returns EX_USAGE. */
+int bk_cli_usage_error(const char *cmd, const char *what);
+
 #endif

@@ -56,8 +56,8 @@ static size_t lines(const char *s) {
   return n;
 }
 
-static const char *const commands[] = {"chart", "inspect", "replay", "run",
-                                       "synth", "margin", "policies"};
+static const char *const commands[] = {"chart", "inspect", "replay", "run",   "synth",
+                                       "margin", "policies", "init", "report"};
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
 static void version_is_the_projects_and_in_the_manifest(void **state) {
