@@ -57,10 +57,3 @@ bk_rc bk_tiers_mm(const bk_tiers *t, int64_t notional, int64_t *out) {
   *out = m < 0 ? 0 : m;
   return BK_OK;
 }
-
-bk_rc bk_tiers_im(const bk_tiers *t, int64_t notional, int64_t *out) {
-  if (notional < 0) notional = -notional;
-  const bk_tier *x = &t->v[bk_tiers_index(t, notional)];
-  if (x->max_lev <= 0) return BK_ECONFIG;
-  return bk_fx_div(notional, x->max_lev, BK_CEIL, out);
-}

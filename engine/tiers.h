@@ -46,8 +46,4 @@ size_t bk_tiers_index(const bk_tiers *t, int64_t notional);
  * BK_ERANGE on overflow (out unchanged). */
 bk_rc bk_tiers_mm(const bk_tiers *t, int64_t notional, int64_t *out);
 
-/* Initial margin of a notional at the tier's maximum leverage, rounded up; BK_ECONFIG when
- * the tier has no maximum leverage. */
-bk_rc bk_tiers_im(const bk_tiers *t, int64_t notional, int64_t *out);
-
 #endif

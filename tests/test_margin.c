@@ -19,6 +19,7 @@
 #include "engine/instrument.h"
 #include "engine/tiers.h"
 #include "tests/testutil.h"
+#include "tests/venue_formulas.h"
 
 static bk_contract contract(int kind, const char *tick, const char *cs, const char *mmr,
                             const char *lev) {
@@ -52,7 +53,7 @@ static void t1_binance_cum_rule_gives_0_50_1300(void **state) {
   assert_true(at - below <= P("0.0001") && at >= below);
   assert_true(at == P("1200")); /* 250000 × 1 % − 1300 */
   int64_t im;
-  assert_int_equal(bk_tiers_im(&t, P("300000"), &im), BK_OK);
+  assert_int_equal(bk_vf_tiers_im(&t, P("300000"), &im), BK_OK);
   assert_true(im == P("6000")); /* 50× */
 }
 
@@ -95,7 +96,7 @@ static void t2_bybit_isolated_long_liquidates_at_19700(void **state) {
   c.mm_basis = BK_MM_ENTRY; /* Bybit: MM on the position value at entry */
   one_setup(&o, c, "20000");
   int64_t im;
-  assert_int_equal(bk_tiers_im(&c.tiers, P("20000"), &im), BK_OK);
+  assert_int_equal(bk_vf_tiers_im(&c.tiers, P("20000"), &im), BK_OK);
   assert_true(im == P("400"));
   bk_pos p = {0, 1, P("1"), P("20000"), im, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
@@ -119,7 +120,7 @@ static void t3_bybit_long_50x_goes_bankrupt_at_9800(void **state) {
   one o;
   one_setup(&o, contract(BK_LINEAR, "0.5", "1", "0.005", "50"), "10000");
   int64_t im;
-  assert_int_equal(bk_tiers_im(&o.c.tiers, P("10000"), &im), BK_OK);
+  assert_int_equal(bk_vf_tiers_im(&o.c.tiers, P("10000"), &im), BK_OK);
   bk_pos p = {0, 1, P("1"), P("10000"), im, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact;

@@ -67,3 +67,10 @@ bk_rc bk_vf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
   *socialized = eligible - pay;
   return BK_OK;
 }
+
+bk_rc bk_vf_tiers_im(const bk_tiers *t, int64_t notional, int64_t *out) {
+  if (notional < 0) notional = -notional;
+  const bk_tier *x = &t->v[bk_tiers_index(t, notional)];
+  if (x->max_lev <= 0) return BK_ECONFIG;
+  return bk_fx_div(notional, x->max_lev, BK_CEIL, out);
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "engine/error.h"
+#include "engine/tiers.h"
 
 /* dYdX bankruptcy quote = −DNNV − TNC × |DMMR| / TMMR, rounded toward +inf: the quote
  * the closing order must receive for the account to end at zero. */
@@ -33,5 +34,11 @@ bk_rc bk_vf_drift_if_fee(int64_t mr, int64_t liquidator_fee, int64_t shortage, i
  * most its tokens × token price / settle price; the rest is socialized. */
 bk_rc bk_vf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
                   int64_t settle_price, int64_t *fund_pays, int64_t *socialized);
+
+/* Initial margin of a notional at its tier's maximum leverage, rounded up (Binance and
+ * Bybit size an opening position's margin this way); BK_ECONFIG when the tier has no
+ * maximum leverage. The engine needs no initial margin (accounts arrive with their
+ * deposit), so this lives with the worked examples' references. */
+bk_rc bk_vf_tiers_im(const bk_tiers *t, int64_t notional, int64_t *out);
 
 #endif
