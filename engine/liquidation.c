@@ -1,100 +1,17 @@
 /*
- * Liquidation pieces (see liquidation.h). The overlay is an open-addressing hash table
- * keyed by (contract, side, price): a liquidation touches a few levels, a replay day a
- * few thousand distinct ones, and the walk asks once per level visited, so lookups must
- * be O(1) and allocation-free. Entries are never deleted; a stale one (old seq, or
- * decayed to nothing) is simply reused when the same level is consumed again.
+ * Liquidation pieces (see liquidation.h): the book walk over what earlier liquidations
+ * left (overlay.h), the price limit, participation, penalty and the volatility the
+ * penalty scales with.
  */
 #include "engine/liquidation.h"
 
 #include "engine/event.h"
 #include "engine/fixed.h"
-#include "engine/risk.h"
+#include "engine/risk_state.h"
 #include "engine/transfer.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void bk_liq_overlay_init(bk_liq_overlay *o, int64_t halflife_us) {
-  memset(o, 0, sizeof *o);
-  o->halflife_us = halflife_us;
-}
-
-void bk_liq_overlay_fini(bk_liq_overlay *o) {
-  free(o->v);
-  free(o->fills);
-  free(o->memo);
-  bk_liq_overlay_init(o, o->halflife_us);
-}
-
-static size_t hash(uint32_t contract, int side, int64_t price) {
-  uint64_t h = (uint64_t)price * UINT64_C(0x9E3779B97F4A7C15);
-  h ^= ((uint64_t)contract << 1 | (uint64_t)(side == 2)) * UINT64_C(0xBF58476D1CE4E5B9);
-  return (size_t)(h ^ (h >> 29));
-}
-
-static bk_liq_slot *find(const bk_liq_overlay *o, uint32_t contract, int side, int64_t price) {
-  if (!o->cap) return NULL;
-  size_t m = o->cap - 1;
-  for (size_t i = hash(contract, side, price) & m;; i = (i + 1) & m) {
-    bk_liq_slot *s = &o->v[i];
-    if (s->price == 0) return NULL;
-    if (s->price == price && s->contract == contract && s->side == side) return s;
-  }
-}
-
-int64_t bk_liq_overlay_avail(const bk_liq_overlay *o, uint32_t contract, int side,
-                             const bk_level *lvl, int64_t now) {
-  const bk_liq_slot *s = find(o, contract, side, lvl->price);
-  if (!s || s->seq != lvl->seq) return lvl->qty;
-  int64_t used = s->consumed;
-  if (o->halflife_us > 0 && now > s->ts) {
-    int64_t halvings = (now - s->ts) / o->halflife_us;
-    used = halvings >= 63 ? 0 : used >> halvings;
-  }
-  return used >= lvl->qty ? 0 : lvl->qty - used;
-}
-
-static bk_rc grow(bk_liq_overlay *o) {
-  size_t cap = o->cap ? o->cap * 2 : 64;
-  bk_liq_slot *v = calloc(cap, sizeof *v);
-  if (!v) return BK_ENOMEM;
-  for (size_t i = 0; i < o->cap; i++) {
-    bk_liq_slot *s = &o->v[i];
-    if (!s->price) continue;
-    size_t j = hash(s->contract, s->side, s->price) & (cap - 1);
-    while (v[j].price) j = (j + 1) & (cap - 1);
-    v[j] = *s;
-  }
-  free(o->v);
-  o->v = v;
-  o->cap = cap;
-  return BK_OK;
-}
-
-bk_rc bk_liq_overlay_consume(bk_liq_overlay *o, uint32_t contract, int side, int64_t price,
-                             int64_t qty, uint64_t seq, int64_t now) {
-  bk_liq_slot *s = find(o, contract, side, price);
-  if (!s) {
-    if ((o->n + 1) * 2 > o->cap && grow(o)) return BK_ENOMEM;
-    size_t m = o->cap - 1;
-    size_t i = hash(contract, side, price) & m;
-    while (o->v[i].price) i = (i + 1) & m;
-    s = &o->v[i];
-    *s = (bk_liq_slot){price, 0, now, seq, contract, side};
-    o->n++;
-  }
-  if (s->seq != seq) { /* the history rewrote the level: earlier consumption is void */
-    s->consumed = 0;
-    s->seq = seq;
-  } else if (o->halflife_us > 0 && now > s->ts) {
-    int64_t halvings = (now - s->ts) / o->halflife_us;
-    s->consumed = halvings >= 63 ? 0 : s->consumed >> halvings;
-  }
-  s->consumed += qty;
-  s->ts = now;
-  return BK_OK;
-}
 
 /* The walk's avail callback: asks the overlay, and remembers each level that had
  * something available (with its seq) so the fills can be recorded against the level as
@@ -147,11 +64,10 @@ bk_rc bk_liq_walk(bk_liq_overlay *o, uint32_t contract, const bk_book *b, const 
   ww.avail_ctx = &ctx;
   size_t n = bk_book_walk(b, &ww, o->fills, levels, filled);
   /* make room first so that either every fill is recorded or none is */
-  while ((o->n + n + 1) * 2 > o->cap)
-    if (grow(o)) {
-      *filled = 0;
-      return BK_ENOMEM;
-    }
+  if (bk_liq_overlay_reserve(o, n)) {
+    *filled = 0;
+    return BK_ENOMEM;
+  }
   /* fills are a subsequence of the memo, in the same order */
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {

@@ -22,43 +22,7 @@
 #include "engine/book.h"
 #include "engine/error.h"
 #include "engine/fixed.h"
-
-typedef struct bk_liq_slot {
-  int64_t price;    /* level price; 0 = empty slot */
-  int64_t consumed; /* quantity taken from the level, > 0 */
-  int64_t ts;       /* µs when last consumed */
-  uint64_t seq;     /* the level's seq when consumed */
-  uint32_t contract;
-  int side;
-} bk_liq_slot;
-
-typedef struct bk_liq_memo {
-  int64_t price;
-  uint64_t seq;
-} bk_liq_memo;
-
-typedef struct bk_liq_overlay {
-  bk_liq_slot *v;
-  size_t n, cap;      /* used slots, capacity (a power of two) */
-  int64_t halflife_us; /* 0: consumption lasts until the level changes */
-  /* the walk's scratch, grown to the deepest side walked: its fills, and the levels it
-     saw with their seq */
-  bk_fill *fills;
-  bk_liq_memo *memo;
-  size_t scap;
-} bk_liq_overlay;
-
-void bk_liq_overlay_init(bk_liq_overlay *o, int64_t halflife_us);
-void bk_liq_overlay_fini(bk_liq_overlay *o);
-
-/* Quantity of a level still available to this run at time now. */
-int64_t bk_liq_overlay_avail(const bk_liq_overlay *o, uint32_t contract, int side,
-                             const bk_level *lvl, int64_t now);
-
-/* Records that qty was taken from a level whose seq was seq. BK_ENOMEM leaves o
- * unchanged. */
-bk_rc bk_liq_overlay_consume(bk_liq_overlay *o, uint32_t contract, int side, int64_t price,
-                             int64_t qty, uint64_t seq, int64_t now);
+#include "engine/overlay.h"
 
 /* Walks the book as bk_book_walk does (w->avail is ignored), with this overlay deciding
  * what is available, as deep as the side goes: there is no cap on levels. Records the

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "engine/book.h"
-#include "engine/risk.h"
+#include "engine/risk_state.h"
 
 /* Sells the policy's share of the fund's inventory of a contract into book (NULL: no
  * book, nothing sold). */

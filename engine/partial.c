@@ -12,7 +12,7 @@
 
 #include "engine/account.h"
 #include "engine/fixed.h"
-#include "engine/risk.h"
+#include "engine/risk_state.h"
 
 /* 1 when the unit is healthy once `closed` contracts of position p are closed at the
  * mark: eq >= ceil(buffer × (mm_rest + MM(what is left))). An overflow counts as not

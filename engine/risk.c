@@ -24,6 +24,7 @@
 #include "engine/partial.h"
 #include "engine/transfer.h"
 #include "engine/vec.h"
+#include "engine/waterfall.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
 

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "engine/risk.h"
+#include "engine/risk_state.h"
 
 /* The ledger party of account id. */
 #define BK_XFER_PARTY(id) ((uint32_t)(BK_PARTY_ACCT0 + (id)))

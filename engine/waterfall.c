@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "engine/fixed.h"
-#include "engine/risk.h"
+#include "engine/risk_state.h"
 #include "engine/transfer.h"
 #include "engine/vec.h"
 

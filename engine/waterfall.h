@@ -21,6 +21,7 @@
 
 #include "engine/error.h"
 #include "engine/ledger.h"
+#include "engine/waterfall_state.h"
 
 typedef struct bk_risk bk_risk;
 
@@ -35,12 +36,6 @@ bk_rc bk_wf_bitmex_rank(int64_t entry_value, int64_t mark_value, int64_t bankrup
  * short's mark/entry is inverted. account_value <= 0 ranks last (key 0). */
 bk_rc bk_wf_hl_key(int64_t mark, int64_t entry, int64_t notional, int64_t account_value,
                    int is_long, int64_t *key);
-
-typedef struct bk_adl_cand {
-  uint32_t acct; /* account id */
-  int64_t qty;   /* size available to deleverage, > 0 */
-  int64_t score; /* higher goes first; ties by lower account id */
-} bk_adl_cand;
 
 typedef struct bk_adl_take {
   uint32_t acct;
@@ -65,32 +60,6 @@ bk_rc bk_wf_socialize(const int64_t *weights, size_t n, int64_t loss, int64_t *s
 
 /* --- acting on a risk state ---------------------------------------------------------- */
 
-/* The ADL queue of one contract side in the current event, ranked once and kept as a
- * max-heap, so a second bankruptcy in the same event takes the next ranks. */
-typedef struct bk_adl_queue {
-  uint64_t event;     /* the event it was ranked in */
-  uint32_t contract;
-  int side;           /* sign of the positions queued */
-  int valid;
-  bk_adl_cand *v;     /* heap by (score desc, acct asc) */
-  size_t n, cap;
-} bk_adl_queue;
-
-/* The waterfall's working state inside a risk state. */
-typedef struct bk_wf_state {
-  bk_adl_queue *q;     /* q[contract * 2 + (side > 0)] */
-  size_t nq;
-  int64_t *pending;    /* pending[contract]: loss to socialize at the end of the event */
-  int any_pending;
-  int64_t initial[BK_LEDGER_ASSETS]; /* the fund's initial balance per asset */
-  int64_t need[BK_LEDGER_ASSETS];    /* shadow: smallest safe initial fund so far */
-  int64_t uncovered[BK_LEDGER_ASSETS]; /* deficits nobody bore: the fund could not, and
-                                          the policy deleverages, or socialization found
-                                          nobody (or only capped profit) to bear them */
-  uint64_t draws;      /* dYdX walks drawn */
-  int64_t *w, *shares; /* socialization scratch, room for every account */
-  size_t wcap;
-} bk_wf_state;
 
 /* The fund as its trigger sees it, in one asset. cash_checked: the cash must stay >= 0
  * (a payment out of cash). */

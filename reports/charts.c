@@ -21,6 +21,7 @@
 #include "reports/charts.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/fixed.h"

@@ -7,7 +7,7 @@
 
 #include "engine/error.h"
 #include "reports/outfile.h"
-#include "reports/report.h"
+#include "reports/run.h"
 
 /* Writes the gnuplot script charts.gp of a run into o. Errors are o's (bk_outfile_error). */
 bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o);

@@ -30,13 +30,8 @@
  *     in_spread_capture, out_deficit (every such flow comes from a liquidation)
  *   ledger_imbalance = sum of every party's balance = 0       (computed, not assumed)
  *
- * The writers read a bk_report_run: plain views of the results (the risk state of each
- * policy, its fund samples, shadow minima) plus what the command knows (folder, input
- * files, instrument table, scenario, seed, command line). bk_report_run_from_sim fills
- * one from a finished bk_sim; tests may fill one by hand from scripted risk states.
- *
- * Ownership: everything a bk_report_run points to is borrowed; bk_report_run_from_sim
- * allocates the arrays it builds and bk_report_run_fini frees them.
+ * The writers read a bk_report_run (reports/run.h): plain views of the results and
+ * what the command knows about the run.
  */
 #ifndef BK_REPORT_H
 #define BK_REPORT_H
@@ -55,73 +50,7 @@
 #include "engine/risk.h"
 #include "engine/sim.h"
 #include "reports/outfile.h"
-
-/* A warning about the inputs as a whole, for quality.csv: its code ("no_warmup": no data
- * before the window's start; "partial_overlap": the data covers only part of the window)
- * and the span of the data it concerns (µs). */
-typedef struct bk_report_note {
-  const char *code;
-  int64_t first_ts, last_ts;
-} bk_report_note;
-
-/* What the command knows about the run. */
-typedef struct bk_report_ctx {
-  const char *dir;                      /* run folder; must exist */
-  const bk_instruments *instruments;    /* names of instruments; may be NULL */
-  const bk_input_file *const *files;    /* nfiles inputs, in the order read; one with
-                                           no sha256 is hashed as the file is when the
-                                           report is written */
-  size_t nfiles;
-  const bk_report_note *notes;          /* nnotes warnings, or NULL */
-  size_t nnotes;
-  const char *scenario;                 /* scenario file path, or NULL */
-  const char *const *policy_files;      /* npolicy_files policy files (hashed), or NULL */
-  size_t npolicy_files;
-  uint64_t seed;
-  const char *version;                  /* PROJECT_VERSION */
-  int argc;                             /* the command line, for the manifest */
-  char *const *argv;
-} bk_report_ctx;
-
-/* One policy's results. */
-typedef struct bk_report_policy {
-  const bk_risk *risk;                           /* final state: ledger, recs, adl, fund */
-  const bk_sim_sample *samples[BK_LEDGER_ASSETS]; /* fund samples per asset, time order */
-  size_t nsamples[BK_LEDGER_ASSETS];
-  int shadow;                                    /* 1: safe_fund holds */
-  int64_t safe_fund[BK_LEDGER_ASSETS];           /* smallest safe initial fund per asset */
-} bk_report_policy;
-
-/* Everything the writers read. */
-typedef struct bk_report_run {
-  bk_report_ctx ctx;
-  const bk_report_policy *policies;
-  size_t npolicies;
-  const bk_asset *assets;          /* settle assets (names), nassets >= 1 */
-  size_t nassets;
-  const uint32_t *contract_instr;  /* instrument id of contract k (UINT32_MAX: unknown) */
-  size_t ncontracts;
-  const int *mark_source;          /* per contract BK_SRC_*, or NULL */
-  const int *book_source;          /* per contract BK_SRC_*, or NULL */
-  const bk_market *market;         /* per-instrument quality counters, or NULL */
-  const bk_sim *sim;               /* account names (bk_sim_label_of), or NULL */
-  int64_t sample_us;               /* fund sampling interval (for the manifest) */
-  /* calibration.csv, written when calib is set (a run with a liquidation-print
-     population): calib[p] holds ncalib[p] rows of policy p, in time order */
-  const bk_liqcal_row *const *calib;
-  const size_t *ncalib;
-  /* owned when built by bk_report_run_from_sim */
-  bk_report_policy *own_policies;
-  uint32_t *own_instr;
-  int *own_src;
-} bk_report_run;
-
-/* Fills run with views of a finished simulation (bk_sim_finish called) and the
- * command's context (both borrowed: they must outlive run). BK_ENOMEM leaves run empty. */
-bk_rc bk_report_run_from_sim(const bk_sim *s, const bk_report_ctx *ctx, bk_report_run *run);
-
-/* Frees what bk_report_run_from_sim allocated. */
-void bk_report_run_fini(bk_report_run *run);
+#include "reports/run.h"
 
 /* Writes every file of the run folder, or none: each goes to a temporary name, and only
  * when all of them are complete are they renamed; on any failure no report is left

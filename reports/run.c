@@ -1,9 +1,9 @@
 /*
- * Views of a finished simulation for the report writers (see report.h): the only file
+ * Views of a finished simulation for the report writers (see run.h): the only file
  * of reports/ that calls engine/sim.h's functions, so the writers themselves can be fed
  * scripted risk states in tests. Small arrays, built once per run.
  */
-#include "reports/report.h"
+#include "reports/run.h"
 
 #include <stdlib.h>
 #include <string.h>

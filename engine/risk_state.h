@@ -1,0 +1,141 @@
+/*
+ * What one policy's risk state holds (see risk.h for the calls that drive it): accounts,
+ * holders, the fund, ledger, liquidation and ADL records, the consumption overlay and the
+ * trigger index. The rule files (partial.c, liquidation.c, waterfall.c, offload.c,
+ * transfer.c, conservation.c) read and change it; risk.c orchestrates them. Kept apart
+ * from risk.h so that those files include the state, not the orchestrator that calls
+ * them. Internal to engine/ except for reading results.
+ */
+#ifndef BK_RISK_STATE_H
+#define BK_RISK_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/account.h"
+#include "engine/book.h"
+#include "engine/error.h"
+#include "engine/fund.h"
+#include "engine/ledger.h"
+#include "engine/overlay.h"
+#include "engine/policy.h"
+#include "engine/trigger.h"
+#include "engine/waterfall_state.h"
+
+/* How a liquidation step ended (docs/liquidation.md §8). */
+enum { BK_OUT_BOOK = 0,       /* fully closed through the book */
+       BK_OUT_WAITING = 1,    /* part left, waiting for its next slice or for liquidity */
+       BK_OUT_TAKEOVER = 2,   /* the rest taken over by the fund */
+       BK_OUT_ADL = 3,        /* the rest deleveraged against ranked accounts */
+       BK_OUT_SOCIALIZED = 4, /* the rest closed on the book at any price */
+       BK_OUT_UNRESOLVED = 5  /* part left that neither the fund nor the waterfall placed */
+};
+#define BK_OUTCOMES 6
+
+/* Account flags kept by the risk state. */
+enum { BK_ACCT_BANKRUPT = 2 /* it had a step with equity < 0 at the mark */ };
+
+typedef struct bk_liq_rec {
+  int64_t ts;         /* µs */
+  uint64_t event;     /* event index */
+  uint32_t acct, contract;
+  int64_t size;       /* signed size before this step */
+  int64_t mark;       /* mark price */
+  int64_t bankrupt;   /* bankruptcy price (tick) */
+  int bankrupt_at_mark; /* 1: the unit's equity at the mark was below 0 at the start */
+  int64_t book_qty;   /* closed through the book */
+  int64_t avg_fill;   /* average fill price of book_qty (0 when none), rounded down */
+  uint32_t levels;    /* levels walked */
+  int outcome;        /* BK_OUT_* */
+  int64_t takeover_qty, adl_qty, unresolved_qty; /* contracts by route */
+  int64_t fee;        /* penalty paid to the fund */
+  int64_t notional;   /* |size| at the mark, settle units */
+  /* The fund's cash movements caused by this liquidation, read off the ledger around
+   * it, settle units: penalty charged as a fee, spread captured (a fill better than the
+   * bankruptcy price, or the remaining margin), bankruptcy deficit paid, and the net of
+   * every other cause (takeover, ADL, socialization). The fund's delta is
+   * fund_fee + fund_spread - fund_deficit + fund_other. When one liquidation closes a
+   * cross account on several contracts, or in several to-health rounds, the whole
+   * movement is on its last record. */
+  int64_t fund_fee, fund_spread, fund_deficit, fund_other;
+} bk_liq_rec;
+
+typedef struct bk_adl_rec {
+  int64_t ts;
+  uint32_t bankrupt_acct, counter_acct, contract;
+  int from_fund;  /* 1: the fund's own inventory was deleveraged (bankrupt_acct unused) */
+  int64_t qty;    /* closed on each side, > 0 */
+  int64_t price;  /* the bankruptcy price (the mark for the fund's inventory) */
+} bk_adl_rec;
+
+/* Realized volatility of one contract over the policy's window: the sum of |mark
+ * returns| (fractions e-8, each rounded up) of the marks inside it. */
+typedef struct bk_risk_vol {
+  int64_t *ts, *ret; /* ring of (time, |return|) */
+  size_t head, n, cap;
+  int64_t sum;
+} bk_risk_vol;
+
+/* The accounts holding a position on one contract (each position knows its slot), so
+ * ADL and socialization over open interest visit holders, not the population. */
+typedef struct bk_holders {
+  uint32_t *id;
+  size_t n, cap;
+} bk_holders;
+
+typedef struct bk_risk {
+  bk_policy pol;
+  bk_contract *contracts;
+  int64_t *mark;       /* mark[contract]; 0 until the first on_mark */
+  size_t ncontracts;
+  bk_asset *assets;
+  size_t nassets;
+  bk_menv env;
+  bk_account *acct;
+  size_t nacct, acap;
+  int64_t *retry_at;   /* retry_at[acct]: when a waiting or unresolved unit is retried */
+  uint8_t *flags;      /* flags[acct]: BK_ACCT_* */
+  bk_i128 *market_pos; /* market_pos[contract]: the market's net position (a sum of
+                          int64 sizes, so 128 bits wide) */
+  bk_risk_vol *vol;    /* vol[contract], used when the policy has a volatility window */
+  bk_holders *holders; /* holders[contract] */
+  bk_fund fund;
+  bk_ledger ledger;
+  bk_liq_overlay overlay;
+  bk_trigger trig;
+  bk_wf_state wf;      /* the waterfall's working state (waterfall.h) */
+  bk_liq_rec *recs;
+  size_t nrecs, rcap;
+  bk_adl_rec *adl;
+  size_t nadl, adlcap;
+  uint64_t event;      /* events seen (index of the last one) */
+  int64_t now;
+  int check;           /* conservation after every event: 0 off; 1 (debug builds) what the
+                          event touched, from running totals, plus a full recount every
+                          BK_RISK_FULL_CHECK events; 2 a full recount after every event */
+  int shadow;          /* 1: a shadow run (docs/liquidation.md §9): the fund acts on
+                          everything and wf.need tracks the smallest safe initial fund */
+  /* what the per-event conservation check needs to look at only what an event touched:
+     the accounts whose money or positions it moved, and running totals */
+  uint32_t *dirty;     /* accounts touched since the last check (room for every account) */
+  size_t ndirty;
+  uint8_t *is_dirty;   /* is_dirty[acct] */
+  bk_i128 *acct_oi;    /* acct_oi[contract]: sum of the accounts' position sizes */
+  bk_i128 acct_money[BK_LEDGER_ASSETS]; /* sum of the accounts' ledger balances */
+  uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
+  uint64_t bankrupt_accounts[BK_LEDGER_ASSETS]; /* accounts flagged BK_ACCT_BANKRUPT */
+  int64_t released;    /* margin the last isolated close released into cash */
+  int64_t loss_period; /* the fund's current loss period (policy loss_period_us), an index
+                          from the epoch */
+  int64_t loss_spent[BK_LEDGER_ASSETS]; /* the fund's losses to liquidations in it */
+  uint8_t fund_moved[BK_LEDGER_ASSETS]; /* the fund of this asset moved in this event */
+  int64_t iso_deficit; /* an isolated position's deficit waiting to be covered (> 0) */
+  uint32_t iso_acct, iso_contract;
+  uint32_t *scratch;   /* the accounts a mark visits */
+  size_t nscratch, scratch_cap;
+  uint32_t *unit;      /* the contracts of the unit being liquidated */
+  size_t unit_cap;
+  bk_err err;
+} bk_risk;
+
+#endif
