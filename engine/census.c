@@ -50,10 +50,10 @@ static int bucket_of(int64_t n, int64_t eq) {
 /* Adds account a to its bucket of c. */
 static bk_rc add_account(const bk_risk *r, const bk_account *a, bk_census *c,
                          bk_i128 lo[BK_LEV_BUCKETS], bk_i128 sh[BK_LEV_BUCKETS]) {
-  bk_i128 gross = 0, alo = 0, ash = 0;
+  bk_i128 alo = 0, ash = 0;
   for (uint32_t j = 0; j < a->npos; j++)
     if (!a->pos[j].isolated) add_side(r, &a->pos[j], &alo, &ash);
-  gross = alo + ash;
+  bk_i128 gross = alo + ash;
   int64_t eq = 0, mm = 0;
   int b = 0;
   if (gross > 0) {
