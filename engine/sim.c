@@ -55,7 +55,9 @@ struct bk_sim {
   bk_depth_ref ref;           /* the depth models' reference instrument */
   int in_window;              /* the clock passed `from` */
   int census_taken;           /* census[] holds the population at the window's start */
+  int64_t census_ts;          /* when it was taken */
   bk_sim_census census[BK_LEDGER_ASSETS]; /* [asset] */
+  uint64_t opened[BK_LEDGER_ASSETS]; /* [asset]: accounts opened so far */
   bk_population **pops;
   size_t npops;
   size_t *label;              /* [account]: offset + 1 of its name in labels, 0 when none */
@@ -147,6 +149,7 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
   s->next_sample = INT64_MIN;
   s->next_funding = INT64_MAX;
   s->first_ts = INT64_MIN;
+  s->census_ts = INT64_MIN;
   bk_err_clear(&s->err);
   *out = s;
   return BK_OK;
@@ -316,6 +319,27 @@ static bk_rc fold_records(bk_sim *s, size_t p) {
   return BK_OK;
 }
 
+/* The open interest the data last gave for the contracts of an asset, as notional at
+ * their marks (-1 when none has given one). */
+static int64_t data_oi(const bk_sim *s, uint32_t asset) {
+  bk_i128 sum = 0;
+  int have = 0;
+  for (uint32_t k = 0; k < s->cfg.ncontracts; k++) {
+    const sim_contract *sc = &s->c[k];
+    const bk_contract *c = &s->contracts[k];
+    if (c->settle != asset || sc->instr == BK_SIM_NONE || sc->mark <= 0) continue;
+    const bk_instr_state *st = bk_market_instr(s->market, sc->instr);
+    if (!st || st->oi_ts == 0) continue;
+    int64_t n, size;
+    have = 1;
+    if (st->oi == 0) continue;
+    if (bk_oi_contracts(c, st->oi, &size) || bk_pos_notional(c, size, sc->mark, &n))
+      n = INT64_MAX;
+    sum += n;
+  }
+  return !have ? -1 : sum > INT64_MAX ? INT64_MAX : (int64_t)sum;
+}
+
 static bk_rc sample(bk_sim *s, int64_t ts) {
   size_t na = s->cfg.nassets, per = s->cfg.npolicies * na;
   if (s->nsamples == s->scap) {
@@ -346,6 +370,9 @@ static bk_rc sample(bk_sim *s, int64_t ts) {
       }
       x->liq_notional = s->liq_notional[p * na + a];
       x->liquidations = s->liq_count[p * na + a];
+      x->accounts = s->opened[a];
+      bk_census_oi(r, (uint32_t)a, &x->oi_long, &x->oi_short);
+      x->data_oi = data_oi(s, (uint32_t)a);
     }
   }
   s->nsamples++;
@@ -375,36 +402,25 @@ static bk_rc sample_until(bk_sim *s, int64_t ts) {
 
 /* --- the census of the population ------------------------------------------------- */
 
-static int64_t capped(bk_i128 v) { return v > INT64_MAX ? INT64_MAX : (int64_t)v; }
-
-/* The census of an asset in the first policy's accounts now. */
-static bk_sim_census census_now(const bk_sim *s, uint32_t asset) {
-  bk_sim_census c = {0, 0, 0};
-  const bk_risk *r = s->cfg.npolicies ? s->risk[0] : NULL;
-  bk_i128 lo = 0, sh = 0;
-  for (size_t i = 0; r && i < r->nacct; i++) {
-    const bk_account *a = &r->acct[i];
-    if (a->settle != asset) continue;
-    c.accounts++;
-    for (uint32_t j = 0; j < a->npos; j++) {
-      const bk_pos *p = &a->pos[j];
-      int64_t n = 0;
-      if (s->c[p->contract].mark == 0 ||
-          bk_pos_notional(&s->contracts[p->contract], p->size, s->c[p->contract].mark, &n))
-        n = p->size ? INT64_MAX : 0; /* no mark, or past int64: capped below */
-      if (p->size > 0) lo += n;
-      else sh += n;
-    }
-  }
-  c.oi_long = capped(lo);
-  c.oi_short = capped(sh);
-  return c;
+/* Takes the census of every asset as the window opens, in the first policy's accounts. */
+static bk_rc take_census(bk_sim *s, int64_t ts) {
+  for (uint32_t a = 0; a < s->cfg.nassets; a++)
+    if (bk_census_take(s->risk[0], a, &s->census[a]))
+      return bk_err_set(&s->err, BK_ERANGE, "simulation: the population's margin in %s "
+                        "overflows", s->assets[a].name);
+  s->census_taken = 1;
+  s->census_ts = ts;
+  return BK_OK;
 }
 
 bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start) {
   if (at_start) return s->census[asset];
-  return census_now(s, asset);
+  bk_sim_census c;
+  bk_census_take(s->risk[0], asset, &c); /* an overflow leaves the buckets incomplete */
+  return c;
 }
+
+int64_t bk_sim_census_ts(const bk_sim *s) { return s->census_ts; }
 
 /* --- the observer ------------------------------------------------------------------- */
 
@@ -431,10 +447,8 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
     if (p->event && (rc = p->event(p, s, ev)))
       return bk_err_set(&s->err, rc, "population %s: %s", p->name, p->err.msg);
   }
-  if (s->in_window && !s->census_taken) { /* the populations opened what they open */
-    for (uint32_t a = 0; a < s->cfg.nassets; a++) s->census[a] = census_now(s, a);
-    s->census_taken = 1;
-  }
+  if (s->in_window && !s->census_taken && (rc = take_census(s, ev->ts)))
+    return rc; /* once the populations opened what they open */
   const bk_instr_state *ref = ev->kind == BK_EV_DEPTH && ev->instr == s->cfg.depth.ref_instr
                                   ? bk_market_instr(s->market, ev->instr) : NULL;
   if (ref) bk_depth_ref_follow(&s->ref, &ref->depth);
@@ -475,24 +489,53 @@ bk_rc bk_sim_attach(bk_sim *s, bk_replay *r) {
   return bk_replay_observe(r, &o);
 }
 
-bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
-                  int64_t size, int64_t entry, uint32_t *id) {
-  if (settle >= s->cfg.nassets || (size != 0 && contract >= s->cfg.ncontracts))
-    return bk_err_set(&s->err, BK_EDATA, "simulation: account on an unknown asset or contract");
-  if (size != 0 && s->c[contract].mark == 0)
-    return bk_err_set(&s->err, BK_EDATA, "simulation: contract %u has no mark yet", contract);
+/* Checks the legs of an account before anything is opened: known contracts with a
+ * mark, settling in the account's asset, each contract once, no size 0. */
+static bk_rc check_legs(bk_sim *s, uint32_t settle, const bk_sim_leg *legs, size_t n) {
+  if (settle >= s->cfg.nassets)
+    return bk_err_set(&s->err, BK_EDATA, "simulation: account on an unknown asset");
+  for (size_t i = 0; i < n; i++) {
+    uint32_t k = legs[i].contract;
+    if (k >= s->cfg.ncontracts || legs[i].size == 0)
+      return bk_err_set(&s->err, BK_EDATA, "simulation: a position on an unknown contract "
+                        "or of size 0");
+    if (s->contracts[k].settle != settle)
+      return bk_err_set(&s->err, BK_EDATA, "simulation: contract %u settles in another asset "
+                        "than the account", k);
+    if (s->c[k].mark == 0)
+      return bk_err_set(&s->err, BK_EDATA, "simulation: contract %u has no mark yet", k);
+    for (size_t j = 0; j < i; j++)
+      if (legs[j].contract == k)
+        return bk_err_set(&s->err, BK_EDATA, "simulation: two positions on contract %u in "
+                          "one account", k);
+  }
+  return BK_OK;
+}
+
+bk_rc bk_sim_open_cross(bk_sim *s, uint32_t settle, int64_t deposit, const bk_sim_leg *legs,
+                        size_t nlegs, uint32_t *id) {
+  bk_rc rc = check_legs(s, settle, legs, nlegs);
+  if (rc) return rc;
   for (size_t p = 0; p < s->cfg.npolicies; p++) {
     bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
     for (int j = 0; j < 2; j++) {
       if (!rs[j]) continue;
       uint32_t got;
-      bk_rc rc = bk_risk_add_account(rs[j], settle, deposit, &got);
-      if (!rc && size != 0) rc = bk_risk_trade(rs[j], got, contract, size, entry);
+      rc = bk_risk_add_account(rs[j], settle, deposit, &got);
+      for (size_t i = 0; !rc && i < nlegs; i++)
+        rc = bk_risk_trade(rs[j], got, legs[i].contract, legs[i].size, legs[i].entry);
       if (rc) return risk_fail(s, p, rs[j], rc);
       *id = got;
     }
   }
+  s->opened[settle]++;
   return BK_OK;
+}
+
+bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
+                  int64_t size, int64_t entry, uint32_t *id) {
+  bk_sim_leg leg = {contract, size, entry};
+  return bk_sim_open_cross(s, settle, deposit, &leg, size != 0, id);
 }
 
 bk_rc bk_sim_label(bk_sim *s, uint32_t id, const char *label) {

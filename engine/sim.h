@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "engine/account.h"
+#include "engine/census.h"
 #include "engine/depth_model.h"
 #include "engine/derived_mark.h"
 #include "engine/error.h"
@@ -87,6 +88,11 @@ typedef struct bk_sim_sample {
   int64_t out[BK_CAUSES];     /* cumulative outflows by cause */
   int64_t liq_notional;       /* cumulative notional of liquidation steps (settle units) */
   uint64_t liquidations;      /* cumulative liquidation steps */
+  /* the population (engine/census.h): accounts opened so far (the same in every policy),
+     the notional its long and short positions hold at the mark, and the open interest
+     the data last gave for the asset's contracts at the same mark (-1 when none has) */
+  uint64_t accounts;
+  int64_t oi_long, oi_short, data_oi;
 } bk_sim_sample;
 
 /* A population model (strategies/): decides who holds positions. It sees every event
@@ -118,10 +124,22 @@ bk_rc bk_sim_attach(bk_sim *s, bk_replay *r);
 /* Adds a population (owned from now on, also when the call fails). */
 bk_rc bk_sim_add_population(bk_sim *s, bk_population *p);
 
+/* One position of an account being opened: size contracts (signed, != 0) at entry. */
+typedef struct bk_sim_leg {
+  uint32_t contract;
+  int64_t size, entry;
+} bk_sim_leg;
+
 /* Opens the same account in every policy (and shadow): a deposit in settle asset
- * `settle`, and a cross position of `size` contracts at `entry` on `contract` (size 0:
- * no position). The contract's mark must be known (the first trade or mark sets it).
- * *id gets the account's index, the same in every policy. */
+ * `settle`, and nlegs positions under one cross margin, each on a different contract
+ * settling in `settle` (none: the deposit alone). Every leg's contract must have a mark
+ * (the first trade or mark sets it). *id gets the account's index, the same in every
+ * policy. */
+bk_rc bk_sim_open_cross(bk_sim *s, uint32_t settle, int64_t deposit, const bk_sim_leg *legs,
+                        size_t nlegs, uint32_t *id);
+
+/* bk_sim_open_cross with one position of `size` contracts at `entry` on `contract`
+ * (size 0: no position). */
 bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
                   int64_t size, int64_t entry, uint32_t *id);
 
@@ -155,18 +173,20 @@ int64_t bk_sim_mark(const bk_sim *s, uint32_t contract);
 /* Warm-up traded notional of a contract (settle units), for population sizing. */
 int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t contract);
 const bk_market *bk_sim_market(const bk_sim *s);
-/* The population in one settle asset: the accounts open and the notional of their long
- * and short positions at the mark (settle units; a sum past int64 is capped there). */
-typedef struct bk_sim_census {
-  uint64_t accounts;
-  int64_t oi_long, oi_short;
-} bk_sim_census;
+/* The population in one settle asset: the accounts open, the notional of their long
+ * and short positions at the mark (settle units; a sum past int64 is capped there) and
+ * their leverage buckets (engine/census.h). */
+typedef bk_census bk_sim_census;
 
 /* The census of an asset as the window opened, once the populations had seen its first
  * event (all zero when the window never opened), or now (at_start 0: after the run,
- * every account ever opened, positions as they ended). Accounts are the same in every
- * policy until the window opens; the census reads the first policy's. */
+ * every account ever opened, positions as they ended; leverage buckets whose sums
+ * overflow are left incomplete). Accounts are the same in every policy until the window
+ * opens; the census reads the first policy's. */
 bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start);
+
+/* When the census at the window's start was taken (its first event), INT64_MIN before. */
+int64_t bk_sim_census_ts(const bk_sim *s);
 
 /* Events the simulation saw, and the time of the last one. */
 uint64_t bk_sim_events(const bk_sim *s);

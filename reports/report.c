@@ -25,11 +25,11 @@
 #include "reports/charts.h"
 #include "reports/columns.h"
 
-const char *const bk_report_files[] = {"fund.csv",    "liquidations.csv", "adl.csv",
-                                       "summary.csv", "quality.csv",      "manifest.json",
-                                       "charts.gp",   NULL};
-#define NFILES 7
-#define CALIB_FILE "calibration.csv" /* the optional eighth file */
+const char *const bk_report_files[] = {"fund.csv",       "liquidations.csv", "adl.csv",
+                                       "summary.csv",    "quality.csv",      "population.csv",
+                                       "manifest.json",  "charts.gp",        NULL};
+#define NFILES 8
+#define CALIB_FILE "calibration.csv" /* the optional ninth file */
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -524,6 +524,66 @@ static void remove_finals(const char *dir) {
   unlink(path);
 }
 
+/* population.csv: the start of a row of policy p in asset a. */
+static void w_pop_head(wr *w, const bk_report_run *run, size_t p, uint32_t a,
+                       const char *row, int64_t ts) {
+  w_str(w, run->policies[p].risk->pol.name);
+  w_str(w, asset_name(run, a));
+  w_str(w, row);
+  w_time(w, ts);
+  w_i64(w, ts);
+}
+
+/* The leverage buckets of asset a at the window's start (the same accounts in every
+ * policy then), as rows of policy p. */
+static void w_pop_buckets(wr *w, const bk_report_run *run, size_t p, uint32_t a) {
+  int64_t ts = bk_sim_census_ts(run->sim);
+  if (ts == INT64_MIN) return; /* the window never opened */
+  bk_sim_census c = bk_sim_census_of(run->sim, a, 1);
+  for (int b = 0; b < BK_LEV_BUCKETS; b++) {
+    const bk_lev_bucket *k = &c.lev[b];
+    w_pop_head(w, run, p, a, "leverage", ts);
+    w_u64(w, k->accounts);
+    w_fx(w, k->oi_long);
+    w_fx(w, k->oi_short);
+    w_empty(w);
+    w_i64(w, b <= 1 ? 0 : bk_lev_bucket_top[b - 1]);
+    if (b == BK_LEV_BUCKETS - 1) w_empty(w);
+    else w_i64(w, bk_lev_bucket_top[b]);
+    w_fx(w, k->equity);
+    w_fx(w, k->mm);
+    w_end(w);
+  }
+}
+
+/* population.csv: per policy and asset, the leverage buckets at the window's start, then
+ * the population at every fund sample next to the data's open interest. */
+static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"policy", "settle_asset", "row", "time", BK_COL_TS_US,
+                                     "accounts", "oi_long", "oi_short", "data_oi",
+                                     "leverage_from", "leverage_to", "equity",
+                                     "maintenance_margin", NULL};
+  for (const char *const *h = head; *h; h++) w_str(&w, *h);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++)
+    for (uint32_t a = 0; a < run->nassets; a++) {
+      if (run->sim) w_pop_buckets(&w, run, p, a);
+      for (size_t i = 0; i < run->policies[p].nsamples[a]; i++) {
+        const bk_sim_sample *x = &run->policies[p].samples[a][i];
+        w_pop_head(&w, run, p, a, "sample", x->ts);
+        w_u64(&w, x->accounts);
+        w_fx(&w, x->oi_long);
+        w_fx(&w, x->oi_short);
+        if (x->data_oi < 0) w_empty(&w);
+        else w_fx(&w, x->data_oi);
+        for (int e = 0; e < 4; e++) w_empty(&w);
+        w_end(&w);
+      }
+    }
+  return bk_outfile_error(o)->rc;
+}
+
 /* calibration.csv: printed vs simulated liquidation notional per minute and policy. */
 static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
   wr w = {o, 1};
@@ -565,13 +625,14 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   }
   if (!rc) {
     bk_rc (*const writers[])(const bk_report_run *, bk_outfile *) = {
-        write_fund, write_liquidations, write_adl, write_summary, write_quality};
-    for (i = 0; i < 5 && !rc; i++)
+        write_fund, write_liquidations, write_adl, write_summary, write_quality,
+        write_population};
+    for (i = 0; i < 6 && !rc; i++)
       if ((rc = writers[i](run, o[i])))
         bk_err_set(&e, rc, "%s: a total does not fit 64 bits", bk_outfile_path(o[i]));
-    if (!rc) rc = write_manifest(run, o[5], &e);
-    if (!rc && (rc = bk_report_charts_gp(run, o[6])))
-      bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[6]));
+    if (!rc) rc = write_manifest(run, o[6], &e);
+    if (!rc && (rc = bk_report_charts_gp(run, o[7])))
+      bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[7]));
     if (!rc && run->calib && (rc = write_calibration(run, o[NFILES])))
       e = *bk_outfile_error(o[NFILES]);
   }

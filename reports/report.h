@@ -8,6 +8,9 @@
  *   quality.csv       one row per input file and per instrument, and one per warning
  *                     about the window (scope "warning", name its code, the data's span
  *                     in first_time .. last_ts_us)
+ *   population.csv    per policy and settle asset, the leverage buckets of the accounts
+ *                     at the window's start, then one row per fund sample: accounts
+ *                     opened, their long and short open interest, the data's
  *   manifest.json     inputs with sizes and SHA-256, scenario, seed, policies, version,
  *                     command line (no wall-clock time: two identical runs give
  *                     identical bytes)

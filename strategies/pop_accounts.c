@@ -88,22 +88,23 @@ static bk_rc acct_start(bk_population *pp, bk_sim *s) {
   return BK_OK;
 }
 
+/* Index of the first position of account a whose contract has no mark yet (npos when
+ * every one has). */
+static uint32_t unmarked(const acct_pop *p, const bk_sim *s, const bk_acctlist_spec *a) {
+  uint32_t j = 0;
+  while (j < a->npos && bk_sim_mark(s, p->l.pos[a->pos + j].contract) > 0) j++;
+  return j;
+}
+
 static bk_rc acct_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   acct_pop *p = (acct_pop *)pp;
   (void)ev;
   while (p->next < p->l.n) {
     const bk_acctlist_spec *a = &p->l.v[p->next];
-    uint32_t contract = 0;
-    int64_t size = 0, entry = 0;
-    if (a->npos) {
-      const bk_acctlist_pos_spec *q = &p->l.pos[a->pos];
-      if (bk_sim_mark(s, q->contract) <= 0) return BK_OK; /* wait for its mark */
-      contract = q->contract;
-      size = q->size;
-      entry = q->entry;
-    }
+    if (unmarked(p, s, a) < a->npos) return BK_OK; /* wait for its marks */
     uint32_t id;
-    bk_rc rc = bk_sim_open(s, a->settle, a->deposit, contract, size, entry, &id);
+    bk_rc rc = bk_sim_open_cross(s, a->settle, a->deposit,
+                                 &p->l.pos[a->pos], a->npos, &id);
     if (rc) {
       const bk_err *e = bk_sim_err(s);
       return bk_err_set(&pp->err, rc, "accounts: account %zu (line %llu) could not be "
@@ -120,13 +121,12 @@ static bk_rc acct_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
 
 static bk_rc acct_finish(bk_population *pp, bk_sim *s) {
   acct_pop *p = (acct_pop *)pp;
-  (void)s;
   if (p->next < p->l.n) {
     const bk_acctlist_spec *a = &p->l.v[p->next];
     return bk_err_set(&pp->err, BK_ECONFIG, "accounts: %zu account(s) never opened: account "
                       "%zu (line %llu) waits for a mark of contract %u, which the data never "
                       "gave", p->l.n - p->next, p->next, (unsigned long long)a->line,
-                      a->npos ? p->l.pos[a->pos].contract : 0);
+                      p->l.pos[a->pos + unmarked(p, s, a)].contract);
   }
   return BK_OK;
 }
@@ -139,11 +139,13 @@ bk_rc bk_pop_accounts_new(bk_acctlist *l, bk_population **out, bk_err *err) {
     const bk_acctlist_spec *a = &mine.v[i];
     const char *bad = NULL;
     if (a->deposit < 0) bad = "a negative deposit";
-    else if (a->npos > 1) bad = "more than one position (one per account is supported)";
     for (uint32_t j = 0; !bad && j < a->npos; j++) {
       const bk_acctlist_pos_spec *q = &mine.pos[a->pos + j];
       if (q->size == 0) bad = "a position of size 0";
       else if (q->entry <= 0) bad = "an entry price that is not positive";
+      for (uint32_t h = 0; !bad && h < j; h++)
+        if (mine.pos[a->pos + h].contract == q->contract)
+          bad = "two positions on one contract (write their sum as one)";
     }
     if (bad) {
       bk_err_set(err, BK_ECONFIG, "accounts: account %zu (line %llu) has %s", i,

@@ -4,15 +4,16 @@
  * written. Each account names its settle asset, its deposit and its positions (contract,
  * signed size, entry price); config/accounts_file.c reads the list from JSON or CSV.
  *
- * When: an account opens at the first event after its contract has a mark (bk_sim_open
- * needs one), in list order, so account i of the list is simulation account
+ * When: an account opens at the first event after every contract it holds has a mark
+ * (bk_sim_open_cross needs them), in list order, so account i of the list is simulation account
  * first_id + i when no other population opens accounts in between; an account waits
  * for the ones before it. With a warm-up this is before the window. Accounts never
  * opened (their contract never got a mark) make the population fail at the finish.
  *
- * Limits: bk_sim_open opens one cross position per account, so an account with more than
- * one position is refused at construction (BK_ECONFIG) until the simulation can add
- * positions to an open account; isolated margin is not expressed.
+ * Margin: an account's positions, on one contract or several of its settle asset, share
+ * one cross margin, and a liquidation treats them as one pool (docs/liquidation.md);
+ * isolated margin is not expressed. Two positions on the same contract in one account
+ * are refused (the venue would hold their sum).
  */
 #ifndef BK_STRAT_POP_ACCOUNTS_H
 #define BK_STRAT_POP_ACCOUNTS_H
@@ -23,11 +24,9 @@
 #include "engine/error.h"
 #include "engine/sim.h"
 
-typedef struct bk_acctlist_pos_spec {
-  uint32_t contract;  /* contract index of the simulation */
-  int64_t size;       /* signed contracts e-8, != 0 */
-  int64_t entry;      /* entry price e-8, > 0 */
-} bk_acctlist_pos_spec;
+/* A position as written: contract index of the simulation, signed size (contracts e-8,
+ * != 0), entry price (e-8, > 0); the simulation opens the account's list as it is. */
+typedef bk_sim_leg bk_acctlist_pos_spec;
 
 typedef struct bk_acctlist_spec {
   uint32_t settle;    /* settle asset index */
@@ -66,7 +65,7 @@ bk_rc bk_acctlist_add_pos(bk_acctlist *l, uint32_t contract, int64_t size, int64
 
 /* An explicit population over the list, which is moved into it (l is left empty, also on
  * error). Checked: contracts and settle assets are checked against the simulation at
- * start; here sizes, entries, deposits and the one-position limit (BK_ECONFIG, the
+ * start; here sizes, entries, deposits and contracts held twice (BK_ECONFIG, the
  * account's index and line in err). */
 bk_rc bk_pop_accounts_new(bk_acctlist *l, bk_population **out, bk_err *err);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/census.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
 #include "engine/rng.h"
@@ -116,11 +117,7 @@ bk_rc bk_popsynth_target(const bk_contract *c, const bk_popsynth_basis *b, int64
   *src = BK_OI_NONE;
   if (b->have_oi && b->oi > 0) {
     *src = BK_OI_REPLAYED;
-    if (c->kind == BK_INVERSE) { /* venues count inverse OI in contracts */
-      *t = b->oi;
-      return BK_OK;
-    }
-    return bk_fx_div(b->oi, c->contract_size, BK_FLOOR, t); /* base units -> contracts */
+    return bk_oi_contracts(c, b->oi, t);
   }
   if (b->target_quote > 0) {
     *src = BK_OI_SCENARIO;

@@ -34,7 +34,7 @@
 #include "tests/testutil.h"
 
 static const char *const compared[] = {"summary.csv", "fund.csv", "liquidations.csv",
-                                       "adl.csv", "quality.csv", NULL};
+                                       "adl.csv", "quality.csv", "population.csv", NULL};
 
 /* Runs `backstop run --quiet -o DIR [extra...]` in the test's scratch folder. */
 static void run_default(const char *dir, const char *a1, const char *a2, const char *a3,
@@ -52,8 +52,8 @@ static void run_default(const char *dir, const char *a1, const char *a2, const c
 /* Removes a run folder left by an earlier run of this test (reports only). */
 static void clear_run(const char *dir) {
   static const char *const files[] = {"summary.csv", "fund.csv", "liquidations.csv",
-                                      "adl.csv", "quality.csv", "manifest.json", "charts.gp",
-                                      NULL};
+                                      "adl.csv", "quality.csv", "population.csv",
+                                      "manifest.json", "charts.gp", NULL};
   for (const char *const *f = files; *f; f++) {
     char p[512];
     snprintf(p, sizeof p, "%s/%s", dir, *f);
@@ -103,7 +103,8 @@ static void default_scenario_matches_its_golden_reports(void **state) {
 static void same_run_twice_gives_identical_bytes(void **state) {
   (void)state;
   static const char *const all[] = {"summary.csv", "fund.csv", "liquidations.csv", "adl.csv",
-                                    "quality.csv", "manifest.json", "charts.gp", NULL};
+                                    "quality.csv", "population.csv", "manifest.json",
+                                    "charts.gp", NULL};
   run_default("again", NULL, NULL, NULL, NULL);
   assert_int_equal(rename("again", "again-1"), 0);
   run_default("again", NULL, NULL, NULL, NULL);

@@ -487,15 +487,17 @@ typedef struct rig {
   bk_market *m;
   bk_replay *r;
   bk_sim *s;
-  bk_contract c[2];
+  bk_contract c[3];
   bk_asset asset[2];
-  uint32_t contract_of[2];
+  uint32_t contract_of[3];
   bk_policy pol[2];
 } rig;
 
 /* Contract 0 linear BTCUSDT (USDT), contract 1 inverse DOTUSD_PERP (DOT); two policies;
- * the window starts at T0 + from_min minutes. */
-static rig *rig_new(int from_min) {
+ * the window starts at T0 + from_min minutes. With `pair`, contract 2 is a linear
+ * ETHUSDT (USDT, tick 0.01), and BTCUSDT and ETHUSDT both have a maintenance margin rate
+ * of 2 %. */
+static rig *rig_new_with(int from_min, int pair) {
   rig *x = calloc(1, sizeof *x);
   bk_instruments_init(&x->instr);
   uint32_t id;
@@ -505,6 +507,16 @@ static rig *rig_new(int from_min) {
   x->c[0] = linear_contract("0.1");
   x->c[1] = inverse_contract("0.001");
   x->c[1].settle = 1;
+  x->c[2] = linear_contract("0.01");
+  x->contract_of[2] = 2;
+  if (pair) {
+    assert_int_equal(bk_instr_intern(&x->instr, "binance-futures", 15, "ETHUSDT", 7, &id),
+                     BK_OK);
+    for (int k = 0; k < 3; k += 2) {
+      x->c[k].tiers.v[0] = (bk_tier){0, P("0.02"), -1, BK_FX(50)};
+      assert_int_equal(bk_tiers_finish(&x->c[k].tiers, NULL), BK_OK);
+    }
+  }
   strcpy(x->asset[0].name, "USDT");
   strcpy(x->asset[1].name, "DOT");
   x->asset[0].price = x->asset[1].price = BK_FX(1);
@@ -522,11 +534,11 @@ static rig *rig_new(int from_min) {
   cfg.policies = x->pol;
   cfg.npolicies = 2;
   cfg.contracts = x->c;
-  cfg.ncontracts = 2;
+  cfg.ncontracts = pair ? 3 : 2;
   cfg.assets = x->asset;
   cfg.nassets = 2;
   cfg.contract_of = x->contract_of;
-  cfg.ninstruments = 2;
+  cfg.ninstruments = pair ? 3 : 2;
   cfg.from = from_min < 0 ? INT64_MIN : T0 + from_min * MINUTE;
   cfg.to = INT64_MAX;
   cfg.sample_us = MINUTE;
@@ -539,6 +551,8 @@ static rig *rig_new(int from_min) {
   assert_int_equal(bk_sim_attach(x->s, x->r), BK_OK);
   return x;
 }
+
+static rig *rig_new(int from_min) { return rig_new_with(from_min, 0); }
 
 static void rig_free(rig *x) {
   bk_sim_free(x->s);
@@ -616,14 +630,16 @@ static void explicit_accounts_open_exactly_as_the_file_says(void **state) {
   rig_finish(x);
   rig_free(x);
   bk_acctlist_fini(&want);
-  /* an account with two positions is refused, naming it */
+  /* an account with two positions on one contract is refused, naming it */
   bk_acctlist_init(&l);
   assert_int_equal(bk_acctlist_add(&l, 0, 5, 0), BK_OK);
   assert_int_equal(bk_acctlist_add(&l, 0, 5, 12), BK_OK);
   assert_int_equal(bk_acctlist_add_pos(&l, 0, 1, 1), BK_OK);
   assert_int_equal(bk_acctlist_add_pos(&l, 1, 1, 1), BK_OK);
+  assert_int_equal(bk_acctlist_add_pos(&l, 0, 2, 1), BK_OK);
   assert_int_equal(bk_pop_accounts_new(&l, &p, &err), BK_ECONFIG);
   assert_non_null(strstr(err.msg, "account 1 (line 12)"));
+  assert_non_null(strstr(err.msg, "two positions on one contract"));
   assert_null(p);
 }
 
@@ -643,6 +659,133 @@ static void explicit_accounts_that_never_get_a_mark_fail_at_the_finish(void **st
   assert_int_equal(bk_replay_finish(x->r), BK_OK);
   assert_int_equal(bk_sim_finish(x->s), BK_ECONFIG);
   assert_non_null(strstr(bk_sim_err(x->s)->msg, "line 3"));
+  rig_free(x);
+}
+
+static void push_ev(rig *x, bk_event ev) {
+  bk_rc rc = bk_replay_push(x->r, &ev);
+  if (rc) fail_msg("push at %lld: %s %s", (long long)ev.ts, bk_rc_name(rc),
+                   bk_sim_err(x->s)->msg);
+}
+
+/* One USDT account holds BTCUSDT and ETHUSDT under one cross margin (maintenance 2 % of
+ * the notional at the mark on both), read from an accounts file:
+ *   deposit 8,000; long 1 BTC @ 100,000; long 10 ETH @ 4,000.
+ * At the window's start (100,000 / 4,000): notional 140,000, equity 8,000, leverage 17.5
+ * (the (10, 20] bucket), maintenance 0.02 × 140,000 = 2,800.
+ * BTC falls to 97,000: equity 8,000 − 3,000 = 5,000 >= maintenance 1,940 + 800 = 2,740.
+ *   ETH's liquidation price, BTC held at 97,000: 5,000 + 10 (E − 4,000) = 1,940 + 0.2 E,
+ *   E = 36,940 / 9.8 = 3,769.3877…, up to the 0.01 tick: 3,769.39. (BTC's own, ETH at
+ *   4,000: 8,000 + B − 100,000 = 0.02 B + 800, B = 92,800 / 0.98 = 94,693.877…, 94,693.9.)
+ * ETH falls to 3,700: equity 8,000 − 3,000 − 3,000 = 2,000 < 1,940 + 740 = 2,680, though
+ * either fall alone leaves 5,000 of equity against at most 2,740. The pool goes as one,
+ * in the account's order, BTC first, each at most down to its bankruptcy price:
+ *   BTC: bankrupt where 8,000 + (B − 100,000) − 3,000 = 0, B = 95,000. Bids 96,900 × 0.4
+ *     and 96,800 × 0.6 take it: PnL −1,240 − 1,920 = −3,160, cash 4,840, notional
+ *     38,760 + 58,080 = 96,840 (average fill 96,840). Equity left 4,840 − 3,000 = 1,840.
+ *     Policy one, fee 1 %: 968.40 (cash 3,871.60). Policy two, 2 %: 1,936.80, capped at
+ *     the 1,840 left (cash 3,000).
+ *   ETH, policy one: bankrupt where 3,871.60 + 10 (E − 4,000) = 0, E = 3,612.84. Bids
+ *     3,690 × 4 and 3,680 × 6 take it: PnL −1,240 − 1,920 = −3,160, cash 711.60, notional
+ *     14,760 + 22,080 = 36,840 (average 3,684), fee 368.40, the account keeps 343.20; the
+ *     fund gains 968.40 + 368.40 = 1,336.80.
+ *   ETH, policy two: bankrupt at 3,000 + 10 (E − 4,000) = 0, E = 3,700; no bid reaches
+ *     it, so the fund takes the 10 ETH over at 3,700 (the mark: no gain or loss); the
+ *     account ends at 0 and the fund has gained the 1,840 fee. */
+static void a_two_contract_cross_account_is_liquidated_as_one_pool(void **state) {
+  (void)state;
+  static const char *const syms[] = {"BTCUSDT", "DOTUSD_PERP", "ETHUSDT"};
+  static const char *const exs[] = {"binance-futures", "binance-delivery", "binance-futures"};
+  static const uint32_t settle_of[] = {0, 1, 0};
+  static const char *const json =
+      "{\"accounts\": [{\"id\": \"pair\", \"deposit\": \"8000\", \"positions\": [\n"
+      "  {\"contract\": \"BTCUSDT\", \"size\": \"1\", \"entry\": \"100000\"},\n"
+      "  {\"contract\": \"ETHUSDT\", \"size\": \"10\", \"entry\": \"4000\"}]}]}\n";
+  bk_accounts_names names = {syms, exs, settle_of, 3, ASSETS, 2};
+  bk_acctlist l;
+  bk_err err;
+  bk_acctlist_init(&l);
+  if (bk_accounts_json_parse(json, strlen(json), "pair.json", &names, &l, &err))
+    fail_msg("%s", err.msg);
+  /* the same account as CSV rows reads the same */
+  char path[1024];
+  static const char csv[] = "account,settle,deposit,contract,size,entry\n"
+                            "pair,USDT,8000,BTCUSDT,1,100000\n"
+                            "pair,,,ETHUSDT,10,4000\n";
+  bk_t_write(bk_t_tmp("pair.csv", path, sizeof path), csv, sizeof csv - 1);
+  bk_acctlist lc;
+  bk_acctlist_init(&lc);
+  if (bk_accounts_file_load(path, &names, &lc, &err)) fail_msg("%s", err.msg);
+  assert_int_equal((int)lc.n, 1);
+  assert_int_equal((int)lc.v[0].npos, 2);
+  assert_true(lc.v[0].deposit == P("8000") && l.v[0].deposit == P("8000"));
+  for (int j = 0; j < 2; j++)
+    assert_true(lc.pos[j].contract == l.pos[j].contract && lc.pos[j].size == l.pos[j].size &&
+                lc.pos[j].entry == l.pos[j].entry);
+  bk_acctlist_fini(&lc);
+  rig *x = rig_new_with(1, 1);
+  bk_population *p;
+  if (bk_pop_accounts_new(&l, &p, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
+  push(x, BK_EV_MARK, 0, 0, T0 + SEC, P("100000"), 0);
+  assert_int_equal((int)bk_pop_accounts_opened(p, NULL), 0); /* waits for ETH's mark */
+  push(x, BK_EV_MARK, 2, 0, T0 + 2 * SEC, P("4000"), 0);
+  push_ev(x, bk_t_snap(0, T0 + 3 * SEC, BK_BID, "96900", "0.4", 1)); /* the next event */
+  assert_int_equal((int)bk_pop_accounts_opened(p, NULL), 1);
+  push_ev(x, bk_t_snap(0, T0 + 3 * SEC, BK_BID, "96800", "0.6", 0));
+  push_ev(x, bk_t_snap(0, T0 + 3 * SEC, BK_BID, "90000", "10", 0));
+  push_ev(x, bk_t_snap(2, T0 + 3 * SEC, BK_BID, "3690", "4", 1));
+  push_ev(x, bk_t_snap(2, T0 + 3 * SEC, BK_BID, "3680", "6", 0));
+  push_ev(x, bk_t_snap(2, T0 + 3 * SEC, BK_BID, "3500", "100", 0));
+  push(x, BK_EV_MARK, 0, 0, T0 + 2 * MINUTE, P("97000"), 0);
+  bk_sim_census c = bk_sim_census_of(x->s, 0, 1);
+  assert_true(c.accounts == 1 && c.oi_long == P("140000") && c.oi_short == 0);
+  for (int b = 0; b < BK_LEV_BUCKETS; b++)
+    assert_true(c.lev[b].accounts == (b == 5 ? 1u : 0u));
+  assert_true(bk_lev_bucket_top[5] == 20 && bk_lev_bucket_top[4] == 10);
+  assert_true(c.lev[5].equity == P("8000") && c.lev[5].mm == P("2800") &&
+              c.lev[5].oi_long == P("140000"));
+  for (size_t pol = 0; pol < 2; pol++) {
+    const bk_risk *r = bk_sim_risk(x->s, pol);
+    const bk_account *a = &r->acct[0];
+    assert_int_equal((int)a->npos, 2); /* BTC's fall alone liquidates nothing */
+    int64_t exact, px;
+    assert_int_equal(bk_acct_liq_price(&r->env, a, (size_t)bk_acct_find(a, 2), &exact, &px),
+                     BK_OK);
+    assert_true(px == P("3769.39"));
+    assert_int_equal(bk_acct_liq_price(&r->env, a, (size_t)bk_acct_find(a, 0), &exact, &px),
+                     BK_OK);
+    assert_true(px == P("94693.9")); /* ETH still at 4,000 */
+  }
+  push(x, BK_EV_MARK, 2, 0, T0 + 3 * MINUTE, P("3700"), 0);
+  push(x, BK_EV_MARK, 0, 0, T0 + 3 * MINUTE + SEC, P("97000"), 0); /* samples after it */
+  rig_finish(x);
+  for (size_t pol = 0; pol < 2; pol++) {
+    const bk_risk *r = bk_sim_risk(x->s, pol);
+    assert_int_equal((int)r->nrecs, 2);
+    const bk_liq_rec *btc = &r->recs[0], *eth = &r->recs[1];
+    assert_true(btc->contract == 0 && eth->contract == 2);
+    assert_true(btc->event == eth->event && btc->ts == T0 + 3 * MINUTE); /* one event */
+    assert_true(btc->bankrupt == P("95000") && btc->book_qty == P("1") &&
+                btc->avg_fill == P("96840") && btc->outcome == BK_OUT_BOOK);
+    assert_int_equal((int)r->acct[0].npos, 0);
+    size_t n;
+    const bk_sim_sample *smp = bk_sim_samples(x->s, pol, 0, &n);
+    assert_true(n >= 3 && smp[0].accounts == 1 && smp[0].oi_long == P("140000") &&
+                smp[0].data_oi == -1);
+    assert_true(smp[n - 1].accounts == 1 && smp[n - 1].oi_long == 0);
+  }
+  const bk_risk *one = bk_sim_risk(x->s, 0), *two = bk_sim_risk(x->s, 1);
+  assert_true(one->recs[0].fee == P("968.40"));
+  assert_true(one->recs[1].bankrupt == P("3612.84") && one->recs[1].book_qty == P("10") &&
+              one->recs[1].avg_fill == P("3684") && one->recs[1].fee == P("368.40"));
+  assert_true(one->acct[0].cash == P("343.20"));
+  assert_true(bk_risk_fund_equity(one, 0) == P("101336.80"));
+  assert_true(two->recs[0].fee == P("1840"));
+  assert_true(two->recs[1].bankrupt == P("3700") && two->recs[1].book_qty == 0 &&
+              two->recs[1].outcome == BK_OUT_TAKEOVER && two->recs[1].takeover_qty == P("10"));
+  assert_true(two->acct[0].cash == 0);
+  assert_true(two->fund.cash[0] == P("101840") && bk_risk_fund_equity(two, 0) == P("101840"));
   rig_free(x);
 }
 
@@ -1045,6 +1188,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(a_large_csv_book_loads_every_account),
       cmocka_unit_test(explicit_accounts_open_exactly_as_the_file_says),
       cmocka_unit_test(explicit_accounts_that_never_get_a_mark_fail_at_the_finish),
+      cmocka_unit_test(a_two_contract_cross_account_is_liquidated_as_one_pool),
       cmocka_unit_test(synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target),
       cmocka_unit_test(synthetic_population_is_the_same_for_the_same_seed),
       cmocka_unit_test(synthetic_population_needs_a_warmup),
