@@ -119,7 +119,7 @@ static void print_specs(const run *r) {
 }
 
 static void print_sources(const run *r) {
-  static const char *const src[] = {"data", "derived from trades", "depth model"};
+  static const char *const src[] = {"the data", "trades", "the depth model"};
   for (size_t k = 0; k < r->sp.ncontracts; k++) {
     const bk_instrument *in = &r->p.instr.v[r->sp.instr_of[k]];
     fprintf(stderr, "  %s %s: marks from %s, book from %s\n", in->exchange, in->symbol,
@@ -418,7 +418,8 @@ int bk_cmd_run(int argc, char **argv) {
     code = EX_TEMPFAIL;
   } else if (rc) code = bk_cli_fail("run", &r.err, rc);
   else if (!quiet(&a))
-    fprintf(stderr, "replayed %llu events in %.2f s\n", (unsigned long long)r.p.events, secs);
+    fprintf(stderr, "replayed %llu events in %.2f s\n", (unsigned long long)bk_sim_events(r.sim),
+            secs);
   run_close(&r);
   if (caught) release_stops(old_stops);
   free(a.data);

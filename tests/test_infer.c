@@ -115,7 +115,7 @@ static void check_run_data(const char *folder, const char *out, const char *asse
   char *text = bk_t_slurp(err, NULL);
   if (st != 0) fail_msg("run exited %d: %s", st, text);
   assert_non_null(strstr(text, "book from data"));
-  assert_null(strstr(text, "book from depth model"));
+  assert_null(strstr(text, "book from the depth model"));
   /* the window against the data's span */
   const char *w = after(text, "window ");
   int64_t from = word_time(w), to = word_time(after(w, " to "));

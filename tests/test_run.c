@@ -177,7 +177,7 @@ static void a_folder_of_data_without_a_scenario_list_gets_inferred_specs(void **
                         "--from", "2025-10-10T00:10:00Z", NULL};
   int st = run(err, args);
   if (st != 0) fail_msg("run exited %d: %s", st, bk_t_slurp(err, NULL));
-  expect(err, "marks from data, book from data");
+  expect(err, "marks from the data, book from the data");
   bk_t_table sum;
   char path[8448];
   snprintf(path, sizeof path, "%s/summary.csv", out);
