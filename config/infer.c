@@ -246,7 +246,8 @@ static bk_rc books(const bk_infer_in *in, bk_inferred *out, json_t **depth) {
   snprintf(d, sizeof d, "Where the data has no order book, a depth model stands in: on each "
            "side of the mark, the cumulative depth within pct %% of it is `minutes` of the "
            "contract's average traded volume per minute in the warm-up, rebuilt every "
-           "refresh_s seconds%s.", ref ? "; it breathes with the reference's bookDepth "
+           "refresh_s seconds; no bid sits above (no ask below) what the tape traded in "
+           "the last band_s seconds%s.", ref ? "; it breathes with the reference's bookDepth "
            "profile (its ±1 % depth now over its first value)" : "");
   json_t *m = json_object(), *pts = json_array();
   int bad = !m || !pts || set_str(m, "description", d);
@@ -261,7 +262,8 @@ static bk_rc books(const bk_infer_in *in, bk_inferred *out, json_t **depth) {
           set_fx(pt, "minutes", dc.depth.minutes[i]);
   }
   bad = bad || json_object_set(m, "points", pts) ||
-        set_fx(m, "refresh_s", dc.depth.refresh_us * 100);
+        set_fx(m, "refresh_s", dc.depth.refresh_us * 100) ||
+        set_fx(m, "band_s", dc.depth.band_us * 100);
   json_decref(pts);
   if (bad) {
     json_decref(m);

@@ -184,7 +184,7 @@ static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk
 
 static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
   static const char *const known[] = {"description", "reference", "points", "refresh_s",
-                                      NULL};
+                                      "band_s", NULL};
   static const char *const kpoint[] = {"pct", "minutes", NULL};
   bk_rc rc = bk_jdoc_known(d, err, "depth_model", v, known);
   if (rc) return rc;
@@ -220,8 +220,11 @@ static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_er
     }
     s->sim.depth.n = json_array_size(pts);
   }
-  return duration(d, err, v, "refresh_s", "depth_model", INT64_C(1000000),
-                  &s->sim.depth.refresh_us);
+  if ((rc = duration(d, err, v, "refresh_s", "depth_model", INT64_C(1000000),
+                     &s->sim.depth.refresh_us)))
+    return rc;
+  return duration(d, err, v, "band_s", "depth_model", INT64_C(1000000),
+                  &s->sim.depth.band_us);
 }
 
 bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const char *dir,

@@ -6,12 +6,16 @@
  * liquidation reaches the fund, so the rule deserves one place that can be read and tested
  * alone; the simulation only decides when the model stands in for a replayed book.
  *
- * Workload: a trade costs two additions; a build (at most once per refresh_us per
- * contract, when a mark moves) sets 2 × BK_DMODEL_LEVELS levels into a book it reuses.
- * Everything is integer: prices through 128 bits, quantities rounded down (the model never
- * offers more than its profile), the price offsets rounded away from the mark.
+ * Workload: a trade costs two additions and a push into the tape's band (O(1) amortized);
+ * a build (at most once per refresh_us per contract, when a mark moves) computes
+ * 2 × BK_DMODEL_LEVELS levels, and the book is re-set from them when built or when the
+ * band has moved since (at most once a mark). Everything is integer: prices through 128
+ * bits, quantities rounded down (the model never offers more than its profile), the price
+ * offsets rounded away from the mark, the band's edges rounded to the tick inside it.
  */
 #include "engine/depth_model.h"
+
+#include <string.h>
 
 #include "engine/fixed.h"
 
@@ -25,12 +29,13 @@ void bk_depth_spec_default(bk_depth_spec *d) {
   }
   d->ref_instr = UINT32_MAX;
   d->refresh_us = INT64_C(1000000);
+  d->band_us = INT64_C(1000000);
 }
 
 bk_rc bk_depth_spec_check(const bk_depth_spec *d, bk_err *err) {
-  if (d->n > BK_DEPTH_SPEC_POINTS || d->refresh_us <= 0)
-    return bk_err_set(err, BK_ECONFIG, "depth model: at most %d points and a positive "
-                      "refresh interval", BK_DEPTH_SPEC_POINTS);
+  if (d->n > BK_DEPTH_SPEC_POINTS || d->refresh_us <= 0 || d->band_us <= 0)
+    return bk_err_set(err, BK_ECONFIG, "depth model: at most %d points, a positive "
+                      "refresh interval and a positive band window", BK_DEPTH_SPEC_POINTS);
   for (size_t i = 0; i < d->n; i++)
     if (d->pct[i] <= (i ? d->pct[i - 1] : 0) || d->minutes[i] < 0)
       return bk_err_set(err, BK_ECONFIG, "depth model point %zu: fractions must ascend "
@@ -56,22 +61,29 @@ void bk_dmodel_init(bk_depth_model *m, const bk_depth_spec *spec, const bk_contr
   m->warm_end = warm_end;
   m->warm_notional = 0;
   m->first_trade_ts = INT64_MIN;
+  bk_band_init(&m->band, spec->band_us);
+  m->nlvl[BK_BID] = m->nlvl[BK_ASK] = 0;
+  m->npub[BK_BID] = m->npub[BK_ASK] = 0;
+  m->band_lo = m->band_hi = 0;
   m->book = NULL;
   m->built_ts = 0;
 }
 
 void bk_dmodel_fini(bk_depth_model *m) {
+  bk_band_fini(&m->band);
   bk_book_free(m->book);
   m->book = NULL;
 }
 
 bk_rc bk_dmodel_trade(bk_depth_model *m, int64_t ts, int64_t price, int64_t qty, int warmup) {
+  int64_t sum = m->warm_notional;
   if (warmup) {
-    int64_t n = 0, sum = 0;
+    int64_t n = 0;
     if (bk_pos_notional(m->contract, qty, price, &n) || bk_add(m->warm_notional, n, &sum))
       return BK_ERANGE;
-    m->warm_notional = sum;
   }
+  if (bk_band_trade_at(&m->band, ts, price)) return BK_ENOMEM;
+  m->warm_notional = sum;
   if (m->first_trade_ts == INT64_MIN) m->first_trade_ts = ts;
   return BK_OK;
 }
@@ -138,15 +150,14 @@ static int64_t level_price(const bk_contract *c, int side, int64_t mark, int64_t
   return px <= 0 || px > INT64_MAX / 2 ? 0 : (int64_t)px;
 }
 
-/* Rebuilds the book around mark. */
-static bk_rc build(bk_depth_model *m, int64_t mark, int64_t now) {
+/* Rebuilds the levels around mark. */
+static void build(bk_depth_model *m, int64_t mark, int64_t now) {
   const bk_contract *c = m->contract;
-  if (!m->book && !(m->book = bk_book_new(c->tick))) return BK_ENOMEM;
-  bk_book_clear(m->book);
   const bk_depth_spec *d = m->spec;
   int64_t range = d->n ? d->pct[d->n - 1] : 0;
   int64_t prev_depth[3] = {0, 0, 0};
   int64_t prev_px[3] = {mark, mark, mark};
+  m->nlvl[BK_BID] = m->nlvl[BK_ASK] = 0;
   for (int i = 1; i <= BK_DMODEL_LEVELS && range > 0; i++) {
     int64_t x = range / BK_DMODEL_LEVELS * i;
     int64_t depth = depth_within(m, x, now);
@@ -154,21 +165,98 @@ static bk_rc build(bk_depth_model *m, int64_t mark, int64_t now) {
       int64_t px = level_price(c, side, mark, x, prev_px[side]);
       if (px == 0) continue;
       int64_t q = qty_for(c, depth - prev_depth[side], px);
-      if (q > 0) {
-        bk_rc rc = bk_book_set(m->book, side, px, q);
-        if (rc) return rc;
-      }
+      if (q > 0) m->lvl[side][m->nlvl[side]++] = (bk_dmodel_level){px, q};
       prev_depth[side] = depth;
       prev_px[side] = px;
     }
   }
   m->built_ts = now;
+}
+
+/* The price a level at px on side takes under the band [lo, hi] (hi 0: no band): a bid
+ * at most hi floored to the tick, an ask at least lo ceiled to it; 0 when that price
+ * leaves (0, INT64_MAX / 2]. */
+static int64_t banded(const bk_contract *c, int side, int64_t px, int64_t lo, int64_t hi) {
+  if (hi == 0) return px;
+  if (side == BK_BID) {
+    int64_t edge = bk_fx_round_to(hi, c->tick, BK_FLOOR);
+    return px <= edge ? px : edge > 0 ? edge : 0;
+  }
+  if (lo > INT64_MAX / 2) return 0;
+  int64_t edge = bk_fx_round_to(lo, c->tick, BK_CEIL);
+  return px >= edge ? px : edge <= INT64_MAX / 2 ? edge : 0;
+}
+
+/* The levels of a side under the band [lo, hi], best first, into out (room for
+ * BK_DMODEL_LEVELS); levels moved onto the same price add up (they are consecutive: a
+ * side's levels run away from the mark). BK_ERANGE when a sum passes int64. */
+static bk_rc banded_side(const bk_depth_model *m, int side, int64_t lo, int64_t hi,
+                         bk_dmodel_level *out, size_t *n) {
+  *n = 0;
+  for (size_t i = 0; i < m->nlvl[side]; i++) {
+    int64_t p = banded(m->contract, side, m->lvl[side][i].price, lo, hi);
+    if (p == 0) continue;
+    if (*n == 0 || out[*n - 1].price != p) out[(*n)++] = (bk_dmodel_level){p, 0};
+    if (bk_add(out[*n - 1].qty, m->lvl[side][i].qty, &out[*n - 1].qty)) return BK_ERANGE;
+  }
+  return BK_OK;
+}
+
+/* Index of the level at price in v[0..n), or n. */
+static size_t find(const bk_dmodel_level *v, size_t n, int64_t price) {
+  size_t i = 0;
+  while (i < n && v[i].price != price) i++;
+  return i;
+}
+
+/* Makes a side of the book hold nw[0..n) where it held the published levels: only the
+ * levels that differ are set, so the others keep their seq (and the depth a liquidation
+ * consumed from them stays consumed; engine/liquidation.h). */
+static bk_rc publish(bk_depth_model *m, int side, const bk_dmodel_level *nw, size_t n) {
+  bk_dmodel_level *old = m->pub[side];
+  for (size_t i = 0; i < m->npub[side]; i++)
+    if (find(nw, n, old[i].price) == n) {
+      bk_rc rc = bk_book_set(m->book, side, old[i].price, 0);
+      if (rc) return rc;
+    }
+  for (size_t i = 0; i < n; i++) {
+    size_t j = find(old, m->npub[side], nw[i].price);
+    if (j < m->npub[side] && old[j].qty == nw[i].qty) continue;
+    bk_rc rc = bk_book_set(m->book, side, nw[i].price, nw[i].qty);
+    if (rc) return rc;
+  }
+  memcpy(old, nw, n * sizeof *nw);
+  m->npub[side] = n;
+  return BK_OK;
+}
+
+/* Bounds the book by the band [lo, hi]: after a build every level is set anew (the book
+ * is cleared, as a rebuild renews it), after a move of the band only what it moved. */
+static bk_rc bound(bk_depth_model *m, int rebuilt, int64_t lo, int64_t hi) {
+  if (!m->book && !(m->book = bk_book_new(m->contract->tick))) return BK_ENOMEM;
+  if (rebuilt) {
+    bk_book_clear(m->book);
+    m->npub[BK_BID] = m->npub[BK_ASK] = 0;
+  }
+  for (int side = BK_BID; side <= BK_ASK; side++) {
+    bk_dmodel_level nw[BK_DMODEL_LEVELS];
+    size_t n = 0;
+    bk_rc rc = banded_side(m, side, lo, hi, nw, &n);
+    if (!rc) rc = publish(m, side, nw, n);
+    if (rc) return rc;
+  }
+  m->band_lo = lo;
+  m->band_hi = hi;
   return BK_OK;
 }
 
 bk_rc bk_dmodel_book(bk_depth_model *m, int64_t mark, int64_t now, const bk_book **out) {
-  if (!m->book || now - m->built_ts >= m->spec->refresh_us) {
-    bk_rc rc = build(m, mark, now);
+  int rebuilt = !m->book || now - m->built_ts >= m->spec->refresh_us;
+  if (rebuilt) build(m, mark, now);
+  int64_t lo = 0, hi = 0;
+  bk_band_at(&m->band, now, &lo, &hi);
+  if (rebuilt || lo != m->band_lo || hi != m->band_hi) {
+    bk_rc rc = bound(m, rebuilt, lo, hi);
     if (rc) return rc;
   }
   *out = m->book;

@@ -19,6 +19,16 @@
  * bookDepth), every depth is multiplied by the reference's ±1 % notional now over its
  * first value (bk_depth_ref), so the model thins when the real market thins.
  *
+ * The tape's band: the book handed out never offers a price the tape did not trade near
+ * that time. A bid above the highest trade price of the last band_us (engine/trade_band.h:
+ * only trades already seen; the newest always counts) is moved down to that price, floored
+ * to the tick; an ask below the lowest is moved up to it, ceiled to the tick; levels that
+ * land on the same price are summed. The depth stays, its price follows the tape: a mark
+ * that lags the trades (a median of the last seconds, in a crash) would otherwise let a
+ * liquidation sell above anything the market paid. The band is applied whenever the book
+ * is asked for, between rebuilds too (re-setting only the levels it moves, so depth a
+ * liquidation consumed elsewhere stays consumed); without a trade yet there is no band.
+ *
  * Ownership: a model borrows its spec, contract and reference for its life (caller
  * storage: _init/_fini) and owns its book.
  */
@@ -32,6 +42,7 @@
 #include "engine/book.h"
 #include "engine/error.h"
 #include "engine/market.h"
+#include "engine/trade_band.h"
 
 #define BK_DEPTH_SPEC_POINTS 8 /* points of a profile at most */
 #define BK_DMODEL_LEVELS 40    /* levels a side, spread evenly over the profile's range */
@@ -44,10 +55,11 @@ typedef struct bk_depth_spec {
                                            average volume, fixed point, >= 0 */
   uint32_t ref_instr;  /* instrument id whose BK_EV_DEPTH profile scales it, or UINT32_MAX */
   int64_t refresh_us;  /* rebuild the model book at most this often, > 0 */
+  int64_t band_us;     /* the trailing window of trades that bounds its prices, > 0 */
 } bk_depth_spec;
 
 /* The default profile: 1 minute of volume within 1 % growing to 4 within 5 %, refreshed
- * once a second, no reference. */
+ * once a second, bounded by the last second's trades, no reference. */
 void bk_depth_spec_default(bk_depth_spec *d);
 
 /* BK_OK, or BK_ECONFIG with the point or field at fault in err. */
@@ -63,6 +75,12 @@ typedef struct bk_depth_ref {
  * of the newest profile are in (nothing changes otherwise). */
 void bk_depth_ref_follow(bk_depth_ref *r, const bk_depth_profile *p);
 
+/* One level of the model as built, before the band. */
+typedef struct bk_dmodel_level {
+  int64_t price; /* fixed point, > 0 */
+  int64_t qty;   /* contracts, > 0 */
+} bk_dmodel_level;
+
 typedef struct bk_depth_model {
   const bk_depth_spec *spec;   /* borrowed, checked */
   const bk_contract *contract; /* borrowed */
@@ -70,7 +88,14 @@ typedef struct bk_depth_model {
   int64_t warm_end;            /* the window's start, µs; INT64_MIN when open */
   int64_t warm_notional;       /* traded notional in the warm-up, settle units */
   int64_t first_trade_ts;      /* µs; INT64_MIN before any trade */
-  bk_book *book;               /* owned; NULL before the first build */
+  bk_trade_band band;          /* the trades of the last spec->band_us */
+  /* indexed by side (BK_BID, BK_ASK; index 0 unused), best level first: */
+  bk_dmodel_level lvl[3][BK_DMODEL_LEVELS]; /* the last build */
+  size_t nlvl[3];
+  bk_dmodel_level pub[3][BK_DMODEL_LEVELS]; /* what the book holds: lvl under the band */
+  size_t npub[3];
+  int64_t band_lo, band_hi;    /* the band the book was last bounded by; 0 when none */
+  bk_book *book;               /* owned: lvl bounded by the band; NULL before a build */
   int64_t built_ts;            /* `now` of the last build */
 } bk_depth_model;
 
@@ -79,13 +104,15 @@ void bk_dmodel_init(bk_depth_model *m, const bk_depth_spec *spec, const bk_contr
                     const bk_depth_ref *ref, int64_t warm_end);
 void bk_dmodel_fini(bk_depth_model *m);
 
-/* Counts a trade of qty contracts at price and ts; its notional goes to the warm-up's when
- * `warmup` is set. BK_ERANGE when the warm-up notional would overflow (nothing counted). */
+/* Counts a trade of qty contracts at price and ts into the band; its notional goes to the
+ * warm-up's when `warmup` is set. BK_ERANGE when the warm-up notional would overflow,
+ * BK_ENOMEM when the band cannot grow (nothing counted either way). */
 bk_rc bk_dmodel_trade(bk_depth_model *m, int64_t ts, int64_t price, int64_t qty, int warmup);
 
 /* The model book around mark at time now, rebuilt when never built or built refresh_us
- * or more before now; *out stays valid until the next call or _fini. BK_ENOMEM or the
- * book's error when a build fails (the book is then partial; *out is left alone). */
+ * or more before now, and bounded by the band of trades at now (now never goes back);
+ * *out stays valid until the next call or _fini. BK_ENOMEM, BK_ERANGE or the book's
+ * error when a build fails (the book is then partial; *out is left alone). */
 bk_rc bk_dmodel_book(bk_depth_model *m, int64_t mark, int64_t now, const bk_book **out);
 
 #endif

@@ -457,10 +457,14 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
   sim_contract *sc = &s->c[k];
   switch (ev->kind) {
   case BK_EV_TRADE:
-    if (bk_dmodel_trade(&sc->depth, ev->ts, ev->price, ev->qty, !s->in_window))
-      return bk_err_set(&s->err, BK_ERANGE,
-                        "simulation: the warm-up notional of contract %u overflows", k);
+    /* the mark this trade closes acts before the trade joins the model's tape: the
+       liquidations it starts happen at the bucket's end, before this trade */
     if (sc->mark_src == BK_SRC_TRADES && (rc = trade_mark(s, k, ev))) return rc;
+    if ((rc = bk_dmodel_trade(&sc->depth, ev->ts, ev->price, ev->qty, !s->in_window))) {
+      if (rc == BK_ENOMEM) return bk_err_set(&s->err, rc, "simulation: out of memory");
+      return bk_err_set(&s->err, rc,
+                        "simulation: the warm-up notional of contract %u overflows", k);
+    }
     if (s->in_window)
       for (size_t p = 0; p < s->cfg.npolicies; p++) {
         bk_risk *rs[2] = {s->risk[p], s->shadow[p]};

@@ -26,7 +26,8 @@
  * Books: where the data carries an order book, the replayed book is used. Where it does
  * not, a depth model stands in (engine/depth_model.h): levels on both sides of the mark
  * whose cumulative notional within 1..5 % follows a profile, scaled to the contract's
- * traded volume in the warm-up, refreshed at most once per depth.refresh_us.
+ * traded volume in the warm-up, refreshed at most once per depth.refresh_us, and never
+ * bidding above (asking below) what the tape traded in the last depth.band_us.
  *
  * Ownership: the configuration's arrays are copied; the market is borrowed for the life
  * of the simulation; populations added are owned and freed by the simulation.
@@ -109,7 +110,7 @@ struct bk_population {
 
 /* Defaults for a configuration: 60 s samples, derived marks over 5 s in 100 ms steps,
  * a depth model of 1 minute of volume within 1 % growing to 4 within 5 %, refreshed once
- * a second, shadow runs on. Arrays are left NULL. */
+ * a second and bounded by the last second's trades, shadow runs on. Arrays are left NULL. */
 void bk_sim_config_init(bk_sim_config *c);
 
 /* A simulation over market m (borrowed). Every policy is checked; errors in err. */

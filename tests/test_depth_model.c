@@ -1,7 +1,8 @@
 /*
  * The depth model (engine/depth_model.h): books built from a small profile and a known
  * warm-up volume, whose level prices and quantities are worked out by hand in the
- * comments; the reference's breathing, the refresh interval and the profile's checks.
+ * comments; the reference's breathing, the refresh interval, the tape's band and the
+ * profile's checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@ static bk_depth_spec one_point(void) {
   d.minutes[0] = P("1");
   d.ref_instr = UINT32_MAX;
   d.refresh_us = SEC;
+  d.band_us = SEC;
   return d;
 }
 
@@ -124,7 +126,9 @@ static void inverse_book_rounds_prices_away_from_the_mark(void **state) {
   assert_int_equal(bk_dmodel_book(&f.m, P("200"), 601 * SEC - 1, &again), BK_OK);
   assert_true(again == b);
   assert_level(b, BK_BID, 1, "99.97", "2.49925");
-  /* rebuilt once it is due: 200 − 0.05, 0.25 × 199.95 / 10 (still 10 whole minutes) */
+  /* rebuilt once it is due: 200 − 0.05, 0.25 × 199.95 / 10 (still 10 whole minutes); a
+     trade at 200 in the window (not the warm-up's) lets the bids stand near 200 */
+  assert_int_equal(bk_dmodel_trade(&f.m, 601 * SEC, P("200"), P("1"), 0), BK_OK);
   assert_int_equal(bk_dmodel_book(&f.m, P("200"), 601 * SEC, &again), BK_OK);
   assert_level(again, BK_BID, 1, "199.95", "4.99875");
   bk_dmodel_fini(&f.m);
@@ -142,6 +146,66 @@ static void a_coarse_tick_pushes_each_level_one_tick_further(void **state) {
   assert_level(b, BK_BID, 40, "60", "1.5");
   assert_level(b, BK_ASK, 1, "101", "2.525");
   assert_level(b, BK_ASK, 40, "140", "3.5");
+  bk_dmodel_fini(&f.m);
+}
+
+/* The inverse fixture's bids around 100 (level i at 100 − 0.025 i floored to the tick,
+ * holding 0.025 × its price contracts: 0.25 coins) are 99.97, 99.95, 99.92, 99.90, 99.87,
+ * 99.85, 99.82, 99.80, 99.77; its asks 100.03, 100.05, 100.08. */
+static void bids_above_the_tapes_high_move_down_to_it(void **state) {
+  (void)state;
+  bk_depth_ref ref = {0};
+  inverse_fix f;
+  f.d = one_point();
+  f.c = contract(BK_INVERSE, "10", "0.01");
+  bk_dmodel_init(&f.m, &f.d, &f.c, &ref, INT64_MIN);
+  assert_int_equal(bk_dmodel_trade(&f.m, 0, P("100"), P("1000"), 1), BK_OK);
+  /* the tape of the last second before 600 s: 99.934 at 599.2 s, 99.91 at 599.5 s */
+  assert_int_equal(bk_dmodel_trade(&f.m, 5992 * SEC / 10, P("99.934"), P("1"), 0), BK_OK);
+  assert_int_equal(bk_dmodel_trade(&f.m, 5995 * SEC / 10, P("99.91"), P("1"), 0), BK_OK);
+  const bk_book *b = NULL;
+  assert_int_equal(bk_dmodel_book(&f.m, P("100"), 600 * SEC, &b), BK_OK);
+  /* the high 99.934 floors to 99.93: 99.97 and 99.95 move there and add up, 2.49925 +
+     2.49875; 99.92 and below stay; the asks are above the low 99.91 and stay */
+  assert_level(b, BK_BID, 1, "99.93", "4.998");
+  assert_level(b, BK_BID, 2, "99.92", "2.498");
+  assert_level(b, BK_BID, 8, "99.77", "2.49425"); /* the ninth built */
+  assert_level(b, BK_ASK, 1, "100.03", "2.50075");
+  assert_int_equal(bk_book_count(b, BK_BID), BK_DMODEL_LEVELS - 1);
+  uint64_t deep_seq = level(b, BK_BID, 8).seq;
+  /* 0.9 s later, before the refresh: one trade at 99.80 at 600.8 s, and the trades of
+     599.x have left the window [599.9, 600.9]. Bids 1 to 8 (99.97 .. 99.80) gather at
+     99.80: 0.025 × (99.97 + 99.95 + 99.92 + 99.90 + 99.87 + 99.85 + 99.82 + 99.80) =
+     0.025 × 799.08 */
+  assert_int_equal(bk_dmodel_trade(&f.m, 6008 * SEC / 10, P("99.8"), P("1"), 0), BK_OK);
+  assert_int_equal(bk_dmodel_book(&f.m, P("100"), 6009 * SEC / 10, &b), BK_OK);
+  assert_level(b, BK_BID, 1, "99.8", "19.977");
+  assert_level(b, BK_BID, 2, "99.77", "2.49425");
+  /* a level the band did not move is not set again: depth consumed from it stays
+     consumed */
+  assert_true(level(b, BK_BID, 2).seq == deep_seq);
+  bk_dmodel_fini(&f.m);
+}
+
+static void asks_below_the_tapes_low_move_up_to_it(void **state) {
+  (void)state;
+  bk_depth_ref ref = {0};
+  inverse_fix f;
+  f.d = one_point();
+  f.c = contract(BK_INVERSE, "10", "0.01");
+  bk_dmodel_init(&f.m, &f.d, &f.c, &ref, INT64_MIN);
+  assert_int_equal(bk_dmodel_trade(&f.m, 0, P("100"), P("1000"), 1), BK_OK);
+  /* the tape traded 100.061 and 100.036 in the last second: the low 100.036 ceils to
+     100.04; the ask at 100.03 moves up there with its 2.50075 contracts, 100.05 stays;
+     the bids are below the high and stay */
+  assert_int_equal(bk_dmodel_trade(&f.m, 5995 * SEC / 10, P("100.061"), P("1"), 0), BK_OK);
+  assert_int_equal(bk_dmodel_trade(&f.m, 5996 * SEC / 10, P("100.036"), P("1"), 0), BK_OK);
+  const bk_book *b = NULL;
+  assert_int_equal(bk_dmodel_book(&f.m, P("100"), 600 * SEC, &b), BK_OK);
+  assert_level(b, BK_ASK, 1, "100.04", "2.50075");
+  assert_level(b, BK_ASK, 2, "100.05", "2.50125");
+  assert_level(b, BK_BID, 1, "99.97", "2.49925");
+  assert_int_equal(bk_book_count(b, BK_ASK), BK_DMODEL_LEVELS);
   bk_dmodel_fini(&f.m);
 }
 
@@ -209,6 +273,10 @@ static void profiles_must_ascend_and_stay_small(void **state) {
   bad = d;
   bad.refresh_us = 0;
   assert_int_equal(bk_depth_spec_check(&bad, &err), BK_ECONFIG);
+  assert_true(d.band_us == SEC);
+  bad = d;
+  bad.band_us = 0;
+  assert_int_equal(bk_depth_spec_check(&bad, &err), BK_ECONFIG);
 }
 
 int main(void) {
@@ -216,6 +284,8 @@ int main(void) {
       cmocka_unit_test(linear_book_follows_a_two_segment_profile),
       cmocka_unit_test(inverse_book_rounds_prices_away_from_the_mark),
       cmocka_unit_test(a_coarse_tick_pushes_each_level_one_tick_further),
+      cmocka_unit_test(bids_above_the_tapes_high_move_down_to_it),
+      cmocka_unit_test(asks_below_the_tapes_low_move_up_to_it),
       cmocka_unit_test(the_model_breathes_with_the_reference_depth),
       cmocka_unit_test(warm_up_volume_that_overflows_is_refused),
       cmocka_unit_test(profiles_must_ascend_and_stay_small),
