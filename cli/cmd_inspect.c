@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -13,6 +14,7 @@
 #include "cli/pipeline.h"
 #include "engine/clock.h"
 #include "reports/csvfield.h"
+#include "reports/report.h"
 
 enum { FMT_TEXT, FMT_CSV, FMT_JSON };
 
@@ -92,15 +94,15 @@ static void print_csv(const file_report *r) {
          (long long)fi->longest_gap_us, (unsigned long long)fi->clamped);
 }
 
+/* s as a JSON string literal on stdout, escaped as the reports escape (a long path in a
+ * buffer of its own size). */
 static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') printf("\\%c", c);
-    else if (c < 0x20) printf("\\u%04x", c);
-    else putchar(c);
-  }
-  putchar('"');
+  char small[1024];
+  size_t n = bk_report_json_str(s, small, sizeof small);
+  char *big = n < sizeof small ? NULL : malloc(n + 1);
+  if (big) bk_report_json_str(s, big, n + 1);
+  fputs(big ? big : small, stdout);
+  free(big);
 }
 
 static void print_json(const file_report *r, int first) {

@@ -72,11 +72,18 @@ static int64_t round_up(int64_t t, int64_t step) {
   return r ? t - r + step : t;
 }
 
+static int64_t warm_up(int64_t span) {
+  return span / 100 * BK_INFER_WARMUP_PCT + span % 100 * BK_INFER_WARMUP_PCT / 100;
+}
+
+/* The fund-sample grid of a span: the interval for the window after its warm-up. */
+static int64_t grid_of_span(int64_t span) { return sample_interval(span - warm_up(span)); }
+
 bk_rc bk_infer_window(const bk_datascan *ds, int64_t *from, int64_t *to, int64_t *sample_us,
                       bk_err *err) {
   int64_t span = ds->last_ts - ds->first_ts;
-  int64_t warm = span / 100 * BK_INFER_WARMUP_PCT + span % 100 * BK_INFER_WARMUP_PCT / 100;
-  *sample_us = sample_interval(span - warm);
+  int64_t warm = warm_up(span);
+  *sample_us = grid_of_span(span);
   *from = round_up(ds->first_ts + warm, *sample_us);
   *to = round_up(ds->last_ts + 1, *sample_us);
   if (ds->first_ts == 0 || *from >= ds->last_ts) {
@@ -450,13 +457,13 @@ bk_rc bk_infer_from_data(const char *const *paths, const char *const *written, s
   memset(&ds, 0, sizeof ds);
   bk_infer_in in = {nm, written, n, &instr, &sp, &ds, 0, 0, 0, policies, npolicies};
   bk_rc rc = bk_scenario_set_data(&sc, paths, n, err);
-  bk_merge *m = NULL; /* the first pass: specs from its first events, then the spans */
+  bk_merge *m = NULL; /* the one pass: specs from its first events, then the rest */
   if (!rc) rc = bk_datascan_open(paths, n, fo, &instr, &m, err);
   if (!rc) rc = bk_specs_infer(&sc, m, &instr, &sp, err);
-  if (!rc) rc = bk_datascan_span(m, &instr, &ds, err);
+  if (!rc) rc = bk_datascan_span(m, &instr, &sp, grid_of_span, &ds, err);
   bk_merge_free(m);
   if (!rc) rc = bk_infer_window(&ds, &in.from, &in.to, &in.sample_us, err);
-  if (!rc) rc = bk_datascan_warmup(paths, n, fo, &instr, &sp, in.from, &ds, err);
+  if (!rc) rc = bk_datascan_warmup(&ds, &sp, in.from, err);
   if (!rc) rc = bk_infer_scenario(&in, out, err);
   bk_datascan_fini(&ds);
   bk_specs_fini(&sp);

@@ -48,11 +48,3 @@ bk_rc bk_instr_intern(bk_instruments *t, const char *exchange, size_t exchange_l
   *id = (uint32_t)t->n++;
   return BK_OK;
 }
-
-int64_t bk_instr_find(const bk_instruments *t, const char *exchange, const char *symbol) {
-  for (size_t i = 0; i < t->n; i++)
-    if ((!exchange || strcmp(t->v[i].exchange, exchange) == 0) &&
-        strcmp(t->v[i].symbol, symbol) == 0)
-      return (int64_t)i;
-  return -1;
-}

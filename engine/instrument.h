@@ -42,7 +42,4 @@ void bk_instruments_fini(bk_instruments *t);
 bk_rc bk_instr_intern(bk_instruments *t, const char *exchange, size_t exchange_len,
                       const char *symbol, size_t symbol_len, uint32_t *id);
 
-/* Id of (exchange, symbol) or -1 when unknown. exchange may be NULL to match any. */
-int64_t bk_instr_find(const bk_instruments *t, const char *exchange, const char *symbol);
-
 #endif

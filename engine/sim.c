@@ -608,6 +608,5 @@ int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t k) {
 }
 const bk_market *bk_sim_market(const bk_sim *s) { return s->market; }
 uint64_t bk_sim_events(const bk_sim *s) { return s->events; }
-int64_t bk_sim_last_ts(const bk_sim *s) { return s->last_ts; }
 const bk_err *bk_sim_err(const bk_sim *s) { return &s->err; }
 

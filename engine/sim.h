@@ -189,9 +189,8 @@ bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start);
 /* When the census at the window's start was taken (its first event), INT64_MIN before. */
 int64_t bk_sim_census_ts(const bk_sim *s);
 
-/* Events the simulation saw, and the time of the last one. */
+/* Events the simulation saw. */
 uint64_t bk_sim_events(const bk_sim *s);
-int64_t bk_sim_last_ts(const bk_sim *s);
 const bk_err *bk_sim_err(const bk_sim *s);
 
 #endif

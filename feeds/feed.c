@@ -46,8 +46,6 @@ static const char SUPPORTED[] =
     "book_snapshot_N; Binance public-data bookDepth and klines (mark-price, index-price, "
     "trade)";
 
-const char *bk_feed_formats(void) { return SUPPORTED; }
-
 struct bk_feed {
   bk_source *src;
   bk_rows *rows;

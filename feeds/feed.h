@@ -3,7 +3,7 @@
  * Feed = byte source (plain, gzip, zstd, zip) + row reader + the decoder its header row
  * (and file name) selects.
  *
- * Supported formats (bk_feed_formats() lists them for messages):
+ * Supported formats (messages about an unknown file list them):
  *   Tardis CSV: incremental_book_L2, trades, quotes, derivative_ticker, liquidations,
  *     book_snapshot_N (any N). Exchange and symbol come from each row.
  *   Binance public data: bookDepth, klines (mark-price, index-price or trade-price).
@@ -160,9 +160,6 @@ uint64_t bk_feed_line(const bk_feed *f);
 
 /* Counters for `inspect` and progress; valid until bk_feed_free. bytes_in is current. */
 const bk_feed_info *bk_feed_info_get(const bk_feed *f);
-
-/* Names of the supported formats, for messages ("incremental_book_L2, trades, ..."). */
-const char *bk_feed_formats(void);
 
 /* Frees f, its source and its thread. NULL is a no-op. */
 void bk_feed_free(bk_feed *f);

@@ -1,7 +1,8 @@
 /*
  * A scenario inferred from data (config/infer.h): the window rule on hand-made spans,
  * `backstop run --data` without a scenario on a small synthetic day (made here with
- * `backstop synth`), `backstop init` whose file runs to the same reports, and, in the
+ * `backstop synth`) and the files it opens (each twice: inference, then the run),
+ * `backstop init` whose file runs to the same reports, and, in the
  * data group, a copy of the real Binance BTCUSDT capture in a folder of its own.
  */
 #include <setjmp.h>
@@ -167,6 +168,47 @@ static void run_data_without_a_scenario_infers_one(void **state) {
   check_run_data(sample, out, "USDT");
 }
 
+/* Lines of text that are exactly "backstop: opened PATH". */
+static int opens_of(const char *text, const char *path) {
+  char line[8448];
+  int n = snprintf(line, sizeof line, "backstop: opened %s\n", path), count = 0;
+  for (const char *at = strstr(text, line); at; at = strstr(at + n, line))
+    count += at == text || at[-1] == '\n';
+  return count;
+}
+
+static void run_data_reads_each_file_twice_inference_then_the_run(void **state) {
+  (void)state;
+#ifdef NDEBUG
+  skip(); /* the trace of opens is a debug build's */
+#endif
+  static const char *const files[] = {"synthetic_derivative_ticker_2025-10-10_SYNUSDT.csv.zst",
+                                      "synthetic_incremental_book_L2_2025-10-10_SYNUSDT.csv.zst",
+                                      "synthetic_trades_2025-10-10_SYNUSDT.csv.zst"};
+  char sample[8192], out[8192], err[8192];
+  snprintf(sample, sizeof sample, "%s/sample", dir);
+  snprintf(out, sizeof out, "%s/out-opens", dir);
+  snprintf(err, sizeof err, "%s/opens.err", dir);
+  const char *args[] = {"run", "--quiet", "-o", out, "--data", sample, NULL};
+  setenv("BK_TRACE_OPENS", "1", 1);
+  int st = bk_t_run(NULL, err, args);
+  unsetenv("BK_TRACE_OPENS");
+  char *text = bk_t_slurp(err, NULL);
+  assert_non_null(text);
+  if (st != 0) fail_msg("run exited %d: %s", st, text);
+  static const char tag[] = "backstop: opened ";
+  int total = 0;
+  for (const char *at = strstr(text, tag); at; at = strstr(at + 1, tag)) total++;
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    char path[8448];
+    snprintf(path, sizeof path, "%s/%s", sample, files[i]);
+    int n = opens_of(text, path);
+    if (n != 2) fail_msg("%s opened %d times:\n%s", files[i], n, text);
+  }
+  assert_int_equal(total, 6); /* nothing else */
+  free(text);
+}
+
 static void expect_description(const json_t *o, const char *what) {
   const json_t *d = json_object_get(o, "description");
   if (!json_is_string(d) || json_string_length(d) < 20) fail_msg("%s: no description", what);
@@ -266,6 +308,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(window_is_the_span_with_its_first_quarter_as_warm_up),
       cmocka_unit_test(a_span_too_short_for_a_window_is_a_data_error),
       cmocka_unit_test(run_data_without_a_scenario_infers_one),
+      cmocka_unit_test(run_data_reads_each_file_twice_inference_then_the_run),
       cmocka_unit_test(init_writes_a_scenario_that_runs_to_the_same_reports),
       cmocka_unit_test(init_of_a_folder_without_market_data_says_so),
   };
