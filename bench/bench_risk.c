@@ -46,7 +46,8 @@ static bk_risk *population(size_t n, uint64_t seed) {
   bk_policy_set_fund(&pol, "", BK_FX(1000000000), NULL);
   bk_contract c = btc();
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   if (!r) {
     fprintf(stderr, "bench_risk: %s\n", err.msg);
     exit(1);
@@ -121,7 +122,8 @@ int main(int argc, char **argv) {
     pol.price_limit = BK_LIMIT_NONE;
     bk_contract c = btc();
     bk_err err;
-    bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+    bk_risk *r = NULL;
+    bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
     r->check = 0;
     r->ledger.keep = 0;
     bk_risk_set_mark(r, 0, BK_FX(30000));

@@ -64,8 +64,9 @@ static bk_rc write_out(const char *out, const bk_inferred *inf, bk_err *err) {
     return fflush(stdout) ? bk_err_set(err, BK_EWRITE, "standard output: write failed")
                           : BK_OK;
   }
-  bk_outfile *o = bk_outfile_open(out, err);
-  if (!o) return err->rc;
+  bk_outfile *o;
+  bk_rc rc = bk_outfile_open(out, &o, err);
+  if (rc) return rc;
   bk_outfile_write(o, inf->json, inf->len);
   bk_outfile_write(o, "\n", 1);
   return bk_outfile_commit(o, err);

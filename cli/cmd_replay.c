@@ -127,8 +127,7 @@ int bk_cmd_replay(int argc, char **argv) {
   if (!rc && tob_path) {
     w.replay = p.replay;
     w.instr = &p.instr;
-    if (!(w.out = bk_outfile_open(tob_path, &p.err))) rc = p.err.rc;
-    else {
+    if (!(rc = bk_outfile_open(tob_path, &w.out, &p.err))) {
       static const char head[] =
           "timestamp_us,symbol,bid_price,bid_amount,ask_price,ask_amount\n";
       rc = bk_outfile_write(w.out, head, sizeof head - 1);

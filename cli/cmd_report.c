@@ -120,9 +120,10 @@ static int build(const char *dir, const char *out, const char *tmp) {
   bk_err err;
   bk_err_clear(&err);
   snprintf(path, sizeof path, "%s/brief.ms", tmp);
-  bk_outfile *o = code ? NULL : bk_outfile_open(path, &err);
+  bk_outfile *o = NULL;
   if (!code) {
-    bk_rc rc = o ? bk_brief_ms(&in, o, &err) : err.rc;
+    bk_rc rc = bk_outfile_open(path, &o, &err);
+    if (!rc) rc = bk_brief_ms(&in, o, &err);
     if (!rc) rc = bk_outfile_commit(o, &err);
     else bk_outfile_abort(o);
     if (rc) {

@@ -124,15 +124,26 @@ nomem:
   return NULL;
 }
 
-bk_risk *bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
-                     const bk_asset *assets, size_t nassets, bk_err *err) {
-  return make(pol, contracts, ncontracts, assets, nassets, 0, err);
+/* make() with the constructors' convention: the result, the object in *out (NULL on
+ * error) and the reason in err when err is given. */
+static bk_rc construct(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
+                       const bk_asset *assets, size_t nassets, int shadow, bk_risk **out,
+                       bk_err *err) {
+  bk_err local;
+  if (!err) err = &local;
+  bk_err_clear(err);
+  *out = make(pol, contracts, ncontracts, assets, nassets, shadow, err);
+  return *out ? BK_OK : (err->rc ? err->rc : BK_ENOMEM);
 }
 
-bk_risk *bk_risk_new_shadow(const bk_policy *pol, const bk_contract *contracts,
-                            size_t ncontracts, const bk_asset *assets, size_t nassets,
-                            bk_err *err) {
-  return make(pol, contracts, ncontracts, assets, nassets, 1, err);
+bk_rc bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
+                  const bk_asset *assets, size_t nassets, bk_risk **out, bk_err *err) {
+  return construct(pol, contracts, ncontracts, assets, nassets, 0, out, err);
+}
+
+bk_rc bk_risk_new_shadow(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
+                         const bk_asset *assets, size_t nassets, bk_risk **out, bk_err *err) {
+  return construct(pol, contracts, ncontracts, assets, nassets, 1, out, err);
 }
 
 int64_t bk_risk_safe_fund(const bk_risk *r, uint32_t asset) {

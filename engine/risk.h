@@ -34,17 +34,17 @@
 const char *bk_outcome_name(int outcome);
 
 /* A risk state for one policy over contracts (with finished tier tables) and collateral
- * assets. The policy is checked; on error returns NULL with the reason in err (may be
- * NULL). The fund starts with the policy's initial balance of each settle asset (names
- * resolved against assets[].name; an unknown name is BK_ECONFIG). */
-bk_risk *bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
-                     const bk_asset *assets, size_t nassets, bk_err *err);
+ * assets, in *out. The policy is checked: BK_ECONFIG (or BK_ENOMEM) with *out NULL and
+ * the reason in err (may be NULL). The fund starts with the policy's initial balance of
+ * each settle asset (names resolved against assets[].name; an unknown name is
+ * BK_ECONFIG). */
+bk_rc bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
+                  const bk_asset *assets, size_t nassets, bk_risk **out, bk_err *err);
 
 /* The shadow of a policy (docs/liquidation.md §9): the same rules with the trigger off,
  * computing in bk_risk_safe_fund the smallest initial fund that needs no waterfall. */
-bk_risk *bk_risk_new_shadow(const bk_policy *pol, const bk_contract *contracts,
-                            size_t ncontracts, const bk_asset *assets, size_t nassets,
-                            bk_err *err);
+bk_rc bk_risk_new_shadow(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
+                         const bk_asset *assets, size_t nassets, bk_risk **out, bk_err *err);
 
 /* A shadow's smallest safe initial fund in an asset so far (-1 for a non-shadow). */
 int64_t bk_risk_safe_fund(const bk_risk *r, uint32_t asset);

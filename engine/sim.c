@@ -139,12 +139,10 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
     if (s->contract_of[i] != BK_SIM_NONE && s->contract_of[i] < nk)
       s->c[s->contract_of[i]].instr = i;
   for (size_t p = 0; p < np; p++) {
-    s->risk[p] = bk_risk_new(&s->pols[p], s->contracts, nk, s->assets, na, err);
-    if (!s->risk[p]) goto fail;
-    if (c->shadow) {
-      s->shadow[p] = bk_risk_new_shadow(&s->pols[p], s->contracts, nk, s->assets, na, err);
-      if (!s->shadow[p]) goto fail;
-    }
+    if (bk_risk_new(&s->pols[p], s->contracts, nk, s->assets, na, &s->risk[p], err) ||
+        (c->shadow &&
+         bk_risk_new_shadow(&s->pols[p], s->contracts, nk, s->assets, na, &s->shadow[p], err)))
+      goto fail;
   }
   s->next_sample = INT64_MIN;
   s->next_funding = INT64_MAX;

@@ -32,11 +32,10 @@ struct bk_merge {
   bk_err err;
 };
 
-bk_rc bk_merge_new(bk_merge **out) {
-  *out = calloc(1, sizeof **out);
-  if (!*out) return BK_ENOMEM;
-  bk_err_clear(&(*out)->err);
-  return BK_OK;
+bk_merge *bk_merge_new(void) {
+  bk_merge *m = calloc(1, sizeof *m);
+  if (m) bk_err_clear(&m->err);
+  return m;
 }
 
 bk_rc bk_merge_add(bk_merge *m, bk_feed *f) {
@@ -261,8 +260,8 @@ bk_rc bk_merge_open_paths(const char *const *paths, size_t n, bk_instruments *in
                           bk_err *err) {
   *out = NULL;
   if (skipped) *skipped = 0;
-  bk_merge *m;
-  if (bk_merge_new(&m)) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  bk_merge *m = bk_merge_new();
+  if (!m) return bk_err_set(err, BK_ENOMEM, "out of memory");
   bk_rc rc = BK_OK;
   for (size_t i = 0; i < n && !rc; i++) {
     struct stat st;

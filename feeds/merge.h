@@ -21,8 +21,8 @@
 
 typedef struct bk_merge bk_merge;
 
-/* A new, empty merge. BK_ENOMEM. */
-bk_rc bk_merge_new(bk_merge **out);
+/* A new, empty merge; NULL when memory runs out. */
+bk_merge *bk_merge_new(void);
 
 /* Adds f (the merge takes it, also when the call fails) with the next rank. Must come
  * before the first bk_merge_next. BK_ENOMEM. */

@@ -69,7 +69,10 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-bk_outfile *bk_outfile_open(const char *path, bk_err *err) {
+bk_rc bk_outfile_open(const char *path, bk_outfile **out, bk_err *err) {
+  bk_err local;
+  if (!err) err = &local;
+  *out = NULL;
   bk_outfile *o = calloc(1, sizeof *o);
   size_t n = strlen(path);
   if (!o || !(o->path = malloc(n + 1)) || !(o->tmp = malloc(n + 32)) ||
@@ -96,13 +99,14 @@ bk_outfile *bk_outfile_open(const char *path, bk_err *err) {
     goto fail;
   }
   bk_err_clear(&o->err);
-  return o;
+  *out = o;
+  return BK_OK;
 fail:
   if (o) {
     o->fd = -1;
     bk_outfile_abort(o);
   }
-  return NULL;
+  return err->rc;
 }
 
 static bk_rc write_all(bk_outfile *o, const unsigned char *p, size_t n) {

@@ -20,9 +20,9 @@
 
 typedef struct bk_outfile bk_outfile;
 
-/* Opens the temporary file for path. NULL on failure with the reason in *err
- * (BK_EWRITE: the folder is missing or not writable; BK_ENOMEM). */
-bk_outfile *bk_outfile_open(const char *path, bk_err *err);
+/* Opens the temporary file for path into *out. BK_EWRITE (the folder is missing or not
+ * writable) or BK_ENOMEM with *out NULL and the reason in err (may be NULL). */
+bk_rc bk_outfile_open(const char *path, bk_outfile **out, bk_err *err);
 
 /* Appends n bytes (buffered). Returns BK_OK or BK_EWRITE; after an error every further
  * call fails the same way, so a caller may check only at commit. */

@@ -620,8 +620,8 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
                      i < NFILES ? bk_report_files[i] : CALIB_FILE);
     if (n < 0 || (size_t)n >= sizeof path)
       rc = bk_err_set(&e, BK_EWRITE, "%s: run folder path too long", run->ctx.dir);
-    else if (!(o[i] = bk_outfile_open(path, &e)))
-      rc = e.rc ? e.rc : BK_EWRITE;
+    else
+      rc = bk_outfile_open(path, &o[i], &e);
   }
   if (!rc) {
     bk_rc (*const writers[])(const bk_report_run *, bk_outfile *) = {

@@ -246,10 +246,10 @@ void bk_synth_path(const bk_synth_opts *o, size_t i, char *buf, size_t cap) {
            o->symbol, o->zst ? ".zst" : "");
 }
 
-static bk_outfile *open_out(const bk_synth_opts *o, size_t i, bk_err *err) {
+static bk_rc open_out(const bk_synth_opts *o, size_t i, bk_outfile **out, bk_err *err) {
   char path[4096];
   bk_synth_path(o, i, path, sizeof path);
-  return bk_outfile_open(path, err);
+  return bk_outfile_open(path, out, err);
 }
 
 static bk_rc generate(gen *g) {
@@ -320,12 +320,10 @@ bk_rc bk_synth_run(const bk_synth_opts *o, bk_err *err) {
       rc = bk_err_set(err, BK_ENOMEM, "synth: out of memory");
       goto out;
     }
-  if (!(g->book = open_out(o, 0, err)) ||
-      (!o->book_only && (!(g->trades = open_out(o, 1, err)) ||
-                         !(g->ticker = open_out(o, 2, err))))) {
-    rc = err ? err->rc : BK_EWRITE;
+  if ((rc = open_out(o, 0, &g->book, err)) ||
+      (!o->book_only &&
+       ((rc = open_out(o, 1, &g->trades, err)) || (rc = open_out(o, 2, &g->ticker, err)))))
     goto out;
-  }
   rc = generate(g);
   if (rc) {
     bk_err_set(err, rc, "synth: cannot write %s", bk_outfile_path(g->book));

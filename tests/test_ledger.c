@@ -71,7 +71,8 @@ static void funding_longs_pay_shorts_with_the_exchange_rounding(void **state) {
   bk_policy pol;
   bk_policy_default(&pol);
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, cs, 2, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, cs, 2, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
   bk_risk_set_mark(r, 0, P("30000"));
@@ -105,7 +106,8 @@ static void protocol_revenue_is_the_fund_share_of_fees_on_replayed_volume(void *
   pol.fund_share = P("0.1");
   bk_contract c = linear();
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
   assert_int_equal(bk_risk_on_trade(r, 0, P("30000"), P("2"), 1), BK_OK);
@@ -139,7 +141,7 @@ static void conservation_holds_on_every_event_of_a_random_run(void **state) {
   bk_risk *r[4];
   for (int k = 0; k < 4; k++) {
     bk_err err;
-    r[k] = bk_risk_new(&pol[k], &c, 1, NULL, 0, &err);
+    bk_risk_new(&pol[k], &c, 1, NULL, 0, &r[k], &err);
     assert_non_null(r[k]);
     r[k]->check = 2;
     bk_risk_set_mark(r[k], 0, P("30000"));
@@ -201,7 +203,8 @@ static void conservation_check_fires_when_broken_on_purpose(void **state) {
   bk_policy_default(&pol);
   bk_contract c = linear();
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2; /* a full recount after every event */
   bk_risk_set_mark(r, 0, P("30000"));
@@ -241,7 +244,8 @@ static void per_event_check_finds_touched_breaks_at_once_and_hidden_ones_at_the_
   bk_policy_default(&pol);
   bk_contract c = linear();
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 1; /* what each event touched, and a full recount every BK_RISK_FULL_CHECK */
   bk_risk_set_mark(r, 0, P("30000"));

@@ -268,7 +268,8 @@ static int run_engine(const gcase *g, result *out) {
   memset(&asset, 0, sizeof asset);
   strcpy(asset.name, "USD");
   asset.price = BK_FX(1);
-  bk_risk *r = bk_risk_new(&p, &c, 1, &asset, 1, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&p, &c, 1, &asset, 1, &r, &err);
   if (!r) {
     snprintf(out->why, sizeof out->why, "bk_risk_new: %s", err.msg);
     return -1;

@@ -39,7 +39,8 @@ static bk_contract contract(int kind, const char *tick, const char *cs, const ch
 
 static bk_risk *risk_with(const bk_policy *pol, bk_contract c) {
   bk_err err;
-  bk_risk *r = bk_risk_new(pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(pol, &c, 1, NULL, 0, &r, &err);
   if (!r) fail_msg("risk: %s", err.msg);
   r->check = 2; /* conservation after every event, whatever the build */
   return r;
@@ -519,7 +520,8 @@ static void a_cross_pool_of_seventy_contracts_is_closed_whole(void **state) {
   bk_contract c[K];
   for (int k = 0; k < K; k++) c[k] = contract(BK_LINEAR, "0.1", "1", "0.01");
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, c, K, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, c, K, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
   for (uint32_t k = 0; k < K; k++) bk_risk_set_mark(r, k, P("100"));
@@ -672,7 +674,8 @@ static void trigger_index_visits_exactly_the_accounts_a_full_scan_finds(void **s
   cs[1].settle = 1;
   bk_asset assets[2] = {{"USDT", BK_FX(1), 0}, {"BTC", BK_FX(1), 0}};
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, cs, 3, assets, 2, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, cs, 3, assets, 2, &r, &err);
   assert_non_null(r);
   r->check = 2;
   for (uint32_t k = 0; k < 3; k++) bk_risk_set_mark(r, k, P("30000"));

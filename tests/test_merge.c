@@ -62,7 +62,7 @@ static void ties_go_to_local_time_then_feed_rank(void **state) {
     bk_instruments in;
     bk_instruments_init(&in);
     bk_merge *m;
-    assert_int_equal(bk_merge_new(&m), BK_OK);
+    assert_non_null(m = bk_merge_new());
     assert_int_equal(bk_merge_add(m, open_feed(order ? pq : pt, &in, NULL)), BK_OK);
     assert_int_equal(bk_merge_add(m, open_feed(order ? pt : pq, &in, NULL)), BK_OK);
     out v[16];
@@ -109,7 +109,7 @@ static void heap_merge_equals_a_plain_sort_on_random_feeds(void **state) {
   bk_instruments in;
   bk_instruments_init(&in);
   bk_merge *m;
-  assert_int_equal(bk_merge_new(&m), BK_OK);
+  assert_non_null(m = bk_merge_new());
   for (size_t k = 0; k < FEEDS; k++) {
     char name[64], p[512];
     snprintf(name, sizeof name, "rand_%zu_trades.csv", k);
@@ -334,7 +334,7 @@ static void every_event_comes_with_its_feed_and_file_line(void **state) {
       bk_feed_opts_init(&o);
       o.threaded = threaded;
       bk_merge *m;
-      assert_int_equal(bk_merge_new(&m), BK_OK);
+      assert_non_null(m = bk_merge_new());
       for (int k = 0; k < nfeeds; k++) assert_int_equal(bk_merge_add(m, open_feed(p[k], &in, &o)), BK_OK);
       bk_event evs[7];
       bk_merge_src src[7];
@@ -368,7 +368,7 @@ static size_t merged_after_peeks(char p[][512], int nfeeds, int threaded, const 
   bk_feed_opts_init(&o);
   o.threaded = threaded;
   bk_merge *m;
-  assert_int_equal(bk_merge_new(&m), BK_OK);
+  assert_non_null(m = bk_merge_new());
   for (int k = 0; k < nfeeds; k++) assert_int_equal(bk_merge_add(m, open_feed(p[k], &in, &o)), BK_OK);
   for (int k = 0; k < nfeeds; k++) {
     if (!peek[k]) continue;

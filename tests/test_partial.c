@@ -48,7 +48,8 @@ static bk_contract flat(const char *mmr) {
 
 static bk_risk *risk(const bk_policy *pol, const bk_contract *c, size_t n) {
   bk_err err;
-  bk_risk *r = bk_risk_new(pol, c, n, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(pol, c, n, NULL, 0, &r, &err);
   if (!r) fail_msg("risk: %s", err.msg);
   r->check = 2;
   return r;

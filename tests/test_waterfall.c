@@ -100,7 +100,8 @@ static bk_risk *t5_population(const bk_policy *pol, uint32_t *shrt) {
   c.tiers.v[0] = (bk_tier){0, P("0.01"), -1, BK_FX(100)};
   assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
   bk_err err;
-  bk_risk *r = bk_risk_new(pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
   bk_risk_set_mark(r, 0, P("500"));
@@ -323,8 +324,9 @@ static bk_contract lin(const char *mmr) {
 static bk_risk *risk2(const bk_policy *pol, int shadow) {
   bk_contract c[2] = {lin("0.005"), lin("0.005")};
   bk_err err;
-  bk_risk *r = shadow ? bk_risk_new_shadow(pol, c, 2, NULL, 0, &err)
-                      : bk_risk_new(pol, c, 2, NULL, 0, &err);
+  bk_risk *r = NULL;
+  if (shadow) bk_risk_new_shadow(pol, c, 2, NULL, 0, &r, &err);
+  else bk_risk_new(pol, c, 2, NULL, 0, &r, &err);
   if (!r) fail_msg("risk: %s", err.msg);
   r->check = 2;
   bk_risk_set_mark(r, 0, P("1000"));
@@ -500,7 +502,8 @@ static void bitmex_ranks_inverse_positions_by_coin_values(void **state) {
   c.tiers.v[0] = (bk_tier){0, P("0.005"), -1, BK_FX(100)};
   assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
   bk_risk_set_mark(r, 0, P("3.5"));
@@ -568,20 +571,23 @@ static void each_settle_asset_has_its_own_initial_fund(void **state) {
   bk_contract c[2] = {lin("0.005"), lin("0.005")};
   c[1].settle = 1;
   bk_asset as[2] = {{"USDT", BK_FX(1), 0}, {"DOT", BK_FX(1), 0}};
-  bk_risk *r = bk_risk_new(&pol, c, 2, as, 2, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, c, 2, as, 2, &r, &err);
   assert_non_null(r);
   assert_true(r->fund.cash[0] == P("1000") && r->fund.cash[1] == P("25"));
   bk_risk_free(r);
   /* an unnamed amount is refused where there are several settle assets */
   bk_policy_default(&pol);
   assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), &err), BK_OK);
-  assert_null(bk_risk_new(&pol, c, 2, as, 2, &err));
+  bk_risk *none = NULL;
+  assert_int_equal(bk_risk_new(&pol, c, 2, as, 2, &none, &err), BK_ECONFIG);
+  assert_null(none);
   assert_int_equal(err.rc, BK_ECONFIG);
   /* a name that is not a settle asset of the run funds nothing (a policy written for
      several venues applies to any of them) */
   bk_policy_default(&pol);
   assert_int_equal(bk_policy_set_fund(&pol, "BTC", P("1"), &err), BK_OK);
-  r = bk_risk_new(&pol, c, 2, as, 2, &err);
+  bk_risk_new(&pol, c, 2, as, 2, &r, &err);
   assert_non_null(r);
   assert_true(r->fund.cash[0] == 0 && r->fund.cash[1] == 0);
   bk_risk_free(r);
@@ -664,7 +670,8 @@ static void an_inverse_short_that_cannot_go_bankrupt_ranks_by_its_profit(void **
   c.tiers.v[0] = (bk_tier){0, P("0.005"), -1, BK_FX(100)};
   assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, &c, 1, NULL, 0, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
   bk_risk_set_mark(r, 0, P("3.5"));
@@ -751,7 +758,8 @@ static void a_fund_moved_by_another_assets_event_is_observed(void **state) {
   c[1].settle = c[2].settle = 1;
   bk_asset as[2] = {{"USDT", BK_FX(1), 0}, {"COIN", BK_FX(1), 0}};
   bk_err err;
-  bk_risk *r = bk_risk_new(&pol, c, 3, as, 2, &err);
+  bk_risk *r = NULL;
+  bk_risk_new(&pol, c, 3, as, 2, &r, &err);
   assert_non_null(r);
   r->check = 2;
   for (uint32_t k = 0; k < 3; k++) bk_risk_set_mark(r, k, P("1000"));
