@@ -211,7 +211,7 @@ static bk_rc simulate(run *r, const run_args *a) {
   c.to = r->sc.to;
   c.depth.ref_instr = r->sp.depth_ref;
   if ((rc = bk_sim_new(&c, r->p.market, &r->sim, &r->err))) return rc;
-  if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, r->sim, &r->liqprint, &r->err)))
+  if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, 0, r->sim, &r->liqprint, &r->err)))
     return rc;
   if ((rc = bk_sim_attach(r->sim, r->p.replay))) return bk_err_set(&r->err, rc, "too many observers");
   bk_runfolder_pause("replay");
