@@ -475,6 +475,24 @@ bk_rc bk_sim_attach(bk_sim *s, bk_replay *r) {
   return bk_replay_observe(r, &o);
 }
 
+static bk_rc on_event_set(void *ctx, const bk_event *ev) {
+  bk_sim_set *set = ctx;
+  for (size_t i = 0; i < set->n; i++) {
+    bk_rc rc = on_event(set->sims[i], ev);
+    if (rc) {
+      set->failed = i;
+      return rc;
+    }
+  }
+  return BK_OK;
+}
+
+bk_rc bk_sim_attach_set(bk_sim_set *set, bk_replay *r) {
+  set->failed = 0;
+  bk_observer o = {.on_event = on_event_set, .ctx = set};
+  return bk_replay_observe(r, &o);
+}
+
 bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
                   int64_t size, int64_t entry, uint32_t *id) {
   if (settle >= s->cfg.nassets || (size != 0 && contract >= s->cfg.ncontracts))

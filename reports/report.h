@@ -4,7 +4,8 @@
  *   fund.csv          per policy and settle asset, one row per fund sample
  *   liquidations.csv  one row per liquidation step
  *   adl.csv           one row per auto-deleveraging close
- *   summary.csv       one row per policy and settle asset
+ *   summary.csv       one row per policy and settle asset (with draws: their bands too)
+ *   draws.csv         with draws (reports/draws.h) only: one row per draw, policy and asset
  *   quality.csv       one row per input file and per instrument, and one per warning
  *                     about the window (scope "warning", name its code, the data's span
  *                     in first_time .. last_ts_us)
@@ -110,6 +111,9 @@ typedef struct bk_report_run {
      population): calib[p] holds ncalib[p] rows of policy p, in time order */
   const bk_liqcal_row *const *calib;
   const size_t *ncalib;
+  /* the draws of an uncertainty run, finished (reports/draws.h), or NULL: with them
+     summary.csv carries their bands and draws.csv is written */
+  const struct bk_report_draws *draws;
   /* owned when built by bk_report_run_from_sim */
   bk_report_policy *own_policies;
   uint32_t *own_instr;
@@ -208,7 +212,11 @@ int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
 size_t bk_report_json_str(const char *s, char *out, size_t cap);
 
 /* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
- * comes in addition when the run has a calibration). */
+ * comes in addition when the run has a calibration, draws.csv when it has draws). */
 extern const char *const bk_report_files[];
+
+/* Names of the files it writes only for some runs, NULL-terminated: calibration.csv,
+ * draws.csv. */
+extern const char *const bk_report_optional_files[];
 
 #endif
