@@ -286,9 +286,15 @@ static bk_rc collect_draws(run *r, const bk_report_ctx *ctx, bk_report_draws *dr
     bk_report_run x;
     bk_rc rc = bk_report_run_from_sim(r->draws[d], ctx, &x);
     if (rc) return bk_err_set(&r->err, rc, "out of memory");
-    rc = bk_report_draws_add(dr, &x, (uint32_t)d);
+    for (size_t p = 0; !rc && p < x.npolicies; p++)
+      for (uint32_t k = 0; !rc && k < x.nassets; k++) {
+        bk_report_totals t;
+        rc = bk_report_totals_of(&x, p, k, &t);
+        if (!rc) rc = bk_report_draws_add(dr, (uint32_t)d, p, k, &t);
+      }
     bk_report_run_fini(&x);
-    if (rc) return bk_err_set(&r->err, rc, "draw %zu: a total does not fit 64 bits", d);
+    if (rc) return bk_err_set(&r->err, rc, "draw %zu: %s", d,
+                              rc == BK_ENOMEM ? "out of memory" : "a total does not fit 64 bits");
   }
   bk_rc rc = bk_report_draws_finish(dr);
   return rc ? bk_err_set(&r->err, rc, "out of memory") : BK_OK;

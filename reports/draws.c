@@ -20,30 +20,24 @@ void bk_report_draws_fini(bk_report_draws *d) {
   bk_report_draws_init(d);
 }
 
-bk_rc bk_report_draws_add(bk_report_draws *d, const bk_report_run *run, uint32_t draw) {
-  size_t need = d->n + run->npolicies * run->nassets;
-  bk_draw_row *v = bk_vec_grow_from(d->rows, &d->cap, need, sizeof *v, 64);
+bk_rc bk_report_draws_add(bk_report_draws *d, uint32_t draw, size_t policy, uint32_t asset,
+                          const bk_report_totals *t) {
+  bk_draw_row *v = bk_vec_grow_from(d->rows, &d->cap, d->n + 1, sizeof *v, 64);
   if (!v) return BK_ENOMEM;
   d->rows = v;
-  for (size_t p = 0; p < run->npolicies; p++)
-    for (uint32_t a = 0; a < run->nassets; a++) {
-      bk_report_totals t;
-      bk_rc rc = bk_report_totals_of(run, p, a, &t);
-      if (rc) return rc;
-      bk_draw_row *r = &d->rows[d->n++];
-      r->draw = draw;
-      r->policy = (uint32_t)p;
-      r->asset = a;
-      r->v[BK_DRAW_FUND_END] = t.fund_end;
-      r->v[BK_DRAW_FUND_MIN] = t.fund_min;
-      r->v[BK_DRAW_MAX_DRAWDOWN] = t.max_drawdown;
-      r->v[BK_DRAW_ADL] = t.adl_notional;
-      r->v[BK_DRAW_SOCIALIZED] = t.socialized;
-      r->v[BK_DRAW_SAFE_FUND] = t.safe_fund;
-    }
-  d->ndraws = draw + 1;
-  d->npolicies = run->npolicies;
-  d->nassets = run->nassets;
+  bk_draw_row *r = &d->rows[d->n++];
+  r->draw = draw;
+  r->policy = (uint32_t)policy;
+  r->asset = asset;
+  r->v[BK_DRAW_FUND_END] = t->fund_end;
+  r->v[BK_DRAW_FUND_MIN] = t->fund_min;
+  r->v[BK_DRAW_MAX_DRAWDOWN] = t->max_drawdown;
+  r->v[BK_DRAW_ADL] = t->adl_notional;
+  r->v[BK_DRAW_SOCIALIZED] = t->socialized;
+  r->v[BK_DRAW_SAFE_FUND] = t->safe_fund;
+  if (draw + 1 > d->ndraws) d->ndraws = draw + 1;
+  if (policy + 1 > d->npolicies) d->npolicies = policy + 1;
+  if (asset + 1 > d->nassets) d->nassets = asset + 1;
   return BK_OK;
 }
 

@@ -50,10 +50,11 @@ typedef struct bk_report_draws {
 void bk_report_draws_init(bk_report_draws *d);
 void bk_report_draws_fini(bk_report_draws *d);
 
-/* Keeps the figures of every policy and asset of run as draw `draw` (draws are added in
- * order, each with the same policies and assets). BK_ENOMEM, BK_ERANGE (a total
- * overflows). */
-bk_rc bk_report_draws_add(bk_report_draws *d, const bk_report_run *run, uint32_t draw);
+/* Keeps the figures of policy `policy` in asset `asset` in draw `draw` from its totals
+ * (bk_report_totals_of). Rows come in order: draw, then policy, then asset, every draw
+ * with the same policies and assets. BK_ENOMEM. */
+bk_rc bk_report_draws_add(bk_report_draws *d, uint32_t draw, size_t policy, uint32_t asset,
+                          const bk_report_totals *t);
 
 /* Computes the bands once every draw is in. BK_ENOMEM. */
 bk_rc bk_report_draws_finish(bk_report_draws *d);
