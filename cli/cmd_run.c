@@ -25,6 +25,7 @@
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "engine/sim.h"
+#include "reports/draws.h"
 #include "reports/report.h"
 #include "reports/runfolder.h"
 #include "strategies/pop_liqprint.h"
@@ -50,12 +51,16 @@ static void usage(FILE *f) {
           "  -o, --out DIR        run folder (default out/<scenario name>); replaced as a\n"
           "                       whole when the run ends, locked by DIR.lock meanwhile\n"
           "      --seed N         seed of the population (default: the scenario's)\n"
+          "      --draws N        N seeded draws of the population (1 to %d) over one\n"
+          "                       replay: bands in summary.csv, one row per draw in\n"
+          "                       draws.csv (default: the scenario's uncertainty.draws);\n"
+          "                       the other reports are draw 0's\n"
           "      --format F       the summary on stdout: text (default) or json (one\n"
           "                       object, keys as in summary.csv, numbers as exact\n"
           "                       decimal strings)\n"
           "%s"
           "  -h, --help           this help\n",
-          bk_input_help);
+          BK_SCENARIO_MAX_DRAWS, bk_input_help);
 }
 
 /* The built-in sample data: written by synth once (same seed, same bytes). */
@@ -84,6 +89,7 @@ typedef struct run_args {
   const char *out;
   int have_seed;
   uint64_t seed;
+  uint32_t draws;            /* --draws, 0 when not given */
   int json;                  /* 1: --format json */
   bk_input_opts in;
 } run_args;
@@ -96,7 +102,10 @@ typedef struct run {
   bk_scenario sc;
   bk_specs sp;
   bk_pipeline p;
-  bk_sim *sim;
+  bk_sim *sim;             /* draw 0's simulation (the one with no --draws) */
+  bk_sim **draws;          /* ndraws simulations, draws[0] = sim */
+  size_t ndraws;
+  bk_sim_set set;          /* every draw, driven by the one replay */
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
   bk_report_note notes[BK_WINDOW_NOTES]; /* warnings about the window (quality.csv) */
@@ -106,7 +115,8 @@ typedef struct run {
 
 static void run_close(run *r) {
   bk_runfolder_end(r->rf);
-  bk_sim_free(r->sim);
+  for (size_t d = 0; d < r->ndraws; d++) bk_sim_free(r->draws[d]);
+  free(r->draws);
   bk_pipeline_close(&r->p);
   bk_specs_fini(&r->sp);
   bk_scenario_fini(&r->sc);
@@ -177,11 +187,31 @@ static bk_rc load(run *r, const run_args *a) {
       (rc = bk_scenario_set_policies(&r->sc, a->policies, a->npolicies, &r->err)))
     return rc;
   if (a->have_seed) r->sc.seed = a->seed;
+  if (a->draws) r->sc.draws = a->draws;
   if (a->in.from != INT64_MIN) r->sc.from = a->in.from;
   if (a->in.to != INT64_MAX) r->sc.to = a->in.to;
   for (size_t i = 0; i < r->sc.npolicies; i++)
     if (r->sc.policies[i].seed == 0) r->sc.policies[i].seed = r->sc.seed;
   return bk_window_check(r->sc.from, r->sc.to, &r->err);
+}
+
+/* One simulation per draw (one without draws), each with the population of its draw:
+ * draw d's streams derive from the seed and d, so draw 0 is the run without draws. The
+ * liquidation-print calibration is draw 0's. */
+static bk_rc new_draws(run *r, const bk_sim_config *c) {
+  size_t n = r->sc.draws ? r->sc.draws : 1;
+  if (!(r->draws = calloc(n, sizeof *r->draws))) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
+  for (size_t d = 0; d < n; d++) {
+    bk_rc rc = bk_sim_new(c, r->p.market, &r->draws[d], &r->err);
+    if (rc) return rc;
+    r->ndraws = d + 1;
+    if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, d, r->draws[d],
+                                 d ? NULL : &r->liqprint, &r->err)))
+      return rc;
+  }
+  r->sim = r->draws[0];
+  r->set = (bk_sim_set){.sims = r->draws, .n = n};
+  return BK_OK;
 }
 
 static bk_rc simulate(run *r, const run_args *a) {
@@ -210,21 +240,22 @@ static bk_rc simulate(run *r, const run_args *a) {
   c.from = r->sc.from;
   c.to = r->sc.to;
   c.depth.ref_instr = r->sp.depth_ref;
-  if ((rc = bk_sim_new(&c, r->p.market, &r->sim, &r->err))) return rc;
-  if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, r->sim, &r->liqprint, &r->err)))
-    return rc;
-  if ((rc = bk_sim_attach(r->sim, r->p.replay))) return bk_err_set(&r->err, rc, "too many observers");
+  if ((rc = new_draws(r, &c))) return rc;
+  if ((rc = bk_sim_attach_set(&r->set, r->p.replay)))
+    return bk_err_set(&r->err, rc, "too many observers");
   bk_runfolder_pause("replay");
   rc = bk_pipeline_run(&r->p);
   if (rc) {
     /* an observer's failure carries the simulation's detail */
-    r->err = bk_sim_err(r->sim)->rc ? *bk_sim_err(r->sim) : r->p.err;
+    const bk_err *se = bk_sim_err(r->draws[r->set.failed]);
+    r->err = se->rc ? *se : r->p.err;
     bk_pipeline_blame(&r->p, &r->err); /* the event being processed, if any */
     return rc;
   }
   if ((rc = bk_window_cover(r->sc.from, r->sc.to, &r->p, r->notes, &r->nnotes, &r->err)))
     return rc;
-  if ((rc = bk_sim_finish(r->sim))) r->err = *bk_sim_err(r->sim);
+  for (size_t d = 0; d < r->ndraws && !rc; d++)
+    if ((rc = bk_sim_finish(r->draws[d]))) r->err = *bk_sim_err(r->draws[d]);
   return rc;
 }
 
@@ -247,6 +278,26 @@ static void calib_free(run *r, bk_liqcal_row **rows, size_t *n) {
   for (size_t p = 0; rows && p < bk_sim_npolicies(r->sim); p++) free(rows[p]);
   free(rows);
   free(n);
+}
+
+/* Every draw's figures and their bands (summary.csv, draws.csv). */
+static bk_rc collect_draws(run *r, const bk_report_ctx *ctx, bk_report_draws *dr) {
+  for (size_t d = 0; d < r->ndraws; d++) {
+    bk_report_run x;
+    bk_rc rc = bk_report_run_from_sim(r->draws[d], ctx, &x);
+    if (rc) return bk_err_set(&r->err, rc, "out of memory");
+    for (size_t p = 0; !rc && p < x.npolicies; p++)
+      for (uint32_t k = 0; !rc && k < x.nassets; k++) {
+        bk_report_totals t;
+        rc = bk_report_totals_of(&x, p, k, &t);
+        if (!rc) rc = bk_report_draws_add(dr, (uint32_t)d, p, k, &t);
+      }
+    bk_report_run_fini(&x);
+    if (rc) return bk_err_set(&r->err, rc, "draw %zu: %s", d,
+                              rc == BK_ENOMEM ? "out of memory" : "a total does not fit 64 bits");
+  }
+  bk_rc rc = bk_report_draws_finish(dr);
+  return rc ? bk_err_set(&r->err, rc, "out of memory") : BK_OK;
 }
 
 static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
@@ -272,7 +323,15 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
   bk_report_run rr;
   bk_liqcal_row **calib = NULL;
   size_t *ncalib = NULL;
+  bk_report_draws dr;
+  bk_report_draws_init(&dr);
+  if (r->sc.draws && (rc = collect_draws(r, &ctx, &dr))) {
+    bk_report_draws_fini(&dr);
+    free(files);
+    return rc;
+  }
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
+  rr.draws = r->sc.draws ? &dr : NULL;
   if (rc) bk_err_set(&r->err, rc, "out of memory");
   else if (r->liqprint && (rc = calib_collect(r, &calib, &ncalib)))
     bk_report_run_fini(&rr);
@@ -292,17 +351,19 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     bk_report_run_fini(&rr);
   }
   calib_free(r, calib, ncalib);
+  bk_report_draws_fini(&dr);
   free(files);
   return rc;
 }
 
 static int parse_args(int argc, char **argv, run_args *a) {
-  enum { O_DATA = 1, O_POLICY, O_SEED, O_FORMAT };
+  enum { O_DATA = 1, O_POLICY, O_SEED, O_DRAWS, O_FORMAT };
   static const struct option opts[] = {BK_INPUT_LONG_OPTS,
                                        {"data", required_argument, NULL, O_DATA},
                                        {"policy", required_argument, NULL, O_POLICY},
                                        {"out", required_argument, NULL, 'o'},
                                        {"seed", required_argument, NULL, O_SEED},
+                                       {"draws", required_argument, NULL, O_DRAWS},
                                        {"format", required_argument, NULL, O_FORMAT},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -325,6 +386,16 @@ static int parse_args(int argc, char **argv, run_args *a) {
       }
       a->seed = v;
       a->have_seed = 1;
+      break;
+    }
+    case O_DRAWS: {
+      uint64_t v;
+      if (bk_cli_u64(optarg, &v) || v < 1 || v > BK_SCENARIO_MAX_DRAWS) {
+        fprintf(stderr, "backstop run: --draws takes a whole number from 1 to %d, got '%s'\n",
+                BK_SCENARIO_MAX_DRAWS, optarg);
+        return EX_USAGE;
+      }
+      a->draws = (uint32_t)v;
       break;
     }
     case O_FORMAT:

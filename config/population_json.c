@@ -56,9 +56,24 @@ static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const
   return BK_OK;
 }
 
+/* The names the synthetic population derives each contract's stream from:
+ * "exchange:symbol" (malloc'd, one block; NULL on no memory). */
+static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
+  enum { LEN = sizeof instr->v[0].exchange + sizeof instr->v[0].symbol };
+  char **v = malloc(sp->ncontracts * (sizeof *v + LEN) + 1);
+  if (!v) return NULL;
+  char *text = (char *)(v + sp->ncontracts);
+  for (size_t k = 0; k < sp->ncontracts; k++) {
+    const bk_instrument *in = &instr->v[sp->instr_of[k]];
+    v[k] = text + k * LEN;
+    snprintf(v[k], LEN, "%s:%s", in->exchange, in->symbol);
+  }
+  return v;
+}
+
 static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                       bk_population **out) {
+                       uint64_t draw, bk_population **out) {
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
                                       "leverage", "cushion", "oi_share", "volume_multiple",
                                       "lot", "open_interest_usd", "bucket_s",
@@ -120,7 +135,13 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
     c.target_quote = targets;
     c.ntarget = sp->ncontracts;
   }
+  char **names = NULL;
+  if (!rc && !(names = contract_names(sp, instr))) rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+  c.names = (const char *const *)names;
+  c.nnames = sp->ncontracts;
+  c.draw = draw;
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
+  free(names);
   free(targets);
   if (rc && err->msg[0] && !strchr(err->msg, ':')) {
     bk_err why = *err;
@@ -193,15 +214,15 @@ out:
 }
 
 static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                 const json_t *o, const char *path, bk_sim *s, bk_population **liqprint,
-                 bk_err *err) {
+                 const json_t *o, const char *path, uint64_t draw, bk_sim *s,
+                 bk_population **liqprint, bk_err *err) {
   bk_jdoc d = bk_scenario_doc(sc);
   if (!json_is_object(o)) return bk_jdoc_fail(&d, err, path, "expected a population object");
   const json_t *m = json_object_get(o, "model");
   const char *model = json_is_string(m) ? json_string_value(m) : "";
   bk_population *p = NULL;
   bk_rc rc;
-  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, &p);
+  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, draw, &p);
   else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
   else if (!strcmp(model, "accounts")) rc = accounts(&d, err, o, path, sc, sp, instr, &p);
   else
@@ -216,18 +237,18 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
 }
 
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, bk_sim *s, bk_population **liqprint,
-                         bk_err *err) {
+                         const bk_instruments *instr, uint64_t draw, bk_sim *s,
+                         bk_population **liqprint, bk_err *err) {
   const json_t *pop = sc->population;
   if (liqprint) *liqprint = NULL;
   if (!pop) return BK_OK;
-  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", s, liqprint, err);
+  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", draw, s, liqprint, err);
   size_t i;
   json_t *o;
   json_array_foreach(pop, i, o) {
     char path[64];
     snprintf(path, sizeof path, "population.%zu", i);
-    bk_rc rc = one(sc, sp, instr, o, path, s, liqprint, err);
+    bk_rc rc = one(sc, sp, instr, o, path, draw, s, liqprint, err);
     if (rc) return rc;
   }
   return BK_OK;

@@ -182,6 +182,18 @@ static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk
   return BK_OK;
 }
 
+/* The "uncertainty" section: how many seeded draws of the population the run takes. */
+static bk_rc read_draws(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
+  const json_t *n = json_object_get(v, "draws");
+  if (!n || !json_is_integer(n) || json_integer_value(n) < 1 ||
+      json_integer_value(n) > BK_SCENARIO_MAX_DRAWS)
+    return bk_jdoc_fail(d, err, n ? "uncertainty.draws" : "uncertainty",
+                        "expected \"draws\": a whole number from 1 to %d",
+                        BK_SCENARIO_MAX_DRAWS);
+  s->draws = (uint32_t)json_integer_value(n);
+  return BK_OK;
+}
+
 static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
   static const char *const known[] = {"description", "reference", "points", "refresh_s",
                                       "band_s", NULL};
@@ -241,10 +253,11 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
   if (!root) return err->rc ? err->rc : BK_ECONFIG;
   static const char *const known[] = {"name", "description", "data", "window", "seed",
                                       "instruments", "population", "policies", "report",
-                                      "marks", "depth_model", NULL};
+                                      "marks", "depth_model", "uncertainty", NULL};
   static const char *const kwin[] = {"description", "from", "to", NULL};
   static const char *const krep[] = {"description", "interval_s", NULL};
   static const char *const kmarks[] = {"description", "window_s", "step_ms", NULL};
+  static const char *const kunc[] = {"description", "draws", NULL};
   bk_rc rc = BK_OK;
   const json_t *v;
   if (!json_is_object(root)) {
@@ -317,6 +330,9 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
        (rc = duration(&d, err, v, "step_ms", "marks", INT64_C(1000), &s->sim.mark_step_us))))
     goto out;
   if ((v = json_object_get(root, "depth_model")) && (rc = read_depth(s, &d, v, err))) goto out;
+  if ((v = json_object_get(root, "uncertainty")) &&
+      ((rc = bk_jdoc_known(&d, err, "uncertainty", v, kunc)) || (rc = read_draws(s, &d, v, err))))
+    goto out;
 out:
   json_decref(root);
   return rc;

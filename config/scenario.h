@@ -14,9 +14,10 @@
  *     "marks": { "window_s": "5", "step_ms": "100" },                  optional
  *     "depth_model": { "reference": "binance-futures:BTCUSDT",
  *                      "points": [ { "pct": "1", "minutes": "1" }, ... ],
- *                      "refresh_s": "1" } }                            optional
+ *                      "refresh_s": "1" },                             optional
+ *     "uncertainty": { "draws": 100 } }                                optional
  * Paths inside a scenario are relative to the scenario file's folder. The sections
- * (window, population, report, marks, depth_model) may each hold a "description": text
+ * (window, population, report, marks, depth_model, uncertainty) may each hold a "description": text
  * for the reader, as `backstop init` writes them (config/infer.h).
  */
 #ifndef BK_SCENARIO_H
@@ -32,6 +33,9 @@
 #include "engine/policy.h"
 #include "engine/sim.h"
 
+/* Most draws one run takes (each keeps a whole simulation in memory). */
+#define BK_SCENARIO_MAX_DRAWS 10000
+
 typedef struct bk_scen_instr {
   char exchange[32];  /* "" = any exchange */
   char symbol[48];
@@ -46,6 +50,8 @@ typedef struct bk_scenario {
   size_t ndata;
   int64_t from, to;        /* µs; INT64_MIN / INT64_MAX when open */
   uint64_t seed;
+  uint32_t draws;          /* seeded draws of the population over one replay (uncertainty
+                              section), 1 to BK_SCENARIO_MAX_DRAWS; 0 = none: one run */
   bk_scen_instr *instr;
   size_t ninstr;
   bk_policy *policies;

@@ -29,3 +29,16 @@ uint64_t bk_rng_below(uint64_t *state, uint64_t n) {
   }
   return (uint64_t)(m >> 64);
 }
+
+uint64_t bk_rng_name(const char *name) {
+  uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a, 64-bit offset basis and prime */
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    h = (h ^ *c) * UINT64_C(0x100000001b3);
+  return mix(h);
+}
+
+uint64_t bk_rng_stream(uint64_t seed, uint64_t name, uint64_t index) {
+  uint64_t z = mix(seed + GOLDEN_GAMMA);
+  z = mix(z ^ name);
+  return mix(z ^ mix(index + GOLDEN_GAMMA));
+}

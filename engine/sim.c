@@ -514,6 +514,24 @@ static bk_rc check_legs(bk_sim *s, uint32_t settle, const bk_sim_leg *legs, size
   return BK_OK;
 }
 
+static bk_rc on_event_set(void *ctx, const bk_event *ev) {
+  bk_sim_set *set = ctx;
+  for (size_t i = 0; i < set->n; i++) {
+    bk_rc rc = on_event(set->sims[i], ev);
+    if (rc) {
+      set->failed = i;
+      return rc;
+    }
+  }
+  return BK_OK;
+}
+
+bk_rc bk_sim_attach_set(bk_sim_set *set, bk_replay *r) {
+  set->failed = 0;
+  bk_observer o = {.on_event = on_event_set, .ctx = set};
+  return bk_replay_observe(r, &o);
+}
+
 bk_rc bk_sim_open_cross(bk_sim *s, uint32_t settle, int64_t deposit, const bk_sim_leg *legs,
                         size_t nlegs, uint32_t *id) {
   bk_rc rc = check_legs(s, settle, legs, nlegs);

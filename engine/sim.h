@@ -122,6 +122,20 @@ void bk_sim_free(bk_sim *s);
  * warm-up for its populations. */
 bk_rc bk_sim_attach(bk_sim *s, bk_replay *r);
 
+/* Several simulations of one market driven by a single observer of one replay: the
+ * draws of an uncertainty run, which share one decode of the data (a replay has room for
+ * only BK_REPLAY_OBSERVERS observers). Each event goes to sims[0], sims[1], ... in
+ * order; on a failure `failed` is the index of the simulation whose error it is. The set
+ * is borrowed by the replay: it must outlive it. */
+typedef struct bk_sim_set {
+  bk_sim *const *sims;
+  size_t n;
+  size_t failed;
+} bk_sim_set;
+
+/* Registers the set's observer (the same conditions as bk_sim_attach for each). */
+bk_rc bk_sim_attach_set(bk_sim_set *set, bk_replay *r);
+
 /* Adds a population (owned from now on, also when the call fails). */
 bk_rc bk_sim_add_population(bk_sim *s, bk_population *p);
 

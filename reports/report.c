@@ -24,12 +24,15 @@
 #include "engine/sha256.h"
 #include "reports/charts.h"
 #include "reports/columns.h"
+#include "reports/draws.h"
 
 const char *const bk_report_files[] = {"fund.csv",       "liquidations.csv", "adl.csv",
                                        "summary.csv",    "quality.csv",      "population.csv",
                                        "manifest.json",  "charts.gp",        NULL};
 #define NFILES 8
-#define CALIB_FILE "calibration.csv" /* the optional ninth file */
+const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv", NULL};
+#define CALIB_FILE bk_report_optional_files[0]
+#define DRAWS_FILE bk_report_optional_files[1]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -520,8 +523,10 @@ static void remove_finals(const char *dir) {
     snprintf(path, sizeof path, "%s/%s", dir, bk_report_files[i]);
     unlink(path);
   }
-  snprintf(path, sizeof path, "%s/%s", dir, CALIB_FILE);
-  unlink(path);
+  for (size_t i = 0; bk_report_optional_files[i]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, bk_report_optional_files[i]);
+    unlink(path);
+  }
 }
 
 /* population.csv: the start of a row of policy p in asset a. */
@@ -607,17 +612,45 @@ static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
   return bk_outfile_error(o)->rc;
 }
 
+/* draws.csv: one row per draw, policy and settle asset, in that order. */
+static bk_rc write_draws(const bk_report_run *run, bk_outfile *o) {
+  const bk_report_draws *d = run->draws;
+  wr w = {o, 1};
+  w_str(&w, "draw");
+  w_str(&w, "policy");
+  w_str(&w, "settle_asset");
+  for (int f = 0; f < BK_DRAW_FIGURES; f++) w_str(&w, bk_draw_figure_names[f]);
+  w_str(&w, "adl_or_socialized");
+  w_end(&w);
+  for (size_t i = 0; i < d->n; i++) {
+    const bk_draw_row *r = &d->rows[i];
+    w_u64(&w, r->draw);
+    w_str(&w, run->policies[r->policy].risk->pol.name);
+    w_str(&w, asset_name(run, r->asset));
+    for (int f = 0; f < BK_DRAW_FIGURES; f++) {
+      if (f == BK_DRAW_SAFE_FUND && r->v[f] < 0) w_empty(&w);
+      else w_fx(&w, r->v[f]);
+    }
+    w_u64(&w, (uint64_t)bk_draw_row_hit(r));
+    w_end(&w);
+  }
+  return bk_outfile_error(o)->rc;
+}
+
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
-  bk_outfile *o[NFILES + 1] = {0};
-  size_t nfiles = NFILES + (run->calib ? 1 : 0);
+  bk_outfile *o[NFILES + 2] = {0};
+  const char *names[NFILES + 2];
+  size_t nfiles = NFILES, calib = 0, draws = 0;
+  for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
+  if (run->calib) names[calib = nfiles++] = CALIB_FILE;
+  if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
   size_t i;
   for (i = 0; i < nfiles && !rc; i++) {
     char path[4096];
-    int n = snprintf(path, sizeof path, "%s/%s", run->ctx.dir,
-                     i < NFILES ? bk_report_files[i] : CALIB_FILE);
+    int n = snprintf(path, sizeof path, "%s/%s", run->ctx.dir, names[i]);
     if (n < 0 || (size_t)n >= sizeof path)
       rc = bk_err_set(&e, BK_EWRITE, "%s: run folder path too long", run->ctx.dir);
     else
@@ -633,8 +666,9 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc) rc = write_manifest(run, o[6], &e);
     if (!rc && (rc = bk_report_charts_gp(run, o[7])))
       bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[7]));
-    if (!rc && run->calib && (rc = write_calibration(run, o[NFILES])))
-      e = *bk_outfile_error(o[NFILES]);
+    if (!rc && run->calib && (rc = write_calibration(run, o[calib])))
+      e = *bk_outfile_error(o[calib]);
+    if (!rc && run->draws && (rc = write_draws(run, o[draws]))) e = *bk_outfile_error(o[draws]);
   }
   if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {

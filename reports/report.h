@@ -4,7 +4,8 @@
  *   fund.csv          per policy and settle asset, one row per fund sample
  *   liquidations.csv  one row per liquidation step
  *   adl.csv           one row per auto-deleveraging close
- *   summary.csv       one row per policy and settle asset
+ *   summary.csv       one row per policy and settle asset (with draws: their bands too)
+ *   draws.csv         with draws (reports/draws.h) only: one row per draw, policy and asset
  *   quality.csv       one row per input file and per instrument, and one per warning
  *                     about the window (scope "warning", name its code, the data's span
  *                     in first_time .. last_ts_us)
@@ -74,34 +75,6 @@ bk_rc bk_report_print_summary_json(FILE *f, const bk_report_run *run);
 
 /* --- pieces, public for tests and for other writers ------------------------------ */
 
-/* Per policy and settle asset, what summary.csv holds. */
-typedef struct bk_report_totals {
-  uint64_t liquidations;      /* liquidation steps on contracts settling in the asset */
-  uint64_t outcomes[BK_OUTCOMES]; /* steps by outcome (BK_OUT_*) */
-  uint64_t bankrupt_steps;    /* steps whose unit had equity < 0 at the mark */
-  uint64_t bankrupt_accounts; /* distinct accounts with such a step */
-  int64_t liq_notional;       /* notional of the steps at mark */
-  int64_t fund_start;         /* deposits into the fund */
-  int64_t fund_cash_end;      /* fund cash at the end (ledger) */
-  int64_t fund_end;           /* fund equity at the end (cash + inventory at mark) */
-  int64_t fund_min;           /* lowest equity after any event (fund_start included) */
-  int64_t max_drawdown;       /* largest fall from a running peak, after any event */
-  int64_t under_water_us;     /* time spent below the running peak */
-  int64_t in[BK_CAUSES];      /* fund inflows by cause (ledger) */
-  int64_t out[BK_CAUSES];     /* fund outflows by cause (ledger) */
-  int64_t inflows, outflows;  /* over every cause but deposits */
-  int64_t liq_fund_delta;     /* sum of the liquidation steps' fund deltas */
-  int64_t adl_qty;            /* contracts closed by ADL (each side) */
-  int64_t adl_notional;       /* their notional at the bankruptcy price */
-  int64_t socialized;         /* losses borne by accounts through socialization */
-  int64_t uncovered;          /* deficits nobody paid (the sink's shortfall) */
-  uint64_t unresolved_accounts; /* accounts left unresolved, still below maintenance */
-  int64_t unresolved_equity;  /* their equity at the last marks (< 0: unpaid losses) */
-  int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
-                                 -1 when the run had no shadow */
-  int64_t imbalance;          /* sum of every party's balance in the asset */
-} bk_report_totals;
-
 /* Computes the totals of policy p in settle asset a. BK_ERANGE when a sum overflows. */
 bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
                           bk_report_totals *t);
@@ -140,7 +113,11 @@ int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
 size_t bk_report_json_str(const char *s, char *out, size_t cap);
 
 /* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
- * comes in addition when the run has a calibration). */
+ * comes in addition when the run has a calibration, draws.csv when it has draws). */
 extern const char *const bk_report_files[];
+
+/* Names of the files it writes only for some runs, NULL-terminated: calibration.csv,
+ * draws.csv. */
+extern const char *const bk_report_optional_files[];
 
 #endif

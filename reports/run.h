@@ -79,6 +79,9 @@ typedef struct bk_report_run {
      population): calib[p] holds ncalib[p] rows of policy p, in time order */
   const bk_liqcal_row *const *calib;
   const size_t *ncalib;
+  /* the draws of an uncertainty run, finished (reports/draws.h), or NULL: with them
+     summary.csv carries their bands and draws.csv is written */
+  const struct bk_report_draws *draws;
   /* owned when built by bk_report_run_from_sim */
   bk_report_policy *own_policies;
   uint32_t *own_instr;
@@ -91,5 +94,33 @@ bk_rc bk_report_run_from_sim(const bk_sim *s, const bk_report_ctx *ctx, bk_repor
 
 /* Frees what bk_report_run_from_sim allocated. */
 void bk_report_run_fini(bk_report_run *run);
+
+/* Per policy and settle asset, what summary.csv holds. */
+typedef struct bk_report_totals {
+  uint64_t liquidations;      /* liquidation steps on contracts settling in the asset */
+  uint64_t outcomes[BK_OUTCOMES]; /* steps by outcome (BK_OUT_*) */
+  uint64_t bankrupt_steps;    /* steps whose unit had equity < 0 at the mark */
+  uint64_t bankrupt_accounts; /* distinct accounts with such a step */
+  int64_t liq_notional;       /* notional of the steps at mark */
+  int64_t fund_start;         /* deposits into the fund */
+  int64_t fund_cash_end;      /* fund cash at the end (ledger) */
+  int64_t fund_end;           /* fund equity at the end (cash + inventory at mark) */
+  int64_t fund_min;           /* lowest equity after any event (fund_start included) */
+  int64_t max_drawdown;       /* largest fall from a running peak, after any event */
+  int64_t under_water_us;     /* time spent below the running peak */
+  int64_t in[BK_CAUSES];      /* fund inflows by cause (ledger) */
+  int64_t out[BK_CAUSES];     /* fund outflows by cause (ledger) */
+  int64_t inflows, outflows;  /* over every cause but deposits */
+  int64_t liq_fund_delta;     /* sum of the liquidation steps' fund deltas */
+  int64_t adl_qty;            /* contracts closed by ADL (each side) */
+  int64_t adl_notional;       /* their notional at the bankruptcy price */
+  int64_t socialized;         /* losses borne by accounts through socialization */
+  int64_t uncovered;          /* deficits nobody paid (the sink's shortfall) */
+  uint64_t unresolved_accounts; /* accounts left unresolved, still below maintenance */
+  int64_t unresolved_equity;  /* their equity at the last marks (< 0: unpaid losses) */
+  int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
+                                 -1 when the run had no shadow */
+  int64_t imbalance;          /* sum of every party's balance in the asset */
+} bk_report_totals;
 
 #endif

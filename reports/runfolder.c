@@ -47,8 +47,6 @@ struct bk_runfolder {
 /* The run folder in progress, for bk_runfolder_on_signal. */
 static bk_runfolder *volatile active;
 
-static const char *const calib_file = "calibration.csv";
-
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
   return n >= k && strcmp(s + n - k, suffix) == 0;
@@ -74,7 +72,9 @@ static int is_or_tmp_of(const char *n, const char *file) {
 static int report_name(const char *n) {
   for (size_t i = 0; bk_report_files[i]; i++)
     if (is_or_tmp_of(n, bk_report_files[i])) return 1;
-  if (is_or_tmp_of(n, calib_file) || !strcmp(n, "brief.pdf")) return 1;
+  for (size_t i = 0; bk_report_optional_files[i]; i++)
+    if (is_or_tmp_of(n, bk_report_optional_files[i])) return 1;
+  if (!strcmp(n, "brief.pdf")) return 1;
   return (starts_with(n, "fund_") || starts_with(n, "flows_")) &&
          (ends_with(n, ".png") || ends_with(n, ".pdf") || ends_with(n, ".svg"));
 }
@@ -322,8 +322,10 @@ bk_rc bk_runfolder_begin(const char *target, FILE *log, bk_runfolder **out, long
     add_sig_file(rf, bk_report_files[i], "");
     add_sig_file(rf, bk_report_files[i], suffix);
   }
-  add_sig_file(rf, calib_file, "");
-  add_sig_file(rf, calib_file, suffix);
+  for (size_t i = 0; bk_report_optional_files[i]; i++) {
+    add_sig_file(rf, bk_report_optional_files[i], "");
+    add_sig_file(rf, bk_report_optional_files[i], suffix);
+  }
   rf->have_tmp = 1;
   *out = rf;
   return BK_OK;

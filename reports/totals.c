@@ -13,6 +13,7 @@
 
 #include "engine/fixed.h"
 #include "reports/columns.h"
+#include "reports/draws.h"
 
 uint32_t bk_report_settle_of(const bk_risk *r, uint32_t contract) {
   return contract < r->ncontracts ? r->contracts[contract].settle : 0;
@@ -144,6 +145,24 @@ static void c_secs(cells *c, const char *name, int64_t us) {
   if (c->t) bk_fx_format(us * 100, 6, BK_TRUNC, x->text, sizeof x->text);
 }
 
+/* The bands of policy p in asset a over the draws: draws, <figure>_p5 / _p50 / _p95 for
+ * each figure (empty for the safe fund without shadows), p_adl_or_socialized. */
+static void band_cells(cells *c, const bk_report_draws *d, size_t p, uint32_t a) {
+  size_t at = p * d->nassets + a;
+  char b[48];
+  c_u64(c, "draws", d->ndraws);
+  for (int f = 0; f < BK_DRAW_FIGURES; f++)
+    for (int k = 0; k < BK_DRAW_BANDS; k++) {
+      int64_t v = d->band[at * BK_DRAW_FIGURES + (size_t)f][k];
+      snprintf(b, sizeof b, "%s_p%u", bk_draw_figure_names[f], bk_draw_band_pct[k]);
+      if (f == BK_DRAW_SAFE_FUND && v < 0) c_str(c, b, "");
+      else c_fx(c, b, v);
+    }
+  int64_t share = 0;
+  bk_fx_div(BK_FX((int64_t)d->hits[at]), BK_FX((int64_t)d->ndraws), BK_HALF_EVEN, &share);
+  c_fx(c, "p_adl_or_socialized", share);
+}
+
 size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
                                const bk_report_totals *t, bk_report_cell *v) {
   static const bk_report_totals none;
@@ -183,5 +202,6 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   if (z->safe_fund >= 0) c_fx(&c, "safe_initial_fund", z->safe_fund);
   else c_str(&c, "safe_initial_fund", "");
   c_fx(&c, "ledger_imbalance", z->imbalance);
+  if (run->draws && run->draws->band) band_cells(&c, run->draws, p, a);
   return c.n;
 }

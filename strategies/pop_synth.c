@@ -7,6 +7,7 @@
  */
 #include "strategies/pop_synth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ typedef struct contract_state {
   uint64_t trades;
   int64_t oi;           /* last replayed open interest (venue units) */
   int have_oi;
+  uint64_t rng;         /* the contract's own stream: reservoir, then leverage draws */
   int64_t b0;           /* first bucket index of the mark path */
   mark_range *path;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
@@ -41,8 +43,9 @@ typedef struct synth_pop {
   bk_population base;
   bk_popsynth_config cfg;
   int64_t *target;      /* copy of cfg.target_quote */
+  uint64_t *stream;     /* [contract]: digest of its name (bk_rng_name), from cfg.names */
+  size_t nstream;
   bk_lev_table lev;
-  uint64_t rng;
   contract_state *cs;
   size_t ncs;
   int64_t from;
@@ -69,6 +72,7 @@ static void synth_free(bk_population *pp) {
     free(p->cs[i].path);
   }
   free(p->cs);
+  free(p->stream);
   free(p->target);
   free(p);
 }
@@ -85,6 +89,10 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
   if (!p->cs) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   p->ncs = sc->ncontracts;
   for (size_t i = 0; i < p->ncs; i++) {
+    char index[24];
+    snprintf(index, sizeof index, "%zu", i);
+    uint64_t name = i < p->nstream ? p->stream[i] : bk_rng_name(index);
+    p->cs[i].rng = bk_rng_stream(p->cfg.seed, name, p->cfg.draw);
     p->cs[i].res = malloc(p->cfg.accounts * sizeof *p->cs[i].res);
     if (!p->cs[i].res) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   }
@@ -169,7 +177,7 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     }
     for (size_t i = 0; i < cs->nres; i++) {
       cand[i] = cs->res[i].c;
-      cand[i].lev = bk_lev_draw(&p->lev, &p->rng);
+      cand[i].lev = bk_lev_draw(&p->lev, &cs->rng);
       int64_t b = cand[i].ts / p->cfg.bucket_us - cs->b0;
       if (cs->nb && b >= 0 && (size_t)b < cs->nb) {
         cand[i].lo = cs->path[b].lo;
@@ -229,7 +237,7 @@ static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
     uint64_t seq = cs->trades++;
     size_t slot = cs->nres;
     if (cs->nres == p->cfg.accounts) { /* algorithm R: keep it with probability k / n */
-      uint64_t j = bk_rng_below(&p->rng, cs->trades);
+      uint64_t j = bk_rng_below(&cs->rng, cs->trades);
       if (j >= p->cfg.accounts) return BK_OK;
       slot = (size_t)j;
     } else {
@@ -282,7 +290,15 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
     memcpy(p->target, c->target_quote, c->ntarget * sizeof *p->target);
   }
   p->cfg.target_quote = p->target;
-  p->rng = c->seed;
+  if (c->names && c->nnames) {
+    if (!(p->stream = malloc(c->nnames * sizeof *p->stream))) {
+      synth_free(&p->base);
+      return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
+    }
+    for (size_t k = 0; k < c->nnames; k++) p->stream[k] = bk_rng_name(c->names[k]);
+    p->nstream = c->nnames;
+  }
+  p->cfg.names = NULL; /* borrowed: only their digests are kept */
   p->base.name = "synthetic";
   p->base.start = synth_start;
   p->base.event = synth_event;

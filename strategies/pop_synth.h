@@ -4,7 +4,7 @@
  * window's `from`).
  *
  * What it models. Every contract's warm-up trades are sampled uniformly (a reservoir of
- * `accounts` trades per contract, seeded), and each sampled trade is a trader who opened
+ * `accounts` trades per contract, from the contract's own seeded stream), and each sampled trade is a trader who opened
  * a position then and still holds it when the window starts: entry = the trade's price,
  * side = the taker's (a taker buy is a long), leverage drawn from `lev`, deposit =
  * notional at entry / leverage (+ `cushion` of that), rounded up. Traders whose
@@ -53,6 +53,12 @@ enum { BK_OI_NONE = 0, BK_OI_REPLAYED = 1, BK_OI_SCENARIO = 2, BK_OI_VOLUME = 3 
 
 typedef struct bk_popsynth_config {
   uint64_t seed;            /* reservoir and leverage draws */
+  uint64_t draw;            /* index of the draw (uncertainty runs; 0 for a single run) */
+  const char *const *names; /* names[contract], e.g. "exchange:symbol": each contract
+                               draws from its own stream bk_rng_stream(seed, name, draw),
+                               so adding a contract moves no other's draw; NULL: the
+                               contract's index in decimal stands for its name */
+  size_t nnames;            /* entries in names */
   bk_lev_config lev;        /* leverage distribution */
   size_t accounts;          /* sampled trades per contract, > 0 */
   int64_t cushion;          /* extra deposit, fraction of the initial margin, >= 0 */
@@ -66,7 +72,7 @@ typedef struct bk_popsynth_config {
   int survivors_only;       /* 1: drop traders liquidated before the window */
 } bk_popsynth_config;
 
-/* Defaults: seed 1, the default leverage mix, 1000 accounts per contract, no cushion,
+/* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
  * the whole target, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
  * buckets, survivors only. */
 void bk_popsynth_config_init(bk_popsynth_config *c);

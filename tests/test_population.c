@@ -4,7 +4,8 @@
  * bankruptcy-price entries against hand-computed figures, the accounts file readers and
  * their errors, and each population end to end through a scripted simulation: explicit
  * accounts open as written, synthetic accounts enter at real trade prices and meet their
- * open-interest target, a scripted crash liquidates the highest leverage first, and
+ * open-interest target and draw a coin's accounts from its own stream whatever other
+ * coins run, a scripted crash liquidates the highest leverage first, and
  * liquidation prints become accounts bankrupt at the printed price.
  */
 #include <setjmp.h>
@@ -904,6 +905,119 @@ static void synthetic_population_is_the_same_for_the_same_seed(void **state) {
   assert_true(sum[0] != sum[2]);
 }
 
+/* Streams: the same (seed, name, index) give the same words; changing any one part gives
+ * another stream. */
+static void streams_differ_by_seed_name_and_index(void **state) {
+  (void)state;
+  uint64_t x = bk_rng_name("binance-futures:BTCUSDT"), y = bk_rng_name("binance-futures:DOTUSDT");
+  assert_true(x == bk_rng_name("binance-futures:BTCUSDT") && x != y);
+  uint64_t base = bk_rng_stream(1, x, 0);
+  assert_true(base == bk_rng_stream(1, x, 0));
+  uint64_t other[] = {bk_rng_stream(2, x, 0), bk_rng_stream(1, y, 0), bk_rng_stream(1, x, 1)};
+  for (size_t i = 0; i < 3; i++) {
+    uint64_t a = base, b = other[i];
+    int same = 0;
+    for (int j = 0; j < 1000; j++) same += bk_rng_next(&a) == bk_rng_next(&b);
+    assert_int_equal(same, 0);
+  }
+}
+
+/* What the population opened for one contract: (deposit, size, entry) per account. */
+typedef struct opened_acct {
+  int64_t cash, size, entry;
+} opened_acct;
+
+/* A run of 10 minutes of warm-up on coin X (BTCUSDT), alone or after coin Y (ETHUSDT,
+ * contract 0, its trades interleaved with X's), then the window opens; X's accounts go
+ * to out (room for 64) in the order opened, their number to *n. */
+static void coin_x_accounts(int with_y, uint64_t draw, opened_acct *out, size_t *n) {
+  bk_instruments instr;
+  bk_instruments_init(&instr);
+  uint32_t id;
+  if (with_y) assert_int_equal(bk_instr_intern(&instr, "binance-futures", 15, "ETHUSDT", 7, &id), BK_OK);
+  assert_int_equal(bk_instr_intern(&instr, "binance-futures", 15, "BTCUSDT", 7, &id), BK_OK);
+  uint32_t x = id, nk = with_y ? 2 : 1, contract_of[2] = {0, 1};
+  bk_contract c[2] = {linear_contract("0.1"), linear_contract("0.1")};
+  bk_asset asset;
+  memset(&asset, 0, sizeof asset);
+  strcpy(asset.name, "USDT");
+  asset.price = BK_FX(1);
+  bk_policy pol;
+  bk_policy_default(&pol);
+  bk_sim_config cfg;
+  bk_sim_config_init(&cfg);
+  cfg.policies = &pol;
+  cfg.npolicies = 1;
+  cfg.contracts = c;
+  cfg.ncontracts = nk;
+  cfg.assets = &asset;
+  cfg.nassets = 1;
+  cfg.contract_of = contract_of;
+  cfg.ninstruments = nk;
+  cfg.from = T0 + 10 * MINUTE;
+  bk_market *m = bk_market_new(&instr);
+  bk_replay *r = bk_replay_new(m);
+  bk_sim *s;
+  bk_err err;
+  if (bk_sim_new(&cfg, m, &s, &err)) fail_msg("sim: %s", err.msg);
+  assert_int_equal(bk_sim_attach(s, r), BK_OK);
+  const char *names[2] = {"binance-futures:ETHUSDT", "binance-futures:BTCUSDT"};
+  bk_popsynth_config pc;
+  bk_popsynth_config_init(&pc);
+  pc.accounts = 40;
+  pc.draw = draw;
+  pc.names = with_y ? names : names + 1;
+  pc.nnames = nk;
+  bk_population *p;
+  assert_int_equal(bk_pop_synth_new(&pc, &p, NULL), BK_OK);
+  assert_int_equal(bk_sim_add_population(s, p), BK_OK);
+  uint64_t rx = 5, ry = 9;
+  for (int i = 0; i <= 600; i++) {
+    bk_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = ev.local_ts = T0 + i * SEC;
+    ev.kind = BK_EV_TRADE;
+    ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&rx) % 9));
+    ev.side = bk_t_rand(&rx) & 1 ? BK_BUY : BK_SELL;
+    if (with_y && i < 600) { /* Y trades at the same times, drawn from its own numbers */
+      ev.instr = 0;
+      ev.price = P("3000") + (int64_t)(bk_t_rand(&ry) % 100) * P("0.1");
+      assert_int_equal(bk_replay_push(r, &ev), BK_OK);
+    }
+    ev.instr = x;
+    ev.price = P("60000") + (int64_t)(bk_t_rand(&rx) % 100) * P("0.1");
+    assert_int_equal(bk_replay_push(r, &ev), BK_OK);
+  }
+  const bk_risk *rk = bk_sim_risk(s, 0);
+  *n = 0;
+  for (size_t i = 0; i < rk->nacct; i++) {
+    const bk_account *a = &rk->acct[i];
+    if (a->npos != 1 || a->pos[0].contract != x) continue;
+    assert_true(*n < 64);
+    out[(*n)++] = (opened_acct){a->cash, a->pos[0].size, a->pos[0].entry};
+  }
+  bk_sim_free(s);
+  bk_replay_free(r);
+  bk_market_free(m);
+  bk_instruments_fini(&instr);
+}
+
+/* A coin's draw does not depend on which other coins share the run: X's accounts (deposit,
+ * size, entry, hence leverage) are the same alone and beside Y, whose reservoir draws
+ * are interleaved with X's; another draw index gives X another population. */
+static void a_coins_draw_is_the_same_whether_or_not_another_coin_runs(void **state) {
+  (void)state;
+  opened_acct alone[64], beside[64], other[64];
+  size_t na, nb, no;
+  coin_x_accounts(0, 0, alone, &na);
+  coin_x_accounts(1, 0, beside, &nb);
+  coin_x_accounts(0, 1, other, &no);
+  assert_true(na > 20);
+  assert_int_equal(na, nb);
+  assert_memory_equal(alone, beside, na * sizeof *alone);
+  assert_true(no != na || memcmp(alone, other, na * sizeof *alone) != 0);
+}
+
 static void synthetic_population_needs_a_warmup(void **state) {
   (void)state;
   rig *x = rig_new(-1); /* no window start */
@@ -1191,6 +1305,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(a_two_contract_cross_account_is_liquidated_as_one_pool),
       cmocka_unit_test(synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target),
       cmocka_unit_test(synthetic_population_is_the_same_for_the_same_seed),
+      cmocka_unit_test(streams_differ_by_seed_name_and_index),
+      cmocka_unit_test(a_coins_draw_is_the_same_whether_or_not_another_coin_runs),
       cmocka_unit_test(synthetic_population_needs_a_warmup),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
       cmocka_unit_test(liquidation_prints_open_accounts_bankrupt_at_the_print),

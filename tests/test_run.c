@@ -2,8 +2,9 @@
  * `backstop run` end to end on a small synthetic crash day (made here with
  * `backstop synth`): a scenario of three hand-written accounts whose fate follows from
  * the crash's depth, the strict scenario reader's errors with their exit codes, the
- * command-line overrides, and a run opening each of its files once whatever the read size
- * and thread count, with the same reports.
+ * command-line overrides, a run opening each of its files once whatever the read size
+ * and thread count, with the same reports, and the draws of an uncertainty run: the same
+ * bytes whatever the reading, draw 0 the run without draws, nearest-rank bands.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,6 +147,15 @@ static void scenario_mistakes_are_config_errors_with_their_place(void **state) {
                             sizeof err), EX_CONFIG);
   expect(err, "twins.json");
   expect(err, "named");
+  /* an uncertainty section with no draws, or too many */
+  assert_int_equal(run_text("unc.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
+                            "\"uncertainty\": {\"draw\": 10}, \"policies\": [{\"name\": "
+                            "\"p\"}]}", err, sizeof err), EX_CONFIG);
+  expect(err, "draw");
+  assert_int_equal(run_text("unc2.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
+                            "\"uncertainty\": {\"draws\": 0}, \"policies\": [{\"name\": "
+                            "\"p\"}]}", err, sizeof err), EX_CONFIG);
+  expect(err, "uncertainty.draws");
   /* the scenario file itself missing */
   const char *args[] = {"run", "--quiet", "/nonexistent/scenario.json", NULL};
   assert_int_equal(run(err, args), EX_NOINPUT);
@@ -322,11 +332,137 @@ static void every_file_is_opened_once_and_the_reading_changes_no_report(void **s
   unsetenv("BK_TRACE_OPENS");
 }
 
+/* The draws scenario: the sample day, a synthetic population of 100 accounts, one policy
+ * with a small fund, and (draws 1) 10 draws from its uncertainty section. */
+static void draws_scenario(char *scen, size_t cap, int draws) {
+  snprintf(scen, cap, "%s/draws-scenario-%d.json", dir, draws);
+  char text[1024];
+  int n = snprintf(text, sizeof text,
+                   "{\"name\": \"draws\", \"data\": [\"sample\"],\n"
+                   " \"window\": {\"from\": \"2025-10-10T00:10:00Z\"},\n"
+                   " \"population\": {\"model\": \"synthetic\", \"accounts_per_contract\": 100},\n"
+                   "%s"
+                   " \"policies\": [{\"name\": \"p\", \"fund\": {\"initial\": \"1000\"}}]}\n",
+                   draws ? " \"uncertainty\": {\"draws\": 10},\n" : "");
+  bk_t_write(scen, text, (size_t)n);
+}
+
+static void run_or_fail(const char *out, const char *const *extra, const char *scen) {
+  char err[8448];
+  snprintf(err, sizeof err, "%s.err", out);
+  const char *args[12] = {"run", "--quiet", "-o", out};
+  size_t n = 4;
+  for (; extra && *extra; extra++) args[n++] = *extra;
+  args[n++] = scen;
+  args[n] = NULL;
+  int st = run(err, args);
+  if (st != 0) fail_msg("run %s exited %d: %s", out, st, bk_t_slurp(err, NULL));
+}
+
+/* The nearest-rank band of draws.csv column col, as docs/reports.md states the rule:
+ * the ceil(q × N / 100)-th smallest of the N draws. */
+static int64_t nearest_rank(const bk_t_table *t, const char *col, unsigned q) {
+  size_t n = t->rows - 1;
+  int64_t v[64];
+  assert_true(n > 0 && n <= 64);
+  for (size_t r = 0; r < n; r++) v[r] = bk_t_num(t, r + 1, col);
+  for (size_t i = 1; i < n; i++) /* insertion sort: a slow, plain reference */
+    for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      int64_t x = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = x;
+    }
+  size_t rank = (q * n + 99) / 100;
+  return v[rank - 1];
+}
+
+/* Ten draws are byte-identical whatever the thread count and read size; draw 0 is the
+ * run without draws; the bands in summary.csv are the nearest-rank ones of draws.csv;
+ * every new column is documented. */
+static void draws_are_reproducible_and_their_bands_are_nearest_rank(void **state) {
+  (void)state;
+  char scen[8192], plain[8192], none[8192], one[8192], a[8192], b[8192];
+  draws_scenario(scen, sizeof scen, 1);
+  draws_scenario(plain, sizeof plain, 0);
+  snprintf(none, sizeof none, "%s/out-draws-none", dir);
+  snprintf(one, sizeof one, "%s/out-draws-one", dir);
+  snprintf(a, sizeof a, "%s/out-draws-a", dir);
+  snprintf(b, sizeof b, "%s/out-draws-b", dir);
+  const char *const ra[] = {"--threads", "1", "--read-size", "1048576", NULL};
+  const char *const rb[] = {"--threads", "2", "--read-size", "4096", NULL};
+  const char *const single[] = {"--draws", "1", NULL};
+  run_or_fail(a, ra, scen);
+  run_or_fail(b, rb, scen);
+  static const char *const files[] = {"summary.csv", "draws.csv", "fund.csv",
+                                      "liquidations.csv", "adl.csv", NULL};
+  for (const char *const *f = files; *f; f++) {
+    char x[8448], y[8448];
+    snprintf(x, sizeof x, "%s/%s", a, *f);
+    snprintf(y, sizeof y, "%s/%s", b, *f);
+    if (!bk_t_same_file(x, y)) fail_msg("%s differs between thread counts and read sizes", *f);
+  }
+  run_or_fail(one, single, scen); /* --draws 1 overrides the scenario's 10: draw 0 alone */
+  run_or_fail(none, NULL, plain);
+  char path[8448];
+  for (const char *const *f = files + 2; *f; f++) { /* draw 0 is the run without draws */
+    char x[8448], y[8448], z[8448];
+    snprintf(x, sizeof x, "%s/%s", a, *f);
+    snprintf(y, sizeof y, "%s/%s", none, *f);
+    snprintf(z, sizeof z, "%s/%s", one, *f);
+    if (!bk_t_same_file(x, y) || !bk_t_same_file(y, z)) fail_msg("%s: draw 0 differs", *f);
+  }
+  bk_t_table d, s, s1, d1;
+  snprintf(path, sizeof path, "%s/draws.csv", a);
+  bk_t_table_load(path, &d);
+  snprintf(path, sizeof path, "%s/summary.csv", a);
+  bk_t_table_load(path, &s);
+  snprintf(path, sizeof path, "%s/summary.csv", none);
+  bk_t_table_load(path, &s1);
+  /* without draws summary.csv has none of the band columns: draws, 3 bands of 6 figures,
+     p_adl_or_socialized come after the usual ones */
+  assert_int_equal((int)s1.cols + 1 + 3 * 6 + 1, (int)s.cols);
+  for (size_t c = 0; c < s1.cols; c++) assert_string_equal(s1.cell[c], s.cell[c]);
+  snprintf(path, sizeof path, "%s/draws.csv", one);
+  bk_t_table_load(path, &d1);
+  bk_t_documented(&d, "draws.csv");
+  bk_t_documented(&s, "summary.csv");
+  assert_int_equal((int)d.rows, 11); /* header and 10 draws of one policy in one asset */
+  assert_int_equal((int)d1.rows, 2);
+  static const char *const fig[] = {"fund_end", "fund_min", "max_drawdown", "adl_notional",
+                                    "socialized", "safe_initial_fund"};
+  int differ = 0, hits = 0;
+  for (size_t r = 1; r < d.rows; r++) {
+    assert_int_equal((int)bk_t_num(&d, r, "draw"), (int)(r - 1) * 100000000);
+    differ |= bk_t_num(&d, r, "fund_end") != bk_t_num(&d, 1, "fund_end");
+    int hit = bk_t_num(&d, r, "adl_notional") > 0 || bk_t_num(&d, r, "socialized") > 0;
+    assert_int_equal(bk_t_num(&d, r, "adl_or_socialized"), hit * 100000000);
+    hits += hit;
+  }
+  assert_true(differ); /* the draws are not one population ten times */
+  for (size_t f = 0; f < 6; f++) {
+    /* draw 0 is the run without draws: its row is that run's summary */
+    assert_string_equal(bk_t_cell(&d, 1, fig[f]), bk_t_cell(&s1, 1, fig[f]));
+    static const unsigned q[] = {5, 50, 95};
+    for (size_t k = 0; k < 3; k++) {
+      char col[64];
+      snprintf(col, sizeof col, "%s_p%u", fig[f], q[k]);
+      assert_true(bk_t_num(&s, 1, col) == nearest_rank(&d, fig[f], q[k]));
+    }
+  }
+  assert_int_equal(bk_t_num(&s, 1, "draws"), 10 * 100000000);
+  assert_int_equal(bk_t_num(&s, 1, "p_adl_or_socialized"), hits * 10000000); /* hits / 10 */
+  bk_t_table_free(&d);
+  bk_t_table_free(&s);
+  bk_t_table_free(&s1);
+  bk_t_table_free(&d1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
       cmocka_unit_test(scenario_mistakes_are_config_errors_with_their_place),
       cmocka_unit_test(too_many_policies_are_refused),
+      cmocka_unit_test(draws_are_reproducible_and_their_bands_are_nearest_rank),
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
       cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
       cmocka_unit_test(every_file_is_opened_once_and_the_reading_changes_no_report),
