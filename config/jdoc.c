@@ -194,3 +194,15 @@ char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err) {
   }
   return text;
 }
+
+/* ---- writing back ---- */
+
+json_t *bk_jdoc_fx_value(int64_t v) {
+  char b[40];
+  bk_fx_format_trim(v, b, sizeof b);
+  return json_string(b);
+}
+
+int bk_jdoc_put(json_t *o, const char *key, json_t *v) {
+  return !v || json_object_set_new(o, key, v);
+}

@@ -2,7 +2,8 @@
  * Strict JSON documents, shared by every reader of a configuration file (policies,
  * scenarios, populations, contracts, accounts, the margin calculator's file): parsing
  * with duplicate keys refused, lists of known keys, decimal strings for money, and errors
- * that name the file, line and column of the key at fault and say what was expected.
+ * that name the file, line and column of the key at fault and say what was expected;
+ * and the two helpers that write values back in the form the readers take.
  */
 #ifndef BK_JDOC_H
 #define BK_JDOC_H
@@ -56,5 +57,14 @@ json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err);
  * BK_ENOINPUT (missing, a FIFO, a device, ...), BK_EDATA (too large), BK_EIO or
  * BK_ENOMEM in err. */
 char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
+
+/* --- writing documents back (the serializers beside each reader) --- */
+
+/* v as the decimal string bk_jdoc_fx reads back into v (no trailing zeros); NULL when
+ * out of memory. */
+json_t *bk_jdoc_fx_value(int64_t v);
+
+/* Sets member key of o to v, taking v over; nonzero when v is NULL or out of memory. */
+int bk_jdoc_put(json_t *o, const char *key, json_t *v);
 
 #endif

@@ -8,10 +8,13 @@
  *   quality.csv       one row per input file and per instrument, and one per warning
  *                     about the window (scope "warning", name its code, the data's span
  *                     in first_time .. last_ts_us)
- *   manifest.json     inputs with sizes and SHA-256, scenario, seed, policies, version,
+ *   manifest.json     inputs with sizes and SHA-256, the scenario and policy files read
+ *                     and scenario.json with theirs, seed, policies, version,
  *                     command line (no wall-clock time: two identical runs give
  *                     identical bytes)
  *   charts.gp         a gnuplot script over the CSVs (`backstop chart` renders it)
+ *   scenario.json     the scenario that ran, after every command-line override, its
+ *                     policies inlined: `backstop run DIR/scenario.json` runs it again
  *
  * Conventions: RFC 4180 with a header row and LF line ends; times as ISO 8601 UTC
  * ("2025-10-10T21:21:00.000000Z") beside raw microseconds; every number printed from
