@@ -44,6 +44,11 @@ bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *
 bk_rc bk_jdoc_req_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                      const char *key, int64_t *out);
 
+/* Reads a seed: a non-negative JSON integer, or a decimal string of one up to
+ * 18446744073709551615 (past 2^63 - 1, where JSON integers end). */
+bk_rc bk_jdoc_u64(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
+                  uint64_t *out);
+
 /* Every key of obj must be in the NULL-terminated list known. */
 bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
                     const char *const *known);
@@ -63,6 +68,9 @@ char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
 /* v as the decimal string bk_jdoc_fx reads back into v (no trailing zeros); NULL when
  * out of memory. */
 json_t *bk_jdoc_fx_value(int64_t v);
+
+/* v as bk_jdoc_u64 reads it back: an integer, or a decimal string past 2^63 - 1. */
+json_t *bk_jdoc_u64_value(uint64_t v);
 
 /* Sets member key of o to v, taking v over; nonzero when v is NULL or out of memory. */
 int bk_jdoc_put(json_t *o, const char *key, json_t *v);

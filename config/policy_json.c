@@ -192,12 +192,9 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = word(&c, w, "waterfall", "adl_ranking", w_rank, &p.adl_rank)) ||
             (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base))))
     return rc;
-  if (w && (v = json_object_get(w, "seed"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-      return bk_jdoc_fail(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"),
-                          "expected a non-negative integer");
-    p.seed = (uint64_t)json_integer_value(v);
-  }
+  if (w && (v = json_object_get(w, "seed")) &&
+      (rc = bk_jdoc_u64(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"), v, &p.seed)))
+    return rc;
   bk_err why;
   bk_err_clear(&why);
   if (bk_policy_check(&p, &why)) {
@@ -337,8 +334,7 @@ static json_t *waterfall_json(const bk_policy *p) {
                      bk_jdoc_put(o, "action", json_string(w_act[p->wf_action])) ||
                      bk_jdoc_put(o, "adl_ranking", json_string(w_rank[p->adl_rank])) ||
                      bk_jdoc_put(o, "socialize_over", json_string(w_soc[p->social_base])) ||
-                     p->seed > (uint64_t)INT64_MAX ||
-                     bk_jdoc_put(o, "seed", json_integer((json_int_t)p->seed)),
+                     bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)),
                  o);
 }
 

@@ -39,8 +39,7 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
 json_t *bk_policy_json_notes(const json_t *obj);
 
 /* The policy as an object that bk_policy_json_from reads back into the same policy:
- * every setting written out, numbers as exact decimal strings. NULL when out of memory
- * or when the waterfall seed is above 2^63 - 1 (JSON integers are signed). */
+ * every setting written out, numbers as exact decimal strings. NULL when out of memory. */
 json_t *bk_policy_json_dump(const bk_policy *p);
 
 #endif

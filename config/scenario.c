@@ -308,13 +308,8 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
       goto out;
     }
   }
-  if ((v = json_object_get(root, "seed"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0) {
-      rc = bk_jdoc_fail(&d, err, "seed", "expected a non-negative integer");
-      goto out;
-    }
-    s->seed = (uint64_t)json_integer_value(v);
-  }
+  if ((v = json_object_get(root, "seed")) && (rc = bk_jdoc_u64(&d, err, "seed", v, &s->seed)))
+    goto out;
   if ((v = json_object_get(root, "instruments")) && (rc = read_instruments(s, &d, v, err)))
     goto out;
   if ((v = json_object_get(root, "population"))) {
@@ -523,7 +518,7 @@ static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err)
       (s->description && bk_jdoc_put(o, "description", json_string(s->description))) ||
       bk_jdoc_put(o, "data", data_json(s, dir, err)) ||
       ((s->from != INT64_MIN || s->to != INT64_MAX) && bk_jdoc_put(o, "window", window_json(s))) ||
-      bk_jdoc_put(o, "seed", json_integer((json_int_t)s->seed)) ||
+      bk_jdoc_put(o, "seed", bk_jdoc_u64_value(s->seed)) ||
       (s->ninstr && bk_jdoc_put(o, "instruments", instruments_json(s))) ||
       (s->population && bk_jdoc_put(o, "population", population_json(s, dir, err))) ||
       bk_jdoc_put(o, "policies", policies_json(s)) ||
@@ -535,17 +530,8 @@ static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err)
   return failed ? NULL : o;
 }
 
-static int seed_fits(const bk_scenario *s) {
-  int fits = s->seed <= (uint64_t)INT64_MAX;
-  for (size_t i = 0; i < s->npolicies; i++) fits &= s->policies[i].seed <= (uint64_t)INT64_MAX;
-  return fits;
-}
-
 bk_rc bk_scenario_json(const bk_scenario *s, const char *dir, char **text, bk_err *err) {
   *text = NULL;
-  if (!seed_fits(s))
-    return bk_err_set(err, BK_ECONFIG, "%s: a seed above 9223372036854775807 cannot be "
-                      "written to scenario.json (JSON integers are signed)", s->source);
   bk_err_clear(err);
   json_t *o = scenario_json(s, dir, err);
   if (o) *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);

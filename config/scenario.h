@@ -5,7 +5,7 @@
  *   { "name": "...", "description": "...",
  *     "data": [ "path", ... ],               files or folders, relative to the scenario
  *     "window": { "from": "2025-10-10T20:00:00Z", "to": "..." },      optional
- *     "seed": 20251010,                                                optional
+ *     "seed": 20251010,       optional; past 2^63 - 1 as a string "18446744073709551615"
  *     "instruments": { "SYMBOL": { contract spec (config/contract_json.h),
  *                                  "exchange": "..." (optional) } },   optional
  *     "population": { "model": "...", ... },   or a list of them      (strategies/)
@@ -85,8 +85,7 @@ void bk_scenario_fini(bk_scenario *s);
  * (malloc'd, NUL-terminated, into *text): every setting written out, the policies
  * inlined with all their settings and notes, and the data paths and population files
  * rewritten relative to folder dir (absolute ones kept), where the text is to be saved.
- * BK_ENOMEM; BK_ECONFIG when a seed above 2^63 - 1 has no JSON integer or a path cannot
- * be rewritten. */
+ * BK_ENOMEM; BK_ECONFIG when a path cannot be rewritten. */
 bk_rc bk_scenario_json(const bk_scenario *s, const char *dir, char **text, bk_err *err);
 
 /* The document of the scenario, for readers of its sub-objects (populations). */

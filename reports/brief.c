@@ -436,8 +436,11 @@ bk_rc bk_brief_ms(const bk_brief_in *in, bk_outfile *o, bk_err *err) {
   bk_rc rc = load(&b, in->dir, err);
   if (!rc && in->scenario) {
     json_error_t je;
-    b.scenario = json_loads(in->scenario, 0, &je);
-    if (!json_is_object(b.scenario))
+    b.scenario = json_loads(in->scenario, JSON_DECODE_ANY, &je);
+    if (json_is_null(b.scenario)) { /* a run folder written with no scenario */
+      json_decref(b.scenario);
+      b.scenario = NULL;
+    } else if (!json_is_object(b.scenario))
       rc = bk_err_set(err, BK_EDATA, "the scenario:%d: %s", je.line,
                       b.scenario ? "not a JSON object" : je.text);
   }
