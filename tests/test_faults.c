@@ -14,7 +14,7 @@
  * libzip, libcsv, libc itself) are not counted: they are not ours to wrap.
  *
  * Runs swept: `synth` (zstd output, three files), `replay --tob-csv` over that day with
- * one and with two decoding threads, `inspect`, and `run` of a small scenario (seven
+ * one and with two decoding threads, `inspect`, and `run` of a small scenario (eight
  * report files; its hundreds of allocations are sampled: the first 75 one by one, then
  * an even stride, 150 runs in all).
  */
@@ -355,7 +355,7 @@ static void run_survives_failed_allocations(void **state) {
   char scen[512], out[512];
   run_scenario(scen, sizeof scen, out, sizeof out);
   const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
-  sweep_some(FAULT_ALLOC, out, NULL, 7, 0, 150, args);
+  sweep_some(FAULT_ALLOC, out, NULL, 8, 0, 150, args);
 }
 
 static void run_survives_every_failed_write_and_rename(void **state) {
@@ -363,7 +363,7 @@ static void run_survives_every_failed_write_and_rename(void **state) {
   char scen[512], out[512];
   run_scenario(scen, sizeof scen, out, sizeof out);
   const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
-  sweep(FAULT_IO, out, NULL, 7, 0, args);
+  sweep(FAULT_IO, out, NULL, 8, 0, args);
 }
 
 int main(void) {
