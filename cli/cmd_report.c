@@ -2,8 +2,8 @@
  * `backstop report RUN_DIR --pdf [-o FILE]`: the board brief of a run folder as one PDF.
  *
  * reports/brief.c writes the text as groff -ms source; this command gathers what it
- * needs (the scenario the manifest names, checked against its hash, or the built-in
- * one), renders the charts with gnuplot's pdfcairo into a private temporary folder, runs
+ * needs (the run folder's scenario.json, the scenario exactly as it ran, checked against
+ * the manifest's hash of it), renders the charts with gnuplot's pdfcairo into a private temporary folder, runs
  * groff -ms -t -Tpdf on the text and joins the pages with pdfunite (poppler-utils):
  * Debian packages that cmake/deps.sh installs. A second or two per brief.
  */
@@ -25,9 +25,6 @@
 #include "engine/sha256.h"
 #include "reports/brief.h"
 #include "reports/outfile.h"
-
-extern const unsigned char bk_default_scenario[];
-extern const size_t bk_default_scenario_len;
 
 static void usage(FILE *f) {
   fputs("usage: backstop report RUN_DIR --pdf [-o FILE]\n"
@@ -68,19 +65,18 @@ static char *slurp(const char *path, char hex[65]) {
   return s;
 }
 
-/* The scenario of the run: the file the manifest names if it still has the hash the run
- * saw, the built-in one when the manifest names none; else NULL and why in note. */
-static char *scenario_of(json_t *manifest, char *note, size_t cap) {
-  json_t *sc = json_object_get(manifest, "scenario");
-  if (!json_is_object(sc)) return strdup((const char *)bk_default_scenario);
-  const char *path = json_string_value(json_object_get(sc, "path"));
-  const char *want = json_string_value(json_object_get(sc, "sha256"));
-  char hex[65];
-  char *s = path ? slurp(path, hex) : NULL;
+/* The scenario that ran: the run folder's scenario.json if it still has the hash the
+ * manifest recorded; else NULL and why in note. */
+static char *scenario_of(const char *dir, json_t *manifest, char *note, size_t cap) {
+  json_t *ran = json_object_get(manifest, "scenario_ran");
+  const char *want = json_string_value(json_object_get(ran, "sha256"));
+  char path[4200], hex[65];
+  snprintf(path, sizeof path, "%s/scenario.json", dir);
+  char *s = slurp(path, hex);
   if (s && want && !strcmp(hex, want)) return s;
-  snprintf(note, cap, "The scenario file %s %s since the run, so its settings are not shown; "
-           "its hash is in the manifest below.", path ? path : "?",
-           s ? "has changed" : "cannot be read here");
+  snprintf(note, cap, "%s %s, so the scenario's settings are not shown.", path,
+           !s ? "cannot be read" : want ? "has changed since the run"
+                                        : "has no hash in the manifest (an older run folder)");
   free(s);
   return NULL;
 }
@@ -109,7 +105,7 @@ static int build(const char *dir, const char *out, const char *tmp) {
     return EX_NOINPUT;
   }
   char note[4400] = "", names[64][96], outdir[4200];
-  char *scenario = scenario_of(manifest, note, sizeof note);
+  char *scenario = scenario_of(dir, manifest, note, sizeof note);
   size_t n = chart_names(manifest, names, 64);
   json_decref(manifest);
   snprintf(outdir, sizeof outdir, "%s/", tmp);

@@ -40,7 +40,8 @@ static void usage(FILE *f) {
           "which accounts went bankrupt, what liquidations recovered from the book, what\n"
           "each insurance fund earned and paid, and when ADL or socialized losses would\n"
           "have been needed. Writes fund.csv, liquidations.csv, adl.csv, summary.csv,\n"
-          "quality.csv, manifest.json and charts.gp into the run folder. Without a\n"
+          "quality.csv, manifest.json, charts.gp and scenario.json (the scenario as it\n"
+          "ran, to run again) into the run folder. Without a\n"
           "scenario, --data infers one from the data and prints each choice (backstop\n"
           "init writes it out); with neither, runs the built-in default (a synthetic\n"
           "crash day).\n"
@@ -108,6 +109,8 @@ typedef struct run {
   bk_sim_set set;          /* every draw, driven by the one replay */
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
+  char *ran;               /* the scenario as it runs, JSON for the run folder's
+                              scenario.json */
   bk_report_note notes[BK_WINDOW_NOTES]; /* warnings about the window (quality.csv) */
   size_t nnotes;
   bk_err err;
@@ -120,6 +123,7 @@ static void run_close(run *r) {
   bk_pipeline_close(&r->p);
   bk_specs_fini(&r->sp);
   bk_scenario_fini(&r->sc);
+  free(r->ran);
 }
 
 static void print_specs(const run *r) {
@@ -314,8 +318,10 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
                        .notes = r->notes,
                        .nnotes = r->nnotes,
                        .scenario = a->scenario,
-                       .policy_files = a->policies,
-                       .npolicy_files = a->npolicies,
+                       .scenario_origin = r->sc.source,
+                       .scenario_json = r->ran,
+                       .policy_files = (const char *const *)r->sc.policy_files,
+                       .npolicy_files = r->sc.npolicy_files,
                        .seed = r->sc.seed,
                        .version = BK_VERSION,
                        .argc = argc,
@@ -470,6 +476,9 @@ int bk_cmd_run(int argc, char **argv) {
   if (!rc) {
     snprintf(dir, sizeof dir, "%s", a.out ? a.out : "");
     if (!a.out) snprintf(dir, sizeof dir, "out/%s", r.sc.name);
+    rc = bk_scenario_json(&r.sc, dir, &r.ran, &r.err);
+  }
+  if (!rc) {
     /* the folder is checked, locked and made before the replay, not after it */
     catch_stops(old_stops);
     caught = 1;

@@ -83,3 +83,37 @@ bk_rc bk_contract_json(const bk_jdoc *d, bk_err *err, const char *path, const js
   }
   return BK_OK;
 }
+
+/* ---- back to JSON ---- */
+
+static json_t *tier_json(const bk_tier *t) {
+  json_t *o = json_object();
+  if (!o || bk_jdoc_put(o, "floor", bk_jdoc_fx_value(t->floor)) ||
+      bk_jdoc_put(o, "mmr", bk_jdoc_fx_value(t->mmr)) ||
+      bk_jdoc_put(o, "maint_amount", bk_jdoc_fx_value(t->maint_amount)) ||
+      (t->max_lev && bk_jdoc_put(o, "max_leverage", bk_jdoc_fx_value(t->max_lev)))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+json_t *bk_contract_json_dump(const bk_contract *c, const char *settle, json_t *o) {
+  json_t *tiers = json_array();
+  int failed = !tiers ||
+               bk_jdoc_put(o, "kind", json_string(c->kind == BK_INVERSE ? "inverse" : "linear")) ||
+               bk_jdoc_put(o, "tick", bk_jdoc_fx_value(c->tick)) ||
+               bk_jdoc_put(o, "contract_size", bk_jdoc_fx_value(c->contract_size)) ||
+               bk_jdoc_put(o, "settle", json_string(settle)) ||
+               bk_jdoc_put(o, "mm_basis",
+                           json_string(c->mm_basis == BK_MM_ENTRY ? "entry" : "mark"));
+  for (size_t i = 0; !failed && i < c->tiers.n; i++) {
+    json_t *t = tier_json(&c->tiers.v[i]);
+    failed = !t || json_array_append_new(tiers, t);
+  }
+  if (failed || bk_jdoc_put(o, "tiers", tiers)) {
+    if (failed) json_decref(tiers);
+    return NULL;
+  }
+  return o;
+}

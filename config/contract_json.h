@@ -20,4 +20,9 @@
 bk_rc bk_contract_json(const bk_jdoc *d, bk_err *err, const char *path, const json_t *o,
                        bk_contract *c, const char **settle);
 
+/* Writes the members of contract c with settle asset `settle` into object o, as
+ * bk_contract_json reads them back (maintenance amounts written out, as finished).
+ * Returns o, or NULL when out of memory (o then holds some of them). */
+json_t *bk_contract_json_dump(const bk_contract *c, const char *settle, json_t *o);
+
 #endif

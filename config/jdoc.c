@@ -10,6 +10,7 @@
 
 #include "engine/fixed.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,27 @@ bk_rc bk_jdoc_req_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char 
   return bk_jdoc_fx(d, err, p, v, out);
 }
 
+bk_rc bk_jdoc_u64(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
+                  uint64_t *out) {
+  if (json_is_integer(v) && json_integer_value(v) >= 0) {
+    *out = (uint64_t)json_integer_value(v);
+    return BK_OK;
+  }
+  const char *s = json_is_string(v) ? json_string_value(v) : "";
+  uint64_t x = 0;
+  size_t i = 0;
+  for (; s[i] >= '0' && s[i] <= '9'; i++) {
+    unsigned digit = (unsigned)(s[i] - '0');
+    if (x > (UINT64_MAX - digit) / 10) break;
+    x = x * 10 + digit;
+  }
+  if (!i || s[i])
+    return bk_jdoc_fail(d, err, path, "expected a non-negative integer (up to "
+                        "18446744073709551615 as a decimal string)");
+  *out = x;
+  return BK_OK;
+}
+
 bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
                     const char *const *known) {
   if (!json_is_object(obj)) return bk_jdoc_fail(d, err, path, "expected an object");
@@ -193,4 +215,23 @@ char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err) {
     *len -= 3;
   }
   return text;
+}
+
+/* ---- writing back ---- */
+
+json_t *bk_jdoc_fx_value(int64_t v) {
+  char b[40];
+  bk_fx_format_trim(v, b, sizeof b);
+  return json_string(b);
+}
+
+int bk_jdoc_put(json_t *o, const char *key, json_t *v) {
+  return !v || json_object_set_new(o, key, v);
+}
+
+json_t *bk_jdoc_u64_value(uint64_t v) {
+  char b[24];
+  if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+  snprintf(b, sizeof b, "%" PRIu64, v);
+  return json_string(b);
 }

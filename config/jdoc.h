@@ -2,7 +2,8 @@
  * Strict JSON documents, shared by every reader of a configuration file (policies,
  * scenarios, populations, contracts, accounts, the margin calculator's file): parsing
  * with duplicate keys refused, lists of known keys, decimal strings for money, and errors
- * that name the file, line and column of the key at fault and say what was expected.
+ * that name the file, line and column of the key at fault and say what was expected;
+ * and the two helpers that write values back in the form the readers take.
  */
 #ifndef BK_JDOC_H
 #define BK_JDOC_H
@@ -43,6 +44,11 @@ bk_rc bk_jdoc_fx(const bk_jdoc *d, bk_err *err, const char *path, const json_t *
 bk_rc bk_jdoc_req_fx(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                      const char *key, int64_t *out);
 
+/* Reads a seed: a non-negative JSON integer, or a decimal string of one up to
+ * 18446744073709551615 (past 2^63 - 1, where JSON integers end). */
+bk_rc bk_jdoc_u64(const bk_jdoc *d, bk_err *err, const char *path, const json_t *v,
+                  uint64_t *out);
+
 /* Every key of obj must be in the NULL-terminated list known. */
 bk_rc bk_jdoc_known(const bk_jdoc *d, bk_err *err, const char *path, const json_t *obj,
                     const char *const *known);
@@ -56,5 +62,17 @@ json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err);
  * BK_ENOINPUT (missing, a FIFO, a device, ...), BK_EDATA (too large), BK_EIO or
  * BK_ENOMEM in err. */
 char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
+
+/* --- writing documents back (the serializers beside each reader) --- */
+
+/* v as the decimal string bk_jdoc_fx reads back into v (no trailing zeros); NULL when
+ * out of memory. */
+json_t *bk_jdoc_fx_value(int64_t v);
+
+/* v as bk_jdoc_u64 reads it back: an integer, or a decimal string past 2^63 - 1. */
+json_t *bk_jdoc_u64_value(uint64_t v);
+
+/* Sets member key of o to v, taking v over; nonzero when v is NULL or out of memory. */
+int bk_jdoc_put(json_t *o, const char *key, json_t *v);
 
 #endif

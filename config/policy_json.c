@@ -16,6 +16,18 @@
 
 /* ---- the policy ---- */
 
+/* The words of the enumerated settings, in the order of their BK_* values. */
+static const char *const w_pen[] = {"fee", "remaining_margin", NULL};
+static const char *const w_lim[] = {"bankruptcy", "fillable", "none", NULL};
+static const char *const w_size[] = {"all", "to_health", NULL};
+static const char *const w_rem[] = {"slice", "takeover", "waterfall", NULL};
+static const char *const w_off[] = {"hold", "immediate", "gradual", NULL};
+static const char *const w_trig[] = {"negative_equity", "drawdown", "net_position", "never",
+                                     NULL};
+static const char *const w_act[] = {"adl", "socialize", NULL};
+static const char *const w_rank[] = {"bitmex", "hyperliquid", "dydx", NULL};
+static const char *const w_soc[] = {"profit", "open_interest", NULL};
+
 typedef struct pctx {
   bk_jdoc d;
   bk_err *err;
@@ -112,16 +124,6 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
                                       "loss_period_s", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
                                     "action", "adl_ranking", "socialize_over", "seed", NULL};
-  static const char *const w_pen[] = {"fee", "remaining_margin", NULL};
-  static const char *const w_lim[] = {"bankruptcy", "fillable", "none", NULL};
-  static const char *const w_size[] = {"all", "to_health", NULL};
-  static const char *const w_rem[] = {"slice", "takeover", "waterfall", NULL};
-  static const char *const w_off[] = {"hold", "immediate", "gradual", NULL};
-  static const char *const w_trig[] = {"negative_equity", "drawdown", "net_position", "never",
-                                       NULL};
-  static const char *const w_act[] = {"adl", "socialize", NULL};
-  static const char *const w_rank[] = {"bitmex", "hyperliquid", "dydx", NULL};
-  static const char *const w_soc[] = {"profit", "open_interest", NULL};
   bk_policy p;
   bk_policy_default(&p);
   bk_rc rc = bk_jdoc_known(&c.d, err, c.base, obj, top);
@@ -190,12 +192,9 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = word(&c, w, "waterfall", "adl_ranking", w_rank, &p.adl_rank)) ||
             (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base))))
     return rc;
-  if (w && (v = json_object_get(w, "seed"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-      return bk_jdoc_fail(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"),
-                          "expected a non-negative integer");
-    p.seed = (uint64_t)json_integer_value(v);
-  }
+  if (w && (v = json_object_get(w, "seed")) &&
+      (rc = bk_jdoc_u64(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"), v, &p.seed)))
+    return rc;
   bk_err why;
   bk_err_clear(&why);
   if (bk_policy_check(&p, &why)) {
@@ -217,21 +216,134 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   return BK_OK;
 }
 
-bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_policy *out,
-                           bk_err *err) {
+/* As bk_policy_json_parse, with the policy's notes when notes is not NULL. */
+static bk_rc parse_text(const char *text, size_t len, const char *name, bk_policy *out,
+                        json_t **notes, bk_err *err) {
   bk_jdoc d = {text, len, name};
   json_t *root = bk_jdoc_parse(&d, err);
   if (!root) return BK_ECONFIG;
   bk_rc rc = bk_policy_json_from(root, text, len, name, "", out, err);
+  if (!rc && notes && !(*notes = bk_policy_json_notes(root)))
+    rc = bk_err_set(err, BK_ENOMEM, "out of memory");
   json_decref(root);
   return rc;
 }
 
-bk_rc bk_policy_json_load(const char *path, bk_policy *out, bk_err *err) {
+bk_rc bk_policy_json_parse(const char *text, size_t len, const char *name, bk_policy *out,
+                           bk_err *err) {
+  return parse_text(text, len, name, out, NULL, err);
+}
+
+bk_rc bk_policy_json_read(const char *path, bk_policy *out, json_t **notes, bk_err *err) {
   size_t len;
   char *text = bk_jdoc_slurp(path, &len, err);
   if (!text) return err->rc ? err->rc : BK_ENOINPUT; /* out of memory is not a missing file */
-  bk_rc rc = bk_policy_json_parse(text, len, path, out, err);
+  bk_rc rc = parse_text(text, len, path, out, notes, err);
   free(text);
   return rc;
+}
+
+bk_rc bk_policy_json_load(const char *path, bk_policy *out, bk_err *err) {
+  return bk_policy_json_read(path, out, NULL, err);
+}
+
+json_t *bk_policy_json_notes(const json_t *obj) {
+  json_t *n = json_object();
+  for (const char *const *k = (const char *const[]){"description", "source", NULL}; n && *k; k++) {
+    json_t *v = json_object_get(obj, *k);
+    if (v && json_object_set(n, *k, v)) {
+      json_decref(n);
+      return NULL;
+    }
+  }
+  return n;
+}
+
+/* ---- back to JSON ---- */
+
+/* µs as a decimal string of seconds (exact: 1 µs is 100 units e-8). */
+static json_t *secs_value(int64_t us) { return bk_jdoc_fx_value(us * 100); }
+
+/* o, or NULL (o freed) when filling it failed. */
+static json_t *section(int failed, json_t *o) {
+  if (!failed) return o;
+  json_decref(o);
+  return NULL;
+}
+
+static json_t *fees_json(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(!o || bk_jdoc_put(o, "maker", bk_jdoc_fx_value(p->maker_fee)) ||
+                     bk_jdoc_put(o, "taker", bk_jdoc_fx_value(p->taker_fee)) ||
+                     bk_jdoc_put(o, "fund_share", bk_jdoc_fx_value(p->fund_share)),
+                 o);
+}
+
+static json_t *liquidation_json(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(
+      !o || bk_jdoc_put(o, "penalty_mode", json_string(w_pen[p->penalty_mode])) ||
+          bk_jdoc_put(o, "penalty", bk_jdoc_fx_value(p->penalty)) ||
+          bk_jdoc_put(o, "participation", bk_jdoc_fx_value(p->participation)) ||
+          bk_jdoc_put(o, "price_limit", json_string(w_lim[p->price_limit])) ||
+          bk_jdoc_put(o, "fillable_ba", bk_jdoc_fx_value(p->fillable_ba)) ||
+          bk_jdoc_put(o, "fillable_smmr", bk_jdoc_fx_value(p->fillable_smmr)) ||
+          bk_jdoc_put(o, "remainder", json_string(w_rem[p->remainder])) ||
+          bk_jdoc_put(o, "slice_share", bk_jdoc_fx_value(p->slice_share)) ||
+          bk_jdoc_put(o, "slice_cooldown_s", secs_value(p->slice_cooldown_us)) ||
+          bk_jdoc_put(o, "consumed_halflife_s", secs_value(p->halflife_us)) ||
+          bk_jdoc_put(o, "vol_window_s", secs_value(p->vol_window_us)) ||
+          bk_jdoc_put(o, "penalty_vol_k", bk_jdoc_fx_value(p->penalty_vol_k)) ||
+          bk_jdoc_put(o, "depth_ref", bk_jdoc_fx_value(p->depth_ref)) ||
+          bk_jdoc_put(o, "backstop_mm", bk_jdoc_fx_value(p->backstop_mm)) ||
+          bk_jdoc_put(o, "size", json_string(w_size[p->size_mode])) ||
+          bk_jdoc_put(o, "health_buffer", bk_jdoc_fx_value(p->health_buffer)) ||
+          bk_jdoc_put(o, "health_lot", bk_jdoc_fx_value(p->health_lot)) ||
+          bk_jdoc_put(o, "slice_above", bk_jdoc_fx_value(p->slice_above)),
+      o);
+}
+
+/* fund.initial: one decimal string for the run's only asset, else an object by asset. */
+static json_t *initial_json(const bk_policy *p) {
+  if (p->nfund_initial == 1 && !p->fund_initial[0].asset[0])
+    return bk_jdoc_fx_value(p->fund_initial[0].amount);
+  json_t *o = json_object();
+  int failed = !o;
+  for (size_t i = 0; !failed && i < p->nfund_initial; i++)
+    failed = bk_jdoc_put(o, p->fund_initial[i].asset,
+                         bk_jdoc_fx_value(p->fund_initial[i].amount));
+  return section(failed, o);
+}
+
+static json_t *fund_json(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(!o || (p->nfund_initial && bk_jdoc_put(o, "initial", initial_json(p))) ||
+                     bk_jdoc_put(o, "offload", json_string(w_off[p->offload])) ||
+                     bk_jdoc_put(o, "offload_share", bk_jdoc_fx_value(p->offload_share)) ||
+                     bk_jdoc_put(o, "loss_cap", bk_jdoc_fx_value(p->loss_cap)) ||
+                     bk_jdoc_put(o, "loss_period_s", secs_value(p->loss_period_us)),
+                 o);
+}
+
+static json_t *waterfall_json(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(!o || bk_jdoc_put(o, "trigger", json_string(w_trig[p->wf_trigger])) ||
+                     bk_jdoc_put(o, "drawdown", bk_jdoc_fx_value(p->dd_share)) ||
+                     bk_jdoc_put(o, "window_s", secs_value(p->dd_window_us)) ||
+                     bk_jdoc_put(o, "net_position_cap", bk_jdoc_fx_value(p->netpos_cap)) ||
+                     bk_jdoc_put(o, "action", json_string(w_act[p->wf_action])) ||
+                     bk_jdoc_put(o, "adl_ranking", json_string(w_rank[p->adl_rank])) ||
+                     bk_jdoc_put(o, "socialize_over", json_string(w_soc[p->social_base])) ||
+                     bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)),
+                 o);
+}
+
+json_t *bk_policy_json_dump(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(!o || bk_jdoc_put(o, "name", json_string(p->name)) ||
+                     bk_jdoc_put(o, "fees", fees_json(p)) ||
+                     bk_jdoc_put(o, "liquidation", liquidation_json(p)) ||
+                     bk_jdoc_put(o, "fund", fund_json(p)) ||
+                     bk_jdoc_put(o, "waterfall", waterfall_json(p)),
+                 o);
 }

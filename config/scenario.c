@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/contract_json.h"
+#include "config/relpath.h"
 #include "config/safename.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
@@ -26,6 +27,10 @@ void bk_scenario_fini(bk_scenario *s) {
   free(s->data);
   free(s->instr);
   free(s->policies);
+  json_decref(s->policy_notes);
+  for (size_t i = 0; i < s->npolicy_files; i++) free(s->policy_files[i]);
+  free(s->policy_files);
+  free(s->description);
   json_decref(s->population);
   free(s->text);
   clear(s);
@@ -74,13 +79,18 @@ static bk_rc duration(const bk_jdoc *d, bk_err *err, const json_t *o, const char
   return BK_OK;
 }
 
-static bk_rc add_data(bk_scenario *s, const char *dir, const char *path, bk_err *err) {
-  char **v = realloc(s->data, (s->ndata + 1) * sizeof *v);
-  if (!v) return bk_err_set(err, BK_ENOMEM, "out of memory");
-  s->data = v;
-  if (!(s->data[s->ndata] = resolve(dir, path))) return bk_err_set(err, BK_ENOMEM, "out of memory");
-  s->ndata++;
+/* Appends dir/path to the list *v of *n paths. */
+static bk_rc add_path(char ***v, size_t *n, const char *dir, const char *path, bk_err *err) {
+  char **w = realloc(*v, (*n + 1) * sizeof *w);
+  if (!w) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  *v = w;
+  if (!(w[*n] = resolve(dir, path))) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  (*n)++;
   return BK_OK;
+}
+
+static bk_rc add_data(bk_scenario *s, const char *dir, const char *path, bk_err *err) {
+  return add_path(&s->data, &s->ndata, dir, path, err);
 }
 
 static bk_rc read_data(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
@@ -139,16 +149,23 @@ static bk_rc read_instruments(bk_scenario *s, const bk_jdoc *d, const json_t *v,
   return BK_OK;
 }
 
-static bk_rc add_policy(bk_scenario *s, const bk_policy *p, bk_err *err) {
+/* Appends policy p with its notes (taken over) and, when it came from a file, the file:
+ * the policy that runs and where it came from. */
+static bk_rc add_policy(bk_scenario *s, const bk_policy *p, json_t *notes, const char *file,
+                        bk_err *err) {
   for (size_t i = 0; i < s->npolicies; i++)
-    if (!strcmp(s->policies[i].name, p->name))
+    if (!strcmp(s->policies[i].name, p->name)) {
+      json_decref(notes);
       return bk_err_set(err, BK_ECONFIG, "%s: two policies are named \"%s\": names must "
                         "differ (they label the report rows)", s->source, p->name);
+    }
   bk_policy *v = realloc(s->policies, (s->npolicies + 1) * sizeof *v);
-  if (!v) return bk_err_set(err, BK_ENOMEM, "out of memory");
-  s->policies = v;
+  if (v) s->policies = v;
+  if (!s->policy_notes) s->policy_notes = json_array();
+  if (!v || !s->policy_notes || json_array_append_new(s->policy_notes, notes))
+    return bk_err_set(err, BK_ENOMEM, "out of memory");
   s->policies[s->npolicies++] = *p;
-  return BK_OK;
+  return file ? add_path(&s->policy_files, &s->npolicy_files, "", file, err) : BK_OK;
 }
 
 static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
@@ -161,23 +178,27 @@ static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk
     char p[64];
     snprintf(p, sizeof p, "policies.%zu", i);
     bk_policy pol;
+    json_t *notes = NULL;
+    char *file = NULL;
     bk_rc rc;
     if (json_is_string(x)) {
-      char *file = resolve(s->dir, json_string_value(x));
-      if (!file) return bk_err_set(err, BK_ENOMEM, "out of memory");
+      if (!(file = resolve(s->dir, json_string_value(x))))
+        return bk_err_set(err, BK_ENOMEM, "out of memory");
       if (!strcmp(file, s->source)) {
         free(file);
         return bk_jdoc_fail(d, err, p, "the scenario names itself as a policy");
       }
-      rc = bk_policy_json_load(file, &pol, err);
-      free(file);
+      rc = bk_policy_json_read(file, &pol, &notes, err);
     } else if (json_is_object(x)) {
       rc = bk_policy_json_from(x, d->text, d->len, d->name, p, &pol, err);
+      if (!rc && !(notes = bk_policy_json_notes(x)))
+        rc = bk_err_set(err, BK_ENOMEM, "out of memory");
     } else {
       return bk_jdoc_fail(d, err, p, "expected a policy file path or a policy object");
     }
+    if (!rc) rc = add_policy(s, &pol, notes, file, err);
+    free(file);
     if (rc) return rc;
-    if ((rc = add_policy(s, &pol, err))) return rc;
   }
   return BK_OK;
 }
@@ -284,6 +305,10 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
     rc = bk_jdoc_fail(&d, err, "description", "expected text");
     goto out;
   }
+  if (v && !(s->description = strdup(json_string_value(v)))) {
+    rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+    goto out;
+  }
   if (!(v = json_object_get(root, "data"))) {
     rc = bk_jdoc_fail(&d, err, "", "missing \"data\": the market data files or folders");
     goto out;
@@ -299,13 +324,8 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
       goto out;
     }
   }
-  if ((v = json_object_get(root, "seed"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0) {
-      rc = bk_jdoc_fail(&d, err, "seed", "expected a non-negative integer");
-      goto out;
-    }
-    s->seed = (uint64_t)json_integer_value(v);
-  }
+  if ((v = json_object_get(root, "seed")) && (rc = bk_jdoc_u64(&d, err, "seed", v, &s->seed)))
+    goto out;
   if ((v = json_object_get(root, "instruments")) && (rc = read_instruments(s, &d, v, err)))
     goto out;
   if ((v = json_object_get(root, "population"))) {
@@ -366,10 +386,175 @@ bk_rc bk_scenario_set_data(bk_scenario *s, const char *const *paths, size_t n, b
 bk_rc bk_scenario_set_policies(bk_scenario *s, const char *const *paths, size_t n,
                                bk_err *err) {
   s->npolicies = 0;
+  json_array_clear(s->policy_notes);
+  for (size_t i = 0; i < s->npolicy_files; i++) free(s->policy_files[i]);
+  s->npolicy_files = 0;
   for (size_t i = 0; i < n; i++) {
     bk_policy pol;
-    bk_rc rc = bk_policy_json_load(paths[i], &pol, err);
-    if (rc || (rc = add_policy(s, &pol, err))) return rc;
+    json_t *notes;
+    bk_rc rc = bk_policy_json_read(paths[i], &pol, &notes, err);
+    if (rc || (rc = add_policy(s, &pol, notes, paths[i], err))) return rc;
   }
   return BK_OK;
+}
+
+/* ---- back to JSON ---- */
+
+/* path (relative to the working folder) as seen from folder dir. */
+static json_t *path_value(const char *dir, const char *path, bk_err *err) {
+  char rel[4096];
+  if (bk_relpath(dir, path, rel, sizeof rel)) {
+    bk_err_set(err, BK_ECONFIG, "%s: cannot be written relative to %s", path, dir);
+    return NULL;
+  }
+  return json_string(rel);
+}
+
+static json_t *data_json(const bk_scenario *s, const char *dir, bk_err *err) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < s->ndata; i++) {
+    json_t *p = path_value(dir, s->data[i], err);
+    if (!p || json_array_append_new(a, p)) {
+      json_decref(a);
+      return NULL;
+    }
+  }
+  return a;
+}
+
+static json_t *time_value(int64_t us) {
+  char b[40];
+  bk_time_format(us, b, sizeof b);
+  return json_string(b);
+}
+
+static json_t *window_json(const bk_scenario *s) {
+  json_t *o = json_object();
+  if (!o || (s->from != INT64_MIN && bk_jdoc_put(o, "from", time_value(s->from))) ||
+      (s->to != INT64_MAX && bk_jdoc_put(o, "to", time_value(s->to)))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static json_t *instruments_json(const bk_scenario *s) {
+  json_t *o = json_object();
+  for (size_t i = 0; o && i < s->ninstr; i++) {
+    const bk_scen_instr *in = &s->instr[i];
+    json_t *c = json_object();
+    int failed = !c || (in->exchange[0] && bk_jdoc_put(c, "exchange", json_string(in->exchange)));
+    if (!failed) failed = !bk_contract_json_dump(&in->c, in->settle, c);
+    if (failed || bk_jdoc_put(o, in->symbol, c)) {
+      if (failed) json_decref(c);
+      json_decref(o);
+      return NULL;
+    }
+  }
+  return o;
+}
+
+/* The population as written, with the file of an "accounts" model rewritten for dir. */
+static json_t *population_json(const bk_scenario *s, const char *dir, bk_err *err) {
+  json_t *pop = json_deep_copy(s->population);
+  json_t *one[] = {pop}, **v = one;
+  size_t n = 1;
+  if (json_is_array(pop)) {
+    n = json_array_size(pop);
+    v = NULL;
+  }
+  for (size_t i = 0; pop && i < n; i++) {
+    json_t *o = v ? v[i] : json_array_get(pop, i);
+    const char *model = json_string_value(json_object_get(o, "model"));
+    const char *file = json_string_value(json_object_get(o, "file"));
+    if (!model || strcmp(model, "accounts") || !file) continue;
+    char *path = resolve(s->dir, file);
+    json_t *p = path ? path_value(dir, path, err) : NULL;
+    free(path);
+    if (bk_jdoc_put(o, "file", p)) {
+      json_decref(pop);
+      return NULL;
+    }
+  }
+  return pop;
+}
+
+static json_t *policies_json(const bk_scenario *s) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < s->npolicies; i++) {
+    json_t *p = bk_policy_json_dump(&s->policies[i]);
+    if (!p || json_object_update(p, json_array_get(s->policy_notes, i)) ||
+        json_array_append_new(a, p)) {
+      json_decref(p);
+      json_decref(a);
+      return NULL;
+    }
+  }
+  return a;
+}
+
+/* µs as a decimal string of `unit` µs (1000000: seconds, 1000: milliseconds). */
+static json_t *duration_value(int64_t us, int64_t unit) {
+  return bk_jdoc_fx_value(us * (BK_FX_SCALE / unit));
+}
+
+static json_t *depth_json(const bk_scenario *s) {
+  const bk_depth_spec *ds = &s->sim.depth;
+  json_t *o = json_object(), *pts = json_array();
+  int failed = !o || !pts ||
+               (s->depth_ref[0] && bk_jdoc_put(o, "reference", json_string(s->depth_ref)));
+  for (size_t i = 0; !failed && i < ds->n; i++) {
+    json_t *pt = json_object();
+    failed = !pt || bk_jdoc_put(pt, "pct", bk_jdoc_fx_value(ds->pct[i] * 100)) ||
+             bk_jdoc_put(pt, "minutes", bk_jdoc_fx_value(ds->minutes[i])) ||
+             json_array_append_new(pts, pt);
+  }
+  if (failed || (ds->n ? bk_jdoc_put(o, "points", pts) : (json_decref(pts), 0)) ||
+      bk_jdoc_put(o, "refresh_s", duration_value(ds->refresh_us, BK_US_PER_S))) {
+    if (failed) json_decref(pts);
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* Two members {key: duration} of the sim's intervals as an object. */
+static json_t *intervals(const char *k1, int64_t us1, int64_t unit1, const char *k2, int64_t us2,
+                         int64_t unit2) {
+  json_t *o = json_object();
+  if (!o || bk_jdoc_put(o, k1, duration_value(us1, unit1)) ||
+      (k2 && bk_jdoc_put(o, k2, duration_value(us2, unit2)))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err) {
+  json_t *o = json_object();
+  int failed =
+      !o || bk_jdoc_put(o, "name", json_string(s->name)) ||
+      (s->description && bk_jdoc_put(o, "description", json_string(s->description))) ||
+      bk_jdoc_put(o, "data", data_json(s, dir, err)) ||
+      ((s->from != INT64_MIN || s->to != INT64_MAX) && bk_jdoc_put(o, "window", window_json(s))) ||
+      bk_jdoc_put(o, "seed", bk_jdoc_u64_value(s->seed)) ||
+      (s->ninstr && bk_jdoc_put(o, "instruments", instruments_json(s))) ||
+      (s->population && bk_jdoc_put(o, "population", population_json(s, dir, err))) ||
+      bk_jdoc_put(o, "policies", policies_json(s)) ||
+      bk_jdoc_put(o, "report", intervals("interval_s", s->sim.sample_us, BK_US_PER_S, NULL, 0, 1)) ||
+      bk_jdoc_put(o, "marks", intervals("window_s", s->sim.mark_window_us, BK_US_PER_S, "step_ms",
+                                        s->sim.mark_step_us, 1000)) ||
+      bk_jdoc_put(o, "depth_model", depth_json(s));
+  if (failed) json_decref(o);
+  return failed ? NULL : o;
+}
+
+bk_rc bk_scenario_json(const bk_scenario *s, const char *dir, char **text, bk_err *err) {
+  *text = NULL;
+  bk_err_clear(err);
+  json_t *o = scenario_json(s, dir, err);
+  if (o) *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+  json_decref(o);
+  if (*text) return BK_OK;
+  return err->rc ? err->rc : bk_err_set(err, BK_ENOMEM, "out of memory");
 }

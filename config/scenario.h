@@ -5,7 +5,7 @@
  *   { "name": "...", "description": "...",
  *     "data": [ "path", ... ],               files or folders, relative to the scenario
  *     "window": { "from": "2025-10-10T20:00:00Z", "to": "..." },      optional
- *     "seed": 20251010,                                                optional
+ *     "seed": 20251010,       optional; past 2^63 - 1 as a string "18446744073709551615"
  *     "instruments": { "SYMBOL": { contract spec (config/contract_json.h),
  *                                  "exchange": "..." (optional) } },   optional
  *     "population": { "model": "...", ... },   or a list of them      (strategies/)
@@ -45,6 +45,7 @@ typedef struct bk_scen_instr {
 
 typedef struct bk_scenario {
   char name[64];
+  char *description;       /* the scenario's "description" (owned), NULL if none */
   char source[1024];       /* the file read, or "(built-in)" */
   char **data;             /* resolved paths */
   size_t ndata;
@@ -56,6 +57,10 @@ typedef struct bk_scenario {
   size_t ninstr;
   bk_policy *policies;
   size_t npolicies;
+  json_t *policy_notes;    /* per policy its "description" and "source" as an object
+                              (bk_policy_json_notes; owned) */
+  char **policy_files;     /* the files the policies were read from (not the inline ones) */
+  size_t npolicy_files;
   json_t *population;      /* the "population" value as written (owned), NULL if none */
   bk_sim_config sim;       /* intervals and depth model (arrays unset) */
   char depth_ref[96];      /* "exchange:symbol" of the depth reference, "" for none */
@@ -75,11 +80,19 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
 /* Replaces the data paths (--data); paths are used as given. */
 bk_rc bk_scenario_set_data(bk_scenario *s, const char *const *paths, size_t n, bk_err *err);
 
-/* Replaces the policies with those read from files (--policy). */
+/* Replaces the policies (and the list of policy files) with those read from files
+ * (--policy). */
 bk_rc bk_scenario_set_policies(bk_scenario *s, const char *const *paths, size_t n,
                                bk_err *err);
 
 void bk_scenario_fini(bk_scenario *s);
+
+/* The scenario as JSON text that bk_scenario_parse reads back into the same scenario
+ * (malloc'd, NUL-terminated, into *text): every setting written out, the policies
+ * inlined with all their settings and notes, and the data paths and population files
+ * rewritten relative to folder dir (absolute ones kept), where the text is to be saved.
+ * BK_ENOMEM; BK_ECONFIG when a path cannot be rewritten. */
+bk_rc bk_scenario_json(const bk_scenario *s, const char *dir, char **text, bk_err *err);
 
 /* The document of the scenario, for readers of its sub-objects (populations). */
 bk_jdoc bk_scenario_doc(const bk_scenario *s);

@@ -410,12 +410,16 @@ static void manifest(brief *b) {
     ms_text(o, json_string_value(x) ? json_string_value(x) : "");
   }
   bk_outfile_printf(o, "\\fP\n.LP\n");
-  json_t *sc = json_object_get(m, "scenario");
+  json_t *sc = json_object_get(m, "scenario"), *ran = json_object_get(m, "scenario_ran");
+  const char *origin = json_string_value(json_object_get(ran, "origin"));
+  bk_outfile_printf(o, "\\&The scenario as it ran (from ");
+  ms_text(o, origin ? origin : "?");
+  bk_outfile_printf(o, ", after the command line's options):\n");
+  hashed(o, ran);
   if (json_is_object(sc)) {
-    ms_line(o, "The scenario:");
+    bk_outfile_printf(o, ".LP\n");
+    ms_line(o, "The scenario file read:");
     hashed(o, sc);
-  } else {
-    ms_line(o, "The scenario: the built-in default.");
   }
   if (json_array_size(json_object_get(m, "policy_files"))) {
     bk_outfile_printf(o, ".LP\n");
@@ -432,8 +436,11 @@ bk_rc bk_brief_ms(const bk_brief_in *in, bk_outfile *o, bk_err *err) {
   bk_rc rc = load(&b, in->dir, err);
   if (!rc && in->scenario) {
     json_error_t je;
-    b.scenario = json_loads(in->scenario, 0, &je);
-    if (!json_is_object(b.scenario))
+    b.scenario = json_loads(in->scenario, JSON_DECODE_ANY, &je);
+    if (json_is_null(b.scenario)) { /* a run folder written with no scenario */
+      json_decref(b.scenario);
+      b.scenario = NULL;
+    } else if (!json_is_object(b.scenario))
       rc = bk_err_set(err, BK_EDATA, "the scenario:%d: %s", je.line,
                       b.scenario ? "not a JSON object" : je.text);
   }

@@ -25,7 +25,7 @@
 typedef struct bk_brief_in {
   const char *dir;            /* the run folder (summary.csv, fund.csv, quality.csv,
                                  manifest.json) */
-  const char *scenario;       /* the scenario's JSON text, or NULL */
+  const char *scenario;       /* the scenario that ran (scenario.json), or NULL */
   const char *scenario_note;  /* when scenario is NULL: why its settings are not shown */
   const char *const *charts;  /* the figures that follow the text, by name */
   size_t ncharts;

@@ -26,10 +26,11 @@
 #include "reports/columns.h"
 #include "reports/draws.h"
 
-const char *const bk_report_files[] = {"fund.csv",       "liquidations.csv", "adl.csv",
-                                       "summary.csv",    "quality.csv",      "population.csv",
-                                       "manifest.json",  "charts.gp",        NULL};
-#define NFILES 8
+const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl.csv",
+                                       "summary.csv",   "quality.csv",      "population.csv",
+                                       "manifest.json", "charts.gp",        "scenario.json",
+                                       NULL};
+#define NFILES 9
 const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv", NULL};
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
@@ -450,6 +451,36 @@ static bk_rc j_file(bk_outfile *o, const char *path, bk_err *err) {
   return j_file_as(o, path, NULL, 0, err);
 }
 
+/* scenario.json: the scenario that ran, as the command serialized it. */
+static const char *scenario_text(const bk_report_run *run) {
+  return run->ctx.scenario_json ? run->ctx.scenario_json : "null";
+}
+
+static bk_rc write_scenario(const bk_report_run *run, bk_outfile *o) {
+  const char *s = scenario_text(run);
+  bk_outfile_write(o, s, strlen(s));
+  bk_outfile_write(o, "\n", 1);
+  return bk_outfile_error(o)->rc;
+}
+
+/* {"path": "scenario.json", "bytes": N, "sha256": "...", "origin": ...}: the file
+ * write_scenario writes, hashed from memory. */
+static void j_scenario_ran(bk_outfile *o, const bk_report_run *run) {
+  const char *s = scenario_text(run);
+  bk_sha256 c;
+  unsigned char d[32];
+  char hex[65];
+  bk_sha256_init(&c);
+  bk_sha256_update(&c, s, strlen(s));
+  bk_sha256_update(&c, "\n", 1);
+  bk_sha256_final(&c, d);
+  bk_sha256_hex(d, hex);
+  bk_outfile_printf(o, "{\"path\": \"scenario.json\", \"bytes\": %zu, \"sha256\": \"%s\", "
+                       "\"origin\": ", strlen(s) + 1, hex);
+  j_str(o, run->ctx.scenario_origin);
+  bk_outfile_printf(o, "}");
+}
+
 static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err) {
   const bk_report_ctx *c = &run->ctx;
   bk_rc rc;
@@ -467,6 +498,8 @@ static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err
   } else {
     bk_outfile_printf(o, "null");
   }
+  bk_outfile_printf(o, ",\n  \"scenario_ran\": ");
+  j_scenario_ran(o, run);
   bk_outfile_printf(o, ",\n  \"seed\": %" PRIu64 ",\n  \"sample_us\": %" PRId64
                        ",\n  \"policies\": [",
                     c->seed, run->sample_us);
@@ -666,6 +699,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc) rc = write_manifest(run, o[6], &e);
     if (!rc && (rc = bk_report_charts_gp(run, o[7])))
       bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[7]));
+    if (!rc && (rc = write_scenario(run, o[8]))) e = *bk_outfile_error(o[8]);
     if (!rc && run->calib && (rc = write_calibration(run, o[calib])))
       e = *bk_outfile_error(o[calib]);
     if (!rc && run->draws && (rc = write_draws(run, o[draws]))) e = *bk_outfile_error(o[draws]);

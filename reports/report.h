@@ -12,10 +12,13 @@
  *   population.csv    per policy and settle asset, the leverage buckets of the accounts
  *                     at the window's start, then one row per fund sample: accounts
  *                     opened, their long and short open interest, the data's
- *   manifest.json     inputs with sizes and SHA-256, scenario, seed, policies, version,
+ *   manifest.json     inputs with sizes and SHA-256, the scenario and policy files read
+ *                     and scenario.json with theirs, seed, policies, version,
  *                     command line (no wall-clock time: two identical runs give
  *                     identical bytes)
  *   charts.gp         a gnuplot script over the CSVs (`backstop chart` renders it)
+ *   scenario.json     the scenario that ran, after every command-line override, its
+ *                     policies inlined: `backstop run DIR/scenario.json` runs it again
  *
  * Conventions: RFC 4180 with a header row and LF line ends; times as ISO 8601 UTC
  * ("2025-10-10T21:21:00.000000Z") beside raw microseconds; every number printed from

@@ -44,6 +44,10 @@ typedef struct bk_report_ctx {
   const bk_report_note *notes;          /* nnotes warnings, or NULL */
   size_t nnotes;
   const char *scenario;                 /* scenario file path, or NULL */
+  const char *scenario_origin;          /* where the scenario came from: the file, or
+                                           "(built-in default scenario)", ...; or NULL */
+  const char *scenario_json;            /* the scenario that ran, as JSON text (written
+                                           as scenario.json), or NULL ("null" written) */
   const char *const *policy_files;      /* npolicy_files policy files (hashed), or NULL */
   size_t npolicy_files;
   uint64_t seed;

@@ -93,7 +93,7 @@ static void strict_json_errors_name_file_line_and_column(void **state) {
   expect_fail("{\"liquidation\": {\"slice_cooldown_s\": \"-1\"}}", "slice_cooldown_s", ">= 0");
   /* unknown words */
   expect_fail("{\"waterfall\": {\"action\": \"pray\"}}", "waterfall.action", "adl, socialize");
-  expect_fail("{\"waterfall\": {\"seed\": \"7\"}}", "waterfall.seed", "integer");
+  expect_fail("{\"waterfall\": {\"seed\": \"-7\"}}", "waterfall.seed", "integer");
   expect_fail("[1, 2]", "pol.json:1:1", "expected an object");
   expect_fail("{\"liquidation\": {\"penalty_vol_k\": \"1\"}}", "liquidation.penalty_vol_k",
               "vol_window_s");
