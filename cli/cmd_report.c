@@ -141,7 +141,11 @@ static int build(const char *dir, const char *out, const char *tmp) {
   snprintf(files[0], sizeof files[0], "%s/text.pdf", tmp);
   unite[k++] = files[0];
   for (size_t i = 0; i < n; i++) {
-    snprintf(files[i + 1], sizeof files[i + 1], "%s/%s.pdf", tmp, names[i]);
+    int len = snprintf(files[i + 1], sizeof files[i + 1], "%s/%.*s.pdf", tmp, 255, names[i]);
+    if (len < 0 || (size_t)len >= sizeof files[i + 1]) {
+      fprintf(stderr, "backstop report: a chart's path is too long\n");
+      return EX_SOFTWARE;
+    }
     unite[k++] = files[i + 1];
   }
   unite[k++] = (char *)out;
