@@ -700,40 +700,6 @@ size_t bk_book_levels(const bk_book *b, int side, int64_t limit, bk_level *out, 
   return n;
 }
 
-size_t bk_book_levels_ticks(const bk_book *b, int side, int64_t n_ticks, bk_level *out,
-                            size_t max) {
-  bk_level best;
-  if (n_ticks < 0 || !bk_book_best(b, side, &best)) return 0;
-  bk_i128 d = (bk_i128)n_ticks * b->tick, lim;
-  if (side == BK_BID) {
-    lim = best.price - d;
-    if (lim < 1) lim = 1;
-  } else {
-    lim = best.price + d;
-    if (lim > INT64_MAX) lim = INT64_MAX;
-  }
-  return bk_book_levels(b, side, (int64_t)lim, out, max);
-}
-
-size_t bk_book_levels_pct(const bk_book *b, int side, int64_t pct, bk_level *out, size_t max) {
-  bk_level bid, ask;
-  if (pct < 0 || !bk_book_best(b, BK_BID, &bid) || !bk_book_best(b, BK_ASK, &ask)) return 0;
-  bk_i128 sum = (bk_i128)bid.price + ask.price; /* 2 × mid */
-  bk_i128 den = (bk_i128)2 * BK_FX_SCALE;
-  bk_i128 lim;
-  if (side == BK_BID) { /* price >= mid × (1 − pct): the smallest such integer */
-    bk_i128 num = sum * ((bk_i128)BK_FX_SCALE - pct);
-    if (num <= 0) lim = 1;
-    else lim = (num + den - 1) / den;
-    if (lim < 1) lim = 1;
-  } else { /* price <= mid × (1 + pct): the largest such integer */
-    bk_i128 num = sum * ((bk_i128)BK_FX_SCALE + pct);
-    lim = num / den;
-    if (lim > INT64_MAX) lim = INT64_MAX;
-  }
-  return bk_book_levels(b, side, (int64_t)lim, out, max);
-}
-
 size_t bk_book_walk(const bk_book *b, const bk_walk *w, bk_fill *fills, size_t max_fills,
                     int64_t *filled) {
   int64_t got = 0;

@@ -71,16 +71,6 @@ uint64_t bk_book_seq(const bk_book *b);
  * beyond limit (bids below it, asks above it; limit 0 = no limit). Returns the count. */
 size_t bk_book_levels(const bk_book *b, int side, int64_t limit, bk_level *out, size_t max);
 
-/* Levels of a side within n ticks (of the tick in use, inclusive) of the best level of
- * that side; 0 when the side is empty or n_ticks < 0. */
-size_t bk_book_levels_ticks(const bk_book *b, int side, int64_t n_ticks, bk_level *out,
-                            size_t max);
-
-/* Levels of a side within pct (fixed point fraction: BK_FX(1)/100 = 1 %) of the mid;
- * 0 when either side is empty. Inclusive and exact: bids with price >= mid × (1 − pct),
- * asks with price <= mid × (1 + pct), mid = (best bid + best ask) / 2 unrounded. */
-size_t bk_book_levels_pct(const bk_book *b, int side, int64_t pct, bk_level *out, size_t max);
-
 /* How much of a level a walker may take. Given the level as the book holds it, returns
  * the quantity available to this walker (e.g. minus what earlier liquidations consumed).
  * NULL means the whole level. The answer is capped to [0, lvl->qty]. */

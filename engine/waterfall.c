@@ -54,28 +54,6 @@ bk_rc bk_wf_hl_key(int64_t mark, int64_t entry, int64_t notional, int64_t accoun
   return bk_fx_mul(r, l, BK_FLOOR, key);
 }
 
-static int by_score(const void *pa, const void *pb) {
-  const bk_adl_cand *a = pa, *b = pb;
-  if (a->score != b->score) return a->score > b->score ? -1 : 1;
-  return (a->acct > b->acct) - (a->acct < b->acct);
-}
-
-size_t bk_wf_adl_allocate(bk_adl_cand *cands, size_t n, int64_t need, bk_adl_take *out,
-                          int64_t *left) {
-  qsort(cands, n, sizeof *cands, by_score);
-  size_t k = 0;
-  for (size_t i = 0; i < n && need > 0; i++) {
-    if (cands[i].qty <= 0) continue;
-    int64_t q = cands[i].qty < need ? cands[i].qty : need;
-    out[k].acct = cands[i].acct;
-    out[k].qty = q;
-    k++;
-    need -= q;
-  }
-  *left = need;
-  return k;
-}
-
 size_t bk_wf_dydx_start(uint64_t seed, uint64_t draw, size_t n) {
   if (!n) return 0;
   uint64_t state = seed + draw * UINT64_C(0x9e3779b97f4a7c15);

@@ -37,17 +37,6 @@ bk_rc bk_wf_bitmex_rank(int64_t entry_value, int64_t mark_value, int64_t bankrup
 bk_rc bk_wf_hl_key(int64_t mark, int64_t entry, int64_t notional, int64_t account_value,
                    int is_long, int64_t *key);
 
-typedef struct bk_adl_take {
-  uint32_t acct;
-  int64_t qty; /* > 0 */
-} bk_adl_take;
-
-/* Sorts cands by score (descending; ties by account) and takes from the top until need
- * is covered. Writes at most n takes; returns how many; *left gets what no candidate
- * could take (0 when covered). */
-size_t bk_wf_adl_allocate(bk_adl_cand *cands, size_t n, int64_t need, bk_adl_take *out,
-                          int64_t *left);
-
 /* dYdX order: candidates in their given order, walked cyclically from a pseudo-random
  * start drawn from seed (splitmix64); returns the start index (0 when n == 0). The walk
  * itself is the caller's: take from cands[(start + i) % n]. */

@@ -93,39 +93,6 @@ static size_t ref_levels(const ref_book *r, int side, int64_t limit, bk_level *o
   return n;
 }
 
-/* Within n ticks of the side's best, written from the definition. */
-static size_t ref_levels_ticks(const ref_book *r, int side, int64_t n_ticks, bk_level *out,
-                               size_t max) {
-  const bk_level *best = ref_at(r, side, 0), *l;
-  size_t n = 0;
-  if (!best) return 0;
-  for (size_t k = 0; n < max && (l = ref_at(r, side, k)); k++) {
-    bk_i128 dist = side == BK_BID ? (bk_i128)best->price - l->price
-                                  : (bk_i128)l->price - best->price;
-    if (dist > (bk_i128)n_ticks * r->tick) break;
-    out[n++] = *l;
-  }
-  return n;
-}
-
-/* Within pct of the mid: |p − mid| <= mid × pct on the side's own direction, compared
- * exactly as 2·p·S against (bid + ask)·(S ∓ pct). */
-static size_t ref_levels_pct(const ref_book *r, int side, int64_t pct, bk_level *out,
-                             size_t max) {
-  const bk_level *bid = ref_at(r, BK_BID, 0), *ask = ref_at(r, BK_ASK, 0), *l;
-  size_t n = 0;
-  if (!bid || !ask) return 0;
-  bk_i128 sum = (bk_i128)bid->price + ask->price;
-  for (size_t k = 0; n < max && (l = ref_at(r, side, k)); k++) {
-    bk_i128 lhs = (bk_i128)2 * l->price * BK_FX_SCALE;
-    int in = side == BK_BID ? lhs >= sum * (BK_FX_SCALE - pct)
-                            : lhs <= sum * (BK_FX_SCALE + pct);
-    if (!in) break;
-    out[n++] = *l;
-  }
-  return n;
-}
-
 typedef struct avail_ctx {
   uint64_t salt;
 } avail_ctx;
@@ -246,16 +213,6 @@ static void compare(const bk_book *bk, const ref_book *r, cmp_buf *c, uint64_t *
       if (c->fa[i].price != c->fb[i].price || c->fa[i].qty != c->fb[i].qty)
         fail_msg("step %ld %s walk fill %zu differs", step, sn, i);
 
-    if ((step & 7) == 0) {
-      int64_t nt = (int64_t)(bk_t_rand(rs) % 200);
-      na = bk_book_levels_ticks(bk, side, nt, c->a, MAXLV);
-      nb = ref_levels_ticks(r, side, nt, c->b, MAXLV);
-      same_levels(c->a, na, c->b, nb, "levels within ticks", step);
-      int64_t pct = (int64_t)(bk_t_rand(rs) % (uint64_t)(BK_FX_SCALE / 20));
-      na = bk_book_levels_pct(bk, side, pct, c->a, MAXLV);
-      nb = ref_levels_pct(r, side, pct, c->b, MAXLV);
-      same_levels(c->a, na, c->b, nb, "levels within pct", step);
-    }
   }
 }
 
@@ -624,34 +581,6 @@ static void walk_respects_what_earlier_walkers_consumed(void **state) {
   bk_book_free(b);
 }
 
-static void depth_queries_by_ticks_and_by_percent_of_mid(void **state) {
-  (void)state;
-  bk_book *b = bk_book_new(P("0.5"));
-  /* bid 99, ask 101: mid 100. 1 % of mid: bids >= 99.0, asks <= 101.0 */
-  const char *bids[] = {"99", "98.5", "98", "97", "90"};
-  const char *asks[] = {"101", "101.5", "102", "110"};
-  for (size_t i = 0; i < 5; i++) bk_book_set(b, BK_BID, P(bids[i]), P("1"));
-  for (size_t i = 0; i < 4; i++) bk_book_set(b, BK_ASK, P(asks[i]), P("1"));
-  bk_level lv[8];
-  assert_int_equal(bk_book_levels_pct(b, BK_BID, P("0.01"), lv, 8), 1);
-  assert_int_equal(bk_book_levels_pct(b, BK_ASK, P("0.01"), lv, 8), 1);
-  /* 2 %: bids >= 98, asks <= 102 */
-  assert_int_equal(bk_book_levels_pct(b, BK_BID, P("0.02"), lv, 8), 3);
-  assert_int_equal(bk_book_levels_pct(b, BK_ASK, P("0.02"), lv, 8), 3);
-  assert_int_equal(bk_book_levels_pct(b, BK_BID, P("0.5"), lv, 8), 5);
-  /* 2 ticks of 0.5 from the best: bids 99, 98.5, 98 */
-  assert_int_equal(bk_book_levels_ticks(b, BK_BID, 2, lv, 8), 3);
-  assert_true(lv[2].price == P("98"));
-  assert_int_equal(bk_book_levels_ticks(b, BK_ASK, 0, lv, 8), 1);
-  assert_int_equal(bk_book_levels(b, BK_ASK, P("101.5"), lv, 8), 2);
-  bk_book_set(b, BK_ASK, P("101"), 0);
-  bk_book_set(b, BK_ASK, P("101.5"), 0);
-  bk_book_set(b, BK_ASK, P("102"), 0);
-  bk_book_set(b, BK_ASK, P("110"), 0);
-  assert_int_equal(bk_book_levels_pct(b, BK_BID, P("0.5"), lv, 8), 0); /* no mid */
-  bk_book_free(b);
-}
-
 /* Apply rate on a synthetic random-walk stream (a figure, not an assertion). */
 static void apply_rate_on_a_random_walk_stream(void **state) {
   (void)state;
@@ -702,7 +631,6 @@ int main(void) {
       cmocka_unit_test(far_levels_live_outside_the_window_and_stay_ordered),
       cmocka_unit_test(walk_takes_a_share_of_each_level_best_first),
       cmocka_unit_test(walk_respects_what_earlier_walkers_consumed),
-      cmocka_unit_test(depth_queries_by_ticks_and_by_percent_of_mid),
       cmocka_unit_test(ladder_matches_reference_on_random_updates_inferred_tick),
       cmocka_unit_test(ladder_matches_reference_on_random_updates_given_tick),
       cmocka_unit_test(overflow_matches_reference_in_any_arrival_order),

@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "engine/fixed.h"
+#include "reports/report.h"
 #include "tests/testutil.h"
 
 static const char *const compared[] = {"summary.csv", "fund.csv", "liquidations.csv",
@@ -51,14 +52,13 @@ static void run_default(const char *dir, const char *a1, const char *a2, const c
 
 /* Removes a run folder left by an earlier run of this test (reports only). */
 static void clear_run(const char *dir) {
-  static const char *const files[] = {"summary.csv", "fund.csv", "liquidations.csv",
-                                      "adl.csv", "quality.csv", "population.csv",
-                                      "manifest.json", "charts.gp", NULL};
-  for (const char *const *f = files; *f; f++) {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, *f);
-    unlink(p);
-  }
+  const char *const *lists[] = {bk_report_files, bk_report_optional_files};
+  for (size_t l = 0; l < 2; l++)
+    for (const char *const *f = lists[l]; *f; f++) {
+      char p[512];
+      snprintf(p, sizeof p, "%s/%s", dir, *f);
+      unlink(p);
+    }
   rmdir(dir);
 }
 

@@ -29,7 +29,7 @@ static void t5_bitmex_adl_takes_account_2_then_half_of_5(void **state) {
   for (uint32_t i = 0; i < 6; i++) c[i] = (bk_adl_cand){i + 1, BK_FX(qty[i]), BK_FX(score[i])};
   bk_adl_take t[6];
   int64_t left;
-  size_t n = bk_wf_adl_allocate(c, 6, BK_FX(20), t, &left);
+  size_t n = bk_vf_adl_allocate(c, 6, BK_FX(20), t, &left);
   assert_int_equal((int)n, 2);
   assert_int_equal(t[0].acct, 2);
   assert_true(t[0].qty == BK_FX(10));
@@ -37,7 +37,7 @@ static void t5_bitmex_adl_takes_account_2_then_half_of_5(void **state) {
   assert_true(t[1].qty == BK_FX(10));
   assert_true(left == 0);
   /* more than the queue holds leaves the rest */
-  n = bk_wf_adl_allocate(c, 6, BK_FX(150), t, &left);
+  n = bk_vf_adl_allocate(c, 6, BK_FX(150), t, &left);
   assert_int_equal((int)n, 6);
   assert_true(left == BK_FX(50));
 }

@@ -74,3 +74,25 @@ bk_rc bk_vf_tiers_im(const bk_tiers *t, int64_t notional, int64_t *out) {
   if (x->max_lev <= 0) return BK_ECONFIG;
   return bk_fx_div(notional, x->max_lev, BK_CEIL, out);
 }
+
+static int by_score(const void *pa, const void *pb) {
+  const bk_adl_cand *a = pa, *b = pb;
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  return (a->acct > b->acct) - (a->acct < b->acct);
+}
+
+size_t bk_vf_adl_allocate(bk_adl_cand *cands, size_t n, int64_t need, bk_adl_take *out,
+                          int64_t *left) {
+  qsort(cands, n, sizeof *cands, by_score);
+  size_t k = 0;
+  for (size_t i = 0; i < n && need > 0; i++) {
+    if (cands[i].qty <= 0) continue;
+    int64_t q = cands[i].qty < need ? cands[i].qty : need;
+    out[k].acct = cands[i].acct;
+    out[k].qty = q;
+    k++;
+    need -= q;
+  }
+  *left = need;
+  return k;
+}

@@ -9,6 +9,7 @@
 
 #include "engine/error.h"
 #include "engine/tiers.h"
+#include "engine/waterfall_state.h"
 
 /* dYdX bankruptcy quote = −DNNV − TNC × |DMMR| / TMMR, rounded toward +inf: the quote
  * the closing order must receive for the account to end at zero. */
@@ -40,5 +41,17 @@ bk_rc bk_vf_mango(int64_t eligible, int64_t fund_tokens, int64_t token_price,
  * maximum leverage. The engine needs no initial margin (accounts arrive with their
  * deposit), so this lives with the worked examples' references. */
 bk_rc bk_vf_tiers_im(const bk_tiers *t, int64_t notional, int64_t *out);
+
+typedef struct bk_adl_take {
+  uint32_t acct;
+  int64_t qty; /* > 0 */
+} bk_adl_take;
+
+/* BitMEX's published ADL order (T5): sorts cands by score (descending; ties by account)
+ * and takes from the top until need is covered. Writes at most n takes; returns how
+ * many; *left gets what no candidate could take (0 when covered). The engine keeps each
+ * contract side's queue as a heap (waterfall.c); this sorts, as the worked example reads. */
+size_t bk_vf_adl_allocate(bk_adl_cand *cands, size_t n, int64_t need, bk_adl_take *out,
+                          int64_t *left);
 
 #endif
