@@ -139,7 +139,7 @@ int bk_chart_render(const char *dir, const char *fmt, const char *outdir, int ve
   if (strchr(outdir, '\'') || strchr(fmt, '\'')) return EX_SOFTWARE;
   snprintf(vars, sizeof vars, "fmt='%s'; outdir='%s'", fmt, outdir);
   char *args[] = {"gnuplot", "-e", vars, "charts.gp", NULL};
-  int code = bk_tool_run(dir, args, verbose ? NULL : "/dev/null");
+  int code = bk_tool_run(dir, args, verbose ? NULL : "/dev/null", NULL);
   if (code == 127 || code < 0) {
     fprintf(stderr, "backstop: gnuplot could not be run on %s\n", script);
     return EX_OSERR;

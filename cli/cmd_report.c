@@ -56,12 +56,7 @@ static char *slurp(const char *path, char hex[65]) {
   fclose(f);
   if (!s) return NULL;
   s[n] = '\0';
-  bk_sha256 c;
-  unsigned char d[32];
-  bk_sha256_init(&c);
-  bk_sha256_update(&c, s, n);
-  bk_sha256_final(&c, d);
-  bk_sha256_hex(d, hex);
+  bk_sha256_of(s, n, hex);
   return s;
 }
 
@@ -130,7 +125,14 @@ static int build(const char *dir, const char *out, const char *tmp) {
   free(scenario);
   if (code) return code;
   char *groff[] = {"groff", "-ms", "-t", "-Tpdf", "-dpaper=a4", "-P-pa4", "brief.ms", NULL};
-  if (bk_tool_run(tmp, groff, "text.pdf") != 0) {
+  /* groff's warnings (a table wider than the page when paths are long) are kept out
+     of the terminal unless it fails */
+  if (bk_tool_run(tmp, groff, "text.pdf", "groff.log") != 0) {
+    char log[4400];
+    snprintf(log, sizeof log, "%s/groff.log", tmp);
+    FILE *f = fopen(log, "r");
+    for (int c; f && (c = fgetc(f)) != EOF;) fputc(c, stderr);
+    if (f) fclose(f);
     fprintf(stderr, "backstop report: groff failed on the brief (its message is above)\n");
     return EX_SOFTWARE;
   }
@@ -150,7 +152,7 @@ static int build(const char *dir, const char *out, const char *tmp) {
   }
   unite[k++] = (char *)out;
   unite[k] = NULL;
-  if (bk_tool_run(NULL, unite, NULL) != 0) {
+  if (bk_tool_run(NULL, unite, NULL, NULL) != 0) {
     fprintf(stderr, "backstop report: pdfunite could not join the pages into %s\n", out);
     return EX_CANTCREAT;
   }

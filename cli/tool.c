@@ -31,18 +31,24 @@ int bk_tool_on_path(const char *name) {
   return 0;
 }
 
-int bk_tool_run(const char *cwd, char *const *argv, const char *out_path) {
+/* Points descriptor target at a new file path (truncated); 0 or -1. */
+static int redirect(int target, const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0 || dup2(fd, target) < 0) return -1;
+  close(fd);
+  return 0;
+}
+
+int bk_tool_run(const char *cwd, char *const *argv, const char *out_path, const char *err_path) {
   fflush(stdout);
   fflush(stderr);
   pid_t pid = fork();
   if (pid < 0) return 127;
   if (pid == 0) {
     if (cwd && chdir(cwd) != 0) _exit(127);
-    if (out_path) {
-      int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) _exit(127);
-      close(fd);
-    }
+    if ((out_path && redirect(STDOUT_FILENO, out_path)) ||
+        (err_path && redirect(STDERR_FILENO, err_path)))
+      _exit(127);
     execvp(argv[0], argv);
     _exit(127);
   }

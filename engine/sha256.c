@@ -107,3 +107,12 @@ void bk_sha256_hex(const unsigned char digest[32], char hex[65]) {
   }
   hex[64] = '\0';
 }
+
+void bk_sha256_of(const void *p, size_t n, char hex[65]) {
+  bk_sha256 c;
+  unsigned char d[32];
+  bk_sha256_init(&c);
+  bk_sha256_update(&c, p, n);
+  bk_sha256_final(&c, d);
+  bk_sha256_hex(d, hex);
+}

@@ -31,4 +31,7 @@ void bk_sha256_final(bk_sha256 *c, unsigned char out[32]);
 /* Writes the 64 lowercase hex digits of a digest and a NUL into hex. */
 void bk_sha256_hex(const unsigned char digest[32], char hex[65]);
 
+/* The digest of n bytes at p, as 64 lowercase hex digits (one call for bytes in memory). */
+void bk_sha256_of(const void *p, size_t n, char hex[65]);
+
 #endif

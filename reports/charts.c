@@ -77,7 +77,9 @@ static int64_t tick_step(int64_t span, int n) {
  * its divisor. */
 static void gp_yaxis(bk_outfile *o, axis x, int n) {
   int64_t pad = (x.hi - x.lo) / 20;
-  if (pad == 0) pad = abs64(x.hi) / 20 > BK_FX_SCALE ? abs64(x.hi) / 20 : BK_FX_SCALE;
+  /* flat data: a band of 5 % around the value (a fund of 0.006 must not sit on an axis
+     of ±1 that shows it as 0); one unit around 0 */
+  if (pad == 0) pad = x.hi == 0 ? BK_FX_SCALE : abs64(x.hi) / 20 > 0 ? abs64(x.hi) / 20 : 1;
   int64_t big = abs64(x.lo) > abs64(x.hi) ? abs64(x.lo) : abs64(x.hi);
   const char *div = "1", *suffix = "";
   if (big >= 1000000 * BK_FX_SCALE) div = "1e6", suffix = "M";
@@ -91,12 +93,16 @@ static void gp_yaxis(bk_outfile *o, axis x, int n) {
   bk_outfile_printf(o, "/S\n");
 }
 
-/* The x axis as whole seconds (floor of the start, ceiling of the end). */
+/* The x axis as whole seconds (floor of the start, ceiling of the end), its labels as
+ * precise as the span needs: times within a day, dates and times within a week, dates
+ * beyond (a run over months must not label its axis with hours alone). */
 static void gp_xrange(bk_outfile *o, int64_t from_us, int64_t to_us) {
   int64_t a = from_us / 1000000 - (from_us % 1000000 < 0);
   int64_t b = to_us / 1000000 + (to_us % 1000000 > 0);
   if (b <= a) b = a + 1;
-  bk_outfile_printf(o, "set xrange ['%" PRId64 "':'%" PRId64 "']\n", a, b);
+  const char *fmt = b - a <= 86400 ? "%H:%M" : b - a <= 7 * 86400 ? "%m-%d %H:%M" : "%Y-%m-%d";
+  bk_outfile_printf(o, "set xrange ['%" PRId64 "':'%" PRId64 "']\nset format x '%s'\n", a, b,
+                    fmt);
 }
 
 /* The causes that mark the action: what liquidations move (fees, spread, deficits,

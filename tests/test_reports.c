@@ -34,14 +34,7 @@
 
 /* ---- SHA-256 ---- */
 
-static void hex_of(const void *p, size_t n, char hex[65]) {
-  bk_sha256 c;
-  unsigned char d[32];
-  bk_sha256_init(&c);
-  bk_sha256_update(&c, p, n);
-  bk_sha256_final(&c, d);
-  bk_sha256_hex(d, hex);
-}
+static void hex_of(const void *p, size_t n, char hex[65]) { bk_sha256_of(p, n, hex); }
 
 static void sha256_matches_the_fips_180_2_vectors(void **state) {
   (void)state;
