@@ -162,7 +162,11 @@ static bk_rc add_policy(bk_scenario *s, const bk_policy *p, json_t *notes, const
   bk_policy *v = realloc(s->policies, (s->npolicies + 1) * sizeof *v);
   if (v) s->policies = v;
   if (!s->policy_notes) s->policy_notes = json_array();
-  if (!v || !s->policy_notes || json_array_append_new(s->policy_notes, notes))
+  if (!v || !s->policy_notes) {
+    json_decref(notes);
+    return bk_err_set(err, BK_ENOMEM, "out of memory");
+  }
+  if (json_array_append_new(s->policy_notes, notes)) /* takes notes, also on failure */
     return bk_err_set(err, BK_ENOMEM, "out of memory");
   s->policies[s->npolicies++] = *p;
   return file ? add_path(&s->policy_files, &s->npolicy_files, "", file, err) : BK_OK;
