@@ -35,6 +35,7 @@ static void usage(FILE *f) {
         "\n"
         "      --pdf        the PDF brief (the one form there is)\n"
         "  -o, --output F   write the PDF to F\n"
+        "      --quiet      errors only\n"
         "  -h, --help       this help\n",
         f);
 }
@@ -177,15 +178,17 @@ static void clean(const char *tmp) {
 int bk_cmd_report(int argc, char **argv) {
   static const struct option opts[] = {{"pdf", no_argument, NULL, 'p'},
                                        {"output", required_argument, NULL, 'o'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *out = NULL;
-  int pdf = 0, ch;
+  int pdf = 0, quiet = 0, ch;
   bk_cli_opts_reset();
   while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     switch (ch) {
     case 'p': pdf = 1; break;
     case 'o': out = optarg; break;
+    case 'q': quiet = 1; break;
     case 'h': usage(stdout); return 0;
     default: return bk_cli_bad_option("report", ch, argv);
     }
@@ -216,6 +219,6 @@ int bk_cmd_report(int argc, char **argv) {
   }
   int code = build(dir, out, tmp);
   clean(tmp);
-  if (code == 0) printf("wrote %s\n", out);
+  if (code == 0 && !quiet) printf("wrote %s\n", out);
   return code;
 }

@@ -75,6 +75,10 @@ static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
           run->policies[p].risk->pol.name, run->assets[a].name, t->liquidations,
           t->bankrupt_accounts, fx2(t->fund_start, b[0], 48), fx2(t->fund_end, b[1], 48),
           fx2(t->fund_min, b[2], 48), fx2(t->max_drawdown, b[3], 48));
+  /* names the columns had to cut, whole (a policy name may have 63 characters) */
+  if (strlen(run->policies[p].risk->pol.name) > 20)
+    fprintf(f, "  policy:      %s\n", run->policies[p].risk->pol.name);
+  if (strlen(run->assets[a].name) > 6) fprintf(f, "  asset:       %s\n", run->assets[a].name);
   fprintf(f, "  outcomes:    %" PRIu64 " book, %" PRIu64 " waiting, %" PRIu64 " takeover, %" PRIu64
           " adl, %" PRIu64 " socialized, %" PRIu64 " unresolved\n",
           t->outcomes[BK_OUT_BOOK], t->outcomes[BK_OUT_WAITING], t->outcomes[BK_OUT_TAKEOVER],

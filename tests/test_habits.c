@@ -203,8 +203,12 @@ static void quiet_prints_nothing_but_errors(void **state) {
                             "-o", folder, scen, NULL};
   const char *replay_args[] = {"replay", "--quiet", sample, NULL};
   const char *synth_args[] = {"synth", "--quiet", "-o", synth_dir, "--rows", "10", NULL};
-  const char *const *all[] = {run_args, replay_args, synth_args};
-  for (size_t i = 0; i < 3; i++) {
+  char pdf[4500];
+  snprintf(pdf, sizeof pdf, "%s/quiet-brief.pdf", dir);
+  const char *chart_args[] = {"chart", "--quiet", folder, NULL};
+  const char *report_args[] = {"report", "--quiet", "--pdf", "-o", pdf, folder, NULL};
+  const char *const *all[] = {run_args, replay_args, synth_args, chart_args, report_args};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
     char *out, *err;
     assert_int_equal(run(&out, &err, all[i]), 0);
     if (out[0] || err[0]) fail_msg("%s --quiet printed: %.200s%.200s", all[i][0], out, err);
@@ -218,6 +222,46 @@ static void quiet_prints_nothing_but_errors(void **state) {
   assert_non_null(strstr(err, "starts after the data"));
   free(out);
   free(err);
+}
+
+/* The summary table cuts a policy name at 20 characters to keep its columns; the whole
+ * name follows on a line of its own, and no line of the table passes 100 characters. */
+static void a_long_policy_name_is_shown_whole(void **state) {
+  (void)state;
+  char src[4400], pol[4400], folder[4400], scen[4400];
+  snprintf(src, sizeof src, "%s/data/policies/binance-like.json", getenv("BK_SOURCE_DIR"));
+  snprintf(scen, sizeof scen, "%s/data/scenarios/default.json", getenv("BK_SOURCE_DIR"));
+  snprintf(pol, sizeof pol, "%s/long-name.json", dir);
+  snprintf(folder, sizeof folder, "%s/long-name-run", dir);
+  size_t len;
+  char *text = bk_t_slurp(src, &len);
+  assert_non_null(text);
+  static const char name[] = "a-policy-name-of-forty-one-characters-xyz";
+  char *at = strstr(text, "\"binance-like\"");
+  assert_non_null(at);
+  char *json = malloc(len + sizeof name);
+  assert_non_null(json);
+  int n = snprintf(json, len + sizeof name, "%.*s\"%s\"%s", (int)(at - text), text, name,
+                   at + strlen("\"binance-like\""));
+  bk_t_write(pol, json, (size_t)n);
+  const char *args[] = {"run",  "--data", sample, "--from", "2025-10-10T00:20:00Z", "--policy",
+                        pol,    "-o",     folder, scen,     NULL};
+  char *out, *err;
+  assert_int_equal(run(&out, &err, args), 0);
+  char want[128];
+  snprintf(want, sizeof want, "  policy:      %s\n", name);
+  if (!strstr(out, want)) fail_msg("no whole name in: %.600s", out);
+  for (char *l = out; *l;) {
+    size_t w = strcspn(l, "\n");
+    /* the table's lines (the opening line names the run folder, whose path is the
+       user's) */
+    if (w > 100 && strncmp(l, "run ", 4)) fail_msg("%zu columns: %.*s", w, (int)w, l);
+    l += w + (l[w] != 0);
+  }
+  free(out);
+  free(err);
+  free(json);
+  free(text);
 }
 
 /* s with every run of white space made one space. */
@@ -310,6 +354,7 @@ int main(void) {
       cmocka_unit_test(unknown_options_get_two_lines_not_the_help),
       cmocka_unit_test(synth_makes_its_folder_and_names_what_it_wrote),
       cmocka_unit_test(quiet_prints_nothing_but_errors),
+      cmocka_unit_test(a_long_policy_name_is_shown_whole),
       cmocka_unit_test(policies_lists_every_shipped_policy_with_its_description),
       cmocka_unit_test(a_run_prints_its_population),
   };
