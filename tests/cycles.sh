@@ -44,26 +44,10 @@ awk '
     }
   }' "$tmp/known" "$tmp/symbols" | sort -u >"$tmp/edges"
 
-# Circles are the groups of files that reach each other (transitive closure, Warshall:
-# a hundred files take no time); each is printed with the uses between its files.
-awk '
-  { n[$1]; n[$2]; r[$1, $2] = 1; e[++m] = $1 " " $2 }
-  END {
-    for (k in n) for (i in n) if ((i, k) in r) for (j in n) if ((k, j) in r) r[i, j] = 1
-    found = 0
-    for (i in n) {
-      if (!((i, i) in r) || (i in done)) continue
-      found++
-      printf "cycles: circle %d:", found
-      for (j in n) if ((i, j) in r && (j, i) in r) { grp[j] = found; done[j]; printf " %s", j }
-      printf "\n"
-      for (x = 1; x <= m; x++) {
-        split(e[x], f, " ")
-        if (grp[f[1]] == found && grp[f[2]] == found) printf "  %s -> %s\n", f[1], f[2]
-      }
-    }
-    exit found > 0
-  }' "$tmp/edges" >"$tmp/report" && status=0 || status=1
+# Circles are the groups of files that reach each other (tests/circles.awk), each printed
+# with the uses between its files.
+awk -v tag=cycles -v verb="->" -f "$(dirname "$0")/circles.awk" "$tmp/edges" >"$tmp/report" &&
+  status=0 || status=1
 files=$(awk '{ print $2 }' "$tmp/symbols" | sort -u | wc -l)
 edges=$(wc -l <"$tmp/edges")
 if [ $status -eq 0 ]; then

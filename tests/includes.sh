@@ -7,31 +7,15 @@
 # part of one module its helpers share, counts as its owner's (source_int.h: source).
 #   sh tests/includes.sh SOURCE_DIR      (ctest: no_include_circles)
 set -eu
+circles="$(cd "$(dirname "$0")" && pwd)/circles.awk"
+edges=$(mktemp)
+trap 'rm -f "$edges"' EXIT
 cd "$1"
 for f in engine/*.[ch] feeds/*.[ch] strategies/*.[ch] config/*.[ch] reports/*.[ch] cli/*.[ch]; do
   [ -e "$f" ] || continue
   sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f" | while read -r inc; do
     printf '%s %s\n' "${f%.[ch]}" "$inc"
   done
-done | sed 's/_int\b//g' | awk '$1 != $2' | sort -u >"${TMPDIR:-/tmp}/bk-includes.$$"
-edges="${TMPDIR:-/tmp}/bk-includes.$$"
-trap 'rm -f "$edges"' EXIT
-awk '
-  { n[$1]; n[$2]; r[$1, $2] = 1; e[++m] = $1 " " $2 }
-  END {
-    for (k in n) for (i in n) if ((i, k) in r) for (j in n) if ((k, j) in r) r[i, j] = 1
-    found = 0
-    for (i in n) {
-      if (!((i, i) in r) || (i in done)) continue
-      found++
-      printf "includes: circle %d:", found
-      for (j in n) if ((i, j) in r && (j, i) in r) { grp[j] = found; done[j]; printf " %s", j }
-      printf "\n"
-      for (x = 1; x <= m; x++) {
-        split(e[x], f, " ")
-        if (grp[f[1]] == found && grp[f[2]] == found) printf "  %s includes %s\n", f[1], f[2]
-      }
-    }
-    if (!found) printf "includes: no circle among %d modules (%d includes)\n", length(n), m
-    exit found > 0
-  }' "$edges"
+done | sed 's/_int\b//g' | awk '$1 != $2' | sort -u >"$edges"
+awk -v tag=includes -v verb=includes -f "$circles" "$edges" || exit 1
+echo "includes: no circle among $(awk '{ print $1; print $2 }' "$edges" | sort -u | wc -l) modules ($(wc -l <"$edges") includes)"
