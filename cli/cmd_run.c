@@ -172,7 +172,9 @@ static bk_rc load_inferred(run *r, const run_args *a) {
 }
 
 static bk_rc load(run *r, const run_args *a) {
-  bk_rc rc;
+  /* a window the command line reverses is refused before any data is read */
+  bk_rc rc = bk_window_check(a->in.from, a->in.to, &r->err);
+  if (rc) return rc;
   int inferred = !a->scenario && a->ndata;
   if (a->scenario) {
     rc = bk_scenario_load(a->scenario, &r->sc, &r->err);

@@ -151,8 +151,8 @@ static json_t *report_json(const bk_infer_in *in, bk_inferred *out) {
            "the round interval giving about %d samples over the window.", BK_INFER_SAMPLES);
   json_t *r = json_object();
   if (!r || set_str(r, "description", d) || set_str(r, "interval_s", s) ||
-      why(out, "fund sampled every %lld s: about %d samples over the window", secs,
-          BK_INFER_SAMPLES)) {
+      why(out, "fund sampled every %lld s: %lld samples over the window", secs,
+          (long long)((in->to - in->from) / in->sample_us + 1))) {
     json_decref(r);
     return NULL;
   }

@@ -109,6 +109,21 @@ static void reversed_and_empty_windows_are_usage_errors(void **state) {
   assert_non_null(strstr(msg, "2025-10-10T00:40:00.000000Z"));
   assert_non_null(strstr(msg, "2025-10-10T00:30:00.000000Z"));
   free(msg);
+  /* with --data and no scenario, refused before the data is read to infer one: the error
+     is the only line (no inference line naming another window) */
+  char folder[4400], err[4400];
+  snprintf(folder, sizeof folder, "%s/rev-data", dir);
+  snprintf(err, sizeof err, "%s/rev-data.err", dir);
+  const char *args[] = {"run", "-o", folder, "--data", sample, "--from", "2025-10-10T00:40:00Z",
+                        "--to", "2025-10-10T00:30:00Z", NULL};
+  assert_int_equal(bk_t_run(NULL, err, args), EX_USAGE);
+  msg = bk_t_slurp(err, NULL);
+  assert_non_null(msg);
+  assert_non_null(strstr(msg, "window is empty"));
+  int lines = 0;
+  for (const char *c = msg; *c; c++) lines += *c == '\n';
+  if (lines != 1) fail_msg("%d lines, expected the error alone: %s", lines, msg);
+  free(msg);
   assert_int_equal(run_window("same", &msg, "--from", "2025-10-10T00:40:00Z", "--to",
                               "2025-10-10T00:40:00Z"),
                    EX_USAGE);
