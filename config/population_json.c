@@ -73,7 +73,7 @@ static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
 
 static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                       uint64_t draw, bk_population **out) {
+                       uint64_t draw, const bk_assumptions *as, bk_population **out) {
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
                                       "leverage", "cushion", "oi_share", "volume_multiple",
                                       "lot", "open_interest_usd", "bucket_s",
@@ -140,6 +140,11 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   c.names = (const char *const *)names;
   c.nnames = sp->ncontracts;
   c.draw = draw;
+  if (as) {
+    c.lev_scale = as->v[BK_AS_LEVERAGE_SCALE];
+    if (!rc && bk_fx_mul(c.oi_scale, as->v[BK_AS_OI_SCALE], BK_FLOOR, &c.oi_scale))
+      rc = bk_jdoc_fail(d, err, path, "the drawn OI scale overflows");
+  }
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
   free(names);
   free(targets);
@@ -214,15 +219,15 @@ out:
 }
 
 static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                 const json_t *o, const char *path, uint64_t draw, bk_sim *s,
-                 bk_population **liqprint, bk_err *err) {
+                 const json_t *o, const char *path, uint64_t draw,
+                 const bk_assumptions *as, bk_sim *s, bk_population **liqprint, bk_err *err) {
   bk_jdoc d = bk_scenario_doc(sc);
   if (!json_is_object(o)) return bk_jdoc_fail(&d, err, path, "expected a population object");
   const json_t *m = json_object_get(o, "model");
   const char *model = json_is_string(m) ? json_string_value(m) : "";
   bk_population *p = NULL;
   bk_rc rc;
-  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, draw, &p);
+  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, draw, as, &p);
   else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
   else if (!strcmp(model, "accounts")) rc = accounts(&d, err, o, path, sc, sp, instr, &p);
   else
@@ -237,18 +242,19 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
 }
 
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, uint64_t draw, bk_sim *s,
-                         bk_population **liqprint, bk_err *err) {
+                         const bk_instruments *instr, uint64_t draw,
+                         const bk_assumptions *as, bk_sim *s, bk_population **liqprint,
+                         bk_err *err) {
   const json_t *pop = sc->population;
   if (liqprint) *liqprint = NULL;
   if (!pop) return BK_OK;
-  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", draw, s, liqprint, err);
+  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", draw, as, s, liqprint, err);
   size_t i;
   json_t *o;
   json_array_foreach(pop, i, o) {
     char path[64];
     snprintf(path, sizeof path, "population.%zu", i);
-    bk_rc rc = one(sc, sp, instr, o, path, draw, s, liqprint, err);
+    bk_rc rc = one(sc, sp, instr, o, path, draw, as, s, liqprint, err);
     if (rc) return rc;
   }
   return BK_OK;

@@ -15,7 +15,9 @@
  *     "depth_model": { "reference": "binance-futures:BTCUSDT",
  *                      "points": [ { "pct": "1", "minutes": "1" }, ... ],
  *                      "refresh_s": "1" },                             optional
- *     "uncertainty": { "draws": 100 } }                                optional
+ *     "uncertainty": { "draws": 100,
+                      "ranges": { "oi_scale": ["0.1", "4"], ... } } }  optional
+                                                (ranges: config/ranges.h)
  * Paths inside a scenario are relative to the scenario file's folder. The sections
  * (window, population, report, marks, depth_model, uncertainty) may each hold a "description": text
  * for the reader, as `backstop init` writes them (config/infer.h).
@@ -29,6 +31,7 @@
 #include <jansson.h>
 
 #include "config/policy_json.h"
+#include "engine/assumptions.h"
 #include "engine/account.h"
 #include "engine/policy.h"
 #include "engine/sim.h"
@@ -53,6 +56,8 @@ typedef struct bk_scenario {
   uint64_t seed;
   uint32_t draws;          /* seeded draws of the population over one replay (uncertainty
                               section), 1 to BK_SCENARIO_MAX_DRAWS; 0 = none: one run */
+  bk_ranges ranges;        /* the assumptions the draws vary (uncertainty.ranges), none
+                              given when absent */
   bk_scen_instr *instr;
   size_t ninstr;
   bk_policy *policies;

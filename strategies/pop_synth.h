@@ -63,6 +63,10 @@ typedef struct bk_popsynth_config {
   size_t accounts;          /* sampled trades per contract, > 0 */
   int64_t cushion;          /* extra deposit, fraction of the initial margin, >= 0 */
   int64_t oi_share;         /* share of the target the population holds, (0, 1] */
+  int64_t oi_scale;         /* multiplier of the open-interest target, e-8, > 0 (1: the
+                               target as found; rounded down, before oi_share and lots) */
+  int64_t lev_scale;        /* multiplier of every drawn leverage, e-8, > 0 (1: the mix
+                               as configured; bk_lev_scale) */
   const int64_t *target_quote; /* target_quote[contract]: OI notional in the quote
                                   currency, 0 = none; NULL = none at all (copied) */
   size_t ntarget;           /* entries in target_quote */
@@ -73,7 +77,7 @@ typedef struct bk_popsynth_config {
 } bk_popsynth_config;
 
 /* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
- * the whole target, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
+ * the whole target, scales 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
  * buckets, survivors only. */
 void bk_popsynth_config_init(bk_popsynth_config *c);
 
