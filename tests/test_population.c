@@ -878,6 +878,38 @@ static void synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target(vo
   free(wt);
 }
 
+/* The OI scale multiplies the target, then lots round it down: DOT's replayed open
+ * interest of 123457 contracts becomes 246914 at scale 2 (twice, nothing to round) and
+ * 61728 at scale 0.5 (61728.5 down to the whole lot); the population holds it on each
+ * side, Σ long + Σ short = 2 × target. */
+static void the_oi_scale_multiplies_the_target_within_lots(void **state) {
+  (void)state;
+  const char *scale[] = {"2", "0.5"};
+  const int64_t want[] = {P("246914"), P("61728")};
+  for (int t = 0; t < 2; t++) {
+    rig *x = rig_new(60);
+    bk_popsynth_config c;
+    bk_popsynth_config_init(&c);
+    c.accounts = 50;
+    c.oi_scale = P(scale[t]);
+    bk_population *p;
+    bk_err err;
+    if (bk_pop_synth_new(&c, &p, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
+    for (int i = 0; i < 600; i++) /* a flat warm-up: nobody is liquidated before the window */
+      push(x, BK_EV_TRADE, 1, i & 1 ? BK_BUY : BK_SELL, T0 + (int64_t)i * SEC, P("4"),
+           BK_FX(1 + i % 7));
+    push(x, BK_EV_OI, 1, 0, T0 + 59 * MINUTE, 0, P("123457"));
+    push(x, BK_EV_TRADE, 1, BK_BUY, T0 + 60 * MINUTE, P("4"), BK_FX(1));
+    bk_popsynth_stats st = bk_pop_synth_stats(p, 1);
+    assert_int_equal(st.source, BK_OI_REPLAYED);
+    assert_true(st.target == want[t]);
+    assert_true(st.longs + st.shorts == 2 * want[t]);
+    rig_finish(x);
+    rig_free(x);
+  }
+}
+
 static void synthetic_population_is_the_same_for_the_same_seed(void **state) {
   (void)state;
   uint64_t sum[3] = {0, 0, 0};
@@ -1308,6 +1340,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(streams_differ_by_seed_name_and_index),
       cmocka_unit_test(a_coins_draw_is_the_same_whether_or_not_another_coin_runs),
       cmocka_unit_test(synthetic_population_needs_a_warmup),
+      cmocka_unit_test(the_oi_scale_multiplies_the_target_within_lots),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
       cmocka_unit_test(liquidation_prints_open_accounts_bankrupt_at_the_print),
   };
