@@ -722,47 +722,34 @@ static bk_rc write_sensitivity(const bk_report_run *run, bk_outfile *o) {
   return bk_outfile_error(o)->rc;
 }
 
-/* 1 when the run has a sizing curve: draws, each with a safe fund (a shadow). */
-static int has_sizing(const bk_report_run *run) {
-  return run->draws && run->draws->n && run->draws->rows[0].v[BK_DRAW_SAFE_FUND] >= 0;
-}
-
 /* sizing.csv: per policy and settle asset, the steps of the fund-sizing curve
  * (reports/sizing_curve.h), the step at the nearest-rank P95 of the safe funds marked. */
 static bk_rc write_sizing(const bk_report_run *run, bk_outfile *o) {
-  const bk_report_draws *d = run->draws;
-  size_t nd = d->ndraws, cells = d->npolicies * d->nassets;
-  int64_t *safe = malloc(nd * sizeof *safe);
-  bk_sizing_step *st = malloc((nd + 1) * sizeof *st);
-  if (!safe || !st) {
-    free(safe);
-    free(st);
-    return BK_ENOMEM;
-  }
   wr w = {o, 1};
   static const char *const head[] = {"policy", "settle_asset", "initial_fund", "draws_above",
                                      "p_adl_or_socialized", "p95", NULL};
   for (const char *const *h = head; *h; h++) w_str(&w, *h);
   w_end(&w);
-  for (size_t c = 0; c < cells; c++) {
-    const bk_draw_row *r0 = &d->rows[c];
-    for (size_t i = 0; i < nd; i++) safe[i] = d->rows[i * cells + c].v[BK_DRAW_SAFE_FUND];
-    int64_t p95 = bk_nearest_rank(safe, nd, 95);
-    size_t n = bk_sizing_curve(safe, nd, st);
-    for (size_t k = 0; k < n; k++) {
-      int64_t share = 0;
-      bk_fx_div(BK_FX((int64_t)st[k].above), BK_FX((int64_t)nd), BK_HALF_EVEN, &share);
-      w_str(&w, run->policies[r0->policy].risk->pol.name);
-      w_str(&w, asset_name(run, r0->asset));
-      w_fx(&w, st[k].fund);
-      w_u64(&w, st[k].above);
-      w_fx(&w, share);
-      w_u64(&w, st[k].fund == p95);
-      w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++)
+    for (uint32_t a = 0; a < run->nassets; a++) {
+      bk_sizing_step *st;
+      size_t n;
+      int64_t p95;
+      if (bk_sizing_of(run, p, a, &st, &n, &p95)) return BK_ENOMEM;
+      for (size_t k = 0; k < n; k++) {
+        int64_t share = 0;
+        bk_fx_div(BK_FX((int64_t)st[k].above), BK_FX((int64_t)run->draws->ndraws),
+                  BK_HALF_EVEN, &share);
+        w_str(&w, run->policies[p].risk->pol.name);
+        w_str(&w, asset_name(run, a));
+        w_fx(&w, st[k].fund);
+        w_u64(&w, st[k].above);
+        w_fx(&w, share);
+        w_u64(&w, st[k].fund == p95);
+        w_end(&w);
+      }
+      free(st);
     }
-  }
-  free(safe);
-  free(st);
   return bk_outfile_error(o)->rc;
 }
 
@@ -774,7 +761,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
   if (run->sensitivity) names[sens = nfiles++] = SENS_FILE;
-  if (has_sizing(run)) names[sizing = nfiles++] = SIZING_FILE;
+  if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;

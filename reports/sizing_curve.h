@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/error.h"
+#include "reports/run.h"
+
 /* One step: from initial fund `fund` up to the next step's, `above` draws need more. */
 typedef struct bk_sizing_step {
   int64_t fund;
@@ -26,5 +29,13 @@ typedef struct bk_sizing_step {
  * and one at each distinct value, ascending (the last has above = 0). out has room for
  * n + 1; returns the number of steps. */
 size_t bk_sizing_curve(int64_t *safe, size_t n, bk_sizing_step *out);
+
+/* 1 when the run has sizing curves: draws, each with a safe fund (a shadow). */
+int bk_sizing_has(const bk_report_run *run);
+
+/* The curve of policy p in asset a over the run's draws (bk_sizing_has): *steps
+ * (malloc'd, *n of them) and the nearest-rank P95 of the safe funds. BK_ENOMEM. */
+bk_rc bk_sizing_of(const bk_report_run *run, size_t p, uint32_t a, bk_sizing_step **steps,
+                   size_t *n, int64_t *p95);
 
 #endif
