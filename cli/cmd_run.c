@@ -233,11 +233,11 @@ static bk_rc new_sim(run *r, const bk_sim_config *base, size_t i, uint64_t draw)
 
 /* One simulation per draw (one without draws), each with the population of its draw:
  * draw d's streams derive from the seed and d, so draw 0 is the run without draws. Then,
- * with ranges, the sensitivity table's runs, each with draw 0's population. The
+ * with draws and ranges, the sensitivity table's runs, each with draw 0's population. The
  * liquidation-print calibration is draw 0's. */
 static bk_rc new_draws(run *r, const bk_sim_config *c) {
   size_t n = r->sc.draws ? r->sc.draws : 1;
-  size_t ns = 2 * (size_t)bk_ranges_count(&r->sc.ranges);
+  size_t ns = r->sc.draws ? 2 * (size_t)bk_ranges_count(&r->sc.ranges) : 0;
   r->draws = calloc(n + ns, sizeof *r->draws);
   r->as = calloc(n + ns, sizeof *r->as);
   if (!r->draws || !r->as) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
@@ -395,7 +395,7 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
   }
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
   rr.draws = r->sc.draws ? &dr : NULL;
-  rr.ranges = bk_ranges_count(&r->sc.ranges) ? &r->sc.ranges : NULL;
+  rr.ranges = r->sc.draws && bk_ranges_count(&r->sc.ranges) ? &r->sc.ranges : NULL;
   rr.assumptions = r->as;
   rr.sensitivity = r->nsens ? &sens : NULL;
   if (rc) bk_err_set(&r->err, rc, "out of memory");

@@ -209,16 +209,16 @@ static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk
 }
 
 /* The "uncertainty" section: how many seeded draws of the population the run takes, and
- * the ranges of the assumptions they vary. */
+ * the ranges of the assumptions they vary (acting only in a run with draws, which
+ * --draws may ask for when the section gives none). */
 static bk_rc read_draws(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
-  const json_t *n = json_object_get(v, "draws");
-  if (!n || !json_is_integer(n) || json_integer_value(n) < 1 ||
-      json_integer_value(n) > BK_SCENARIO_MAX_DRAWS)
+  const json_t *n = json_object_get(v, "draws"), *r = json_object_get(v, "ranges");
+  if ((n || !r) && (!json_is_integer(n) || json_integer_value(n) < 1 ||
+                    json_integer_value(n) > BK_SCENARIO_MAX_DRAWS))
     return bk_jdoc_fail(d, err, n ? "uncertainty.draws" : "uncertainty",
                         "expected \"draws\": a whole number from 1 to %d",
                         BK_SCENARIO_MAX_DRAWS);
-  s->draws = (uint32_t)json_integer_value(n);
-  const json_t *r = json_object_get(v, "ranges");
+  if (n) s->draws = (uint32_t)json_integer_value(n);
   return r ? bk_ranges_read(d, r, &s->ranges, err) : BK_OK;
 }
 
@@ -540,7 +540,7 @@ static json_t *intervals(const char *k1, int64_t us1, int64_t unit1, const char 
 /* The uncertainty section: the draws and the ranges they vary. */
 static json_t *uncertainty_json(const bk_scenario *s) {
   json_t *o = json_object();
-  if (!o || bk_jdoc_put(o, "draws", json_integer(s->draws)) ||
+  if (!o || (s->draws && bk_jdoc_put(o, "draws", json_integer(s->draws))) ||
       (bk_ranges_count(&s->ranges) && bk_jdoc_put(o, "ranges", bk_ranges_json(&s->ranges)))) {
     json_decref(o);
     return NULL;
@@ -563,7 +563,8 @@ static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err)
       bk_jdoc_put(o, "marks", intervals("window_s", s->sim.mark_window_us, BK_US_PER_S, "step_ms",
                                         s->sim.mark_step_us, 1000)) ||
       bk_jdoc_put(o, "depth_model", depth_json(s)) ||
-      (s->draws && bk_jdoc_put(o, "uncertainty", uncertainty_json(s)));
+      ((s->draws || bk_ranges_count(&s->ranges)) &&
+       bk_jdoc_put(o, "uncertainty", uncertainty_json(s)));
   if (failed) json_decref(o);
   return failed ? NULL : o;
 }

@@ -17,7 +17,8 @@
  *                      "refresh_s": "1" },                             optional
  *     "uncertainty": { "draws": 100,
                       "ranges": { "oi_scale": ["0.1", "4"], ... } } }  optional
-                                                (ranges: config/ranges.h)
+                        (ranges: config/ranges.h; "draws" may be left out when ranges
+                         are given: they then act only under --draws)
  * Paths inside a scenario are relative to the scenario file's folder. The sections
  * (window, population, report, marks, depth_model, uncertainty) may each hold a "description": text
  * for the reader, as `backstop init` writes them (config/infer.h).
@@ -57,7 +58,7 @@ typedef struct bk_scenario {
   uint32_t draws;          /* seeded draws of the population over one replay (uncertainty
                               section), 1 to BK_SCENARIO_MAX_DRAWS; 0 = none: one run */
   bk_ranges ranges;        /* the assumptions the draws vary (uncertainty.ranges), none
-                              given when absent */
+                              given when absent; they act only when draws > 0 */
   bk_scen_instr *instr;
   size_t ninstr;
   bk_policy *policies;

@@ -578,7 +578,8 @@ static void ranges_at_the_base_change_nothing(void **state) {
                                     "socialized", "safe_initial_fund"};
   assert_int_equal((int)d.rows, (int)p.rows);
   for (size_t r = 1; r < d.rows; r++)
-    for (size_t f = 0; f < 6; f++) assert_string_equal(bk_t_cell(&d, r, fig[f]), bk_t_cell(&p, r, fig[f]));
+    for (size_t f = 0; f < 6; f++)
+      assert_string_equal(bk_t_cell(&d, r, fig[f]), bk_t_cell(&p, r, fig[f]));
   assert_int_equal((int)sens.rows, 10);
   for (size_t r = 1; r < sens.rows; r++)
     for (size_t f = 0; f < 6; f++)
