@@ -148,7 +148,7 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
   free(names);
   free(targets);
-  if (rc && err->msg[0] && !strchr(err->msg, ':')) {
+  if (rc == BK_ECONFIG && err->msg[0] && !strchr(err->msg, ':')) {
     bk_err why = *err;
     return bk_jdoc_fail(d, err, path, "%s", why.msg);
   }
