@@ -458,18 +458,20 @@ static void draws_are_reproducible_and_their_bands_are_nearest_rank(void **state
 }
 
 /* A ranges scenario: the draws scenario's sample day, population and policy (its fund
- * `fund`), `draws` draws, and the uncertainty section's ranges `ranges` (JSON members). */
+ * `fund`), `draws` draws (0: none given), and the uncertainty section's ranges `ranges`
+ * (JSON members). */
 static void ranges_scenario(char *scen, size_t cap, const char *tag, int draws,
                             const char *fund, const char *ranges) {
   snprintf(scen, cap, "%s/ranges-%s.json", dir, tag);
-  char text[2048];
+  char text[2048], n_draws[32] = "";
+  if (draws) snprintf(n_draws, sizeof n_draws, "\"draws\": %d, ", draws);
   int n = snprintf(text, sizeof text,
                    "{\"name\": \"ranges\", \"data\": [\"sample\"],\n"
                    " \"window\": {\"from\": \"2025-10-10T00:10:00Z\"},\n"
                    " \"population\": {\"model\": \"synthetic\", \"accounts_per_contract\": 100},\n"
-                   " \"uncertainty\": {\"draws\": %d, \"ranges\": {%s}},\n"
+                   " \"uncertainty\": {%s\"ranges\": {%s}},\n"
                    " \"policies\": [{\"name\": \"p\", \"fund\": {\"initial\": \"%s\"}}]}\n",
-                   draws, ranges, fund);
+                   n_draws, ranges, fund);
   bk_t_write(scen, text, (size_t)n);
 }
 
@@ -555,6 +557,20 @@ static void ranged_draws_are_reproducible_with_their_sensitivity_and_sizing(void
   bk_t_table_free(&d);
   bk_t_table_free(&sens);
   bk_t_table_free(&sz);
+  /* without draws the ranges do nothing: the base run, no table of draws or cases */
+  char c[8192], x[8448], y[8448];
+  ranges_scenario(scen, sizeof scen, "nodraws", 0, "1000", ALL_RANGES);
+  snprintf(c, sizeof c, "%s/out-ranges-nodraws", dir);
+  run_or_fail(c, NULL, scen);
+  snprintf(x, sizeof x, "%s/fund.csv", c);
+  snprintf(y, sizeof y, "%s/fund.csv", a);
+  assert_true(bk_t_same_file(x, y));
+  static const char *const none[] = {"draws.csv", "sensitivity.csv", "sizing.csv", NULL};
+  for (const char *const *f = none; *f; f++) {
+    struct stat st;
+    snprintf(x, sizeof x, "%s/%s", c, *f);
+    assert_true(stat(x, &st) != 0);
+  }
 }
 
 /* Ranges of [x, x] at the base (scales 1, the default 5 s window) give exactly the
