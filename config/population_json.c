@@ -75,8 +75,8 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
                        uint64_t draw, bk_population **out) {
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
-                                      "leverage", "cushion", "oi_share", "volume_multiple",
-                                      "lot", "open_interest_usd", "bucket_s",
+                                      "leverage", "cushion", "oi_share", "oi_scale",
+                                      "volume_multiple", "lot", "open_interest_usd", "bucket_s",
                                       "survivors_only", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
@@ -107,6 +107,7 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   int64_t bucket_s = 0;
   if ((rc = opt_fx(d, err, o, path, "cushion", &c.cushion)) ||
       (rc = opt_fx(d, err, o, path, "oi_share", &c.oi_share)) ||
+      (rc = opt_fx(d, err, o, path, "oi_scale", &c.oi_scale)) ||
       (rc = opt_fx(d, err, o, path, "volume_multiple", &c.volume_multiple)) ||
       (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
       (rc = opt_fx(d, err, o, path, "bucket_s", &bucket_s)))

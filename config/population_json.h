@@ -5,7 +5,8 @@
  *     "accounts_per_contract": 1000, "seed": 7 (default: the scenario's),
  *     "leverage": { "levels": ["2", "5", ...], "weights": [5, 15, ...] }
  *               | { "min": "2", "max": "100" }          (log-uniform),
- *     "cushion": "0", "oi_share": "1", "volume_multiple": "0.5", "lot": "1",
+ *     "cushion": "0", "oi_share": "1", "oi_scale": "1", "volume_multiple": "0.5",
+ *     "lot": "1",
  *     "open_interest_usd": { "SYMBOL": "25000000", ... }, "bucket_s": "60",
  *     "survivors_only": true }
  *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
