@@ -29,4 +29,13 @@ bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
                          const bk_instruments *instr, uint64_t draw, bk_sim *s,
                          bk_population **liqprint, bk_err *err);
 
+/* The scenario's synthetic populations alone, draw 0, each at open-interest scale
+ * oi_scale (e-8, > 0) in place of its own: the population a liquidation-print calibration
+ * simulates at each scale of its grid (the other models are left out, so that every
+ * liquidation of s is the synthetic population's). Errors as bk_populations_add, and
+ * BK_ECONFIG when the scenario has no synthetic population. */
+bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
+                                const bk_instruments *instr, int64_t oi_scale, bk_sim *s,
+                                bk_err *err);
+
 #endif

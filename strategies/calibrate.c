@@ -65,7 +65,8 @@ bk_rc bk_calib_score(const bk_liqcal_row *rows, size_t n, bk_liqcal_point *pt) {
     sim += rows[i].simulated;
     printed += rows[i].printed;
   }
-  if (printed <= 0 || printed > INT64_MAX || sim > INT64_MAX) return BK_ERANGE;
+  if (printed == 0) return BK_EDATA;
+  if (printed > INT64_MAX || sim > INT64_MAX) return BK_ERANGE;
   bk_i128 e = (dist * BK_FX_SCALE + printed - 1) / printed; /* rounded up */
   if (e > INT64_MAX) return BK_ERANGE;
   pt->error = (int64_t)e;

@@ -44,8 +44,8 @@
 bk_rc bk_calib_grid(int64_t lo, int64_t hi, size_t n, int64_t *out);
 
 /* E and the totals of a per-minute table (rows of any order): fills error, simulated and
- * printed of *pt (its oi_scale is left alone). BK_ERANGE when nothing was printed (E is
- * undefined) or a total does not fit 64 bits. */
+ * printed of *pt (its oi_scale is left alone). BK_EDATA when nothing was printed (E is
+ * undefined), BK_ERANGE when a total does not fit 64 bits. */
 bk_rc bk_calib_score(const bk_liqcal_row *rows, size_t n, bk_liqcal_point *pt);
 
 /* The index of the point with the lowest error, the lower scale (index) on a tie; n > 0. */
