@@ -241,6 +241,19 @@ static void the_fit_finds_the_scale_the_prints_were_made_at(void **state) {
   if (!strstr(said, "calibration: OI scale 2 fits the venue's liquidation prints with error 0"))
     fail_msg("no fit line in: %s", said);
   free(said);
+  /* scenario.json carries the calibration: run again from it, the same fit, byte for byte */
+  char again[8192], err[8192], a[8448], b[8448];
+  snprintf(path, sizeof path, "%s/out-fit/scenario.json", dir);
+  snprintf(again, sizeof again, "%s/out-again", dir);
+  snprintf(err, sizeof err, "%s/again.err", dir);
+  const char *args[] = {"run", "--quiet", "-o", again, path, NULL};
+  assert_int_equal(bk_t_run(NULL, err, args), 0);
+  static const char *const files[] = {"calibration_fit.csv", "calibration_fit_minutes.csv"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(a, sizeof a, "%s/out-fit/%s", dir, files[i]);
+    snprintf(b, sizeof b, "%s/%s", again, files[i]);
+    if (!bk_t_same_file(a, b)) fail_msg("%s differs when run from scenario.json", files[i]);
+  }
 }
 
 /* The second step: the fitted scale written into the scenario gives a run whose own
