@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/calibration.h"
 #include "cli/cmd_init.h"
 #include "cli/mkdirs.h"
 #include "cli/options.h"
@@ -104,9 +105,11 @@ typedef struct run {
   bk_specs sp;
   bk_pipeline p;
   bk_sim *sim;             /* draw 0's simulation (the one with no --draws) */
-  bk_sim **draws;          /* ndraws simulations, draws[0] = sim */
+  bk_sim **draws;          /* ndraws simulations, draws[0] = sim, then the calibration's */
   size_t ndraws;
-  bk_sim_set set;          /* every draw, driven by the one replay */
+  size_t nsims;            /* draws and calibration simulations created */
+  bk_sim_set set;          /* every draw and calibration scale, driven by the one replay */
+  bk_cli_calib calib;      /* the open-interest calibration (sc.calib_points scales) */
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
   char *ran;               /* the scenario as it runs, JSON for the run folder's
@@ -118,8 +121,9 @@ typedef struct run {
 
 static void run_close(run *r) {
   bk_runfolder_end(r->rf);
-  for (size_t d = 0; d < r->ndraws; d++) bk_sim_free(r->draws[d]);
+  for (size_t d = 0; d < r->nsims; d++) bk_sim_free(r->draws[d]);
   free(r->draws);
+  bk_cli_calib_fini(&r->calib);
   bk_pipeline_close(&r->p);
   bk_specs_fini(&r->sp);
   bk_scenario_fini(&r->sc);
@@ -201,23 +205,37 @@ static bk_rc load(run *r, const run_args *a) {
   return bk_window_check(r->sc.from, r->sc.to, &r->err);
 }
 
+/* The calibration's simulations after the draws' (the prints it fits come from draw 0's
+ * liquidation-print population). */
+static bk_rc new_calibration(run *r, const bk_sim_config *c) {
+  if (!r->liqprint)
+    return bk_err_set(&r->err, BK_ECONFIG, "calibration: needs a \"liquidation_prints\" "
+                      "population, which reads the venue's prints");
+  bk_rc rc = bk_cli_calib_sims(&r->sc, &r->sp, &r->p.instr, c, r->p.market, &r->calib,
+                               r->draws + r->ndraws, &r->err);
+  r->nsims = r->ndraws + r->calib.n;
+  return rc;
+}
+
 /* One simulation per draw (one without draws), each with the population of its draw:
  * draw d's streams derive from the seed and d, so draw 0 is the run without draws. The
  * liquidation-print calibration is draw 0's. */
 static bk_rc new_draws(run *r, const bk_sim_config *c) {
   size_t n = r->sc.draws ? r->sc.draws : 1;
-  if (!(r->draws = calloc(n, sizeof *r->draws))) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
+  if (!(r->draws = calloc(n + r->sc.calib_points, sizeof *r->draws)))
+    return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
   for (size_t d = 0; d < n; d++) {
     bk_rc rc = bk_sim_new(c, r->p.market, &r->draws[d], &r->err);
     if (rc) return rc;
-    r->ndraws = d + 1;
+    r->ndraws = r->nsims = d + 1;
     if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, d, r->draws[d],
                                  d ? NULL : &r->liqprint, &r->err)))
       return rc;
   }
   r->sim = r->draws[0];
-  r->set = (bk_sim_set){.sims = r->draws, .n = n};
-  return BK_OK;
+  bk_rc rc = r->sc.calib_points ? new_calibration(r, c) : BK_OK;
+  r->set = (bk_sim_set){.sims = r->draws, .n = r->nsims};
+  return rc;
 }
 
 static bk_rc simulate(run *r, const run_args *a) {
@@ -260,7 +278,7 @@ static bk_rc simulate(run *r, const run_args *a) {
   }
   if ((rc = bk_window_cover(r->sc.from, r->sc.to, &r->p, r->notes, &r->nnotes, &r->err)))
     return rc;
-  for (size_t d = 0; d < r->ndraws && !rc; d++)
+  for (size_t d = 0; d < r->nsims && !rc; d++)
     if ((rc = bk_sim_finish(r->draws[d]))) r->err = *bk_sim_err(r->draws[d]);
   return rc;
 }
@@ -338,8 +356,15 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     free(files);
     return rc;
   }
+  if (r->calib.n &&
+      (rc = bk_cli_calib_fit(&r->calib, r->liqprint, r->draws + r->ndraws, &r->err))) {
+    bk_report_draws_fini(&dr);
+    free(files);
+    return rc;
+  }
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
   rr.draws = r->sc.draws ? &dr : NULL;
+  rr.fit = r->calib.n ? &r->calib.fit : NULL;
   if (rc) bk_err_set(&r->err, rc, "out of memory");
   else if (r->liqprint && (rc = calib_collect(r, &calib, &ncalib)))
     bk_report_run_fini(&rr);

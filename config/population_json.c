@@ -71,12 +71,20 @@ static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
   return v;
 }
 
+/* Which populations to build, for which draw. */
+typedef struct pick {
+  uint64_t draw;
+  int64_t oi_scale;   /* > 0: the synthetic populations' scale, in place of their own */
+  int synthetic_only; /* 1: the other models are left out */
+  size_t built;       /* populations added so far */
+} pick;
+
 static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                       uint64_t draw, bk_population **out) {
+                       const pick *pk, bk_population **out) {
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
-                                      "leverage", "cushion", "oi_share", "volume_multiple",
-                                      "lot", "open_interest_usd", "bucket_s",
+                                      "leverage", "cushion", "oi_share", "oi_scale",
+                                      "volume_multiple", "lot", "open_interest_usd", "bucket_s",
                                       "survivors_only", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
@@ -107,11 +115,13 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   int64_t bucket_s = 0;
   if ((rc = opt_fx(d, err, o, path, "cushion", &c.cushion)) ||
       (rc = opt_fx(d, err, o, path, "oi_share", &c.oi_share)) ||
+      (rc = opt_fx(d, err, o, path, "oi_scale", &c.oi_scale)) ||
       (rc = opt_fx(d, err, o, path, "volume_multiple", &c.volume_multiple)) ||
       (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
       (rc = opt_fx(d, err, o, path, "bucket_s", &bucket_s)))
     return rc;
   if (bucket_s > 0) c.bucket_us = bucket_s / 100; /* e-8 seconds to µs */
+  if (pk->oi_scale > 0) c.oi_scale = pk->oi_scale;
   int64_t *targets = NULL;
   if ((v = json_object_get(o, "open_interest_usd"))) {
     snprintf(p, sizeof p, "%s.open_interest_usd", path);
@@ -139,7 +149,7 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   if (!rc && !(names = contract_names(sp, instr))) rc = bk_err_set(err, BK_ENOMEM, "out of memory");
   c.names = (const char *const *)names;
   c.nnames = sp->ncontracts;
-  c.draw = draw;
+  c.draw = pk->draw;
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
   free(names);
   free(targets);
@@ -214,7 +224,7 @@ out:
 }
 
 static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                 const json_t *o, const char *path, uint64_t draw, bk_sim *s,
+                 const json_t *o, const char *path, pick *pk, bk_sim *s,
                  bk_population **liqprint, bk_err *err) {
   bk_jdoc d = bk_scenario_doc(sc);
   if (!json_is_object(o)) return bk_jdoc_fail(&d, err, path, "expected a population object");
@@ -222,7 +232,8 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
   const char *model = json_is_string(m) ? json_string_value(m) : "";
   bk_population *p = NULL;
   bk_rc rc;
-  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, draw, &p);
+  if (pk->synthetic_only && strcmp(model, "synthetic")) return BK_OK;
+  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, pk, &p);
   else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
   else if (!strcmp(model, "accounts")) rc = accounts(&d, err, o, path, sc, sp, instr, &p);
   else
@@ -231,25 +242,43 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
   if (rc) return rc;
   int is_liqprint = !strcmp(model, "liquidation_prints");
   rc = bk_sim_add_population(s, p);
+  pk->built += !rc;
   if (rc) *err = *bk_sim_err(s);
   else if (is_liqprint && liqprint) *liqprint = p;
   return rc;
 }
 
-bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, uint64_t draw, bk_sim *s,
-                         bk_population **liqprint, bk_err *err) {
+static bk_rc add_picked(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
+                        pick *pk, bk_sim *s, bk_population **liqprint, bk_err *err) {
   const json_t *pop = sc->population;
   if (liqprint) *liqprint = NULL;
   if (!pop) return BK_OK;
-  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", draw, s, liqprint, err);
+  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", pk, s, liqprint, err);
   size_t i;
   json_t *o;
   json_array_foreach(pop, i, o) {
     char path[64];
     snprintf(path, sizeof path, "population.%zu", i);
-    bk_rc rc = one(sc, sp, instr, o, path, draw, s, liqprint, err);
+    bk_rc rc = one(sc, sp, instr, o, path, pk, s, liqprint, err);
     if (rc) return rc;
   }
   return BK_OK;
+}
+
+bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
+                         const bk_instruments *instr, uint64_t draw, bk_sim *s,
+                         bk_population **liqprint, bk_err *err) {
+  pick pk = {.draw = draw};
+  return add_picked(sc, sp, instr, &pk, s, liqprint, err);
+}
+
+bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
+                                const bk_instruments *instr, int64_t oi_scale, bk_sim *s,
+                                bk_err *err) {
+  pick pk = {.oi_scale = oi_scale, .synthetic_only = 1};
+  bk_rc rc = add_picked(sc, sp, instr, &pk, s, NULL, err);
+  if (!rc && !pk.built)
+    rc = bk_err_set(err, BK_ECONFIG, "calibration: the scenario has no \"synthetic\" "
+                    "population to fit");
+  return rc;
 }

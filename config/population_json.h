@@ -5,7 +5,8 @@
  *     "accounts_per_contract": 1000, "seed": 7 (default: the scenario's),
  *     "leverage": { "levels": ["2", "5", ...], "weights": [5, 15, ...] }
  *               | { "min": "2", "max": "100" }          (log-uniform),
- *     "cushion": "0", "oi_share": "1", "volume_multiple": "0.5", "lot": "1",
+ *     "cushion": "0", "oi_share": "1", "oi_scale": "1", "volume_multiple": "0.5",
+ *     "lot": "1",
  *     "open_interest_usd": { "SYMBOL": "25000000", ... }, "bucket_s": "60",
  *     "survivors_only": true }
  *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
@@ -27,5 +28,14 @@
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
                          const bk_instruments *instr, uint64_t draw, bk_sim *s,
                          bk_population **liqprint, bk_err *err);
+
+/* The scenario's synthetic populations alone, draw 0, each at open-interest scale
+ * oi_scale (e-8, > 0) in place of its own: the population a liquidation-print calibration
+ * simulates at each scale of its grid (the other models are left out, so that every
+ * liquidation of s is the synthetic population's). Errors as bk_populations_add, and
+ * BK_ECONFIG when the scenario has no synthetic population. */
+bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
+                                const bk_instruments *instr, int64_t oi_scale, bk_sim *s,
+                                bk_err *err);
 
 #endif

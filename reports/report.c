@@ -31,9 +31,13 @@ const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl
                                        "manifest.json", "charts.gp",        "scenario.json",
                                        NULL};
 #define NFILES 9
-const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv", NULL};
+const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
+                                                "calibration_fit.csv",
+                                                "calibration_fit_minutes.csv", NULL};
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
+#define FIT_FILE bk_report_optional_files[2]
+#define FIT_MINUTES_FILE bk_report_optional_files[3]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -622,26 +626,63 @@ static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
   return bk_outfile_error(o)->rc;
 }
 
-/* calibration.csv: printed vs simulated liquidation notional per minute and policy. */
-static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
-  wr w = {o, 1};
+/* The header of calibration.csv and calibration_fit_minutes.csv. */
+static void w_calib_head(wr *w) {
   static const char *const head[] = {"policy", "minute", "minute_ts_us",
                                      "printed_notional_quote", "simulated_notional_quote",
                                      "prints", "liquidations", NULL};
+  for (const char *const *h = head; *h; h++) w_str(w, *h);
+  w_end(w);
+}
+
+/* Rows of a per-minute table of policy `policy`. */
+static void w_calib_rows(wr *w, const char *policy, const bk_liqcal_row *rows, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const bk_liqcal_row *c = &rows[i];
+    w_str(w, policy);
+    w_time(w, c->minute);
+    w_i64(w, c->minute);
+    w_fx(w, c->printed);
+    w_fx(w, c->simulated);
+    w_u64(w, c->nprinted);
+    w_u64(w, c->nsimulated);
+    w_end(w);
+  }
+}
+
+/* calibration.csv: printed vs simulated liquidation notional per minute and policy. */
+static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  w_calib_head(&w);
+  for (size_t p = 0; p < run->npolicies; p++)
+    w_calib_rows(&w, run->policies[p].risk->pol.name, run->calib[p], run->ncalib[p]);
+  return bk_outfile_error(o)->rc;
+}
+
+/* calibration_fit.csv: one row per scale of the open-interest grid. */
+static bk_rc write_fit(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"oi_scale", "error", "simulated_notional_quote",
+                                     "printed_notional_quote", "chosen", NULL};
   for (const char *const *h = head; *h; h++) w_str(&w, *h);
   w_end(&w);
-  for (size_t p = 0; p < run->npolicies; p++)
-    for (size_t i = 0; i < run->ncalib[p]; i++) {
-      const bk_liqcal_row *c = &run->calib[p][i];
-      w_str(&w, run->policies[p].risk->pol.name);
-      w_time(&w, c->minute);
-      w_i64(&w, c->minute);
-      w_fx(&w, c->printed);
-      w_fx(&w, c->simulated);
-      w_u64(&w, c->nprinted);
-      w_u64(&w, c->nsimulated);
-      w_end(&w);
-    }
+  for (size_t i = 0; i < run->fit->n; i++) {
+    const bk_liqcal_point *pt = &run->fit->points[i];
+    w_fx(&w, pt->oi_scale);
+    w_fx(&w, pt->error);
+    w_fx(&w, pt->simulated);
+    w_fx(&w, pt->printed);
+    w_u64(&w, i == run->fit->best);
+    w_end(&w);
+  }
+  return bk_outfile_error(o)->rc;
+}
+
+/* calibration_fit_minutes.csv: the chosen scale's table, under the first policy. */
+static bk_rc write_fit_minutes(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  w_calib_head(&w);
+  w_calib_rows(&w, run->policies[0].risk->pol.name, run->fit->minutes, run->fit->nminutes);
   return bk_outfile_error(o)->rc;
 }
 
@@ -671,12 +712,16 @@ static bk_rc write_draws(const bk_report_run *run, bk_outfile *o) {
 }
 
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
-  bk_outfile *o[NFILES + 2] = {0};
-  const char *names[NFILES + 2];
-  size_t nfiles = NFILES, calib = 0, draws = 0;
+  bk_outfile *o[NFILES + 4] = {0};
+  const char *names[NFILES + 4];
+  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0;
   for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
+  if (run->fit) {
+    names[fit = nfiles++] = FIT_FILE;
+    names[nfiles++] = FIT_MINUTES_FILE;
+  }
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
@@ -703,6 +748,9 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc && run->calib && (rc = write_calibration(run, o[calib])))
       e = *bk_outfile_error(o[calib]);
     if (!rc && run->draws && (rc = write_draws(run, o[draws]))) e = *bk_outfile_error(o[draws]);
+    if (!rc && run->fit && (rc = write_fit(run, o[fit]))) e = *bk_outfile_error(o[fit]);
+    if (!rc && run->fit && (rc = write_fit_minutes(run, o[fit + 1])))
+      e = *bk_outfile_error(o[fit + 1]);
   }
   if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {

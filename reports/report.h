@@ -116,11 +116,12 @@ int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
 size_t bk_report_json_str(const char *s, char *out, size_t cap);
 
 /* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
- * comes in addition when the run has a calibration, draws.csv when it has draws). */
+ * comes in addition when the run has a calibration, draws.csv when it has draws,
+ * calibration_fit.csv and calibration_fit_minutes.csv when it has a fit). */
 extern const char *const bk_report_files[];
 
 /* Names of the files it writes only for some runs, NULL-terminated: calibration.csv,
- * draws.csv. */
+ * draws.csv, calibration_fit.csv, calibration_fit_minutes.csv. */
 extern const char *const bk_report_optional_files[];
 
 #endif

@@ -58,6 +58,7 @@ void bk_popsynth_config_init(bk_popsynth_config *c) {
   bk_lev_config_default(&c->lev);
   c->accounts = 1000;
   c->oi_share = BK_FX(1);
+  c->oi_scale = BK_FX(1);
   c->volume_multiple = BK_FX_SCALE / 2;
   c->lot = BK_FX(1);
   c->bucket_us = 60 * INT64_C(1000000);
@@ -187,6 +188,7 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     int64_t target, gross;
     size_t nout = 0, dropped = 0;
     bk_rc rc = target_of(p, s, k, mark, &target, &cs->st.source);
+    if (!rc) rc = bk_fx_mul(target, p->cfg.oi_scale, BK_FLOOR, &target);
     if (!rc) rc = bk_fx_mul(target, p->cfg.oi_share, BK_FLOOR, &target);
     if (!rc) target = target / p->cfg.lot * p->cfg.lot;
     if (!rc) rc = bk_add(target, target, &gross);
@@ -268,6 +270,8 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
   if (c->cushion < 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: cushion < 0");
   if (c->oi_share <= 0 || c->oi_share > BK_FX(1))
     return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_share must be in (0, 1]");
+  if (c->oi_scale <= 0)
+    return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_scale must be > 0");
   if (c->volume_multiple <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: volume_multiple must be > 0");
   if (c->lot <= 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: lot must be > 0");

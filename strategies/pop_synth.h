@@ -15,13 +15,13 @@
  * the market, so longs and shorts need not balance (the market holds the difference).
  *
  * Sizes. Open interest counts one side, as venues do; the population holds both sides of
- * it, so its gross size Σ|size| is 2 × target × oi_share, split over the survivors in
+ * it, so its gross size Σ|size| is 2 × target × oi_scale × oi_share, split over the survivors in
  * proportion to their real trade sizes, in whole lots (largest remainder). The target, per
  * contract, is the first of: the replayed open interest (BK_EV_OI) last seen before the
  * window; the scenario's notional (target_quote, quote currency: USD for inverse
  * contracts); volume_multiple × the contract's warm-up traded notional
  * (bk_sim_warmup_notional). The population's OI ((Σ long + Σ short) / 2) then equals the
- * target rounded down to whole lots: within one lot, below.
+ * target × oi_scale × oi_share rounded down to whole lots: within one lot, below.
  *
  * Where the numbers come from. The default leverage mix (sizing.h) puts two accounts in
  * three at 10–50×, as retail derivatives books are described by venues that publish
@@ -63,6 +63,9 @@ typedef struct bk_popsynth_config {
   size_t accounts;          /* sampled trades per contract, > 0 */
   int64_t cushion;          /* extra deposit, fraction of the initial margin, >= 0 */
   int64_t oi_share;         /* share of the target the population holds, (0, 1] */
+  int64_t oi_scale;         /* multiplies the target whatever its source, e-8, > 0 (the
+                               assumption an uncertainty range varies and a liquidation-
+                               print calibration fits) */
   const int64_t *target_quote; /* target_quote[contract]: OI notional in the quote
                                   currency, 0 = none; NULL = none at all (copied) */
   size_t ntarget;           /* entries in target_quote */
@@ -73,7 +76,7 @@ typedef struct bk_popsynth_config {
 } bk_popsynth_config;
 
 /* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
- * the whole target, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
+ * the whole target at scale 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
  * buckets, survivors only. */
 void bk_popsynth_config_init(bk_popsynth_config *c);
 

@@ -1035,6 +1035,45 @@ static void synthetic_population_needs_a_warmup(void **state) {
   rig_free(x);
 }
 
+/* The open-interest scale multiplies the target whatever its source: a replayed open
+ * interest of 101 contracts held at scale 2 is 202 contracts a side, and at scale 0.5 it
+ * is 50.5, 50 in whole lots; a scale of 0 is refused. */
+static int64_t scaled_target(const char *scale) {
+  rig *x = rig_new(1);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
+  c.oi_scale = P(scale);
+  bk_population *p;
+  bk_err err;
+  if (bk_pop_synth_new(&c, &p, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
+  for (int i = 0; i < 10; i++)
+    push(x, BK_EV_TRADE, 1, i & 1 ? BK_BUY : BK_SELL, T0 + i * SEC, P("4"), BK_FX(1 + i));
+  push(x, BK_EV_OI, 1, 0, T0 + 30 * SEC, 0, BK_FX(101));
+  push(x, BK_EV_TRADE, 1, BK_BUY, T0 + MINUTE, P("4"), BK_FX(1));
+  bk_popsynth_stats st = bk_pop_synth_stats(p, 1);
+  assert_int_equal(st.source, BK_OI_REPLAYED);
+  assert_true(st.longs + st.shorts == 2 * st.target);
+  rig_finish(x);
+  rig_free(x);
+  return st.target;
+}
+
+static void the_oi_scale_multiplies_the_target(void **state) {
+  (void)state;
+  assert_true(scaled_target("1") == BK_FX(101));
+  assert_true(scaled_target("2") == BK_FX(202));
+  assert_true(scaled_target("0.5") == BK_FX(50));
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
+  assert_true(c.oi_scale == BK_FX(1));
+  c.oi_scale = 0;
+  bk_population *p;
+  bk_err err;
+  assert_int_equal(bk_pop_synth_new(&c, &p, &err), BK_ECONFIG);
+  assert_non_null(strstr(err.msg, "oi_scale"));
+}
+
 /* A crash: every trader enters at 100 during the warm-up; in the window the price falls
  * 1 % a minute. The highest leverage must be liquidated first, class by class. */
 static void a_scripted_crash_liquidates_the_highest_leverage_first(void **state) {
@@ -1308,6 +1347,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(streams_differ_by_seed_name_and_index),
       cmocka_unit_test(a_coins_draw_is_the_same_whether_or_not_another_coin_runs),
       cmocka_unit_test(synthetic_population_needs_a_warmup),
+      cmocka_unit_test(the_oi_scale_multiplies_the_target),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
       cmocka_unit_test(liquidation_prints_open_accounts_bankrupt_at_the_print),
   };
