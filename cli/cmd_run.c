@@ -158,6 +158,10 @@ static void print_population(const run *r) {
                     "then holding %s long / %s short\n",
             r->sp.assets[k].name, (unsigned long long)all.accounts,
             (unsigned long long)start.accounts, lo, sh);
+    if (bk_populations_living(&r->sc))
+      fprintf(stderr, "  population %s is living: opened %llu inside the window, closed %llu\n",
+              r->sp.assets[k].name, (unsigned long long)(all.accounts - start.accounts),
+              (unsigned long long)bk_sim_closed(r->sim, k));
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "config/accounts_file.h"
 #include "config/jdoc.h"
+#include "engine/clock.h"
 #include "engine/fixed.h"
 #include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"
@@ -56,6 +57,68 @@ static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const
   return BK_OK;
 }
 
+/* "oi_path": [{"at": "2025-10-10T21:00:00Z", "scale": "1"}, ...] into *out (malloc'd,
+ * *n points, times strictly increasing). */
+static bk_rc read_oi_path(const bk_jdoc *d, bk_err *err, const json_t *v, const char *path,
+                          bk_living_point **out, size_t *n) {
+  static const char *const known[] = {"at", "scale", NULL};
+  char p[160];
+  snprintf(p, sizeof p, "%s.oi_path", path);
+  if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 100000)
+    return bk_jdoc_fail(d, err, p, "expected a list of {\"at\": time, \"scale\": \"1\"} "
+                        "points (1 to 100000)");
+  bk_living_point *pt = calloc(json_array_size(v), sizeof *pt);
+  if (!pt) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  bk_rc rc = BK_OK;
+  for (size_t i = 0; !rc && i < json_array_size(v); i++) {
+    const json_t *o = json_array_get(v, i), *at = json_object_get(o, "at");
+    char q[200];
+    snprintf(q, sizeof q, "%s.%zu", p, i);
+    if ((rc = bk_jdoc_known(d, err, q, o, known)) ||
+        (rc = bk_jdoc_req_fx(d, err, o, q, "scale", &pt[i].scale)))
+      break;
+    if (!json_is_string(at) ||
+        bk_time_parse(json_string_value(at), json_string_length(at), &pt[i].at) != BK_OK)
+      rc = bk_jdoc_fail(d, err, q, "expected \"at\": a time such as \"2025-10-10T21:00:00Z\"");
+    else if (pt[i].scale < 0)
+      rc = bk_jdoc_fail(d, err, q, "expected a \"scale\" of 0 or more");
+    else if (i > 0 && pt[i].at <= pt[i - 1].at)
+      rc = bk_jdoc_fail(d, err, q, "points must come in strictly increasing time");
+  }
+  if (rc) {
+    free(pt);
+    return rc;
+  }
+  *out = pt;
+  *n = json_array_size(v);
+  return BK_OK;
+}
+
+/* The living keys: "living", "rebalance_s", "oi_path" (the path malloc'd into *pts). */
+static bk_rc read_living(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                         bk_popsynth_config *c, bk_living_point **pts) {
+  const json_t *v;
+  char p[160];
+  bk_rc rc;
+  if ((v = json_object_get(o, "living"))) {
+    snprintf(p, sizeof p, "%s.living", path);
+    if (!json_is_boolean(v)) return bk_jdoc_fail(d, err, p, "expected true or false");
+    c->living = json_is_true(v);
+  }
+  int64_t step_s = 0;
+  if ((rc = opt_fx(d, err, o, path, "rebalance_s", &step_s))) return rc;
+  if (json_object_get(o, "rebalance_s")) {
+    snprintf(p, sizeof p, "%s.rebalance_s", path);
+    if (step_s < 100) return bk_jdoc_fail(d, err, p, "expected at least one microsecond");
+    c->rebalance_us = step_s / 100; /* e-8 seconds to µs */
+  }
+  if ((v = json_object_get(o, "oi_path")) &&
+      (rc = read_oi_path(d, err, v, path, pts, &c->npath)))
+    return rc;
+  c->oi_path = *pts;
+  return BK_OK;
+}
+
 /* The names the synthetic population derives each contract's stream from:
  * "exchange:symbol" (malloc'd, one block; NULL on no memory). */
 static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
@@ -85,7 +148,8 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
                                       "leverage", "cushion", "oi_share", "oi_scale",
                                       "volume_multiple", "lot", "open_interest_usd", "bucket_s",
-                                      "survivors_only", NULL};
+                                      "survivors_only", "living", "rebalance_s", "oi_path",
+                                      NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
   bk_popsynth_config c;
@@ -145,6 +209,8 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
     c.target_quote = targets;
     c.ntarget = sp->ncontracts;
   }
+  bk_living_point *pts = NULL;
+  if (!rc) rc = read_living(d, err, o, path, &c, &pts);
   char **names = NULL;
   if (!rc && !(names = contract_names(sp, instr))) rc = bk_err_set(err, BK_ENOMEM, "out of memory");
   c.names = (const char *const *)names;
@@ -153,6 +219,7 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
   free(names);
   free(targets);
+  free(pts);
   if (rc && err->msg[0] && !strchr(err->msg, ':')) {
     bk_err why = *err;
     return bk_jdoc_fail(d, err, path, "%s", why.msg);
@@ -281,4 +348,12 @@ bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
     rc = bk_err_set(err, BK_ECONFIG, "calibration: the scenario has no \"synthetic\" "
                     "population to fit");
   return rc;
+}
+
+int bk_populations_living(const bk_scenario *sc) {
+  const json_t *pop = sc->population, *o;
+  if (json_is_object(pop)) return json_is_true(json_object_get(pop, "living"));
+  size_t i;
+  json_array_foreach(pop, i, o) if (json_is_true(json_object_get(o, "living"))) return 1;
+  return 0;
 }

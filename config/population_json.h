@@ -8,7 +8,12 @@
  *     "cushion": "0", "oi_share": "1", "oi_scale": "1", "volume_multiple": "0.5",
  *     "lot": "1",
  *     "open_interest_usd": { "SYMBOL": "25000000", ... }, "bucket_s": "60",
- *     "survivors_only": true }
+ *     "survivors_only": true,
+ *     "living": false, "rebalance_s": "60",
+ *     "oi_path": [ { "at": "2025-10-10T21:00:00Z", "scale": "1" }, ... ] }
+ *   (living: traders also open and close through the window, every rebalance_s moving
+ *   the population's open interest toward the data's, else toward the window-start
+ *   target × the oi_path scale, linear between points; see strategies/pop_synth.h)
  *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
  *   { "model": "accounts", "file": "accounts.json" | "accounts.csv" }
  */
@@ -37,5 +42,8 @@ bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
 bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
                                 const bk_instruments *instr, int64_t oi_scale, bk_sim *s,
                                 bk_err *err);
+
+/* 1 when one of the scenario's populations is a living synthetic one ("living": true). */
+int bk_populations_living(const bk_scenario *sc);
 
 #endif

@@ -586,6 +586,7 @@ static void w_pop_buckets(wr *w, const bk_report_run *run, size_t p, uint32_t a)
     const bk_lev_bucket *k = &c.lev[b];
     w_pop_head(w, run, p, a, "leverage", ts);
     w_u64(w, k->accounts);
+    w_empty(w);
     w_fx(w, k->oi_long);
     w_fx(w, k->oi_short);
     w_empty(w);
@@ -603,7 +604,7 @@ static void w_pop_buckets(wr *w, const bk_report_run *run, size_t p, uint32_t a)
 static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
   wr w = {o, 1};
   static const char *const head[] = {"policy", "settle_asset", "row", "time", BK_COL_TS_US,
-                                     "accounts", "oi_long", "oi_short", "data_oi",
+                                     "accounts", "closed", "oi_long", "oi_short", "data_oi",
                                      "leverage_from", "leverage_to", "equity",
                                      "maintenance_margin", NULL};
   for (const char *const *h = head; *h; h++) w_str(&w, *h);
@@ -615,6 +616,7 @@ static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
         const bk_sim_sample *x = &run->policies[p].samples[a][i];
         w_pop_head(&w, run, p, a, "sample", x->ts);
         w_u64(&w, x->accounts);
+        w_u64(&w, x->closed);
         w_fx(&w, x->oi_long);
         w_fx(&w, x->oi_short);
         if (x->data_oi < 0) w_empty(&w);

@@ -26,6 +26,12 @@ void bk_lev_config_default(bk_lev_config *c) {
   c->max = BK_FX(100);
 }
 
+size_t bk_pop_reservoir_slot(size_t kept, size_t cap, uint64_t seen, uint64_t *rng) {
+  if (kept < cap) return kept;
+  uint64_t j = bk_rng_below(rng, seen);
+  return j < cap ? (size_t)j : SIZE_MAX;
+}
+
 uint64_t bk_pop_log2_q32(uint64_t x) {
   if (x == 0) return 0;
   unsigned e = 63;
