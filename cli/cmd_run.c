@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/calibration.h"
 #include "cli/cmd_init.h"
 #include "cli/mkdirs.h"
 #include "cli/options.h"
@@ -108,12 +109,14 @@ typedef struct run {
   bk_specs sp;
   bk_pipeline p;
   bk_sim *sim;             /* draw 0's simulation (the one with no --draws) */
-  bk_sim **draws;          /* ndraws simulations, draws[0] = sim, then nsens more: the
-                              sensitivity table's one-at-a-time runs */
+  bk_sim **draws;          /* ndraws simulations, draws[0] = sim, then nsens more (the
+                              sensitivity table's one-at-a-time runs), then the
+                              calibration's */
   size_t ndraws, nsens;
-  size_t nsims;            /* simulations made so far (ndraws + nsens when all are) */
-  bk_assumptions *as;      /* [nsims]: the assumptions each simulation ran under */
+  size_t nsims;            /* draws, sensitivity and calibration simulations created */
+  bk_assumptions *as;      /* [ndraws + nsens]: the assumptions each ran under */
   bk_sim_set set;          /* every simulation, driven by the one replay */
+  bk_cli_calib calib;      /* the open-interest calibration (sc.calib_points scales) */
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
   char *ran;               /* the scenario as it runs, JSON for the run folder's
@@ -128,6 +131,7 @@ static void run_close(run *r) {
   for (size_t d = 0; d < r->nsims; d++) bk_sim_free(r->draws[d]);
   free(r->draws);
   free(r->as);
+  bk_cli_calib_fini(&r->calib);
   bk_pipeline_close(&r->p);
   bk_specs_fini(&r->sp);
   bk_scenario_fini(&r->sc);
@@ -162,6 +166,10 @@ static void print_population(const run *r) {
                     "then holding %s long / %s short\n",
             r->sp.assets[k].name, (unsigned long long)all.accounts,
             (unsigned long long)start.accounts, lo, sh);
+    if (bk_populations_living(&r->sc))
+      fprintf(stderr, "  population %s is living: opened %llu inside the window, closed %llu\n",
+              r->sp.assets[k].name, (unsigned long long)(all.accounts - start.accounts),
+              (unsigned long long)bk_sim_closed(r->sim, k));
   }
 }
 
@@ -234,6 +242,19 @@ static bk_rc new_sim(run *r, const bk_sim_config *base, size_t i, uint64_t draw)
                             i ? NULL : &r->liqprint, &r->err);
 }
 
+/* The calibration's simulations after the draws' and the sensitivity table's (the prints
+ * it fits come from draw 0's liquidation-print population). */
+static bk_rc new_calibration(run *r, const bk_sim_config *c) {
+  if (!r->liqprint)
+    return bk_err_set(&r->err, BK_ECONFIG, "calibration: needs a \"liquidation_prints\" "
+                      "population, which reads the venue's prints");
+  size_t at = r->ndraws + r->nsens;
+  bk_rc rc = bk_cli_calib_sims(&r->sc, &r->sp, &r->p.instr, c, r->p.market, &r->calib,
+                               r->draws + at, &r->err);
+  r->nsims = at + r->calib.n;
+  return rc;
+}
+
 /* One simulation per draw (one without draws), each with the population of its draw:
  * draw d's streams derive from the seed and d, so draw 0 is the run without draws. Then,
  * with draws and ranges, the sensitivity table's runs, each with draw 0's population. The
@@ -241,7 +262,7 @@ static bk_rc new_sim(run *r, const bk_sim_config *base, size_t i, uint64_t draw)
 static bk_rc new_draws(run *r, const bk_sim_config *c) {
   size_t n = r->sc.draws ? r->sc.draws : 1;
   size_t ns = r->sc.draws ? 2 * (size_t)bk_ranges_count(&r->sc.ranges) : 0;
-  r->draws = calloc(n + ns, sizeof *r->draws);
+  r->draws = calloc(n + ns + r->sc.calib_points, sizeof *r->draws);
   r->as = calloc(n + ns, sizeof *r->as);
   if (!r->draws || !r->as) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
   bk_assumptions base;
@@ -254,8 +275,9 @@ static bk_rc new_draws(run *r, const bk_sim_config *c) {
   r->ndraws = n;
   r->nsens = ns;
   r->sim = r->draws[0];
-  r->set = (bk_sim_set){.sims = r->draws, .n = n + ns};
-  return BK_OK;
+  bk_rc rc = r->sc.calib_points ? new_calibration(r, c) : BK_OK;
+  r->set = (bk_sim_set){.sims = r->draws, .n = r->nsims};
+  return rc;
 }
 
 static bk_rc simulate(run *r, const run_args *a) {
@@ -396,11 +418,19 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
     free(files);
     return rc;
   }
+  if (r->calib.n &&
+      (rc = bk_cli_calib_fit(&r->calib, r->liqprint, r->draws + r->ndraws + r->nsens,
+                            &r->err))) {
+    bk_report_draws_fini(&dr);
+    free(files);
+    return rc;
+  }
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
   rr.draws = r->sc.draws ? &dr : NULL;
   rr.ranges = r->sc.draws && bk_ranges_count(&r->sc.ranges) ? &r->sc.ranges : NULL;
   rr.assumptions = r->as;
   rr.sensitivity = r->nsens ? &sens : NULL;
+  rr.fit = r->calib.n ? &r->calib.fit : NULL;
   if (rc) bk_err_set(&r->err, rc, "out of memory");
   else if (r->liqprint && (rc = calib_collect(r, &calib, &ncalib)))
     bk_report_run_fini(&rr);

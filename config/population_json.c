@@ -10,6 +10,7 @@
 
 #include "config/accounts_file.h"
 #include "config/jdoc.h"
+#include "engine/clock.h"
 #include "engine/fixed.h"
 #include "strategies/pop_accounts.h"
 #include "strategies/pop_liqprint.h"
@@ -56,6 +57,68 @@ static bk_rc read_leverage(const bk_jdoc *d, bk_err *err, const json_t *v, const
   return BK_OK;
 }
 
+/* "oi_path": [{"at": "2025-10-10T21:00:00Z", "scale": "1"}, ...] into *out (malloc'd,
+ * *n points, times strictly increasing). */
+static bk_rc read_oi_path(const bk_jdoc *d, bk_err *err, const json_t *v, const char *path,
+                          bk_living_point **out, size_t *n) {
+  static const char *const known[] = {"at", "scale", NULL};
+  char p[160];
+  snprintf(p, sizeof p, "%s.oi_path", path);
+  if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 100000)
+    return bk_jdoc_fail(d, err, p, "expected a list of {\"at\": time, \"scale\": \"1\"} "
+                        "points (1 to 100000)");
+  bk_living_point *pt = calloc(json_array_size(v), sizeof *pt);
+  if (!pt) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  bk_rc rc = BK_OK;
+  for (size_t i = 0; !rc && i < json_array_size(v); i++) {
+    const json_t *o = json_array_get(v, i), *at = json_object_get(o, "at");
+    char q[200];
+    snprintf(q, sizeof q, "%s.%zu", p, i);
+    if ((rc = bk_jdoc_known(d, err, q, o, known)) ||
+        (rc = bk_jdoc_req_fx(d, err, o, q, "scale", &pt[i].scale)))
+      break;
+    if (!json_is_string(at) ||
+        bk_time_parse(json_string_value(at), json_string_length(at), &pt[i].at) != BK_OK)
+      rc = bk_jdoc_fail(d, err, q, "expected \"at\": a time such as \"2025-10-10T21:00:00Z\"");
+    else if (pt[i].scale < 0)
+      rc = bk_jdoc_fail(d, err, q, "expected a \"scale\" of 0 or more");
+    else if (i > 0 && pt[i].at <= pt[i - 1].at)
+      rc = bk_jdoc_fail(d, err, q, "points must come in strictly increasing time");
+  }
+  if (rc) {
+    free(pt);
+    return rc;
+  }
+  *out = pt;
+  *n = json_array_size(v);
+  return BK_OK;
+}
+
+/* The living keys: "living", "rebalance_s", "oi_path" (the path malloc'd into *pts). */
+static bk_rc read_living(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
+                         bk_popsynth_config *c, bk_living_point **pts) {
+  const json_t *v;
+  char p[160];
+  bk_rc rc;
+  if ((v = json_object_get(o, "living"))) {
+    snprintf(p, sizeof p, "%s.living", path);
+    if (!json_is_boolean(v)) return bk_jdoc_fail(d, err, p, "expected true or false");
+    c->living = json_is_true(v);
+  }
+  int64_t step_s = 0;
+  if ((rc = opt_fx(d, err, o, path, "rebalance_s", &step_s))) return rc;
+  if (json_object_get(o, "rebalance_s")) {
+    snprintf(p, sizeof p, "%s.rebalance_s", path);
+    if (step_s < 100) return bk_jdoc_fail(d, err, p, "expected at least one microsecond");
+    c->rebalance_us = step_s / 100; /* e-8 seconds to µs */
+  }
+  if ((v = json_object_get(o, "oi_path")) &&
+      (rc = read_oi_path(d, err, v, path, pts, &c->npath)))
+    return rc;
+  c->oi_path = *pts;
+  return BK_OK;
+}
+
 /* The names the synthetic population derives each contract's stream from:
  * "exchange:symbol" (malloc'd, one block; NULL on no memory). */
 static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
@@ -71,13 +134,23 @@ static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
   return v;
 }
 
+/* Which populations to build, for which draw. */
+typedef struct pick {
+  uint64_t draw;
+  const bk_assumptions *as; /* the draw's assumptions (synthetic scales), NULL: the base */
+  int64_t oi_scale;   /* > 0: the synthetic populations' scale, in place of their own */
+  int synthetic_only; /* 1: the other models are left out */
+  size_t built;       /* populations added so far */
+} pick;
+
 static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                       uint64_t draw, const bk_assumptions *as, bk_population **out) {
+                       const pick *pk, bk_population **out) {
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
-                                      "leverage", "cushion", "oi_share", "volume_multiple",
-                                      "lot", "open_interest_usd", "bucket_s",
-                                      "survivors_only", NULL};
+                                      "leverage", "cushion", "oi_share", "oi_scale",
+                                      "volume_multiple", "lot", "open_interest_usd", "bucket_s",
+                                      "survivors_only", "living", "rebalance_s", "oi_path",
+                                      NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
   bk_popsynth_config c;
@@ -107,11 +180,13 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   int64_t bucket_s = 0;
   if ((rc = opt_fx(d, err, o, path, "cushion", &c.cushion)) ||
       (rc = opt_fx(d, err, o, path, "oi_share", &c.oi_share)) ||
+      (rc = opt_fx(d, err, o, path, "oi_scale", &c.oi_scale)) ||
       (rc = opt_fx(d, err, o, path, "volume_multiple", &c.volume_multiple)) ||
       (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
       (rc = opt_fx(d, err, o, path, "bucket_s", &bucket_s)))
     return rc;
   if (bucket_s > 0) c.bucket_us = bucket_s / 100; /* e-8 seconds to µs */
+  if (pk->oi_scale > 0) c.oi_scale = pk->oi_scale;
   int64_t *targets = NULL;
   if ((v = json_object_get(o, "open_interest_usd"))) {
     snprintf(p, sizeof p, "%s.open_interest_usd", path);
@@ -135,19 +210,22 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
     c.target_quote = targets;
     c.ntarget = sp->ncontracts;
   }
+  bk_living_point *pts = NULL;
+  if (!rc) rc = read_living(d, err, o, path, &c, &pts);
   char **names = NULL;
   if (!rc && !(names = contract_names(sp, instr))) rc = bk_err_set(err, BK_ENOMEM, "out of memory");
   c.names = (const char *const *)names;
   c.nnames = sp->ncontracts;
-  c.draw = draw;
-  if (as) {
-    c.lev_scale = as->v[BK_AS_LEVERAGE_SCALE];
-    if (!rc && bk_fx_mul(c.oi_scale, as->v[BK_AS_OI_SCALE], BK_FLOOR, &c.oi_scale))
+  c.draw = pk->draw;
+  if (pk->as) {
+    c.lev_scale = pk->as->v[BK_AS_LEVERAGE_SCALE];
+    if (!rc && bk_fx_mul(c.oi_scale, pk->as->v[BK_AS_OI_SCALE], BK_FLOOR, &c.oi_scale))
       rc = bk_jdoc_fail(d, err, path, "the drawn OI scale overflows");
   }
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
   free(names);
   free(targets);
+  free(pts);
   if (rc == BK_ECONFIG && err->msg[0] && !strchr(err->msg, ':')) {
     bk_err why = *err;
     return bk_jdoc_fail(d, err, path, "%s", why.msg);
@@ -219,15 +297,16 @@ out:
 }
 
 static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                 const json_t *o, const char *path, uint64_t draw,
-                 const bk_assumptions *as, bk_sim *s, bk_population **liqprint, bk_err *err) {
+                 const json_t *o, const char *path, pick *pk, bk_sim *s,
+                 bk_population **liqprint, bk_err *err) {
   bk_jdoc d = bk_scenario_doc(sc);
   if (!json_is_object(o)) return bk_jdoc_fail(&d, err, path, "expected a population object");
   const json_t *m = json_object_get(o, "model");
   const char *model = json_is_string(m) ? json_string_value(m) : "";
   bk_population *p = NULL;
   bk_rc rc;
-  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, draw, as, &p);
+  if (pk->synthetic_only && strcmp(model, "synthetic")) return BK_OK;
+  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, pk, &p);
   else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
   else if (!strcmp(model, "accounts")) rc = accounts(&d, err, o, path, sc, sp, instr, &p);
   else
@@ -236,26 +315,52 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
   if (rc) return rc;
   int is_liqprint = !strcmp(model, "liquidation_prints");
   rc = bk_sim_add_population(s, p);
+  pk->built += !rc;
   if (rc) *err = *bk_sim_err(s);
   else if (is_liqprint && liqprint) *liqprint = p;
   return rc;
+}
+
+static bk_rc add_picked(const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
+                        pick *pk, bk_sim *s, bk_population **liqprint, bk_err *err) {
+  const json_t *pop = sc->population;
+  if (liqprint) *liqprint = NULL;
+  if (!pop) return BK_OK;
+  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", pk, s, liqprint, err);
+  size_t i;
+  json_t *o;
+  json_array_foreach(pop, i, o) {
+    char path[64];
+    snprintf(path, sizeof path, "population.%zu", i);
+    bk_rc rc = one(sc, sp, instr, o, path, pk, s, liqprint, err);
+    if (rc) return rc;
+  }
+  return BK_OK;
 }
 
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
                          const bk_instruments *instr, uint64_t draw,
                          const bk_assumptions *as, bk_sim *s, bk_population **liqprint,
                          bk_err *err) {
-  const json_t *pop = sc->population;
-  if (liqprint) *liqprint = NULL;
-  if (!pop) return BK_OK;
-  if (json_is_object(pop)) return one(sc, sp, instr, pop, "population", draw, as, s, liqprint, err);
+  pick pk = {.draw = draw, .as = as};
+  return add_picked(sc, sp, instr, &pk, s, liqprint, err);
+}
+
+bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
+                                const bk_instruments *instr, int64_t oi_scale, bk_sim *s,
+                                bk_err *err) {
+  pick pk = {.oi_scale = oi_scale, .synthetic_only = 1};
+  bk_rc rc = add_picked(sc, sp, instr, &pk, s, NULL, err);
+  if (!rc && !pk.built)
+    rc = bk_err_set(err, BK_ECONFIG, "calibration: the scenario has no \"synthetic\" "
+                    "population to fit");
+  return rc;
+}
+
+int bk_populations_living(const bk_scenario *sc) {
+  const json_t *pop = sc->population, *o;
+  if (json_is_object(pop)) return json_is_true(json_object_get(pop, "living"));
   size_t i;
-  json_t *o;
-  json_array_foreach(pop, i, o) {
-    char path[64];
-    snprintf(path, sizeof path, "population.%zu", i);
-    bk_rc rc = one(sc, sp, instr, o, path, draw, as, s, liqprint, err);
-    if (rc) return rc;
-  }
-  return BK_OK;
+  json_array_foreach(pop, i, o) if (json_is_true(json_object_get(o, "living"))) return 1;
+  return 0;
 }

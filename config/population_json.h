@@ -5,9 +5,15 @@
  *     "accounts_per_contract": 1000, "seed": 7 (default: the scenario's),
  *     "leverage": { "levels": ["2", "5", ...], "weights": [5, 15, ...] }
  *               | { "min": "2", "max": "100" }          (log-uniform),
- *     "cushion": "0", "oi_share": "1", "volume_multiple": "0.5", "lot": "1",
+ *     "cushion": "0", "oi_share": "1", "oi_scale": "1", "volume_multiple": "0.5",
+ *     "lot": "1",
  *     "open_interest_usd": { "SYMBOL": "25000000", ... }, "bucket_s": "60",
- *     "survivors_only": true }
+ *     "survivors_only": true,
+ *     "living": false, "rebalance_s": "60",
+ *     "oi_path": [ { "at": "2025-10-10T21:00:00Z", "scale": "1" }, ... ] }
+ *   (living: traders also open and close through the window, every rebalance_s moving
+ *   the population's open interest toward the data's, else toward the window-start
+ *   target × the oi_path scale, linear between points; see strategies/pop_synth.h)
  *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
  *   { "model": "accounts", "file": "accounts.json" | "accounts.csv" }
  */
@@ -29,5 +35,17 @@ bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
                          const bk_instruments *instr, uint64_t draw,
                          const bk_assumptions *as, bk_sim *s, bk_population **liqprint,
                          bk_err *err);
+
+/* The scenario's synthetic populations alone, draw 0, each at open-interest scale
+ * oi_scale (e-8, > 0) in place of its own: the population a liquidation-print calibration
+ * simulates at each scale of its grid (the other models are left out, so that every
+ * liquidation of s is the synthetic population's). Errors as bk_populations_add, and
+ * BK_ECONFIG when the scenario has no synthetic population. */
+bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
+                                const bk_instruments *instr, int64_t oi_scale, bk_sim *s,
+                                bk_err *err);
+
+/* 1 when one of the scenario's populations is a living synthetic one ("living": true). */
+int bk_populations_living(const bk_scenario *sc);
 
 #endif

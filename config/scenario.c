@@ -14,6 +14,7 @@
 #include "config/safename.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "strategies/calibrate.h"
 
 static void clear(bk_scenario *s) {
   memset(s, 0, sizeof *s);
@@ -222,6 +223,32 @@ static bk_rc read_draws(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_er
   return r ? bk_ranges_read(d, r, &s->ranges, err) : BK_OK;
 }
 
+/* The "calibration" section: the grid of open-interest scales fitted to the liquidation
+ * prints (strategies/calibrate.h), checked here so that a bad grid fails before the data
+ * is read. */
+static bk_rc read_calibration(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
+  static const char *const known[] = {"description", "oi_scale", "points", NULL};
+  bk_rc rc = bk_jdoc_known(d, err, "calibration", v, known);
+  if (rc) return rc;
+  const json_t *r = json_object_get(v, "oi_scale"), *n = json_object_get(v, "points");
+  if (!json_is_array(r) || json_array_size(r) != 2)
+    return bk_jdoc_fail(d, err, r ? "calibration.oi_scale" : "calibration",
+                        "expected \"oi_scale\": [\"low\", \"high\"]");
+  if ((rc = bk_jdoc_fx(d, err, "calibration.oi_scale.0", json_array_get(r, 0), &s->calib_lo)) ||
+      (rc = bk_jdoc_fx(d, err, "calibration.oi_scale.1", json_array_get(r, 1), &s->calib_hi)))
+    return rc;
+  if (!json_is_integer(n) || json_integer_value(n) < 2 ||
+      json_integer_value(n) > BK_CALIB_MAX_POINTS)
+    return bk_jdoc_fail(d, err, n ? "calibration.points" : "calibration",
+                        "expected \"points\": a whole number from 2 to %d", BK_CALIB_MAX_POINTS);
+  s->calib_points = (uint32_t)json_integer_value(n);
+  int64_t grid[BK_CALIB_MAX_POINTS];
+  if (bk_calib_grid(s->calib_lo, s->calib_hi, s->calib_points, grid))
+    return bk_jdoc_fail(d, err, "calibration", "expected 0.001 <= low < high <= 1000, with "
+                        "points that differ at 3 significant digits");
+  return BK_OK;
+}
+
 static bk_rc read_depth(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
   static const char *const known[] = {"description", "reference", "points", "refresh_s",
                                       "band_s", NULL};
@@ -281,7 +308,8 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
   if (!root) return err->rc ? err->rc : BK_ECONFIG;
   static const char *const known[] = {"name", "description", "data", "window", "seed",
                                       "instruments", "population", "policies", "report",
-                                      "marks", "depth_model", "uncertainty", NULL};
+                                      "marks", "depth_model", "uncertainty", "calibration",
+                                      NULL};
   static const char *const kwin[] = {"description", "from", "to", NULL};
   static const char *const krep[] = {"description", "interval_s", NULL};
   static const char *const kmarks[] = {"description", "window_s", "step_ms", NULL};
@@ -359,6 +387,8 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
   if ((v = json_object_get(root, "depth_model")) && (rc = read_depth(s, &d, v, err))) goto out;
   if ((v = json_object_get(root, "uncertainty")) &&
       ((rc = bk_jdoc_known(&d, err, "uncertainty", v, kunc)) || (rc = read_draws(s, &d, v, err))))
+    goto out;
+  if ((v = json_object_get(root, "calibration")) && (rc = read_calibration(s, &d, v, err)))
     goto out;
 out:
   json_decref(root);
@@ -548,6 +578,18 @@ static json_t *uncertainty_json(const bk_scenario *s) {
   return o;
 }
 
+static json_t *calibration_json(const bk_scenario *s) {
+  json_t *o = json_object(), *r = o ? json_array() : NULL;
+  if (!o || bk_jdoc_put(o, "oi_scale", r) ||
+      json_array_append_new(r, bk_jdoc_fx_value(s->calib_lo)) ||
+      json_array_append_new(r, bk_jdoc_fx_value(s->calib_hi)) ||
+      bk_jdoc_put(o, "points", json_integer(s->calib_points))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
 static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err) {
   json_t *o = json_object();
   int failed =
@@ -564,7 +606,8 @@ static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err)
                                         s->sim.mark_step_us, 1000)) ||
       bk_jdoc_put(o, "depth_model", depth_json(s)) ||
       ((s->draws || bk_ranges_count(&s->ranges)) &&
-       bk_jdoc_put(o, "uncertainty", uncertainty_json(s)));
+       bk_jdoc_put(o, "uncertainty", uncertainty_json(s))) ||
+      (s->calib_points && bk_jdoc_put(o, "calibration", calibration_json(s)));
   if (failed) json_decref(o);
   return failed ? NULL : o;
 }

@@ -16,12 +16,20 @@
  *                      "points": [ { "pct": "1", "minutes": "1" }, ... ],
  *                      "refresh_s": "1" },                             optional
  *     "uncertainty": { "draws": 100,
-                      "ranges": { "oi_scale": ["0.1", "4"], ... } } }  optional
+                      "ranges": { "oi_scale": ["0.1", "4"], ... } },   optional
                         (ranges: config/ranges.h; "draws" may be left out when ranges
                          are given: they then act only under --draws)
+ *     "calibration": { "oi_scale": ["0.05", "4"], "points": 16 } }     optional
  * Paths inside a scenario are relative to the scenario file's folder. The sections
- * (window, population, report, marks, depth_model, uncertainty) may each hold a "description": text
- * for the reader, as `backstop init` writes them (config/infer.h).
+ * (window, population, report, marks, depth_model, uncertainty, calibration) may each hold a
+ * "description": text for the reader, as `backstop init` writes them (config/infer.h).
+ *
+ * "calibration" fits the synthetic population's open-interest scale to the data's
+ * liquidation prints: `points` scales log-spaced over `oi_scale` (strategies/calibrate.h),
+ * each an extra simulation of draw 0 under the first policy in the same pass over the
+ * data. It needs a "synthetic" population and a "liquidation_prints" one (which reads the
+ * prints). It reports the fit (calibration_fit.csv) and the scale to write into the
+ * synthetic population's "oi_scale"; the run's own results keep the scenario's scale.
  */
 #ifndef BK_SCENARIO_H
 #define BK_SCENARIO_H
@@ -61,6 +69,8 @@ typedef struct bk_scenario {
                               given when absent; they act only when draws > 0 */
   bk_scen_instr *instr;
   size_t ninstr;
+  int64_t calib_lo, calib_hi; /* "calibration": the range of open-interest scales, e-8 */
+  uint32_t calib_points;   /* scales of its grid, 2 to BK_CALIB_MAX_POINTS; 0 = none */
   bk_policy *policies;
   size_t npolicies;
   json_t *policy_notes;    /* per policy its "description" and "source" as an object

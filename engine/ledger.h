@@ -33,7 +33,7 @@ enum {
 };
 
 typedef enum bk_cause {
-  BK_CAUSE_DEPOSIT = 0,      /* initial balances */
+  BK_CAUSE_DEPOSIT = 0,      /* initial balances, and withdrawals of accounts that leave */
   BK_CAUSE_PNL,              /* realized PnL of a close against the market */
   BK_CAUSE_LIQ_FEE,          /* liquidation penalty charged as a fee */
   BK_CAUSE_SPREAD,           /* surplus of a fill over the bankruptcy price, remaining margin */

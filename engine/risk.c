@@ -327,6 +327,28 @@ static bk_rc end_event(bk_risk *r, uint32_t asset) {
   return rc;
 }
 
+bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left) {
+  *left = 0;
+  if (id >= r->nacct) return bk_err_set(&r->err, BK_EDATA, "risk: no account %u", id);
+  bk_account *a = &r->acct[id];
+  if (bk_acct_liquidatable(&r->env, a, NULL)) return BK_OK;
+  begin(r, ts);
+  bk_rc rc = BK_OK;
+  while (a->npos && !rc) {
+    const bk_pos *p = &a->pos[a->npos - 1];
+    uint32_t k = p->contract;
+    if ((rc = bk_xfer_close(r, id, k, llabs(p->size), r->mark[k], BK_CAUSE_PNL)) == BK_OK)
+      rc = bk_wf_cover_isolated(r);
+  }
+  if (rc || (rc = bk_xfer_pay(r, BK_XFER_PARTY(id), &a->cash, BK_PARTY_EXTERNAL, NULL,
+                              a->settle, BK_CAUSE_DEPOSIT, a->cash)))
+    return rc;
+  a->ncoll = 0;
+  r->retry_at[id] = 0;
+  *left = 1;
+  return end_event(r, a->settle);
+}
+
 static bk_rc record(bk_risk *r, const bk_liq_rec *rec) {
   bk_liq_rec *v = bk_vec_push(r->recs, &r->nrecs, &r->rcap, rec, sizeof *rec);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");

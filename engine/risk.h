@@ -62,6 +62,17 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
 bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t size,
                             int64_t price, int64_t margin);
 
+/* The trader of account id leaves at ts, as one event: every position it still holds is
+ * closed against the market (the counterparty that took it on when it opened) at the
+ * contract's current mark, the realized PnL posted (cause pnl), and what is left of its
+ * cash withdrawn to the outside world (cause deposit, the other way); other collateral
+ * leaves with it. No fee is charged: opening charged none either, and the fund's share
+ * of the fees on the replayed volume, which holds this trade, is already protocol revenue.
+ * An account the current marks would liquidate is the liquidation engine's, not its
+ * owner's: it is left as it is (*left 0); one already closed out (liquidated, deleveraged)
+ * only withdraws its cash. *left is 1 when the account left. */
+bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left);
+
 /* Sets a mark without liquidating (initial state before the replay starts). */
 void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark);
 

@@ -58,6 +58,7 @@ struct bk_sim {
   int64_t census_ts;          /* when it was taken */
   bk_sim_census census[BK_LEDGER_ASSETS]; /* [asset] */
   uint64_t opened[BK_LEDGER_ASSETS]; /* [asset]: accounts opened so far */
+  uint64_t closed[BK_LEDGER_ASSETS]; /* [asset]: accounts closed so far (bk_sim_close) */
   bk_population **pops;
   size_t npops;
   size_t *label;              /* [account]: offset + 1 of its name in labels, 0 when none */
@@ -369,6 +370,7 @@ static bk_rc sample(bk_sim *s, int64_t ts) {
       x->liq_notional = s->liq_notional[p * na + a];
       x->liquidations = s->liq_count[p * na + a];
       x->accounts = s->opened[a];
+      x->closed = s->closed[a];
       bk_census_oi(r, (uint32_t)a, &x->oi_long, &x->oi_short);
       x->data_oi = data_oi(s, (uint32_t)a);
     }
@@ -419,6 +421,8 @@ bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start) {
 }
 
 int64_t bk_sim_census_ts(const bk_sim *s) { return s->census_ts; }
+
+uint64_t bk_sim_closed(const bk_sim *s, uint32_t asset) { return s->closed[asset]; }
 
 /* --- the observer ------------------------------------------------------------------- */
 
@@ -556,6 +560,21 @@ bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract
                   int64_t size, int64_t entry, uint32_t *id) {
   bk_sim_leg leg = {contract, size, entry};
   return bk_sim_open_cross(s, settle, deposit, &leg, size != 0, id);
+}
+
+bk_rc bk_sim_close(bk_sim *s, uint32_t id) {
+  if (id >= s->risk[0]->nacct)
+    return bk_err_set(&s->err, BK_EDATA, "simulation: no account %u to close", id);
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      int left;
+      bk_rc rc = rs[j] ? bk_risk_close_account(rs[j], id, s->last_ts, &left) : BK_OK;
+      if (rc) return risk_fail(s, p, rs[j], rc);
+    }
+  }
+  s->closed[s->risk[0]->acct[id].settle]++;
+  return BK_OK;
 }
 
 bk_rc bk_sim_label(bk_sim *s, uint32_t id, const char *label) {

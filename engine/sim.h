@@ -93,6 +93,7 @@ typedef struct bk_sim_sample {
      the notional its long and short positions hold at the mark, and the open interest
      the data last gave for the asset's contracts at the same mark (-1 when none has) */
   uint64_t accounts;
+  uint64_t closed;            /* accounts whose traders left so far (bk_sim_close) */
   int64_t oi_long, oi_short, data_oi;
 } bk_sim_sample;
 
@@ -158,6 +159,13 @@ bk_rc bk_sim_open_cross(bk_sim *s, uint32_t settle, int64_t deposit, const bk_si
 bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
                   int64_t size, int64_t entry, uint32_t *id);
 
+/* The trader of account id leaves now (the current event's time): in every policy (and
+ * shadow) its positions are closed at the mark and its cash withdrawn, as
+ * bk_risk_close_account says (no fee; an account under liquidation there stays with the
+ * liquidation engine, one liquidated or deleveraged already only withdraws). Counted in
+ * the samples' `closed`. */
+bk_rc bk_sim_close(bk_sim *s, uint32_t id);
+
 /* Gives account id the name its population knows it by (an accounts file's id, copied),
  * for reports. BK_ENOMEM when it cannot be kept. */
 bk_rc bk_sim_label(bk_sim *s, uint32_t id, const char *label);
@@ -199,6 +207,9 @@ typedef bk_census bk_sim_census;
  * overflow are left incomplete). Accounts are the same in every policy until the window
  * opens; the census reads the first policy's. */
 bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start);
+
+/* Accounts of an asset closed so far (bk_sim_close). */
+uint64_t bk_sim_closed(const bk_sim *s, uint32_t asset);
 
 /* When the census at the window's start was taken (its first event), INT64_MIN before. */
 int64_t bk_sim_census_ts(const bk_sim *s);

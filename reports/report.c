@@ -33,12 +33,16 @@ const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl
                                        NULL};
 #define NFILES 9
 const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
+                                                 "calibration_fit.csv",
+                                                 "calibration_fit_minutes.csv",
                                                  "sensitivity.csv", "sizing.csv", NULL};
-#define NOPTIONAL 4
+#define NOPTIONAL 6
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
-#define SENS_FILE bk_report_optional_files[2]
-#define SIZING_FILE bk_report_optional_files[3]
+#define FIT_FILE bk_report_optional_files[2]
+#define FIT_MINUTES_FILE bk_report_optional_files[3]
+#define SENS_FILE bk_report_optional_files[4]
+#define SIZING_FILE bk_report_optional_files[5]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -587,6 +591,7 @@ static void w_pop_buckets(wr *w, const bk_report_run *run, size_t p, uint32_t a)
     const bk_lev_bucket *k = &c.lev[b];
     w_pop_head(w, run, p, a, "leverage", ts);
     w_u64(w, k->accounts);
+    w_empty(w);
     w_fx(w, k->oi_long);
     w_fx(w, k->oi_short);
     w_empty(w);
@@ -604,7 +609,7 @@ static void w_pop_buckets(wr *w, const bk_report_run *run, size_t p, uint32_t a)
 static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
   wr w = {o, 1};
   static const char *const head[] = {"policy", "settle_asset", "row", "time", BK_COL_TS_US,
-                                     "accounts", "oi_long", "oi_short", "data_oi",
+                                     "accounts", "closed", "oi_long", "oi_short", "data_oi",
                                      "leverage_from", "leverage_to", "equity",
                                      "maintenance_margin", NULL};
   for (const char *const *h = head; *h; h++) w_str(&w, *h);
@@ -616,6 +621,7 @@ static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
         const bk_sim_sample *x = &run->policies[p].samples[a][i];
         w_pop_head(&w, run, p, a, "sample", x->ts);
         w_u64(&w, x->accounts);
+        w_u64(&w, x->closed);
         w_fx(&w, x->oi_long);
         w_fx(&w, x->oi_short);
         if (x->data_oi < 0) w_empty(&w);
@@ -627,26 +633,63 @@ static bk_rc write_population(const bk_report_run *run, bk_outfile *o) {
   return bk_outfile_error(o)->rc;
 }
 
-/* calibration.csv: printed vs simulated liquidation notional per minute and policy. */
-static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
-  wr w = {o, 1};
+/* The header of calibration.csv and calibration_fit_minutes.csv. */
+static void w_calib_head(wr *w) {
   static const char *const head[] = {"policy", "minute", "minute_ts_us",
                                      "printed_notional_quote", "simulated_notional_quote",
                                      "prints", "liquidations", NULL};
+  for (const char *const *h = head; *h; h++) w_str(w, *h);
+  w_end(w);
+}
+
+/* Rows of a per-minute table of policy `policy`. */
+static void w_calib_rows(wr *w, const char *policy, const bk_liqcal_row *rows, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const bk_liqcal_row *c = &rows[i];
+    w_str(w, policy);
+    w_time(w, c->minute);
+    w_i64(w, c->minute);
+    w_fx(w, c->printed);
+    w_fx(w, c->simulated);
+    w_u64(w, c->nprinted);
+    w_u64(w, c->nsimulated);
+    w_end(w);
+  }
+}
+
+/* calibration.csv: printed vs simulated liquidation notional per minute and policy. */
+static bk_rc write_calibration(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  w_calib_head(&w);
+  for (size_t p = 0; p < run->npolicies; p++)
+    w_calib_rows(&w, run->policies[p].risk->pol.name, run->calib[p], run->ncalib[p]);
+  return bk_outfile_error(o)->rc;
+}
+
+/* calibration_fit.csv: one row per scale of the open-interest grid. */
+static bk_rc write_fit(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"oi_scale", "error", "simulated_notional_quote",
+                                     "printed_notional_quote", "chosen", NULL};
   for (const char *const *h = head; *h; h++) w_str(&w, *h);
   w_end(&w);
-  for (size_t p = 0; p < run->npolicies; p++)
-    for (size_t i = 0; i < run->ncalib[p]; i++) {
-      const bk_liqcal_row *c = &run->calib[p][i];
-      w_str(&w, run->policies[p].risk->pol.name);
-      w_time(&w, c->minute);
-      w_i64(&w, c->minute);
-      w_fx(&w, c->printed);
-      w_fx(&w, c->simulated);
-      w_u64(&w, c->nprinted);
-      w_u64(&w, c->nsimulated);
-      w_end(&w);
-    }
+  for (size_t i = 0; i < run->fit->n; i++) {
+    const bk_liqcal_point *pt = &run->fit->points[i];
+    w_fx(&w, pt->oi_scale);
+    w_fx(&w, pt->error);
+    w_fx(&w, pt->simulated);
+    w_fx(&w, pt->printed);
+    w_u64(&w, i == run->fit->best);
+    w_end(&w);
+  }
+  return bk_outfile_error(o)->rc;
+}
+
+/* calibration_fit_minutes.csv: the chosen scale's table, under the first policy. */
+static bk_rc write_fit_minutes(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  w_calib_head(&w);
+  w_calib_rows(&w, run->policies[0].risk->pol.name, run->fit->minutes, run->fit->nminutes);
   return bk_outfile_error(o)->rc;
 }
 
@@ -756,10 +799,14 @@ static bk_rc write_sizing(const bk_report_run *run, bk_outfile *o) {
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   bk_outfile *o[NFILES + NOPTIONAL] = {0};
   const char *names[NFILES + NOPTIONAL];
-  size_t nfiles = NFILES, calib = 0, draws = 0, sens = 0, sizing = 0;
+  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0;
   for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
+  if (run->fit) {
+    names[fit = nfiles++] = FIT_FILE;
+    names[nfiles++] = FIT_MINUTES_FILE;
+  }
   if (run->sensitivity) names[sens = nfiles++] = SENS_FILE;
   if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
   bk_err e;
@@ -788,6 +835,9 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc && run->calib && (rc = write_calibration(run, o[calib])))
       e = *bk_outfile_error(o[calib]);
     if (!rc && run->draws && (rc = write_draws(run, o[draws]))) e = *bk_outfile_error(o[draws]);
+    if (!rc && run->fit && (rc = write_fit(run, o[fit]))) e = *bk_outfile_error(o[fit]);
+    if (!rc && run->fit && (rc = write_fit_minutes(run, o[fit + 1])))
+      e = *bk_outfile_error(o[fit + 1]);
     if (!rc && sens && (rc = write_sensitivity(run, o[sens]))) e = *bk_outfile_error(o[sens]);
     if (!rc && sizing && (rc = write_sizing(run, o[sizing]))) {
       if (rc == BK_ENOMEM) bk_err_set(&e, rc, "%s: out of memory", bk_outfile_path(o[sizing]));

@@ -122,11 +122,13 @@ size_t bk_report_json_str(const char *s, char *out, size_t cap);
 
 /* Names of the files bk_report_write always produces, NULL-terminated (the optional ones
  * below come in addition: calibration.csv with a calibration, draws.csv and sizing.csv
- * with draws, sensitivity.csv with draws and ranges). */
+ * with draws, calibration_fit.csv and calibration_fit_minutes.csv with a fit,
+ * sensitivity.csv with draws and ranges). */
 extern const char *const bk_report_files[];
 
 /* Names of the files it writes only for some runs, NULL-terminated: calibration.csv,
- * draws.csv, sensitivity.csv, sizing.csv. */
+ * draws.csv, calibration_fit.csv, calibration_fit_minutes.csv, sensitivity.csv,
+ * sizing.csv. */
 extern const char *const bk_report_optional_files[];
 
 #endif

@@ -84,6 +84,10 @@ typedef struct bk_report_run {
      population): calib[p] holds ncalib[p] rows of policy p, in time order */
   const bk_liqcal_row *const *calib;
   const size_t *ncalib;
+  /* the fit of the synthetic population's open-interest scale to the liquidation prints
+     (engine/liqcal.h), or NULL: with it calibration_fit.csv and calibration_fit_minutes.csv
+     are written and the terminal summary says which scale fits */
+  const bk_liqcal_fit *fit;
   /* the draws of an uncertainty run, finished (reports/draws.h), or NULL: with them
      summary.csv carries their bands and draws.csv is written */
   const struct bk_report_draws *draws;

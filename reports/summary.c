@@ -93,6 +93,22 @@ static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
             t->unresolved_accounts, fx2(t->unresolved_equity, b[4], 48));
 }
 
+/* The fit's line: the scale to write into the scenario, and how well it fits. */
+static void print_fit(FILE *f, const bk_liqcal_fit *fit) {
+  const bk_liqcal_point *pt = &fit->points[fit->best];
+  char scale[40], error[40];
+  bk_fx_format_trim(pt->oi_scale, scale, sizeof scale);
+  bk_fx_format_trim(pt->error, error, sizeof error);
+  fprintf(f, "calibration: OI scale %s fits the venue's liquidation prints with error %s\n"
+             "  (per-minute |simulated - printed| over the printed total; 1 = no better than\n"
+             "   no liquidations; calibration_fit.csv; these results keep the scenario's scale:\n"
+             "   set the synthetic population's \"oi_scale\": \"%s\" to use it)\n",
+          scale, error, scale);
+  if (pt->error >= BK_FX(1))
+    fprintf(f, "  no scale of the grid does better than no liquidations at all: the\n"
+               "  population liquidates in other minutes than the prints\n");
+}
+
 void bk_report_print_summary(FILE *f, const bk_report_run *run) {
   fprintf(f, "%-20s %-6s %6s %6s %13s %13s %13s %13s\n", "policy", "asset", "liqs", "bankr",
           "fund start", "fund end", "fund min", "max dd");
@@ -109,6 +125,7 @@ void bk_report_print_summary(FILE *f, const bk_report_run *run) {
   fprintf(f, "(amounts in %s, 2 decimals; fund start + flows = fund end; exact figures and\n"
              " gross inflows and outflows by cause in summary.csv, defined in docs/reports.md)\n",
           run->nassets == 1 ? run->assets[0].name : "each row's settle asset");
+  if (run->fit) print_fit(f, run->fit);
 }
 
 /* --- JSON ------------------------------------------------------------------------------- */

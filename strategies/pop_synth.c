@@ -3,7 +3,9 @@
  * event of the warm-up — hundreds of thousands to tens of millions — so the per-event work
  * is O(1): a contract lookup, a mark-path bucket update, and for a trade one reservoir
  * draw. Everything else (sorting, leverage draws, sizing, survival) runs once per contract
- * when the window opens, over at most `accounts` candidates each.
+ * when the window opens, over at most `accounts` candidates each. Living, the window's
+ * events cost the same (a lookup, and for a trade one draw); a rebalance sizes at most
+ * `accounts` trades per contract and closes accounts in O(1) each (pop_living.c).
  */
 #include "strategies/pop_synth.h"
 
@@ -36,6 +38,8 @@ typedef struct contract_state {
   int64_t b0;           /* first bucket index of the mark path */
   mark_range *path;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
+  int64_t start_target; /* the open-interest target at the window's start (living) */
+  bk_living live;       /* living: the accounts held and the step's trades */
   bk_popsynth_stats st;
 } contract_state;
 
@@ -43,6 +47,8 @@ typedef struct synth_pop {
   bk_population base;
   bk_popsynth_config cfg;
   int64_t *target;      /* copy of cfg.target_quote */
+  bk_living_point *oi_path; /* copy of cfg.oi_path */
+  int64_t next_step;    /* living: end of the rebalance step under way */
   uint64_t *stream;     /* [contract]: digest of its name (bk_rng_name), from cfg.names */
   size_t nstream;
   bk_lev_table lev;
@@ -64,6 +70,7 @@ void bk_popsynth_config_init(bk_popsynth_config *c) {
   c->lot = BK_FX(1);
   c->bucket_us = 60 * INT64_C(1000000);
   c->survivors_only = 1;
+  c->rebalance_us = 60 * INT64_C(1000000);
 }
 
 static void synth_free(bk_population *pp) {
@@ -72,10 +79,12 @@ static void synth_free(bk_population *pp) {
   for (size_t i = 0; i < p->ncs; i++) {
     free(p->cs[i].res);
     free(p->cs[i].path);
+    bk_living_fini(&p->cs[i].live);
   }
   free(p->cs);
   free(p->stream);
   free(p->target);
+  free(p->oi_path);
   free(p);
 }
 
@@ -87,6 +96,8 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
                       "synthetic population: the window has no start, so there is no "
                       "warm-up tape to open accounts from (give the window a `from`)");
   p->from = sc->from;
+  p->next_step = sc->from > INT64_MAX - p->cfg.rebalance_us ? INT64_MAX
+                                                            : sc->from + p->cfg.rebalance_us;
   p->cs = calloc(sc->ncontracts ? sc->ncontracts : 1, sizeof *p->cs);
   if (!p->cs) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   p->ncs = sc->ncontracts;
@@ -96,7 +107,8 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
     uint64_t name = i < p->nstream ? p->stream[i] : bk_rng_name(index);
     p->cs[i].rng = bk_rng_stream(p->cfg.seed, name, p->cfg.draw);
     p->cs[i].res = malloc(p->cfg.accounts * sizeof *p->cs[i].res);
-    if (!p->cs[i].res) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
+    if (!p->cs[i].res || (p->cfg.living && bk_living_init(&p->cs[i].live, p->cfg.accounts)))
+      return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   }
   return BK_OK;
 }
@@ -151,6 +163,38 @@ static bk_rc target_of(synth_pop *p, bk_sim *s, uint32_t k, int64_t mark, int64_
   return bk_popsynth_target(&bk_sim_config_get(s)->contracts[k], &b, t, src);
 }
 
+/* The share of a target the population holds, at its scale, in whole lots (rounded down). */
+static bk_rc share_in_lots(const synth_pop *p, int64_t target, int64_t *out) {
+  bk_rc rc = bk_fx_mul(target, p->cfg.oi_scale, BK_FLOOR, out);
+  if (!rc) rc = bk_fx_mul(*out, p->cfg.oi_share, BK_FLOOR, out);
+  if (!rc) *out = *out / p->cfg.lot * p->cfg.lot;
+  return rc;
+}
+
+/* Opens the n planned accounts of contract k, counting them in its stats (and, living,
+ * holding them). */
+static bk_rc open_planned(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth_open *op,
+                          size_t n) {
+  contract_state *cs = &p->cs[k];
+  uint32_t settle = bk_sim_config_get(s)->contracts[k].settle;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t id;
+    bk_rc rc = bk_sim_open(s, settle, op[i].deposit, k, op[i].size, op[i].entry, &id);
+    if (rc) {
+      const bk_err *e = bk_sim_err(s);
+      return bk_err_set(&p->base.err, rc, "synthetic population: opening an account on "
+                        "contract %u: %s", k, e && e->msg[0] ? e->msg : bk_rc_name(rc));
+    }
+    if (p->cfg.living && (rc = bk_living_hold(&cs->live, id, op[i].size)))
+      return bk_err_set(&p->base.err, rc, "synthetic population: holding an account on "
+                        "contract %u: %s", k, bk_rc_name(rc));
+    if (cs->st.opened++ == 0) cs->st.first_id = id;
+    if (op[i].size > 0) cs->st.longs += op[i].size;
+    else cs->st.shorts -= op[i].size;
+  }
+  return BK_OK;
+}
+
 /* Opens the population of every contract: the window has started. */
 static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
   const bk_sim_config *sc = bk_sim_config_get(s);
@@ -189,27 +233,13 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     int64_t target, gross;
     size_t nout = 0, dropped = 0;
     bk_rc rc = target_of(p, s, k, mark, &target, &cs->st.source);
-    if (!rc) rc = bk_fx_mul(target, p->cfg.oi_scale, BK_FLOOR, &target);
-    if (!rc) rc = bk_fx_mul(target, p->cfg.oi_share, BK_FLOOR, &target);
-    if (!rc) target = target / p->cfg.lot * p->cfg.lot;
+    if (!rc) rc = share_in_lots(p, target, &target);
     if (!rc) rc = bk_add(target, target, &gross);
     if (!rc) rc = bk_popsynth_plan(c, cand, cs->nres, gross, p->cfg.lot, p->cfg.cushion,
                                    p->cfg.survivors_only, op, &nout, &dropped);
-    cs->st.target = target;
+    cs->st.target = cs->start_target = target;
     cs->st.dropped = dropped;
-    for (size_t i = 0; !rc && i < nout; i++) {
-      uint32_t id;
-      rc = bk_sim_open(s, c->settle, op[i].deposit, k, op[i].size, op[i].entry, &id);
-      if (rc) {
-        const bk_err *e = bk_sim_err(s);
-        bk_err_set(&pp->err, rc, "synthetic population: opening an account on contract %u: %s",
-                   k, e && e->msg[0] ? e->msg : bk_rc_name(rc));
-        break;
-      }
-      if (cs->st.opened++ == 0) cs->st.first_id = id;
-      if (op[i].size > 0) cs->st.longs += op[i].size;
-      else cs->st.shorts -= op[i].size;
-    }
+    if (!rc) rc = open_planned(p, s, k, op, nout);
     free(cand);
     free(op);
     if (rc) {
@@ -221,44 +251,168 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
   return BK_OK;
 }
 
+/* The contract of an event, or BK_SIM_NONE. */
+static uint32_t contract_of(const synth_pop *p, const bk_sim_config *sc, const bk_event *ev) {
+  if (ev->instr >= sc->ninstruments) return BK_SIM_NONE;
+  uint32_t k = sc->contract_of[ev->instr];
+  return k < p->ncs ? k : BK_SIM_NONE;
+}
+
+/* 1 when ev is a trade a trader could have made (a price, a size, a taker side). */
+static int is_trade(const bk_event *ev) {
+  return ev->kind == BK_EV_TRADE && ev->price > 0 && ev->qty > 0 &&
+         (ev->side == BK_BUY || ev->side == BK_SELL);
+}
+
+/* A trade's size as a sizing weight: contracts (linear trades are in base units: at least
+ * one unit per contract's worth). */
+static int64_t trade_weight(const bk_contract *c, const bk_event *ev) {
+  int64_t q;
+  if (c->kind == BK_LINEAR && c->contract_size != BK_FX(1) &&
+      bk_fx_div(ev->qty, c->contract_size, BK_FLOOR, &q) == BK_OK && q > 0)
+    return q;
+  return ev->qty;
+}
+
+/* --- living: rebalancing inside the window ---------------------------------------- */
+
+/* The open-interest target of contract k at the end of a step at `at` (pop_synth.h). */
+static bk_rc living_target(const synth_pop *p, bk_sim *s, uint32_t k, int64_t at,
+                           int64_t *t) {
+  const contract_state *cs = &p->cs[k];
+  if (cs->have_oi && cs->oi > 0) {
+    bk_rc rc = bk_oi_contracts(&bk_sim_config_get(s)->contracts[k], cs->oi, t);
+    return rc ? rc : share_in_lots(p, *t, t);
+  }
+  *t = cs->start_target;
+  if (!p->cfg.npath) return BK_OK;
+  int64_t scale = bk_living_path_scale(p->oi_path, p->cfg.npath, at);
+  bk_rc rc = bk_fx_mul(cs->start_target, scale, BK_FLOOR, t);
+  if (!rc) *t = *t / p->cfg.lot * p->cfg.lot;
+  return rc;
+}
+
+/* Opens `gross` contracts (in whole lots) over the step's trades, entering at the mark. */
+static bk_rc living_grow(synth_pop *p, bk_sim *s, uint32_t k, int64_t mark, int64_t gross) {
+  contract_state *cs = &p->cs[k];
+  const bk_living *l = &cs->live;
+  if (l->nstep == 0) return BK_OK;
+  bk_popsynth_cand *cand = calloc(l->nstep, sizeof *cand);
+  bk_popsynth_open *op = malloc(l->nstep * sizeof *op);
+  bk_rc rc = BK_ENOMEM;
+  size_t nout = 0, dropped;
+  if (cand && op) {
+    for (size_t i = 0; i < l->nstep; i++) {
+      cand[i].price = mark;
+      cand[i].qty = l->step[i].qty;
+      cand[i].side = l->step[i].side;
+      cand[i].lev = bk_lev_scale(bk_lev_draw(&p->lev, &cs->rng), p->cfg.lev_scale);
+    }
+    rc = bk_popsynth_plan(&bk_sim_config_get(s)->contracts[k], cand, l->nstep, gross,
+                          p->cfg.lot, p->cfg.cushion, 0, op, &nout, &dropped);
+    if (rc) bk_err_set(&p->base.err, rc, "synthetic population: sizing contract %u failed", k);
+  } else {
+    bk_err_set(&p->base.err, rc, "synthetic population: no memory");
+  }
+  if (!rc) rc = open_planned(p, s, k, op, nout);
+  if (!rc) cs->st.joined += nout;
+  free(cand);
+  free(op);
+  return rc;
+}
+
+/* Closes accounts of contract k worth about `excess` gross contracts. */
+static bk_rc living_shrink(synth_pop *p, bk_sim *s, uint32_t k, int64_t excess) {
+  contract_state *cs = &p->cs[k];
+  size_t held = cs->live.side[0].n + cs->live.side[1].n, n;
+  uint32_t *ids = malloc((held ? held : 1) * sizeof *ids);
+  if (!ids) return bk_err_set(&p->base.err, BK_ENOMEM, "synthetic population: no memory");
+  bk_living_shrink(&cs->live, excess, &cs->rng, ids, &n);
+  bk_rc rc = BK_OK;
+  for (size_t i = 0; i < n && !rc; i++)
+    if ((rc = bk_sim_close(s, ids[i])))
+      bk_err_set(&p->base.err, rc, "synthetic population: closing account %u: %s", ids[i],
+                 bk_sim_err(s)->msg);
+  free(ids);
+  cs->st.left += n;
+  cs->st.longs = cs->live.held[0];
+  cs->st.shorts = cs->live.held[1];
+  return rc;
+}
+
+/* Moves the open interest of every contract toward its target at `at`, the end of the
+ * step just ended, and starts the next step. */
+static bk_rc rebalance(synth_pop *p, bk_sim *s, int64_t at) {
+  for (uint32_t k = 0; k < p->ncs; k++) {
+    contract_state *cs = &p->cs[k];
+    int64_t target, mark = bk_sim_mark(s, k);
+    bk_rc rc = living_target(p, s, k, at, &target);
+    if (rc) return bk_err_set(&p->base.err, rc, "synthetic population: the open-interest "
+                              "target of contract %u overflows", k);
+    bk_i128 gap = 2 * (bk_i128)target - cs->live.held[0] - cs->live.held[1];
+    if (gap > INT64_MAX || gap < -INT64_MAX)
+      return bk_err_set(&p->base.err, BK_ERANGE, "synthetic population: contract %u's "
+                        "open interest is too far from its target", k);
+    if (gap > 0 && mark > 0) rc = living_grow(p, s, k, mark, (int64_t)gap);
+    else if (gap < 0) rc = living_shrink(p, s, k, (int64_t)-gap);
+    if (rc) return rc;
+    cs->st.target = target;
+    cs->st.steps++;
+    bk_living_next_step(&cs->live);
+  }
+  return BK_OK;
+}
+
+/* An event inside the window, living: a rebalance at each step's end, then the event
+ * joins the step (a trade) or sets the replayed open interest. */
+static bk_rc living_event(synth_pop *p, bk_sim *s, const bk_event *ev) {
+  if (ev->ts >= p->next_step) {
+    bk_rc rc = rebalance(p, s, p->next_step);
+    if (rc) return rc;
+    int64_t steps = (ev->ts - p->next_step) / p->cfg.rebalance_us + 1;
+    p->next_step = steps > (INT64_MAX - p->next_step) / p->cfg.rebalance_us
+                       ? INT64_MAX : p->next_step + steps * p->cfg.rebalance_us;
+  }
+  const bk_sim_config *sc = bk_sim_config_get(s);
+  uint32_t k = contract_of(p, sc, ev);
+  if (k == BK_SIM_NONE) return BK_OK;
+  contract_state *cs = &p->cs[k];
+  if (ev->kind == BK_EV_OI) {
+    cs->oi = ev->qty;
+    cs->have_oi = 1;
+  } else if (is_trade(ev)) {
+    bk_living_trade_rec t = {trade_weight(&sc->contracts[k], ev), ev->side};
+    bk_living_trade(&cs->live, &t, &cs->rng);
+  }
+  return BK_OK;
+}
+
 static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   synth_pop *p = (synth_pop *)pp;
-  if (p->done) return BK_OK;
-  if (ev->ts >= p->from) return synth_open_all(p, s);
+  bk_rc rc;
+  if (!p->done && ev->ts >= p->from && (rc = synth_open_all(p, s))) return rc;
+  if (p->done) return p->cfg.living ? living_event(p, s, ev) : BK_OK;
   const bk_sim_config *sc = bk_sim_config_get(s);
-  if (ev->instr >= sc->ninstruments) return BK_OK;
-  uint32_t k = sc->contract_of[ev->instr];
-  if (k == BK_SIM_NONE || k >= p->ncs) return BK_OK;
+  uint32_t k = contract_of(p, sc, ev);
+  if (k == BK_SIM_NONE) return BK_OK;
   contract_state *cs = &p->cs[k];
   if (track_mark(cs, ev->ts, p->cfg.bucket_us, bk_sim_mark(s, k)))
     return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   if (ev->kind == BK_EV_OI) {
     cs->oi = ev->qty;
     cs->have_oi = 1;
-  } else if (ev->kind == BK_EV_TRADE && ev->price > 0 && ev->qty > 0 &&
-             (ev->side == BK_BUY || ev->side == BK_SELL)) {
+  } else if (is_trade(ev)) {
     uint64_t seq = cs->trades++;
-    size_t slot = cs->nres;
-    if (cs->nres == p->cfg.accounts) { /* algorithm R: keep it with probability k / n */
-      uint64_t j = bk_rng_below(&cs->rng, cs->trades);
-      if (j >= p->cfg.accounts) return BK_OK;
-      slot = (size_t)j;
-    } else {
-      cs->nres++;
-    }
+    size_t slot = bk_pop_reservoir_slot(cs->nres, p->cfg.accounts, cs->trades, &cs->rng);
+    if (slot == SIZE_MAX) return BK_OK;
+    if (slot == cs->nres) cs->nres++;
     cand_rec *r = &cs->res[slot];
     memset(r, 0, sizeof *r);
     r->seq = seq;
     r->c.ts = ev->ts;
     r->c.price = ev->price;
     r->c.side = ev->side;
-    r->c.qty = ev->qty;
-    if (sc->contracts[k].kind == BK_LINEAR && sc->contracts[k].contract_size != BK_FX(1)) {
-      /* linear trades are in base units: weigh by contracts (at least one unit) */
-      int64_t q;
-      if (bk_fx_div(ev->qty, sc->contracts[k].contract_size, BK_FLOOR, &q) == BK_OK && q > 0)
-        r->c.qty = q;
-    }
+    r->c.qty = trade_weight(&sc->contracts[k], ev);
   }
   return BK_OK;
 }
@@ -272,12 +426,19 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
   if (c->oi_share <= 0 || c->oi_share > BK_FX(1))
     return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_share must be in (0, 1]");
   if (c->oi_scale <= 0 || c->lev_scale <= 0)
-    return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_scale and lev_scale must be > 0");
+    return bk_err_set(err, BK_ECONFIG,
+                      "synthetic population: oi_scale and lev_scale must be > 0");
   if (c->volume_multiple <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: volume_multiple must be > 0");
   if (c->lot <= 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: lot must be > 0");
   if (c->bucket_us <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: bucket_us must be > 0");
+  if (c->rebalance_us <= 0)
+    return bk_err_set(err, BK_ECONFIG, "synthetic population: rebalance_us must be > 0");
+  for (size_t i = 0; c->oi_path && i < c->npath; i++)
+    if (c->oi_path[i].scale < 0 || (i > 0 && c->oi_path[i].at <= c->oi_path[i - 1].at))
+      return bk_err_set(err, BK_ECONFIG, "synthetic population: the open-interest path "
+                        "needs scales >= 0 at strictly increasing times (point %zu)", i);
   synth_pop *p = calloc(1, sizeof *p);
   if (!p) return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
   bk_rc rc = bk_lev_build(&c->lev, &p->lev, err);
@@ -295,6 +456,15 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
     memcpy(p->target, c->target_quote, c->ntarget * sizeof *p->target);
   }
   p->cfg.target_quote = p->target;
+  if (c->oi_path && c->npath) {
+    if (!(p->oi_path = malloc(c->npath * sizeof *p->oi_path))) {
+      synth_free(&p->base);
+      return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
+    }
+    memcpy(p->oi_path, c->oi_path, c->npath * sizeof *p->oi_path);
+  }
+  p->cfg.oi_path = p->oi_path;
+  p->cfg.npath = p->oi_path ? c->npath : 0;
   if (c->names && c->nnames) {
     if (!(p->stream = malloc(c->nnames * sizeof *p->stream))) {
       synth_free(&p->base);

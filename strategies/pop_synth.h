@@ -15,13 +15,13 @@
  * the market, so longs and shorts need not balance (the market holds the difference).
  *
  * Sizes. Open interest counts one side, as venues do; the population holds both sides of
- * it, so its gross size Σ|size| is 2 × target × oi_share, split over the survivors in
+ * it, so its gross size Σ|size| is 2 × target × oi_scale × oi_share, split over the survivors in
  * proportion to their real trade sizes, in whole lots (largest remainder). The target, per
  * contract, is the first of: the replayed open interest (BK_EV_OI) last seen before the
  * window; the scenario's notional (target_quote, quote currency: USD for inverse
  * contracts); volume_multiple × the contract's warm-up traded notional
  * (bk_sim_warmup_notional). The population's OI ((Σ long + Σ short) / 2) then equals the
- * target rounded down to whole lots: within one lot, below.
+ * target × oi_scale × oi_share rounded down to whole lots: within one lot, below.
  *
  * Where the numbers come from. The default leverage mix (sizing.h) puts two accounts in
  * three at 10–50×, as retail derivatives books are described by venues that publish
@@ -30,7 +30,36 @@
  * by a scenario's own numbers where it has them. Leverage is capped at the contract's tier
  * maximum (bk_tier.max_lev) when the tier table gives one.
  *
- * Limits. One position per account and no trading after the window opens; the sampled
+ * Living (`living`, off by default). Traders then also open and close through the
+ * window. Every `rebalance_us` of exchange time from `from` (at the first event at or past
+ * each step's end), each contract's population moves its own open interest toward the
+ * target of that moment. The population's open interest is its own bookkeeping, half the
+ * gross size Σ|size| of the accounts it opened and has not closed, the same in every
+ * policy (an account a policy liquidated still counts until the population closes it).
+ * The target is, per contract, the first of: the open interest the data last replayed
+ * (BK_EV_OI) × oi_scale × oi_share, in whole lots; the window-start target × the scale of
+ * `oi_path` at the step's end (piecewise linear between its points, constant outside
+ * them); the window-start target (constant).
+ *   - To grow, the missing gross size (2 × (target − OI), in whole lots) is opened over
+ *     a reservoir of up to `accounts` trades of the step just ended (the contract's own
+ *     stream), apportioned by trade size as at the window's start: side = the taker's,
+ *     leverage drawn from `lev`, deposit = notional / leverage (+ cushion). The entry is
+ *     the current mark, not the trade's price: the account exists for the engine from
+ *     now on, and entering at a price the mark has since left would hand it a profit or
+ *     loss on a path it was not simulated through. A step without trades opens nobody.
+ *   - To shrink, whole accounts are closed (bk_sim_close: at the mark, no fee, cash
+ *     withdrawn), the excess split between the sides as the step's taker flow was (taker
+ *     buys close shorts, taker sells close longs) and the accounts drawn uniformly from
+ *     the contract's stream (pop_living.h).
+ * After a step with trades, the population's OI is within one lot plus one account's size
+ * of the target (half a lot when growing; half the largest account's size when shrinking).
+ * Draws come only from the contract's own stream, so a contract's accounts do not depend
+ * on any other contract.
+ *
+ * Limits. One position per account and no trading after the window opens (unless
+ * living: then only whole accounts open and close, nobody adds to or reduces a position,
+ * and an account a policy is liquidating stays with that policy's engine when the
+ * population closes it); the sampled
  * trades stand for positions still open, whatever was closed in between; the survival
  * test reads the mark once per event at `bucket_us` resolution, so an account that would
  * just have survived may be dropped (never the other way round within a bucket). The
@@ -46,6 +75,7 @@
 #include "engine/account.h"
 #include "engine/error.h"
 #include "engine/sim.h"
+#include "strategies/pop_living.h"
 #include "strategies/sizing.h"
 
 /* Where a contract's open-interest target came from. */
@@ -63,8 +93,9 @@ typedef struct bk_popsynth_config {
   size_t accounts;          /* sampled trades per contract, > 0 */
   int64_t cushion;          /* extra deposit, fraction of the initial margin, >= 0 */
   int64_t oi_share;         /* share of the target the population holds, (0, 1] */
-  int64_t oi_scale;         /* multiplier of the open-interest target, e-8, > 0 (1: the
-                               target as found; rounded down, before oi_share and lots) */
+  int64_t oi_scale;         /* multiplies the target whatever its source, e-8, > 0 (the
+                               assumption an uncertainty range varies and a liquidation-
+                               print calibration fits) */
   int64_t lev_scale;        /* multiplier of every drawn leverage, e-8, > 0 (1: the mix
                                as configured; bk_lev_scale) */
   const int64_t *target_quote; /* target_quote[contract]: OI notional in the quote
@@ -74,11 +105,17 @@ typedef struct bk_popsynth_config {
   int64_t lot;              /* sizes are whole multiples of this many contracts, > 0 */
   int64_t bucket_us;        /* resolution of the mark path for the survival test, > 0 */
   int survivors_only;       /* 1: drop traders liquidated before the window */
+  int living;               /* 1: traders open and close through the window */
+  int64_t rebalance_us;     /* living: the step between rebalances, > 0 */
+  const bk_living_point *oi_path;   /* living: the target's path where the data replays
+                                       no open interest, sorted by strictly increasing
+                                       time (copied); NULL: none */
+  size_t npath;             /* points of oi_path */
 } bk_popsynth_config;
 
 /* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
- * the whole target, scales 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
- * buckets, survivors only. */
+ * the whole target at scales 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
+ * buckets, survivors only; not living (a 60 s rebalance step when it is), no path. */
 void bk_popsynth_config_init(bk_popsynth_config *c);
 
 /* A synthetic population. The configuration is checked (BK_ECONFIG in err, may be NULL)
@@ -89,12 +126,17 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
 /* What the population did for one contract (after the window opened). */
 typedef struct bk_popsynth_stats {
   int source;          /* BK_OI_* */
-  int64_t target;      /* open-interest target, contracts e-8 (one side) */
+  int64_t target;      /* open-interest target, contracts e-8 (one side); living: the
+                          last rebalance's */
   uint64_t trades;     /* warm-up trades seen */
   size_t sampled;      /* trades kept by the reservoir */
   size_t dropped;      /* sampled traders liquidated before the window */
-  size_t opened;       /* accounts opened */
-  int64_t longs, shorts; /* Σ long sizes and Σ |short sizes|, contracts e-8 */
+  size_t opened;       /* accounts opened, at the window's start and (living) after */
+  size_t joined;       /* living: accounts opened after the window's start */
+  size_t left;         /* living: accounts closed */
+  uint64_t steps;      /* living: rebalances done */
+  int64_t longs, shorts; /* Σ long sizes and Σ |short sizes| the population holds now,
+                            contracts e-8 */
   uint32_t first_id;   /* account id of the first opened on this contract */
 } bk_popsynth_stats;
 

@@ -32,6 +32,12 @@ int64_t bk_lev_scale(int64_t lev, int64_t scale) {
   return out < BK_FX(1) ? BK_FX(1) : out;
 }
 
+size_t bk_pop_reservoir_slot(size_t kept, size_t cap, uint64_t seen, uint64_t *rng) {
+  if (kept < cap) return kept;
+  uint64_t j = bk_rng_below(rng, seen);
+  return j < cap ? (size_t)j : SIZE_MAX;
+}
+
 uint64_t bk_pop_log2_q32(uint64_t x) {
   if (x == 0) return 0;
   unsigned e = 63;

@@ -62,6 +62,12 @@ int64_t bk_lev_scale(int64_t lev, int64_t scale);
 /* log2(x) for x >= 1 as a 32.32 fixed-point number (exact to 2^-32, truncated). */
 uint64_t bk_pop_log2_q32(uint64_t x);
 
+/* Reservoir sampling (Vitter's algorithm R) of `cap` items out of a stream: the slot of
+ * the seen-th item (1-based) given the `kept` already held, or SIZE_MAX when it is not
+ * kept. Each of the first cap items takes the next slot; after that an item is kept with
+ * probability cap / seen, in a uniform slot (one draw from rng). */
+size_t bk_pop_reservoir_slot(size_t kept, size_t cap, uint64_t seen, uint64_t *rng);
+
 /* --- sizing ------------------------------------------------------------------------ */
 
 /* Splits `total` whole units over n weights (>= 0) by largest remainder: out[i] is

@@ -878,38 +878,6 @@ static void synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target(vo
   free(wt);
 }
 
-/* The OI scale multiplies the target, then lots round it down: DOT's replayed open
- * interest of 123457 contracts becomes 246914 at scale 2 (twice, nothing to round) and
- * 61728 at scale 0.5 (61728.5 down to the whole lot); the population holds it on each
- * side, Σ long + Σ short = 2 × target. */
-static void the_oi_scale_multiplies_the_target_within_lots(void **state) {
-  (void)state;
-  const char *scale[] = {"2", "0.5"};
-  const int64_t want[] = {P("246914"), P("61728")};
-  for (int t = 0; t < 2; t++) {
-    rig *x = rig_new(60);
-    bk_popsynth_config c;
-    bk_popsynth_config_init(&c);
-    c.accounts = 50;
-    c.oi_scale = P(scale[t]);
-    bk_population *p;
-    bk_err err;
-    if (bk_pop_synth_new(&c, &p, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
-    for (int i = 0; i < 600; i++) /* a flat warm-up: nobody is liquidated before the window */
-      push(x, BK_EV_TRADE, 1, i & 1 ? BK_BUY : BK_SELL, T0 + (int64_t)i * SEC, P("4"),
-           BK_FX(1 + i % 7));
-    push(x, BK_EV_OI, 1, 0, T0 + 59 * MINUTE, 0, P("123457"));
-    push(x, BK_EV_TRADE, 1, BK_BUY, T0 + 60 * MINUTE, P("4"), BK_FX(1));
-    bk_popsynth_stats st = bk_pop_synth_stats(p, 1);
-    assert_int_equal(st.source, BK_OI_REPLAYED);
-    assert_true(st.target == want[t]);
-    assert_true(st.longs + st.shorts == 2 * want[t]);
-    rig_finish(x);
-    rig_free(x);
-  }
-}
-
 static void synthetic_population_is_the_same_for_the_same_seed(void **state) {
   (void)state;
   uint64_t sum[3] = {0, 0, 0};
@@ -1065,6 +1033,45 @@ static void synthetic_population_needs_a_warmup(void **state) {
   assert_null(p);
   assert_non_null(strstr(err.msg, "oi_share"));
   rig_free(x);
+}
+
+/* The open-interest scale multiplies the target whatever its source: a replayed open
+ * interest of 101 contracts held at scale 2 is 202 contracts a side, and at scale 0.5 it
+ * is 50.5, 50 in whole lots; a scale of 0 is refused. */
+static int64_t scaled_target(const char *scale) {
+  rig *x = rig_new(1);
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
+  c.oi_scale = P(scale);
+  bk_population *p;
+  bk_err err;
+  if (bk_pop_synth_new(&c, &p, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
+  for (int i = 0; i < 10; i++)
+    push(x, BK_EV_TRADE, 1, i & 1 ? BK_BUY : BK_SELL, T0 + i * SEC, P("4"), BK_FX(1 + i));
+  push(x, BK_EV_OI, 1, 0, T0 + 30 * SEC, 0, BK_FX(101));
+  push(x, BK_EV_TRADE, 1, BK_BUY, T0 + MINUTE, P("4"), BK_FX(1));
+  bk_popsynth_stats st = bk_pop_synth_stats(p, 1);
+  assert_int_equal(st.source, BK_OI_REPLAYED);
+  assert_true(st.longs + st.shorts == 2 * st.target);
+  rig_finish(x);
+  rig_free(x);
+  return st.target;
+}
+
+static void the_oi_scale_multiplies_the_target(void **state) {
+  (void)state;
+  assert_true(scaled_target("1") == BK_FX(101));
+  assert_true(scaled_target("2") == BK_FX(202));
+  assert_true(scaled_target("0.5") == BK_FX(50));
+  bk_popsynth_config c;
+  bk_popsynth_config_init(&c);
+  assert_true(c.oi_scale == BK_FX(1));
+  c.oi_scale = 0;
+  bk_population *p;
+  bk_err err;
+  assert_int_equal(bk_pop_synth_new(&c, &p, &err), BK_ECONFIG);
+  assert_non_null(strstr(err.msg, "oi_scale"));
 }
 
 /* A crash: every trader enters at 100 during the warm-up; in the window the price falls
@@ -1340,7 +1347,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(streams_differ_by_seed_name_and_index),
       cmocka_unit_test(a_coins_draw_is_the_same_whether_or_not_another_coin_runs),
       cmocka_unit_test(synthetic_population_needs_a_warmup),
-      cmocka_unit_test(the_oi_scale_multiplies_the_target_within_lots),
+      cmocka_unit_test(the_oi_scale_multiplies_the_target),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
       cmocka_unit_test(liquidation_prints_open_accounts_bankrupt_at_the_print),
   };

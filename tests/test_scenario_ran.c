@@ -69,6 +69,8 @@ static void assert_same_scenario(const bk_scenario *a, const bk_scenario *b) {
   assert_true(a->population == b->population || json_equal(a->population, b->population));
   assert_memory_equal(&a->sim, &b->sim, sizeof a->sim);
   assert_string_equal(a->depth_ref, b->depth_ref);
+  assert_true(a->calib_lo == b->calib_lo && a->calib_hi == b->calib_hi &&
+              a->calib_points == b->calib_points);
 }
 
 /* parse(serialize(parse(file))) == parse(file), written from and read in its folder. */
