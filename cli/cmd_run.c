@@ -20,6 +20,7 @@
 #include "cli/pipeline.h"
 #include "cli/window.h"
 #include "config/population_json.h"
+#include "config/ranges.h"
 #include "config/scenario.h"
 #include "config/specs.h"
 #include "reports/synth.h"
@@ -55,8 +56,11 @@ static void usage(FILE *f) {
           "      --seed N         seed of the population (default: the scenario's)\n"
           "      --draws N        N seeded draws of the population (1 to %d) over one\n"
           "                       replay: bands in summary.csv, one row per draw in\n"
-          "                       draws.csv (default: the scenario's uncertainty.draws);\n"
-          "                       the other reports are draw 0's\n"
+          "                       draws.csv, the sizing curve in sizing.csv (default: the\n"
+          "                       scenario's uncertainty.draws); with its\n"
+          "                       uncertainty.ranges each draw also varies those\n"
+          "                       assumptions, and sensitivity.csv varies them one at a\n"
+          "                       time; the other reports are draw 0's\n"
           "      --format F       the summary on stdout: text (default) or json (one\n"
           "                       object, keys as in summary.csv, numbers as exact\n"
           "                       decimal strings)\n"
@@ -105,10 +109,13 @@ typedef struct run {
   bk_specs sp;
   bk_pipeline p;
   bk_sim *sim;             /* draw 0's simulation (the one with no --draws) */
-  bk_sim **draws;          /* ndraws simulations, draws[0] = sim, then the calibration's */
-  size_t ndraws;
-  size_t nsims;            /* draws and calibration simulations created */
-  bk_sim_set set;          /* every draw and calibration scale, driven by the one replay */
+  bk_sim **draws;          /* ndraws simulations, draws[0] = sim, then nsens more (the
+                              sensitivity table's one-at-a-time runs), then the
+                              calibration's */
+  size_t ndraws, nsens;
+  size_t nsims;            /* draws, sensitivity and calibration simulations created */
+  bk_assumptions *as;      /* [ndraws + nsens]: the assumptions each ran under */
+  bk_sim_set set;          /* every simulation, driven by the one replay */
   bk_cli_calib calib;      /* the open-interest calibration (sc.calib_points scales) */
   bk_population *liqprint; /* the liquidation-print population, owned by sim, or NULL */
   bk_runfolder *rf;        /* the run folder being written, from before the replay */
@@ -123,6 +130,7 @@ static void run_close(run *r) {
   bk_runfolder_end(r->rf);
   for (size_t d = 0; d < r->nsims; d++) bk_sim_free(r->draws[d]);
   free(r->draws);
+  free(r->as);
   bk_cli_calib_fini(&r->calib);
   bk_pipeline_close(&r->p);
   bk_specs_fini(&r->sp);
@@ -209,33 +217,63 @@ static bk_rc load(run *r, const run_args *a) {
   return bk_window_check(r->sc.from, r->sc.to, &r->err);
 }
 
-/* The calibration's simulations after the draws' (the prints it fits come from draw 0's
- * liquidation-print population). */
+/* The assumptions of simulation i: draw i's (config/ranges.h) for the n draws, then the
+ * sensitivity table's cases: the base with one assumption at one end of its range. */
+static void assumptions_of(const run *r, const bk_assumptions *base, size_t i, size_t n,
+                           bk_assumptions *out) {
+  if (i < n) {
+    bk_ranges_draw(&r->sc.ranges, base, r->sc.seed, i, out);
+    return;
+  }
+  int end, k = bk_ranges_case(&r->sc.ranges, i - n + 1, &end);
+  *out = *base;
+  out->v[k] = end ? r->sc.ranges.hi[k] : r->sc.ranges.lo[k];
+}
+
+/* Simulation i: the base configuration under the assumptions as[i], with the population
+ * of draw `draw`. */
+static bk_rc new_sim(run *r, const bk_sim_config *base, size_t i, uint64_t draw) {
+  bk_sim_config c = *base;
+  bk_rc rc = bk_assumptions_apply(&r->as[i], &c);
+  if (rc) return bk_err_set(&r->err, rc, "simulation %zu: the depth scale overflows", i);
+  if ((rc = bk_sim_new(&c, r->p.market, &r->draws[i], &r->err))) return rc;
+  r->nsims = i + 1;
+  return bk_populations_add(&r->sc, &r->sp, &r->p.instr, draw, &r->as[i], r->draws[i],
+                            i ? NULL : &r->liqprint, &r->err);
+}
+
+/* The calibration's simulations after the draws' and the sensitivity table's (the prints
+ * it fits come from draw 0's liquidation-print population). */
 static bk_rc new_calibration(run *r, const bk_sim_config *c) {
   if (!r->liqprint)
     return bk_err_set(&r->err, BK_ECONFIG, "calibration: needs a \"liquidation_prints\" "
                       "population, which reads the venue's prints");
+  size_t at = r->ndraws + r->nsens;
   bk_rc rc = bk_cli_calib_sims(&r->sc, &r->sp, &r->p.instr, c, r->p.market, &r->calib,
-                               r->draws + r->ndraws, &r->err);
-  r->nsims = r->ndraws + r->calib.n;
+                               r->draws + at, &r->err);
+  r->nsims = at + r->calib.n;
   return rc;
 }
 
 /* One simulation per draw (one without draws), each with the population of its draw:
- * draw d's streams derive from the seed and d, so draw 0 is the run without draws. The
+ * draw d's streams derive from the seed and d, so draw 0 is the run without draws. Then,
+ * with draws and ranges, the sensitivity table's runs, each with draw 0's population. The
  * liquidation-print calibration is draw 0's. */
 static bk_rc new_draws(run *r, const bk_sim_config *c) {
   size_t n = r->sc.draws ? r->sc.draws : 1;
-  if (!(r->draws = calloc(n + r->sc.calib_points, sizeof *r->draws)))
-    return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
-  for (size_t d = 0; d < n; d++) {
-    bk_rc rc = bk_sim_new(c, r->p.market, &r->draws[d], &r->err);
+  size_t ns = r->sc.draws ? 2 * (size_t)bk_ranges_count(&r->sc.ranges) : 0;
+  r->draws = calloc(n + ns + r->sc.calib_points, sizeof *r->draws);
+  r->as = calloc(n + ns, sizeof *r->as);
+  if (!r->draws || !r->as) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
+  bk_assumptions base;
+  bk_assumptions_base(&base, c->mark_window_us);
+  for (size_t i = 0; i < n + ns; i++) {
+    assumptions_of(r, &base, i, n, &r->as[i]);
+    bk_rc rc = new_sim(r, c, i, i < n ? i : 0);
     if (rc) return rc;
-    r->ndraws = r->nsims = d + 1;
-    if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, d, r->draws[d],
-                                 d ? NULL : &r->liqprint, &r->err)))
-      return rc;
   }
+  r->ndraws = n;
+  r->nsens = ns;
   r->sim = r->draws[0];
   bk_rc rc = r->sc.calib_points ? new_calibration(r, c) : BK_OK;
   r->set = (bk_sim_set){.sims = r->draws, .n = r->nsims};
@@ -308,21 +346,38 @@ static void calib_free(run *r, bk_liqcal_row **rows, size_t *n) {
   free(n);
 }
 
+/* The figures of one simulation, as row `d` of dr, per policy and asset. */
+static bk_rc collect_sim(run *r, const bk_report_ctx *ctx, bk_sim *s, size_t d,
+                         bk_report_draws *dr) {
+  bk_report_run x;
+  bk_rc rc = bk_report_run_from_sim(s, ctx, &x);
+  if (rc) return bk_err_set(&r->err, rc, "out of memory");
+  for (size_t p = 0; !rc && p < x.npolicies; p++)
+    for (uint32_t k = 0; !rc && k < x.nassets; k++) {
+      bk_report_totals t;
+      rc = bk_report_totals_of(&x, p, k, &t);
+      if (!rc) rc = bk_report_draws_add(dr, (uint32_t)d, p, k, &t);
+    }
+  bk_report_run_fini(&x);
+  if (rc) return bk_err_set(&r->err, rc, "simulation %zu: %s", d,
+                            rc == BK_ENOMEM ? "out of memory" : "a total does not fit 64 bits");
+  return BK_OK;
+}
+
+/* The sensitivity table's rows: case 0 the base (draw 0), then the one-at-a-time runs
+ * in the order of bk_ranges_case. */
+static bk_rc collect_sensitivity(run *r, const bk_report_ctx *ctx, bk_report_draws *sens) {
+  bk_rc rc = collect_sim(r, ctx, r->draws[0], 0, sens);
+  for (size_t c = 0; !rc && c < r->nsens; c++)
+    rc = collect_sim(r, ctx, r->draws[r->ndraws + c], c + 1, sens);
+  return rc;
+}
+
 /* Every draw's figures and their bands (summary.csv, draws.csv). */
 static bk_rc collect_draws(run *r, const bk_report_ctx *ctx, bk_report_draws *dr) {
   for (size_t d = 0; d < r->ndraws; d++) {
-    bk_report_run x;
-    bk_rc rc = bk_report_run_from_sim(r->draws[d], ctx, &x);
-    if (rc) return bk_err_set(&r->err, rc, "out of memory");
-    for (size_t p = 0; !rc && p < x.npolicies; p++)
-      for (uint32_t k = 0; !rc && k < x.nassets; k++) {
-        bk_report_totals t;
-        rc = bk_report_totals_of(&x, p, k, &t);
-        if (!rc) rc = bk_report_draws_add(dr, (uint32_t)d, p, k, &t);
-      }
-    bk_report_run_fini(&x);
-    if (rc) return bk_err_set(&r->err, rc, "draw %zu: %s", d,
-                              rc == BK_ENOMEM ? "out of memory" : "a total does not fit 64 bits");
+    bk_rc rc = collect_sim(r, ctx, r->draws[d], d, dr);
+    if (rc) return rc;
   }
   bk_rc rc = bk_report_draws_finish(dr);
   return rc ? bk_err_set(&r->err, rc, "out of memory") : BK_OK;
@@ -353,21 +408,28 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
   bk_report_run rr;
   bk_liqcal_row **calib = NULL;
   size_t *ncalib = NULL;
-  bk_report_draws dr;
+  bk_report_draws dr, sens;
   bk_report_draws_init(&dr);
-  if (r->sc.draws && (rc = collect_draws(r, &ctx, &dr))) {
+  bk_report_draws_init(&sens);
+  if ((r->sc.draws && (rc = collect_draws(r, &ctx, &dr))) ||
+      (r->nsens && (rc = collect_sensitivity(r, &ctx, &sens)))) {
     bk_report_draws_fini(&dr);
+    bk_report_draws_fini(&sens);
     free(files);
     return rc;
   }
   if (r->calib.n &&
-      (rc = bk_cli_calib_fit(&r->calib, r->liqprint, r->draws + r->ndraws, &r->err))) {
+      (rc = bk_cli_calib_fit(&r->calib, r->liqprint, r->draws + r->ndraws + r->nsens,
+                            &r->err))) {
     bk_report_draws_fini(&dr);
     free(files);
     return rc;
   }
   rc = bk_report_run_from_sim(r->sim, &ctx, &rr);
   rr.draws = r->sc.draws ? &dr : NULL;
+  rr.ranges = r->sc.draws && bk_ranges_count(&r->sc.ranges) ? &r->sc.ranges : NULL;
+  rr.assumptions = r->as;
+  rr.sensitivity = r->nsens ? &sens : NULL;
   rr.fit = r->calib.n ? &r->calib.fit : NULL;
   if (rc) bk_err_set(&r->err, rc, "out of memory");
   else if (r->liqprint && (rc = calib_collect(r, &calib, &ncalib)))
@@ -389,6 +451,7 @@ static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char *
   }
   calib_free(r, calib, ncalib);
   bk_report_draws_fini(&dr);
+  bk_report_draws_fini(&sens);
   free(files);
   return rc;
 }

@@ -137,6 +137,7 @@ static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
 /* Which populations to build, for which draw. */
 typedef struct pick {
   uint64_t draw;
+  const bk_assumptions *as; /* the draw's assumptions (synthetic scales), NULL: the base */
   int64_t oi_scale;   /* > 0: the synthetic populations' scale, in place of their own */
   int synthetic_only; /* 1: the other models are left out */
   size_t built;       /* populations added so far */
@@ -216,11 +217,16 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   c.names = (const char *const *)names;
   c.nnames = sp->ncontracts;
   c.draw = pk->draw;
+  if (pk->as) {
+    c.lev_scale = pk->as->v[BK_AS_LEVERAGE_SCALE];
+    if (!rc && bk_fx_mul(c.oi_scale, pk->as->v[BK_AS_OI_SCALE], BK_FLOOR, &c.oi_scale))
+      rc = bk_jdoc_fail(d, err, path, "the drawn OI scale overflows");
+  }
   if (!rc) rc = bk_pop_synth_new(&c, out, err);
   free(names);
   free(targets);
   free(pts);
-  if (rc && err->msg[0] && !strchr(err->msg, ':')) {
+  if (rc == BK_ECONFIG && err->msg[0] && !strchr(err->msg, ':')) {
     bk_err why = *err;
     return bk_jdoc_fail(d, err, path, "%s", why.msg);
   }
@@ -333,9 +339,10 @@ static bk_rc add_picked(const bk_scenario *sc, const bk_specs *sp, const bk_inst
 }
 
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, uint64_t draw, bk_sim *s,
-                         bk_population **liqprint, bk_err *err) {
-  pick pk = {.draw = draw};
+                         const bk_instruments *instr, uint64_t draw,
+                         const bk_assumptions *as, bk_sim *s, bk_population **liqprint,
+                         bk_err *err) {
+  pick pk = {.draw = draw, .as = as};
   return add_picked(sc, sp, instr, &pk, s, liqprint, err);
 }
 

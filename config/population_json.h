@@ -26,13 +26,15 @@
 #include "engine/sim.h"
 
 /* Builds the scenario's populations for draw `draw` (0 for a single run: the synthetic
- * population's streams derive from the seed, each contract's name and the draw) and adds
- * them to s. Nothing to do without a "population" section. *liqprint (may be NULL) gets the liquidation-print population,
+ * population's streams derive from the seed, each contract's name and the draw) under the
+ * assumptions as (NULL: the base; the synthetic population takes its OI and leverage
+ * scales, engine/assumptions.h) and adds them to s. Nothing to do without a "population" section. *liqprint (may be NULL) gets the liquidation-print population,
  * owned by s, or NULL when there is none (its calibration goes into the reports).
  * BK_ECONFIG with file:line:column in err. */
 bk_rc bk_populations_add(const bk_scenario *sc, const bk_specs *sp,
-                         const bk_instruments *instr, uint64_t draw, bk_sim *s,
-                         bk_population **liqprint, bk_err *err);
+                         const bk_instruments *instr, uint64_t draw,
+                         const bk_assumptions *as, bk_sim *s, bk_population **liqprint,
+                         bk_err *err);
 
 /* The scenario's synthetic populations alone, draw 0, each at open-interest scale
  * oi_scale (e-8, > 0) in place of its own: the population a liquidation-print calibration

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/contract_json.h"
+#include "config/ranges.h"
 #include "config/relpath.h"
 #include "config/safename.h"
 #include "engine/clock.h"
@@ -208,16 +209,18 @@ static bk_rc read_policies(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk
   return BK_OK;
 }
 
-/* The "uncertainty" section: how many seeded draws of the population the run takes. */
+/* The "uncertainty" section: how many seeded draws of the population the run takes, and
+ * the ranges of the assumptions they vary (acting only in a run with draws, which
+ * --draws may ask for when the section gives none). */
 static bk_rc read_draws(bk_scenario *s, const bk_jdoc *d, const json_t *v, bk_err *err) {
-  const json_t *n = json_object_get(v, "draws");
-  if (!n || !json_is_integer(n) || json_integer_value(n) < 1 ||
-      json_integer_value(n) > BK_SCENARIO_MAX_DRAWS)
+  const json_t *n = json_object_get(v, "draws"), *r = json_object_get(v, "ranges");
+  if ((n || !r) && (!json_is_integer(n) || json_integer_value(n) < 1 ||
+                    json_integer_value(n) > BK_SCENARIO_MAX_DRAWS))
     return bk_jdoc_fail(d, err, n ? "uncertainty.draws" : "uncertainty",
                         "expected \"draws\": a whole number from 1 to %d",
                         BK_SCENARIO_MAX_DRAWS);
-  s->draws = (uint32_t)json_integer_value(n);
-  return BK_OK;
+  if (n) s->draws = (uint32_t)json_integer_value(n);
+  return r ? bk_ranges_read(d, r, &s->ranges, err) : BK_OK;
 }
 
 /* The "calibration" section: the grid of open-interest scales fitted to the liquidation
@@ -310,7 +313,7 @@ bk_rc bk_scenario_parse(const char *text, size_t len, const char *name, const ch
   static const char *const kwin[] = {"description", "from", "to", NULL};
   static const char *const krep[] = {"description", "interval_s", NULL};
   static const char *const kmarks[] = {"description", "window_s", "step_ms", NULL};
-  static const char *const kunc[] = {"description", "draws", NULL};
+  static const char *const kunc[] = {"description", "draws", "ranges", NULL};
   bk_rc rc = BK_OK;
   const json_t *v;
   if (!json_is_object(root)) {
@@ -564,6 +567,17 @@ static json_t *intervals(const char *k1, int64_t us1, int64_t unit1, const char 
   return o;
 }
 
+/* The uncertainty section: the draws and the ranges they vary. */
+static json_t *uncertainty_json(const bk_scenario *s) {
+  json_t *o = json_object();
+  if (!o || (s->draws && bk_jdoc_put(o, "draws", json_integer(s->draws))) ||
+      (bk_ranges_count(&s->ranges) && bk_jdoc_put(o, "ranges", bk_ranges_json(&s->ranges)))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
 static json_t *calibration_json(const bk_scenario *s) {
   json_t *o = json_object(), *r = o ? json_array() : NULL;
   if (!o || bk_jdoc_put(o, "oi_scale", r) ||
@@ -591,6 +605,8 @@ static json_t *scenario_json(const bk_scenario *s, const char *dir, bk_err *err)
       bk_jdoc_put(o, "marks", intervals("window_s", s->sim.mark_window_us, BK_US_PER_S, "step_ms",
                                         s->sim.mark_step_us, 1000)) ||
       bk_jdoc_put(o, "depth_model", depth_json(s)) ||
+      ((s->draws || bk_ranges_count(&s->ranges)) &&
+       bk_jdoc_put(o, "uncertainty", uncertainty_json(s))) ||
       (s->calib_points && bk_jdoc_put(o, "calibration", calibration_json(s)));
   if (failed) json_decref(o);
   return failed ? NULL : o;

@@ -15,7 +15,10 @@
  *     "depth_model": { "reference": "binance-futures:BTCUSDT",
  *                      "points": [ { "pct": "1", "minutes": "1" }, ... ],
  *                      "refresh_s": "1" },                             optional
- *     "uncertainty": { "draws": 100 },                                 optional
+ *     "uncertainty": { "draws": 100,
+                      "ranges": { "oi_scale": ["0.1", "4"], ... } },   optional
+                        (ranges: config/ranges.h; "draws" may be left out when ranges
+                         are given: they then act only under --draws)
  *     "calibration": { "oi_scale": ["0.05", "4"], "points": 16 } }     optional
  * Paths inside a scenario are relative to the scenario file's folder. The sections
  * (window, population, report, marks, depth_model, uncertainty, calibration) may each hold a
@@ -37,6 +40,7 @@
 #include <jansson.h>
 
 #include "config/policy_json.h"
+#include "engine/assumptions.h"
 #include "engine/account.h"
 #include "engine/policy.h"
 #include "engine/sim.h"
@@ -61,6 +65,8 @@ typedef struct bk_scenario {
   uint64_t seed;
   uint32_t draws;          /* seeded draws of the population over one replay (uncertainty
                               section), 1 to BK_SCENARIO_MAX_DRAWS; 0 = none: one run */
+  bk_ranges ranges;        /* the assumptions the draws vary (uncertainty.ranges), none
+                              given when absent; they act only when draws > 0 */
   bk_scen_instr *instr;
   size_t ninstr;
   int64_t calib_lo, calib_hi; /* "calibration": the range of open-interest scales, e-8 */

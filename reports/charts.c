@@ -9,7 +9,10 @@
  *                        whole run as a small third panel with the zoom shaded;
  *   flows_<asset>.<ext>  per policy, one bar per cause that moved the fund (its net
  *                        result: inflows up, outflows down) and the inventory still held
- *                        at mark; the bars of a policy add up to its fund's change.
+ *                        at mark; the bars of a policy add up to its fund's change;
+ *   sizing_<asset>.<ext> with draws (and shadows): per policy the fund-sizing curve,
+ *                        the share of draws needing ADL or socialization against the
+ *                        initial fund (sizing_curve.h), its P95 fund marked.
  * Every range and scale is worked out here from the integers (so gnuplot never widens
  * an empty range and never warns) and the axes end where the data ends. Money axes are
  * divided by a thousand or a million and say so in their tick labels (45M, not 4.5x10^7).
@@ -22,11 +25,14 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/fixed.h"
 #include "engine/ledger.h"
 #include "reports/columns.h"
+#include "reports/draws.h"
+#include "reports/sizing_curve.h"
 
 #define NSTYLES 8 /* line styles, reused in turn past eight policies */
 
@@ -73,9 +79,9 @@ static int64_t tick_step(int64_t span, int n) {
       if (p * m >= raw || p > INT64_MAX / 50) return p * m;
 }
 
-/* Sets the y axis of the next plot: its range, about n ticks, and the tick format with
- * its divisor. */
-static void gp_yaxis(bk_outfile *o, axis x, int n) {
+/* Sets axis `which` ('x' or 'y') of the next plot: its range, about n ticks, and the
+ * tick format with its divisor S. */
+static void gp_axis(bk_outfile *o, char which, axis x, int n) {
   int64_t pad = (x.hi - x.lo) / 20;
   /* flat data: a band of 5 % around the value (a fund of 0.006 must not sit on an axis
      of ±1 that shows it as 0); one unit around 0 */
@@ -84,14 +90,17 @@ static void gp_yaxis(bk_outfile *o, axis x, int n) {
   const char *div = "1", *suffix = "";
   if (big >= 1000000 * BK_FX_SCALE) div = "1e6", suffix = "M";
   else if (big >= 1000 * BK_FX_SCALE) div = "1e3", suffix = "k";
-  bk_outfile_printf(o, "S = %s\nset format y '%%g%s'\nset yrange [(", div, suffix);
+  bk_outfile_printf(o, "S = %s\nset format %c '%%g%s'\nset %crange [(", div, which, suffix,
+                    which);
   gp_fx(o, x.lo - pad);
   bk_outfile_printf(o, ")/S:(");
   gp_fx(o, x.hi + pad);
-  bk_outfile_printf(o, ")/S]\nset ytics ");
+  bk_outfile_printf(o, ")/S]\nset %ctics ", which);
   gp_fx(o, tick_step(x.hi - x.lo + 2 * pad, n));
   bk_outfile_printf(o, "/S\n");
 }
+
+static void gp_yaxis(bk_outfile *o, axis x, int n) { gp_axis(o, 'y', x, n); }
 
 /* The x axis as whole seconds (floor of the start, ceiling of the end), its labels as
  * precise as the span needs: times within a day, dates and times within a week, dates
@@ -307,6 +316,45 @@ static void gp_flows_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) 
                        "print 'wrote '.outdir.'flows_'.A.'.'.fmt\n");
 }
 
+/* The fund-sizing curves of asset a: per policy a block of (fund, share, is P95) rows,
+ * drawn as steps (the share holds from a fund to the next), the P95 fund as a point. */
+static bk_rc gp_sizing_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) {
+  axis x = {0, 0};
+  bk_outfile_printf(o, "$SIZING << EOD\nfund,share,p95\n");
+  for (size_t p = 0; p < run->npolicies; p++) {
+    bk_sizing_step *st;
+    size_t n;
+    int64_t p95, share;
+    if (bk_sizing_of(run, p, a, &st, &n, &p95)) return BK_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+      axis_add(&x, st[k].fund);
+      bk_fx_div(BK_FX((int64_t)st[k].above), BK_FX((int64_t)run->draws->ndraws), BK_HALF_EVEN,
+                &share);
+      gp_fx(o, st[k].fund);
+      bk_outfile_printf(o, ",");
+      gp_fx(o, share);
+      bk_outfile_printf(o, ",%d\n", st[k].fund == p95);
+    }
+    bk_outfile_printf(o, "\n\n"); /* the next policy's block */
+    free(st);
+  }
+  bk_outfile_printf(o, "EOD\n"
+                       "set output outdir.'sizing_'.A.'.'.fmt\n"
+                       "set title 'Share of draws needing ADL or socialization by initial "
+                       "fund ('.A.'); dot: the fund that avoids them in 95 %% of draws'\n"
+                       "set key outside right top\nset xlabel 'initial fund ('.A.')'\n"
+                       "set ylabel 'share of draws'\nset yrange [0:1.05]\nset ytics 0.1\n"
+                       "set format y '%%g'\n");
+  gp_axis(o, 'x', x, 8);
+  bk_outfile_printf(o, "plot for [i=1:NP] $SIZING index i-1 using (column(1)/S):2 with steps "
+                       "ls i title P[i], \\\n"
+                       "     for [i=1:NP] $SIZING index i-1 using (column(1)/S):"
+                       "(column(3) > 0 ? column(2) : 1/0) with points ls i pt 7 ps 1.5 notitle\n"
+                       "unset title\nset xlabel ''\nset format x '%%g'\nset xrange [*:*]\n"
+                       "set xtics autofreq\nprint 'wrote '.outdir.'sizing_'.A.'.'.fmt\n");
+  return BK_OK;
+}
+
 /* The terminals, the line style of each policy, what every chart shares. Messages go
  * to standard output (gnuplot prints to standard error unless told). */
 static void gp_head(bk_outfile *o) {
@@ -354,6 +402,7 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
     bk_outfile_printf(o, "\n");
     gp_fund_chart(o, run, a);
     gp_flows_chart(o, run, a);
+    if (bk_sizing_has(run) && gp_sizing_chart(o, run, a)) return BK_ENOMEM;
   }
   bk_outfile_printf(o, "unset output\n");
   return bk_outfile_error(o)->rc;

@@ -50,8 +50,10 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+void bk_sort_i64(int64_t *v, size_t n) { qsort(v, n, sizeof *v, cmp_i64); }
+
 int64_t bk_nearest_rank(int64_t *v, size_t n, unsigned pct) {
-  qsort(v, n, sizeof *v, cmp_i64);
+  bk_sort_i64(v, n);
   size_t rank = (pct * n + 99) / 100; /* ceil(pct × n / 100) */
   return v[rank ? rank - 1 : 0];
 }

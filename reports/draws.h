@@ -59,6 +59,9 @@ bk_rc bk_report_draws_add(bk_report_draws *d, uint32_t draw, size_t policy, uint
 /* Computes the bands once every draw is in. BK_ENOMEM. */
 bk_rc bk_report_draws_finish(bk_report_draws *d);
 
+/* Sorts v[0..n) ascending. */
+void bk_sort_i64(int64_t *v, size_t n);
+
 /* The nearest-rank pct-th percentile of v[0..n) (n > 0; v is sorted in place). */
 int64_t bk_nearest_rank(int64_t *v, size_t n, unsigned pct);
 

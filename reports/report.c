@@ -25,6 +25,7 @@
 #include "reports/charts.h"
 #include "reports/columns.h"
 #include "reports/draws.h"
+#include "reports/sizing_curve.h"
 
 const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl.csv",
                                        "summary.csv",   "quality.csv",      "population.csv",
@@ -32,12 +33,16 @@ const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl
                                        NULL};
 #define NFILES 9
 const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
-                                                "calibration_fit.csv",
-                                                "calibration_fit_minutes.csv", NULL};
+                                                 "calibration_fit.csv",
+                                                 "calibration_fit_minutes.csv",
+                                                 "sensitivity.csv", "sizing.csv", NULL};
+#define NOPTIONAL 6
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
 #define FIT_FILE bk_report_optional_files[2]
 #define FIT_MINUTES_FILE bk_report_optional_files[3]
+#define SENS_FILE bk_report_optional_files[4]
+#define SIZING_FILE bk_report_optional_files[5]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -688,35 +693,113 @@ static bk_rc write_fit_minutes(const bk_report_run *run, bk_outfile *o) {
   return bk_outfile_error(o)->rc;
 }
 
-/* draws.csv: one row per draw, policy and settle asset, in that order. */
+/* A value of assumption k: seconds for the mark window (µs), else a scale (e-8). */
+static void w_assumption(wr *w, int k, int64_t v) {
+  if (k == BK_AS_MARK_WINDOW) w_secs(w, v);
+  else w_fx(w, v);
+}
+
+/* The figures of a draw row, each safe fund of -1 (no shadow) empty. */
+static void w_figures(wr *w, const bk_draw_row *r) {
+  for (int f = 0; f < BK_DRAW_FIGURES; f++) {
+    if (f == BK_DRAW_SAFE_FUND && r->v[f] < 0) w_empty(w);
+    else w_fx(w, r->v[f]);
+  }
+}
+
+/* draws.csv: one row per draw, policy and settle asset, in that order; with ranges, the
+ * draw's value of each assumption with one after its figures. */
 static bk_rc write_draws(const bk_report_run *run, bk_outfile *o) {
   const bk_report_draws *d = run->draws;
+  const bk_ranges *rg = run->ranges;
   wr w = {o, 1};
   w_str(&w, "draw");
   w_str(&w, "policy");
   w_str(&w, "settle_asset");
   for (int f = 0; f < BK_DRAW_FIGURES; f++) w_str(&w, bk_draw_figure_names[f]);
   w_str(&w, "adl_or_socialized");
+  for (int k = 0; rg && k < BK_ASSUMPTIONS; k++)
+    if (rg->given[k]) w_str(&w, bk_assumption_names[k]);
   w_end(&w);
   for (size_t i = 0; i < d->n; i++) {
     const bk_draw_row *r = &d->rows[i];
     w_u64(&w, r->draw);
     w_str(&w, run->policies[r->policy].risk->pol.name);
     w_str(&w, asset_name(run, r->asset));
-    for (int f = 0; f < BK_DRAW_FIGURES; f++) {
-      if (f == BK_DRAW_SAFE_FUND && r->v[f] < 0) w_empty(&w);
-      else w_fx(&w, r->v[f]);
-    }
+    w_figures(&w, r);
     w_u64(&w, (uint64_t)bk_draw_row_hit(r));
+    for (int k = 0; rg && k < BK_ASSUMPTIONS; k++)
+      if (rg->given[k]) w_assumption(&w, k, run->assumptions[r->draw].v[k]);
     w_end(&w);
   }
   return bk_outfile_error(o)->rc;
 }
 
+/* sensitivity.csv: the base, then each assumption with a range at its low and its high
+ * end with everything else at the base, per policy and settle asset. */
+static bk_rc write_sensitivity(const bk_report_run *run, bk_outfile *o) {
+  const bk_report_draws *d = run->sensitivity;
+  wr w = {o, 1};
+  static const char *const head[] = {"assumption", "end", "value", "policy", "settle_asset",
+                                     NULL};
+  for (const char *const *h = head; *h; h++) w_str(&w, *h);
+  for (int f = 0; f < BK_DRAW_FIGURES; f++) w_str(&w, bk_draw_figure_names[f]);
+  w_end(&w);
+  for (size_t i = 0; i < d->n; i++) {
+    const bk_draw_row *r = &d->rows[i];
+    int end, k = bk_ranges_case(run->ranges, r->draw, &end);
+    if (k < 0) {
+      w_str(&w, "base");
+      w_empty(&w);
+      w_empty(&w);
+    } else {
+      w_str(&w, bk_assumption_names[k]);
+      w_str(&w, end ? "high" : "low");
+      w_assumption(&w, k, end ? run->ranges->hi[k] : run->ranges->lo[k]);
+    }
+    w_str(&w, run->policies[r->policy].risk->pol.name);
+    w_str(&w, asset_name(run, r->asset));
+    w_figures(&w, r);
+    w_end(&w);
+  }
+  return bk_outfile_error(o)->rc;
+}
+
+/* sizing.csv: per policy and settle asset, the steps of the fund-sizing curve
+ * (reports/sizing_curve.h), the step at the nearest-rank P95 of the safe funds marked. */
+static bk_rc write_sizing(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"policy", "settle_asset", "initial_fund", "draws_above",
+                                     "p_adl_or_socialized", "p95", NULL};
+  for (const char *const *h = head; *h; h++) w_str(&w, *h);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++)
+    for (uint32_t a = 0; a < run->nassets; a++) {
+      bk_sizing_step *st;
+      size_t n;
+      int64_t p95;
+      if (bk_sizing_of(run, p, a, &st, &n, &p95)) return BK_ENOMEM;
+      for (size_t k = 0; k < n; k++) {
+        int64_t share = 0;
+        bk_fx_div(BK_FX((int64_t)st[k].above), BK_FX((int64_t)run->draws->ndraws),
+                  BK_HALF_EVEN, &share);
+        w_str(&w, run->policies[p].risk->pol.name);
+        w_str(&w, asset_name(run, a));
+        w_fx(&w, st[k].fund);
+        w_u64(&w, st[k].above);
+        w_fx(&w, share);
+        w_u64(&w, st[k].fund == p95);
+        w_end(&w);
+      }
+      free(st);
+    }
+  return bk_outfile_error(o)->rc;
+}
+
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
-  bk_outfile *o[NFILES + 4] = {0};
-  const char *names[NFILES + 4];
-  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0;
+  bk_outfile *o[NFILES + NOPTIONAL] = {0};
+  const char *names[NFILES + NOPTIONAL];
+  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0;
   for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
@@ -724,6 +807,8 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     names[fit = nfiles++] = FIT_FILE;
     names[nfiles++] = FIT_MINUTES_FILE;
   }
+  if (run->sensitivity) names[sens = nfiles++] = SENS_FILE;
+  if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
@@ -753,6 +838,11 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc && run->fit && (rc = write_fit(run, o[fit]))) e = *bk_outfile_error(o[fit]);
     if (!rc && run->fit && (rc = write_fit_minutes(run, o[fit + 1])))
       e = *bk_outfile_error(o[fit + 1]);
+    if (!rc && sens && (rc = write_sensitivity(run, o[sens]))) e = *bk_outfile_error(o[sens]);
+    if (!rc && sizing && (rc = write_sizing(run, o[sizing]))) {
+      if (rc == BK_ENOMEM) bk_err_set(&e, rc, "%s: out of memory", bk_outfile_path(o[sizing]));
+      else e = *bk_outfile_error(o[sizing]);
+    }
   }
   if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {

@@ -6,6 +6,11 @@
  *   adl.csv           one row per auto-deleveraging close
  *   summary.csv       one row per policy and settle asset (with draws: their bands too)
  *   draws.csv         with draws (reports/draws.h) only: one row per draw, policy and asset
+ *                     (with ranges: each draw's assumption values too)
+ *   sensitivity.csv   with draws and ranges: the base, then each range's low and high end
+ *                     one at a time, per policy and asset
+ *   sizing.csv        with draws and shadows: the fund-sizing curve per policy and asset
+ *                     (reports/sizing_curve.h)
  *   quality.csv       one row per input file and per instrument, and one per warning
  *                     about the window (scope "warning", name its code, the data's span
  *                     in first_time .. last_ts_us)
@@ -115,13 +120,15 @@ int64_t bk_report_slippage_bp(const bk_liq_rec *rec);
  * truncated to cap); returns the length it needs. */
 size_t bk_report_json_str(const char *s, char *out, size_t cap);
 
-/* Names of the files bk_report_write always produces, NULL-terminated (calibration.csv
- * comes in addition when the run has a calibration, draws.csv when it has draws,
- * calibration_fit.csv and calibration_fit_minutes.csv when it has a fit). */
+/* Names of the files bk_report_write always produces, NULL-terminated (the optional ones
+ * below come in addition: calibration.csv with a calibration, draws.csv and sizing.csv
+ * with draws, calibration_fit.csv and calibration_fit_minutes.csv with a fit,
+ * sensitivity.csv with draws and ranges). */
 extern const char *const bk_report_files[];
 
 /* Names of the files it writes only for some runs, NULL-terminated: calibration.csv,
- * draws.csv, calibration_fit.csv, calibration_fit_minutes.csv. */
+ * draws.csv, calibration_fit.csv, calibration_fit_minutes.csv, sensitivity.csv,
+ * sizing.csv. */
 extern const char *const bk_report_optional_files[];
 
 #endif

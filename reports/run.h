@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "engine/account.h"
+#include "engine/assumptions.h"
 #include "engine/error.h"
 #include "engine/inputfile.h"
 #include "engine/instrument.h"
@@ -90,6 +91,14 @@ typedef struct bk_report_run {
   /* the draws of an uncertainty run, finished (reports/draws.h), or NULL: with them
      summary.csv carries their bands and draws.csv is written */
   const struct bk_report_draws *draws;
+  /* with draws: the ranges of the assumptions they varied (engine/assumptions.h), or
+     NULL when none; assumptions[d] holds draw d's values (draws.csv gets a column per
+     assumption with a range) */
+  const bk_ranges *ranges;
+  const bk_assumptions *assumptions;
+  /* with ranges: the one-at-a-time runs (sensitivity.csv), rows numbered by case
+     (bk_ranges_case: 0 the base, then each range's low and high end), or NULL */
+  const struct bk_report_draws *sensitivity;
   /* owned when built by bk_report_run_from_sim */
   bk_report_policy *own_policies;
   uint32_t *own_instr;

@@ -65,6 +65,7 @@ void bk_popsynth_config_init(bk_popsynth_config *c) {
   c->accounts = 1000;
   c->oi_share = BK_FX(1);
   c->oi_scale = BK_FX(1);
+  c->lev_scale = BK_FX(1);
   c->volume_multiple = BK_FX_SCALE / 2;
   c->lot = BK_FX(1);
   c->bucket_us = 60 * INT64_C(1000000);
@@ -222,7 +223,7 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     }
     for (size_t i = 0; i < cs->nres; i++) {
       cand[i] = cs->res[i].c;
-      cand[i].lev = bk_lev_draw(&p->lev, &cs->rng);
+      cand[i].lev = bk_lev_scale(bk_lev_draw(&p->lev, &cs->rng), p->cfg.lev_scale);
       int64_t b = cand[i].ts / p->cfg.bucket_us - cs->b0;
       if (cs->nb && b >= 0 && (size_t)b < cs->nb) {
         cand[i].lo = cs->path[b].lo;
@@ -305,7 +306,7 @@ static bk_rc living_grow(synth_pop *p, bk_sim *s, uint32_t k, int64_t mark, int6
       cand[i].price = mark;
       cand[i].qty = l->step[i].qty;
       cand[i].side = l->step[i].side;
-      cand[i].lev = bk_lev_draw(&p->lev, &cs->rng);
+      cand[i].lev = bk_lev_scale(bk_lev_draw(&p->lev, &cs->rng), p->cfg.lev_scale);
     }
     rc = bk_popsynth_plan(&bk_sim_config_get(s)->contracts[k], cand, l->nstep, gross,
                           p->cfg.lot, p->cfg.cushion, 0, op, &nout, &dropped);
@@ -424,8 +425,9 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
   if (c->cushion < 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: cushion < 0");
   if (c->oi_share <= 0 || c->oi_share > BK_FX(1))
     return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_share must be in (0, 1]");
-  if (c->oi_scale <= 0)
-    return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_scale must be > 0");
+  if (c->oi_scale <= 0 || c->lev_scale <= 0)
+    return bk_err_set(err, BK_ECONFIG,
+                      "synthetic population: oi_scale and lev_scale must be > 0");
   if (c->volume_multiple <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: volume_multiple must be > 0");
   if (c->lot <= 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: lot must be > 0");

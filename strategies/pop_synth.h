@@ -96,6 +96,8 @@ typedef struct bk_popsynth_config {
   int64_t oi_scale;         /* multiplies the target whatever its source, e-8, > 0 (the
                                assumption an uncertainty range varies and a liquidation-
                                print calibration fits) */
+  int64_t lev_scale;        /* multiplier of every drawn leverage, e-8, > 0 (1: the mix
+                               as configured; bk_lev_scale) */
   const int64_t *target_quote; /* target_quote[contract]: OI notional in the quote
                                   currency, 0 = none; NULL = none at all (copied) */
   size_t ntarget;           /* entries in target_quote */
@@ -112,7 +114,7 @@ typedef struct bk_popsynth_config {
 } bk_popsynth_config;
 
 /* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
- * the whole target at scale 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
+ * the whole target at scales 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
  * buckets, survivors only; not living (a 60 s rebalance step when it is), no path. */
 void bk_popsynth_config_init(bk_popsynth_config *c);
 

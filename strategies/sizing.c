@@ -26,6 +26,12 @@ void bk_lev_config_default(bk_lev_config *c) {
   c->max = BK_FX(100);
 }
 
+int64_t bk_lev_scale(int64_t lev, int64_t scale) {
+  int64_t out;
+  if (bk_fx_mul(lev, scale, BK_FLOOR, &out)) out = INT64_MAX;
+  return out < BK_FX(1) ? BK_FX(1) : out;
+}
+
 size_t bk_pop_reservoir_slot(size_t kept, size_t cap, uint64_t seen, uint64_t *rng) {
   if (kept < cap) return kept;
   uint64_t j = bk_rng_below(rng, seen);

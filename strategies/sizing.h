@@ -55,6 +55,10 @@ bk_rc bk_lev_build(const bk_lev_config *c, bk_lev_table *t, bk_err *err);
 /* One leverage drawn from t. */
 int64_t bk_lev_draw(const bk_lev_table *t, uint64_t *rng);
 
+/* A drawn leverage times scale (e-8), rounded down, and at least 1× (a deposit never
+ * exceeds the notional). The tier cap applies after it, as to any drawn leverage. */
+int64_t bk_lev_scale(int64_t lev, int64_t scale);
+
 /* log2(x) for x >= 1 as a 32.32 fixed-point number (exact to 2^-32, truncated). */
 uint64_t bk_pop_log2_q32(uint64_t x);
 

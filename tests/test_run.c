@@ -363,8 +363,8 @@ static void run_or_fail(const char *out, const char *const *extra, const char *s
  * the ceil(q × N / 100)-th smallest of the N draws. */
 static int64_t nearest_rank(const bk_t_table *t, const char *col, unsigned q) {
   size_t n = t->rows - 1;
-  int64_t v[64];
-  assert_true(n > 0 && n <= 64);
+  int64_t v[128];
+  assert_true(n > 0 && n <= 128);
   for (size_t r = 0; r < n; r++) v[r] = bk_t_num(t, r + 1, col);
   for (size_t i = 1; i < n; i++) /* insertion sort: a slow, plain reference */
     for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
@@ -457,12 +457,193 @@ static void draws_are_reproducible_and_their_bands_are_nearest_rank(void **state
   bk_t_table_free(&d1);
 }
 
+/* A ranges scenario: the draws scenario's sample day, population and policy (its fund
+ * `fund`), `draws` draws (0: none given), and the uncertainty section's ranges `ranges`
+ * (JSON members). */
+static void ranges_scenario(char *scen, size_t cap, const char *tag, int draws,
+                            const char *fund, const char *ranges) {
+  snprintf(scen, cap, "%s/ranges-%s.json", dir, tag);
+  char text[2048], n_draws[32] = "";
+  if (draws) snprintf(n_draws, sizeof n_draws, "\"draws\": %d, ", draws);
+  int n = snprintf(text, sizeof text,
+                   "{\"name\": \"ranges\", \"data\": [\"sample\"],\n"
+                   " \"window\": {\"from\": \"2025-10-10T00:10:00Z\"},\n"
+                   " \"population\": {\"model\": \"synthetic\", \"accounts_per_contract\": 100},\n"
+                   " \"uncertainty\": {%s\"ranges\": {%s}},\n"
+                   " \"policies\": [{\"name\": \"p\", \"fund\": {\"initial\": \"%s\"}}]}\n",
+                   n_draws, ranges, fund);
+  bk_t_write(scen, text, (size_t)n);
+}
+
+static void load_out(bk_t_table *t, const char *out, const char *file) {
+  char path[8448];
+  snprintf(path, sizeof path, "%s/%s", out, file);
+  bk_t_table_load(path, t);
+}
+
+static const char *const ALL_RANGES =
+    "\"oi_scale\": [\"0.25\", \"4\"], \"depth_scale\": [\"0.5\", \"2\"], "
+    "\"mark_window_s\": [\"1\", \"30\"], \"leverage_scale\": [\"0.5\", \"2\"]";
+
+/* 100 draws with every range are the same bytes whatever the thread count and read size;
+ * each draw's values are in draws.csv, the one-at-a-time runs in sensitivity.csv (the
+ * base row is draw 0's), and sizing.csv counts, at each fund, the draws of draws.csv
+ * whose safe fund exceeds it, marking the nearest-rank P95. */
+static void ranged_draws_are_reproducible_with_their_sensitivity_and_sizing(void **state) {
+  (void)state;
+  char scen[8192], a[8192], b[8192];
+  ranges_scenario(scen, sizeof scen, "all", 100, "1000", ALL_RANGES);
+  snprintf(a, sizeof a, "%s/out-ranges-a", dir);
+  snprintf(b, sizeof b, "%s/out-ranges-b", dir);
+  const char *const ra[] = {"--threads", "1", "--read-size", "1048576", NULL};
+  const char *const rb[] = {"--threads", "2", "--read-size", "4096", NULL};
+  run_or_fail(a, ra, scen);
+  run_or_fail(b, rb, scen);
+  static const char *const files[] = {"summary.csv", "draws.csv", "sensitivity.csv",
+                                      "sizing.csv", "fund.csv", NULL};
+  for (const char *const *f = files; *f; f++) {
+    char x[8448], y[8448];
+    snprintf(x, sizeof x, "%s/%s", a, *f);
+    snprintf(y, sizeof y, "%s/%s", b, *f);
+    if (!bk_t_same_file(x, y)) fail_msg("%s differs between thread counts and read sizes", *f);
+  }
+  bk_t_table d, sens, sz;
+  load_out(&d, a, "draws.csv");
+  load_out(&sens, a, "sensitivity.csv");
+  load_out(&sz, a, "sizing.csv");
+  bk_t_documented(&d, "draws.csv");
+  bk_t_documented(&sens, "sensitivity.csv");
+  bk_t_documented(&sz, "sizing.csv");
+  assert_int_equal((int)d.rows, 101);
+  /* draw 0 is the base; the others lie in their ranges */
+  assert_true(bk_t_num(&d, 1, "oi_scale") == P("1") && bk_t_num(&d, 1, "mark_window_s") == P("5"));
+  for (size_t r = 2; r < d.rows; r++) {
+    assert_true(bk_t_num(&d, r, "oi_scale") >= P("0.25") && bk_t_num(&d, r, "oi_scale") <= P("4"));
+    assert_true(bk_t_num(&d, r, "mark_window_s") >= P("1") &&
+                bk_t_num(&d, r, "mark_window_s") <= P("30"));
+  }
+  /* the base row, then low and high of the four ranges, in their order */
+  assert_int_equal((int)sens.rows, 1 + 1 + 8);
+  assert_string_equal(bk_t_cell(&sens, 1, "assumption"), "base");
+  assert_string_equal(bk_t_cell(&sens, 1, "fund_end"), bk_t_cell(&d, 1, "fund_end"));
+  assert_string_equal(bk_t_cell(&sens, 1, "safe_initial_fund"),
+                      bk_t_cell(&d, 1, "safe_initial_fund"));
+  assert_string_equal(bk_t_cell(&sens, 2, "assumption"), "oi_scale");
+  assert_string_equal(bk_t_cell(&sens, 2, "end"), "low");
+  assert_true(bk_t_num(&sens, 2, "value") == P("0.25"));
+  assert_string_equal(bk_t_cell(&sens, 9, "assumption"), "leverage_scale");
+  assert_string_equal(bk_t_cell(&sens, 9, "end"), "high");
+  assert_true(bk_t_num(&sens, 9, "value") == P("2"));
+  /* a quarter of the open interest liquidates less than four times as much */
+  assert_true(bk_t_num(&sens, 2, "max_drawdown") < bk_t_num(&sens, 3, "max_drawdown"));
+  /* sizing.csv against draws.csv, counted here */
+  int p95s = 0;
+  int64_t p95 = nearest_rank(&d, "safe_initial_fund", 95);
+  for (size_t r = 1; r < sz.rows; r++) {
+    int64_t f = bk_t_num(&sz, r, "initial_fund");
+    int64_t above = 0;
+    for (size_t k = 1; k < d.rows; k++) above += bk_t_num(&d, k, "safe_initial_fund") > f;
+    assert_true(bk_t_num(&sz, r, "draws_above") == above * 100000000);
+    assert_true(bk_t_num(&sz, r, "p_adl_or_socialized") == above * 1000000); /* above / 100 */
+    if (bk_t_num(&sz, r, "p95")) {
+      p95s++;
+      assert_true(f == p95 && above <= 5);
+    }
+    if (r > 1) assert_true(f > bk_t_num(&sz, r - 1, "initial_fund"));
+  }
+  assert_int_equal(p95s, 1);
+  assert_true(bk_t_num(&sz, 1, "initial_fund") == 0);
+  assert_true(bk_t_num(&sz, sz.rows - 1, "draws_above") == 0);
+  bk_t_table_free(&d);
+  bk_t_table_free(&sens);
+  bk_t_table_free(&sz);
+  /* without draws the ranges do nothing: the base run, no table of draws or cases */
+  char c[8192], x[8448], y[8448];
+  ranges_scenario(scen, sizeof scen, "nodraws", 0, "1000", ALL_RANGES);
+  snprintf(c, sizeof c, "%s/out-ranges-nodraws", dir);
+  run_or_fail(c, NULL, scen);
+  snprintf(x, sizeof x, "%s/fund.csv", c);
+  snprintf(y, sizeof y, "%s/fund.csv", a);
+  assert_true(bk_t_same_file(x, y));
+  static const char *const none[] = {"draws.csv", "sensitivity.csv", "sizing.csv", NULL};
+  for (const char *const *f = none; *f; f++) {
+    struct stat st;
+    snprintf(x, sizeof x, "%s/%s", c, *f);
+    assert_true(stat(x, &st) != 0);
+  }
+}
+
+/* Ranges of [x, x] at the base (scales 1, the default 5 s window) give exactly the
+ * figures of the draws without ranges, and every one-at-a-time run is the base. */
+static void ranges_at_the_base_change_nothing(void **state) {
+  (void)state;
+  char scen[8192], plain[8192], x[8192], y[8192];
+  ranges_scenario(scen, sizeof scen, "base", 10, "1000",
+                  "\"oi_scale\": [\"1\", \"1\"], \"depth_scale\": [\"1\", \"1\"], "
+                  "\"mark_window_s\": [\"5\", \"5\"], \"leverage_scale\": [\"1\", \"1\"]");
+  draws_scenario(plain, sizeof plain, 1);
+  snprintf(x, sizeof x, "%s/out-ranges-base", dir);
+  snprintf(y, sizeof y, "%s/out-ranges-plain", dir);
+  run_or_fail(x, NULL, scen);
+  run_or_fail(y, NULL, plain);
+  bk_t_table d, p, sens;
+  load_out(&d, x, "draws.csv");
+  load_out(&p, y, "draws.csv");
+  load_out(&sens, x, "sensitivity.csv");
+  static const char *const fig[] = {"fund_end", "fund_min", "max_drawdown", "adl_notional",
+                                    "socialized", "safe_initial_fund"};
+  assert_int_equal((int)d.rows, (int)p.rows);
+  for (size_t r = 1; r < d.rows; r++)
+    for (size_t f = 0; f < 6; f++)
+      assert_string_equal(bk_t_cell(&d, r, fig[f]), bk_t_cell(&p, r, fig[f]));
+  assert_int_equal((int)sens.rows, 10);
+  for (size_t r = 1; r < sens.rows; r++)
+    for (size_t f = 0; f < 6; f++)
+      assert_string_equal(bk_t_cell(&sens, r, fig[f]), bk_t_cell(&p, 1, fig[f]));
+  bk_t_table_free(&d);
+  bk_t_table_free(&p);
+  bk_t_table_free(&sens);
+}
+
+/* The safe fund S the shadow reports is the line the sizing curve draws: draw 0 run again
+ * with the initial fund at S needs no ADL or socialization, with S − 0.00000001 it does. */
+static void the_safe_fund_is_where_adl_stops(void **state) {
+  (void)state;
+  char scen[8192], out[8192];
+  ranges_scenario(scen, sizeof scen, "safe", 1, "1000", "");
+  snprintf(out, sizeof out, "%s/out-safe", dir);
+  run_or_fail(out, NULL, scen);
+  bk_t_table s;
+  load_out(&s, out, "summary.csv");
+  int64_t safe = bk_t_num(&s, 1, "safe_initial_fund");
+  bk_t_table_free(&s);
+  assert_true(safe > P("1000")); /* the 1000 of the scenario was not enough */
+  for (int below = 0; below < 2; below++) {
+    char fund[64];
+    int64_t f = safe - below;
+    snprintf(fund, sizeof fund, "%lld.%08lld", (long long)(f / 100000000),
+             (long long)(f % 100000000));
+    ranges_scenario(scen, sizeof scen, below ? "below" : "at", 1, fund, "");
+    snprintf(out, sizeof out, "%s/out-safe-%d", dir, below);
+    run_or_fail(out, NULL, scen);
+    load_out(&s, out, "summary.csv");
+    assert_true(bk_t_num(&s, 1, "fund_start") == f);
+    int hit = bk_t_num(&s, 1, "adl_notional") > 0 || bk_t_num(&s, 1, "socialized") > 0;
+    assert_int_equal(hit, below);
+    assert_true(bk_t_num(&s, 1, "safe_initial_fund") == safe); /* it does not depend on f */
+    bk_t_table_free(&s);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
       cmocka_unit_test(scenario_mistakes_are_config_errors_with_their_place),
       cmocka_unit_test(too_many_policies_are_refused),
       cmocka_unit_test(draws_are_reproducible_and_their_bands_are_nearest_rank),
+      cmocka_unit_test(ranged_draws_are_reproducible_with_their_sensitivity_and_sizing),
+      cmocka_unit_test(ranges_at_the_base_change_nothing),
+      cmocka_unit_test(the_safe_fund_is_where_adl_stops),
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
       cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
       cmocka_unit_test(every_file_is_opened_once_and_the_reading_changes_no_report),
