@@ -203,12 +203,15 @@ static bk_rc load(run *r, const run_args *a) {
 
 /* One simulation per draw (one without draws), each with the population of its draw:
  * draw d's streams derive from the seed and d, so draw 0 is the run without draws. The
- * liquidation-print calibration is draw 0's. */
+ * liquidation-print calibration and the detailed reports are draw 0's: the other draws
+ * keep only their totals. */
 static bk_rc new_draws(run *r, const bk_sim_config *c) {
   size_t n = r->sc.draws ? r->sc.draws : 1;
   if (!(r->draws = calloc(n, sizeof *r->draws))) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
   for (size_t d = 0; d < n; d++) {
-    bk_rc rc = bk_sim_new(c, r->p.market, &r->draws[d], &r->err);
+    bk_sim_config dc = *c;
+    dc.keep_detail = d == 0;
+    bk_rc rc = bk_sim_new(&dc, r->p.market, &r->draws[d], &r->err);
     if (rc) return rc;
     r->ndraws = d + 1;
     if ((rc = bk_populations_add(&r->sc, &r->sp, &r->p.instr, d, r->draws[d],
