@@ -4,7 +4,8 @@
  * the crash's depth, the strict scenario reader's errors with their exit codes, the
  * command-line overrides, a run opening each of its files once whatever the read size
  * and thread count, with the same reports, and the draws of an uncertainty run: the same
- * bytes whatever the reading, draw 0 the run without draws, nearest-rank bands.
+ * bytes whatever the reading (ten draws and a hundred), draw 0 the run without draws,
+ * nearest-rank bands.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -457,12 +458,43 @@ static void draws_are_reproducible_and_their_bands_are_nearest_rank(void **state
   bk_t_table_free(&d1);
 }
 
+/* A hundred draws (all but draw 0 without detail, all reading one set of market models)
+ * are byte-identical whatever the thread count and read size, and every draw has its
+ * row. */
+static void a_hundred_draws_are_the_same_whatever_the_reading(void **state) {
+  (void)state;
+  char scen[8192], a[8192], b[8192];
+  draws_scenario(scen, sizeof scen, 1);
+  snprintf(a, sizeof a, "%s/out-draws100-a", dir);
+  snprintf(b, sizeof b, "%s/out-draws100-b", dir);
+  const char *const ra[] = {"--draws", "100", "--threads", "1", "--read-size", "1048576", NULL};
+  const char *const rb[] = {"--draws", "100", "--threads", "2", "--read-size", "4096", NULL};
+  run_or_fail(a, ra, scen);
+  run_or_fail(b, rb, scen);
+  static const char *const files[] = {"summary.csv", "draws.csv", "fund.csv",
+                                      "liquidations.csv", "adl.csv", NULL};
+  for (const char *const *f = files; *f; f++) {
+    char x[8448], y[8448];
+    snprintf(x, sizeof x, "%s/%s", a, *f);
+    snprintf(y, sizeof y, "%s/%s", b, *f);
+    if (!bk_t_same_file(x, y)) fail_msg("%s differs between thread counts and read sizes", *f);
+  }
+  bk_t_table d;
+  char path[8448];
+  snprintf(path, sizeof path, "%s/draws.csv", a);
+  bk_t_table_load(path, &d);
+  assert_int_equal((int)d.rows, 101);
+  assert_int_equal(bk_t_num(&d, 100, "draw"), INT64_C(99) * 100000000);
+  bk_t_table_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
       cmocka_unit_test(scenario_mistakes_are_config_errors_with_their_place),
       cmocka_unit_test(too_many_policies_are_refused),
       cmocka_unit_test(draws_are_reproducible_and_their_bands_are_nearest_rank),
+      cmocka_unit_test(a_hundred_draws_are_the_same_whatever_the_reading),
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
       cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
       cmocka_unit_test(every_file_is_opened_once_and_the_reading_changes_no_report),
