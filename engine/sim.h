@@ -27,7 +27,8 @@
  * not, a depth model stands in (engine/depth_model.h): levels on both sides of the mark
  * whose cumulative notional within 1..5 % follows a profile, scaled to the contract's
  * traded volume in the warm-up, refreshed at most once per depth.refresh_us, and never
- * bidding above (asking below) what the tape traded in the last depth.band_us.
+ * bidding above (asking below) what the tape traded in the last depth.band_us. Both
+ * live in the market models (engine/models.h), which the simulations of a set share.
  *
  * Ownership: the configuration's arrays are copied; the market is borrowed for the life
  * of the simulation; populations added are owned and freed by the simulation.
