@@ -42,7 +42,6 @@
 #include "engine/account.h"
 #include "engine/census.h"
 #include "engine/depth_model.h"
-#include "engine/derived_mark.h"
 #include "engine/error.h"
 #include "engine/event.h"
 #include "engine/ledger.h"
@@ -77,9 +76,10 @@ typedef struct bk_sim_config {
                                  ref_instr is BK_SIM_NONE or the reference instrument */
   int shadow;                 /* 1: also run each policy with the waterfall off */
   int keep_detail;            /* 1: keep what the detailed reports read (every liquidation
-                                 step and ADL fill, the fund samples); 0: only the totals a
-                                 draw is judged by (engine/risk.h), so memory follows the
-                                 accounts, not the events */
+                                 step and ADL fill, the fund samples); 0: only what a draw
+                                 is judged by (the fund's path and cash, the ledger's
+                                 totals, the ADL totals of engine/risk_state.h), so memory
+                                 follows the accounts, not the events */
 } bk_sim_config;
 
 /* One sample of one policy's fund in one settle asset. */
