@@ -234,6 +234,7 @@ static void assumptions_of(const run *r, const bk_assumptions *base, size_t i, s
  * of draw `draw`. */
 static bk_rc new_sim(run *r, const bk_sim_config *base, size_t i, uint64_t draw) {
   bk_sim_config c = *base;
+  c.keep_detail = i == 0; /* the detailed reports are draw 0's; the others keep totals */
   bk_rc rc = bk_assumptions_apply(&r->as[i], &c);
   if (rc) return bk_err_set(&r->err, rc, "simulation %zu: the depth scale overflows", i);
   if ((rc = bk_sim_new(&c, r->p.market, &r->draws[i], &r->err))) return rc;
@@ -258,7 +259,8 @@ static bk_rc new_calibration(run *r, const bk_sim_config *c) {
 /* One simulation per draw (one without draws), each with the population of its draw:
  * draw d's streams derive from the seed and d, so draw 0 is the run without draws. Then,
  * with draws and ranges, the sensitivity table's runs, each with draw 0's population. The
- * liquidation-print calibration is draw 0's. */
+ * liquidation-print calibration and the detailed reports are draw 0's: the other
+ * simulations keep only their totals. */
 static bk_rc new_draws(run *r, const bk_sim_config *c) {
   size_t n = r->sc.draws ? r->sc.draws : 1;
   size_t ns = r->sc.draws ? 2 * (size_t)bk_ranges_count(&r->sc.ranges) : 0;

@@ -33,6 +33,8 @@ typedef struct bk_liq_overlay {
   bk_liq_slot *v;
   size_t n, cap;      /* used slots, capacity (a power of two) */
   int64_t halflife_us; /* 0: consumption lasts until the level changes */
+  int64_t last;       /* µs of the latest consumption (entries decayed to nothing by then
+                         are dropped when the table is rebuilt) */
   /* the walk's scratch, grown to the deepest side walked: its fills, and the levels it
      saw with their seq */
   bk_fill *fills;

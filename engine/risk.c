@@ -102,6 +102,7 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
 #ifndef NDEBUG
   r->check = 1;
 #endif
+  r->records = 1;
   for (size_t i = 0; i < pol->nfund_initial; i++) {
     uint32_t a = 0;
     int64_t amount = pol->fund_initial[i].amount;
@@ -350,6 +351,7 @@ bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left) {
 }
 
 static bk_rc record(bk_risk *r, const bk_liq_rec *rec) {
+  if (!r->records) return BK_OK;
   bk_liq_rec *v = bk_vec_push(r->recs, &r->nrecs, &r->rcap, rec, sizeof *rec);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for records");
   r->recs = v;

@@ -104,10 +104,17 @@ typedef struct bk_risk {
   bk_liq_overlay overlay;
   bk_trigger trig;
   bk_wf_state wf;      /* the waterfall's working state (waterfall.h) */
+  int records;         /* 1: keep recs and adl (the detailed reports); 0: only the totals
+                          below, so memory does not grow with the liquidations */
   bk_liq_rec *recs;
   size_t nrecs, rcap;
   bk_adl_rec *adl;
   size_t nadl, adlcap;
+  /* per settle asset, over every ADL fill whether records are kept or not: contracts
+     closed on each side and their notional at the fill price (bk_pos_notional), and 1
+     when a notional or a sum overflowed (the sums are then incomplete) */
+  int64_t adl_qty[BK_LEDGER_ASSETS], adl_notional[BK_LEDGER_ASSETS];
+  uint8_t adl_overflow[BK_LEDGER_ASSETS];
   uint64_t event;      /* events seen (index of the last one) */
   int64_t now;
   int check;           /* conservation after every event: 0 off; 1 (debug builds) what the

@@ -18,16 +18,12 @@
 #include "engine/fixed.h"
 #include "engine/vec.h"
 
-/* What the simulation keeps per contract. */
+/* What the simulation keeps per contract (the market models are engine/models.h). */
 typedef struct sim_contract {
   uint32_t instr;       /* instrument id */
-  int mark_src;         /* BK_SRC_DATA once a mark event was seen, else BK_SRC_TRADES */
-  int book_src;         /* BK_SRC_DATA once the instrument's book had a snapshot */
   int64_t mark;         /* the mark the policies were last given, 0 before any: the data's
                            (one <= 0 is ignored; the market's view would keep it) or the
                            derived one, so not a copy of the market's */
-  bk_derived_mark dmark; /* the mark from trades, while the data has none */
-  bk_depth_model depth; /* the book while the data has none; the warm-up's volume */
   /* funding as it settles here, not a copy of the market's: the rate in force before the
      event that passes the settlement time (the market's already holds that event's), and
      the settlement still due (0 once settled; a row without a later time keeps it) */
@@ -41,6 +37,9 @@ struct bk_sim {
   bk_asset *assets;
   uint32_t *contract_of;
   bk_market *market;
+  bk_models *own;             /* the models this simulation made and drives (NULL once
+                                 it reads another's: bk_sim_attach_set) */
+  bk_models *models;          /* the models it reads: its own or an earlier sim's */
   bk_risk **risk, **shadow;   /* [policy] */
   sim_contract *c;            /* [contract] */
   const bk_book **books;      /* [contract]: the book each risk walks */
@@ -52,7 +51,6 @@ struct bk_sim {
   bk_i128 next_sample;        /* exchange time of the next sample (128 bits: stepping past
                                  the last event near INT64_MAX must not wrap) */
   int64_t next_funding;       /* earliest announced funding time, INT64_MAX when none */
-  bk_depth_ref ref;           /* the depth models' reference instrument */
   int in_window;              /* the clock passed `from` */
   int census_taken;           /* census[] holds the population at the window's start */
   int64_t census_ts;          /* when it was taken */
@@ -79,6 +77,7 @@ void bk_sim_config_init(bk_sim_config *c) {
   c->mark_step_us = 100 * INT64_C(1000);
   bk_depth_spec_default(&c->depth);
   c->shadow = 1;
+  c->keep_detail = 1;
 }
 
 /* --- construction ------------------------------------------------------------------ */
@@ -88,6 +87,17 @@ static void *dup(const void *p, size_t n) {
   void *q = malloc(n);
   if (q) memcpy(q, p, n);
   return q;
+}
+
+/* The parameters of the market models a simulation reads. */
+static void models_params(const bk_sim *s, bk_models_params *p) {
+  memset(p, 0, sizeof *p);
+  p->contracts = s->contracts;
+  p->ncontracts = s->cfg.ncontracts;
+  p->from = s->cfg.from;
+  p->mark_window_us = s->cfg.mark_window_us;
+  p->mark_step_us = s->cfg.mark_step_us;
+  p->depth = s->cfg.depth;
 }
 
 bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err) {
@@ -129,13 +139,13 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
   s->cfg.contracts = s->contracts;
   s->cfg.assets = s->assets;
   s->cfg.contract_of = s->contract_of;
-  for (size_t k = 0; k < nk; k++) {
-    s->c[k].instr = BK_SIM_NONE;
-    s->c[k].mark_src = BK_SRC_TRADES;
-    s->c[k].book_src = BK_SRC_MODEL;
-    bk_dmark_init(&s->c[k].dmark, c->mark_window_us, c->mark_step_us);
-    bk_dmodel_init(&s->c[k].depth, &s->cfg.depth, &s->contracts[k], &s->ref, c->from);
+  bk_models_params mp;
+  models_params(s, &mp);
+  if (!(s->own = s->models = bk_models_new(&mp))) {
+    bk_sim_free(s);
+    return bk_err_set(err, BK_ENOMEM, "simulation: out of memory");
   }
+  for (size_t k = 0; k < nk; k++) s->c[k].instr = BK_SIM_NONE;
   for (uint32_t i = 0; i < c->ninstruments; i++)
     if (s->contract_of[i] != BK_SIM_NONE && s->contract_of[i] < nk)
       s->c[s->contract_of[i]].instr = i;
@@ -144,6 +154,8 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
         (c->shadow &&
          bk_risk_new_shadow(&s->pols[p], s->contracts, nk, s->assets, na, &s->shadow[p], err)))
       goto fail;
+    s->risk[p]->records = c->keep_detail;
+    if (s->shadow[p]) s->shadow[p]->records = c->keep_detail;
   }
   s->next_sample = INT64_MIN;
   s->next_funding = INT64_MAX;
@@ -163,7 +175,7 @@ void bk_sim_free(bk_sim *s) {
     bk_risk_free(s->risk[p]);
     if (s->shadow) bk_risk_free(s->shadow[p]);
   }
-  for (size_t k = 0; s->c && k < s->cfg.ncontracts; k++) bk_dmodel_fini(&s->c[k].depth);
+  bk_models_free(s->own);
   for (size_t i = 0; i < s->npops; i++)
     if (s->pops[i]->free) s->pops[i]->free(s->pops[i]);
   free(s->pops);
@@ -231,16 +243,10 @@ static void each_set_mark(bk_sim *s, uint32_t k, int64_t mark) {
 /* Points books[k] at the book the risk engine should walk for contract k: the replayed
  * one when the data has it, else the depth model (rebuilt when due). */
 static bk_rc choose_book(bk_sim *s, uint32_t k, int64_t mark) {
-  sim_contract *sc = &s->c[k];
+  const sim_contract *sc = &s->c[k];
   const bk_instr_state *st = sc->instr != BK_SIM_NONE ? bk_market_instr(s->market, sc->instr)
                                                       : NULL;
-  if (st && st->snapshot_seen) {
-    sc->book_src = BK_SRC_DATA;
-    s->books[k] = st->book;
-    return BK_OK;
-  }
-  sc->book_src = BK_SRC_MODEL;
-  bk_rc rc = bk_dmodel_book(&sc->depth, mark, s->last_ts, &s->books[k]);
+  bk_rc rc = bk_models_book(s->models, k, mark, s->last_ts, st, &s->books[k]);
   if (rc) return bk_err_set(&s->err, rc, "simulation: depth model: %s", bk_rc_name(rc));
   return BK_OK;
 }
@@ -260,12 +266,12 @@ static bk_rc new_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
   return rc;
 }
 
-/* A trade on a contract whose mark comes from trades: close the bucket if this trade is
- * past it (a derived mark from the trades before it), then remember the trade. */
+/* A trade on a contract whose mark comes from trades: the mark of the bucket this trade
+ * closed, if any (a derived mark from the trades before it; engine/models.h). */
 static bk_rc trade_mark(bk_sim *s, uint32_t k, const bk_event *ev) {
   sim_contract *sc = &s->c[k];
   bk_rc rc = BK_OK;
-  int64_t at = 0, m = bk_dmark_trade(&sc->dmark, ev->ts, ev->price, &at);
+  int64_t at = 0, m = bk_models_closed(s->models, k, &at);
   if (m != 0 && m != sc->mark) rc = new_mark(s, k, m, at);
   if (sc->mark == 0 && !rc) { /* the first trade sets a mark so accounts can open */
     sc->mark = ev->price;
@@ -339,8 +345,10 @@ static int64_t data_oi(const bk_sim *s, uint32_t asset) {
   return !have ? -1 : sum > INT64_MAX ? INT64_MAX : (int64_t)sum;
 }
 
+/* Takes a sample of every policy's fund (none without keep_detail: they are for fund.csv). */
 static bk_rc sample(bk_sim *s, int64_t ts) {
   size_t na = s->cfg.nassets, per = s->cfg.npolicies * na;
+  if (!s->cfg.keep_detail) return BK_OK;
   if (s->nsamples == s->scap) {
     size_t cap = s->scap ? s->scap * 2 : 256;
     bk_sim_sample *v = realloc(s->samples, cap * per * sizeof *v);
@@ -426,8 +434,14 @@ uint64_t bk_sim_closed(const bk_sim *s, uint32_t asset) { return s->closed[asset
 
 /* --- the observer ------------------------------------------------------------------- */
 
-static bk_rc on_event(void *ctx, const bk_event *ev) {
-  bk_sim *s = ctx;
+/* The contract an event is on, or BK_SIM_NONE. */
+static uint32_t contract_of(const bk_sim *s, const bk_event *ev) {
+  return ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
+}
+
+/* What one simulation does with an event, between the two halves of the market models'
+ * (engine/models.h). */
+static bk_rc on_event(bk_sim *s, const bk_event *ev) {
   bk_rc rc;
   s->events++;
   s->last_ts = ev->ts;
@@ -451,22 +465,15 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
   }
   if (s->in_window && !s->census_taken && (rc = take_census(s, ev->ts)))
     return rc; /* once the populations opened what they open */
-  const bk_instr_state *ref = ev->kind == BK_EV_DEPTH && ev->instr == s->cfg.depth.ref_instr
-                                  ? bk_market_instr(s->market, ev->instr) : NULL;
-  if (ref) bk_depth_ref_follow(&s->ref, &ref->depth);
-  uint32_t k = ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
+  uint32_t k = contract_of(s, ev);
   if (k == BK_SIM_NONE) return BK_OK;
   sim_contract *sc = &s->c[k];
   switch (ev->kind) {
   case BK_EV_TRADE:
-    /* the mark this trade closes acts before the trade joins the model's tape: the
-       liquidations it starts happen at the bucket's end, before this trade */
-    if (sc->mark_src == BK_SRC_TRADES && (rc = trade_mark(s, k, ev))) return rc;
-    if ((rc = bk_dmodel_trade(&sc->depth, ev->ts, ev->price, ev->qty, !s->in_window))) {
-      if (rc == BK_ENOMEM) return bk_err_set(&s->err, rc, "simulation: out of memory");
-      return bk_err_set(&s->err, rc,
-                        "simulation: the warm-up notional of contract %u overflows", k);
-    }
+    /* the mark this trade closes acts before the trade joins the model's tape (the
+       models' second half): the liquidations it starts happen at the bucket's end */
+    if (bk_models_mark_source(s->models, k) == BK_SRC_TRADES && (rc = trade_mark(s, k, ev)))
+      return rc;
     if (s->in_window)
       for (size_t p = 0; p < s->cfg.npolicies; p++) {
         bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
@@ -476,7 +483,6 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
       }
     return BK_OK;
   case BK_EV_MARK:
-    sc->mark_src = BK_SRC_DATA;
     return new_mark(s, k, ev->price, ev->ts);
   case BK_EV_FUNDING:
     sc->fund_rate = ev->price;
@@ -490,8 +496,26 @@ static bk_rc on_event(void *ctx, const bk_event *ev) {
   }
 }
 
+/* The second half of the market models' event, for the simulation that drives them. */
+static bk_rc models_after(bk_sim *s, const bk_event *ev) {
+  uint32_t k = contract_of(s, ev);
+  bk_rc rc = bk_models_after(s->own, k, ev, s->market);
+  if (rc == BK_ENOMEM) return bk_err_set(&s->err, rc, "simulation: out of memory");
+  if (rc)
+    return bk_err_set(&s->err, rc, "simulation: the warm-up notional of contract %u overflows",
+                      k);
+  return BK_OK;
+}
+
+static bk_rc on_event_one(void *ctx, const bk_event *ev) {
+  bk_sim *s = ctx;
+  bk_models_before(s->own, contract_of(s, ev), ev);
+  bk_rc rc = on_event(s, ev);
+  return rc ? rc : models_after(s, ev);
+}
+
 bk_rc bk_sim_attach(bk_sim *s, bk_replay *r) {
-  bk_observer o = {.on_event = on_event, .ctx = s};
+  bk_observer o = {.on_event = on_event_one, .ctx = s};
   return bk_replay_observe(r, &o);
 }
 
@@ -518,22 +542,50 @@ static bk_rc check_legs(bk_sim *s, uint32_t settle, const bk_sim_leg *legs, size
   return BK_OK;
 }
 
+static bk_rc set_failed(bk_sim_set *set, size_t i, bk_rc rc) {
+  set->failed = i;
+  return rc;
+}
+
+/* An event for every simulation of a set: the first half of each distinct market model
+ * (driven by the simulation that owns it), every simulation, then the second halves. */
 static bk_rc on_event_set(void *ctx, const bk_event *ev) {
   bk_sim_set *set = ctx;
-  for (size_t i = 0; i < set->n; i++) {
-    bk_rc rc = on_event(set->sims[i], ev);
-    if (rc) {
-      set->failed = i;
-      return rc;
+  bk_sim *const *v = set->sims;
+  bk_rc rc;
+  for (size_t i = 0; i < set->n; i++)
+    if (v[i]->own) bk_models_before(v[i]->own, contract_of(v[i], ev), ev);
+  for (size_t i = 0; i < set->n; i++)
+    if ((rc = on_event(v[i], ev))) return set_failed(set, i, rc);
+  for (size_t i = 0; i < set->n; i++)
+    if (v[i]->own && (rc = models_after(v[i], ev))) return set_failed(set, i, rc);
+  return BK_OK;
+}
+
+/* Lets each simulation of a set read the models of the first earlier one whose models
+ * have the same parameters, freeing its own (none has seen an event yet). */
+static void share_models(bk_sim_set *set) {
+  for (size_t i = 1; i < set->n; i++) {
+    bk_sim *s = set->sims[i];
+    bk_models_params mp;
+    models_params(s, &mp);
+    for (size_t j = 0; j < i; j++) {
+      bk_sim *o = set->sims[j];
+      if (!o->own || !bk_models_same(o->own, &mp)) continue;
+      bk_models_free(s->own);
+      s->own = NULL;
+      s->models = o->own;
+      break;
     }
   }
-  return BK_OK;
 }
 
 bk_rc bk_sim_attach_set(bk_sim_set *set, bk_replay *r) {
   set->failed = 0;
   bk_observer o = {.on_event = on_event_set, .ctx = set};
-  return bk_replay_observe(r, &o);
+  bk_rc rc = bk_replay_observe(r, &o);
+  if (!rc) share_models(set);
+  return rc;
 }
 
 bk_rc bk_sim_open_cross(bk_sim *s, uint32_t settle, int64_t deposit, const bk_sim_leg *legs,
@@ -635,12 +687,17 @@ int64_t bk_sim_safe_fund(const bk_sim *s, size_t p, uint32_t asset) {
 }
 
 const bk_sim_config *bk_sim_config_get(const bk_sim *s) { return &s->cfg; }
-int bk_sim_mark_source(const bk_sim *s, uint32_t k) { return s->c[k].mark_src; }
-int bk_sim_book_source(const bk_sim *s, uint32_t k) { return s->c[k].book_src; }
+int bk_sim_mark_source(const bk_sim *s, uint32_t k) {
+  return bk_models_mark_source(s->models, k);
+}
+int bk_sim_book_source(const bk_sim *s, uint32_t k) {
+  return bk_models_book_source(s->models, k);
+}
 int64_t bk_sim_mark(const bk_sim *s, uint32_t k) { return s->c[k].mark; }
 int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t k) {
-  return s->c[k].depth.warm_notional;
+  return bk_models_warmup_notional(s->models, k);
 }
+const bk_models *bk_sim_models(const bk_sim *s) { return s->models; }
 const bk_market *bk_sim_market(const bk_sim *s) { return s->market; }
 uint64_t bk_sim_events(const bk_sim *s) { return s->events; }
 const bk_err *bk_sim_err(const bk_sim *s) { return &s->err; }

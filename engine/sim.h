@@ -27,7 +27,8 @@
  * not, a depth model stands in (engine/depth_model.h): levels on both sides of the mark
  * whose cumulative notional within 1..5 % follows a profile, scaled to the contract's
  * traded volume in the warm-up, refreshed at most once per depth.refresh_us, and never
- * bidding above (asking below) what the tape traded in the last depth.band_us.
+ * bidding above (asking below) what the tape traded in the last depth.band_us. Both
+ * live in the market models (engine/models.h), which the simulations of a set share.
  *
  * Ownership: the configuration's arrays are copied; the market is borrowed for the life
  * of the simulation; populations added are owned and freed by the simulation.
@@ -41,11 +42,11 @@
 #include "engine/account.h"
 #include "engine/census.h"
 #include "engine/depth_model.h"
-#include "engine/derived_mark.h"
 #include "engine/error.h"
 #include "engine/event.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
+#include "engine/models.h"
 #include "engine/policy.h"
 #include "engine/replay.h"
 #include "engine/risk.h"
@@ -57,9 +58,6 @@
                                      (~250 MB): 2 years at 1 min for one policy */
 
 typedef struct bk_sim bk_sim;
-
-/* Where a contract's mark and book come from (set by the simulation, for reports). */
-enum { BK_SRC_DATA = 0, BK_SRC_TRADES = 1, BK_SRC_MODEL = 2 };
 
 typedef struct bk_sim_config {
   const bk_policy *policies;  /* npolicies, each checked */
@@ -77,6 +75,11 @@ typedef struct bk_sim_config {
   bk_depth_spec depth;        /* the depth model for contracts without a book; its
                                  ref_instr is BK_SIM_NONE or the reference instrument */
   int shadow;                 /* 1: also run each policy with the waterfall off */
+  int keep_detail;            /* 1: keep what the detailed reports read (every liquidation
+                                 step and ADL fill, the fund samples); 0: only what a draw
+                                 is judged by (the fund's path and cash, the ledger's
+                                 totals, the ADL totals of engine/risk_state.h), so memory
+                                 follows the accounts, not the events */
 } bk_sim_config;
 
 /* One sample of one policy's fund in one settle asset. */
@@ -111,7 +114,8 @@ struct bk_population {
 
 /* Defaults for a configuration: 60 s samples, derived marks over 5 s in 100 ms steps,
  * a depth model of 1 minute of volume within 1 % growing to 4 within 5 %, refreshed once
- * a second and bounded by the last second's trades, shadow runs on. Arrays are left NULL. */
+ * a second and bounded by the last second's trades, shadow runs on, detail kept. Arrays
+ * are left NULL. */
 void bk_sim_config_init(bk_sim_config *c);
 
 /* A simulation over market m (borrowed). Every policy is checked; errors in err. */
@@ -127,7 +131,12 @@ bk_rc bk_sim_attach(bk_sim *s, bk_replay *r);
  * draws of an uncertainty run, which share one decode of the data (a replay has room for
  * only BK_REPLAY_OBSERVERS observers). Each event goes to sims[0], sims[1], ... in
  * order; on a failure `failed` is the index of the simulation whose error it is. The set
- * is borrowed by the replay: it must outlive it. */
+ * is borrowed by the replay: it must outlive it.
+ *
+ * The simulations share their market models (engine/models.h): each reads those of the
+ * first simulation before it whose models have the same parameters (the same contracts,
+ * window start, derived-mark and depth-model settings), which computes them once for
+ * all. So the simulations of a set are freed together, once their results are read. */
 typedef struct bk_sim_set {
   bk_sim *const *sims;
   size_t n;
@@ -181,7 +190,7 @@ bk_rc bk_sim_finish(bk_sim *s);
 size_t bk_sim_npolicies(const bk_sim *s);
 const bk_risk *bk_sim_risk(const bk_sim *s, size_t policy);
 const bk_risk *bk_sim_shadow(const bk_sim *s, size_t policy); /* NULL without shadows */
-/* Samples of a policy's fund in an asset, in time order. */
+/* Samples of a policy's fund in an asset, in time order (none without keep_detail). */
 const bk_sim_sample *bk_sim_samples(const bk_sim *s, size_t policy, uint32_t asset, size_t *n);
 /* The smallest initial fund of an asset with which the policy would have needed no ADL or
  * socialization over the window (docs/liquidation.md §9); -1 without shadows. */
@@ -196,6 +205,9 @@ int64_t bk_sim_mark(const bk_sim *s, uint32_t contract);
 /* Warm-up traded notional of a contract (settle units), for population sizing. */
 int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t contract);
 const bk_market *bk_sim_market(const bk_sim *s);
+/* The market models the simulation reads (those of another simulation of its set when
+ * shared). */
+const bk_models *bk_sim_models(const bk_sim *s);
 /* The population in one settle asset: the accounts open, the notional of their long
  * and short positions at the mark (settle units; a sum past int64 is capped there) and
  * their leverage buckets (engine/census.h). */

@@ -280,7 +280,16 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
   return BK_OK;
 }
 
+/* Counts an ADL fill into the asset's totals, and keeps its record when records are on. */
 static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
+  const bk_contract *c = &r->contracts[rec->contract];
+  uint32_t a = c->settle;
+  int64_t n = 0;
+  if (bk_pos_notional(c, rec->qty, rec->price, &n) ||
+      bk_add(r->adl_qty[a], rec->qty, &r->adl_qty[a]) ||
+      bk_add(r->adl_notional[a], n, &r->adl_notional[a]))
+    r->adl_overflow[a] = 1;
+  if (!r->records) return BK_OK;
   bk_adl_rec *v = bk_vec_push(r->adl, &r->nadl, &r->adlcap, rec, sizeof *rec);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL records");
   r->adl = v;

@@ -75,16 +75,10 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
   if (end < r->now) end = r->now;
   bk_fund_extremes(&r->fund, a, t->fund_start, end, &t->fund_min, &t->max_drawdown,
                    &t->under_water_us);
-  for (size_t i = 0; i < r->nadl; i++) {
-    const bk_adl_rec *d = &r->adl[i];
-    if (bk_report_settle_of(r, d->contract) != a) continue;
-    int64_t n = 0;
-    if (d->contract < r->ncontracts &&
-        bk_pos_notional(&r->contracts[d->contract], d->qty, d->price, &n))
-      bad = 1;
-    acc(&t->adl_qty, d->qty, &bad);
-    acc(&t->adl_notional, n, &bad);
-  }
+  /* ADL: the risk state's totals, kept whether or not it keeps the fills' records */
+  t->adl_qty = r->adl_qty[a];
+  t->adl_notional = r->adl_notional[a];
+  if (r->adl_overflow[a]) bad = 1;
   /* socialized: what accounts bore; uncovered: what the sink paid and nobody bore */
   t->socialized = l->sink_in[BK_CAUSE_SOCIALIZED][a];
   t->uncovered = r->wf.uncovered[a];

@@ -336,6 +336,75 @@ static void consumed_depth_halves_every_halflife(void **state) {
   bk_liq_overlay_fini(&o);
 }
 
+/* The overlay's rule written out the obvious way: every level ever consumed, kept. */
+typedef struct ref_slot {
+  uint32_t contract;
+  int side;
+  int64_t price, consumed, ts;
+  uint64_t seq;
+} ref_slot;
+
+static ref_slot *ref_find(ref_slot *v, size_t n, uint32_t contract, int side, int64_t price) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i].contract == contract && v[i].side == side && v[i].price == price) return &v[i];
+  return NULL;
+}
+
+static int64_t ref_decayed(const ref_slot *s, int64_t halflife, int64_t now) {
+  int64_t halvings = now > s->ts ? (now - s->ts) / halflife : 0;
+  return halvings >= 63 ? 0 : s->consumed >> halvings;
+}
+
+/* Seeded random consumptions and queries on prices that drift away over a long run: the
+ * overlay answers as the kept-forever reference does, and its table holds the levels
+ * still consumed (a few hundred), not the twenty thousand it ever saw. */
+static void consumed_depth_that_decayed_away_leaves_the_table(void **state) {
+  (void)state;
+  enum { OPS = 20000 };
+  const int64_t hl = 1000000, tick = P("0.1");
+  uint64_t seed = bk_t_seed(), rs = seed;
+  ref_slot *ref = calloc(OPS, sizeof *ref);
+  size_t nref = 0;
+  bk_liq_overlay o;
+  bk_liq_overlay_init(&o, hl);
+  int64_t now = 0;
+  for (int i = 0; i < OPS; i++) {
+    now += (int64_t)(bk_t_rand(&rs) % 2000) * 1000; /* 0 to 2 s */
+    uint32_t c = (uint32_t)(bk_t_rand(&rs) % 2);
+    int side = bk_t_rand(&rs) % 2 ? BK_BID : BK_ASK;
+    int64_t price = P("100") + (i + (int64_t)(bk_t_rand(&rs) % 20)) * tick;
+    uint64_t seq = bk_t_rand(&rs) % 3;
+    int64_t qty = (int64_t)(bk_t_rand(&rs) % 1000 + 1) * BK_FX(1);
+    assert_int_equal(bk_liq_overlay_consume(&o, c, side, price, qty, seq, now), BK_OK);
+    ref_slot *r = ref_find(ref, nref, c, side, price);
+    if (!r) *(r = &ref[nref++]) = (ref_slot){c, side, price, 0, now, seq};
+    r->consumed = r->seq != seq ? 0 : ref_decayed(r, hl, now);
+    r->seq = seq;
+    r->consumed += qty;
+    r->ts = now;
+    /* a level near the front, and one the run left behind long ago */
+    int64_t near = price + (int64_t)(bk_t_rand(&rs) % 5) * tick;
+    int64_t old = P("100") + (int64_t)(bk_t_rand(&rs) % (uint64_t)(i + 1)) * tick;
+    int64_t at[2] = {near, old};
+    for (int q = 0; q < 2; q++) {
+      bk_level lv = {at[q], BK_FX(600), bk_t_rand(&rs) % 3};
+      const ref_slot *x = ref_find(ref, nref, c, side, at[q]);
+      int64_t used = x && x->seq == lv.seq ? ref_decayed(x, hl, now) : 0;
+      int64_t want = used >= lv.qty ? 0 : lv.qty - used;
+      if (bk_liq_overlay_avail(&o, c, side, &lv, now) != want)
+        fail_msg("seed %llu, op %d: level %lld has %lld left, the reference says %lld",
+                 (unsigned long long)seed, i, (long long)at[q],
+                 (long long)bk_liq_overlay_avail(&o, c, side, &lv, now), (long long)want);
+    }
+  }
+  printf("seed %llu: %zu levels consumed, a table of %zu slots\n", (unsigned long long)seed,
+         nref, o.cap);
+  assert_true(nref > 10000);
+  assert_true(o.cap <= 4096);
+  bk_liq_overlay_fini(&o);
+  free(ref);
+}
+
 static void slicing_waits_for_the_cooldown(void **state) {
   (void)state;
   bk_policy pol;
@@ -822,6 +891,7 @@ int main(void) {
       cmocka_unit_test(a_cross_pool_of_seventy_contracts_is_closed_whole),
       cmocka_unit_test(depth_scaling_counts_every_level_in_the_band),
       cmocka_unit_test(overlay_walk_agrees_with_a_slow_reference),
+      cmocka_unit_test(consumed_depth_that_decayed_away_leaves_the_table),
       cmocka_unit_test(trigger_index_visits_exactly_the_accounts_a_full_scan_finds),
       cmocka_unit_test(trigger_heaps_stay_bounded_when_accounts_are_reindexed),
       cmocka_unit_test(fund_inventory_averages_entries_exactly),

@@ -4,7 +4,8 @@
  * the crash's depth, the strict scenario reader's errors with their exit codes, the
  * command-line overrides, a run opening each of its files once whatever the read size
  * and thread count, with the same reports, and the draws of an uncertainty run: the same
- * bytes whatever the reading, draw 0 the run without draws, nearest-rank bands.
+ * bytes whatever the reading (ten draws and a hundred), draw 0 the run without draws,
+ * nearest-rank bands.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -500,7 +501,8 @@ static void ranged_draws_are_reproducible_with_their_sensitivity_and_sizing(void
   run_or_fail(a, ra, scen);
   run_or_fail(b, rb, scen);
   static const char *const files[] = {"summary.csv", "draws.csv", "sensitivity.csv",
-                                      "sizing.csv", "fund.csv", NULL};
+                                      "sizing.csv", "fund.csv", "liquidations.csv",
+                                      "adl.csv", NULL};
   for (const char *const *f = files; *f; f++) {
     char x[8448], y[8448];
     snprintf(x, sizeof x, "%s/%s", a, *f);
