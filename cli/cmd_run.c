@@ -296,6 +296,9 @@ static bk_rc simulate(run *r, const run_args *a) {
      then reads from the feeds: every file is opened and read once */
   if ((rc = bk_specs_infer(&r->sc, r->p.merge, &r->p.instr, &r->sp, &r->err))) return rc;
   if (!quiet(a)) print_specs(r);
+  if (!quiet(a) && !r->sc.draws && bk_ranges_count(&r->sc.ranges))
+    fprintf(stderr, "backstop run: the scenario's uncertainty.ranges act only in a run with "
+                    "draws (--draws N or uncertainty.draws): this run varies nothing\n");
   bk_sim_config c = r->sc.sim;
   c.policies = r->sc.policies;
   c.npolicies = r->sc.npolicies;

@@ -10,6 +10,7 @@
 
 #include "config/accounts_file.h"
 #include "config/jdoc.h"
+#include "engine/assumptions.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "strategies/pop_accounts.h"
@@ -185,6 +186,8 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
       (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
       (rc = opt_fx(d, err, o, path, "bucket_s", &bucket_s)))
     return rc;
+  if (c.oi_scale > BK_MAX_SCALE)
+    return bk_jdoc_fail(d, err, path, "oi_scale above 1000 (a target that large overflows)");
   if (bucket_s > 0) c.bucket_us = bucket_s / 100; /* e-8 seconds to µs */
   if (pk->oi_scale > 0) c.oi_scale = pk->oi_scale;
   int64_t *targets = NULL;
@@ -222,14 +225,13 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
     if (!rc && bk_fx_mul(c.oi_scale, pk->as->v[BK_AS_OI_SCALE], BK_FLOOR, &c.oi_scale))
       rc = bk_jdoc_fail(d, err, path, "the drawn OI scale overflows");
   }
-  if (!rc) rc = bk_pop_synth_new(&c, out, err);
+  if (!rc && (rc = bk_pop_synth_new(&c, out, err)) == BK_ECONFIG) {
+    bk_err why = *err; /* the population's own check: give it the section's place */
+    rc = bk_jdoc_fail(d, err, path, "%s", why.msg);
+  }
   free(names);
   free(targets);
   free(pts);
-  if (rc == BK_ECONFIG && err->msg[0] && !strchr(err->msg, ':')) {
-    bk_err why = *err;
-    return bk_jdoc_fail(d, err, path, "%s", why.msg);
-  }
   return rc;
 }
 

@@ -29,9 +29,8 @@ static bk_rc read_one(const bk_jdoc *d, const json_t *v, const char *path, int k
       return bk_jdoc_fail(d, err, path, "expected seconds with low <= high in "
                           "[0.000001, %d], whole microseconds", BK_RANGE_MAX_WINDOW_S);
     lo /= 100, hi /= 100; /* e-8 seconds to µs */
-  } else if (lo <= 0 || hi > BK_FX(BK_RANGE_MAX_SCALE) || lo > hi) {
-    return bk_jdoc_fail(d, err, path, "expected a scale with 0 < low <= high <= %d",
-                        BK_RANGE_MAX_SCALE);
+  } else if (lo <= 0 || hi > BK_MAX_SCALE || lo > hi) {
+    return bk_jdoc_fail(d, err, path, "expected a scale with 0 < low <= high <= 1000");
   }
   r->given[k] = 1;
   r->lo[k] = lo;

@@ -31,7 +31,6 @@
 #include "engine/sim.h"
 
 #define BK_RANGE_GRID 64        /* points a range is drawn from */
-#define BK_RANGE_MAX_SCALE 1000 /* a scale's bounds lie in (0, 1000] */
 #define BK_RANGE_MAX_WINDOW_S 3600 /* the mark window's in [0.000001, 3600] seconds */
 
 /* Reads the "ranges" object v (at path "uncertainty.ranges") into r: each member a

@@ -18,6 +18,10 @@ enum {
   BK_ASSUMPTIONS
 };
 
+/* The largest scale (oi_scale, depth_scale, leverage_scale) a scenario may set, drawn or
+ * fitted: 1000, e-8. Beyond it the sizes it multiplies leave int64. */
+#define BK_MAX_SCALE INT64_C(100000000000)
+
 /* Their names in the scenario and the reports: "oi_scale", "depth_scale",
  * "mark_window_s", "leverage_scale". */
 extern const char *const bk_assumption_names[BK_ASSUMPTIONS];

@@ -102,7 +102,8 @@ static void print_fit(FILE *f, const bk_liqcal_fit *fit) {
   fprintf(f, "calibration: OI scale %s fits the venue's liquidation prints with error %s\n"
              "  (per-minute |simulated - printed| over the printed total; 1 = no better than\n"
              "   no liquidations; calibration_fit.csv; these results keep the scenario's scale:\n"
-             "   set the synthetic population's \"oi_scale\": \"%s\" to use it)\n",
+             "   set the synthetic population's \"oi_scale\": \"%s\" to use it; they also\n"
+             "   hold the accounts the liquidation-print population opened from the prints)\n",
           scale, error, scale);
   if (pt->error >= BK_FX(1))
     fprintf(f, "  no scale of the grid does better than no liquidations at all: the\n"

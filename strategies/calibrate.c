@@ -5,6 +5,7 @@
  */
 #include "strategies/calibrate.h"
 
+#include "engine/assumptions.h"
 #include "engine/fixed.h"
 #include "strategies/sizing.h"
 
@@ -45,7 +46,7 @@ static int64_t three_digits(int64_t v) {
 }
 
 bk_rc bk_calib_grid(int64_t lo, int64_t hi, size_t n, int64_t *out) {
-  if (lo < BK_CALIB_MIN_SCALE || hi <= lo || hi > BK_CALIB_MAX_SCALE || n < 2 ||
+  if (lo < BK_CALIB_MIN_SCALE || hi <= lo || hi > BK_MAX_SCALE || n < 2 ||
       n > BK_CALIB_MAX_POINTS)
     return BK_ECONFIG;
   uint64_t a = bk_pop_log2_q32((uint64_t)lo), b = bk_pop_log2_q32((uint64_t)hi);

@@ -33,10 +33,9 @@
 
 #define BK_CALIB_MAX_POINTS 64  /* scales one grid may hold (each is a simulation) */
 #define BK_CALIB_MIN_SCALE 100000       /* 0.001, e-8 */
-#define BK_CALIB_MAX_SCALE INT64_C(100000000000) /* 1000, e-8 */
 
-/* n scales from lo to hi (e-8, BK_CALIB_MIN_SCALE <= lo < hi <= BK_CALIB_MAX_SCALE,
- * 2 <= n <= BK_CALIB_MAX_POINTS) spaced evenly in log: out[i] = lo × (hi / lo)^(i / (n−1))
+/* n scales from lo to hi (e-8, BK_CALIB_MIN_SCALE <= lo < hi <= BK_MAX_SCALE of
+ * engine/assumptions.h, 2 <= n <= BK_CALIB_MAX_POINTS) spaced evenly in log: out[i] = lo × (hi / lo)^(i / (n−1))
  * rounded to 3 significant digits (half up), so out[0] = lo and out[n−1] = hi when those
  * have 3 digits or fewer. The power goes through log2 and 2^x in 32.32 fixed point.
  * BK_ECONFIG when the bounds or n are out of range, or when two rounded scales coincide
