@@ -158,34 +158,86 @@ static void the_path_scale_is_linear_between_points_and_flat_outside(void **stat
   assert_true(bk_living_path_scale(path, 1, 1000) == P("1"));
 }
 
-/* Longs of 4, 4, 4 and shorts of 2, 2; the step's taker flow bought 1 and sold 3. To shed
- * 8: shorts 8 × 1/4 = 2, longs 6. Longs: a 4 (< 2 × 6) closes, 2 left; the next 4 is not
- * below 2 × 2, so it stops. Shorts: a 2 (< 4) closes. Whatever the draws, as the sizes are
- * equal: one long, one short, 8 long and 2 short left. */
-static void shrinking_follows_the_taker_flow_and_stops_within_one_account(void **state) {
+/* Longs of 4, 4, 4 and shorts of 2, 2. To shed 6 longs: a 4 (< 2 × 6) closes, 2 left;
+ * the next 4 is not below 2 × 2, so it stops. To shed 2 shorts: a 2 (< 4) closes.
+ * Whatever the draws, as the sizes are equal: one long, one short, 8 long and 2 short
+ * left. Then shedding 10 longs closes both 4s and stops with the side empty. */
+static void shrinking_a_side_stops_within_half_an_account(void **state) {
   (void)state;
   bk_living l;
   assert_int_equal(bk_living_init(&l, 4), BK_OK);
   for (uint32_t i = 0; i < 3; i++) assert_int_equal(bk_living_hold(&l, i, 4), BK_OK);
   for (uint32_t i = 3; i < 5; i++) assert_int_equal(bk_living_hold(&l, i, -2), BK_OK);
-  bk_living_trade_rec buy = {1, BK_BUY}, sell = {3, BK_SELL};
   uint64_t rng = bk_t_seed();
-  bk_living_trade(&l, &buy, &rng);
-  bk_living_trade(&l, &sell, &rng);
-  assert_true(l.buy == 1 && l.sell == 3 && l.nstep == 2);
   uint32_t out[5];
   size_t n;
-  bk_living_shrink(&l, 8, &rng, out, &n);
-  assert_int_equal((int)n, 2);
-  assert_true(out[0] < 3 && out[1] >= 3);
+  bk_living_shrink(&l, 0, 6, &rng, out, &n);
+  assert_true(n == 1 && out[0] < 3);
+  bk_living_shrink(&l, 1, 2, &rng, out, &n);
+  assert_true(n == 1 && out[0] >= 3);
   assert_true(l.held[0] == 8 && l.held[1] == 2);
   assert_true(l.side[0].n == 2 && l.side[1].n == 1);
-  /* a side that runs out passes the rest on: no flow, shed 10 = 5 + 5; the short (2)
-     closes and its 3 left go to the longs, 8: both 4s close */
+  bk_living_shrink(&l, 0, 10, &rng, out, &n);
+  assert_int_equal((int)n, 2);
+  assert_true(l.held[0] == 0 && l.side[0].n == 0 && l.held[1] == 2);
+  bk_living_fini(&l);
+}
+
+/* What the engine says the accounts of the sync test hold now: 0 untouched (+4), 1
+ * deleveraged to +1, 2 liquidated (0), 3 untouched (−2). */
+static int64_t engine_sizes(const void *ctx, uint32_t id) {
+  (void)ctx;
+  static const int64_t now[] = {4, 1, 0, -2};
+  return now[id];
+}
+
+/* Held: +4, +4, −2, −2. After the sync the longs hold 4 + 1 = 5 in two accounts and the
+ * shorts 2 in one: the liquidated account is no longer held. */
+static void syncing_reads_what_the_engine_left(void **state) {
+  (void)state;
+  bk_living l;
+  assert_int_equal(bk_living_init(&l, 4), BK_OK);
+  const int64_t sizes[] = {4, 4, -2, -2};
+  for (uint32_t i = 0; i < 4; i++) assert_int_equal(bk_living_hold(&l, i, sizes[i]), BK_OK);
+  bk_living_sync(&l, engine_sizes, NULL);
+  assert_true(l.held[0] == 5 && l.side[0].n == 2);
+  assert_true(l.held[1] == 2 && l.side[1].n == 1 && l.side[1].id[0] == 3);
+  bk_living_fini(&l);
+}
+
+/* gap / mean, to the nearest, at least 1, at most the reservoir: 1 lot over a mean of
+ * 1000 lots is 1 account; 25 / 10 = 2.5 rounds up to 3, 24 / 10 = 2.4 down to 2; 10000 / 1
+ * is capped at 50. */
+static void a_small_gap_opens_one_account(void **state) {
+  (void)state;
+  assert_int_equal((int)bk_living_count(BK_FX(1), BK_FX(1000), 50), 1);
+  assert_int_equal((int)bk_living_count(25, 10, 50), 3);
+  assert_int_equal((int)bk_living_count(24, 10, 50), 2);
+  assert_int_equal((int)bk_living_count(10000, 1, 50), 50);
+}
+
+/* Taker buys 5 and 7 and a taker sell of 3: two longs weigh 5 and 7 (in some order); two
+ * shorts get only the one sell, 3. A step of sells only lends them to the longs; a step
+ * without trades weighs every account 1. */
+static void weights_come_from_the_sides_trades(void **state) {
+  (void)state;
+  bk_living l;
+  assert_int_equal(bk_living_init(&l, 4), BK_OK);
+  uint64_t rng = bk_t_seed();
+  bk_living_trade_rec t[] = {{5, BK_BUY}, {7, BK_BUY}, {3, BK_SELL}};
+  for (int i = 0; i < 3; i++) bk_living_trade(&l, &t[i], &rng);
+  int64_t w[3];
+  assert_int_equal((int)bk_living_weights(&l, 0, 2, &rng, w), 2);
+  assert_true(w[0] + w[1] == 12 && w[0] * w[1] == 35);
+  assert_int_equal((int)bk_living_weights(&l, 1, 2, &rng, w), 1);
+  assert_true(w[0] == 3);
   bk_living_next_step(&l);
-  bk_living_shrink(&l, 10, &rng, out, &n);
-  assert_int_equal((int)n, 3);
-  assert_true(l.held[0] == 0 && l.held[1] == 0);
+  bk_living_trade(&l, &t[2], &rng);
+  assert_int_equal((int)bk_living_weights(&l, 0, 2, &rng, w), 1);
+  assert_true(w[0] == 3);
+  bk_living_next_step(&l);
+  assert_int_equal((int)bk_living_weights(&l, 1, 3, &rng, w), 3);
+  assert_true(w[0] == 1 && w[1] == 1 && w[2] == 1);
   bk_living_fini(&l);
 }
 
@@ -263,32 +315,62 @@ static bk_population *living_pop(rig *x, uint64_t seed, const bk_living_point *p
   return p;
 }
 
-/* What a test follows step by step: the last step seen, the largest account the
- * population opened (the tolerance), and the checks made. */
+/* What a test follows step by step. A probe population added after the living one sees
+ * each event after the living population rebalanced and before the engine acts on it:
+ * when a step was done, both sides of the engine's open interest (the first policy's
+ * positions on the contract) are within one lot plus half the largest account opened of
+ * `want`, the target the test worked out itself. */
 typedef struct follow {
+  bk_population base;
+  const bk_population *living;
+  int64_t want;     /* the target of the step that ends at the next event */
   uint64_t steps;
-  int64_t biggest;
+  size_t opened;    /* accounts the population had opened at the last event */
+  int64_t biggest;  /* the largest account it opened: the tolerance */
   size_t checked;
 } follow;
 
-/* After an event: when the population rebalanced, its open interest is within one lot
- * plus one account's size of `want` (the target the test worked out itself). */
-static void check_step(follow *f, const rig *x, const bk_population *p, int64_t want) {
-  bk_popsynth_stats st = bk_pop_synth_stats(p, 0);
-  if (st.steps == f->steps) return;
+/* The engine's long and short open interest on contract 0 (first policy), and the largest
+ * position. */
+static void engine_oi(const bk_sim *s, int64_t side[2], int64_t *biggest) {
+  const bk_risk *r = bk_sim_risk(s, 0);
+  side[0] = side[1] = 0;
+  for (uint32_t i = 0; i < r->nacct; i++) {
+    int64_t size = bk_sim_position(s, 0, i, 0);
+    side[size < 0] += llabs(size);
+    if (llabs(size) > *biggest) *biggest = llabs(size);
+  }
+}
+
+static bk_rc probe_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
+  (void)ev;
+  follow *f = (follow *)pp;
+  bk_popsynth_stats st = bk_pop_synth_stats(f->living, 0);
+  int64_t side[2];
+  if (st.opened != f->opened) engine_oi(s, side, &f->biggest); /* sizes only shrink later */
+  f->opened = st.opened;
+  if (st.steps == f->steps) return BK_OK;
   f->steps = st.steps;
-  /* an account is seen here at the step it opened, before any later step closes it */
-  const bk_risk *r = bk_sim_risk(x->s, 0);
-  for (size_t i = 0; i < r->nacct; i++)
-    if (r->acct[i].npos && llabs(r->acct[i].pos[0].size) > f->biggest)
-      f->biggest = llabs(r->acct[i].pos[0].size);
-  int64_t oi = (st.longs + st.shorts) / 2;
-  if (llabs(oi - want) > BK_FX(1) + f->biggest)
-    fail_msg("step %llu: the population holds %lld, the target is %lld (tolerance %lld)",
-             (unsigned long long)st.steps, (long long)oi, (long long)want,
-             (long long)(BK_FX(1) + f->biggest));
-  assert_true(st.target == want);
+  engine_oi(s, side, &f->biggest);
+  int64_t tol = BK_FX(1) + f->biggest / 2;
+  if (llabs(side[0] - f->want) > tol || llabs(side[1] - f->want) > tol)
+    fail_msg("step %llu: the engine holds %lld long, %lld short; the target is %lld "
+             "(tolerance %lld)", (unsigned long long)st.steps, (long long)side[0],
+             (long long)side[1], (long long)f->want, (long long)tol);
+  assert_true(st.target == f->want && st.longs == side[0] && st.shorts == side[1]);
   f->checked++;
+  return BK_OK;
+}
+
+/* A probe following the living population p (added to x's simulation, which owns it). */
+static follow *follow_new(rig *x, const bk_population *p) {
+  follow *f = calloc(1, sizeof *f);
+  f->base.name = "probe";
+  f->base.event = probe_event;
+  f->base.free = (void (*)(bk_population *))free;
+  f->living = p;
+  assert_int_equal(bk_sim_add_population(x->s, &f->base), BK_OK);
+  return f;
 }
 
 static void push(rig *x, int kind, int side, int64_t ts, int64_t price, int64_t qty) {
@@ -315,18 +397,17 @@ static void accounts_open_and_close_inside_the_window(void **state) {
     push(x, BK_EV_TRADE, i % 4 ? BK_BUY : BK_SELL, T0 + i * SEC,
          P("100") + (int64_t)(bk_t_rand(&s) % 2) * P("0.1"), BK_FX(1 + (int64_t)(i % 7)));
   push(x, BK_EV_OI, 0, T0 + 59 * MINUTE, 0, P("1000"));
-  follow f = {0, 0, 0};
-  int64_t oi = P("1000");
+  follow *f = follow_new(x, p);
+  f->want = P("1000");
   for (int i = 0; i <= 300; i++) {
     int64_t ts = T0 + 60 * MINUTE + i * SEC;
-    if (i == 90) oi = P("1500");
-    if (i == 210) oi = P("600");
-    if (i == 90 || i == 210) push(x, BK_EV_OI, 0, ts, 0, oi);
+    if (i == 90) f->want = P("1500"); /* no step ends where the open interest changes */
+    if (i == 210) f->want = P("600");
+    if (i == 90 || i == 210) push(x, BK_EV_OI, 0, ts, 0, f->want);
     push(x, BK_EV_TRADE, i % 3 ? BK_SELL : BK_BUY, ts,
          P("100") + (int64_t)(bk_t_rand(&s) % 2) * P("0.1"), BK_FX(1 + (int64_t)(i % 5)));
-    check_step(&f, x, p, oi); /* no step ends where the open interest changes */
   }
-  assert_int_equal((int)f.checked, 5);
+  assert_int_equal((int)f->checked, 5);
   bk_popsynth_stats st = bk_pop_synth_stats(p, 0);
   assert_true(st.joined > 0 && st.left > 0);
   assert_true(st.opened == bk_sim_census_of(x->s, 0, 1).accounts + st.joined);
@@ -354,10 +435,12 @@ static void accounts_open_and_close_inside_the_window(void **state) {
  * step against want(): the target the test works out from the events it saw before. */
 typedef int64_t (*want_fn)(const bk_event *last_oi, int64_t step_end, int64_t start);
 
-static follow replay_living(const char *dir, const char *symbol, int64_t from, int64_t step_us,
-                            const bk_living_point *path, size_t npath, want_fn want) {
+static size_t replay_living(const char *dir, const char *symbol, int64_t from, int64_t step_us,
+                            const bk_living_point *path, size_t npath, want_fn want,
+                            size_t *liquidations) {
   rig *x = rig_new(symbol, from);
   bk_population *p = living_pop(x, 20251010, path, npath, step_us);
+  follow *f = follow_new(x, p);
   const char *paths[] = {dir};
   bk_instruments instr;
   bk_instruments_init(&instr);
@@ -365,29 +448,30 @@ static follow replay_living(const char *dir, const char *symbol, int64_t from, i
   bk_err err;
   if (bk_merge_open_paths(paths, 1, &instr, NULL, &mg, NULL, &err)) fail_msg("%s", err.msg);
   bk_event ev, oi = {0};
-  follow f = {0, 0, 0};
   int64_t step_end = from + step_us, start = -1;
   bk_rc rc;
   while ((rc = bk_merge_next(mg, &ev, NULL)) == BK_OK) {
     if (ev.instr != 0) continue;
-    if (bk_replay_push(x->r, &ev)) fail_msg("%s", bk_sim_err(x->s)->msg);
-    if (start < 0 && ev.ts >= from) start = bk_pop_synth_stats(p, 0).target;
     if (ev.ts >= step_end) {
-      check_step(&f, x, p, want(&oi, step_end, start));
+      f->want = want(&oi, step_end, start);
       while (step_end <= ev.ts) step_end += step_us;
     }
+    if (bk_replay_push(x->r, &ev)) fail_msg("%s", bk_sim_err(x->s)->msg);
+    if (start < 0 && ev.ts >= from) start = bk_pop_synth_stats(p, 0).target;
     if (ev.kind == BK_EV_OI) oi = ev; /* after: the population saw it after rebalancing */
   }
   assert_int_equal(rc, BK_EOF);
   assert_int_equal(bk_replay_finish(x->r), BK_OK);
   if (bk_sim_finish(x->s)) fail_msg("%s", bk_sim_err(x->s)->msg);
-  printf("%s: %zu steps checked, %zu opened inside the window, %zu closed, largest account "
-         "%lld\n", symbol, f.checked, bk_pop_synth_stats(p, 0).joined,
-         bk_pop_synth_stats(p, 0).left, (long long)(f.biggest / BK_FX_SCALE));
+  size_t checked = f->checked;
+  *liquidations = bk_sim_risk(x->s, 0)->nrecs;
+  printf("%s: %zu steps checked, %zu opened inside the window, %zu closed, %zu liquidation "
+         "steps, largest account %lld\n", symbol, checked, bk_pop_synth_stats(p, 0).joined,
+         bk_pop_synth_stats(p, 0).left, *liquidations, (long long)(f->biggest / BK_FX_SCALE));
   bk_merge_free(mg);
   bk_instruments_fini(&instr);
   rig_free(x);
-  return f;
+  return checked;
 }
 
 /* The synthetic day: the replayed open interest, in whole contracts (share 1, lot 1). */
@@ -406,8 +490,10 @@ static void open_interest_follows_the_synthetic_days_ticker(void **state) {
   const char *args[] = {"synth", "-o", dir, "--hours", "3", "--quiet", NULL};
   assert_int_equal(bk_t_run(NULL, errp, args), 0);
   /* the window from 01:00 (the crash is at 60 % of the day, 01:48), 60 s steps */
-  follow f = replay_living(dir, "SYNUSDT", T0 + 60 * MINUTE, MINUTE, NULL, 0, replayed_oi);
-  assert_true(f.checked >= 119);
+  size_t liq;
+  assert_true(replay_living(dir, "SYNUSDT", T0 + 60 * MINUTE, MINUTE, NULL, 0, replayed_oi,
+                            &liq) >= 119);
+  assert_true(liq > 0); /* the crash liquidated: the population replaced what it took */
 }
 
 /* The path of the real-tape test: 1 until 00:03, 0.5 at 00:06 (2023-04-05). */
@@ -431,8 +517,9 @@ static void open_interest_follows_a_stated_path_on_the_real_tape(void **state) {
   char dir[1024];
   if (!bk_t_data("binance-futures-btcusdt-2023-04-05", dir, sizeof dir)) return;
   /* the tape has trades from 00:00 to 00:07; the window from 00:02, 15 s steps */
-  follow f = replay_living(dir, "BTCUSDT", DAY2 + 2 * MINUTE, 15 * SEC, HALVING, 2, halving);
-  assert_true(f.checked >= 15);
+  size_t liq;
+  assert_true(replay_living(dir, "BTCUSDT", DAY2 + 2 * MINUTE, 15 * SEC, HALVING, 2, halving,
+                            &liq) >= 15);
 }
 
 int main(int argc, char **argv) {
@@ -441,7 +528,10 @@ int main(int argc, char **argv) {
       cmocka_unit_test(an_inverse_trader_leaves_with_coin_pnl),
       cmocka_unit_test(an_account_under_liquidation_stays_and_a_closed_out_one_withdraws),
       cmocka_unit_test(the_path_scale_is_linear_between_points_and_flat_outside),
-      cmocka_unit_test(shrinking_follows_the_taker_flow_and_stops_within_one_account),
+      cmocka_unit_test(shrinking_a_side_stops_within_half_an_account),
+      cmocka_unit_test(syncing_reads_what_the_engine_left),
+      cmocka_unit_test(a_small_gap_opens_one_account),
+      cmocka_unit_test(weights_come_from_the_sides_trades),
       cmocka_unit_test(accounts_open_and_close_inside_the_window),
       cmocka_unit_test(open_interest_follows_the_synthetic_days_ticker),
   };
