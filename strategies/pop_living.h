@@ -80,8 +80,9 @@ size_t bk_living_weights(bk_living *l, int side, size_t n, uint64_t *rng, int64_
 
 /* Chooses accounts of one side (0 long, 1 short) to close so that its size falls by about
  * `excess` (> 0): accounts drawn uniformly from rng are closed while the one drawn is
- * smaller than twice what is left to close, so the side ends within half the size of the
- * account it stopped at (or with none left). The chosen ids are removed from the side and
+ * smaller than twice what is left to close, so the side ends short of the goal by less
+ * than half the account it stopped at (or with none left), or past it by less than half
+ * the last one closed. The chosen ids are removed from the side and
  * its sum and written to out (room for every account held on the side); *n gets their
  * number. */
 void bk_living_shrink(bk_living *l, int side, int64_t excess, uint64_t *rng, uint32_t *out,
