@@ -56,7 +56,8 @@ struct bk_sim {
   int64_t census_ts;          /* when it was taken */
   bk_sim_census census[BK_LEDGER_ASSETS]; /* [asset] */
   uint64_t opened[BK_LEDGER_ASSETS]; /* [asset]: accounts opened so far */
-  uint64_t closed[BK_LEDGER_ASSETS]; /* [asset]: accounts closed so far (bk_sim_close) */
+  uint64_t closed[BK_SIM_MAX_POLICIES][BK_LEDGER_ASSETS]; /* [policy][asset]: accounts that
+                                                            left so far (bk_sim_close) */
   bk_population **pops;
   size_t npops;
   size_t *label;              /* [account]: offset + 1 of its name in labels, 0 when none */
@@ -378,7 +379,7 @@ static bk_rc sample(bk_sim *s, int64_t ts) {
       x->liq_notional = s->liq_notional[p * na + a];
       x->liquidations = s->liq_count[p * na + a];
       x->accounts = s->opened[a];
-      x->closed = s->closed[a];
+      x->closed = s->closed[p][a];
       bk_census_oi(r, (uint32_t)a, &x->oi_long, &x->oi_short);
       x->data_oi = data_oi(s, (uint32_t)a);
     }
@@ -430,7 +431,14 @@ bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start) {
 
 int64_t bk_sim_census_ts(const bk_sim *s) { return s->census_ts; }
 
-uint64_t bk_sim_closed(const bk_sim *s, uint32_t asset) { return s->closed[asset]; }
+uint64_t bk_sim_closed(const bk_sim *s, uint32_t asset) { return s->closed[0][asset]; }
+
+int64_t bk_sim_position(const bk_sim *s, size_t policy, uint32_t id, uint32_t contract) {
+  const bk_risk *r = s->risk[policy];
+  if (id >= r->nacct) return 0;
+  int i = bk_acct_find(&r->acct[id], contract);
+  return i < 0 ? 0 : r->acct[id].pos[i].size;
+}
 
 /* --- the observer ------------------------------------------------------------------- */
 
@@ -614,18 +622,25 @@ bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract
   return bk_sim_open_cross(s, settle, deposit, &leg, size != 0, id);
 }
 
-bk_rc bk_sim_close(bk_sim *s, uint32_t id) {
+/* 1 when account a still holds something to leave with: a position or cash. */
+static int holds_something(const bk_account *a) { return a->npos > 0 || a->cash != 0; }
+
+bk_rc bk_sim_close(bk_sim *s, uint32_t id, int *left) {
+  *left = 0;
   if (id >= s->risk[0]->nacct)
     return bk_err_set(&s->err, BK_EDATA, "simulation: no account %u to close", id);
+  uint32_t settle = s->risk[0]->acct[id].settle;
   for (size_t p = 0; p < s->cfg.npolicies; p++) {
     bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    int had = holds_something(&rs[0]->acct[id]);
     for (int j = 0; j < 2; j++) {
-      int left;
-      bk_rc rc = rs[j] ? bk_risk_close_account(rs[j], id, s->last_ts, &left) : BK_OK;
+      int gone = 0;
+      bk_rc rc = rs[j] ? bk_risk_close_account(rs[j], id, s->last_ts, &gone) : BK_OK;
       if (rc) return risk_fail(s, p, rs[j], rc);
+      if (j == 0 && gone && had) s->closed[p][settle]++;
+      if (j == 0 && p == 0) *left = gone;
     }
   }
-  s->closed[s->risk[0]->acct[id].settle]++;
   return BK_OK;
 }
 

@@ -96,7 +96,8 @@ typedef struct bk_sim_sample {
      the notional its long and short positions hold at the mark, and the open interest
      the data last gave for the asset's contracts at the same mark (-1 when none has) */
   uint64_t accounts;
-  uint64_t closed;            /* accounts whose traders left so far (bk_sim_close) */
+  uint64_t closed;            /* accounts whose traders left this policy so far
+                                 (bk_sim_close) */
   int64_t oi_long, oi_short, data_oi;
 } bk_sim_sample;
 
@@ -171,9 +172,11 @@ bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract
 /* The trader of account id leaves now (the current event's time): in every policy (and
  * shadow) its positions are closed at the mark and its cash withdrawn, as
  * bk_risk_close_account says (no fee; an account under liquidation there stays with the
- * liquidation engine, one liquidated or deleveraged already only withdraws). Counted in
- * the samples' `closed`. */
-bk_rc bk_sim_close(bk_sim *s, uint32_t id);
+ * liquidation engine, one liquidated or deleveraged already only withdraws). *left is 1
+ * when it left the first policy (0: that policy's liquidation engine kept it). Each
+ * policy counts it in its samples' `closed` when it left there holding a position or
+ * cash (closing an account already emptied counts nothing). */
+bk_rc bk_sim_close(bk_sim *s, uint32_t id, int *left);
 
 /* Gives account id the name its population knows it by (an accounts file's id, copied),
  * for reports. BK_ENOMEM when it cannot be kept. */
@@ -202,6 +205,9 @@ int bk_sim_mark_source(const bk_sim *s, uint32_t contract);
 int bk_sim_book_source(const bk_sim *s, uint32_t contract);
 /* Current mark of a contract (0 before any). */
 int64_t bk_sim_mark(const bk_sim *s, uint32_t contract);
+/* The size (signed contracts e-8, 0 when none) account id holds now on contract in the
+ * risk state of policy (< bk_sim_npolicies; 0 for an account that does not exist). */
+int64_t bk_sim_position(const bk_sim *s, size_t policy, uint32_t id, uint32_t contract);
 /* Warm-up traded notional of a contract (settle units), for population sizing. */
 int64_t bk_sim_warmup_notional(const bk_sim *s, uint32_t contract);
 const bk_market *bk_sim_market(const bk_sim *s);
@@ -220,7 +226,7 @@ typedef bk_census bk_sim_census;
  * opens; the census reads the first policy's. */
 bk_sim_census bk_sim_census_of(const bk_sim *s, uint32_t asset, int at_start);
 
-/* Accounts of an asset closed so far (bk_sim_close). */
+/* Accounts of an asset that left the first policy so far (bk_sim_close). */
 uint64_t bk_sim_closed(const bk_sim *s, uint32_t asset);
 
 /* When the census at the window's start was taken (its first event), INT64_MIN before. */

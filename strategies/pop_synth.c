@@ -4,8 +4,9 @@
  * is O(1): a contract lookup, a mark-path bucket update, and for a trade one reservoir
  * draw. Everything else (sorting, leverage draws, sizing, survival) runs once per contract
  * when the window opens, over at most `accounts` candidates each. Living, the window's
- * events cost the same (a lookup, and for a trade one draw); a rebalance sizes at most
- * `accounts` trades per contract and closes accounts in O(1) each (pop_living.c).
+ * events cost the same (a lookup, and for a trade one draw); a contract's rebalance reads
+ * the engine's size of each account it holds, sizes at most `accounts` trades per side and
+ * closes accounts in O(1) each (pop_living.c).
  */
 #include "strategies/pop_synth.h"
 
@@ -39,6 +40,8 @@ typedef struct contract_state {
   mark_range *path;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
   int64_t start_target; /* the open-interest target at the window's start (living) */
+  int64_t mean_size;    /* living: mean |size| of the accounts opened at the window's start */
+  int64_t next_step;    /* living: end of the contract's rebalance step under way */
   bk_living live;       /* living: the accounts held and the step's trades */
   bk_popsynth_stats st;
 } contract_state;
@@ -48,7 +51,6 @@ typedef struct synth_pop {
   bk_popsynth_config cfg;
   int64_t *target;      /* copy of cfg.target_quote */
   bk_living_point *oi_path; /* copy of cfg.oi_path */
-  int64_t next_step;    /* living: end of the rebalance step under way */
   uint64_t *stream;     /* [contract]: digest of its name (bk_rng_name), from cfg.names */
   size_t nstream;
   bk_lev_table lev;
@@ -96,8 +98,8 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
                       "synthetic population: the window has no start, so there is no "
                       "warm-up tape to open accounts from (give the window a `from`)");
   p->from = sc->from;
-  p->next_step = sc->from > INT64_MAX - p->cfg.rebalance_us ? INT64_MAX
-                                                            : sc->from + p->cfg.rebalance_us;
+  int64_t first_step = sc->from > INT64_MAX - p->cfg.rebalance_us ? INT64_MAX
+                                                                  : sc->from + p->cfg.rebalance_us;
   p->cs = calloc(sc->ncontracts ? sc->ncontracts : 1, sizeof *p->cs);
   if (!p->cs) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   p->ncs = sc->ncontracts;
@@ -106,6 +108,7 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
     snprintf(index, sizeof index, "%zu", i);
     uint64_t name = i < p->nstream ? p->stream[i] : bk_rng_name(index);
     p->cs[i].rng = bk_rng_stream(p->cfg.seed, name, p->cfg.draw);
+    p->cs[i].next_step = first_step;
     p->cs[i].res = malloc(p->cfg.accounts * sizeof *p->cs[i].res);
     if (!p->cs[i].res || (p->cfg.living && bk_living_init(&p->cs[i].live, p->cfg.accounts)))
       return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
@@ -240,6 +243,7 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     cs->st.target = cs->start_target = target;
     cs->st.dropped = dropped;
     if (!rc) rc = open_planned(p, s, k, op, nout);
+    if (!rc && nout) cs->mean_size = (int64_t)(((bk_i128)cs->st.longs + cs->st.shorts) / nout);
     free(cand);
     free(op);
     if (rc) {
@@ -292,24 +296,28 @@ static bk_rc living_target(const synth_pop *p, bk_sim *s, uint32_t k, int64_t at
   return rc;
 }
 
-/* Opens `gross` contracts (in whole lots) over the step's trades, entering at the mark. */
-static bk_rc living_grow(synth_pop *p, bk_sim *s, uint32_t k, int64_t mark, int64_t gross) {
+/* Opens accounts on side (0 long, 1 short) of contract k worth `gap` contracts (in whole
+ * lots), entering at the mark: about gap / the mean account size at the window's start of
+ * them, weighted by the step's trades (bk_living_count, bk_living_weights). */
+static bk_rc living_grow(synth_pop *p, bk_sim *s, uint32_t k, int side, int64_t mark,
+                         int64_t gap) {
   contract_state *cs = &p->cs[k];
-  const bk_living *l = &cs->live;
-  if (l->nstep == 0) return BK_OK;
-  bk_popsynth_cand *cand = calloc(l->nstep, sizeof *cand);
-  bk_popsynth_open *op = malloc(l->nstep * sizeof *op);
+  size_t n = bk_living_count(gap, cs->mean_size ? cs->mean_size : p->cfg.lot, cs->live.cap);
+  bk_popsynth_cand *cand = calloc(n, sizeof *cand);
+  bk_popsynth_open *op = malloc(n * sizeof *op);
+  int64_t *w = malloc(n * sizeof *w);
   bk_rc rc = BK_ENOMEM;
   size_t nout = 0, dropped;
-  if (cand && op) {
-    for (size_t i = 0; i < l->nstep; i++) {
+  if (cand && op && w) {
+    n = bk_living_weights(&cs->live, side, n, &cs->rng, w);
+    for (size_t i = 0; i < n; i++) {
       cand[i].price = mark;
-      cand[i].qty = l->step[i].qty;
-      cand[i].side = l->step[i].side;
+      cand[i].qty = w[i];
+      cand[i].side = side ? BK_SELL : BK_BUY;
       cand[i].lev = bk_lev_scale(bk_lev_draw(&p->lev, &cs->rng), p->cfg.lev_scale);
     }
-    rc = bk_popsynth_plan(&bk_sim_config_get(s)->contracts[k], cand, l->nstep, gross,
-                          p->cfg.lot, p->cfg.cushion, 0, op, &nout, &dropped);
+    rc = bk_popsynth_plan(&bk_sim_config_get(s)->contracts[k], cand, n, gap, p->cfg.lot,
+                          p->cfg.cushion, 0, op, &nout, &dropped);
     if (rc) bk_err_set(&p->base.err, rc, "synthetic population: sizing contract %u failed", k);
   } else {
     bk_err_set(&p->base.err, rc, "synthetic population: no memory");
@@ -318,65 +326,84 @@ static bk_rc living_grow(synth_pop *p, bk_sim *s, uint32_t k, int64_t mark, int6
   if (!rc) cs->st.joined += nout;
   free(cand);
   free(op);
+  free(w);
   return rc;
 }
 
-/* Closes accounts of contract k worth about `excess` gross contracts. */
-static bk_rc living_shrink(synth_pop *p, bk_sim *s, uint32_t k, int64_t excess) {
+/* Closes accounts on side (0 long, 1 short) of contract k worth about `excess` contracts.
+ * One the first policy's liquidation engine keeps is held on. */
+static bk_rc living_shrink(synth_pop *p, bk_sim *s, uint32_t k, int side, int64_t excess) {
   contract_state *cs = &p->cs[k];
-  size_t held = cs->live.side[0].n + cs->live.side[1].n, n;
-  uint32_t *ids = malloc((held ? held : 1) * sizeof *ids);
+  size_t n;
+  uint32_t *ids = malloc((cs->live.side[side].n ? cs->live.side[side].n : 1) * sizeof *ids);
   if (!ids) return bk_err_set(&p->base.err, BK_ENOMEM, "synthetic population: no memory");
-  bk_living_shrink(&cs->live, excess, &cs->rng, ids, &n);
+  bk_living_shrink(&cs->live, side, excess, &cs->rng, ids, &n);
   bk_rc rc = BK_OK;
-  for (size_t i = 0; i < n && !rc; i++)
-    if ((rc = bk_sim_close(s, ids[i])))
+  for (size_t i = 0; i < n && !rc; i++) {
+    int left;
+    if ((rc = bk_sim_close(s, ids[i], &left)))
       bk_err_set(&p->base.err, rc, "synthetic population: closing account %u: %s", ids[i],
                  bk_sim_err(s)->msg);
+    else if (left)
+      cs->st.left++;
+    else if (bk_sim_position(s, 0, ids[i], k) &&
+             (rc = bk_living_hold(&cs->live, ids[i], bk_sim_position(s, 0, ids[i], k))))
+      bk_err_set(&p->base.err, rc, "synthetic population: holding account %u", ids[i]);
+  }
   free(ids);
-  cs->st.left += n;
-  cs->st.longs = cs->live.held[0];
-  cs->st.shorts = cs->live.held[1];
   return rc;
 }
 
-/* Moves the open interest of every contract toward its target at `at`, the end of the
- * step just ended, and starts the next step. */
-static bk_rc rebalance(synth_pop *p, bk_sim *s, int64_t at) {
-  for (uint32_t k = 0; k < p->ncs; k++) {
-    contract_state *cs = &p->cs[k];
-    int64_t target, mark = bk_sim_mark(s, k);
-    bk_rc rc = living_target(p, s, k, at, &target);
-    if (rc) return bk_err_set(&p->base.err, rc, "synthetic population: the open-interest "
-                              "target of contract %u overflows", k);
-    bk_i128 gap = 2 * (bk_i128)target - cs->live.held[0] - cs->live.held[1];
-    if (gap > INT64_MAX || gap < -INT64_MAX)
-      return bk_err_set(&p->base.err, BK_ERANGE, "synthetic population: contract %u's "
-                        "open interest is too far from its target", k);
-    if (gap > 0 && mark > 0) rc = living_grow(p, s, k, mark, (int64_t)gap);
-    else if (gap < 0) rc = living_shrink(p, s, k, (int64_t)-gap);
-    if (rc) return rc;
-    cs->st.target = target;
-    cs->st.steps++;
-    bk_living_next_step(&cs->live);
+/* The engine's side of a held account: what it holds on the contract in the first policy. */
+typedef struct engine_view {
+  const bk_sim *s;
+  uint32_t k;
+} engine_view;
+
+static int64_t engine_size(const void *ctx, uint32_t id) {
+  const engine_view *v = ctx;
+  return bk_sim_position(v->s, 0, id, v->k);
+}
+
+/* Moves each side's open interest of contract k toward its target at `at`, the end of the
+ * step just ended, from what the first policy holds now, and starts the next step. */
+static bk_rc rebalance(synth_pop *p, bk_sim *s, uint32_t k, int64_t at) {
+  contract_state *cs = &p->cs[k];
+  int64_t target, mark = bk_sim_mark(s, k);
+  bk_rc rc = living_target(p, s, k, at, &target);
+  if (rc) return bk_err_set(&p->base.err, rc, "synthetic population: the open-interest "
+                            "target of contract %u overflows", k);
+  engine_view v = {s, k};
+  bk_living_sync(&cs->live, engine_size, &v);
+  for (int side = 0; side < 2 && !rc; side++) {
+    int64_t gap = target - cs->live.held[side]; /* both in [0, INT64_MAX] */
+    if (gap > 0 && mark > 0) rc = living_grow(p, s, k, side, mark, gap);
+    else if (gap < 0) rc = living_shrink(p, s, k, side, -gap);
   }
+  if (rc) return rc;
+  cs->st.target = target;
+  cs->st.longs = cs->live.held[0];
+  cs->st.shorts = cs->live.held[1];
+  cs->st.steps++;
+  bk_living_next_step(&cs->live);
   return BK_OK;
 }
 
-/* An event inside the window, living: a rebalance at each step's end, then the event
- * joins the step (a trade) or sets the replayed open interest. */
+/* An event inside the window, living: the event's contract rebalances at each of its
+ * steps' ends (its own events are its clock), then the event joins the step (a trade) or
+ * sets the replayed open interest. */
 static bk_rc living_event(synth_pop *p, bk_sim *s, const bk_event *ev) {
-  if (ev->ts >= p->next_step) {
-    bk_rc rc = rebalance(p, s, p->next_step);
-    if (rc) return rc;
-    int64_t steps = (ev->ts - p->next_step) / p->cfg.rebalance_us + 1;
-    p->next_step = steps > (INT64_MAX - p->next_step) / p->cfg.rebalance_us
-                       ? INT64_MAX : p->next_step + steps * p->cfg.rebalance_us;
-  }
   const bk_sim_config *sc = bk_sim_config_get(s);
   uint32_t k = contract_of(p, sc, ev);
   if (k == BK_SIM_NONE) return BK_OK;
   contract_state *cs = &p->cs[k];
+  if (ev->ts >= cs->next_step) {
+    bk_rc rc = rebalance(p, s, k, cs->next_step);
+    if (rc) return rc;
+    int64_t steps = (ev->ts - cs->next_step) / p->cfg.rebalance_us + 1;
+    cs->next_step = steps > (INT64_MAX - cs->next_step) / p->cfg.rebalance_us
+                        ? INT64_MAX : cs->next_step + steps * p->cfg.rebalance_us;
+  }
   if (ev->kind == BK_EV_OI) {
     cs->oi = ev->qty;
     cs->have_oi = 1;

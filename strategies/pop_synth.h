@@ -31,30 +31,37 @@
  * maximum (bk_tier.max_lev) when the tier table gives one.
  *
  * Living (`living`, off by default). Traders then also open and close through the
- * window. Every `rebalance_us` of exchange time from `from` (at the first event at or past
- * each step's end), each contract's population moves its own open interest toward the
- * target of that moment. The population's open interest is its own bookkeeping, half the
- * gross size Σ|size| of the accounts it opened and has not closed, the same in every
- * policy (an account a policy liquidated still counts until the population closes it).
- * The target is, per contract, the first of: the open interest the data last replayed
- * (BK_EV_OI) × oi_scale × oi_share, in whole lots; the window-start target × the scale of
- * `oi_path` at the step's end (piecewise linear between its points, constant outside
- * them); the window-start target (constant).
- *   - To grow, the missing gross size (2 × (target − OI), in whole lots) is opened over
- *     a reservoir of up to `accounts` trades of the step just ended (the contract's own
- *     stream), apportioned by trade size as at the window's start: side = the taker's,
- *     leverage drawn from `lev`, deposit = notional / leverage (+ cushion). The entry is
- *     the current mark, not the trade's price: the account exists for the engine from
- *     now on, and entering at a price the mark has since left would hand it a profit or
- *     loss on a path it was not simulated through. A step without trades opens nobody.
- *   - To shrink, whole accounts are closed (bk_sim_close: at the mark, no fee, cash
- *     withdrawn), the excess split between the sides as the step's taker flow was (taker
- *     buys close shorts, taker sells close longs) and the accounts drawn uniformly from
- *     the contract's stream (pop_living.h).
- * After a step with trades, the population's OI is within one lot plus one account's size
- * of the target (half a lot when growing; half the largest account's size when shrinking).
- * Draws come only from the contract's own stream, so a contract's accounts do not depend
- * on any other contract.
+ * window. Each contract runs its own clock, on its own events: every `rebalance_us` of
+ * exchange time from `from` (at the contract's first event at or past each step's end),
+ * its population moves each side of its open interest toward the target of that moment,
+ * so a contract's draw is the same whether or not other contracts are in the run. The
+ * population's open interest is the engine's: what the accounts it holds still hold in
+ * the first policy's risk state, read at each step; the population replaces what the
+ * first policy liquidated or deleveraged; every policy gets the same new accounts (one
+ * another policy liquidated is not replaced there). The target of one side is, per
+ * contract, the first of: the open interest the data last replayed (BK_EV_OI) × oi_scale
+ * × oi_share, in whole lots; the window-start target × the scale of `oi_path` at the
+ * step's end (piecewise linear between its points, constant outside them); the
+ * window-start target (constant). Long and short move separately:
+ *   - A side short of its target opens accounts on that side worth the gap (whole lots):
+ *     about gap / the mean account size at the window's start of them (rounded to the
+ *     nearest, at least 1, at most `accounts`; one lot stands for the mean when the window
+ *     opened nobody), weighted by the sizes of trades drawn from the step's taker buys
+ *     (for longs) or taker sells (for shorts) — the other side's trades when the step had
+ *     none of that side, equal weights when it had no trade at all — leverage drawn from
+ *     `lev`, deposit = notional / leverage (+ cushion). The entry is the current mark, not
+ *     a trade's price: the account exists for the engine from now on, and entering at a
+ *     price the mark has since left would hand it a profit or loss on a path it was not
+ *     simulated through.
+ *   - A side above its target closes whole accounts drawn uniformly from the contract's
+ *     stream (bk_sim_close: at the mark, no fee, cash withdrawn; pop_living.h). An account
+ *     the first policy's liquidation engine keeps (liquidatable at the close) stays held
+ *     and is not counted as left.
+ * Right after a step each side is within one lot of the target when it grew, and within
+ * half the size of the last account closed or the one it stopped at when it shrank;
+ * liquidations move it again until the next step. Draws come only from the contract's own
+ * stream, so a contract's accounts do not depend on any other contract (unless one
+ * contract's losses drain a shared fund into ADL of another).
  *
  * Limits. One position per account and no trading after the window opens (unless
  * living: then only whole accounts open and close, nobody adds to or reduces a position,
@@ -127,7 +134,7 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
 typedef struct bk_popsynth_stats {
   int source;          /* BK_OI_* */
   int64_t target;      /* open-interest target, contracts e-8 (one side); living: the
-                          last rebalance's */
+                          last rebalance's (each side's) */
   uint64_t trades;     /* warm-up trades seen */
   size_t sampled;      /* trades kept by the reservoir */
   size_t dropped;      /* sampled traders liquidated before the window */
@@ -136,7 +143,8 @@ typedef struct bk_popsynth_stats {
   size_t left;         /* living: accounts closed */
   uint64_t steps;      /* living: rebalances done */
   int64_t longs, shorts; /* Σ long sizes and Σ |short sizes| the population holds now,
-                            contracts e-8 */
+                            contracts e-8 (living: in the first policy, as of the last
+                            rebalance) */
   uint32_t first_id;   /* account id of the first opened on this contract */
 } bk_popsynth_stats;
 

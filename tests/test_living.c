@@ -158,34 +158,86 @@ static void the_path_scale_is_linear_between_points_and_flat_outside(void **stat
   assert_true(bk_living_path_scale(path, 1, 1000) == P("1"));
 }
 
-/* Longs of 4, 4, 4 and shorts of 2, 2; the step's taker flow bought 1 and sold 3. To shed
- * 8: shorts 8 × 1/4 = 2, longs 6. Longs: a 4 (< 2 × 6) closes, 2 left; the next 4 is not
- * below 2 × 2, so it stops. Shorts: a 2 (< 4) closes. Whatever the draws, as the sizes are
- * equal: one long, one short, 8 long and 2 short left. */
-static void shrinking_follows_the_taker_flow_and_stops_within_one_account(void **state) {
+/* Longs of 4, 4, 4 and shorts of 2, 2. To shed 6 longs: a 4 (< 2 × 6) closes, 2 left;
+ * the next 4 is not below 2 × 2, so it stops. To shed 2 shorts: a 2 (< 4) closes.
+ * Whatever the draws, as the sizes are equal: one long, one short, 8 long and 2 short
+ * left. Then shedding 10 longs closes both 4s and stops with the side empty. */
+static void shrinking_a_side_stops_within_half_an_account(void **state) {
   (void)state;
   bk_living l;
   assert_int_equal(bk_living_init(&l, 4), BK_OK);
   for (uint32_t i = 0; i < 3; i++) assert_int_equal(bk_living_hold(&l, i, 4), BK_OK);
   for (uint32_t i = 3; i < 5; i++) assert_int_equal(bk_living_hold(&l, i, -2), BK_OK);
-  bk_living_trade_rec buy = {1, BK_BUY}, sell = {3, BK_SELL};
   uint64_t rng = bk_t_seed();
-  bk_living_trade(&l, &buy, &rng);
-  bk_living_trade(&l, &sell, &rng);
-  assert_true(l.buy == 1 && l.sell == 3 && l.nstep == 2);
   uint32_t out[5];
   size_t n;
-  bk_living_shrink(&l, 8, &rng, out, &n);
-  assert_int_equal((int)n, 2);
-  assert_true(out[0] < 3 && out[1] >= 3);
+  bk_living_shrink(&l, 0, 6, &rng, out, &n);
+  assert_true(n == 1 && out[0] < 3);
+  bk_living_shrink(&l, 1, 2, &rng, out, &n);
+  assert_true(n == 1 && out[0] >= 3);
   assert_true(l.held[0] == 8 && l.held[1] == 2);
   assert_true(l.side[0].n == 2 && l.side[1].n == 1);
-  /* a side that runs out passes the rest on: no flow, shed 10 = 5 + 5; the short (2)
-     closes and its 3 left go to the longs, 8: both 4s close */
+  bk_living_shrink(&l, 0, 10, &rng, out, &n);
+  assert_int_equal((int)n, 2);
+  assert_true(l.held[0] == 0 && l.side[0].n == 0 && l.held[1] == 2);
+  bk_living_fini(&l);
+}
+
+/* What the engine says the accounts of the sync test hold now: 0 untouched (+4), 1
+ * deleveraged to +1, 2 liquidated (0), 3 untouched (−2). */
+static int64_t engine_sizes(const void *ctx, uint32_t id) {
+  (void)ctx;
+  static const int64_t now[] = {4, 1, 0, -2};
+  return now[id];
+}
+
+/* Held: +4, +4, −2, −2. After the sync the longs hold 4 + 1 = 5 in two accounts and the
+ * shorts 2 in one: the liquidated account is no longer held. */
+static void syncing_reads_what_the_engine_left(void **state) {
+  (void)state;
+  bk_living l;
+  assert_int_equal(bk_living_init(&l, 4), BK_OK);
+  const int64_t sizes[] = {4, 4, -2, -2};
+  for (uint32_t i = 0; i < 4; i++) assert_int_equal(bk_living_hold(&l, i, sizes[i]), BK_OK);
+  bk_living_sync(&l, engine_sizes, NULL);
+  assert_true(l.held[0] == 5 && l.side[0].n == 2);
+  assert_true(l.held[1] == 2 && l.side[1].n == 1 && l.side[1].id[0] == 3);
+  bk_living_fini(&l);
+}
+
+/* gap / mean, to the nearest, at least 1, at most the reservoir: 1 lot over a mean of
+ * 1000 lots is 1 account; 25 / 10 = 2.5 rounds up to 3, 24 / 10 = 2.4 down to 2; 10000 / 1
+ * is capped at 50. */
+static void a_small_gap_opens_one_account(void **state) {
+  (void)state;
+  assert_int_equal((int)bk_living_count(BK_FX(1), BK_FX(1000), 50), 1);
+  assert_int_equal((int)bk_living_count(25, 10, 50), 3);
+  assert_int_equal((int)bk_living_count(24, 10, 50), 2);
+  assert_int_equal((int)bk_living_count(10000, 1, 50), 50);
+}
+
+/* Taker buys 5 and 7 and a taker sell of 3: two longs weigh 5 and 7 (in some order); two
+ * shorts get only the one sell, 3. A step of sells only lends them to the longs; a step
+ * without trades weighs every account 1. */
+static void weights_come_from_the_sides_trades(void **state) {
+  (void)state;
+  bk_living l;
+  assert_int_equal(bk_living_init(&l, 4), BK_OK);
+  uint64_t rng = bk_t_seed();
+  bk_living_trade_rec t[] = {{5, BK_BUY}, {7, BK_BUY}, {3, BK_SELL}};
+  for (int i = 0; i < 3; i++) bk_living_trade(&l, &t[i], &rng);
+  int64_t w[3];
+  assert_int_equal((int)bk_living_weights(&l, 0, 2, &rng, w), 2);
+  assert_true(w[0] + w[1] == 12 && w[0] * w[1] == 35);
+  assert_int_equal((int)bk_living_weights(&l, 1, 2, &rng, w), 1);
+  assert_true(w[0] == 3);
   bk_living_next_step(&l);
-  bk_living_shrink(&l, 10, &rng, out, &n);
-  assert_int_equal((int)n, 3);
-  assert_true(l.held[0] == 0 && l.held[1] == 0);
+  bk_living_trade(&l, &t[2], &rng);
+  assert_int_equal((int)bk_living_weights(&l, 0, 2, &rng, w), 1);
+  assert_true(w[0] == 3);
+  bk_living_next_step(&l);
+  assert_int_equal((int)bk_living_weights(&l, 1, 3, &rng, w), 3);
+  assert_true(w[0] == 1 && w[1] == 1 && w[2] == 1);
   bk_living_fini(&l);
 }
 
@@ -263,32 +315,62 @@ static bk_population *living_pop(rig *x, uint64_t seed, const bk_living_point *p
   return p;
 }
 
-/* What a test follows step by step: the last step seen, the largest account the
- * population opened (the tolerance), and the checks made. */
+/* What a test follows step by step. A probe population added after the living one sees
+ * each event after the living population rebalanced and before the engine acts on it:
+ * when a step was done, both sides of the engine's open interest (the first policy's
+ * positions on the contract) are within one lot plus half the largest account opened of
+ * `want`, the target the test worked out itself. */
 typedef struct follow {
+  bk_population base;
+  const bk_population *living;
+  int64_t want;     /* the target of the step that ends at the next event */
   uint64_t steps;
-  int64_t biggest;
+  size_t opened;    /* accounts the population had opened at the last event */
+  int64_t biggest;  /* the largest account it opened: the tolerance */
   size_t checked;
 } follow;
 
-/* After an event: when the population rebalanced, its open interest is within one lot
- * plus one account's size of `want` (the target the test worked out itself). */
-static void check_step(follow *f, const rig *x, const bk_population *p, int64_t want) {
-  bk_popsynth_stats st = bk_pop_synth_stats(p, 0);
-  if (st.steps == f->steps) return;
+/* The engine's long and short open interest on contract 0 (first policy), and the largest
+ * position. */
+static void engine_oi(const bk_sim *s, int64_t side[2], int64_t *biggest) {
+  const bk_risk *r = bk_sim_risk(s, 0);
+  side[0] = side[1] = 0;
+  for (uint32_t i = 0; i < r->nacct; i++) {
+    int64_t size = bk_sim_position(s, 0, i, 0);
+    side[size < 0] += llabs(size);
+    if (llabs(size) > *biggest) *biggest = llabs(size);
+  }
+}
+
+static bk_rc probe_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
+  (void)ev;
+  follow *f = (follow *)pp;
+  bk_popsynth_stats st = bk_pop_synth_stats(f->living, 0);
+  int64_t side[2];
+  if (st.opened != f->opened) engine_oi(s, side, &f->biggest); /* sizes only shrink later */
+  f->opened = st.opened;
+  if (st.steps == f->steps) return BK_OK;
   f->steps = st.steps;
-  /* an account is seen here at the step it opened, before any later step closes it */
-  const bk_risk *r = bk_sim_risk(x->s, 0);
-  for (size_t i = 0; i < r->nacct; i++)
-    if (r->acct[i].npos && llabs(r->acct[i].pos[0].size) > f->biggest)
-      f->biggest = llabs(r->acct[i].pos[0].size);
-  int64_t oi = (st.longs + st.shorts) / 2;
-  if (llabs(oi - want) > BK_FX(1) + f->biggest)
-    fail_msg("step %llu: the population holds %lld, the target is %lld (tolerance %lld)",
-             (unsigned long long)st.steps, (long long)oi, (long long)want,
-             (long long)(BK_FX(1) + f->biggest));
-  assert_true(st.target == want);
+  engine_oi(s, side, &f->biggest);
+  int64_t tol = BK_FX(1) + f->biggest / 2;
+  if (llabs(side[0] - f->want) > tol || llabs(side[1] - f->want) > tol)
+    fail_msg("step %llu: the engine holds %lld long, %lld short; the target is %lld "
+             "(tolerance %lld)", (unsigned long long)st.steps, (long long)side[0],
+             (long long)side[1], (long long)f->want, (long long)tol);
+  assert_true(st.target == f->want && st.longs == side[0] && st.shorts == side[1]);
   f->checked++;
+  return BK_OK;
+}
+
+/* A probe following the living population p (added to x's simulation, which owns it). */
+static follow *follow_new(rig *x, const bk_population *p) {
+  follow *f = calloc(1, sizeof *f);
+  f->base.name = "probe";
+  f->base.event = probe_event;
+  f->base.free = (void (*)(bk_population *))free;
+  f->living = p;
+  assert_int_equal(bk_sim_add_population(x->s, &f->base), BK_OK);
+  return f;
 }
 
 static void push(rig *x, int kind, int side, int64_t ts, int64_t price, int64_t qty) {
@@ -300,6 +382,33 @@ static void push(rig *x, int kind, int side, int64_t ts, int64_t price, int64_t 
   ev.price = price;
   ev.qty = qty;
   if (bk_replay_push(x->r, &ev)) fail_msg("push: %s", bk_sim_err(x->s)->msg);
+}
+
+/* The population's close through the simulation: long 2 at 100 with 10 deposited and long
+ * 1 at 100 with 1000, then the mark at 90 in the warm-up (nobody is liquidated there). By
+ * hand the first's equity is 10 − 20 < 0: liquidatable, so the close is refused in every
+ * policy and not counted; the second's is 990, far above 0.5 % of 90: it leaves and
+ * counts once, also when closed again. */
+static void a_refused_close_is_not_counted(void **state) {
+  (void)state;
+  rig *x = rig_new("BTCUSDT", T0 + 60 * MINUTE);
+  push(x, BK_EV_MARK, 0, T0, P("100"), 0);
+  uint32_t weak, sound;
+  assert_int_equal(bk_sim_open(x->s, 0, P("10"), 0, P("2"), P("100"), &weak), BK_OK);
+  assert_int_equal(bk_sim_open(x->s, 0, P("1000"), 0, P("1"), P("100"), &sound), BK_OK);
+  push(x, BK_EV_MARK, 0, T0 + SEC, P("90"), 0);
+  int left = -1;
+  assert_int_equal(bk_sim_close(x->s, weak, &left), BK_OK);
+  assert_int_equal(left, 0);
+  assert_true(bk_sim_closed(x->s, 0) == 0);
+  for (size_t pol = 0; pol < 2; pol++) assert_true(bk_sim_position(x->s, pol, weak, 0) == P("2"));
+  assert_int_equal(bk_sim_close(x->s, sound, &left), BK_OK);
+  assert_int_equal(left, 1);
+  assert_true(bk_sim_position(x->s, 0, sound, 0) == 0 && bk_sim_closed(x->s, 0) == 1);
+  assert_int_equal(bk_sim_close(x->s, sound, &left), BK_OK);
+  assert_true(bk_sim_closed(x->s, 0) == 1);
+  assert_int_equal(bk_sim_close(x->s, 7, &left), BK_EDATA);
+  rig_free(x);
 }
 
 /* A scripted tape: an hour of warm-up trades at 100 and 100.1 (no account is liquidated), then the window from T0 + 60 min
@@ -315,18 +424,17 @@ static void accounts_open_and_close_inside_the_window(void **state) {
     push(x, BK_EV_TRADE, i % 4 ? BK_BUY : BK_SELL, T0 + i * SEC,
          P("100") + (int64_t)(bk_t_rand(&s) % 2) * P("0.1"), BK_FX(1 + (int64_t)(i % 7)));
   push(x, BK_EV_OI, 0, T0 + 59 * MINUTE, 0, P("1000"));
-  follow f = {0, 0, 0};
-  int64_t oi = P("1000");
+  follow *f = follow_new(x, p);
+  f->want = P("1000");
   for (int i = 0; i <= 300; i++) {
     int64_t ts = T0 + 60 * MINUTE + i * SEC;
-    if (i == 90) oi = P("1500");
-    if (i == 210) oi = P("600");
-    if (i == 90 || i == 210) push(x, BK_EV_OI, 0, ts, 0, oi);
+    if (i == 90) f->want = P("1500"); /* no step ends where the open interest changes */
+    if (i == 210) f->want = P("600");
+    if (i == 90 || i == 210) push(x, BK_EV_OI, 0, ts, 0, f->want);
     push(x, BK_EV_TRADE, i % 3 ? BK_SELL : BK_BUY, ts,
          P("100") + (int64_t)(bk_t_rand(&s) % 2) * P("0.1"), BK_FX(1 + (int64_t)(i % 5)));
-    check_step(&f, x, p, oi); /* no step ends where the open interest changes */
   }
-  assert_int_equal((int)f.checked, 5);
+  assert_int_equal((int)f->checked, 5);
   bk_popsynth_stats st = bk_pop_synth_stats(p, 0);
   assert_true(st.joined > 0 && st.left > 0);
   assert_true(st.opened == bk_sim_census_of(x->s, 0, 1).accounts + st.joined);
@@ -350,14 +458,126 @@ static void accounts_open_and_close_inside_the_window(void **state) {
   rig_free(x);
 }
 
+/* What a living population did for coin X: its accounts holding a position on X (deposit
+ * left, size, entry) and its stats. */
+typedef struct coin_run {
+  int64_t acct[256][3];
+  size_t n;
+  bk_popsynth_stats st;
+} coin_run;
+
+/* 10 minutes of warm-up then 10 of window on coin X (BTCUSDT, a trade every 150 s and
+ * every second of the first minute), alone or beside coin Y (ETHUSDT, contract 0, a trade
+ * every second); the target doubles over the window (a path), 60 s steps. */
+static void coin_x_living(int with_y, coin_run *out) {
+  bk_instruments instr;
+  bk_instruments_init(&instr);
+  uint32_t id, nk = with_y ? 2 : 1, contract_of[2] = {0, 1};
+  if (with_y) assert_int_equal(bk_instr_intern(&instr, "binance-futures", 15, "ETHUSDT", 7, &id), BK_OK);
+  assert_int_equal(bk_instr_intern(&instr, "binance-futures", 15, "BTCUSDT", 7, &id), BK_OK);
+  uint32_t x = id;
+  bk_contract c[2] = {contract(BK_LINEAR, "0.1", "1"), contract(BK_LINEAR, "0.1", "1")};
+  bk_asset asset;
+  memset(&asset, 0, sizeof asset);
+  strcpy(asset.name, "USDT");
+  asset.price = BK_FX(1);
+  bk_policy pol;
+  bk_policy_default(&pol);
+  bk_sim_config cfg;
+  bk_sim_config_init(&cfg);
+  cfg.policies = &pol;
+  cfg.npolicies = 1;
+  cfg.contracts = c;
+  cfg.ncontracts = nk;
+  cfg.assets = &asset;
+  cfg.nassets = 1;
+  cfg.contract_of = contract_of;
+  cfg.ninstruments = nk;
+  cfg.from = T0 + 10 * MINUTE;
+  bk_market *m = bk_market_new(&instr);
+  bk_replay *r = bk_replay_new(m);
+  bk_sim *s;
+  bk_err err;
+  if (bk_sim_new(&cfg, m, &s, &err)) fail_msg("sim: %s", err.msg);
+  assert_int_equal(bk_sim_attach(s, r), BK_OK);
+  const char *names[2] = {"binance-futures:ETHUSDT", "binance-futures:BTCUSDT"};
+  const bk_living_point doubling[] = {{cfg.from, BK_FX(1)}, {cfg.from + 10 * MINUTE, BK_FX(2)}};
+  bk_popsynth_config pc;
+  bk_popsynth_config_init(&pc);
+  pc.accounts = 40;
+  pc.names = with_y ? names : names + 1;
+  pc.nnames = nk;
+  pc.living = 1;
+  pc.oi_path = doubling;
+  pc.npath = 2;
+  bk_population *p;
+  assert_int_equal(bk_pop_synth_new(&pc, &p, NULL), BK_OK);
+  assert_int_equal(bk_sim_add_population(s, p), BK_OK);
+  uint64_t rx = 5, ry = 9;
+  for (int i = 0; i <= 1200; i++) {
+    bk_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts = ev.local_ts = T0 + i * SEC;
+    ev.kind = BK_EV_TRADE;
+    if (with_y) { /* Y's trades drawn from its own numbers */
+      ev.instr = 0;
+      ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&ry) % 9));
+      ev.side = bk_t_rand(&ry) & 1 ? BK_BUY : BK_SELL;
+      ev.price = P("3000") + (int64_t)(bk_t_rand(&ry) % 100) * P("0.1");
+      assert_int_equal(bk_replay_push(r, &ev), BK_OK);
+    }
+    if (i >= 60 && i % 150) continue;
+    ev.instr = x;
+    ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&rx) % 9));
+    ev.side = bk_t_rand(&rx) & 1 ? BK_BUY : BK_SELL;
+    ev.price = P("60000") + (int64_t)(bk_t_rand(&rx) % 100) * P("0.1");
+    assert_int_equal(bk_replay_push(r, &ev), BK_OK);
+  }
+  const bk_risk *rk = bk_sim_risk(s, 0);
+  out->n = 0;
+  for (size_t i = 0; i < rk->nacct; i++) {
+    const bk_account *a = &rk->acct[i];
+    if (a->npos != 1 || a->pos[0].contract != x) continue;
+    assert_true(out->n < 256);
+    int64_t *o = out->acct[out->n++];
+    o[0] = a->cash;
+    o[1] = a->pos[0].size;
+    o[2] = a->pos[0].entry;
+  }
+  out->st = bk_pop_synth_stats(p, x);
+  out->st.first_id = 0; /* Y's accounts come first beside Y */
+  bk_sim_free(s);
+  bk_replay_free(r);
+  bk_market_free(m);
+  bk_instruments_fini(&instr);
+}
+
+/* A coin's living population does not depend on which other coins share the run: X's
+ * rebalances follow X's own events, so alone and beside Y (whose events come every second)
+ * X rebalances as often, opens and closes the same accounts and ends the same. By hand X's
+ * events past the window's start (10:00) are at 12:30, 15:00, 17:30 and 20:00: four
+ * rebalances (a clock shared with Y would make ten). */
+static void a_coins_living_draw_is_the_same_whether_or_not_another_coin_runs(void **state) {
+  (void)state;
+  static coin_run alone, beside;
+  coin_x_living(0, &alone);
+  coin_x_living(1, &beside);
+  assert_true(alone.st.steps == 4 && alone.st.joined > 0);
+  assert_int_equal(alone.n, beside.n);
+  assert_memory_equal(alone.acct, beside.acct, alone.n * sizeof alone.acct[0]);
+  assert_memory_equal(&alone.st, &beside.st, sizeof alone.st);
+}
+
 /* Replays the folder `dir` (one linear contract) with a living population, checking every
  * step against want(): the target the test works out from the events it saw before. */
 typedef int64_t (*want_fn)(const bk_event *last_oi, int64_t step_end, int64_t start);
 
-static follow replay_living(const char *dir, const char *symbol, int64_t from, int64_t step_us,
-                            const bk_living_point *path, size_t npath, want_fn want) {
+static size_t replay_living(const char *dir, const char *symbol, int64_t from, int64_t step_us,
+                            const bk_living_point *path, size_t npath, want_fn want,
+                            size_t *liquidations) {
   rig *x = rig_new(symbol, from);
   bk_population *p = living_pop(x, 20251010, path, npath, step_us);
+  follow *f = follow_new(x, p);
   const char *paths[] = {dir};
   bk_instruments instr;
   bk_instruments_init(&instr);
@@ -365,29 +585,30 @@ static follow replay_living(const char *dir, const char *symbol, int64_t from, i
   bk_err err;
   if (bk_merge_open_paths(paths, 1, &instr, NULL, &mg, NULL, &err)) fail_msg("%s", err.msg);
   bk_event ev, oi = {0};
-  follow f = {0, 0, 0};
   int64_t step_end = from + step_us, start = -1;
   bk_rc rc;
   while ((rc = bk_merge_next(mg, &ev, NULL)) == BK_OK) {
     if (ev.instr != 0) continue;
-    if (bk_replay_push(x->r, &ev)) fail_msg("%s", bk_sim_err(x->s)->msg);
-    if (start < 0 && ev.ts >= from) start = bk_pop_synth_stats(p, 0).target;
     if (ev.ts >= step_end) {
-      check_step(&f, x, p, want(&oi, step_end, start));
+      f->want = want(&oi, step_end, start);
       while (step_end <= ev.ts) step_end += step_us;
     }
+    if (bk_replay_push(x->r, &ev)) fail_msg("%s", bk_sim_err(x->s)->msg);
+    if (start < 0 && ev.ts >= from) start = bk_pop_synth_stats(p, 0).target;
     if (ev.kind == BK_EV_OI) oi = ev; /* after: the population saw it after rebalancing */
   }
   assert_int_equal(rc, BK_EOF);
   assert_int_equal(bk_replay_finish(x->r), BK_OK);
   if (bk_sim_finish(x->s)) fail_msg("%s", bk_sim_err(x->s)->msg);
-  printf("%s: %zu steps checked, %zu opened inside the window, %zu closed, largest account "
-         "%lld\n", symbol, f.checked, bk_pop_synth_stats(p, 0).joined,
-         bk_pop_synth_stats(p, 0).left, (long long)(f.biggest / BK_FX_SCALE));
+  size_t checked = f->checked;
+  *liquidations = bk_sim_risk(x->s, 0)->nrecs;
+  printf("%s: %zu steps checked, %zu opened inside the window, %zu closed, %zu liquidation "
+         "steps, largest account %lld\n", symbol, checked, bk_pop_synth_stats(p, 0).joined,
+         bk_pop_synth_stats(p, 0).left, *liquidations, (long long)(f->biggest / BK_FX_SCALE));
   bk_merge_free(mg);
   bk_instruments_fini(&instr);
   rig_free(x);
-  return f;
+  return checked;
 }
 
 /* The synthetic day: the replayed open interest, in whole contracts (share 1, lot 1). */
@@ -406,8 +627,10 @@ static void open_interest_follows_the_synthetic_days_ticker(void **state) {
   const char *args[] = {"synth", "-o", dir, "--hours", "3", "--quiet", NULL};
   assert_int_equal(bk_t_run(NULL, errp, args), 0);
   /* the window from 01:00 (the crash is at 60 % of the day, 01:48), 60 s steps */
-  follow f = replay_living(dir, "SYNUSDT", T0 + 60 * MINUTE, MINUTE, NULL, 0, replayed_oi);
-  assert_true(f.checked >= 119);
+  size_t liq;
+  assert_true(replay_living(dir, "SYNUSDT", T0 + 60 * MINUTE, MINUTE, NULL, 0, replayed_oi,
+                            &liq) >= 119);
+  assert_true(liq > 0); /* the crash liquidated: the population replaced what it took */
 }
 
 /* The path of the real-tape test: 1 until 00:03, 0.5 at 00:06 (2023-04-05). */
@@ -431,8 +654,9 @@ static void open_interest_follows_a_stated_path_on_the_real_tape(void **state) {
   char dir[1024];
   if (!bk_t_data("binance-futures-btcusdt-2023-04-05", dir, sizeof dir)) return;
   /* the tape has trades from 00:00 to 00:07; the window from 00:02, 15 s steps */
-  follow f = replay_living(dir, "BTCUSDT", DAY2 + 2 * MINUTE, 15 * SEC, HALVING, 2, halving);
-  assert_true(f.checked >= 15);
+  size_t liq;
+  assert_true(replay_living(dir, "BTCUSDT", DAY2 + 2 * MINUTE, 15 * SEC, HALVING, 2, halving,
+                            &liq) >= 15);
 }
 
 int main(int argc, char **argv) {
@@ -440,10 +664,15 @@ int main(int argc, char **argv) {
       cmocka_unit_test(a_trader_leaving_realizes_pnl_and_withdraws_what_is_left),
       cmocka_unit_test(an_inverse_trader_leaves_with_coin_pnl),
       cmocka_unit_test(an_account_under_liquidation_stays_and_a_closed_out_one_withdraws),
+      cmocka_unit_test(a_refused_close_is_not_counted),
       cmocka_unit_test(the_path_scale_is_linear_between_points_and_flat_outside),
-      cmocka_unit_test(shrinking_follows_the_taker_flow_and_stops_within_one_account),
+      cmocka_unit_test(shrinking_a_side_stops_within_half_an_account),
+      cmocka_unit_test(syncing_reads_what_the_engine_left),
+      cmocka_unit_test(a_small_gap_opens_one_account),
+      cmocka_unit_test(weights_come_from_the_sides_trades),
       cmocka_unit_test(accounts_open_and_close_inside_the_window),
       cmocka_unit_test(open_interest_follows_the_synthetic_days_ticker),
+      cmocka_unit_test(a_coins_living_draw_is_the_same_whether_or_not_another_coin_runs),
   };
   /* tests that read the shared real data: `test_living --data` (ctest: test_living_data) */
   const struct CMUnitTest data_tests[] = {
