@@ -163,9 +163,9 @@ static void print_population(const run *r) {
     bk_fx_format_trim(start.oi_long, lo, sizeof lo);
     bk_fx_format_trim(start.oi_short, sh, sizeof sh);
     fprintf(stderr, "  population %s: %llu accounts opened, %llu by the window's start, "
-                    "then holding %s long / %s short\n",
+                    "holding %s long / %s short %s at the mark then\n",
             r->sp.assets[k].name, (unsigned long long)all.accounts,
-            (unsigned long long)start.accounts, lo, sh);
+            (unsigned long long)start.accounts, lo, sh, r->sp.assets[k].name);
     if (bk_populations_living(&r->sc))
       fprintf(stderr, "  population %s is living: opened %llu inside the window, closed %llu\n",
               r->sp.assets[k].name, (unsigned long long)(all.accounts - start.accounts),
