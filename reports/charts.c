@@ -316,10 +316,27 @@ static void gp_flows_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) 
                        "print 'wrote '.outdir.'flows_'.A.'.'.fmt\n");
 }
 
+/* The fund axis of a sizing chart: linear from 0, or logarithmic from the smallest
+ * positive fund when the funds span more than two decades (a crash day's draws run from
+ * a thousand to tens of millions, where a linear axis shows only the tail). */
+static void gp_sizing_axis(bk_outfile *o, axis x, int64_t min_pos) {
+  if (min_pos > 0 && x.hi / 100 > min_pos) {
+    bk_outfile_printf(o, "S = 1\nset logscale x 10\nset format x '%%.0s%%c'\nset xrange [");
+    gp_fx(o, min_pos);
+    bk_outfile_printf(o, ":");
+    gp_fx(o, x.hi);
+    bk_outfile_printf(o, "]\nset xlabel xlabel.' (log scale; at a fund of 0 the share is "
+                         "that of the first step)'\n");
+    return;
+  }
+  gp_axis(o, 'x', x, 8);
+}
+
 /* The fund-sizing curves of asset a: per policy a block of (fund, share, is P95) rows,
  * drawn as steps (the share holds from a fund to the next), the P95 fund as a point. */
 static bk_rc gp_sizing_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) {
   axis x = {0, 0};
+  int64_t min_pos = 0;
   bk_outfile_printf(o, "$SIZING << EOD\nfund,share,p95\n");
   for (size_t p = 0; p < run->npolicies; p++) {
     bk_sizing_step *st;
@@ -328,6 +345,7 @@ static bk_rc gp_sizing_chart(bk_outfile *o, const bk_report_run *run, uint32_t a
     if (bk_sizing_of(run, p, a, &st, &n, &p95)) return BK_ENOMEM;
     for (size_t k = 0; k < n; k++) {
       axis_add(&x, st[k].fund);
+      if (st[k].fund > 0 && (min_pos == 0 || st[k].fund < min_pos)) min_pos = st[k].fund;
       bk_fx_div(BK_FX((int64_t)st[k].above), BK_FX((int64_t)run->draws->ndraws), BK_HALF_EVEN,
                 &share);
       gp_fx(o, st[k].fund);
@@ -342,16 +360,18 @@ static bk_rc gp_sizing_chart(bk_outfile *o, const bk_report_run *run, uint32_t a
                        "set output outdir.'sizing_'.A.'.'.fmt\n"
                        "set title 'Share of draws needing ADL or socialization by initial "
                        "fund ('.A.'); dot: the fund that avoids them in 95 %% of draws'\n"
-                       "set key outside right top\nset xlabel 'initial fund ('.A.')'\n"
+                       "set key outside right top\nxlabel = 'initial fund ('.A.')'\n"
+                       "set xlabel xlabel\n"
                        "set ylabel 'share of draws'\nset yrange [0:1.05]\nset ytics 0.1\n"
                        "set format y '%%g'\n");
-  gp_axis(o, 'x', x, 8);
+  gp_sizing_axis(o, x, min_pos);
   bk_outfile_printf(o, "plot for [i=1:NP] $SIZING index i-1 using (column(1)/S):2 with steps "
                        "ls i title P[i], \\\n"
                        "     for [i=1:NP] $SIZING index i-1 using (column(1)/S):"
                        "(column(3) > 0 ? column(2) : 1/0) with points ls i pt 7 ps 1.5 notitle\n"
-                       "unset title\nset xlabel ''\nset format x '%%g'\nset xrange [*:*]\n"
-                       "set xtics autofreq\nprint 'wrote '.outdir.'sizing_'.A.'.'.fmt\n");
+                       "unset title\nunset logscale x\nset xlabel ''\nset format x '%%g'\n"
+                       "set xrange [*:*]\nset xtics autofreq\n"
+                       "print 'wrote '.outdir.'sizing_'.A.'.'.fmt\n");
   return BK_OK;
 }
 
