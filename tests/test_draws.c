@@ -146,15 +146,7 @@ static void run(const sim_spec *spec, size_t n, outcome *out) {
   assert_true(n <= MAXSIMS);
   for (size_t i = 0; i < n; i++) {
     bk_sim_config cfg;
-    bk_sim_config_init(&cfg);
-    cfg.policies = &pol;
-    cfg.npolicies = 1;
-    cfg.contracts = c;
-    cfg.ncontracts = K;
-    cfg.assets = assets;
-    cfg.nassets = K;
-    cfg.contract_of = contract_of;
-    cfg.ninstruments = K;
+    bk_t_sim_config(&cfg, &pol, 1, c, K, assets, K, contract_of);
     cfg.from = T0 + 30 * MINUTE;
     cfg.keep_detail = spec[i].keep_detail;
     if (spec[i].mark_window_us) cfg.mark_window_us = spec[i].mark_window_us;

@@ -253,15 +253,7 @@ static scripted *scripted_run_as(int flat) {
   bk_policy_set_fund(&x->pol[2], "", P("20"), NULL);
   x->contract_of[0] = 0;
   bk_sim_config cfg;
-  bk_sim_config_init(&cfg);
-  cfg.policies = x->pol;
-  cfg.npolicies = 3;
-  cfg.contracts = &x->c;
-  cfg.ncontracts = 1;
-  cfg.assets = &x->asset;
-  cfg.nassets = 1;
-  cfg.contract_of = x->contract_of;
-  cfg.ninstruments = 1;
+  bk_t_sim_config(&cfg, x->pol, 3, &x->c, 1, &x->asset, 1, x->contract_of);
   cfg.from = T0 + MIN;
   cfg.to = INT64_MAX;
   cfg.sample_us = MIN;

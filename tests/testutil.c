@@ -267,3 +267,17 @@ void bk_t_documented(const bk_t_table *t, const char *file) {
   }
   free(doc);
 }
+
+void bk_t_sim_config(bk_sim_config *c, const bk_policy *pol, size_t npol,
+                     const bk_contract *k, size_t nk, const bk_asset *a, size_t na,
+                     const uint32_t *contract_of) {
+  bk_sim_config_init(c);
+  c->policies = pol;
+  c->npolicies = npol;
+  c->contracts = k;
+  c->ncontracts = nk;
+  c->assets = a;
+  c->nassets = na;
+  c->contract_of = contract_of;
+  c->ninstruments = nk;
+}

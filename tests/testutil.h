@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "engine/event.h"
+#include "engine/sim.h"
 
 /* Real data. Tests that read the shared real-data folder ($BK_SHARED_DATA, else the
  * folder the build was configured with) run in a group of their own, so that their
@@ -98,5 +99,12 @@ int64_t bk_t_num(const bk_t_table *t, size_t row, const char *col);
 /* Fails the test unless every column of t's header has a row ("| `name` |") in the
  * table of docs/reports.md's section "## <file>". */
 void bk_t_documented(const bk_t_table *t, const char *file);
+
+/* A simulation's configuration with the defaults of bk_sim_config_init and the given
+ * policies, contracts and settle assets; instrument i is contract contract_of[i] for the
+ * ncontracts instruments. The arrays are borrowed. */
+void bk_t_sim_config(bk_sim_config *c, const bk_policy *pol, size_t npol,
+                     const bk_contract *k, size_t nk, const bk_asset *a, size_t na,
+                     const uint32_t *contract_of);
 
 #endif
