@@ -452,106 +452,6 @@ static void accounts_open_and_close_inside_the_window(void **state) {
 
 /* What a living population did for coin X: its accounts holding a position on X (deposit
  * left, size, entry) and its stats. */
-typedef struct coin_run {
-  int64_t acct[256][3];
-  size_t n;
-  bk_popsynth_stats st;
-} coin_run;
-
-/* 10 minutes of warm-up then 10 of window on coin X (BTCUSDT, a trade every 150 s and
- * every second of the first minute), alone or beside coin Y (ETHUSDT, contract 0, a trade
- * every second); the target doubles over the window (a path), 60 s steps. */
-static void coin_x_living(int with_y, coin_run *out) {
-  bk_instruments instr;
-  bk_instruments_init(&instr);
-  uint32_t id, nk = with_y ? 2 : 1, contract_of[2] = {0, 1};
-  if (with_y) assert_int_equal(bk_instr_intern(&instr, "binance-futures", 15, "ETHUSDT", 7, &id), BK_OK);
-  assert_int_equal(bk_instr_intern(&instr, "binance-futures", 15, "BTCUSDT", 7, &id), BK_OK);
-  uint32_t x = id;
-  bk_contract c[2] = {contract(BK_LINEAR, "0.1", "1"), contract(BK_LINEAR, "0.1", "1")};
-  bk_asset asset;
-  memset(&asset, 0, sizeof asset);
-  strcpy(asset.name, "USDT");
-  asset.price = BK_FX(1);
-  bk_policy pol;
-  bk_policy_default(&pol);
-  bk_sim_config cfg;
-  bk_t_sim_config(&cfg, &pol, 1, c, nk, &asset, 1, contract_of);
-  cfg.from = T0 + 10 * MINUTE;
-  bk_market *m = bk_market_new(&instr);
-  bk_replay *r = bk_replay_new(m);
-  bk_sim *s;
-  bk_err err;
-  if (bk_sim_new(&cfg, m, &s, &err)) fail_msg("sim: %s", err.msg);
-  assert_int_equal(bk_sim_attach(s, r), BK_OK);
-  const char *names[2] = {"binance-futures:ETHUSDT", "binance-futures:BTCUSDT"};
-  const bk_living_point doubling[] = {{cfg.from, BK_FX(1)}, {cfg.from + 10 * MINUTE, BK_FX(2)}};
-  bk_popsynth_config pc;
-  bk_popsynth_config_init(&pc);
-  pc.accounts = 40;
-  pc.names = with_y ? names : names + 1;
-  pc.nnames = nk;
-  pc.living = 1;
-  pc.oi_path = doubling;
-  pc.npath = 2;
-  bk_population *p;
-  assert_int_equal(bk_pop_synth_new(&pc, &p, NULL), BK_OK);
-  assert_int_equal(bk_sim_add_population(s, p), BK_OK);
-  uint64_t rx = 5, ry = 9;
-  for (int i = 0; i <= 1200; i++) {
-    bk_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.ts = ev.local_ts = T0 + i * SEC;
-    ev.kind = BK_EV_TRADE;
-    if (with_y) { /* Y's trades drawn from its own numbers */
-      ev.instr = 0;
-      ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&ry) % 9));
-      ev.side = bk_t_rand(&ry) & 1 ? BK_BUY : BK_SELL;
-      ev.price = P("3000") + (int64_t)(bk_t_rand(&ry) % 100) * P("0.1");
-      assert_int_equal(bk_replay_push(r, &ev), BK_OK);
-    }
-    if (i >= 60 && i % 150) continue;
-    ev.instr = x;
-    ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&rx) % 9));
-    ev.side = bk_t_rand(&rx) & 1 ? BK_BUY : BK_SELL;
-    ev.price = P("60000") + (int64_t)(bk_t_rand(&rx) % 100) * P("0.1");
-    assert_int_equal(bk_replay_push(r, &ev), BK_OK);
-  }
-  const bk_risk *rk = bk_sim_risk(s, 0);
-  out->n = 0;
-  for (size_t i = 0; i < rk->nacct; i++) {
-    const bk_account *a = &rk->acct[i];
-    if (a->npos != 1 || a->pos[0].contract != x) continue;
-    assert_true(out->n < 256);
-    int64_t *o = out->acct[out->n++];
-    o[0] = a->cash;
-    o[1] = a->pos[0].size;
-    o[2] = a->pos[0].entry;
-  }
-  out->st = bk_pop_synth_stats(p, x);
-  out->st.first_id = 0; /* Y's accounts come first beside Y */
-  bk_sim_free(s);
-  bk_replay_free(r);
-  bk_market_free(m);
-  bk_instruments_fini(&instr);
-}
-
-/* A coin's living population does not depend on which other coins share the run: X's
- * rebalances follow X's own events, so alone and beside Y (whose events come every second)
- * X rebalances as often, opens and closes the same accounts and ends the same. By hand X's
- * events past the window's start (10:00) are at 12:30, 15:00, 17:30 and 20:00: four
- * rebalances (a clock shared with Y would make ten). */
-static void a_coins_living_draw_is_the_same_whether_or_not_another_coin_runs(void **state) {
-  (void)state;
-  static coin_run alone, beside;
-  coin_x_living(0, &alone);
-  coin_x_living(1, &beside);
-  assert_true(alone.st.steps == 4 && alone.st.joined > 0);
-  assert_int_equal(alone.n, beside.n);
-  assert_memory_equal(alone.acct, beside.acct, alone.n * sizeof alone.acct[0]);
-  assert_memory_equal(&alone.st, &beside.st, sizeof alone.st);
-}
-
 /* Replays the folder `dir` (one linear contract) with a living population, checking every
  * step against want(): the target the test works out from the events it saw before. */
 typedef int64_t (*want_fn)(const bk_event *last_oi, int64_t step_end, int64_t start);
@@ -656,7 +556,6 @@ int main(int argc, char **argv) {
       cmocka_unit_test(weights_come_from_the_sides_trades),
       cmocka_unit_test(accounts_open_and_close_inside_the_window),
       cmocka_unit_test(open_interest_follows_the_synthetic_days_ticker),
-      cmocka_unit_test(a_coins_living_draw_is_the_same_whether_or_not_another_coin_runs),
   };
   /* tests that read the shared real data: `test_living --data` (ctest: test_living_data) */
   const struct CMUnitTest data_tests[] = {

@@ -914,15 +914,19 @@ static void streams_differ_by_seed_name_and_index(void **state) {
   }
 }
 
-/* What the population opened for one contract: (deposit, size, entry) per account. */
-typedef struct opened_acct {
-  int64_t cash, size, entry;
-} opened_acct;
+/* What a run opened for coin X: (deposit, size, entry) per account, and its stats. */
+typedef struct coin_run {
+  int64_t acct[256][3];
+  size_t n;
+  bk_popsynth_stats st;
+} coin_run;
 
-/* A run of 10 minutes of warm-up on coin X (BTCUSDT), alone or after coin Y (ETHUSDT,
- * contract 0, its trades interleaved with X's), then the window opens; X's accounts go
- * to out (room for 64) in the order opened, their number to *n. */
-static void coin_x_accounts(int with_y, uint64_t draw, opened_acct *out, size_t *n) {
+/* 10 minutes of warm-up on coin X (BTCUSDT), alone or beside coin Y (ETHUSDT, contract
+ * 0, a trade every second, drawn from its own numbers), then the window opens. Still:
+ * X trades every second and the run ends at 10:00. Living: X trades every second of the
+ * first minute then every 150 s, the target doubles over 10 minutes of window (a path),
+ * 60 s steps. X's accounts go to out in the order opened. */
+static void coin_x(int with_y, uint64_t draw, int living, coin_run *out) {
   bk_instruments instr;
   bk_instruments_init(&instr);
   uint32_t id;
@@ -946,40 +950,54 @@ static void coin_x_accounts(int with_y, uint64_t draw, opened_acct *out, size_t 
   if (bk_sim_new(&cfg, m, &s, &err)) fail_msg("sim: %s", err.msg);
   assert_int_equal(bk_sim_attach(s, r), BK_OK);
   const char *names[2] = {"binance-futures:ETHUSDT", "binance-futures:BTCUSDT"};
+  const bk_living_point doubling[] = {{cfg.from, BK_FX(1)}, {cfg.from + 10 * MINUTE, BK_FX(2)}};
   bk_popsynth_config pc;
   bk_popsynth_config_init(&pc);
   pc.accounts = 40;
   pc.draw = draw;
   pc.names = with_y ? names : names + 1;
   pc.nnames = nk;
+  if (living) {
+    pc.living = 1;
+    pc.oi_path = doubling;
+    pc.npath = 2;
+  }
   bk_population *p;
   assert_int_equal(bk_pop_synth_new(&pc, &p, NULL), BK_OK);
   assert_int_equal(bk_sim_add_population(s, p), BK_OK);
   uint64_t rx = 5, ry = 9;
-  for (int i = 0; i <= 600; i++) {
+  for (int i = 0; i <= (living ? 1200 : 600); i++) {
     bk_event ev;
     memset(&ev, 0, sizeof ev);
     ev.ts = ev.local_ts = T0 + i * SEC;
     ev.kind = BK_EV_TRADE;
-    ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&rx) % 9));
-    ev.side = bk_t_rand(&rx) & 1 ? BK_BUY : BK_SELL;
-    if (with_y && i < 600) { /* Y trades at the same times, drawn from its own numbers */
+    if (with_y) {
       ev.instr = 0;
+      ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&ry) % 9));
+      ev.side = bk_t_rand(&ry) & 1 ? BK_BUY : BK_SELL;
       ev.price = P("3000") + (int64_t)(bk_t_rand(&ry) % 100) * P("0.1");
       assert_int_equal(bk_replay_push(r, &ev), BK_OK);
     }
+    if (living && i >= 60 && i % 150) continue;
     ev.instr = x;
+    ev.qty = BK_FX(1 + (int64_t)(bk_t_rand(&rx) % 9));
+    ev.side = bk_t_rand(&rx) & 1 ? BK_BUY : BK_SELL;
     ev.price = P("60000") + (int64_t)(bk_t_rand(&rx) % 100) * P("0.1");
     assert_int_equal(bk_replay_push(r, &ev), BK_OK);
   }
   const bk_risk *rk = bk_sim_risk(s, 0);
-  *n = 0;
+  out->n = 0;
   for (size_t i = 0; i < rk->nacct; i++) {
     const bk_account *a = &rk->acct[i];
     if (a->npos != 1 || a->pos[0].contract != x) continue;
-    assert_true(*n < 64);
-    out[(*n)++] = (opened_acct){a->cash, a->pos[0].size, a->pos[0].entry};
+    assert_true(out->n < 256);
+    int64_t *o = out->acct[out->n++];
+    o[0] = a->cash;
+    o[1] = a->pos[0].size;
+    o[2] = a->pos[0].entry;
   }
+  out->st = bk_pop_synth_stats(p, x);
+  out->st.first_id = 0; /* Y's accounts come first beside Y */
   bk_sim_free(s);
   bk_replay_free(r);
   bk_market_free(m);
@@ -991,15 +1009,31 @@ static void coin_x_accounts(int with_y, uint64_t draw, opened_acct *out, size_t 
  * are interleaved with X's; another draw index gives X another population. */
 static void a_coins_draw_is_the_same_whether_or_not_another_coin_runs(void **state) {
   (void)state;
-  opened_acct alone[64], beside[64], other[64];
-  size_t na, nb, no;
-  coin_x_accounts(0, 0, alone, &na);
-  coin_x_accounts(1, 0, beside, &nb);
-  coin_x_accounts(0, 1, other, &no);
-  assert_true(na > 20);
-  assert_int_equal(na, nb);
-  assert_memory_equal(alone, beside, na * sizeof *alone);
-  assert_true(no != na || memcmp(alone, other, na * sizeof *alone) != 0);
+  static coin_run alone, beside, other;
+  coin_x(0, 0, 0, &alone);
+  coin_x(1, 0, 0, &beside);
+  coin_x(0, 1, 0, &other);
+  assert_true(alone.n > 20);
+  assert_int_equal(alone.n, beside.n);
+  assert_memory_equal(alone.acct, beside.acct, alone.n * sizeof alone.acct[0]);
+  assert_true(other.n != alone.n ||
+              memcmp(alone.acct, other.acct, alone.n * sizeof alone.acct[0]) != 0);
+}
+
+/* The same for a living population: X's rebalances follow X's own events, so alone and
+ * beside Y (whose events come every second) X rebalances as often, opens and closes the
+ * same accounts and ends the same. By hand X's events past the window's start (10:00) are
+ * at 12:30, 15:00, 17:30 and 20:00: four rebalances (a clock shared with Y would make
+ * ten). */
+static void a_coins_living_draw_is_the_same_whether_or_not_another_coin_runs(void **state) {
+  (void)state;
+  static coin_run alone, beside;
+  coin_x(0, 0, 1, &alone);
+  coin_x(1, 0, 1, &beside);
+  assert_true(alone.st.steps == 4 && alone.st.joined > 0);
+  assert_int_equal(alone.n, beside.n);
+  assert_memory_equal(alone.acct, beside.acct, alone.n * sizeof alone.acct[0]);
+  assert_memory_equal(&alone.st, &beside.st, sizeof alone.st);
 }
 
 static void synthetic_population_needs_a_warmup(void **state) {
@@ -1322,6 +1356,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(synthetic_population_is_the_same_for_the_same_seed),
       cmocka_unit_test(streams_differ_by_seed_name_and_index),
       cmocka_unit_test(a_coins_draw_is_the_same_whether_or_not_another_coin_runs),
+      cmocka_unit_test(a_coins_living_draw_is_the_same_whether_or_not_another_coin_runs),
       cmocka_unit_test(synthetic_population_needs_a_warmup),
       cmocka_unit_test(the_oi_scale_multiplies_the_target),
       cmocka_unit_test(a_scripted_crash_liquidates_the_highest_leverage_first),
