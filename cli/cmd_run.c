@@ -154,6 +154,13 @@ static void print_sources(const run *r) {
   }
 }
 
+/* How many of the run's contracts settle in asset k. */
+static size_t contracts_settling_in(const run *r, uint32_t k) {
+  size_t n = 0;
+  for (size_t j = 0; j < r->sp.ncontracts; j++) n += r->sp.contracts[j].settle == k;
+  return n;
+}
+
 /* One line per settle asset: whom the run simulated, so that "0 liquidations" can be
  * told from an empty population. */
 static void print_population(const run *r) {
@@ -170,6 +177,9 @@ static void print_population(const run *r) {
       fprintf(stderr, "  population %s is living: opened %llu inside the window, closed %llu\n",
               r->sp.assets[k].name, (unsigned long long)(all.accounts - start.accounts),
               (unsigned long long)bk_sim_closed(r->sim, k));
+    if (bk_populations_second_legs(&r->sc) && contracts_settling_in(r, k) < 2)
+      fprintf(stderr, "  population %s has no second legs: no other contract settles in %s\n",
+              r->sp.assets[k].name, r->sp.assets[k].name);
   }
 }
 

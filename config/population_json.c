@@ -151,7 +151,7 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
                                       "leverage", "cushion", "oi_share", "oi_scale",
                                       "volume_multiple", "lot", "open_interest_usd", "bucket_s",
                                       "survivors_only", "living", "rebalance_s", "oi_path",
-                                      NULL};
+                                      "second_leg_share", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
   bk_popsynth_config c;
@@ -181,6 +181,7 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
   int64_t bucket_s = 0;
   if ((rc = opt_fx(d, err, o, path, "cushion", &c.cushion)) ||
       (rc = opt_fx(d, err, o, path, "oi_share", &c.oi_share)) ||
+      (rc = opt_fx(d, err, o, path, "second_leg_share", &c.second_leg_share)) ||
       (rc = opt_fx(d, err, o, path, "oi_scale", &c.oi_scale)) ||
       (rc = opt_fx(d, err, o, path, "volume_multiple", &c.volume_multiple)) ||
       (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
@@ -359,10 +360,27 @@ bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
   return rc;
 }
 
-int bk_populations_living(const bk_scenario *sc) {
+/* 1 when one of the scenario's populations o has has(o). */
+static int any_population(const bk_scenario *sc, int (*has)(const json_t *o)) {
   const json_t *pop = sc->population, *o;
-  if (json_is_object(pop)) return json_is_true(json_object_get(pop, "living"));
+  if (json_is_object(pop)) return has(pop);
   size_t i;
-  json_array_foreach(pop, i, o) if (json_is_true(json_object_get(o, "living"))) return 1;
+  json_array_foreach(pop, i, o) if (has(o)) return 1;
   return 0;
+}
+
+static int is_living(const json_t *o) { return json_is_true(json_object_get(o, "living")); }
+
+static int has_second_legs(const json_t *o) {
+  const json_t *v = json_object_get(o, "second_leg_share");
+  int64_t share = 0;
+  return json_is_string(v) &&
+         bk_fx_parse(json_string_value(v), json_string_length(v), &share, NULL) == BK_OK &&
+         share != 0;
+}
+
+int bk_populations_living(const bk_scenario *sc) { return any_population(sc, is_living); }
+
+int bk_populations_second_legs(const bk_scenario *sc) {
+  return any_population(sc, has_second_legs);
 }

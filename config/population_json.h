@@ -10,10 +10,14 @@
  *     "open_interest_usd": { "SYMBOL": "25000000", ... }, "bucket_s": "60",
  *     "survivors_only": true,
  *     "living": false, "rebalance_s": "60",
- *     "oi_path": [ { "at": "2025-10-10T21:00:00Z", "scale": "1" }, ... ] }
+ *     "oi_path": [ { "at": "2025-10-10T21:00:00Z", "scale": "1" }, ... ],
+ *     "second_leg_share": "0" }
  *   (living: traders also open and close through the window, every rebalance_s moving
  *   the population's open interest toward the data's, else toward the window-start
- *   target × the oi_path scale, linear between points; see strategies/pop_synth.h)
+ *   target × the oi_path scale, linear between points; second_leg_share: that share of
+ *   the accounts opened at the window's start also hold half their notional on another
+ *   contract of the same settle asset, same side or hedged, under one cross margin, on
+ *   top of that contract's target; see strategies/pop_synth.h)
  *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
  *   { "model": "accounts", "file": "accounts.json" | "accounts.csv" }
  */
@@ -47,5 +51,9 @@ bk_rc bk_populations_add_scaled(const bk_scenario *sc, const bk_specs *sp,
 
 /* 1 when one of the scenario's populations is a living synthetic one ("living": true). */
 int bk_populations_living(const bk_scenario *sc);
+
+/* 1 when one of the scenario's populations asks for second legs (a "second_leg_share"
+ * other than zero). */
+int bk_populations_second_legs(const bk_scenario *sc);
 
 #endif

@@ -36,6 +36,7 @@ typedef struct contract_state {
   int64_t oi;           /* last replayed open interest (venue units) */
   int have_oi;
   uint64_t rng;         /* the contract's own stream: reservoir, then leverage draws */
+  uint64_t leg_rng;     /* its second-leg stream: whom, on which contract, which side */
   int64_t b0;           /* first bucket index of the mark path */
   mark_range *path;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
@@ -52,6 +53,7 @@ typedef struct synth_pop {
   int64_t *target;      /* copy of cfg.target_quote */
   bk_living_point *oi_path; /* copy of cfg.oi_path */
   uint64_t *stream;     /* [contract]: digest of its name (bk_rng_name), from cfg.names */
+  uint64_t *leg_stream; /* [contract]: digest of "second_leg:" its name, from cfg.names */
   size_t nstream;
   bk_lev_table lev;
   contract_state *cs;
@@ -85,6 +87,7 @@ static void synth_free(bk_population *pp) {
   }
   free(p->cs);
   free(p->stream);
+  free(p->leg_stream);
   free(p->target);
   free(p->oi_path);
   free(p);
@@ -104,10 +107,13 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
   if (!p->cs) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   p->ncs = sc->ncontracts;
   for (size_t i = 0; i < p->ncs; i++) {
-    char index[24];
+    char index[24], leg[40];
     snprintf(index, sizeof index, "%zu", i);
+    snprintf(leg, sizeof leg, "second_leg:%zu", i);
     uint64_t name = i < p->nstream ? p->stream[i] : bk_rng_name(index);
+    uint64_t leg_name = i < p->nstream ? p->leg_stream[i] : bk_rng_name(leg);
     p->cs[i].rng = bk_rng_stream(p->cfg.seed, name, p->cfg.draw);
+    p->cs[i].leg_rng = bk_rng_stream(p->cfg.seed, leg_name, p->cfg.draw);
     p->cs[i].next_step = first_step;
     p->cs[i].res = malloc(p->cfg.accounts * sizeof *p->cs[i].res);
     if (!p->cs[i].res || (p->cfg.living && bk_living_init(&p->cs[i].live, p->cfg.accounts)))
@@ -174,15 +180,32 @@ static bk_rc share_in_lots(const synth_pop *p, int64_t target, int64_t *out) {
   return rc;
 }
 
-/* Opens the n planned accounts of contract k, counting them in its stats (and, living,
- * holding them). */
+/* A planned account's second leg: on contract `on`, none when leg.size is 0. */
+typedef struct second_leg {
+  uint32_t on;
+  bk_popsynth_leg leg;
+} second_leg;
+
+/* Counts a position of size in a contract's longs or shorts. */
+static void count_size(bk_popsynth_stats *st, int64_t size) {
+  if (size > 0) st->longs += size;
+  else st->shorts -= size;
+}
+
+/* Opens the n planned accounts of contract k, with their second legs when sl is not NULL,
+ * counting each leg in its contract's stats (and, living, holding the accounts). */
 static bk_rc open_planned(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth_open *op,
-                          size_t n) {
+                          const second_leg *sl, size_t n) {
   contract_state *cs = &p->cs[k];
   uint32_t settle = bk_sim_config_get(s)->contracts[k].settle;
   for (size_t i = 0; i < n; i++) {
     uint32_t id;
-    bk_rc rc = bk_sim_open(s, settle, op[i].deposit, k, op[i].size, op[i].entry, &id);
+    int two = sl && sl[i].leg.size;
+    bk_sim_leg legs[2] = {{k, op[i].size, op[i].entry},
+                          {two ? sl[i].on : 0, two ? sl[i].leg.size : 0,
+                           two ? sl[i].leg.entry : 0}};
+    bk_rc rc = bk_sim_open_cross(s, settle, two ? sl[i].leg.deposit : op[i].deposit, legs,
+                                 two ? 2 : 1, &id);
     if (rc) {
       const bk_err *e = bk_sim_err(s);
       return bk_err_set(&p->base.err, rc, "synthetic population: opening an account on "
@@ -192,10 +215,56 @@ static bk_rc open_planned(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth
       return bk_err_set(&p->base.err, rc, "synthetic population: holding an account on "
                         "contract %u: %s", k, bk_rc_name(rc));
     if (cs->st.opened++ == 0) cs->st.first_id = id;
-    if (op[i].size > 0) cs->st.longs += op[i].size;
-    else cs->st.shorts -= op[i].size;
+    count_size(&cs->st, op[i].size);
+    if (two) {
+      cs->st.paired++;
+      p->cs[sl[i].on].st.legs++;
+      count_size(&p->cs[sl[i].on].st, sl[i].leg.size);
+    }
   }
   return BK_OK;
+}
+
+/* The contracts a second leg of contract k may go on, into on (room for every contract):
+ * the others of its settle asset with a mark now, in the run's order. Their number. */
+static size_t leg_contracts(const synth_pop *p, bk_sim *s, uint32_t k, uint32_t *on) {
+  const bk_contract *c = bk_sim_config_get(s)->contracts;
+  size_t n = 0;
+  for (uint32_t j = 0; j < p->ncs; j++)
+    if (j != k && c[j].settle == c[k].settle && bk_sim_mark(s, j) > 0) on[n++] = j;
+  return n;
+}
+
+/* The second legs of the n accounts planned on contract k, from its second-leg stream
+ * (pop_synth.h, "Second legs"): floor(n × share) of them chosen by selection sampling,
+ * each on a contract drawn from leg_contracts, on a side drawn (sl[i].leg.size 0: none). */
+static bk_rc plan_second_legs(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth_open *op,
+                              size_t n, second_leg *sl) {
+  contract_state *cs = &p->cs[k];
+  const bk_contract *c = bk_sim_config_get(s)->contracts;
+  uint32_t *other = malloc(p->ncs * sizeof *other);
+  if (!other) return BK_ENOMEM;
+  size_t nother = leg_contracts(p, s, k, other);
+  size_t want = nother ? (size_t)((bk_i128)n * p->cfg.second_leg_share / BK_FX_SCALE) : 0;
+  bk_rc rc = BK_OK;
+  for (size_t i = 0; i < n && !rc; i++) {
+    sl[i].leg.size = 0;
+    if (want == 0 || bk_rng_below(&cs->leg_rng, n - i) >= want) continue;
+    want--;
+    sl[i].on = other[bk_rng_below(&cs->leg_rng, nother)];
+    int hedge = (int)bk_rng_below(&cs->leg_rng, 2);
+    rc = bk_popsynth_second_leg(&c[k], &op[i], &c[sl[i].on], bk_sim_mark(s, sl[i].on), hedge,
+                                p->cfg.lot, p->cfg.cushion, &sl[i].leg);
+  }
+  free(other);
+  return rc;
+}
+
+/* Σ |size| of n planned accounts. */
+static int64_t gross_of(const bk_popsynth_open *op, size_t n) {
+  bk_i128 g = 0;
+  for (size_t i = 0; i < n; i++) g += op[i].size < 0 ? -(bk_i128)op[i].size : op[i].size;
+  return (int64_t)g;
 }
 
 /* Opens the population of every contract: the window has started. */
@@ -219,9 +288,11 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
     }
     bk_popsynth_cand *cand = malloc(cs->nres * sizeof *cand);
     bk_popsynth_open *op = malloc(cs->nres * sizeof *op);
-    if (!cand || !op) {
+    second_leg *sl = malloc(cs->nres * sizeof *sl);
+    if (!cand || !op || !sl) {
       free(cand);
       free(op);
+      free(sl);
       return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
     }
     for (size_t i = 0; i < cs->nres; i++) {
@@ -242,10 +313,12 @@ static bk_rc synth_open_all(synth_pop *p, bk_sim *s) {
                                    p->cfg.survivors_only, op, &nout, &dropped);
     cs->st.target = cs->start_target = target;
     cs->st.dropped = dropped;
-    if (!rc) rc = open_planned(p, s, k, op, nout);
-    if (!rc && nout) cs->mean_size = (int64_t)(((bk_i128)cs->st.longs + cs->st.shorts) / nout);
+    if (!rc && p->cfg.second_leg_share) rc = plan_second_legs(p, s, k, op, nout, sl);
+    if (!rc) rc = open_planned(p, s, k, op, p->cfg.second_leg_share ? sl : NULL, nout);
+    if (!rc && nout) cs->mean_size = gross_of(op, nout) / (int64_t)nout;
     free(cand);
     free(op);
+    free(sl);
     if (rc) {
       if (pp->err.rc == BK_OK)
         bk_err_set(&pp->err, rc, "synthetic population: sizing contract %u failed", k);
@@ -322,7 +395,7 @@ static bk_rc living_grow(synth_pop *p, bk_sim *s, uint32_t k, int side, int64_t 
   } else {
     bk_err_set(&p->base.err, rc, "synthetic population: no memory");
   }
-  if (!rc) rc = open_planned(p, s, k, op, nout);
+  if (!rc) rc = open_planned(p, s, k, op, NULL, nout);
   if (!rc) cs->st.joined += nout;
   free(cand);
   free(op);
@@ -444,6 +517,13 @@ static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   return BK_OK;
 }
 
+/* The digest of "second_leg:" name, the name of a contract's second-leg stream. */
+static uint64_t leg_name(const char *name) {
+  char buf[sizeof "second_leg:" + 128];
+  snprintf(buf, sizeof buf, "second_leg:%s", name);
+  return bk_rng_name(buf);
+}
+
 bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err *err) {
   *out = NULL;
   if (c->accounts == 0 || c->accounts > ((size_t)1 << 24))
@@ -452,6 +532,9 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
   if (c->cushion < 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: cushion < 0");
   if (c->oi_share <= 0 || c->oi_share > BK_FX(1))
     return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_share must be in (0, 1]");
+  if (c->second_leg_share < 0 || c->second_leg_share > BK_FX(1))
+    return bk_err_set(err, BK_ECONFIG,
+                      "synthetic population: second_leg_share must be in [0, 1]");
   if (c->oi_scale <= 0 || c->lev_scale <= 0)
     return bk_err_set(err, BK_ECONFIG,
                       "synthetic population: oi_scale and lev_scale must be > 0");
@@ -497,7 +580,14 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
       synth_free(&p->base);
       return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
     }
-    for (size_t k = 0; k < c->nnames; k++) p->stream[k] = bk_rng_name(c->names[k]);
+    if (!(p->leg_stream = malloc(c->nnames * sizeof *p->leg_stream))) {
+      synth_free(&p->base);
+      return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
+    }
+    for (size_t k = 0; k < c->nnames; k++) {
+      p->stream[k] = bk_rng_name(c->names[k]);
+      p->leg_stream[k] = leg_name(c->names[k]);
+    }
     p->nstream = c->nnames;
   }
   p->cfg.names = NULL; /* borrowed: only their digests are kept */
@@ -585,4 +675,24 @@ out:
   free(w);
   free(alloc);
   return rc;
+}
+
+/* ---- second legs ---- */
+
+bk_rc bk_popsynth_second_leg(const bk_contract *c, const bk_popsynth_open *first,
+                             const bk_contract *c2, int64_t mark2, int hedge, int64_t lot,
+                             int64_t cushion, bk_popsynth_leg *out) {
+  int64_t n1, want, size, n2, sum;
+  bk_rc rc = bk_pos_notional(c, first->size, first->entry, &n1);
+  if (!rc) rc = bk_fx_mul(n1, BK_SECOND_LEG_RATIO, BK_FLOOR, &want);
+  if (!rc) rc = bk_pop_contracts_for(c2, want, 0, mark2, lot, &size);
+  if (rc) return rc;
+  if (size < lot) size = lot;
+  if (hedge ? first->size > 0 : first->size < 0) size = -size;
+  if ((rc = bk_pos_notional(c2, size, mark2, &n2)) || (rc = bk_add(n1, n2, &sum))) return rc;
+  const bk_tier *t = &c2->tiers.v[bk_tiers_index(&c2->tiers, n2)];
+  out->size = size;
+  out->entry = mark2;
+  out->lev = t->max_lev > 0 && first->lev > t->max_lev ? t->max_lev : first->lev;
+  return bk_pop_margin_deposit(sum, out->lev, cushion, &out->deposit);
 }

@@ -63,7 +63,30 @@
  * stream, so a contract's accounts do not depend on any other contract (unless one
  * contract's losses drain a shared fund into ADL of another).
  *
- * Limits. One position per account and no trading after the window opens (unless
+ * Second legs (`second_leg_share`, 0 by default: none). Of the n accounts a contract
+ * opens at the window's start, floor(n × share) — chosen uniformly (selection sampling,
+ * one draw per account in opening order) — also hold a position on another contract of
+ * the same settle asset, under the same cross margin (bk_sim_open_cross). The other
+ * contract is drawn uniformly among the run's contracts of that settle asset that have a
+ * mark then; the side is the first leg's or the opposite (a hedge), one half each; the
+ * notional is BK_SECOND_LEG_RATIO of the first leg's at its entry (settle units), in whole
+ * lots of that contract at its mark (rounded down, at least one lot), entered at that
+ * mark; the deposit is (both notionals) / the account's leverage (+ cushion), rounded up,
+ * the leverage capped by both legs' tiers (bk_popsynth_second_leg). The draws come from
+ * the contract's second-leg stream bk_rng_stream(seed, "second_leg:" name, draw), apart
+ * from its own stream, so the first legs are the same whatever the share: what a
+ * contract's second legs are depends on the seed, its name, the draw, the accounts it
+ * opened, and on which contracts of its settle asset the run holds (in the run's order)
+ * and their marks, never on their draws. Second legs come on top of the other contract's
+ * target (its own accounts are sized as without them); they are counted in its
+ * open interest (the engine's, and the stats' longs and shorts at the window's start).
+ * Without another contract of the settle asset with a mark, there is none (the run's
+ * population lines say so when the asset has a single contract). Living, the accounts
+ * opened inside the window hold one leg; closing an account (bk_sim_close) closes both
+ * legs; the other contract's rebalancing neither counts nor closes nor replaces second
+ * legs (its stats' longs and shorts then are its own accounts').
+ *
+ * Limits. One position per account (two with a second leg) and no trading after the window opens (unless
  * living: then only whole accounts open and close, nobody adds to or reduces a position,
  * and an account a policy is liquidating stays with that policy's engine when the
  * population closes it); the sampled
@@ -84,6 +107,9 @@
 #include "engine/sim.h"
 #include "strategies/pop_living.h"
 #include "strategies/sizing.h"
+
+/* A second leg's notional, as a share of the first leg's (e-8): a half. */
+#define BK_SECOND_LEG_RATIO INT64_C(50000000)
 
 /* Where a contract's open-interest target came from. */
 enum { BK_OI_NONE = 0, BK_OI_REPLAYED = 1, BK_OI_SCENARIO = 2, BK_OI_VOLUME = 3 };
@@ -118,11 +144,14 @@ typedef struct bk_popsynth_config {
                                        no open interest, sorted by strictly increasing
                                        time (copied); NULL: none */
   size_t npath;             /* points of oi_path */
+  int64_t second_leg_share; /* share of the accounts opened at the window's start that
+                               also hold a second leg, e-8, [0, 1] (0: none) */
 } bk_popsynth_config;
 
 /* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
  * the whole target at scales 1, no scenario notional, volume multiple 0.5, lots of 1 contract, 60 s
- * buckets, survivors only; not living (a 60 s rebalance step when it is), no path. */
+ * buckets, survivors only; not living (a 60 s rebalance step when it is), no path; no
+ * second legs. */
 void bk_popsynth_config_init(bk_popsynth_config *c);
 
 /* A synthetic population. The configuration is checked (BK_ECONFIG in err, may be NULL)
@@ -146,6 +175,8 @@ typedef struct bk_popsynth_stats {
                             contracts e-8 (living: in the first policy, as of the last
                             rebalance) */
   uint32_t first_id;   /* account id of the first opened on this contract */
+  size_t paired;       /* accounts opened on this contract that also hold a second leg */
+  size_t legs;         /* second legs of other contracts' accounts held on this one */
 } bk_popsynth_stats;
 
 /* Stats of contract (zeroed when the population has not opened yet or the index is out
@@ -200,5 +231,23 @@ typedef struct bk_popsynth_open {
 bk_rc bk_popsynth_plan(const bk_contract *c, const bk_popsynth_cand *cand, size_t n, int64_t gross,
                        int64_t lot, int64_t cushion, int survivors_only, bk_popsynth_open *out,
                        size_t *nout, size_t *dropped);
+
+/* An account's second leg (see "Second legs" above). */
+typedef struct bk_popsynth_leg {
+  int64_t size;     /* signed contracts e-8 on the other contract */
+  int64_t entry;    /* the other contract's mark */
+  int64_t lev;      /* the account's leverage: the first leg's, capped by this leg's tier */
+  int64_t deposit;  /* the account's deposit for both legs, settle units */
+} bk_popsynth_leg;
+
+/* The second leg on contract c2, at its mark mark2, of an account planned on c: side the
+ * first leg's (hedge 0) or the opposite (hedge 1); notional = BK_SECOND_LEG_RATIO × the
+ * first leg's notional at its entry (settle units, rounded down), in whole lots of c2 at
+ * mark2 (rounded down, at least one lot); the deposit covers both notionals at the
+ * account's leverage (bk_pop_margin_deposit). c and c2 settle in the same asset.
+ * BK_ERANGE. */
+bk_rc bk_popsynth_second_leg(const bk_contract *c, const bk_popsynth_open *first,
+                             const bk_contract *c2, int64_t mark2, int hedge, int64_t lot,
+                             int64_t cushion, bk_popsynth_leg *out);
 
 #endif

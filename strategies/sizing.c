@@ -151,16 +151,22 @@ bk_rc bk_pop_apportion(const int64_t *w, size_t n, int64_t total, int64_t *out) 
   return BK_OK;
 }
 
-bk_rc bk_pop_deposit(const bk_contract *c, int64_t size, int64_t entry, int64_t lev,
-                     int64_t cushion, int64_t *out) {
-  int64_t notional, im, extra = 0, d;
-  if (lev <= 0 || cushion < 0 || entry <= 0) return BK_ERANGE;
-  bk_rc rc = bk_pos_notional(c, size, entry, &notional);
-  if (!rc) rc = bk_fx_div(notional, lev, BK_CEIL, &im);
+bk_rc bk_pop_margin_deposit(int64_t notional, int64_t lev, int64_t cushion, int64_t *out) {
+  int64_t im, extra = 0, d;
+  if (lev <= 0 || cushion < 0 || notional < 0) return BK_ERANGE;
+  bk_rc rc = bk_fx_div(notional, lev, BK_CEIL, &im);
   if (!rc && cushion) rc = bk_fx_mul(im, cushion, BK_CEIL, &extra);
   if (!rc) rc = bk_add(im, extra, &d);
   if (!rc) *out = d;
   return rc;
+}
+
+bk_rc bk_pop_deposit(const bk_contract *c, int64_t size, int64_t entry, int64_t lev,
+                     int64_t cushion, int64_t *out) {
+  int64_t notional;
+  if (lev <= 0 || cushion < 0 || entry <= 0) return BK_ERANGE;
+  bk_rc rc = bk_pos_notional(c, size, entry, &notional);
+  return rc ? rc : bk_pop_margin_deposit(notional, lev, cushion, out);
 }
 
 bk_rc bk_pop_contracts_for(const bk_contract *c, int64_t notional, int quote, int64_t price,

@@ -77,6 +77,10 @@ size_t bk_pop_reservoir_slot(size_t kept, size_t cap, uint64_t seen, uint64_t *r
  * is BK_ERANGE) leave out unspecified. */
 bk_rc bk_pop_apportion(const int64_t *w, size_t n, int64_t total, int64_t *out);
 
+/* Deposit for positions of `notional` in the settle asset (>= 0) at leverage `lev`:
+ * notional / lev (+ cushion × that), each step rounded up. */
+bk_rc bk_pop_margin_deposit(int64_t notional, int64_t lev, int64_t cushion, int64_t *out);
+
 /* Deposit for a position of `size` contracts entered at `entry` with leverage `lev`:
  * notional / lev (+ cushion × that), each step rounded up, in the contract's settle asset. */
 bk_rc bk_pop_deposit(const bk_contract *c, int64_t size, int64_t entry, int64_t lev,
