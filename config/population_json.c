@@ -187,8 +187,11 @@ static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const cha
       (rc = opt_fx(d, err, o, path, "lot", &c.lot)) ||
       (rc = opt_fx(d, err, o, path, "bucket_s", &bucket_s)))
     return rc;
-  if (c.oi_scale > BK_MAX_SCALE)
-    return bk_jdoc_fail(d, err, path, "oi_scale above 1000 (a target that large overflows)");
+  if (c.oi_scale <= 0 || c.oi_scale > BK_MAX_SCALE) {
+    snprintf(p, sizeof p, "%s.oi_scale", path);
+    return bk_jdoc_fail(d, err, p, "expected a scale above 0 and at most 1000 (a larger "
+                        "target overflows)");
+  }
   if (bucket_s > 0) c.bucket_us = bucket_s / 100; /* e-8 seconds to µs */
   if (pk->oi_scale > 0) c.oi_scale = pk->oi_scale;
   int64_t *targets = NULL;

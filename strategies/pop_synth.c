@@ -535,9 +535,10 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
   if (c->second_leg_share < 0 || c->second_leg_share > BK_FX(1))
     return bk_err_set(err, BK_ECONFIG,
                       "synthetic population: second_leg_share must be in [0, 1]");
-  if (c->oi_scale <= 0 || c->lev_scale <= 0)
-    return bk_err_set(err, BK_ECONFIG,
-                      "synthetic population: oi_scale and lev_scale must be > 0");
+  if (c->oi_scale <= 0)
+    return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_scale must be > 0");
+  if (c->lev_scale <= 0)
+    return bk_err_set(err, BK_ECONFIG, "synthetic population: the leverage scale must be > 0");
   if (c->volume_multiple <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: volume_multiple must be > 0");
   if (c->lot <= 0) return bk_err_set(err, BK_ECONFIG, "synthetic population: lot must be > 0");

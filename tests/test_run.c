@@ -142,6 +142,17 @@ static void scenario_mistakes_are_config_errors_with_their_place(void **state) {
                             "[{\"floor\": \"0\", \"mmr\": \"0.005\"}]}}, \"policies\": "
                             "[{\"name\": \"p\"}]}", err, sizeof err), EX_CONFIG);
   expect(err, "BTCUSDT");
+  /* an open-interest scale of 0 or above 1000, refused at its own key (line 3) */
+  for (int i = 0; i < 2; i++) {
+    char text[512];
+    snprintf(text, sizeof text, "{\"name\": \"x\", \"data\": [\"sample\"],\n"
+             " \"population\": {\"model\": \"synthetic\",\n"
+             "  \"oi_scale\": \"%s\"}, \"policies\": [{\"name\": \"p\"}]}",
+             i ? "1000.00000001" : "0");
+    assert_int_equal(run_text("scale.json", text, err, sizeof err), EX_CONFIG);
+    expect(err, "scale.json:3:");
+    expect(err, "population.oi_scale");
+  }
   /* two policies with one name */
   assert_int_equal(run_text("twins.json", "{\"name\": \"x\", \"data\": [\"sample\"], "
                             "\"policies\": [{\"name\": \"p\"}, {\"name\": \"p\"}]}", err,
