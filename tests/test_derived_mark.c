@@ -70,11 +70,37 @@ static void the_ring_keeps_the_newest_trades(void **state) {
   closes(&d, 1000, 1, 1000, 173);
 }
 
+/* The median is selected, not sorted: against a naive count on random rings of every
+ * length, with many equal prices. The lower median m is the value with fewer than
+ * (n + 1) / 2 prices below it and at least (n + 1) / 2 prices at or below it. */
+static void the_median_matches_a_naive_count_on_random_rings(void **state) {
+  (void)state;
+  uint64_t seed = 12345;
+  for (int round = 0; round < 2000; round++) {
+    bk_derived_mark d;
+    bk_dmark_init(&d, INT64_MAX / 4, INT64_MAX / 4);
+    size_t n = 1 + (size_t)(bk_t_rand(&seed) % (BK_DMARK_TRADES + 40));
+    int64_t spread = 1 + (int64_t)(bk_t_rand(&seed) % (round % 3 ? 1000 : 4));
+    for (size_t i = 0; i < n; i++)
+      (void)bk_dmark_trade(&d, (int64_t)i, (int64_t)(bk_t_rand(&seed) % (uint64_t)spread),
+                           &(int64_t){0});
+    int64_t m = bk_dmark_median(&d, (int64_t)n);
+    size_t held = n < BK_DMARK_TRADES ? n : BK_DMARK_TRADES, below = 0, upto = 0;
+    for (size_t i = 0; i < held; i++) {
+      below += d.px[i] < m;
+      upto += d.px[i] <= m;
+    }
+    assert_true(below < (held + 1) / 2);
+    assert_true(upto >= (held + 1) / 2);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_bucket_closes_on_the_first_trade_past_it_with_the_lower_median),
       cmocka_unit_test(trades_older_than_the_window_leave_the_median),
       cmocka_unit_test(the_ring_keeps_the_newest_trades),
+      cmocka_unit_test(the_median_matches_a_naive_count_on_random_rings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
