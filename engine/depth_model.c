@@ -202,26 +202,27 @@ static bk_rc banded_side(const bk_depth_model *m, int side, int64_t lo, int64_t 
   return BK_OK;
 }
 
-/* Index of the level at price in v[0..n), or n. */
-static size_t find(const bk_dmodel_level *v, size_t n, int64_t price) {
-  size_t i = 0;
-  while (i < n && v[i].price != price) i++;
-  return i;
-}
+/* Whether price a comes before b on a side (levels run away from the mark: bids
+ * descending, asks ascending). */
+static int ahead(int side, int64_t a, int64_t b) { return side == BK_BID ? a > b : a < b; }
 
 /* Makes a side of the book hold nw[0..n) where it held the published levels: only the
  * levels that differ are set, so the others keep their seq (and the depth a liquidation
- * consumed from them stays consumed; engine/liquidation.h). */
+ * consumed from them stays consumed; engine/liquidation.h). Both lists are in the side's
+ * order with distinct prices, so one walk over each finds what left and what changed:
+ * first the levels that left are removed, then the new and changed ones set. */
 static bk_rc publish(bk_depth_model *m, int side, const bk_dmodel_level *nw, size_t n) {
   bk_dmodel_level *old = m->pub[side];
-  for (size_t i = 0; i < m->npub[side]; i++)
-    if (find(nw, n, old[i].price) == n) {
-      bk_rc rc = bk_book_set(m->book, side, old[i].price, 0);
-      if (rc) return rc;
-    }
-  for (size_t i = 0; i < n; i++) {
-    size_t j = find(old, m->npub[side], nw[i].price);
-    if (j < m->npub[side] && old[j].qty == nw[i].qty) continue;
+  size_t nold = m->npub[side];
+  for (size_t i = 0, j = 0; i < nold; i++) {
+    while (j < n && ahead(side, nw[j].price, old[i].price)) j++;
+    if (j < n && nw[j].price == old[i].price) continue;
+    bk_rc rc = bk_book_set(m->book, side, old[i].price, 0);
+    if (rc) return rc;
+  }
+  for (size_t i = 0, j = 0; i < n; i++) {
+    while (j < nold && ahead(side, old[j].price, nw[i].price)) j++;
+    if (j < nold && old[j].price == nw[i].price && old[j].qty == nw[i].qty) continue;
     bk_rc rc = bk_book_set(m->book, side, nw[i].price, nw[i].qty);
     if (rc) return rc;
   }
