@@ -1,5 +1,5 @@
 /*
- * Shared funds (docs/liquidation.md §10): a policy may pool the funds of several settle
+ * Shared funds (docs/liquidation.md §11): a policy may pool the funds of several settle
  * assets into one, as Binance runs one fund for a group of contracts. The pool keeps each
  * asset's cash where it is and is valued in a reference currency at replayed prices: an
  * asset named like the currency is worth 1, any other (a coin) the mark of the first

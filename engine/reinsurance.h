@@ -1,5 +1,5 @@
 /*
- * The reinsurance layer (docs/liquidation.md §11): the policy's funds (each pool, and
+ * The reinsurance layer (docs/liquidation.md §12): the policy's funds (each pool, and
  * each asset in none) stand for venues that pay a premium (premium.h) into a common layer,
  * which tops a member's fund up when its trigger would stop it acting (a takeover or a
  * deficit refused, its inventory about to be deleveraged), before its ADL or
@@ -26,7 +26,8 @@ int64_t bk_reins_claimable(const bk_risk *r, uint32_t asset);
  * only by the conversions' rounding). */
 bk_rc bk_reins_pay(bk_risk *r, uint32_t asset, int64_t x, int64_t *paid);
 
-/* The layer's cash valued in its currency (floor, at the prices of the moment). */
+/* The layer's cash valued in its currency (floor, at the prices of the moment); reports
+ * read it too. */
 int64_t bk_reins_value(const bk_risk *r);
 
 
