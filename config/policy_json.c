@@ -87,6 +87,71 @@ static bk_rc fund_initial(pctx *c, const json_t *o, bk_policy *p) {
   return BK_OK;
 }
 
+/* A string of 1 to cap - 1 characters into out. */
+static bk_rc text(pctx *c, const json_t *v, const char *path, char *out, size_t cap) {
+  if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= cap)
+    return bk_jdoc_fail(&c->d, c->err, path, "expected a string of 1 to %zu characters",
+                        cap - 1);
+  snprintf(out, cap, "%s", json_string_value(v));
+  return BK_OK;
+}
+
+/* One shared fund: {"name", "assets": ["BTC", ...] or ["*"], "currency"}. */
+static bk_rc fund_pool(pctx *c, const json_t *v, const char *path, bk_pool_spec *ps) {
+  static const char *const keys[] = {"name", "assets", "currency", NULL};
+  char sub[300];
+  bk_rc rc;
+  if (!json_is_object(v)) return bk_jdoc_fail(&c->d, c->err, path, "expected an object");
+  if ((rc = bk_jdoc_known(&c->d, c->err, path, v, keys))) return rc;
+  const json_t *n = json_object_get(v, "name"), *a = json_object_get(v, "assets"),
+               *cur = json_object_get(v, "currency");
+  snprintf(sub, sizeof sub, "%s.name", path);
+  if ((rc = text(c, n, sub, ps->name, sizeof ps->name))) return rc;
+  snprintf(sub, sizeof sub, "%s.currency", path);
+  if ((rc = text(c, cur, sub, ps->currency, sizeof ps->currency))) return rc;
+  snprintf(sub, sizeof sub, "%s.assets", path);
+  if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > BK_LEDGER_ASSETS)
+    return bk_jdoc_fail(&c->d, c->err, sub, "expected a list of 1 to %d settle asset names "
+                        "(\"*\": every one)", BK_LEDGER_ASSETS);
+  ps->nassets = json_array_size(a);
+  for (size_t i = 0; i < ps->nassets; i++) {
+    snprintf(sub, sizeof sub, "%s.assets[%zu]", path, i);
+    if ((rc = text(c, json_array_get(a, i), sub, ps->assets[i], sizeof ps->assets[i])))
+      return rc;
+  }
+  return BK_OK;
+}
+
+/* fund.pools: a list of shared funds. */
+static bk_rc fund_pools(pctx *c, const json_t *o, bk_policy *p) {
+  const json_t *v = json_object_get(o, "pools");
+  char path[256], sub[300];
+  if (!v) return BK_OK;
+  at(c, path, sizeof path, "fund", "pools");
+  if (!json_is_array(v) || json_array_size(v) > BK_POOLS)
+    return bk_jdoc_fail(&c->d, c->err, path, "expected a list of at most %d pools", BK_POOLS);
+  p->npools = json_array_size(v);
+  for (size_t i = 0; i < p->npools; i++) {
+    snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+    bk_rc rc = fund_pool(c, json_array_get(v, i), sub, &p->pools[i]);
+    if (rc) return rc;
+  }
+  return BK_OK;
+}
+
+/* reinsurance: {"premium_share", "limit", "currency"}. */
+static bk_rc reinsurance(pctx *c, const json_t *o, bk_policy *p) {
+  const json_t *cur = json_object_get(o, "currency");
+  char path[256];
+  bk_rc rc;
+  if ((rc = fx(c, o, "reinsurance", "premium_share", &p->reins_share)) ||
+      (rc = fx(c, o, "reinsurance", "limit", &p->reins_limit)))
+    return rc;
+  return cur ? text(c, cur, at(c, path, sizeof path, "reinsurance", "currency"),
+                    p->reins_currency, sizeof p->reins_currency)
+             : BK_OK;
+}
+
 static bk_rc word(pctx *c, const json_t *o, const char *sect, const char *key,
                   const char *const *words, int *out) {
   const json_t *v = json_object_get(o, key);
@@ -112,7 +177,7 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   pctx c = {{text, len, name}, err, ""};
   snprintf(c.base, sizeof c.base, "%s", path ? path : "");
   static const char *const top[] = {"name", "source", "description", "fees", "liquidation",
-                                    "fund", "waterfall", NULL};
+                                    "fund", "waterfall", "reinsurance", NULL};
   static const char *const kfees[] = {"maker", "taker", "fund_share", NULL};
   static const char *const kliq[] = {"penalty_mode", "penalty", "participation",
                                      "price_limit", "fillable_ba", "fillable_smmr",
@@ -121,9 +186,10 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
                                      "depth_ref", "backstop_mm", "size", "health_buffer",
                                      "health_lot", "slice_above", NULL};
   static const char *const kfund[] = {"initial", "offload", "offload_share", "loss_cap",
-                                      "loss_period_s", NULL};
+                                      "loss_period_s", "pools", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
                                     "action", "adl_ranking", "socialize_over", "seed", NULL};
+  static const char *const kre[] = {"premium_share", "limit", "currency", NULL};
   bk_policy p;
   bk_policy_default(&p);
   bk_rc rc = bk_jdoc_known(&c.d, err, c.base, obj, top);
@@ -145,10 +211,10 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
     }
     snprintf(p.name, sizeof p.name, "%s", json_string_value(v));
   }
-  const char *sects[] = {"fees", "liquidation", "fund", "waterfall"};
-  const char *const *keys[] = {kfees, kliq, kfund, kwf};
-  const json_t *o[4];
-  for (int i = 0; i < 4; i++) {
+  const char *sects[] = {"fees", "liquidation", "fund", "waterfall", "reinsurance"};
+  const char *const *keys[] = {kfees, kliq, kfund, kwf, kre};
+  const json_t *o[5];
+  for (int i = 0; i < 5; i++) {
     o[i] = json_object_get(obj, sects[i]);
     if (o[i] && (rc = bk_jdoc_known(&c.d, err, at(&c, pp, sizeof pp, "", sects[i]), o[i],
                                     keys[i])))
@@ -182,8 +248,10 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
              (rc = word(&c, fu, "fund", "offload", w_off, &p.offload)) ||
              (rc = fx(&c, fu, "fund", "offload_share", &p.offload_share)) ||
              (rc = fx(&c, fu, "fund", "loss_cap", &p.loss_cap)) ||
-             (rc = secs(&c, fu, "fund", "loss_period_s", &p.loss_period_us))))
+             (rc = secs(&c, fu, "fund", "loss_period_s", &p.loss_period_us)) ||
+             (rc = fund_pools(&c, fu, &p))))
     return rc;
+  if (o[4] && (rc = reinsurance(&c, o[4], &p))) return rc;
   if (w && ((rc = word(&c, w, "waterfall", "trigger", w_trig, &p.wf_trigger)) ||
             (rc = fx(&c, w, "waterfall", "drawdown", &p.dd_share)) ||
             (rc = secs(&c, w, "waterfall", "window_s", &p.dd_window_us)) ||
@@ -315,9 +383,34 @@ static json_t *initial_json(const bk_policy *p) {
   return section(failed, o);
 }
 
+/* fund.pools, as read. */
+static json_t *pools_json(const bk_policy *p) {
+  json_t *v = json_array();
+  int failed = !v;
+  for (size_t i = 0; !failed && i < p->npools; i++) {
+    const bk_pool_spec *ps = &p->pools[i];
+    json_t *o = json_object(), *a = json_array();
+    failed = !o || !a || json_array_append_new(v, o);
+    for (size_t j = 0; !failed && j < ps->nassets; j++)
+      failed = json_array_append_new(a, json_string(ps->assets[j]));
+    failed = failed || bk_jdoc_put(o, "name", json_string(ps->name)) ||
+             bk_jdoc_put(o, "assets", a) || bk_jdoc_put(o, "currency", json_string(ps->currency));
+  }
+  return section(failed, v);
+}
+
+static json_t *reinsurance_json(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(!o || bk_jdoc_put(o, "premium_share", bk_jdoc_fx_value(p->reins_share)) ||
+                     bk_jdoc_put(o, "limit", bk_jdoc_fx_value(p->reins_limit)) ||
+                     bk_jdoc_put(o, "currency", json_string(p->reins_currency)),
+                 o);
+}
+
 static json_t *fund_json(const bk_policy *p) {
   json_t *o = json_object();
   return section(!o || (p->nfund_initial && bk_jdoc_put(o, "initial", initial_json(p))) ||
+                     (p->npools && bk_jdoc_put(o, "pools", pools_json(p))) ||
                      bk_jdoc_put(o, "offload", json_string(w_off[p->offload])) ||
                      bk_jdoc_put(o, "offload_share", bk_jdoc_fx_value(p->offload_share)) ||
                      bk_jdoc_put(o, "loss_cap", bk_jdoc_fx_value(p->loss_cap)) ||
@@ -344,6 +437,7 @@ json_t *bk_policy_json_dump(const bk_policy *p) {
                      bk_jdoc_put(o, "fees", fees_json(p)) ||
                      bk_jdoc_put(o, "liquidation", liquidation_json(p)) ||
                      bk_jdoc_put(o, "fund", fund_json(p)) ||
-                     bk_jdoc_put(o, "waterfall", waterfall_json(p)),
+                     bk_jdoc_put(o, "waterfall", waterfall_json(p)) ||
+                     (p->reins_share && bk_jdoc_put(o, "reinsurance", reinsurance_json(p))),
                  o);
 }

@@ -23,7 +23,7 @@ static bk_rc check_account(bk_risk *r, uint32_t id) {
 }
 
 /* The totals: the ledger of each asset sums to zero given the accounts' total money
- * (acct), the fund's cash matches its ledger balance, and long open interest equals
+ * (acct), the fund's and the reinsurance layer's cash match their ledger balances, and long open interest equals
  * short across accounts (oi[contract]), fund and market. */
 static bk_rc check_totals(bk_risk *r, const bk_i128 *acct, const bk_i128 *oi) {
   for (uint32_t s = 0; s < BK_LEDGER_ASSETS; s++) {
@@ -38,6 +38,11 @@ static bk_rc check_totals(bk_risk *r, const bk_i128 *acct, const bk_i128 *oi) {
                         "conservation broken at event %llu: fund cash %lld, ledger says %lld",
                         (unsigned long long)r->event, (long long)r->fund.cash[s],
                         (long long)r->ledger.fixed[BK_PARTY_FUND][s]);
+    if (r->reins_cash[s] != r->ledger.fixed[BK_PARTY_REINS][s])
+      return bk_err_set(&r->err, BK_EINVARIANT,
+                        "conservation broken at event %llu: reinsurance cash %lld, ledger "
+                        "says %lld", (unsigned long long)r->event, (long long)r->reins_cash[s],
+                        (long long)r->ledger.fixed[BK_PARTY_REINS][s]);
   }
   for (uint32_t k = 0; k < r->ncontracts; k++) {
     bk_i128 total = (bk_i128)r->market_pos[k] + r->fund.inv[k].size + oi[k];

@@ -23,7 +23,7 @@ bk_rc bk_fund_init(bk_fund *f, size_t ncontracts) {
 
 void bk_fund_fini(bk_fund *f) {
   free(f->inv);
-  for (size_t a = 0; a < BK_LEDGER_ASSETS; a++) free(f->path[a].dq);
+  for (size_t a = 0; a < BK_FUND_KEYS; a++) free(f->path[a].dq);
   memset(f, 0, sizeof *f);
 }
 

@@ -46,11 +46,15 @@ typedef struct bk_fund_path {
   int64_t under_since;   /* start of the current spell below the peak, -1 when none */
 } bk_fund_path;
 
+/* The funds whose trigger and path are kept: one per settle asset (key = asset), then one
+ * per shared fund (key = BK_LEDGER_ASSETS + pool, valued in the pool's currency). */
+#define BK_FUND_KEYS (2 * BK_LEDGER_ASSETS)
+
 typedef struct bk_fund {
   int64_t cash[BK_LEDGER_ASSETS]; /* per settle asset */
   bk_fund_pos *inv;               /* inv[contract] */
   size_t ncontracts;
-  bk_fund_path path[BK_LEDGER_ASSETS];
+  bk_fund_path path[BK_FUND_KEYS]; /* by key */
 } bk_fund;
 
 bk_rc bk_fund_init(bk_fund *f, size_t ncontracts);
@@ -71,6 +75,8 @@ bk_rc bk_fund_net_value(const bk_fund *f, const bk_menv *e, uint32_t asset, int6
  * (rounded against the fund). */
 bk_rc bk_fund_trade(bk_fund *f, const bk_contract *c, uint32_t contract, int64_t size,
                     int64_t price, int64_t *realized);
+
+/* The path functions below take a key (an asset, or a pool: BK_FUND_KEYS). */
 
 /* Starts an asset's equity path at its initial equity (before any event). */
 void bk_fund_start(bk_fund *f, uint32_t asset, int64_t equity);

@@ -2,7 +2,7 @@
  * The double-entry ledger of one policy's run: every movement of money between two
  * parties, in one asset, with its cause. Parties are the outside world (deposits), the
  * insurance fund, the fee pool, the market (the replayed book as counterparty), the
- * socialized-loss sink, and every account.
+ * socialized-loss sink, the reinsurance layer, and every account.
  *
  * The ledger keeps each party's running balance, so the holders of money (account cash,
  * fund cash) can be checked against it after every event (bk_risk_check), and the
@@ -29,7 +29,8 @@ enum {
   BK_PARTY_FEES = 2,     /* the fee pool (the venue's share of fees) */
   BK_PARTY_MARKET = 3,   /* the replayed market as counterparty of every trade */
   BK_PARTY_SOCIAL = 4,   /* the socialized-loss sink: negative = loss nobody paid */
-  BK_PARTY_ACCT0 = 5
+  BK_PARTY_REINS = 5,    /* the reinsurance layer the funds pay premiums into */
+  BK_PARTY_ACCT0 = 6
 };
 
 typedef enum bk_cause {
@@ -46,9 +47,13 @@ typedef enum bk_cause {
   BK_CAUSE_OFFLOAD,          /* realized PnL of the fund's inventory sold into the book */
   BK_CAUSE_UNCOVERED,        /* a deficit neither the fund nor socialization paid: the
                                 sink pays it and stays negative (a loss nobody bore) */
-  BK_CAUSE_BROKEN            /* only for tests that break conservation on purpose */
+  BK_CAUSE_BROKEN,           /* only for tests that break conservation on purpose */
+  BK_CAUSE_CONVERT,          /* a shared fund's (or the reinsurer's) cash of one asset
+                                exchanged with the market for another at replayed prices */
+  BK_CAUSE_PREMIUM,          /* a fund's premium to the reinsurance layer */
+  BK_CAUSE_CLAIM             /* the reinsurance layer tops a fund up */
 } bk_cause;
-#define BK_CAUSES 13
+#define BK_CAUSES 16
 
 /* Short name of a cause ("liquidation_fee", ...), used as a report column stem. */
 const char *bk_cause_name(int cause);

@@ -116,5 +116,14 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be bitmex, hyperliquid or dydx");
   CHECK(p->social_base == BK_SOC_PROFIT || p->social_base == BK_SOC_OI,
         "waterfall.socialize_over", "must be profit or open_interest");
+  CHECK(p->npools <= BK_POOLS, "fund.pools", "too many pools");
+  for (size_t i = 0; i < p->npools; i++)
+    CHECK(p->pools[i].nassets > 0 && p->pools[i].currency[0], "fund.pools",
+          "each pool needs assets and a currency");
+  CHECK(p->reins_share >= 0 && p->reins_share < one, "reinsurance.premium_share",
+        "must be in [0, 1)");
+  CHECK(p->reins_limit >= 0, "reinsurance.limit", "must be >= 0");
+  CHECK(p->reins_share == 0 || p->reins_currency[0], "reinsurance.currency",
+        "is needed with a premium");
   return BK_OK;
 }

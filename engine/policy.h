@@ -50,6 +50,16 @@ typedef struct bk_fund_initial {
   int64_t amount; /* settle units e-8, >= 0 */
 } bk_fund_initial;
 
+/* A shared fund (engine/pool.h): settle assets whose funds act as one, valued in a
+ * currency at replayed prices. */
+#define BK_POOLS 4
+typedef struct bk_pool_spec {
+  char name[32];
+  char currency[16];                 /* "USD": coins at their inverse contract's mark */
+  char assets[BK_LEDGER_ASSETS][16]; /* settle asset names; "*" = every asset */
+  size_t nassets;
+} bk_pool_spec;
+
 typedef struct bk_policy {
   char name[64];
   /* fees */
@@ -105,6 +115,16 @@ typedef struct bk_policy {
   int adl_rank;         /* BK_ADL_* */
   int social_base;      /* BK_SOC_* */
   uint64_t seed;        /* for the dYdX ADL walk */
+  /* shared funds: each listed asset's fund draws on its pool (an asset in one pool) */
+  bk_pool_spec pools[BK_POOLS];
+  size_t npools;
+  /* reinsurance (engine/reinsurance.h): every fund (a pool, or an asset in none) pays
+     reins_share of its fee, spread and revenue inflows into a common layer that tops it
+     up, up to reins_limit per member per run (in reins_currency), before its waterfall
+     fires; reins_share 0: none */
+  int64_t reins_share;  /* [0, 1) */
+  int64_t reins_limit;  /* >= 0, reins_currency units e-8 */
+  char reins_currency[16];
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

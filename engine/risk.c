@@ -22,6 +22,7 @@
 #include "engine/liquidation.h"
 #include "engine/offload.h"
 #include "engine/partial.h"
+#include "engine/pool.h"
 #include "engine/transfer.h"
 #include "engine/vec.h"
 #include "engine/waterfall.h"
@@ -118,6 +119,10 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
     r->wf.initial[a] += amount;
   }
   for (uint32_t a = 0; a < BK_LEDGER_ASSETS; a++) bk_fund_start(&r->fund, a, r->fund.cash[a]);
+  if (bk_pool_setup(r, err)) {
+    bk_risk_free(r);
+    return NULL;
+  }
   return r;
 nomem:
   bk_err_set(err, BK_ENOMEM, "risk: no memory");
@@ -148,7 +153,18 @@ bk_rc bk_risk_new_shadow(const bk_policy *pol, const bk_contract *contracts, siz
 }
 
 int64_t bk_risk_safe_fund(const bk_risk *r, uint32_t asset) {
-  return r->shadow && asset < BK_LEDGER_ASSETS ? r->wf.need[asset] : -1;
+  return r->shadow && asset < BK_LEDGER_ASSETS && r->pool_of[asset] < 0 ? r->wf.need[asset]
+                                                                          : -1;
+}
+
+int64_t bk_risk_pool_safe_fund(const bk_risk *r, uint32_t pool) {
+  return r->shadow && pool < r->pol.npools ? r->wf.need[BK_LEDGER_ASSETS + pool] : -1;
+}
+
+int64_t bk_risk_pool_value(const bk_risk *r, uint32_t pool) {
+  int64_t eq = 0, cash, net;
+  if (pool < r->pol.npools) bk_pool_state(r, BK_LEDGER_ASSETS + pool, &eq, &cash, &net);
+  return eq;
 }
 
 void bk_risk_free(bk_risk *r) {
@@ -315,7 +331,18 @@ static bk_rc end_event(bk_risk *r, uint32_t asset) {
       rc = bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
     if (!rc && bk_fund_observe(&r->fund, a, r->now, eq, r->pol.dd_window_us))
       rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
+    r->key_moved[bk_pool_key(r, a)] = 1;
   }
+  /* a shared fund's path, in its currency, once for all its members that moved */
+  for (uint32_t k = BK_LEDGER_ASSETS; k < BK_FUND_KEYS && !rc; k++) {
+    int64_t eq, cash, net;
+    if (!r->key_moved[k]) continue;
+    if (bk_pool_state(r, k, &eq, &cash, &net))
+      rc = bk_err_set(&r->err, BK_ERANGE, "risk: pool value overflow");
+    else if (bk_fund_observe(&r->fund, k, r->now, eq, r->pol.dd_window_us))
+      rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
+  }
+  memset(r->key_moved, 0, sizeof r->key_moved);
   memset(r->fund_moved, 0, sizeof r->fund_moved);
   for (size_t d = 0; d < r->ndirty && !rc; d++)
     if (reindex(r, r->dirty[d])) rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");

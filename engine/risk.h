@@ -46,8 +46,17 @@ bk_rc bk_risk_new(const bk_policy *pol, const bk_contract *contracts, size_t nco
 bk_rc bk_risk_new_shadow(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
                          const bk_asset *assets, size_t nassets, bk_risk **out, bk_err *err);
 
-/* A shadow's smallest safe initial fund in an asset so far (-1 for a non-shadow). */
+/* A shadow's smallest safe initial fund in an asset so far (-1 for a non-shadow, and for
+ * an asset in a shared fund: its pool has one). */
 int64_t bk_risk_safe_fund(const bk_risk *r, uint32_t asset);
+
+/* A shadow's smallest safe initial value of shared fund `pool` (the policy's pools[pool])
+ * so far, in the pool's currency, on top of its members' initial balances (-1 for a
+ * non-shadow). */
+int64_t bk_risk_pool_safe_fund(const bk_risk *r, uint32_t pool);
+
+/* The value of shared fund `pool` now (its members' equity in its currency, floor). */
+int64_t bk_risk_pool_value(const bk_risk *r, uint32_t pool);
 void bk_risk_free(bk_risk *r);
 
 /* Opens an account settling in asset settle with a deposit (>= 0). *id gets its index. */

@@ -83,6 +83,14 @@ typedef struct bk_holders {
   size_t n, cap;
 } bk_holders;
 
+/* What one member asset of a shared fund moved, valued in the pool's currency at the
+ * price of the moment (pool.h): inflows and outflows of its fund (deposits and
+ * conversions apart), and cash converted into it from the other members or out of it
+ * for them. */
+typedef struct bk_pool_flows {
+  int64_t contributed, drawn, converted_in, converted_out;
+} bk_pool_flows;
+
 typedef struct bk_risk {
   bk_policy pol;
   bk_contract *contracts;
@@ -142,6 +150,14 @@ typedef struct bk_risk {
   size_t nscratch, scratch_cap;
   uint32_t *unit;      /* the contracts of the unit being liquidated */
   size_t unit_cap;
+  /* shared funds (pool.h): the pool of each asset's fund (-1: its own), and its flows */
+  int8_t pool_of[BK_LEDGER_ASSETS];
+  bk_pool_flows pflow[BK_LEDGER_ASSETS];
+  uint8_t key_moved[BK_FUND_KEYS]; /* a pool's value may have changed in this event */
+  /* reinsurance (reinsurance.h): the layer's cash per asset, and per member fund (key)
+     the premiums it paid and the claims it received, valued in the layer's currency */
+  int64_t reins_cash[BK_LEDGER_ASSETS];
+  int64_t reins_paid[BK_FUND_KEYS], reins_got[BK_FUND_KEYS];
   bk_err err;
 } bk_risk;
 

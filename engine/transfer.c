@@ -10,6 +10,8 @@
 #include <stdlib.h>
 
 #include "engine/fixed.h"
+#include "engine/pool.h"
+#include "engine/premium.h"
 #include "engine/vec.h"
 
 static int64_t sgn(int64_t x) { return (x > 0) - (x < 0); }
@@ -40,7 +42,11 @@ bk_rc bk_xfer_pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64
   if (rc) return bk_err_set(&r->err, rc, "%s", r->ledger.err.msg);
   if (from_h) *from_h -= amount;
   if (to_h) *to_h += amount;
-  if (from == BK_PARTY_FUND || to == BK_PARTY_FUND) r->fund_moved[asset] = 1;
+  if (from == BK_PARTY_FUND || to == BK_PARTY_FUND) {
+    r->fund_moved[asset] = 1;
+    if (r->pool_of[asset] >= 0) bk_pool_count(r, from == BK_PARTY_FUND, asset, cause, amount);
+  }
+  if (from == BK_PARTY_REINS || to == BK_PARTY_REINS) bk_premium_count(r, asset, cause, amount);
   if (from >= BK_PARTY_ACCT0) {
     bk_xfer_touch(r, from - BK_PARTY_ACCT0);
     r->acct_money[asset] -= amount;
@@ -49,7 +55,11 @@ bk_rc bk_xfer_pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64
     bk_xfer_touch(r, to - BK_PARTY_ACCT0);
     r->acct_money[asset] += amount;
   }
-  return BK_OK;
+  /* a fund's fee, spread or revenue inflow owes its premium to the reinsurance layer */
+  int64_t premium = bk_premium_due(r, to, cause, amount);
+  return premium ? bk_xfer_pay(r, BK_PARTY_FUND, &r->fund.cash[asset], BK_PARTY_REINS,
+                               &r->reins_cash[asset], asset, BK_CAUSE_PREMIUM, premium)
+                 : BK_OK;
 }
 
 /* Adds account id to a contract's holders; returns its slot through *slot. */

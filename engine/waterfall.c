@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/convert.h"
 #include "engine/fixed.h"
+#include "engine/pool.h"
+#include "engine/reinsurance.h"
 #include "engine/risk_state.h"
 #include "engine/transfer.h"
 #include "engine/vec.h"
@@ -92,9 +95,11 @@ void bk_wf_fini(bk_wf_state *w) {
 
 bk_rc bk_wf_view_now(bk_risk *r, uint32_t asset, bk_wf_view *v) {
   memset(v, 0, sizeof *v);
+  uint32_t key = bk_pool_key(r, asset);
   v->cash = r->fund.cash[asset];
-  if (bk_fund_equity(&r->fund, &r->env, asset, &v->equity) ||
-      bk_fund_net_value(&r->fund, &r->env, asset, &v->net))
+  if (key >= BK_LEDGER_ASSETS ? bk_pool_state(r, key, &v->equity, &v->cash, &v->net)
+                              : bk_fund_equity(&r->fund, &r->env, asset, &v->equity) ||
+                                    bk_fund_net_value(&r->fund, &r->env, asset, &v->net))
     return bk_err_set(&r->err, BK_ERANGE, "risk: fund equity overflow");
   v->before = v->equity;
   return BK_OK;
@@ -103,14 +108,14 @@ bk_rc bk_wf_view_now(bk_risk *r, uint32_t asset, bk_wf_view *v) {
 /* Whether trigger `trig` lets the fund act in state v with every balance shifted by
  * delta (the difference between another initial fund and this run's). 128-bit: a shift
  * never wraps. */
-static int holds(const bk_risk *r, int trig, uint32_t asset, const bk_wf_view *v,
+static int holds(const bk_risk *r, int trig, uint32_t key, const bk_wf_view *v,
                  bk_i128 delta) {
   const bk_i128 S = BK_FX_SCALE;
   bk_i128 eq = v->equity + delta;
   if (v->cash_checked && v->cash + delta < 0) return 0;
   switch (trig) {
   case BK_WF_DRAWDOWN: {
-    bk_i128 peak = bk_fund_peak_in_window(&r->fund, asset);
+    bk_i128 peak = bk_fund_peak_in_window(&r->fund, key);
     if (peak < v->before) peak = v->before;
     peak += delta;
     if (peak < eq) peak = eq;
@@ -129,26 +134,62 @@ static int holds(const bk_risk *r, int trig, uint32_t asset, const bk_wf_view *v
 }
 
 int bk_wf_allows(bk_risk *r, uint32_t asset, const bk_wf_view *v) {
-  if (!r->shadow) return r->pol.wf_trigger == BK_WF_NEVER || holds(r, r->pol.wf_trigger, asset, v, 0);
+  uint32_t key = bk_pool_key(r, asset);
+  if (!r->shadow) return r->pol.wf_trigger == BK_WF_NEVER || holds(r, r->pol.wf_trigger, key, v, 0);
   /* the shadow: the smallest initial fund S with which this state would hold is
-     initial + the smallest delta; the condition only loosens as delta grows */
+     initial + the smallest delta; the condition only loosens as delta grows (for a
+     pool, a delta is a value in its currency held apart from the coins' prices) */
   bk_wf_state *w = &r->wf;
-  bk_i128 lo = (bk_i128)w->need[asset] - w->initial[asset];
-  if (holds(r, r->pol.wf_trigger, asset, v, lo)) return 1;
+  bk_i128 lo = (bk_i128)w->need[key] - w->initial[key];
+  if (holds(r, r->pol.wf_trigger, key, v, lo)) return 1;
   bk_i128 step = 1, hi = lo + step;
-  while (!holds(r, r->pol.wf_trigger, asset, v, hi)) {
+  while (!holds(r, r->pol.wf_trigger, key, v, hi)) {
     lo = hi;
     step *= 2;
     hi = lo + step;
   }
   while (hi - lo > 1) { /* holds(hi), not holds(lo) */
     bk_i128 mid = lo + (hi - lo) / 2;
-    if (holds(r, r->pol.wf_trigger, asset, v, mid)) hi = mid;
+    if (holds(r, r->pol.wf_trigger, key, v, mid)) hi = mid;
     else lo = mid;
   }
-  bk_i128 need = hi + w->initial[asset];
-  w->need[asset] = need > INT64_MAX ? INT64_MAX : (int64_t)need;
+  bk_i128 need = hi + w->initial[key];
+  w->need[key] = need > INT64_MAX ? INT64_MAX : (int64_t)need;
   return 1;
+}
+
+/* v with x more of asset in the fund's cash (valued in the fund's key). */
+static bk_rc shifted(const bk_risk *r, uint32_t asset, const bk_wf_view *v, int64_t x,
+                     bk_wf_view *out) {
+  int64_t d;
+  *out = *v;
+  if (bk_pool_in_key(r, bk_pool_key(r, asset), asset, x, BK_FLOOR, &d) ||
+      bk_add(v->equity, d, &out->equity) || bk_add(v->cash, d, &out->cash))
+    return BK_ERANGE;
+  return BK_OK;
+}
+
+/* The reinsurance layer's turn before the waterfall (reinsurance.h): when v (the fund of
+ * asset after an operation) fails its trigger, the smallest claim that makes it hold is
+ * paid into the fund's cash, or all the member may still claim when that is not enough;
+ * v moves by what was paid. */
+static bk_rc topup(bk_risk *r, uint32_t asset, bk_wf_view *v) {
+  int64_t hi = bk_reins_claimable(r, asset), lo = 0, paid;
+  if (hi <= 0 || bk_wf_allows(r, asset, v)) return BK_OK;
+  bk_wf_view t;
+  if (shifted(r, asset, v, hi, &t)) return bk_err_set(&r->err, BK_ERANGE, "risk: claim overflow");
+  if (bk_wf_allows(r, asset, &t))
+    while (hi - lo > 1) { /* not holds(lo), holds(hi) */
+      int64_t mid = lo + (hi - lo) / 2;
+      if (shifted(r, asset, v, mid, &t))
+        return bk_err_set(&r->err, BK_ERANGE, "risk: claim overflow");
+      if (bk_wf_allows(r, asset, &t)) hi = mid;
+      else lo = mid;
+    }
+  bk_rc rc = bk_reins_pay(r, asset, hi, &paid);
+  if (!rc && shifted(r, asset, v, paid, v))
+    rc = bk_err_set(&r->err, BK_ERANGE, "risk: claim overflow");
+  return rc;
 }
 
 /* --- takeover ------------------------------------------------------------------------ */
@@ -163,20 +204,26 @@ bk_rc bk_wf_takeover(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, in
   uint32_t asset = c->settle;
   int64_t size = sgn(a->pos[i].size) * qty;
   bk_wf_view now, after;
-  bk_rc rc = bk_wf_view_now(r, asset, &now);
-  if (rc) return rc;
-  if (!bk_wf_allows(r, asset, &now)) return BK_OK;
   /* after: the position's value at the mark against bp is booked at once, and the net
-     position changes by the inventory it joins */
-  int64_t u, n0, n1, inv = r->fund.inv[contract].size, inv1;
+     position changes by the inventory it joins (valued in the fund's key) */
+  uint32_t key = bk_pool_key(r, asset);
+  int64_t u, n0, n1, inv = r->fund.inv[contract].size, inv1, ku, kn0, kn1;
   if (bk_pos_upnl(c, size, bp, r->mark[contract], &u) || bk_add(inv, size, &inv1) ||
       bk_pos_notional(c, inv, r->mark[contract], &n0) ||
-      bk_pos_notional(c, inv1, r->mark[contract], &n1))
+      bk_pos_notional(c, inv1, r->mark[contract], &n1) ||
+      bk_pool_in_key(r, key, asset, u, BK_FLOOR, &ku) ||
+      bk_pool_in_key(r, key, asset, n0, BK_FLOOR, &kn0) ||
+      bk_pool_in_key(r, key, asset, n1, BK_CEIL, &kn1))
     return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
-  after = now;
-  if (bk_add(now.equity, u, &after.equity) || bk_add(now.net - n0, n1, &after.net))
-    return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
-  if (!bk_wf_allows(r, asset, &after)) return BK_OK;
+  bk_rc rc = BK_OK;
+  for (int pass = 0; pass < 2; pass++) { /* the second after the layer's top-up */
+    if ((rc = bk_wf_view_now(r, asset, &now))) return rc;
+    after = now;
+    if (bk_add(now.equity, ku, &after.equity) || bk_add(now.net - kn0, kn1, &after.net))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: takeover: the fund position or its notional overflows");
+    if (bk_wf_allows(r, asset, &now) && bk_wf_allows(r, asset, &after)) break;
+    if (pass || (rc = topup(r, asset, &after))) return rc;
+  }
   /* the fund pays bp but enters its inventory at the mark: the difference u is the
      takeover's own gain (a discount) or cost, booked at once with cause takeover, so that
      offload and inventory PnL measure only what the market does afterwards */
@@ -365,26 +412,34 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
   /* the whole deficit when the trigger allows paying it (a shadow always does);
      otherwise the most that keeps it satisfied */
   int64_t pays = d;
-  bk_wf_view after = v;
-  after.cash_checked = 1;
-  if (bk_sub(v.equity, d, &after.equity) || bk_sub(v.cash, d, &after.cash))
+  bk_wf_view after;
+  v.cash_checked = 1;
+  if (shifted(r, asset, &v, -d, &after))
     return bk_err_set(&r->err, BK_ERANGE, "risk: deficit overflow");
+  if (!bk_wf_allows(r, asset, &after)) { /* the reinsurance layer's turn first */
+    if ((rc = topup(r, asset, &after)) || (rc = bk_wf_view_now(r, asset, &v))) return rc;
+    v.cash_checked = 1;
+  }
   if (!bk_wf_allows(r, asset, &after)) {
     int64_t lo = 0, hi = d; /* the most x in [0, d) it may pay: holds(lo), not holds(hi) */
-    after.equity = v.equity;
-    after.cash = v.cash;
-    if (!bk_wf_allows(r, asset, &after)) hi = lo = 0;
+    if (!bk_wf_allows(r, asset, &v)) hi = lo = 0;
     while (hi - lo > 1) {
       int64_t mid = lo + (hi - lo) / 2;
-      after.equity = v.equity - mid;
-      after.cash = v.cash - mid;
+      if (shifted(r, asset, &v, -mid, &after))
+        return bk_err_set(&r->err, BK_ERANGE, "risk: deficit overflow");
       if (bk_wf_allows(r, asset, &after)) lo = mid;
       else hi = mid;
     }
     pays = lo;
   }
-  rc = bk_xfer_pay(r, BK_PARTY_FUND, bk_xfer_fund_cash(r, asset), BK_XFER_PARTY(id), holder,
-                   asset, BK_CAUSE_DEFICIT, pays);
+  /* a pool pays what the asset's own cash cannot with its other members' cash */
+  uint32_t key = bk_pool_key(r, asset);
+  if (key >= BK_LEDGER_ASSETS)
+    rc = bk_convert_raise(r, BK_PARTY_FUND, r->fund.cash, key, bk_pool_currency(r, key), asset,
+                          pays);
+  if (!rc)
+    rc = bk_xfer_pay(r, BK_PARTY_FUND, bk_xfer_fund_cash(r, asset), BK_XFER_PARTY(id), holder,
+                     asset, BK_CAUSE_DEFICIT, pays);
   int64_t rest = d - pays;
   if (rc || rest <= 0) return rc;
   if (r->pol.wf_action == BK_WF_SOCIALIZE) {
@@ -477,17 +532,19 @@ bk_rc bk_wf_end_event(bk_risk *r, uint32_t asset) {
   }
   /* the trigger matters here only where it makes the fund act: deleveraging the
      inventory it holds under an ADL policy (a shadow measures exactly these points) */
+  uint32_t key = bk_pool_key(r, asset);
   int holds_inventory = 0;
   for (uint32_t k = 0; k < r->ncontracts; k++)
-    holds_inventory |= r->fund.inv[k].size != 0 && r->contracts[k].settle == asset;
+    holds_inventory |= r->fund.inv[k].size != 0 && bk_pool_key(r, r->contracts[k].settle) == key;
   if (!holds_inventory || r->pol.wf_action != BK_WF_ADL) return BK_OK;
   bk_wf_view v;
-  if ((rc = bk_wf_view_now(r, asset, &v))) return rc;
+  if ((rc = bk_wf_view_now(r, asset, &v)) || (rc = topup(r, asset, &v))) return rc;
   if (bk_wf_allows(r, asset, &v)) return BK_OK;
-  /* past its trigger: the fund's inventory in this asset is deleveraged at the mark */
+  /* past its trigger: the fund's inventory in this asset (its pool's) is deleveraged at
+     the mark */
   for (uint32_t k = 0; k < r->ncontracts && !rc; k++) {
     int64_t inv = r->fund.inv[k].size, left;
-    if (inv && r->contracts[k].settle == asset && r->mark[k] > 0)
+    if (inv && bk_pool_key(r, r->contracts[k].settle) == key && r->mark[k] > 0)
       rc = bk_wf_adl(r, FUND_ID, k, llabs(inv), r->mark[k], &left);
   }
   return rc;

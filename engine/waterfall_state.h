@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/fund.h"
 #include "engine/ledger.h"
 
 /* An account ranked for ADL: its score (higher goes first) and what it holds. */
@@ -37,8 +38,8 @@ typedef struct bk_wf_state {
   size_t nq;
   int64_t *pending;    /* pending[contract]: loss to socialize at the end of the event */
   int any_pending;
-  int64_t initial[BK_LEDGER_ASSETS]; /* the fund's initial balance per asset */
-  int64_t need[BK_LEDGER_ASSETS];    /* shadow: smallest safe initial fund so far */
+  int64_t initial[BK_FUND_KEYS]; /* the fund's initial balance per key (fund.h) */
+  int64_t need[BK_FUND_KEYS];    /* shadow: smallest safe initial fund so far, per key */
   int64_t uncovered[BK_LEDGER_ASSETS]; /* deficits nobody bore: the fund could not, and
                                           the policy deleverages, or socialization found
                                           nobody (or only capped profit) to bear them */

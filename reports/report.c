@@ -21,6 +21,7 @@
 
 #include "engine/clock.h"
 #include "engine/fixed.h"
+#include "engine/reinsurance.h"
 #include "engine/sha256.h"
 #include "reports/charts.h"
 #include "reports/columns.h"
@@ -35,14 +36,17 @@ const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl
 const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
                                                  "calibration_fit.csv",
                                                  "calibration_fit_minutes.csv",
-                                                 "sensitivity.csv", "sizing.csv", NULL};
-#define NOPTIONAL 6
+                                                 "sensitivity.csv", "sizing.csv",
+                                                 "pools.csv", "reinsurance.csv", NULL};
+#define NOPTIONAL 8
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
 #define FIT_FILE bk_report_optional_files[2]
 #define FIT_MINUTES_FILE bk_report_optional_files[3]
 #define SENS_FILE bk_report_optional_files[4]
 #define SIZING_FILE bk_report_optional_files[5]
+#define POOLS_FILE bk_report_optional_files[6]
+#define REINS_FILE bk_report_optional_files[7]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -796,10 +800,119 @@ static bk_rc write_sizing(const bk_report_run *run, bk_outfile *o) {
   return bk_outfile_error(o)->rc;
 }
 
+/* Whether any policy has shared funds (pools.csv) or a reinsurance layer (reinsurance.csv). */
+static int any_pools(const bk_report_run *run) {
+  for (size_t p = 0; p < run->npolicies; p++)
+    if (run->policies[p].risk->pol.npools) return 1;
+  return 0;
+}
+
+static int any_reins(const bk_report_run *run) {
+  for (size_t p = 0; p < run->npolicies; p++)
+    if (run->policies[p].risk->pol.reins_share) return 1;
+  return 0;
+}
+
+/* pools.csv: per policy and shared fund, a row per member asset (its flows valued in the
+ * pool's currency when they happened), then a row "all" with their sums, the pool's
+ * value at the end, its lowest value, largest drawdown and, with shadows, its safe
+ * initial value. */
+static bk_rc write_pools(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"policy", "pool", "currency", "settle_asset",
+                                     "contributed", "drawn", "converted_in", "converted_out",
+                                     "value_end", "min_value", "max_drawdown",
+                                     "safe_initial_fund", NULL};
+  for (const char *const *h = head; *h; h++) w_str(&w, *h);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++) {
+    const bk_report_policy *rp = &run->policies[p];
+    const bk_risk *r = rp->risk;
+    for (uint32_t k = 0; k < r->pol.npools; k++) {
+      bk_pool_flows sum = {0, 0, 0, 0};
+      for (uint32_t a = 0; a <= run->nassets; a++) {
+        int all = a == run->nassets;
+        if (!all && r->pool_of[a] != (int8_t)k) continue;
+        const bk_pool_flows *f = all ? &sum : &r->pflow[a];
+        w_str(&w, r->pol.name);
+        w_str(&w, r->pol.pools[k].name);
+        w_str(&w, r->pol.pools[k].currency);
+        w_str(&w, all ? "all" : asset_name(run, a));
+        w_fx(&w, f->contributed);
+        w_fx(&w, f->drawn);
+        w_fx(&w, f->converted_in);
+        w_fx(&w, f->converted_out);
+        if (!all) {
+          for (int i = 0; i < 4; i++) w_empty(&w);
+          w_end(&w);
+          if (bk_add(sum.contributed, f->contributed, &sum.contributed) ||
+              bk_add(sum.drawn, f->drawn, &sum.drawn) ||
+              bk_add(sum.converted_in, f->converted_in, &sum.converted_in) ||
+              bk_add(sum.converted_out, f->converted_out, &sum.converted_out))
+            return BK_ERANGE;
+          continue;
+        }
+        int64_t min, dd, under;
+        bk_fund_extremes(&r->fund, BK_LEDGER_ASSETS + k, 0, r->now, &min, &dd, &under);
+        w_fx(&w, bk_risk_pool_value(r, k));
+        w_fx(&w, min);
+        w_fx(&w, dd);
+        if (rp->shadow) w_fx(&w, rp->pool_safe_fund[k]);
+        else w_empty(&w);
+        w_end(&w);
+      }
+    }
+  }
+  return bk_outfile_error(o)->rc;
+}
+
+/* reinsurance.csv: per policy with a layer, a row per member fund (a shared fund, or a
+ * settle asset in none) with the premiums it paid and the claims it received, valued in
+ * the layer's currency when they happened, and what is left of its limit; then a row
+ * "layer" with the sums and the layer's value at the end. */
+static bk_rc write_reinsurance(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"policy", "member", "currency", "premiums", "claims",
+                                     "limit_left", "layer_value_end", NULL};
+  for (const char *const *h = head; *h; h++) w_str(&w, *h);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++) {
+    const bk_risk *r = run->policies[p].risk;
+    if (!r->pol.reins_share) continue;
+    int64_t paid = 0, got = 0;
+    for (uint32_t key = 0; key < BK_FUND_KEYS; key++) {
+      int member = key < BK_LEDGER_ASSETS ? key < run->nassets && r->pool_of[key] < 0
+                                          : key - BK_LEDGER_ASSETS < r->pol.npools;
+      if (!member) continue;
+      w_str(&w, r->pol.name);
+      w_str(&w, key < BK_LEDGER_ASSETS ? asset_name(run, key)
+                                       : r->pol.pools[key - BK_LEDGER_ASSETS].name);
+      w_str(&w, r->pol.reins_currency);
+      w_fx(&w, r->reins_paid[key]);
+      w_fx(&w, r->reins_got[key]);
+      w_fx(&w, r->pol.reins_limit - r->reins_got[key]);
+      w_empty(&w);
+      w_end(&w);
+      if (bk_add(paid, r->reins_paid[key], &paid) || bk_add(got, r->reins_got[key], &got))
+        return BK_ERANGE;
+    }
+    w_str(&w, r->pol.name);
+    w_str(&w, "layer");
+    w_str(&w, r->pol.reins_currency);
+    w_fx(&w, paid);
+    w_fx(&w, got);
+    w_empty(&w);
+    w_fx(&w, bk_reins_value(r));
+    w_end(&w);
+  }
+  return bk_outfile_error(o)->rc;
+}
+
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   bk_outfile *o[NFILES + NOPTIONAL] = {0};
   const char *names[NFILES + NOPTIONAL];
-  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0;
+  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0, pools = 0,
+         reins = 0;
   for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
@@ -809,6 +922,8 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   }
   if (run->sensitivity) names[sens = nfiles++] = SENS_FILE;
   if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
+  if (any_pools(run)) names[pools = nfiles++] = POOLS_FILE;
+  if (any_reins(run)) names[reins = nfiles++] = REINS_FILE;
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
@@ -843,6 +958,10 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
       if (rc == BK_ENOMEM) bk_err_set(&e, rc, "%s: out of memory", bk_outfile_path(o[sizing]));
       else e = *bk_outfile_error(o[sizing]);
     }
+    if (!rc && pools && (rc = write_pools(run, o[pools])))
+      bk_err_set(&e, rc, "%s: a total does not fit 64 bits", bk_outfile_path(o[pools]));
+    if (!rc && reins && (rc = write_reinsurance(run, o[reins])))
+      bk_err_set(&e, rc, "%s: a total does not fit 64 bits", bk_outfile_path(o[reins]));
   }
   if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {

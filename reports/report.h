@@ -10,6 +10,8 @@
  *   sensitivity.csv   with draws and ranges: the base, then each range's low and high end
  *                     one at a time, per policy and asset
  *   sizing.csv        with draws and shadows: the fund-sizing curve per policy and asset
+ *   pools.csv         with shared funds: each member's flows, each pool's path and safe value
+ *   reinsurance.csv   with a reinsurance layer: premiums, claims and the layer's balance
  *                     (reports/sizing_curve.h)
  *   quality.csv       one row per input file and per instrument, and one per warning
  *                     about the window (scope "warning", name its code, the data's span

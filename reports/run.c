@@ -36,6 +36,8 @@ bk_rc bk_report_run_from_sim(const bk_sim *s, const bk_report_ctx *ctx, bk_repor
       pol[p].samples[a] = bk_sim_samples(s, p, a, &pol[p].nsamples[a]);
       pol[p].safe_fund[a] = pol[p].shadow ? bk_sim_safe_fund(s, p, a) : -1;
     }
+    for (uint32_t k = 0; k < BK_POOLS; k++)
+      pol[p].pool_safe_fund[k] = pol[p].shadow ? bk_risk_pool_safe_fund(bk_sim_shadow(s, p), k) : -1;
   }
   run->ctx = *ctx;
   run->policies = run->own_policies = pol;

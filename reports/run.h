@@ -64,6 +64,7 @@ typedef struct bk_report_policy {
   size_t nsamples[BK_LEDGER_ASSETS];
   int shadow;                                    /* 1: safe_fund holds */
   int64_t safe_fund[BK_LEDGER_ASSETS];           /* smallest safe initial fund per asset */
+  int64_t pool_safe_fund[BK_POOLS];              /* per shared fund, in its currency */
 } bk_report_policy;
 
 /* Everything the writers read. */
