@@ -26,6 +26,8 @@ static void usage(FILE *f) {
         "  synth     write a synthetic market day as Tardis CSV (seeded)\n"
         "  margin    margin calculator: equity, margin, liquidation and bankruptcy prices\n"
         "  policies  list the shipped policies with their descriptions\n"
+        "  sweep     run a grid of scenarios x policies x seeds x windows (or a shard)\n"
+        "  merge     join a sweep's shard folders into the sweep folder\n"
         "  help CMD  a command's help (as backstop CMD --help)\n"
         "\n"
         "      --version  the version of backstop\n"
@@ -51,6 +53,7 @@ static command_fn command(const char *name) {
       {"synth", bk_cmd_synth},   {"margin", bk_cmd_margin},
       {"policies", bk_cmd_policies}, {"report", bk_cmd_report},
       {"init", bk_cmd_init},
+      {"sweep", bk_cmd_sweep},   {"merge", bk_cmd_merge},
   };
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (!strcmp(name, commands[i].name)) return commands[i].run;

@@ -557,7 +557,9 @@ static void release_stops(const struct sigaction old[NSTOPS]) {
   for (size_t i = 0; i < NSTOPS; i++) sigaction(stop_signals[i], &old[i], NULL);
 }
 
-int bk_cmd_run(int argc, char **argv) {
+int bk_cmd_run(int argc, char **argv) { return bk_cmd_run_recorded(argc, argv, argc, argv); }
+
+int bk_cmd_run_recorded(int argc, char **argv, int rargc, char **rargv) {
   run_args a;
   memset(&a, 0, sizeof a);
   bk_input_opts_init(&a.in);
@@ -601,7 +603,7 @@ int bk_cmd_run(int argc, char **argv) {
     print_sources(&r);
     print_population(&r);
   }
-  if (!rc) rc = report(&r, &a, dir, argc, argv);
+  if (!rc) rc = report(&r, &a, dir, rargc, rargv);
   if (rc && holder) {
     fprintf(stderr, "backstop run: %s\n", r.err.msg);
     code = EX_TEMPFAIL;

@@ -3,7 +3,8 @@
 # Run as root (or with sudo available). Safe to run again: it installs only what lacks.
 set -eu
 pkgs="cmake make gcc clang pkg-config libzstd-dev libcsv-dev libcmocka-dev zlib1g-dev
-      libzip-dev libjansson-dev zstd gzip valgrind gnuplot-nox poppler-utils groff"
+      libzip-dev libjansson-dev zstd gzip valgrind gnuplot-nox poppler-utils groff
+      slurm-wlm munge"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
