@@ -4,7 +4,7 @@
 set -eu
 pkgs="cmake make gcc clang pkg-config libzstd-dev libcsv-dev libcmocka-dev zlib1g-dev
       libzip-dev libjansson-dev zstd gzip valgrind gnuplot-nox poppler-utils groff
-      slurm-wlm munge"
+      slurm-wlm munge parallel"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
