@@ -27,6 +27,8 @@ static const char *const w_trig[] = {"negative_equity", "drawdown", "net_positio
 static const char *const w_act[] = {"adl", "socialize", NULL};
 static const char *const w_rank[] = {"bitmex", "hyperliquid", "dydx", NULL};
 static const char *const w_soc[] = {"profit", "open_interest", NULL};
+static const char *const w_rule[] = {"queue", "pro_rata", "capped_pro_rata", "risk_pro_rata",
+                                     "contract_pro_rata", "leverage_fill", NULL};
 
 typedef struct pctx {
   bk_jdoc d;
@@ -188,7 +190,8 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   static const char *const kfund[] = {"initial", "offload", "offload_share", "loss_cap",
                                       "loss_period_s", "pools", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
-                                    "action", "adl_ranking", "socialize_over", "seed", NULL};
+                                    "action", "adl_ranking", "socialize_over", "seed",
+                                    "adl_rule", "adl_cap", NULL};
   static const char *const kre[] = {"premium_share", "limit", "currency", NULL};
   bk_policy p;
   bk_policy_default(&p);
@@ -258,7 +261,9 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = fx(&c, w, "waterfall", "net_position_cap", &p.netpos_cap)) ||
             (rc = word(&c, w, "waterfall", "action", w_act, &p.wf_action)) ||
             (rc = word(&c, w, "waterfall", "adl_ranking", w_rank, &p.adl_rank)) ||
-            (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base))))
+            (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base)) ||
+            (rc = word(&c, w, "waterfall", "adl_rule", w_rule, &p.adl_rule)) ||
+            (rc = fx(&c, w, "waterfall", "adl_cap", &p.adl_cap))))
     return rc;
   if (w && (v = json_object_get(w, "seed")) &&
       (rc = bk_jdoc_u64(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"), v, &p.seed)))
@@ -427,7 +432,9 @@ static json_t *waterfall_json(const bk_policy *p) {
                      bk_jdoc_put(o, "action", json_string(w_act[p->wf_action])) ||
                      bk_jdoc_put(o, "adl_ranking", json_string(w_rank[p->adl_rank])) ||
                      bk_jdoc_put(o, "socialize_over", json_string(w_soc[p->social_base])) ||
-                     bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)),
+                     bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)) ||
+                     bk_jdoc_put(o, "adl_rule", json_string(w_rule[p->adl_rule])) ||
+                     bk_jdoc_put(o, "adl_cap", bk_jdoc_fx_value(p->adl_cap)),
                  o);
 }
 

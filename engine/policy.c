@@ -40,6 +40,8 @@ void bk_policy_default(bk_policy *p) {
   p->adl_rank = BK_ADL_BITMEX;
   p->social_base = BK_SOC_PROFIT;
   p->seed = 1;
+  p->adl_rule = BK_ADLR_QUEUE;
+  p->adl_cap = BK_FX(1);
 }
 
 bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err) {
@@ -125,5 +127,9 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
   CHECK(p->reins_limit >= 0, "reinsurance.limit", "must be >= 0");
   CHECK(p->reins_share == 0 || p->reins_currency[0], "reinsurance.currency",
         "is needed with a premium");
+  CHECK(p->adl_rule >= BK_ADLR_QUEUE && p->adl_rule <= BK_ADLR_LEVEL, "waterfall.adl_rule",
+        "must be queue, pro_rata, capped_pro_rata, risk_pro_rata, contract_pro_rata or "
+        "leverage_fill");
+  CHECK(p->adl_cap > 0 && p->adl_cap <= one, "waterfall.adl_cap", "must be in (0, 1]");
   return BK_OK;
 }

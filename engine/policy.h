@@ -44,6 +44,15 @@ enum { BK_WF_ADL = 0, BK_WF_SOCIALIZE = 1 };
 enum { BK_ADL_BITMEX = 0, BK_ADL_HYPERLIQUID = 1, BK_ADL_DYDX = 2 };
 /* socialization base */
 enum { BK_SOC_PROFIT = 0, BK_SOC_OI = 1 };
+/* ADL allocation rule (docs/adl.md): the ranked queue, or a share over every winner.
+ * The queue, contract pro rata and water-filling close positions; the profit rules
+ * haircut profit (cash) */
+enum { BK_ADLR_QUEUE = 0,     /* ranked by adl_rank, closes */
+       BK_ADLR_PRO_RATA = 1,  /* pro rata on profit, haircuts */
+       BK_ADLR_CAPPED = 2,    /* pro rata on profit, at most adl_cap of it, haircuts */
+       BK_ADLR_RISK = 3,      /* pro rata on profit × leverage, at most adl_cap, haircuts */
+       BK_ADLR_CONTRACTS = 4, /* pro rata on position size, closes */
+       BK_ADLR_LEVEL = 5 };   /* leverage water-filling, closes */
 
 typedef struct bk_fund_initial {
   char asset[16]; /* settle asset name; "" = the run's only one */
@@ -125,6 +134,9 @@ typedef struct bk_policy {
   int64_t reins_share;  /* [0, 1) */
   int64_t reins_limit;  /* >= 0, reins_currency units e-8 */
   char reins_currency[16];
+  int adl_rule;         /* BK_ADLR_* */
+  int64_t adl_cap;      /* capped and risk-aware pro rata: the most an account pays, a
+                           share of its profit, (0, 1] */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

@@ -413,7 +413,7 @@ static bk_rc waterfall(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book,
                        int64_t bp, bk_liq_rec *rec, bk_liq_tally *t) {
   bk_rc rc;
   int64_t left = rem;
-  if (r->pol.wf_action == BK_WF_ADL) {
+  if (r->pol.wf_action == BK_WF_ADL && bk_wf_adl_closes(&r->pol)) {
     rc = bk_wf_adl(r, id, k, rem, bp, &left);
     rec->adl_qty = rem - left;
     rec->outcome = BK_OUT_ADL;

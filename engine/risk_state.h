@@ -65,7 +65,10 @@ typedef struct bk_adl_rec {
   uint32_t bankrupt_acct, counter_acct, contract;
   int from_fund;  /* 1: the fund's own inventory was deleveraged (bankrupt_acct unused) */
   int64_t qty;    /* closed on each side, > 0 */
-  int64_t price;  /* the bankruptcy price (the mark for the fund's inventory) */
+  int64_t price;  /* the bankruptcy price (the mark for the fund's inventory, and for a
+                     haircut) */
+  int64_t haircut; /* a profit rule's haircut: cash counter_acct paid to bankrupt_acct
+                      (qty 0); 0 for a close */
 } bk_adl_rec;
 
 /* Realized volatility of one contract over the policy's window: the sum of |mark

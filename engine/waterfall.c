@@ -88,6 +88,7 @@ void bk_wf_fini(bk_wf_state *w) {
   free(w->pending);
   free(w->w);
   free(w->shares);
+  free(w->items);
   memset(w, 0, sizeof *w);
 }
 
@@ -355,18 +356,28 @@ static bk_rc settle_counter(bk_risk *r, uint32_t id, uint32_t contract) {
   return eq < 0 ? bk_wf_cover(r, id, &a->cash, contract, -eq) : BK_OK;
 }
 
-bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
-                int64_t *left) {
-  *left = qty;
-  int64_t size;
-  if (id == FUND_ID) {
-    size = r->fund.inv[contract].size;
-  } else {
-    int i = bk_acct_find(&r->acct[id], contract);
-    if (i < 0) return BK_OK;
-    size = r->acct[id].pos[i].size;
-  }
-  if (!size || qty <= 0 || price <= 0 || price == INT64_MAX) return BK_OK;
+/* One ADL close: take contracts of counter's position at price against the bankrupt
+ * party (account id of position size, or the fund), both sides with cause adl. */
+static bk_rc fill(bk_risk *r, uint32_t id, uint32_t counter, uint32_t contract, int64_t size,
+                  int64_t take, int64_t price) {
+  bk_rc rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
+  if (!rc) rc = bk_wf_cover_isolated(r);
+  if (!rc) rc = settle_counter(r, counter, contract);
+  if (!rc)
+    rc = id == FUND_ID
+             ? bk_xfer_fund_trade(r, contract, -sgn(size) * take, price, BK_CAUSE_ADL)
+             : bk_xfer_close(r, id, contract, take, price, BK_CAUSE_ADL);
+  if (!rc) rc = bk_wf_cover_isolated(r);
+  if (!rc)
+    rc = adl_record(r, &(bk_adl_rec){r->now, id == FUND_ID ? 0 : id, counter, contract,
+                                     id == FUND_ID, take, price, 0});
+  return rc;
+}
+
+/* The queue: the ranked positions of the opposite side, each taking min(its size, what
+ * is left). */
+static bk_rc adl_queue(bk_risk *r, uint32_t id, uint32_t contract, int64_t size,
+                       int64_t price, int64_t *left) {
   int side = -(int)sgn(size);
   bk_rc rc = queue_for(r, contract, side);
   bk_adl_queue *q = &r->wf.q[contract * 2 + (side > 0)];
@@ -383,20 +394,147 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
       continue;
     }
     int64_t take = top->qty < *left ? top->qty : *left;
-    uint32_t counter = top->acct;
-    rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
-    if (!rc) rc = bk_wf_cover_isolated(r);
-    if (!rc) rc = settle_counter(r, counter, contract);
-    if (!rc)
-      rc = id == FUND_ID
-               ? bk_xfer_fund_trade(r, contract, -sgn(size) * take, price, BK_CAUSE_ADL)
-               : bk_xfer_close(r, id, contract, take, price, BK_CAUSE_ADL);
-    if (!rc) rc = bk_wf_cover_isolated(r);
-    if (!rc)
-      rc = adl_record(r, &(bk_adl_rec){r->now, id == FUND_ID ? 0 : id, counter, contract,
-                                       id == FUND_ID, take, price});
+    rc = fill(r, id, top->acct, contract, size, take, price);
     *left -= take;
     top->qty -= take;
+  }
+  return rc;
+}
+
+/* Room for n winners in the round's scratch. */
+static bk_adl_item *items(bk_risk *r, size_t n) {
+  bk_adl_item *v = bk_vec_grow(r->wf.items, &r->wf.icap, n ? n : 1, sizeof *v);
+  if (v) r->wf.items = v;
+  else bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the ADL winners");
+  return v;
+}
+
+/* Water-filling's m: what account k's position of q contracts (|notional| n at the mark)
+ * would be at leverage 1, q · equity / n; 0 (unbounded leverage) without equity, and at
+ * most 10,000 q (a leverage below 0.0001 counts as 0.0001). */
+static int64_t at_leverage_one(bk_risk *r, uint32_t k, int64_t q, int64_t n) {
+  int64_t eq;
+  if (bk_acct_equity(&r->env, &r->acct[k], &eq) || eq <= 0) return 0;
+  bk_i128 most = (bk_i128)q * 10000, m = n > 0 ? (bk_i128)q * eq / n : most;
+  return (int64_t)(m < most ? m : most);
+}
+
+/* The closing rules' winners: the contract's positions of sign side, weighted by size
+ * (contract pro rata) or with their size at leverage 1 (water-filling). */
+static bk_rc close_winners(bk_risk *r, uint32_t contract, int side, size_t *n) {
+  const bk_holders *h = &r->holders[contract];
+  bk_adl_item *v = items(r, h->n);
+  if (!v) return BK_ENOMEM;
+  *n = 0;
+  for (size_t t = 0; t < h->n; t++) {
+    uint32_t k = h->id[t];
+    int j = bk_acct_find(&r->acct[k], contract);
+    if (j < 0 || sgn(r->acct[k].pos[j].size) != side) continue;
+    int64_t q = llabs(r->acct[k].pos[j].size), w = q, nv;
+    if (r->pol.adl_rule == BK_ADLR_LEVEL) {
+      if (bk_pos_notional(&r->contracts[contract], q, r->mark[contract], &nv))
+        return bk_err_set(&r->err, BK_ERANGE, "risk: ADL notional overflow");
+      w = at_leverage_one(r, k, q, nv);
+    }
+    v[(*n)++] = (bk_adl_item){.acct = k, .weight = w, .cap = q};
+  }
+  return BK_OK;
+}
+
+/* Contract pro rata or water-filling: *left contracts shared over the opposite side. */
+static bk_rc adl_shared(bk_risk *r, uint32_t id, uint32_t contract, int64_t size,
+                        int64_t price, int64_t *left) {
+  size_t n;
+  int64_t paid;
+  bk_rc rc = close_winners(r, contract, -(int)sgn(size), &n);
+  if (rc) return rc;
+  bk_adl_item *v = r->wf.items;
+  if (r->pol.adl_rule == BK_ADLR_LEVEL ? bk_adl_level(v, n, *left, &paid)
+                                       : bk_adl_capped(v, n, *left, &paid))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: ADL allocation out of range");
+  for (size_t i = 0; i < n && !rc; i++)
+    if (v[i].alloc > 0) rc = fill(r, id, v[i].acct, contract, size, v[i].alloc, price);
+  if (!rc) *left -= paid;
+  return rc;
+}
+
+int bk_wf_adl_closes(const bk_policy *p) {
+  return p->adl_rule == BK_ADLR_QUEUE || p->adl_rule == BK_ADLR_CONTRACTS ||
+         p->adl_rule == BK_ADLR_LEVEL;
+}
+
+bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
+                int64_t *left) {
+  *left = qty;
+  int64_t size;
+  if (id == FUND_ID) {
+    size = r->fund.inv[contract].size;
+  } else {
+    int i = bk_acct_find(&r->acct[id], contract);
+    if (i < 0) return BK_OK;
+    size = r->acct[id].pos[i].size;
+  }
+  if (!size || qty <= 0 || price <= 0 || price == INT64_MAX) return BK_OK;
+  /* the fund's inventory has no shortfall to haircut: profit rules deleverage it through
+     the queue */
+  return r->pol.adl_rule == BK_ADLR_CONTRACTS || r->pol.adl_rule == BK_ADLR_LEVEL
+             ? adl_shared(r, id, contract, size, price, left)
+             : adl_queue(r, id, contract, size, price, left);
+}
+
+/* A profit rule's winners: the contract's holders other than id with profit on it,
+ * u = min(its unrealized PnL there, the account's equity) (profit, never principal),
+ * weighted by u (or u × leverage, leverage = |notional| / equity) and capped at u (or
+ * adl_cap × u). */
+static bk_rc haircut_winners(bk_risk *r, uint32_t id, uint32_t contract, size_t *n) {
+  const bk_holders *h = &r->holders[contract];
+  const bk_contract *c = &r->contracts[contract];
+  int64_t mark = r->mark[contract];
+  bk_adl_item *v = items(r, h->n);
+  if (!v) return BK_ENOMEM;
+  *n = 0;
+  for (size_t t = 0; t < h->n; t++) {
+    uint32_t k = h->id[t];
+    int j = bk_acct_find(&r->acct[k], contract);
+    if (k == id || j < 0) continue;
+    const bk_pos *p = &r->acct[k].pos[j];
+    int64_t u, eq, nv, lev, w, cap;
+    if (bk_pos_upnl(c, p->size, p->entry, mark, &u) || bk_acct_equity(&r->env, &r->acct[k], &eq) ||
+        bk_pos_notional(c, llabs(p->size), mark, &nv))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL profit overflow");
+    if (u > eq) u = eq;
+    if (u <= 0) continue;
+    w = cap = u;
+    if (r->pol.adl_rule != BK_ADLR_PRO_RATA && bk_fx_mul(u, r->pol.adl_cap, BK_FLOOR, &cap))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL cap overflow");
+    if (r->pol.adl_rule == BK_ADLR_RISK &&
+        (bk_fx_div(nv, eq, BK_FLOOR, &lev) || bk_fx_mul(u, lev, BK_FLOOR, &w)))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL weight profit × leverage overflows");
+    v[(*n)++] = (bk_adl_item){.acct = k, .weight = w, .cap = cap};
+  }
+  return BK_OK;
+}
+
+/* A profit rule's round: what is left of account id's deficit d (held in *holder) is
+ * haircut from the contract's winners, paid to it with cause adl; *taken says how much. */
+static bk_rc haircut(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d,
+                     int64_t *taken) {
+  size_t n;
+  *taken = 0;
+  bk_rc rc = haircut_winners(r, id, contract, &n);
+  if (rc) return rc;
+  bk_adl_item *v = r->wf.items;
+  if (bk_adl_capped(v, n, d, taken))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: ADL allocation out of range");
+  uint32_t asset = r->contracts[contract].settle;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!v[i].alloc) continue;
+    uint32_t k = v[i].acct;
+    rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_XFER_PARTY(id), holder, asset,
+                     BK_CAUSE_ADL, v[i].alloc);
+    if (!rc)
+      rc = adl_record(r, &(bk_adl_rec){r->now, id, k, contract, 0, 0, r->mark[contract],
+                                       v[i].alloc});
   }
   return rc;
 }
@@ -442,6 +580,11 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
                      asset, BK_CAUSE_DEFICIT, pays);
   int64_t rest = d - pays;
   if (rc || rest <= 0) return rc;
+  if (r->pol.wf_action == BK_WF_ADL && !bk_wf_adl_closes(&r->pol)) {
+    int64_t taken;
+    if ((rc = haircut(r, id, holder, contract, rest, &taken)) || (rest -= taken) <= 0)
+      return rc;
+  }
   if (r->pol.wf_action == BK_WF_SOCIALIZE) {
     /* the sink advances it now; the accounts bear it at the end of the event */
     if (bk_add(r->wf.pending[contract], rest, &r->wf.pending[contract]))

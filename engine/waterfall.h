@@ -21,6 +21,7 @@
 
 #include "engine/error.h"
 #include "engine/ledger.h"
+#include "engine/policy.h"
 #include "engine/waterfall_state.h"
 
 typedef struct bk_risk bk_risk;
@@ -74,14 +75,21 @@ int bk_wf_allows(bk_risk *r, uint32_t asset, const bk_wf_view *v);
 bk_rc bk_wf_takeover(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t bp,
                      int *done);
 
-/* Deleverages qty of account id's position on contract at price against the ranked
- * opposite side; *left gets what the queue could not take. */
+/* 1 when the policy's ADL rule closes positions (the queue, contract pro rata,
+ * water-filling); 0 when it haircuts profit (the pro rata rules on profit: the remainder
+ * goes to the book at any price and bk_wf_cover haircuts the deficit the fund leaves). */
+int bk_wf_adl_closes(const bk_policy *p);
+
+/* Deleverages qty of account id's position on contract at price against the opposite
+ * side, by the policy's closing rule (profit rules: the fund's inventory only, through the
+ * queue); *left gets what was not closed. */
 bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t price,
                 int64_t *left);
 
 /* A deficit d > 0 of account id (held in *holder: its cash or an isolated margin): the
- * fund pays what its trigger allows, the rest is socialized (at the end of the event) or
- * uncovered, as the policy says. */
+ * fund pays what its trigger allows, the rest is haircut from the contract's winners
+ * (an ADL profit rule), socialized (at the end of the event) or uncovered, as the policy
+ * says. */
 bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d);
 
 /* Covers the deficit an isolated position left when it ended (r->iso_deficit), paid into

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "engine/fund.h"
+#include "engine/adl_alloc.h"
 #include "engine/ledger.h"
 
 /* An account ranked for ADL: its score (higher goes first) and what it holds. */
@@ -46,6 +47,8 @@ typedef struct bk_wf_state {
   uint64_t draws;      /* dYdX walks drawn */
   int64_t *w, *shares; /* socialization scratch, room for every account */
   size_t wcap;
+  bk_adl_item *items;  /* the winners of an ADL allocation rule's round */
+  size_t icap;
 } bk_wf_state;
 
 #endif

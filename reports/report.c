@@ -265,7 +265,7 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
   static const char *const head[] = {"time",       "ts_us",           "policy",
                                      "settle_asset", "exchange",      "instrument",
                                      "bankrupt_account", "counter_account", "qty_contracts",
-                                     "price", "notional"};
+                                     "price", "notional", "haircut"};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++) {
@@ -289,6 +289,7 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
       w_fx(&w, d->qty);
       w_fx(&w, d->price);
       w_fx(&w, n);
+      w_fx(&w, d->haircut);
       w_end(&w);
     }
   }

@@ -3,7 +3,9 @@
  * split (T11), and engine scenarios: a bankrupt short the book cannot absorb and the fund
  * cannot take triggers ADL that reproduces T5; under another policy the same loss is
  * socialized over profit or over open interest; the fund's net-position cap (Binance)
- * sends a takeover to ADL.
+ * sends a takeover to ADL; each ADL allocation rule (contract pro rata, leverage
+ * water-filling, pro rata, capped and risk-aware pro rata on profit) on one hand-worked
+ * shortfall, with its fills or haircuts and the ledger.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,11 +88,10 @@ static void socialize_shares_cover_the_loss_pro_rata(void **state) {
   assert_int_equal(bk_wf_socialize(none, 2, P("1"), sh), BK_ERANGE);
 }
 
-/* Six longs of 10, 10, 20, 30, 20, 10 at 500 whose BitMEX ranks at a mark of 700 come in
- * the order of T5's scores (collateral per unit 40, 10, 60, 30, 20, 50: the less, the
- * higher the effective leverage), and a short of 20 at 600 with 1,000 of cash: bankrupt
- * at 650. The book offers nothing at or below 650. */
-static bk_risk *t5_population(const bk_policy *pol, uint32_t *shrt) {
+/* Longs of qty[i] at 500 with cash[i] (accounts 0..n-1), then a short of sqty at 600 with
+ * scash, bankrupt at 650, on a linear contract (size 1, MMR 1 %). */
+static bk_risk *population(const bk_policy *pol, int n, const int64_t *qty,
+                           const int64_t *cash, int64_t sqty, int64_t scash, uint32_t *shrt) {
   bk_contract c;
   memset(&c, 0, sizeof c);
   c.kind = BK_LINEAR;
@@ -105,18 +106,26 @@ static bk_risk *t5_population(const bk_policy *pol, uint32_t *shrt) {
   assert_non_null(r);
   r->check = 2;
   bk_risk_set_mark(r, 0, P("500"));
-  const int64_t qty[6] = {10, 10, 20, 30, 20, 10}, per[6] = {40, 10, 60, 30, 20, 50};
-  for (int i = 0; i < 6; i++) {
+  for (int i = 0; i < n; i++) {
     uint32_t id;
-    assert_int_equal(bk_risk_add_account(r, 0, BK_FX(qty[i] * per[i]), &id), BK_OK);
+    assert_int_equal(bk_risk_add_account(r, 0, BK_FX(cash[i]), &id), BK_OK);
     assert_int_equal(bk_risk_trade(r, id, 0, BK_FX(qty[i]), P("500")), BK_OK);
   }
-  assert_int_equal(bk_risk_add_account(r, 0, P("1000"), shrt), BK_OK);
-  assert_int_equal(bk_risk_trade(r, *shrt, 0, P("-20"), P("600")), BK_OK);
+  assert_int_equal(bk_risk_add_account(r, 0, BK_FX(scash), shrt), BK_OK);
+  assert_int_equal(bk_risk_trade(r, *shrt, 0, BK_FX(-sqty), P("600")), BK_OK);
   int64_t bp;
   assert_int_equal(bk_acct_bankrupt_price(&r->env, &r->acct[*shrt], 0, NULL, &bp), BK_OK);
   assert_true(bp == P("650"));
   return r;
+}
+
+/* Six longs of 10, 10, 20, 30, 20, 10 at 500 whose BitMEX ranks at a mark of 700 come in
+ * the order of T5's scores (collateral per unit 40, 10, 60, 30, 20, 50: the less, the
+ * higher the effective leverage), and a short of 20 at 600 with 1,000 of cash: bankrupt
+ * at 650. The book offers nothing at or below 650. */
+static bk_risk *t5_population(const bk_policy *pol, uint32_t *shrt) {
+  const int64_t qty[6] = {10, 10, 20, 30, 20, 10}, cash[6] = {400, 100, 1200, 900, 400, 500};
+  return population(pol, 6, qty, cash, 20, 1000, shrt);
 }
 
 static void on_mark(bk_risk *r, const char *m, const bk_book *b) {
@@ -150,6 +159,114 @@ static void fund_exhausted_triggers_adl_reproducing_t5(void **state) {
   assert_int_equal(bk_risk_check(r), BK_OK);
   bk_book_free(b);
   bk_risk_free(r);
+}
+
+/* Three longs at 500 and a short of 15 at 600 with 750 (bankrupt at 650), marked at 700
+ * against a book offering 100 at 700, fund 0, under ADL rule `rule`. At 700 the longs
+ * hold: A 10 with 1,500 (profit 2,000, equity 3,500, notional 7,000, leverage 2), B 10
+ * with 5,000 (2,000, 7,000, 7,000, leverage 1), C 30 with 1,000 (6,000, 7,000, 21,000,
+ * leverage 3). */
+static bk_risk *three_longs(int rule, int64_t cap, uint32_t *s) {
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.adl_rule = rule;
+  pol.adl_cap = cap;
+  const int64_t qty[3] = {10, 10, 30}, cash[3] = {1500, 5000, 1000};
+  bk_risk *r = population(&pol, 3, qty, cash, 15, 750, s);
+  bk_book *b = bk_book_new(P("1"));
+  assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
+  on_mark(r, "700", b);
+  bk_book_free(b);
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  return r;
+}
+
+/* ADL record i: counter account, contracts closed, price, haircut. */
+static void adl_is(const bk_risk *r, size_t i, uint32_t counter, int64_t qty, int64_t price,
+                   int64_t cut) {
+  assert_true(i < r->nadl);
+  assert_int_equal(r->adl[i].counter_acct, counter);
+  assert_true(r->adl[i].qty == qty && r->adl[i].price == price && r->adl[i].haircut == cut);
+}
+
+static void contract_pro_rata_closes_by_position_size(void **state) {
+  (void)state;
+  uint32_t s;
+  bk_risk *r = three_longs(BK_ADLR_CONTRACTS, BK_FX(1), &s);
+  /* 15 of 50 long: 10·15/50 = 3, 3, 30·15/50 = 9, closed at 650, each realizing 150 a
+     contract; the short pays 15 × 50 = 750, all it had */
+  assert_int_equal(r->recs[0].outcome, BK_OUT_ADL);
+  assert_int_equal((int)r->nadl, 3);
+  adl_is(r, 0, 0, P("3"), P("650"), 0);
+  adl_is(r, 1, 1, P("3"), P("650"), 0);
+  adl_is(r, 2, 2, P("9"), P("650"), 0);
+  assert_true(r->acct[0].pos[0].size == P("7") && r->acct[0].cash == P("1950"));
+  assert_true(r->acct[1].pos[0].size == P("7") && r->acct[1].cash == P("5450"));
+  assert_true(r->acct[2].pos[0].size == P("21") && r->acct[2].cash == P("2350"));
+  assert_true(r->acct[s].npos == 0 && r->acct[s].cash == 0);
+  bk_risk_free(r);
+}
+
+static void leverage_fill_closes_the_highest_leverage_first(void **state) {
+  (void)state;
+  uint32_t s;
+  bk_risk *r = three_longs(BK_ADLR_LEVEL, BK_FX(1), &s);
+  /* m = q·equity/notional: A 5, B 10, C 10 (leverage 2, 1, 3). C alone: η = (30 − 15)/10
+     = 1.5 < 2, so A joins: η = (40 − 15)/15 = 5/3 >= 1, B keeps its position. C closes
+     30 − 50/3 = 13.333…, A 10 − 25/3 = 1.666…; in units of 1e-8 the floors leave one
+     unit, which goes to A's remainder 2/3 (C's is 1/3). Realized at 650: 150 a contract,
+     1.66666667 × 150 = 250.0000005 and 13.33333333 × 150 = 1,999.9999995 */
+  assert_int_equal((int)r->nadl, 2);
+  adl_is(r, 0, 0, P("1.66666667"), P("650"), 0);
+  adl_is(r, 1, 2, P("13.33333333"), P("650"), 0);
+  assert_true(r->acct[0].cash == P("1750.0000005"));
+  assert_true(r->acct[1].pos[0].size == P("10") && r->acct[1].cash == P("5000"));
+  assert_true(r->acct[2].cash == P("2999.9999995"));
+  assert_true(r->acct[s].npos == 0 && r->acct[s].cash == 0);
+  bk_risk_free(r);
+}
+
+/* The profit rules: the short closes 15 at 700 on the book (15 × −100 = −1,500 on 750),
+ * the empty fund pays nothing of the 750 deficit, and the winners are haircut. */
+static void haircut_is(int rule, int64_t cap, const char *const cut[3], const char *unpaid) {
+  uint32_t s;
+  bk_risk *r = three_longs(rule, cap, &s);
+  const int64_t cash[3] = {P("1500"), P("5000"), P("1000")};
+  assert_int_equal((int)r->nadl, 3);
+  for (uint32_t k = 0; k < 3; k++) {
+    adl_is(r, k, k, 0, P("700"), P(cut[k]));
+    assert_int_equal(r->adl[k].bankrupt_acct, s);
+    assert_true(r->acct[k].cash == cash[k] - P(cut[k])); /* positions stay open */
+    assert_true(r->acct[k].npos == 1);
+  }
+  assert_true(r->acct[s].npos == 0 && r->acct[s].cash == 0);
+  assert_true(r->wf.uncovered[0] == P(unpaid));
+  assert_true(r->ledger.sink_in[BK_CAUSE_UNCOVERED][0] == 0 &&
+              r->ledger.sink_out[BK_CAUSE_UNCOVERED][0] == P(unpaid));
+  bk_risk_free(r);
+}
+
+static void pro_rata_haircuts_profit(void **state) {
+  (void)state;
+  /* 750 over profits 2,000, 2,000, 6,000: 150, 150, 450 */
+  const char *const cut[3] = {"150", "150", "450"};
+  haircut_is(BK_ADLR_PRO_RATA, BK_FX(1), cut, "0");
+}
+
+static void capped_pro_rata_haircuts_at_most_its_share(void **state) {
+  (void)state;
+  /* caps 5 % of profit: 100, 100, 300 = 500 < 750; the other 250 is uncovered */
+  const char *const cut[3] = {"100", "100", "300"};
+  haircut_is(BK_ADLR_CAPPED, BK_FX(5) / 100, cut, "250");
+}
+
+static void risk_pro_rata_weighs_profit_by_leverage(void **state) {
+  (void)state;
+  /* weights profit × leverage: 4,000, 2,000, 18,000 (24,000): 750/24,000 of each = 125,
+     62.5, 562.5 */
+  const char *const cut[3] = {"125", "62.5", "562.5"};
+  haircut_is(BK_ADLR_RISK, BK_FX(1), cut, "0");
 }
 
 static void another_policy_socializes_the_same_loss_over_profit(void **state) {
@@ -810,6 +927,11 @@ int main(void) {
       cmocka_unit_test(outcomes_are_kept_per_position_of_a_unit),
       cmocka_unit_test(a_fund_that_holds_nothing_needs_no_safe_margin),
       cmocka_unit_test(a_fund_moved_by_another_assets_event_is_observed),
+      cmocka_unit_test(contract_pro_rata_closes_by_position_size),
+      cmocka_unit_test(leverage_fill_closes_the_highest_leverage_first),
+      cmocka_unit_test(pro_rata_haircuts_profit),
+      cmocka_unit_test(capped_pro_rata_haircuts_at_most_its_share),
+      cmocka_unit_test(risk_pro_rata_weighs_profit_by_leverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
