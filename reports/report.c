@@ -35,14 +35,16 @@ const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl
 const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
                                                  "calibration_fit.csv",
                                                  "calibration_fit_minutes.csv",
-                                                 "sensitivity.csv", "sizing.csv", NULL};
-#define NOPTIONAL 6
+                                                 "sensitivity.csv", "sizing.csv",
+                                                 "margins.csv", NULL};
+#define NOPTIONAL 7
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
 #define FIT_FILE bk_report_optional_files[2]
 #define FIT_MINUTES_FILE bk_report_optional_files[3]
 #define SENS_FILE bk_report_optional_files[4]
 #define SIZING_FILE bk_report_optional_files[5]
+#define MARGINS_FILE bk_report_optional_files[6]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -289,6 +291,39 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
     }
   }
   return BK_OK;
+}
+
+/* 1 when a policy of the run has adaptive margins (margins.csv). */
+static int has_margins(const bk_report_run *run) {
+  for (size_t p = 0; p < run->npolicies; p++)
+    if (run->policies[p].risk->stress) return 1;
+  return 0;
+}
+
+/* margins.csv: every change of a contract's margin multiplier, per adaptive policy. */
+static bk_rc write_margins(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"time", "ts_us", "policy", "exchange", "instrument",
+                                     "vol_per_sample", "target_multiplier", "multiplier"};
+  for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++) {
+    const bk_risk *r = run->policies[p].risk;
+    for (size_t i = 0; i < r->nmrecs; i++) {
+      const bk_margin_rec *m = &r->mrecs[i];
+      const bk_instrument *in = instr_of(run, m->contract);
+      w_time(&w, m->ts);
+      w_i64(&w, m->ts);
+      w_str(&w, r->pol.name);
+      w_str(&w, in ? in->exchange : "");
+      w_str(&w, in ? in->symbol : "");
+      w_fx(&w, m->vol);
+      w_fx(&w, m->target);
+      w_fx(&w, m->mult);
+      w_end(&w);
+    }
+  }
+  return bk_outfile_error(o)->rc;
 }
 
 /* summary.csv: the cells of summary.c, one row per policy and asset. */
@@ -799,7 +834,7 @@ static bk_rc write_sizing(const bk_report_run *run, bk_outfile *o) {
 bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   bk_outfile *o[NFILES + NOPTIONAL] = {0};
   const char *names[NFILES + NOPTIONAL];
-  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0;
+  size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0, margins = 0;
   for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
@@ -809,6 +844,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   }
   if (run->sensitivity) names[sens = nfiles++] = SENS_FILE;
   if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
+  if (has_margins(run)) names[margins = nfiles++] = MARGINS_FILE;
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
@@ -843,6 +879,8 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
       if (rc == BK_ENOMEM) bk_err_set(&e, rc, "%s: out of memory", bk_outfile_path(o[sizing]));
       else e = *bk_outfile_error(o[sizing]);
     }
+    if (!rc && margins && (rc = write_margins(run, o[margins])))
+      e = *bk_outfile_error(o[margins]);
   }
   if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {
