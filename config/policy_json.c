@@ -174,12 +174,36 @@ static bk_rc word(pctx *c, const json_t *o, const char *sect, const char *key,
   return bk_jdoc_fail(&c->d, c->err, p, "expected one of: %s", list);
 }
 
+/* adaptive_margin: the section of stress.h's multiplier (absent: off). */
+static bk_rc adaptive_margin(pctx *c, const json_t *obj, bk_adaptive_margin *am) {
+  static const char *const kam[] = {"sample_s", "halflife_s", "vol_ref", "floor", "cap",
+                                    "ramp", NULL};
+  const char *s = "adaptive_margin";
+  const json_t *o = json_object_get(obj, s);
+  char pp[256];
+  bk_rc rc;
+  if (!o) return BK_OK;
+  if ((rc = bk_jdoc_known(&c->d, c->err, at(c, pp, sizeof pp, "", s), o, kam))) return rc;
+  static const char *const req[] = {"sample_s", "halflife_s", "vol_ref", "cap", "ramp", NULL};
+  for (const char *const *k = req; *k; k++)
+    if (!json_object_get(o, *k))
+      return bk_jdoc_fail(&c->d, c->err, at(c, pp, sizeof pp, s, *k), "is required");
+  am->floor = BK_FX(1);
+  if ((rc = secs(c, o, s, "sample_s", &am->sample_us)) ||
+      (rc = secs(c, o, s, "halflife_s", &am->halflife_us)) ||
+      (rc = fx(c, o, s, "vol_ref", &am->vol_ref)) || (rc = fx(c, o, s, "floor", &am->floor)) ||
+      (rc = fx(c, o, s, "cap", &am->cap)) || (rc = fx(c, o, s, "ramp", &am->ramp)))
+    return rc;
+  return BK_OK;
+}
+
 bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const char *name,
                           const char *path, bk_policy *out, bk_err *err) {
   pctx c = {{text, len, name}, err, ""};
   snprintf(c.base, sizeof c.base, "%s", path ? path : "");
   static const char *const top[] = {"name", "source", "description", "fees", "liquidation",
-                                    "fund", "waterfall", "reinsurance", NULL};
+                                    "fund", "waterfall", "reinsurance", "adaptive_margin",
+                                    NULL};
   static const char *const kfees[] = {"maker", "taker", "fund_share", NULL};
   static const char *const kliq[] = {"penalty_mode", "penalty", "participation",
                                      "price_limit", "fillable_ba", "fillable_smmr",
@@ -268,6 +292,7 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   if (w && (v = json_object_get(w, "seed")) &&
       (rc = bk_jdoc_u64(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"), v, &p.seed)))
     return rc;
+  if ((rc = adaptive_margin(&c, obj, &p.am))) return rc;
   bk_err why;
   bk_err_clear(&why);
   if (bk_policy_check(&p, &why)) {
@@ -438,6 +463,17 @@ static json_t *waterfall_json(const bk_policy *p) {
                  o);
 }
 
+static json_t *adaptive_json(const bk_adaptive_margin *am) {
+  json_t *o = json_object();
+  return section(!o || bk_jdoc_put(o, "sample_s", secs_value(am->sample_us)) ||
+                     bk_jdoc_put(o, "halflife_s", secs_value(am->halflife_us)) ||
+                     bk_jdoc_put(o, "vol_ref", bk_jdoc_fx_value(am->vol_ref)) ||
+                     bk_jdoc_put(o, "floor", bk_jdoc_fx_value(am->floor)) ||
+                     bk_jdoc_put(o, "cap", bk_jdoc_fx_value(am->cap)) ||
+                     bk_jdoc_put(o, "ramp", bk_jdoc_fx_value(am->ramp)),
+                 o);
+}
+
 json_t *bk_policy_json_dump(const bk_policy *p) {
   json_t *o = json_object();
   return section(!o || bk_jdoc_put(o, "name", json_string(p->name)) ||
@@ -445,6 +481,8 @@ json_t *bk_policy_json_dump(const bk_policy *p) {
                      bk_jdoc_put(o, "liquidation", liquidation_json(p)) ||
                      bk_jdoc_put(o, "fund", fund_json(p)) ||
                      bk_jdoc_put(o, "waterfall", waterfall_json(p)) ||
-                     (p->reins_share && bk_jdoc_put(o, "reinsurance", reinsurance_json(p))),
+                     (p->reins_share && bk_jdoc_put(o, "reinsurance", reinsurance_json(p))) ||
+                     (p->am.sample_us && bk_jdoc_put(o, "adaptive_margin",
+                                                     adaptive_json(&p->am))),
                  o);
 }

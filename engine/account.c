@@ -88,7 +88,7 @@ bk_rc bk_pos_mm(const bk_contract *c, const bk_pos *p, int64_t price, int64_t *o
   int64_t n;
   bk_rc rc = bk_pos_notional(c, p->size, c->mm_basis == BK_MM_ENTRY ? p->entry : price, &n);
   if (rc) return rc;
-  return bk_tiers_mm(&c->tiers, n, out);
+  return bk_tiers_mm_scaled(&c->tiers, n, c->mm_scale, out);
 }
 
 bk_rc bk_acct_collateral(const bk_menv *e, const bk_account *a, int64_t *out) {
@@ -258,9 +258,9 @@ static bk_rc price_of(const bk_menv *e, const bk_account *a, size_t i, int bankr
     /* try each tier, keep the one whose bracket holds the notional at the solution */
     int found = 0;
     for (size_t t = 0; !rc && t < c->tiers.n && !found; t++) {
-      const bk_tier *tr = &c->tiers.v[t];
-      int64_t cand, nt;
-      rc = solve(c, p->size, mark, e0, mo, tr->mmr, tr->maint_amount, 0, &cand);
+      int64_t cand, nt, mmr, amount;
+      if ((rc = bk_tiers_terms(&c->tiers, t, c->mm_scale, &mmr, &amount))) break;
+      rc = solve(c, p->size, mark, e0, mo, mmr, amount, 0, &cand);
       if (rc || cand <= 0 || cand == INT64_MAX) continue;
       if (bk_pos_notional(c, p->size, cand, &nt)) continue;
       if (bk_tiers_index(&c->tiers, nt) == t) {

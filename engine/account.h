@@ -40,6 +40,9 @@ typedef struct bk_contract {
   int64_t contract_size; /* linear: base units per contract; inverse: USD face; > 0 */
   uint32_t settle;       /* asset index of the settle asset */
   bk_tiers tiers;        /* finished (bk_tiers_finish) */
+  int64_t mm_scale;      /* margin multiplier applied to every tier's rate and amount
+                            (bk_tiers_terms), e-8; 0 = the table as published. The risk
+                            state moves it under adaptive margins (stress.h) */
 } bk_contract;
 
 /* A collateral asset: its price in the valuation asset and its haircut. */
@@ -103,7 +106,8 @@ bk_rc bk_pos_notional(const bk_contract *c, int64_t size, int64_t price, int64_t
 bk_rc bk_pos_upnl(const bk_contract *c, int64_t size, int64_t entry, int64_t price,
                   int64_t *out);
 
-/* Maintenance margin of a position at price (on entry for BK_MM_ENTRY), rounded up. */
+/* Maintenance margin of a position at price (on entry for BK_MM_ENTRY), rounded up, under
+ * the contract's margin multiplier. */
 bk_rc bk_pos_mm(const bk_contract *c, const bk_pos *p, int64_t price, int64_t *out);
 
 /* Cash plus other collateral at price × (1 − haircut), rounded down. */

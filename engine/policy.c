@@ -63,6 +63,23 @@ bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err
     if (!(cond)) return bk_err_set(err, BK_ECONFIG, "%s: %s", field, what);               \
   } while (0)
 
+static bk_rc adaptive_check(const bk_adaptive_margin *am, bk_err *err) {
+  const int64_t one = BK_FX(1);
+  if (!am->sample_us && !am->halflife_us && !am->vol_ref && !am->floor && !am->cap &&
+      !am->ramp)
+    return BK_OK;
+  CHECK(am->sample_us > 0, "adaptive_margin.sample_s", "must be > 0");
+  CHECK(am->halflife_us > 0 && am->halflife_us % am->sample_us == 0 &&
+            am->halflife_us / am->sample_us <= 100000,
+        "adaptive_margin.halflife_s", "must be 1 to 100,000 whole samples (sample_s)");
+  CHECK(am->vol_ref > 0, "adaptive_margin.vol_ref", "must be > 0");
+  CHECK(am->floor > 0 && am->floor <= am->cap, "adaptive_margin.floor",
+        "must be > 0 and at most the cap");
+  CHECK(am->cap <= 10 * one, "adaptive_margin.cap", "must be at most 10");
+  CHECK(am->ramp > 0, "adaptive_margin.ramp", "must be > 0");
+  return BK_OK;
+}
+
 bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
   const int64_t one = BK_FX(1);
   CHECK(p->maker_fee >= 0 && p->maker_fee < one, "fees.maker", "must be in [0, 1)");
@@ -131,5 +148,5 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be queue, pro_rata, capped_pro_rata, risk_pro_rata, contract_pro_rata or "
         "leverage_fill");
   CHECK(p->adl_cap > 0 && p->adl_cap <= one, "waterfall.adl_cap", "must be in (0, 1]");
-  return BK_OK;
+  return adaptive_check(&p->am, err);
 }

@@ -69,6 +69,18 @@ typedef struct bk_pool_spec {
   size_t nassets;
 } bk_pool_spec;
 
+/* Adaptive margins (stress.h): every contract's maintenance margin is its tier table's
+ * times a multiplier that follows the realized volatility of its marks. All 0: off. */
+typedef struct bk_adaptive_margin {
+  int64_t sample_us;   /* marks are sampled on a grid of this step from the epoch, > 0 when
+                          on (0: off) */
+  int64_t halflife_us; /* half-life of the volatility's moving average, a whole number of
+                          samples, at most 100,000 */
+  int64_t vol_ref;     /* mean |return| per sample at which the multiplier is 1, > 0 */
+  int64_t floor, cap;  /* the multiplier's bounds, 0 < floor <= cap <= 10 */
+  int64_t ramp;        /* the most the multiplier moves per sample, > 0 */
+} bk_adaptive_margin;
+
 typedef struct bk_policy {
   char name[64];
   /* fees */
@@ -137,6 +149,7 @@ typedef struct bk_policy {
   int adl_rule;         /* BK_ADLR_* */
   int64_t adl_cap;      /* capped and risk-aware pro rata: the most an account pays, a
                            share of its profit, (0, 1] */
+  bk_adaptive_margin am; /* adaptive maintenance margin (all 0: the tables as published) */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

@@ -62,6 +62,18 @@ static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *a
   return BK_OK;
 }
 
+/* Adaptive margins: every contract starts calm, its multiplier at the floor. */
+static int start_stress(bk_risk *r) {
+  r->stress = calloc(r->ncontracts, sizeof *r->stress);
+  if (!r->stress) return -1;
+  r->stress_decay = bk_stress_decay(&r->pol.am);
+  for (size_t k = 0; k < r->ncontracts; k++) {
+    bk_stress_start(&r->stress[k], &r->pol.am);
+    r->contracts[k].mm_scale = r->stress[k].mult;
+  }
+  return 0;
+}
+
 static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t ncontracts,
                      const bk_asset *assets, size_t nassets, int shadow, bk_err *err) {
   if (bk_policy_check(pol, err)) return NULL;
@@ -104,6 +116,7 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
   r->check = 1;
 #endif
   r->records = 1;
+  if (pol->am.sample_us && start_stress(r)) goto nomem;
   for (size_t i = 0; i < pol->nfund_initial; i++) {
     uint32_t a = 0;
     int64_t amount = pol->fund_initial[i].amount;
@@ -196,6 +209,8 @@ void bk_risk_free(bk_risk *r) {
   free(r->adl);
   free(r->scratch);
   free(r->unit);
+  free(r->stress);
+  free(r->mrecs);
   free(r);
 }
 
@@ -629,6 +644,27 @@ static bk_rc scratch_add(bk_risk *r, uint32_t id) {
   return BK_OK;
 }
 
+/* Adaptive margins on a mark of contract k (the mark before it: old): the contract's
+ * stress takes the samples due; when its multiplier moved, every holder's liquidation
+ * price moved with it, so each is indexed again before the mark's crossed triggers are
+ * popped (a rise can cross them where the mark alone did not). */
+static bk_rc adapt_margin(bk_risk *r, uint32_t k, int64_t old, int64_t mark) {
+  bk_stress *s = &r->stress[k];
+  if (!bk_stress_observe(s, &r->pol.am, r->stress_decay, old, mark, r->now)) return BK_OK;
+  r->contracts[k].mm_scale = s->mult;
+  bk_margin_rec rec = {r->now, k, bk_div_round(s->vol, BK_FX_SCALE, BK_CEIL), s->target,
+                       s->mult};
+  if (r->records) {
+    bk_margin_rec *v = bk_vec_push(r->mrecs, &r->nmrecs, &r->mrcap, &rec, sizeof rec);
+    if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for margin records");
+    r->mrecs = v;
+  }
+  const bk_holders *h = &r->holders[k];
+  for (size_t t = 0; t < h->n; t++)
+    if (reindex(r, h->id[t])) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
+  return BK_OK;
+}
+
 bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
                       const bk_book *const *books) {
   if (contract >= r->ncontracts || mark <= 0)
@@ -637,7 +673,9 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
   int64_t old = r->mark[contract];
   r->mark[contract] = mark;
   r->nscratch = 0;
-  bk_rc rc = bk_trig_pop_crossed(&r->trig, contract, mark, &r->scratch, &r->nscratch,
+  bk_rc rc = r->stress ? adapt_margin(r, contract, old, mark) : BK_OK;
+  if (rc) return rc;
+  rc = bk_trig_pop_crossed(&r->trig, contract, mark, &r->scratch, &r->nscratch,
                                  &r->scratch_cap);
   for (size_t i = 0; !rc && i < r->trig.nmulti; i++) rc = scratch_add(r, r->trig.multi[i]);
   if (rc) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the visit list");

@@ -19,6 +19,7 @@
 #include "engine/ledger.h"
 #include "engine/overlay.h"
 #include "engine/policy.h"
+#include "engine/stress.h"
 #include "engine/trigger.h"
 #include "engine/waterfall_state.h"
 
@@ -78,6 +79,15 @@ typedef struct bk_risk_vol {
   size_t head, n, cap;
   int64_t sum;
 } bk_risk_vol;
+
+/* A change of a contract's margin multiplier under adaptive margins (stress.h). */
+typedef struct bk_margin_rec {
+  int64_t ts;       /* µs: the mark at which it took effect */
+  uint32_t contract;
+  int64_t vol;      /* mean |return| per sample, fraction e-8 (rounded up) */
+  int64_t target;   /* the multiplier the volatility asked for, e-8 */
+  int64_t mult;     /* the multiplier now in force, e-8 */
+} bk_margin_rec;
 
 /* The accounts holding a position on one contract (each position knows its slot), so
  * ADL and socialization over open interest visit holders, not the population. */
@@ -162,6 +172,12 @@ typedef struct bk_risk {
   int64_t reins_cash[BK_LEDGER_ASSETS];
   int64_t reins_paid[BK_FUND_KEYS], reins_got[BK_FUND_KEYS];
   bk_err err;
+  /* adaptive margins (policy am; NULL when off): each contract's stress, the per-sample
+     decay of its volatility, and the multiplier's changes (kept when records is 1) */
+  bk_stress *stress;   /* stress[contract] */
+  int64_t stress_decay;
+  bk_margin_rec *mrecs;
+  size_t nmrecs, mrcap;
 } bk_risk;
 
 #endif

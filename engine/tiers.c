@@ -49,11 +49,31 @@ size_t bk_tiers_index(const bk_tiers *t, int64_t notional) {
 }
 
 bk_rc bk_tiers_mm(const bk_tiers *t, int64_t notional, int64_t *out) {
+  return bk_tiers_mm_scaled(t, notional, BK_FX(1), out);
+}
+
+bk_rc bk_tiers_terms(const bk_tiers *t, size_t i, int64_t scale, int64_t *mmr,
+                     int64_t *amount) {
+  const bk_tier *x = &t->v[i];
+  if (scale == 0 || scale == BK_FX(1)) {
+    *mmr = x->mmr;
+    *amount = x->maint_amount;
+    return BK_OK;
+  }
+  if (bk_fx_mul(x->mmr, scale, BK_CEIL, mmr) ||
+      bk_fx_mul(x->maint_amount, scale, BK_FLOOR, amount))
+    return BK_ERANGE;
+  if (*mmr >= BK_FX(1)) *mmr = BK_FX(1) - 1; /* a margin never reaches the whole notional */
+  return BK_OK;
+}
+
+bk_rc bk_tiers_mm_scaled(const bk_tiers *t, int64_t notional, int64_t scale, int64_t *out) {
   if (notional < 0) notional = -notional;
-  const bk_tier *x = &t->v[bk_tiers_index(t, notional)];
-  int64_t m;
-  if (bk_fx_mul(notional, x->mmr, BK_CEIL, &m)) return BK_ERANGE;
-  m -= x->maint_amount;
+  int64_t mmr, amount, m;
+  if (bk_tiers_terms(t, bk_tiers_index(t, notional), scale, &mmr, &amount) ||
+      bk_fx_mul(notional, mmr, BK_CEIL, &m))
+    return BK_ERANGE;
+  m -= amount;
   *out = m < 0 ? 0 : m;
   return BK_OK;
 }

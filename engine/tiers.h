@@ -46,4 +46,14 @@ size_t bk_tiers_index(const bk_tiers *t, int64_t notional);
  * BK_ERANGE on overflow (out unchanged). */
 bk_rc bk_tiers_mm(const bk_tiers *t, int64_t notional, int64_t *out);
 
+/* The rate and amount of tier i under a margin multiplier scale (e-8; 0 or BK_FX(1): as
+ * published): the rate times scale rounded up, kept below 1, and the amount times scale
+ * rounded down, so the scaled margin is at least scale times the published one. BK_ERANGE
+ * on overflow. */
+bk_rc bk_tiers_terms(const bk_tiers *t, size_t i, int64_t scale, int64_t *mmr,
+                     int64_t *amount);
+
+/* bk_tiers_mm under a margin multiplier (bk_tiers_terms). */
+bk_rc bk_tiers_mm_scaled(const bk_tiers *t, int64_t notional, int64_t scale, int64_t *out);
+
 #endif

@@ -37,8 +37,9 @@ const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
                                                  "calibration_fit.csv",
                                                  "calibration_fit_minutes.csv",
                                                  "sensitivity.csv", "sizing.csv",
-                                                 "pools.csv", "reinsurance.csv", NULL};
-#define NOPTIONAL 8
+                                                 "pools.csv", "reinsurance.csv",
+                                                 "margins.csv", NULL};
+#define NOPTIONAL 9
 #define CALIB_FILE bk_report_optional_files[0]
 #define DRAWS_FILE bk_report_optional_files[1]
 #define FIT_FILE bk_report_optional_files[2]
@@ -47,6 +48,7 @@ const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
 #define SIZING_FILE bk_report_optional_files[5]
 #define POOLS_FILE bk_report_optional_files[6]
 #define REINS_FILE bk_report_optional_files[7]
+#define MARGINS_FILE bk_report_optional_files[8]
 
 
 /* --- a row writer ------------------------------------------------------------------ */
@@ -294,6 +296,39 @@ static bk_rc write_adl(const bk_report_run *run, bk_outfile *o) {
     }
   }
   return BK_OK;
+}
+
+/* 1 when a policy of the run has adaptive margins (margins.csv). */
+static int has_margins(const bk_report_run *run) {
+  for (size_t p = 0; p < run->npolicies; p++)
+    if (run->policies[p].risk->stress) return 1;
+  return 0;
+}
+
+/* margins.csv: every change of a contract's margin multiplier, per adaptive policy. */
+static bk_rc write_margins(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {"time", "ts_us", "policy", "exchange", "instrument",
+                                     "vol_per_sample", "target_multiplier", "multiplier"};
+  for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++) {
+    const bk_risk *r = run->policies[p].risk;
+    for (size_t i = 0; i < r->nmrecs; i++) {
+      const bk_margin_rec *m = &r->mrecs[i];
+      const bk_instrument *in = instr_of(run, m->contract);
+      w_time(&w, m->ts);
+      w_i64(&w, m->ts);
+      w_str(&w, r->pol.name);
+      w_str(&w, in ? in->exchange : "");
+      w_str(&w, in ? in->symbol : "");
+      w_fx(&w, m->vol);
+      w_fx(&w, m->target);
+      w_fx(&w, m->mult);
+      w_end(&w);
+    }
+  }
+  return bk_outfile_error(o)->rc;
 }
 
 /* summary.csv: the cells of summary.c, one row per policy and asset. */
@@ -913,7 +948,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   bk_outfile *o[NFILES + NOPTIONAL] = {0};
   const char *names[NFILES + NOPTIONAL];
   size_t nfiles = NFILES, calib = 0, draws = 0, fit = 0, sens = 0, sizing = 0, pools = 0,
-         reins = 0;
+         reins = 0, margins = 0;
   for (size_t k = 0; k < NFILES; k++) names[k] = bk_report_files[k];
   if (run->calib) names[calib = nfiles++] = CALIB_FILE;
   if (run->draws) names[draws = nfiles++] = DRAWS_FILE;
@@ -925,6 +960,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
   if (any_pools(run)) names[pools = nfiles++] = POOLS_FILE;
   if (any_reins(run)) names[reins = nfiles++] = REINS_FILE;
+  if (has_margins(run)) names[margins = nfiles++] = MARGINS_FILE;
   bk_err e;
   bk_err_clear(&e);
   bk_rc rc = BK_OK;
@@ -963,6 +999,8 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
       bk_err_set(&e, rc, "%s: a total does not fit 64 bits", bk_outfile_path(o[pools]));
     if (!rc && reins && (rc = write_reinsurance(run, o[reins])))
       bk_err_set(&e, rc, "%s: a total does not fit 64 bits", bk_outfile_path(o[reins]));
+    if (!rc && margins && (rc = write_margins(run, o[margins])))
+      e = *bk_outfile_error(o[margins]);
   }
   if (!rc) rc = bk_outfile_commit_all(o, nfiles, &e);
   if (rc) {
