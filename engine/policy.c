@@ -40,6 +40,11 @@ void bk_policy_default(bk_policy *p) {
   p->adl_rank = BK_ADL_BITMEX;
   p->social_base = BK_SOC_PROFIT;
   p->seed = 1;
+  p->spread_fund_share = BK_FX(1);
+}
+
+int bk_policy_captures(const bk_policy *p) {
+  return p->spread_taker_share > 0 || p->spread_liquidation;
 }
 
 bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err) {
@@ -116,5 +121,9 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be bitmex, hyperliquid or dydx");
   CHECK(p->social_base == BK_SOC_PROFIT || p->social_base == BK_SOC_OI,
         "waterfall.socialize_over", "must be profit or open_interest");
+  CHECK(p->spread_taker_share >= 0 && p->spread_taker_share <= one,
+        "fees.spread_capture.taker_share", "must be in [0, 1]");
+  CHECK(p->spread_fund_share >= 0 && p->spread_fund_share <= one,
+        "fees.spread_capture.fund_share", "must be in [0, 1]");
   return BK_OK;
 }

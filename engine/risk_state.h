@@ -142,6 +142,7 @@ typedef struct bk_risk {
   size_t nscratch, scratch_cap;
   uint32_t *unit;      /* the contracts of the unit being liquidated */
   size_t unit_cap;
+  int64_t *index;      /* index[contract]: the last index price, 0 until one (capture.h) */
   bk_err err;
 } bk_risk;
 
