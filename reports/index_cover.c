@@ -41,12 +41,14 @@ const char *bk_report_contract_name(const bk_report_run *run, uint32_t k, char *
 
 void bk_report_print_no_index(FILE *f, const bk_report_run *run) {
   if (!bk_report_captures(run)) return;
+  int missing = 0;
   for (uint32_t k = 0; k < run->ncontracts; k++) {
     char name[96];
-    if (!bk_report_has_index(run, k))
-      fprintf(f, "note: %s has no index price in the data: spread capture is unknown there, "
-                 "not 0%s\n", bk_report_contract_name(run, k, name, sizeof name),
-              bk_report_capture_shown(run) ? "" : " (summary.csv and fund.csv leave its "
-                                                  "columns out)");
+    if (bk_report_has_index(run, k)) continue;
+    fprintf(f, "note: no index price in the data for %s: its spread capture is unknown, "
+               "not 0\n", bk_report_contract_name(run, k, name, sizeof name));
+    missing = 1;
   }
+  if (missing && !bk_report_capture_shown(run))
+    fprintf(f, "  (summary.csv and fund.csv leave the spread_capture columns out)\n");
 }

@@ -728,8 +728,8 @@ static void spread_capture_is_reported_only_where_the_data_has_an_index(void **s
   char *said = bk_t_slurp(path, NULL);
   snprintf(path, sizeof path, "%s/capture-none.err", dir);
   char *err = bk_t_slurp(path, NULL);
-  assert_true(strstr(said, "synthetic:SYNUSDT has no index price") ||
-              strstr(err, "synthetic:SYNUSDT has no index price"));
+  assert_true(strstr(said, "no index price in the data for synthetic:SYNUSDT") ||
+              strstr(err, "no index price in the data for synthetic:SYNUSDT"));
   free(said);
   free(err);
 }
