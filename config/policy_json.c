@@ -154,6 +154,29 @@ static bk_rc reinsurance(pctx *c, const json_t *o, bk_policy *p) {
              : BK_OK;
 }
 
+/* fees.spread_capture: {"taker_share": fraction, "liquidation": true/false,
+ * "fund_share": fraction}, each key optional (engine/capture.h). */
+static bk_rc spread_capture(pctx *c, const json_t *f, bk_policy *p) {
+  static const char *const keys[] = {"taker_share", "liquidation", "fund_share", NULL};
+  const json_t *o = json_object_get(f, "spread_capture");
+  char path[256], sub[300];
+  if (!o) return BK_OK;
+  at(c, path, sizeof path, "fees", "spread_capture");
+  if (!json_is_object(o))
+    return bk_jdoc_fail(&c->d, c->err, path, "expected an object with taker_share, "
+                        "liquidation and fund_share");
+  bk_rc rc = bk_jdoc_known(&c->d, c->err, path, o, keys);
+  if (rc || (rc = fx(c, o, "fees.spread_capture", "taker_share", &p->spread_taker_share)) ||
+      (rc = fx(c, o, "fees.spread_capture", "fund_share", &p->spread_fund_share)))
+    return rc;
+  const json_t *v = json_object_get(o, "liquidation");
+  if (!v) return BK_OK;
+  snprintf(sub, sizeof sub, "%s.liquidation", path);
+  if (!json_is_boolean(v)) return bk_jdoc_fail(&c->d, c->err, sub, "expected true or false");
+  p->spread_liquidation = json_is_true(v);
+  return BK_OK;
+}
+
 static bk_rc word(pctx *c, const json_t *o, const char *sect, const char *key,
                   const char *const *words, int *out) {
   const json_t *v = json_object_get(o, key);
@@ -204,7 +227,7 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   static const char *const top[] = {"name", "source", "description", "fees", "liquidation",
                                     "fund", "waterfall", "reinsurance", "adaptive_margin",
                                     NULL};
-  static const char *const kfees[] = {"maker", "taker", "fund_share", NULL};
+  static const char *const kfees[] = {"maker", "taker", "fund_share", "spread_capture", NULL};
   static const char *const kliq[] = {"penalty_mode", "penalty", "participation",
                                      "price_limit", "fillable_ba", "fillable_smmr",
                                      "remainder", "slice_share", "slice_cooldown_s",
@@ -250,7 +273,8 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   const json_t *f = o[0], *l = o[1], *fu = o[2], *w = o[3];
   if (f && ((rc = fx(&c, f, "fees", "maker", &p.maker_fee)) ||
             (rc = fx(&c, f, "fees", "taker", &p.taker_fee)) ||
-            (rc = fx(&c, f, "fees", "fund_share", &p.fund_share))))
+            (rc = fx(&c, f, "fees", "fund_share", &p.fund_share)) ||
+            (rc = spread_capture(&c, f, &p))))
     return rc;
   if (l && ((rc = word(&c, l, "liquidation", "penalty_mode", w_pen, &p.penalty_mode)) ||
             (rc = fx(&c, l, "liquidation", "penalty", &p.penalty)) ||
@@ -369,11 +393,24 @@ static json_t *section(int failed, json_t *o) {
   return NULL;
 }
 
+/* fees.spread_capture, written only when the policy captures (a policy without it
+ * reads back the same). */
+static json_t *spread_capture_json(const bk_policy *p) {
+  json_t *o = json_object();
+  return section(
+      !o || bk_jdoc_put(o, "taker_share", bk_jdoc_fx_value(p->spread_taker_share)) ||
+          bk_jdoc_put(o, "liquidation", json_boolean(p->spread_liquidation)) ||
+          bk_jdoc_put(o, "fund_share", bk_jdoc_fx_value(p->spread_fund_share)),
+      o);
+}
+
 static json_t *fees_json(const bk_policy *p) {
   json_t *o = json_object();
   return section(!o || bk_jdoc_put(o, "maker", bk_jdoc_fx_value(p->maker_fee)) ||
                      bk_jdoc_put(o, "taker", bk_jdoc_fx_value(p->taker_fee)) ||
-                     bk_jdoc_put(o, "fund_share", bk_jdoc_fx_value(p->fund_share)),
+                     bk_jdoc_put(o, "fund_share", bk_jdoc_fx_value(p->fund_share)) ||
+                     (bk_policy_captures(p) &&
+                      bk_jdoc_put(o, "spread_capture", spread_capture_json(p))),
                  o);
 }
 

@@ -13,10 +13,10 @@
 #include <string.h>
 
 static const char *const cause_names[BK_CAUSES] = {
-    "deposit",   "pnl",     "liquidation_fee", "spread_capture", "protocol_revenue",
-    "deficit",   "takeover", "adl",            "socialized",     "funding",
-    "offload",   "uncovered", "broken",          "convert",        "premium",
-    "claim"};
+    "deposit",   "pnl",     "liquidation_fee", "remaining_margin", "protocol_revenue",
+    "deficit",   "takeover", "adl",            "socialized",       "funding",
+    "offload",   "uncovered", "broken",        "convert",          "premium",
+    "claim",     "spread_capture"};
 
 const char *bk_cause_name(int cause) {
   return cause >= 0 && cause < BK_CAUSES ? cause_names[cause] : "unknown";

@@ -37,7 +37,7 @@ typedef enum bk_cause {
   BK_CAUSE_DEPOSIT = 0,      /* initial balances, and withdrawals of accounts that leave */
   BK_CAUSE_PNL,              /* realized PnL of a close against the market */
   BK_CAUSE_LIQ_FEE,          /* liquidation penalty charged as a fee */
-  BK_CAUSE_SPREAD,           /* surplus of a fill over the bankruptcy price, remaining margin */
+  BK_CAUSE_SPREAD,           /* remaining margin: what a closed-out account had left */
   BK_CAUSE_PROTOCOL_REVENUE, /* the fund's share of trading fees on replayed volume */
   BK_CAUSE_DEFICIT,          /* the fund pays a bankrupt account's negative balance */
   BK_CAUSE_TAKEOVER,         /* the fund takes a position over at the bankruptcy price */
@@ -51,9 +51,12 @@ typedef enum bk_cause {
   BK_CAUSE_CONVERT,          /* a shared fund's (or the reinsurer's) cash of one asset
                                 exchanged with the market for another at replayed prices */
   BK_CAUSE_PREMIUM,          /* a fund's premium to the reinsurance layer */
-  BK_CAUSE_CLAIM             /* the reinsurance layer tops a fund up */
+  BK_CAUSE_CLAIM,            /* the reinsurance layer tops a fund up */
+  BK_CAUSE_SPREAD_CAPTURE    /* the fund's share of what the venue, as counterparty of a
+                                trade or a liquidation fill, made against the index (signed:
+                                a fill on the wrong side of the index is a loss) */
 } bk_cause;
-#define BK_CAUSES 16
+#define BK_CAUSES 17
 
 /* Short name of a cause ("liquidation_fee", ...), used as a report column stem. */
 const char *bk_cause_name(int cause);

@@ -67,7 +67,9 @@ int64_t bk_liq_participation_now(const bk_risk *r, uint32_t contract, int side, 
 bk_rc bk_liq_limit(bk_risk *r, const bk_account *a, int i, int64_t bp, int64_t *limit);
 
 /* Closes up to qty of account id's position on contract through the book under limit;
- * each fill realizes its PnL; t accumulates the fills. */
+ * each fill realizes its PnL and, when the policy takes the liquidation flow, posts the
+ * fund's part of the spread it captured against the index (capture.h); t accumulates
+ * the fills. */
 bk_rc bk_liq_close_by_book(bk_risk *r, uint32_t id, uint32_t contract, const bk_book *book,
                            int64_t qty, int64_t limit, bk_liq_tally *t);
 

@@ -42,6 +42,11 @@ void bk_policy_default(bk_policy *p) {
   p->seed = 1;
   p->adl_rule = BK_ADLR_QUEUE;
   p->adl_cap = BK_FX(1);
+  p->spread_fund_share = BK_FX(1);
+}
+
+int bk_policy_captures(const bk_policy *p) {
+  return p->spread_taker_share > 0 || p->spread_liquidation;
 }
 
 bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err) {
@@ -148,5 +153,9 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be queue, pro_rata, capped_pro_rata, risk_pro_rata, contract_pro_rata or "
         "leverage_fill");
   CHECK(p->adl_cap > 0 && p->adl_cap <= one, "waterfall.adl_cap", "must be in (0, 1]");
+  CHECK(p->spread_taker_share >= 0 && p->spread_taker_share <= one,
+        "fees.spread_capture.taker_share", "must be in [0, 1]");
+  CHECK(p->spread_fund_share >= 0 && p->spread_fund_share <= one,
+        "fees.spread_capture.fund_share", "must be in [0, 1]");
   return adaptive_check(&p->am, err);
 }

@@ -150,6 +150,10 @@ typedef struct bk_policy {
   int64_t adl_cap;      /* capped and risk-aware pro rata: the most an account pays, a
                            share of its profit, (0, 1] */
   bk_adaptive_margin am; /* adaptive maintenance margin (all 0: the tables as published) */
+  /* spread capture (engine/capture.h): the venue as counterparty, against the index */
+  int64_t spread_taker_share; /* share of the replayed taker flow it takes, [0, 1] */
+  int spread_liquidation;     /* 1: it takes the liquidation fills too */
+  int64_t spread_fund_share;  /* share of what it captures that goes to the fund, [0, 1] */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy
@@ -160,6 +164,9 @@ void bk_policy_default(bk_policy *p);
  * replacing an earlier entry for the same name. BK_ECONFIG when the table is full or
  * the name too long. */
 bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err);
+
+/* 1 when the policy captures spread on some flow (taker share or liquidations). */
+int bk_policy_captures(const bk_policy *p);
 
 /* BK_OK when every field is in range; else BK_ECONFIG naming the field in err. */
 bk_rc bk_policy_check(const bk_policy *p, bk_err *err);

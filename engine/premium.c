@@ -10,6 +10,7 @@ int64_t bk_premium_due(const bk_risk *r, uint32_t to, int cause, int64_t amount)
   int64_t p;
   if (!r->pol.reins_share || to != BK_PARTY_FUND ||
       (cause != BK_CAUSE_LIQ_FEE && cause != BK_CAUSE_SPREAD &&
+       cause != BK_CAUSE_SPREAD_CAPTURE &&
        cause != BK_CAUSE_PROTOCOL_REVENUE) ||
       bk_fx_mul(amount, r->pol.reins_share, BK_FLOOR, &p))
     return 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/capture.h"
 #include "engine/conservation.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
@@ -101,8 +102,9 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
   r->vol = calloc(ncontracts, sizeof *r->vol);
   r->holders = calloc(ncontracts, sizeof *r->holders);
   r->assets = calloc(nassets ? nassets : 1, sizeof *r->assets);
+  r->index = calloc(ncontracts, sizeof *r->index);
   if (!r->contracts || !r->mark || !r->market_pos || !r->acct_oi || !r->assets || !r->vol ||
-      !r->holders)
+      !r->holders || !r->index)
     goto nomem;
   memcpy(r->contracts, contracts, ncontracts * sizeof *r->contracts);
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
@@ -191,6 +193,7 @@ void bk_risk_free(bk_risk *r) {
   free(r->acct_oi);
   free(r->contracts);
   free(r->mark);
+  free(r->index);
   free(r->market_pos);
   for (size_t k = 0; r->vol && k < r->ncontracts; k++) {
     free(r->vol[k].ts);
@@ -252,6 +255,10 @@ bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t
 
 void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark) {
   if (contract < r->ncontracts) r->mark[contract] = mark;
+}
+
+void bk_risk_set_index(bk_risk *r, uint32_t contract, int64_t index) {
+  if (contract < r->ncontracts && index > 0) r->index[contract] = index;
 }
 
 /* Re-indexes an account's trigger after its positions or money changed. */
@@ -695,7 +702,8 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
   return end_event(r, r->contracts[contract].settle);
 }
 
-bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int64_t price, int64_t qty, int64_t ts) {
+bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int side, int64_t price, int64_t qty,
+                       int64_t ts) {
   if (contract >= r->ncontracts || price <= 0 || qty < 0)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad trade for contract %u", contract);
   begin(r, ts);
@@ -709,6 +717,7 @@ bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int64_t price, int64_t qty
   bk_rc rc = bk_xfer_pay(r, BK_PARTY_MARKET, NULL, BK_PARTY_FUND,
                          bk_xfer_fund_cash(r, c->settle), c->settle,
                          BK_CAUSE_PROTOCOL_REVENUE, fee);
+  if (!rc) rc = bk_capture_post(r, contract, side, qty, price, r->pol.spread_taker_share);
   if (rc) return rc;
   return end_event(r, c->settle);
 }

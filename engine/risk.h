@@ -85,6 +85,10 @@ bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left);
 /* Sets a mark without liquidating (initial state before the replay starts). */
 void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark);
 
+/* The index price of a contract changed (<= 0 is ignored): what spread capture prices
+ * fills against (engine/capture.h). */
+void bk_risk_set_index(bk_risk *r, uint32_t contract, int64_t index);
+
 /* The mark of a contract changed at ts. Visits the accounts whose trigger was crossed (and
  * those waiting for a slice), liquidates the ones below maintenance, runs the fund's
  * offload and records its equity. books[contract] is the shared book of each contract
@@ -92,8 +96,12 @@ void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark);
 bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
                       const bk_book *const *books);
 
-/* A replayed trade: the fund receives its share of the fees charged on its notional. */
-bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int64_t price, int64_t qty, int64_t ts);
+/* A replayed trade, its taker on side (BK_BUY / BK_SELL; BK_SIDE_NONE when the data does
+ * not say): the fund receives its share of the fees charged on its notional and, when
+ * the policy takes a share of the taker flow, its part of the spread captured against
+ * the contract's index (engine/capture.h; none without a side or an index). */
+bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int side, int64_t price, int64_t qty,
+                       int64_t ts);
 
 /* Funding settles at ts at rate (fraction, > 0: longs pay): every position on the contract
  * pays or receives size × mark × rate (inverse: in coin), rounded for the exchange. */

@@ -171,6 +171,7 @@ typedef struct bk_risk {
      the premiums it paid and the claims it received, valued in the layer's currency */
   int64_t reins_cash[BK_LEDGER_ASSETS];
   int64_t reins_paid[BK_FUND_KEYS], reins_got[BK_FUND_KEYS];
+  int64_t *index;      /* index[contract]: the last index price, 0 until one (capture.h) */
   bk_err err;
   /* adaptive margins (policy am; NULL when off): each contract's stress, the per-sample
      decay of its volatility, and the multiplier's changes (kept when records is 1) */

@@ -239,6 +239,13 @@ static void each_set_mark(bk_sim *s, uint32_t k, int64_t mark) {
   }
 }
 
+static void each_set_index(bk_sim *s, uint32_t k, int64_t index) {
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk_set_index(s->risk[p], k, index);
+    if (s->shadow[p]) bk_risk_set_index(s->shadow[p], k, index);
+  }
+}
+
 /* --- books ------------------------------------------------------------------------ */
 
 /* Points books[k] at the book the risk engine should walk for contract k: the replayed
@@ -486,12 +493,15 @@ static bk_rc on_event(bk_sim *s, const bk_event *ev) {
       for (size_t p = 0; p < s->cfg.npolicies; p++) {
         bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
         for (int j = 0; j < 2; j++)
-          if (rs[j] && (rc = bk_risk_on_trade(rs[j], k, ev->price, ev->qty, ev->ts)))
+          if (rs[j] && (rc = bk_risk_on_trade(rs[j], k, ev->side, ev->price, ev->qty, ev->ts)))
             return risk_fail(s, p, rs[j], rc);
       }
     return BK_OK;
   case BK_EV_MARK:
     return new_mark(s, k, ev->price, ev->ts);
+  case BK_EV_INDEX:
+    each_set_index(s, k, ev->price);
+    return BK_OK;
   case BK_EV_FUNDING:
     sc->fund_rate = ev->price;
     if (ev->aux > ev->ts) {

@@ -114,12 +114,13 @@ static void gp_xrange(bk_outfile *o, int64_t from_us, int64_t to_us) {
                     fmt);
 }
 
-/* The causes that mark the action: what liquidations move (fees, spread, deficits,
- * takeovers, offloads, ADL, socialization), not the steady trickles of trading-fee
- * revenue and funding, which would stretch the zoom over the whole run. */
+/* The causes that mark the action: what liquidations move (fees, remaining margin,
+ * deficits, takeovers, offloads, ADL, socialization), not the steady trickles of
+ * trading-fee revenue, spread capture and funding, which would stretch the zoom over the
+ * whole run. */
 static int action_cause(int c) {
   return c != BK_CAUSE_DEPOSIT && c != BK_CAUSE_PROTOCOL_REVENUE && c != BK_CAUSE_FUNDING &&
-         c != BK_CAUSE_PNL;
+         c != BK_CAUSE_PNL && c != BK_CAUSE_SPREAD_CAPTURE;
 }
 
 /* Where the fund chart looks, over every policy's samples of asset a. */

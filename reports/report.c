@@ -159,11 +159,14 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
                                      "fund_cash", "inventory_pnl", BK_COL_FUND_EQUITY};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   char name[48];
+  int capture = bk_report_capture_shown(run);
   for (size_t c = 0; c < bk_col_nin; c++)
     w_str(&w, bk_col_flow(0, bk_col_in_causes[c], name, sizeof name));
+  if (capture) w_str(&w, bk_col_flow(0, BK_CAUSE_SPREAD_CAPTURE, name, sizeof name));
   w_str(&w, "inflows");
   for (size_t c = 0; c < bk_col_nout; c++)
     w_str(&w, bk_col_flow(1, bk_col_out_causes[c], name, sizeof name));
+  if (capture) w_str(&w, bk_col_flow(1, BK_CAUSE_SPREAD_CAPTURE, name, sizeof name));
   w_str(&w, "outflows");
   static const char *const tail[] = {"drawdown", "liquidations", "liq_notional",
                                      BK_COL_LIQ_NOTIONAL_INTERVAL};
@@ -188,8 +191,10 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
         w_fx(&w, s[i].inventory_pnl);
         w_fx(&w, s[i].equity);
         for (size_t c = 0; c < bk_col_nin; c++) w_fx(&w, s[i].in[bk_col_in_causes[c]]);
+        if (capture) w_fx(&w, s[i].in[BK_CAUSE_SPREAD_CAPTURE]);
         w_fx(&w, inflows);
         for (size_t c = 0; c < bk_col_nout; c++) w_fx(&w, s[i].out[bk_col_out_causes[c]]);
+        if (capture) w_fx(&w, s[i].out[BK_CAUSE_SPREAD_CAPTURE]);
         w_fx(&w, outflows);
         w_fx(&w, peak - s[i].equity);
         w_u64(&w, s[i].liquidations);
@@ -530,6 +535,18 @@ static void j_scenario_ran(bk_outfile *o, const bk_report_run *run) {
   bk_outfile_printf(o, "}");
 }
 
+/* The contracts the data gave no index price for ("exchange:symbol", comma-separated):
+ * spread capture had nothing to price their fills against. */
+static void j_no_index(bk_outfile *o, const bk_report_run *run) {
+  int n = 0;
+  for (uint32_t k = 0; k < run->ncontracts; k++) {
+    char name[96];
+    if (bk_report_has_index(run, k)) continue;
+    bk_outfile_printf(o, "%s", n++ ? ", " : "");
+    j_str(o, bk_report_contract_name(run, k, name, sizeof name));
+  }
+}
+
 static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err) {
   const bk_report_ctx *c = &run->ctx;
   bk_rc rc;
@@ -588,7 +605,9 @@ static bk_rc write_manifest(const bk_report_run *run, bk_outfile *o, bk_err *err
     j_str(o, f->codec);
     bk_outfile_printf(o, ", \"rows\": %" PRIu64 "}", f->rows);
   }
-  bk_outfile_printf(o, "%s],\n  \"files\": [", c->nfiles ? "\n  " : "");
+  bk_outfile_printf(o, "%s],\n  \"no_index_price\": [", c->nfiles ? "\n  " : "");
+  j_no_index(o, run);
+  bk_outfile_printf(o, "],\n  \"files\": [");
   for (size_t i = 0; bk_report_files[i]; i++) {
     if (i) bk_outfile_printf(o, ", ");
     j_str(o, bk_report_files[i]);

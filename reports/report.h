@@ -36,12 +36,13 @@
  *
  * Accounting identities the files satisfy (and the tests check), per policy and asset,
  * in summary.csv and on every row of fund.csv:
- *   inflows = sum of in_<cause>, outflows = sum of out_<cause>  (every cause has a column)
+ *   inflows = sum of in_<cause>, outflows = sum of out_<cause>  (every cause has a column;
+ *     spread_capture's only when bk_report_capture_shown, and it is 0 otherwise)
  *   fund_cash_end - fund_start = inflows - outflows          (ledger, every cause)
  *   fund_end = fund_cash_end + inventory_pnl_end              (equity at mark)
  *   sum of liquidations.csv fund_delta = liq_fund_delta
  *   sum of liquidations.csv fund_fee, fund_spread, fund_deficit = in_liquidation_fee,
- *     in_spread_capture, out_deficit (every such flow comes from a liquidation)
+ *     in_remaining_margin, out_deficit (every such flow comes from a liquidation)
  *   ledger_imbalance = sum of every party's balance = 0       (computed, not assumed)
  *
  * The writers read a bk_report_run (reports/run.h): plain views of the results and
@@ -101,6 +102,23 @@ typedef struct bk_report_cell {
  * NULL. Returns the number of cells. */
 size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
                                const bk_report_totals *t, bk_report_cell *cells);
+
+/* Spread capture (engine/capture.h, reports/index_cover.c): 1 when some policy of the
+ * run captures spread; 1 when contract k had an index price (some policy's risk state
+ * holds one); 1 when the in_/out_spread_capture columns appear, i.e. some policy
+ * captures and some contract had an index (without one the capture is not zero but
+ * unknown, and the columns are left out). */
+int bk_report_captures(const bk_report_run *run);
+int bk_report_has_index(const bk_report_run *run, uint32_t k);
+int bk_report_capture_shown(const bk_report_run *run);
+
+/* "exchange:symbol" of contract k into buf ("?" for what the run does not know); buf. */
+const char *bk_report_contract_name(const bk_report_run *run, uint32_t k, char *buf,
+                                    size_t cap);
+
+/* When some policy captures spread, one line per contract the data gave no index price
+ * for (the terminal's note; manifest.json lists them as no_index_price). */
+void bk_report_print_no_index(FILE *f, const bk_report_run *run);
 
 /* The settle asset of a contract of r (0 for an unknown contract). */
 uint32_t bk_report_settle_of(const bk_risk *r, uint32_t contract);

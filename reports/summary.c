@@ -51,8 +51,9 @@ static void print_flows(FILE *f, const bk_report_totals *t) {
   static const struct {
     int cause;
     const char *label;
-  } causes[] = {{BK_CAUSE_LIQ_FEE, "liquidation fees"}, {BK_CAUSE_SPREAD, "spread"},
+  } causes[] = {{BK_CAUSE_LIQ_FEE, "liquidation fees"}, {BK_CAUSE_SPREAD, "remaining margin"},
                 {BK_CAUSE_PROTOCOL_REVENUE, "protocol revenue"},
+                {BK_CAUSE_SPREAD_CAPTURE, "spread capture"},
                 {BK_CAUSE_TAKEOVER, "takeover"},      {BK_CAUSE_OFFLOAD, "offload"},
                 {BK_CAUSE_ADL, "ADL"},                {BK_CAUSE_FUNDING, "funding"},
                 {BK_CAUSE_DEFICIT, "deficits"}};
@@ -126,6 +127,7 @@ void bk_report_print_summary(FILE *f, const bk_report_run *run) {
   fprintf(f, "(amounts in %s, 2 decimals; fund start + flows = fund end; exact figures and\n"
              " gross inflows and outflows by cause in summary.csv, defined in docs/reports.md)\n",
           run->nassets == 1 ? run->assets[0].name : "each row's settle asset");
+  bk_report_print_no_index(f, run);
   if (run->fit) print_fit(f, run->fit);
 }
 

@@ -180,11 +180,18 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   c_fx(&c, "fund_min", z->fund_min);
   c_fx(&c, "max_drawdown", z->max_drawdown);
   c_secs(&c, "time_under_water_s", z->under_water_us);
+  int capture = bk_report_capture_shown(run);
   for (size_t k = 0; k < bk_col_nin; k++)
     c_fx(&c, bk_col_flow(0, bk_col_in_causes[k], b, sizeof b), z->in[bk_col_in_causes[k]]);
+  if (capture)
+    c_fx(&c, bk_col_flow(0, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b),
+         z->in[BK_CAUSE_SPREAD_CAPTURE]);
   c_fx(&c, "inflows", z->inflows);
   for (size_t k = 0; k < bk_col_nout; k++)
     c_fx(&c, bk_col_flow(1, bk_col_out_causes[k], b, sizeof b), z->out[bk_col_out_causes[k]]);
+  if (capture)
+    c_fx(&c, bk_col_flow(1, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b),
+         z->out[BK_CAUSE_SPREAD_CAPTURE]);
   c_fx(&c, "outflows", z->outflows);
   c_fx(&c, "liq_fund_delta", z->liq_fund_delta);
   c_fx(&c, "adl_notional", z->adl_notional);

@@ -46,7 +46,8 @@ static void ledger_postings_balance_and_count_fund_causes(void **state) {
                                   INT64_MAX), BK_ERANGE);
   assert_true(bk_ledger_balance(&l, BK_PARTY_FUND, 0) == P("2"));
   assert_int_equal((int)l.n, 3);
-  assert_string_equal(bk_cause_name(BK_CAUSE_SPREAD), "spread_capture");
+  assert_string_equal(bk_cause_name(BK_CAUSE_SPREAD), "remaining_margin");
+  assert_string_equal(bk_cause_name(BK_CAUSE_SPREAD_CAPTURE), "spread_capture");
   bk_ledger_fini(&l);
 }
 
@@ -110,7 +111,7 @@ static void protocol_revenue_is_the_fund_share_of_fees_on_replayed_volume(void *
   bk_risk_new(&pol, &c, 1, NULL, 0, &r, &err);
   assert_non_null(r);
   r->check = 2;
-  assert_int_equal(bk_risk_on_trade(r, 0, P("30000"), P("2"), 1), BK_OK);
+  assert_int_equal(bk_risk_on_trade(r, 0, BK_BUY, P("30000"), P("2"), 1), BK_OK);
   /* 60,000 × 0.07 % × 10 % = 4.2 */
   assert_true(r->ledger.fund_in[BK_CAUSE_PROTOCOL_REVENUE][0] == P("4.2"));
   assert_true(r->fund.cash[0] == P("4.2"));
@@ -171,7 +172,7 @@ static void conservation_holds_on_every_event_of_a_random_run(void **state) {
       bk_rc rc = bk_risk_on_mark(r[k], 0, m, t * INT64_C(1000000), books);
       if (rc) fail_msg("seed %llu policy %d step %d: %s", (unsigned long long)seed, k, t, r[k]->err.msg);
       if (t % 50 == 0) assert_int_equal(bk_risk_on_funding(r[k], 0, P("0.0001"), t), BK_OK);
-      assert_int_equal(bk_risk_on_trade(r[k], 0, m, P("0.5"), t), BK_OK);
+      assert_int_equal(bk_risk_on_trade(r[k], 0, BK_BUY, m, P("0.5"), t), BK_OK);
     }
   }
   for (int k = 0; k < 3; k++) {
@@ -226,7 +227,7 @@ static void conservation_check_fires_when_broken_on_purpose(void **state) {
   r->fund.cash[0] += 5;
   /* a position appears out of nowhere: long OI no longer equals short OI */
   r->acct[id].pos[0].size += P("0.01");
-  assert_int_equal(bk_risk_on_trade(r, 0, P("30000"), P("1"), 3), BK_EINVARIANT);
+  assert_int_equal(bk_risk_on_trade(r, 0, BK_BUY, P("30000"), P("1"), 3), BK_EINVARIANT);
   assert_non_null(strstr(r->err.msg, "open interest"));
   assert_non_null(strstr(r->err.msg, "event 3"));
   r->acct[id].pos[0].size -= P("0.01");

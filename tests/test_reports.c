@@ -437,7 +437,7 @@ static void summary_balances_with_the_ledger_and_the_liquidation_rows(void **sta
     }
     assert_true((int64_t)n * BK_FX_SCALE == num(&sum, row, "liquidations"));
     assert_true(fee == num(&sum, row, "in_liquidation_fee"));
-    assert_true(spread == num(&sum, row, "in_spread_capture"));
+    assert_true(spread == num(&sum, row, "in_remaining_margin"));
     assert_true(deficit == num(&sum, row, "out_deficit"));
     assert_true(delta == num(&sum, row, "liq_fund_delta"));
     /* the fund path: the last sample is the end, the minimum and drawdown hold */

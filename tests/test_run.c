@@ -648,6 +648,92 @@ static void the_safe_fund_is_where_adl_stops(void **state) {
   }
 }
 
+/* A scenario of the hand-written accounts with two policies alike but for spread capture
+ * (10 % of the taker flow, the liquidation fills, half to the fund), over data given as
+ * `data`. */
+static void capture_scenario(const char *name, const char *data) {
+  char text[4096], scen[8192];
+  snprintf(text, sizeof text,
+           "{\"name\": \"%s\", \"data\": [%s],\n"
+           " \"window\": {\"from\": \"2025-10-10T00:10:00Z\"},\n"
+           " \"instruments\": {\"SYNUSDT\": {\"kind\": \"linear\", \"tick\": \"0.1\",\n"
+           "   \"contract_size\": \"1\", \"settle\": \"USDT\",\n"
+           "   \"tiers\": [{\"floor\": \"0\", \"mmr\": \"0.005\", \"max_leverage\": \"100\"}]}},\n"
+           " \"population\": {\"model\": \"accounts\", \"file\": \"accounts.json\"},\n"
+           " \"policies\": [{\"name\": \"plain\", \"fund\": {\"initial\": \"100000\"}},\n"
+           "   {\"name\": \"capture\", \"fund\": {\"initial\": \"100000\"},\n"
+           "    \"fees\": {\"spread_capture\": {\"taker_share\": \"0.1\", \"liquidation\": true,\n"
+           "                                  \"fund_share\": \"0.5\"}}}]}\n",
+           name, data);
+  snprintf(scen, sizeof scen, "%s/%s.json", dir, name);
+  bk_t_write(scen, text, strlen(text));
+}
+
+/* Runs scenario name (not quiet) into out-<name>; its terminal output (both streams) is
+ * left in <name>.out and <name>.err. */
+static void run_capture(const char *name, char *out, size_t cap) {
+  char scen[8192], o[8192], e[8192];
+  snprintf(scen, sizeof scen, "%s/%s.json", dir, name);
+  snprintf(out, cap, "%s/out-%s", dir, name);
+  snprintf(o, sizeof o, "%s/%s.out", dir, name);
+  snprintf(e, sizeof e, "%s/%s.err", dir, name);
+  const char *args[] = {"run", "-o", out, scen, NULL};
+  int st = bk_t_run(o, e, args);
+  if (st != 0) fail_msg("run exited %d: %s", st, bk_t_slurp(e, NULL));
+}
+
+/* With the synthetic ticker's index the capture has its columns: 0 for the policy without
+ * it; for the other, with the same liquidations (the hand-written accounts do not depend
+ * on the fund), the fund ends higher by exactly its net capture, and the ledger balances.
+ * Without the ticker (trades and book only) there is no index: the columns are absent,
+ * not 0, the manifest names the contract and the terminal says so. */
+static void spread_capture_is_reported_only_where_the_data_has_an_index(void **state) {
+  (void)state;
+  fixture("accounts.json");
+  char out[8192], path[8448];
+  capture_scenario("capture-index", "\"sample\"");
+  run_capture("capture-index", out, sizeof out);
+  bk_t_table sum;
+  snprintf(path, sizeof path, "%s/summary.csv", out);
+  bk_t_table_load(path, &sum);
+  assert_int_equal(sum.rows, 3);
+  assert_string_equal(bk_t_cell(&sum, 1, "policy"), "plain");
+  assert_true(bk_t_num(&sum, 1, "in_spread_capture") == 0 &&
+              bk_t_num(&sum, 1, "out_spread_capture") == 0);
+  int64_t net = bk_t_num(&sum, 2, "in_spread_capture") - bk_t_num(&sum, 2, "out_spread_capture");
+  assert_true(bk_t_num(&sum, 2, "in_spread_capture") > 0);
+  assert_true(bk_t_num(&sum, 2, "liquidations") == bk_t_num(&sum, 1, "liquidations"));
+  assert_true(bk_t_num(&sum, 2, "in_liquidation_fee") == bk_t_num(&sum, 1, "in_liquidation_fee"));
+  assert_true(bk_t_num(&sum, 2, "fund_end") - bk_t_num(&sum, 1, "fund_end") == net);
+  for (size_t r = 1; r < 3; r++) assert_true(bk_t_num(&sum, r, "ledger_imbalance") == 0);
+  bk_t_table_free(&sum);
+  capture_scenario("capture-none",
+                   "\"sample/synthetic_trades_2025-10-10_SYNUSDT.csv.zst\", "
+                   "\"sample/synthetic_incremental_book_L2_2025-10-10_SYNUSDT.csv.zst\"");
+  run_capture("capture-none", out, sizeof out);
+  snprintf(path, sizeof path, "%s/summary.csv", out);
+  char *csv = bk_t_slurp(path, NULL);
+  assert_non_null(csv);
+  assert_null(strstr(csv, "spread_capture"));
+  free(csv);
+  snprintf(path, sizeof path, "%s/fund.csv", out);
+  csv = bk_t_slurp(path, NULL);
+  assert_null(strstr(csv, "spread_capture"));
+  free(csv);
+  snprintf(path, sizeof path, "%s/manifest.json", out);
+  char *man = bk_t_slurp(path, NULL);
+  assert_non_null(strstr(man, "\"no_index_price\": [\"synthetic:SYNUSDT\"]"));
+  free(man);
+  snprintf(path, sizeof path, "%s/capture-none.out", dir);
+  char *said = bk_t_slurp(path, NULL);
+  snprintf(path, sizeof path, "%s/capture-none.err", dir);
+  char *err = bk_t_slurp(path, NULL);
+  assert_true(strstr(said, "no index price in the data for synthetic:SYNUSDT") ||
+              strstr(err, "no index price in the data for synthetic:SYNUSDT"));
+  free(said);
+  free(err);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hand_written_accounts_meet_the_fate_the_crash_gives_them),
@@ -660,6 +746,7 @@ int main(void) {
       cmocka_unit_test(a_folder_of_data_without_a_scenario_list_gets_inferred_specs),
       cmocka_unit_test(liquidation_prints_are_reported_against_the_simulation),
       cmocka_unit_test(every_file_is_opened_once_and_the_reading_changes_no_report),
+      cmocka_unit_test(spread_capture_is_reported_only_where_the_data_has_an_index),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

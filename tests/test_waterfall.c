@@ -662,7 +662,7 @@ static void safe_fund_is_the_smallest_initial_fund_needing_no_adl(void **state) 
     open_acct(r, "100000", 0, "-30", "1000");
     mark_k(r, 0, "991", 1);
     mark_k(r, 0, "980", 2);
-    assert_int_equal(bk_risk_on_trade(r, 0, P("980"), P("1"), 2), BK_OK);
+    assert_int_equal(bk_risk_on_trade(r, 0, BK_BUY, P("980"), P("1"), 2), BK_OK);
     mark_k(r, 0, "985", 3);
     if (run == 0) {
       safe = bk_risk_safe_fund(r, 0);
