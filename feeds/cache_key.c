@@ -207,6 +207,20 @@ static void changed_fields(const char *a, size_t an, const char *b, size_t bn, c
   }
 }
 
+/* 1 when the inputs text s (n bytes) has a line for the path of identity line l. */
+static int listed(const char *s, size_t n, const char *l) {
+  const char *sp = strchr(l, ':');
+  size_t plen = (size_t)strtoull(l + 5, NULL, 10);
+  size_t head = (size_t)(sp - l) + 1 + plen; /* "file <len>:<path>" */
+  for (size_t at = 0; at < n;) {
+    const char *line;
+    size_t len;
+    next_line(s, n, &at, &line, &len);
+    if (len > head && !memcmp(line, l, head) && line[head] == ' ') return 1;
+  }
+  return 0;
+}
+
 int bk_cache_inputs_differ(const char *was, size_t was_len, const bk_cache_key *k, char *why,
                            size_t cap) {
   size_t ia = 0, ib = 0, la, lb;
@@ -223,8 +237,12 @@ int bk_cache_inputs_differ(const char *was, size_t was_len, const bk_cache_key *
     if (hb) split_input(b, lb, &pb, &nb, &rb, &rlb);
     if (!ha) snprintf(why, cap, "%.*s is new", nb, pb);
     else if (!hb) snprintf(why, cap, "%.*s is gone", na, pa);
+    else if (!listed(was, was_len, b))
+      snprintf(why, cap, "%.*s is new", nb, pb);
+    else if (!listed(k->inputs, k->inputs_len, a))
+      snprintf(why, cap, "%.*s is gone", na, pa);
     else if (na != nb || memcmp(pa, pb, (size_t)na))
-      snprintf(why, cap, "the inputs changed: %.*s stands where %.*s was", nb, pb, na, pa);
+      snprintf(why, cap, "the inputs changed order: %.*s stands where %.*s was", nb, pb, na, pa);
     else if (rlb && !memchr(rb + 1, ' ', rlb - 1))
       snprintf(why, cap, "%.*s is now %.*s", nb, pb, (int)rlb - 1, rb + 1);
     else {
