@@ -30,7 +30,13 @@ const char bk_input_help[] =
     "                       results are identical)\n"
     "      --reference-csv  split rows with libcsv instead of the fast splitter\n"
     "      --progress       show progress on stderr even when it is not a terminal\n"
-    "      --quiet          print only errors (no progress, no summary)\n";
+    "      --quiet          print only errors (no progress, no summary)\n"
+    "  (env) BK_CACHE_DIR=DIR\n"
+    "                       keep the decoded events in DIR (created when missing) and\n"
+    "                       replay them on later runs over the same files and options,\n"
+    "                       with the same results; a cache whose inputs changed or\n"
+    "                       that is damaged is named on stderr and rebuilt (off when\n"
+    "                       unset or empty)\n";
 
 void bk_input_opts_init(bk_input_opts *o) {
   bk_feed_opts_init(&o->feed);
