@@ -4,7 +4,8 @@
  * and (in the data group) on Binance's BTCUSDT day of 2023-04-05; a cache with a byte
  * changed in its header or its events, or cut short, is named as corrupt and rebuilt; an
  * input touched, changed at its end behind an unchanged time, added or removed makes it
- * stale, named and rebuilt; a cache folder that cannot be made is refused with 73. And
+ * stale, named and rebuilt; a cache of other options under this one's name is not taken
+ * for it; a cache folder that cannot be made is refused with 73. And
  * the checksum itself: any one byte changed changes it, however the bytes are fed.
  */
 #include <setjmp.h>
@@ -283,6 +284,24 @@ static void a_changed_input_makes_the_cache_stale_and_it_is_rebuilt(void **state
   assert_true(file_has("replay.err", "is stale: hour/notes.txt is gone"));
 }
 
+/* A cache copied under the name of another request (another --strict) is not taken for
+ * it: the request is compared whole, not only its hash. */
+static void a_cache_of_other_options_is_not_taken_for_this_one(void **state) {
+  (void)state;
+  rm_cache();
+  replay_as_without();
+  char plain[8448], strict[8448];
+  cache_file(plain, sizeof plain);
+  const char *const args[] = {"replay", "--strict", "hour", NULL};
+  assert_int_equal(run(1, "replay.err", args), 0);
+  assert_int_equal(rename(plain, "plain.bkev"), 0);
+  cache_file(strict, sizeof strict); /* the only one left: --strict's */
+  assert_true(strcmp(plain, strict) != 0);
+  assert_int_equal(rename("plain.bkev", strict), 0);
+  assert_int_equal(run(1, "replay.err", args), 0);
+  assert_true(file_has("replay.err", "is stale: it was written for other inputs or options"));
+}
+
 static void a_cache_folder_that_cannot_be_made_is_refused(void **state) {
   (void)state;
   bk_t_write("a-file", "x", 1);
@@ -325,6 +344,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(the_default_day_reports_the_same_bytes_from_the_cache),
       cmocka_unit_test(a_corrupt_cache_is_named_and_rebuilt),
       cmocka_unit_test(a_changed_input_makes_the_cache_stale_and_it_is_rebuilt),
+      cmocka_unit_test(a_cache_of_other_options_is_not_taken_for_this_one),
       cmocka_unit_test(a_cache_folder_that_cannot_be_made_is_refused),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
