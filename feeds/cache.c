@@ -312,7 +312,8 @@ static uint64_t rd_u64(cursor *c) {
 static const char *rd_str(cursor *c) {
   uint64_t n = rd_u64(c);
   if (c->bad || n == NONE) return NULL;
-  if ((uint64_t)(c->end - c->p) < pad8(n + 1) || c->p[n] != '\0') {
+  uint64_t room = (uint64_t)(c->end - c->p);
+  if (n >= room || room < pad8(n + 1) || c->p[n] != '\0') {
     c->bad = 1;
     return NULL;
   }
@@ -509,10 +510,11 @@ bk_rc bk_cache_next_batch_at(bk_cache *c, bk_event *evs, bk_merge_src *src, size
   size_t k = left < cap ? (size_t)left : cap;
   const rec *r = c->recs + c->next;
   for (size_t i = 0; i < k; i++) {
-    if (r[i].ev.instr >= c->ninstr || r[i].ev.kind >= BK_EV_KINDS || r[i].feed >= c->nfiles) {
+    if (r[i].ev.instr >= c->ninstr || r[i].ev.kind >= BK_EV_KINDS || r[i].ev.side > BK_ASK ||
+        r[i].feed >= c->nfiles) {
       *n = 0;
       char why[80];
-      snprintf(why, sizeof why, "record %llu names no instrument, kind or file of it",
+      snprintf(why, sizeof why, "record %llu names no instrument, kind, side or file of it",
                (unsigned long long)(c->next + i));
       return corrupt(c, err, why);
     }

@@ -126,8 +126,9 @@ bk_lookahead bk_cache_lookahead(bk_cache *c);
 bk_rc bk_cache_instruments(bk_cache *c, bk_instruments *instr, bk_err *err);
 
 /* As bk_merge_next_batch_at, from the cache: the events the writing replay read, with
- * the file and line of each. BK_EDATA for a record that names no instrument, kind or
- * file of the cache (err says which). */
+ * the file and line of each. BK_EDATA for a record that names no instrument, kind, side
+ * or file of the cache (err says which: only a file forged with a valid checksum has
+ * one). */
 bk_rc bk_cache_next_batch_at(bk_cache *c, bk_event *evs, bk_merge_src *src, size_t cap,
                              size_t *n, bk_err *err);
 
