@@ -36,7 +36,10 @@ static void usage(FILE *f) {
         "FOLDER writes it out). backstop <command> --help shows a command's options.\n"
         "backstop alone runs the\n"
         "built-in default scenario: a synthetic crash day (generated once into\n"
-        "out/sample), three policies, reports in out/default.\n",
+        "out/sample), three policies, reports in out/default.\n"
+        "\n"
+        "BK_CACHE_DIR=DIR makes run and replay keep the events they decoded in DIR and\n"
+        "replay them instead of the CSV next time (same results; off by default).\n",
         f);
 }
 

@@ -298,13 +298,15 @@ static bk_rc simulate(run *r, const run_args *a) {
   bk_input_opts in = a->in;
   in.from = INT64_MIN; /* the warm-up belongs to the simulation */
   in.to = r->sc.to;
+  in.lookahead = BK_SPECS_SCAN_EVENTS;
   if ((rc = bk_pipeline_open(&r->p, (const char *const *)r->sc.data, r->sc.ndata, &in))) {
     r->err = r->p.err;
     return rc;
   }
   /* the specs come from the first events of the files just opened, which the replay
      then reads from the feeds: every file is opened and read once */
-  if ((rc = bk_specs_infer(&r->sc, r->p.merge, &r->p.instr, &r->sp, &r->err))) return rc;
+  bk_lookahead la = bk_pipeline_lookahead(&r->p);
+  if ((rc = bk_specs_infer(&r->sc, &la, &r->p.instr, &r->sp, &r->err))) return rc;
   if (!quiet(a)) print_specs(r);
   if (!quiet(a) && !r->sc.draws && bk_ranges_count(&r->sc.ranges))
     fprintf(stderr, "backstop run: the scenario's uncertainty.ranges act only in a run with "
@@ -400,11 +402,11 @@ static bk_rc collect_draws(run *r, const bk_report_ctx *ctx, bk_report_draws *dr
 
 static bk_rc report(run *r, const run_args *a, const char *dir, int argc, char **argv) {
   bk_rc rc;
-  size_t nf = bk_merge_count(r->p.merge);
+  size_t nf = bk_pipeline_nfiles(&r->p);
   const bk_input_file **files = calloc(nf ? nf : 1, sizeof *files);
   if (!files) return bk_err_set(&r->err, BK_ENOMEM, "out of memory");
   for (size_t i = 0; i < nf; i++)
-    files[i] = &bk_feed_info_get(bk_merge_feed(r->p.merge, i))->file;
+    files[i] = bk_pipeline_file(&r->p, i);
   bk_report_ctx ctx = {.dir = bk_runfolder_dir(r->rf),
                        .instruments = &r->p.instr,
                        .files = files,

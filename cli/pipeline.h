@@ -15,7 +15,9 @@
 #include "engine/instrument.h"
 #include "engine/market.h"
 #include "engine/replay.h"
+#include "feeds/cache.h"
 #include "feeds/feed.h"
+#include "feeds/lookahead.h"
 #include "feeds/merge.h"
 
 /* Largest --read-size: 64 MiB. */
@@ -26,6 +28,9 @@ typedef struct bk_input_opts {
   bk_feed_opts feed;
   int64_t from, to;  /* window [from, to), µs; INT64_MIN / INT64_MAX when open */
   int progress_mode; /* 1 --progress, -1 --quiet, 0 terminal only */
+  const char *cache_dir; /* the event cache's folder ($BK_CACHE_DIR), NULL: none */
+  size_t lookahead;  /* events per file the command looks at before the replay
+                        (bk_pipeline_lookahead), 0 when it does not */
 } bk_input_opts;
 
 /* getopt_long codes of the shared options (above 1000, clear of any command's own). */
@@ -60,11 +65,16 @@ int bk_input_opt(bk_input_opts *o, const char *cmd, int c, const char *arg);
 
 typedef struct bk_pipeline {
   bk_instruments instr;
-  bk_merge *merge;
+  bk_merge *merge;   /* the data, or NULL when the events come from the cache */
+  bk_cache *cache;   /* the event cache read instead of the data, or NULL */
+  bk_cache_writer *cache_out; /* the event cache being written while the data is read */
+  bk_lookahead ahead; /* the merge's look-ahead, recorded into cache_out */
+  size_t lookahead;  /* the look-ahead the command declared (bk_input_opts) */
+  size_t n_open;     /* instruments known when the replay began */
   bk_market *market;
   bk_replay *replay;
   bk_progress progress;
-  uint64_t events;   /* events read from the merge */
+  uint64_t events;   /* events read from the merge or the cache */
   int64_t first_ts, last_ts; /* exchange time of the first and last event read, µs (the
                                 last may be the first past the window, where reading
                                 stopped); meaningful once events > 0 */
@@ -77,13 +87,25 @@ typedef struct bk_pipeline {
 void bk_pipeline_init(bk_pipeline *p);
 
 /* Opens the paths (files or folders) as one stream and prepares market and loop.
- * p must have been initialized. On error the detail is in p->err; p must be closed
- * either way. */
+ * p must have been initialized. With o->cache_dir, a cache of the events these paths and
+ * options give is replayed when there is a valid one; a stale or corrupt one is named
+ * on stderr with the reason and rebuilt; without one the data is read and the cache
+ * written as it is (BK_EWRITE when the folder cannot hold it). On error the detail is in
+ * p->err; p must be closed either way. */
 bk_rc bk_pipeline_open(bk_pipeline *p, const char *const *paths, size_t n,
                        const bk_input_opts *o);
 
+/* The first events of each file, before the replay reads them (o->lookahead of them at
+ * most: the cache is keyed by that depth). p is borrowed by the result. */
+bk_lookahead bk_pipeline_lookahead(bk_pipeline *p);
+
+/* The input files read (from the data or as the cache recorded them), by rank. */
+size_t bk_pipeline_nfiles(const bk_pipeline *p);
+const bk_input_file *bk_pipeline_file(const bk_pipeline *p, size_t rank);
+
 /* Reads every event into the loop, to the end of the input or of the window, then seals
- * every feed's digest of the bytes it read (bk_feed_seal; the feeds read no more).
+ * every feed's digest of the bytes it read (bk_feed_seal; the feeds read no more) and
+ * commits the event cache being written, if any.
  * The detail of an error (naming the file and where) is in p->err. */
 bk_rc bk_pipeline_run(bk_pipeline *p);
 

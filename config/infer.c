@@ -459,7 +459,10 @@ bk_rc bk_infer_from_data(const char *const *paths, const char *const *written, s
   bk_rc rc = bk_scenario_set_data(&sc, paths, n, err);
   bk_merge *m = NULL; /* the one pass: specs from its first events, then the rest */
   if (!rc) rc = bk_datascan_open(paths, n, fo, &instr, &m, err);
-  if (!rc) rc = bk_specs_infer(&sc, m, &instr, &sp, err);
+  if (!rc) {
+    bk_lookahead la = bk_merge_lookahead(m);
+    rc = bk_specs_infer(&sc, &la, &instr, &sp, err);
+  }
   if (!rc) rc = bk_datascan_span(m, &instr, &sp, grid_of_span, &ds, err);
   bk_merge_free(m);
   if (!rc) rc = bk_infer_window(&ds, &in.from, &in.to, &in.sample_us, err);

@@ -13,7 +13,6 @@
 #include "config/venues.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
-#include "feeds/merge.h"
 
 /* Default maintenance tiers for instruments the scenario does not describe: Binance
  * USDⓈ-M's published first brackets (formulas.md T1) for linear contracts; one bracket of
@@ -113,26 +112,24 @@ static bk_rc learn(seen *s, const bk_instrument *in, const bk_event *ev, const c
   return BK_OK;
 }
 
-/* Looks at the first events of every feed of m, in rank order (bk_feed_peek: the replay
- * gets them all the same). *out: one entry per instrument of instr. */
-static bk_rc scan(bk_merge *m, bk_instruments *instr, seen **out, bk_err *err) {
+/* Looks at the first events of every file of la, in order (the replay gets them all the
+ * same). *out: one entry per instrument of instr. */
+static bk_rc scan(const bk_lookahead *la, bk_instruments *instr, seen **out, bk_err *err) {
   seen *v = NULL;
   size_t cap = 0;
   bk_rc rc = BK_OK;
-  for (size_t f = 0; f < bk_merge_count(m) && !rc; f++) {
-    bk_feed *feed = bk_merge_feed(m, f);
-    const bk_event *ev;
-    const uint64_t *line;
-    size_t n;
-    bk_rc bad = bk_feed_peek(feed, BK_SPECS_SCAN_EVENTS, &ev, &line, &n);
-    const char *path = bk_feed_info_get(feed)->file.path;
+  for (size_t f = 0; f < la->nfiles && !rc; f++) {
+    bk_lookahead_file a;
+    bk_err bad_err;
+    bk_rc bad = la->peek(la->ctx, f, BK_SPECS_SCAN_EVENTS, &a, &bad_err);
     /* the events before a bad row are looked at first, as a reader would meet them */
-    for (size_t i = 0; i < n && !rc; i++)
-      if (!(rc = seen_room(&v, &cap, ev[i].instr, instr->n, err)))
-        rc = learn(&v[ev[i].instr], &instr->v[ev[i].instr], &ev[i], path, line[i], err);
+    for (size_t i = 0; i < a.n && !rc; i++)
+      if (!(rc = seen_room(&v, &cap, a.evs[i].instr, instr->n, err)))
+        rc = learn(&v[a.evs[i].instr], &instr->v[a.evs[i].instr], &a.evs[i], a.path,
+                   a.lines[i], err);
     if (!rc && bad) {
       rc = bad;
-      *err = *bk_feed_error(feed);
+      *err = bad_err;
     }
   }
   /* instruments interned without a counted event get an entry too */
@@ -175,12 +172,12 @@ static int64_t tick_of(int64_t gcd) {
   return t;
 }
 
-bk_rc bk_specs_infer(const bk_scenario *sc, bk_merge *m, bk_instruments *instr, bk_specs *sp,
-                     bk_err *err) {
+bk_rc bk_specs_infer(const bk_scenario *sc, const bk_lookahead *la, bk_instruments *instr,
+                     bk_specs *sp, bk_err *err) {
   memset(sp, 0, sizeof *sp);
   sp->depth_ref = BK_SIM_NONE;
   seen *v = NULL;
-  bk_rc rc = scan(m, instr, &v, err);
+  bk_rc rc = scan(la, instr, &v, err);
   if (rc) return rc;
   size_t n = instr->n;
   sp->ninstruments = n;

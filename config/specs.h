@@ -1,8 +1,8 @@
 /*
  * The contracts of a run: which instruments of the data are simulated, and their specs.
- * A look ahead at the first events of every input file (bk_feed_peek: the files are
- * opened once, by the run's merge, and the replay then gets those events from the feeds)
- * finds the instruments (in a fixed order: files in the order given, instruments in
+ * A look ahead at the first events of every input file (feeds/lookahead.h: the files are
+ * opened once, by the run's merge, and the replay then gets those events from the feeds;
+ * or an event cache gives back the events it recorded) finds the instruments (in a fixed order: files in the order given, instruments in
  * order of appearance) and the price grid of each (the greatest common divisor of the
  * prices seen); the scenario's
  * "instruments" section gives a spec, else the venue conventions (config/venues.h) and
@@ -17,7 +17,7 @@
 #include "config/scenario.h"
 #include "engine/account.h"
 #include "engine/instrument.h"
-#include "feeds/merge.h"
+#include "feeds/lookahead.h"
 
 /* Events looked at per file, held in memory until the replay takes them: 64 bytes each
  * with their line, about 1.3 MB a file. */
@@ -35,12 +35,12 @@ typedef struct bk_specs {
   char **why;               /* [contract]: how its spec was chosen */
 } bk_specs;
 
-/* Finds the instruments of the scenario's data, opened as m (its feeds interning into
- * instr, in a fixed order), and chooses specs. m must not have started: its feeds keep
- * the events looked at, for the replay to read next. Errors (unreadable data, more
+/* Finds the instruments of the scenario's data, looked at through la (a merge not yet
+ * started, bk_merge_lookahead, whose feeds intern into instr in a fixed order and keep
+ * the events looked at for the replay; or an event cache), and chooses specs. Errors (unreadable data, more
  * settle assets than a run can hold, a scenario instrument the data does not have) in
  * err. specs needs bk_specs_fini either way. */
-bk_rc bk_specs_infer(const bk_scenario *sc, bk_merge *m, bk_instruments *instr,
+bk_rc bk_specs_infer(const bk_scenario *sc, const bk_lookahead *la, bk_instruments *instr,
                      bk_specs *specs, bk_err *err);
 
 void bk_specs_fini(bk_specs *specs);

@@ -183,6 +183,20 @@ const bk_err *bk_merge_error(const bk_merge *m) { return &m->err; }
 size_t bk_merge_count(const bk_merge *m) { return m->n; }
 bk_feed *bk_merge_feed(const bk_merge *m, size_t rank) { return rank < m->n ? m->feeds[rank] : NULL; }
 
+/* bk_lookahead's peek over the merge's feeds (bk_feed_peek). */
+static bk_rc merge_peek(void *ctx, size_t file, size_t max, bk_lookahead_file *out,
+                        bk_err *err) {
+  bk_feed *f = bk_merge_feed(ctx, file);
+  out->path = bk_feed_info_get(f)->file.path;
+  bk_rc rc = bk_feed_peek(f, max, &out->evs, &out->lines, &out->n);
+  if (rc) *err = *bk_feed_error(f);
+  return rc;
+}
+
+bk_lookahead bk_merge_lookahead(bk_merge *m) {
+  return (bk_lookahead){.nfiles = m->n, .peek = merge_peek, .ctx = m};
+}
+
 void bk_merge_free(bk_merge *m) {
   if (!m) return;
   for (size_t i = 0; i < m->n; i++) bk_feed_free(m->feeds[i]);
@@ -192,20 +206,32 @@ void bk_merge_free(bk_merge *m) {
   free(m);
 }
 
-static int by_name(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+/* Appends path (copied) to the list. */
+static bk_rc list_add(bk_input_list *l, const char *path, int in_folder, bk_err *err) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    bk_input_entry *v = realloc(l->v, cap * sizeof *v);
+    if (!v) return bk_err_set(err, BK_ENOMEM, "out of memory");
+    l->v = v;
+    l->cap = cap;
+  }
+  if (!(l->v[l->n].path = strdup(path))) return bk_err_set(err, BK_ENOMEM, "out of memory");
+  l->v[l->n++].in_folder = in_folder;
+  return BK_OK;
 }
 
-/* Adds the files of directory dir, sorted by name, skipping unsupported ones. */
-static bk_rc add_dir(bk_merge *m, const char *dir, bk_instruments *instr,
-                     const bk_feed_opts *opts, size_t *skipped, bk_err *err) {
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const bk_input_entry *)a)->path, ((const bk_input_entry *)b)->path);
+}
+
+/* Appends the regular, not hidden files of folder dir, sorted by name. */
+static bk_rc list_dir(bk_input_list *l, const char *dir, bk_err *err) {
   DIR *d = opendir(dir);
   if (!d) return bk_err_set(err, BK_ENOINPUT, "%s: cannot open folder: %s", dir, strerror(errno));
-  char **names = NULL;
-  size_t n = 0, cap = 0;
+  size_t first = l->n;
   bk_rc rc = BK_OK;
   struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
+  while (!rc && (e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.') continue;
     size_t len = strlen(dir) + strlen(e->d_name) + 2;
     char *p = malloc(len);
@@ -215,43 +241,51 @@ static bk_rc add_dir(bk_merge *m, const char *dir, bk_instruments *instr,
     }
     snprintf(p, len, "%s/%s", dir, e->d_name);
     struct stat st;
-    if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
-      free(p);
-      continue;
-    }
-    if (n == cap) {
-      cap = cap ? cap * 2 : 16;
-      char **v = realloc(names, cap * sizeof *v);
-      if (!v) {
-        free(p);
-        rc = bk_err_set(err, BK_ENOMEM, "out of memory");
-        break;
-      }
-      names = v;
-    }
-    names[n++] = p;
+    if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) rc = list_add(l, p, 1, err);
+    free(p);
   }
   closedir(d);
-  if (!rc && n) qsort(names, n, sizeof *names, by_name); /* names is NULL when n == 0 */
+  if (!rc && l->n > first) qsort(l->v + first, l->n - first, sizeof *l->v, by_path);
+  return rc;
+}
+
+bk_rc bk_input_list_make(const char *const *paths, size_t n, bk_input_list *out,
+                         bk_err *err) {
+  memset(out, 0, sizeof *out);
+  bk_rc rc = BK_OK;
   for (size_t i = 0; i < n && !rc; i++) {
-    bk_feed *f;
-    bk_err fe;
-    bk_err_clear(&fe);
-    rc = bk_feed_open(names[i], instr, opts, &f, &fe);
-    if (rc == BK_EFORMAT) {
-      rc = BK_OK;
-      if (skipped) (*skipped)++;
-      continue;
-    }
-    if (rc) {
-      if (err) *err = fe;
-      break;
-    }
-    rc = bk_merge_add(m, f);
-    if (rc && err) *err = m->err;
+    struct stat st;
+    if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) rc = list_dir(out, paths[i], err);
+    else rc = list_add(out, paths[i], 0, err);
   }
-  for (size_t i = 0; i < n; i++) free(names[i]);
-  free(names);
+  if (rc) bk_input_list_fini(out);
+  return rc;
+}
+
+void bk_input_list_fini(bk_input_list *l) {
+  for (size_t i = 0; i < l->n; i++) free(l->v[i].path);
+  free(l->v);
+  memset(l, 0, sizeof *l);
+}
+
+/* Opens one entry of the list into m: a folder's file that no decoder recognises is
+ * skipped (counted in *skipped), a file given is opened or an error. */
+static bk_rc add_entry(bk_merge *m, const bk_input_entry *e, bk_instruments *instr,
+                       const bk_feed_opts *opts, size_t *skipped, bk_err *err) {
+  bk_feed *f;
+  bk_err fe;
+  bk_err_clear(&fe);
+  bk_rc rc = bk_feed_open(e->path, instr, opts, &f, &fe);
+  if (rc == BK_EFORMAT && e->in_folder) {
+    if (skipped) (*skipped)++;
+    return BK_OK;
+  }
+  if (rc) {
+    if (err) *err = fe;
+    return rc;
+  }
+  rc = bk_merge_add(m, f);
+  if (rc && err) *err = m->err;
   return rc;
 }
 
@@ -260,22 +294,13 @@ bk_rc bk_merge_open_paths(const char *const *paths, size_t n, bk_instruments *in
                           bk_err *err) {
   *out = NULL;
   if (skipped) *skipped = 0;
+  bk_input_list l;
+  bk_rc rc = bk_input_list_make(paths, n, &l, err);
+  if (rc) return rc;
   bk_merge *m = bk_merge_new();
-  if (!m) return bk_err_set(err, BK_ENOMEM, "out of memory");
-  bk_rc rc = BK_OK;
-  for (size_t i = 0; i < n && !rc; i++) {
-    struct stat st;
-    if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-      rc = add_dir(m, paths[i], instruments, opts, skipped, err);
-      continue;
-    }
-    bk_feed *f;
-    rc = bk_feed_open(paths[i], instruments, opts, &f, err);
-    if (!rc) {
-      rc = bk_merge_add(m, f);
-      if (rc && err) *err = m->err;
-    }
-  }
+  if (!m) rc = bk_err_set(err, BK_ENOMEM, "out of memory");
+  for (size_t i = 0; i < l.n && !rc; i++) rc = add_entry(m, &l.v[i], instruments, opts, skipped, err);
+  bk_input_list_fini(&l);
   if (!rc && m->n == 0)
     rc = bk_err_set(err, BK_ENOINPUT, "%s%s: no market data file to read", n ? paths[0] : "",
                     n > 1 ? " ..." : "");

@@ -18,6 +18,7 @@
 #include "engine/event.h"
 #include "engine/instrument.h"
 #include "feeds/feed.h"
+#include "feeds/lookahead.h"
 
 typedef struct bk_merge bk_merge;
 
@@ -59,6 +60,29 @@ bk_feed *bk_merge_feed(const bk_merge *m, size_t rank);
 
 /* Frees m and its feeds. NULL is a no-op. */
 void bk_merge_free(bk_merge *m);
+
+/* The first events of each feed of m, by rank (bk_feed_peek: the feeds keep them for the
+ * merge to hand out). m must not have started; it is borrowed by the result. */
+bk_lookahead bk_merge_lookahead(bk_merge *m);
+
+/* The files a list of paths stands for, in the order a merge opens them: a path that is
+ * not a folder stands for itself (it need not exist: opening it says why); a folder for
+ * its regular, not hidden files (not recursive), sorted by name. */
+typedef struct bk_input_entry {
+  char *path;    /* as given, or folder "/" name */
+  int in_folder; /* 1: found in a folder (skipped when no decoder recognises it) */
+} bk_input_entry;
+
+typedef struct bk_input_list {
+  bk_input_entry *v;
+  size_t n, cap;
+} bk_input_list;
+
+/* Fills out (caller storage, bk_input_list_fini after BK_OK). BK_ENOINPUT naming a folder
+ * that cannot be listed, BK_ENOMEM. */
+bk_rc bk_input_list_make(const char *const *paths, size_t n, bk_input_list *out, bk_err *err);
+
+void bk_input_list_fini(bk_input_list *l);
 
 /* Opens every path as feeds of one merge, in order: a file is opened as given (an
  * unsupported or broken file is an error); a directory contributes its regular files
