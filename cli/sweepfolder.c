@@ -18,7 +18,7 @@
 #include "reports/outfile.h"
 
 void bk_sweep_cell_id(size_t i, char id[BK_CELL_ID_LEN]) {
-  snprintf(id, BK_CELL_ID_LEN, "%05zu", i);
+  snprintf(id, BK_CELL_ID_LEN, "%05u", (unsigned)(i % 100000)); /* at most 99,999 cells */
 }
 
 bk_rc bk_sweep_folder_begin(bk_sweep_folder *f, const char *target, bk_err *err) {
@@ -122,8 +122,8 @@ bk_rc bk_sweep_copy_folder(const char *from, const char *to, bk_err *err) {
       rc = bk_err_set(err, BK_EDATA, "%s: not a file of a run folder", path);
       break;
     }
-    char *p;
-    size_t len;
+    char *p = NULL;
+    size_t len = 0;
     if (!(rc = slurp(path, &p, &len, err))) {
       rc = bk_sweep_write_file(to, e->d_name, p, len, err);
       free(p);
