@@ -123,7 +123,8 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
   static const char *const kfund[] = {"initial", "offload", "offload_share", "loss_cap",
                                       "loss_period_s", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
-                                    "action", "adl_ranking", "socialize_over", "seed", NULL};
+                                    "action", "adl_ranking", "socialize_over", "seed",
+                                    "adl_round_gap_s", NULL};
   bk_policy p;
   bk_policy_default(&p);
   bk_rc rc = bk_jdoc_known(&c.d, err, c.base, obj, top);
@@ -190,7 +191,8 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = fx(&c, w, "waterfall", "net_position_cap", &p.netpos_cap)) ||
             (rc = word(&c, w, "waterfall", "action", w_act, &p.wf_action)) ||
             (rc = word(&c, w, "waterfall", "adl_ranking", w_rank, &p.adl_rank)) ||
-            (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base))))
+            (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base)) ||
+            (rc = secs(&c, w, "waterfall", "adl_round_gap_s", &p.adl_round_gap_us))))
     return rc;
   if (w && (v = json_object_get(w, "seed")) &&
       (rc = bk_jdoc_u64(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"), v, &p.seed)))
@@ -334,7 +336,8 @@ static json_t *waterfall_json(const bk_policy *p) {
                      bk_jdoc_put(o, "action", json_string(w_act[p->wf_action])) ||
                      bk_jdoc_put(o, "adl_ranking", json_string(w_rank[p->adl_rank])) ||
                      bk_jdoc_put(o, "socialize_over", json_string(w_soc[p->social_base])) ||
-                     bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)),
+                     bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)) ||
+                     bk_jdoc_put(o, "adl_round_gap_s", secs_value(p->adl_round_gap_us)),
                  o);
 }
 

@@ -40,6 +40,7 @@ void bk_policy_default(bk_policy *p) {
   p->adl_rank = BK_ADL_BITMEX;
   p->social_base = BK_SOC_PROFIT;
   p->seed = 1;
+  p->adl_round_gap_us = 60 * INT64_C(1000000);
 }
 
 bk_rc bk_policy_set_fund(bk_policy *p, const char *asset, int64_t amount, bk_err *err) {
@@ -116,5 +117,6 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be bitmex, hyperliquid or dydx");
   CHECK(p->social_base == BK_SOC_PROFIT || p->social_base == BK_SOC_OI,
         "waterfall.socialize_over", "must be profit or open_interest");
+  CHECK(p->adl_round_gap_us > 0, "waterfall.adl_round_gap_s", "must be > 0");
   return BK_OK;
 }

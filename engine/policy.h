@@ -105,6 +105,8 @@ typedef struct bk_policy {
   int adl_rank;         /* BK_ADL_* */
   int social_base;      /* BK_SOC_* */
   uint64_t seed;        /* for the dYdX ADL walk */
+  int64_t adl_round_gap_us; /* ADL metrics: a take after this long without one in its
+                               settle asset opens a new round (engine/adl_rounds.h), > 0 */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "engine/account.h"
+#include "engine/adl_rounds_state.h"
 #include "engine/book.h"
 #include "engine/error.h"
 #include "engine/fund.h"
@@ -143,6 +144,7 @@ typedef struct bk_risk {
   uint32_t *unit;      /* the contracts of the unit being liquidated */
   size_t unit_cap;
   bk_err err;
+  bk_adl_rounds rounds; /* ADL metrics per round (adl_rounds.h) */
 } bk_risk;
 
 #endif

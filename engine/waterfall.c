@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/adl_rounds.h"
 #include "engine/fixed.h"
 #include "engine/risk_state.h"
 #include "engine/transfer.h"
@@ -337,7 +338,8 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
     }
     int64_t take = top->qty < *left ? top->qty : *left;
     uint32_t counter = top->acct;
-    rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
+    rc = bk_adl_take_fill(r, counter, contract, side * take, price);
+    if (!rc) rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
     if (!rc) rc = bk_wf_cover_isolated(r);
     if (!rc) rc = settle_counter(r, counter, contract);
     if (!rc)
@@ -454,8 +456,10 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
       if (r->pol.social_base == BK_SOC_PROFIT && share > w->w[t]) share = w->w[t];
       if (!share) continue;
       uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
-      rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
-                       BK_CAUSE_SOCIALIZED, share);
+      rc = bk_adl_take(r, k, share, 0, 0);
+      if (!rc)
+        rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
+                         BK_CAUSE_SOCIALIZED, share);
       if (!rc && bk_add(borne, share, &borne))
         rc = bk_err_set(&r->err, BK_ERANGE, "risk: socialized total overflow");
     }
