@@ -105,6 +105,8 @@ static bk_rc sum_accounts(bk_risk *r, bk_adl_open *o) {
   for (size_t i = 0; i < o->n; i++) {
     uint32_t k = o->payers[i];
     int64_t x = t->x[k], u = t->u[k], c;
+    if (x > 0 ? bk_add(d->taken, x, &d->taken) : bk_add(d->given, -x, &d->given))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: total overflow");
     if (x > u) d->from_principal += x - u;
     if (u > 0 && x > 0) {
       if (bk_fx_div(x, u, BK_CEIL, &c)) c = INT64_MAX;
@@ -235,7 +237,7 @@ bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t qty, int64_t
     o->cur = (bk_adl_round){.asset = a, .index = index, .start_us = r->now};
     o->open = 1;
   }
-  int64_t profit, lev;
+  int64_t profit = 0, lev = 0;
   if ((rc = profit_and_leverage(r, acct, taken, notional, &profit, &lev))) return rc;
   if (!t->in[acct]) {
     uint32_t *p = bk_vec_push(o->payers, &o->n, &o->cap, &acct, sizeof acct);
@@ -248,8 +250,7 @@ bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t qty, int64_t
   t->lev[acct] = lev;
   o->cur.end_us = r->now;
   o->cur.takes++;
-  if (bk_add(t->x[acct], taken, &t->x[acct]) || bk_add(o->cur.taken, taken, &o->cur.taken) ||
-      bk_add(o->cur.adl_qty, qty, &o->cur.adl_qty))
+  if (bk_add(t->x[acct], taken, &t->x[acct]) || bk_add(o->cur.adl_qty, qty, &o->cur.adl_qty))
     return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: total overflow");
   return BK_OK;
 }

@@ -22,8 +22,12 @@ typedef struct bk_adl_round {
   uint64_t takes;           /* ADL fills and socialized shares */
   uint32_t accounts;        /* accounts taken from */
   int64_t adl_qty;          /* contracts its ADL fills closed (each side) */
-  int64_t taken;            /* H = Σ x_i: value taken from the accounts */
-  int64_t from_principal;   /* Σ max(0, x_i − u_i): taken beyond an account's profit */
+  int64_t taken;            /* H = Σ max(0, x_i): value taken from the accounts, x_i
+                               an account's takes summed over the round */
+  int64_t given;            /* Σ max(0, −x_i): value ADL fills at prices better than the
+                               mark handed to the accounts */
+  int64_t from_principal;   /* Σ max(0, x_i − u_i): taken beyond an account's profit u_i
+                               (unrealized, at its first take in the round) */
   int64_t concentration;    /* max x_i / u_i over accounts with u_i > 0, rounded up */
   uint32_t top_acct;        /* the account with the most profit u_i among those taken from */
   int64_t top_profit, top_left; /* its u_i, and max(0, u_i − x_i) */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/adl_rounds.h"
+#include "engine/book.h"
 #include "engine/risk.h"
 #include "tests/testutil.h"
 
@@ -44,11 +45,15 @@ static void open_acct(bk_risk *r, const char *cash, const char *size) {
 }
 
 /* Every event reaches the run first, then its shadow, as in a simulation. */
-static void mark(bk_risk *r, bk_risk *shadow, const char *m, int64_t ts) {
-  const bk_book *books[1] = {NULL};
+static void mark_book(bk_risk *r, bk_risk *shadow, const char *m, int64_t ts, const bk_book *b) {
+  const bk_book *books[1] = {b};
   bk_risk *rs[2] = {r, shadow};
   for (int j = 0; j < 2; j++)
     if (rs[j] && bk_risk_on_mark(rs[j], 0, P(m), ts, books)) fail_msg("on_mark %s: %s", m, rs[j]->err.msg);
+}
+
+static void mark(bk_risk *r, bk_risk *shadow, const char *m, int64_t ts) {
+  mark_book(r, shadow, m, ts, NULL);
 }
 
 /* A long W of 10 at 500 with 1,000 of cash; shorts of 5 at 500 with 250 (bankrupt at
@@ -93,7 +98,7 @@ static void two_bankruptcies_within_the_gap_are_one_round(void **state) {
   assert_int_equal((int)d->takes, 2);
   assert_int_equal((int)d->accounts, 1);
   assert_true(d->adl_qty == P("10"));
-  assert_true(d->taken == P("100"));
+  assert_true(d->taken == P("100") && d->given == 0);
   assert_true(d->needed == P("350") && d->shortfall == P("100") && d->fund_used == 0);
   assert_true(bk_adl_overshoot(d) == 0 && bk_adl_undershoot(d) == P("250"));
   assert_true(bk_adl_severity(d->taken, d->needed) == P("0.28571429")); /* 100/350 ↑ */
@@ -162,6 +167,42 @@ static void t5_queue_concentration_and_top_winner(void **state) {
   bk_risk_free(r);
 }
 
+/* The same T5 loss socialized over profit: the short closes on the book at 700, losing
+ * 20 × 100 = 2,000 on 1,000 of cash; the 1,000 left is spread over the longs' profits
+ * 200 × qty, i.e. 10 per contract held: each gives up 10/200 = 0.05 of its profit, the
+ * largest (account 3, 30 contracts, 6,000) keeps 5,700; leverage after: 700 × q on
+ * cash + 200q − 10q, account 1 (100 + 1,900 = 2,000 on 7,000) the highest, 3.5. */
+static void t5_socialized_over_profit(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.remainder = BK_REM_WATERFALL;
+  pol.wf_action = BK_WF_SOCIALIZE;
+  bk_risk *r = risk1(&pol, 0);
+  const char *qty[6] = {"10", "10", "20", "30", "20", "10"};
+  const char *cash[6] = {"400", "100", "1200", "900", "400", "500"};
+  for (int i = 0; i < 6; i++) open_acct(r, cash[i], qty[i]);
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("1000"), &id), BK_OK);
+  assert_int_equal(bk_risk_trade(r, id, 0, P("-20"), P("600")), BK_OK);
+  bk_book *b = bk_book_new(P("1"));
+  assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
+  mark_book(r, NULL, "700", 1 * S, b);
+  assert_int_equal(bk_adl_rounds_finish(r), BK_OK);
+  assert_int_equal((int)r->rounds.n, 1);
+  const bk_adl_round *d = &r->rounds.v[0];
+  assert_true(d->taken == P("1000") && d->given == 0 && d->adl_qty == 0);
+  assert_true(d->takes == 6 && d->accounts == 6);
+  assert_true(d->taken == r->ledger.sink_in[BK_CAUSE_SOCIALIZED][0]);
+  assert_true(d->concentration == P("0.05") && d->from_principal == 0);
+  assert_true(d->top_acct == 3 && d->top_profit == P("6000") && d->top_left == P("5700"));
+  assert_true(d->max_leverage == P("3.5"));
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  bk_book_free(b);
+  bk_risk_free(r);
+}
+
 /* Orders by amount descending, ties by lower id. (30, 20, 10) then (10, 20, 30): all
  * three pairs flip; then (30, 10, 20): only the pair of ids 2 and 3; equal amounts keep
  * their id order in both rounds: none. */
@@ -183,6 +224,7 @@ int main(void) {
       cmocka_unit_test(two_bankruptcies_within_the_gap_are_one_round),
       cmocka_unit_test(two_bankruptcies_beyond_the_gap_are_two_rounds),
       cmocka_unit_test(t5_queue_concentration_and_top_winner),
+      cmocka_unit_test(t5_socialized_over_profit),
       cmocka_unit_test(flipped_pairs_between_rounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
