@@ -302,12 +302,11 @@ static void w_fx_known(wr *w, int64_t v) {
 static bk_rc write_adl_rounds(const bk_report_run *run, bk_outfile *o) {
   wr w = {o, 1};
   static const char *const head[] = {
-      "policy",        "settle_asset",    "round",          "start",         "start_us",
-      "end_us",        "takes",           "accounts",       "adl_contracts", "shortfall",
-      "fund_used",     "needed",          "taken",          "given",         "overshoot",
-      "undershoot",
-      "severity",      "from_principal",  "concentration",  "top_account",   "top_profit",
-      "top_profit_left", "max_leverage",  "rank_pairs",     "rank_flips"};
+      "policy",       "settle_asset",   "round",         "start",        "start_us",
+      "end_us",       "takes",          "accounts",      "adl_contracts", "shortfall",
+      "fund_used",    "needed",         "taken",         "given",        "overshoot",
+      "undershoot",   "severity",       "from_principal", "concentration", "top_account",
+      "top_profit",   "top_profit_left", "max_leverage", "rank_pairs",   "rank_flips"};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   w_end(&w);
   for (size_t p = 0; p < run->npolicies; p++) {
