@@ -11,7 +11,7 @@
 
 bk_rc bk_report_adl_sum(const bk_risk *r, uint32_t a, bk_report_adl *s) {
   memset(s, 0, sizeof *s);
-  int bad = 0, known = 1;
+  int bad = 0, known = r->rounds.shadow != NULL;
   for (size_t i = 0; i < r->rounds.n; i++) {
     const bk_adl_round *d = &r->rounds.v[i];
     if (d->asset != a) continue;
