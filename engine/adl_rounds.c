@@ -96,8 +96,7 @@ static void measures(const bk_risk *r, uint32_t a, int64_t m[3]) {
   m[2] = need > 0 ? need : 0;
 }
 
-/* The round's figures over the accounts taken from, and their flips against the
- * previous round's. */
+/* The round's figures over the accounts taken from. */
 static bk_rc sum_accounts(bk_risk *r, bk_adl_open *o) {
   bk_adl_rounds *t = &r->rounds;
   bk_adl_round *d = &o->cur;
@@ -105,9 +104,9 @@ static bk_rc sum_accounts(bk_risk *r, bk_adl_open *o) {
   for (size_t i = 0; i < o->n; i++) {
     uint32_t k = o->payers[i];
     int64_t x = t->x[k], u = t->u[k], c;
-    if (x > 0 ? bk_add(d->taken, x, &d->taken) : bk_add(d->given, -x, &d->given))
+    if ((x > 0 ? bk_add(d->taken, x, &d->taken) : bk_add(d->given, -x, &d->given)) ||
+        (x > u && bk_add(d->from_principal, x - u, &d->from_principal)))
       return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: total overflow");
-    if (x > u) d->from_principal += x - u;
     if (u > 0 && x > 0) {
       if (bk_fx_div(x, u, BK_CEIL, &c)) c = INT64_MAX;
       if (c > d->concentration) d->concentration = c;
@@ -119,6 +118,14 @@ static bk_rc sum_accounts(bk_risk *r, bk_adl_open *o) {
     }
     if (t->lev[k] > d->max_leverage) d->max_leverage = t->lev[k];
   }
+  return BK_OK;
+}
+
+/* The pairs of accounts taken from in this round and the previous one, and those whose
+ * order flipped. */
+static bk_rc rank_flips(bk_risk *r, bk_adl_open *o) {
+  bk_adl_rounds *t = &r->rounds;
+  bk_adl_round *d = &o->cur;
   size_t m = 0;
   for (size_t i = 0; i < o->nprev; i++) m += t->in[o->prev[i]];
   if (m < 2) return BK_OK;
@@ -156,6 +163,7 @@ static bk_rc close_round(bk_risk *r, uint32_t a) {
   o->cur.needed = now[2] < 0 ? -1 : now[2] - o->base[2];
   memcpy(o->base, now, sizeof now);
   bk_rc rc = sum_accounts(r, o);
+  if (!rc) rc = rank_flips(r, o);
   bk_adl_round *v = rc ? NULL : bk_vec_push(t->v, &t->n, &t->vcap, &o->cur, sizeof o->cur);
   if (!v) return rc ? rc : bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL rounds");
   t->v = v;
