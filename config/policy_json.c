@@ -238,7 +238,7 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
                                       "loss_period_s", "pools", NULL};
   static const char *const kwf[] = {"trigger", "drawdown", "window_s", "net_position_cap",
                                     "action", "adl_ranking", "socialize_over", "seed",
-                                    "adl_rule", "adl_cap", NULL};
+                                    "adl_rule", "adl_cap", "adl_round_gap_s", NULL};
   static const char *const kre[] = {"premium_share", "limit", "currency", NULL};
   bk_policy p;
   bk_policy_default(&p);
@@ -311,7 +311,9 @@ bk_rc bk_policy_json_from(const json_t *obj, const char *text, size_t len, const
             (rc = word(&c, w, "waterfall", "adl_ranking", w_rank, &p.adl_rank)) ||
             (rc = word(&c, w, "waterfall", "socialize_over", w_soc, &p.social_base)) ||
             (rc = word(&c, w, "waterfall", "adl_rule", w_rule, &p.adl_rule)) ||
-            (rc = fx(&c, w, "waterfall", "adl_cap", &p.adl_cap))))
+            (rc = fx(&c, w, "waterfall", "adl_cap", &p.adl_cap)) ||
+
+            (rc = secs(&c, w, "waterfall", "adl_round_gap_s", &p.adl_round_gap_us))))
     return rc;
   if (w && (v = json_object_get(w, "seed")) &&
       (rc = bk_jdoc_u64(&c.d, err, at(&c, pp, sizeof pp, "waterfall", "seed"), v, &p.seed)))
@@ -496,7 +498,8 @@ static json_t *waterfall_json(const bk_policy *p) {
                      bk_jdoc_put(o, "socialize_over", json_string(w_soc[p->social_base])) ||
                      bk_jdoc_put(o, "seed", bk_jdoc_u64_value(p->seed)) ||
                      bk_jdoc_put(o, "adl_rule", json_string(w_rule[p->adl_rule])) ||
-                     bk_jdoc_put(o, "adl_cap", bk_jdoc_fx_value(p->adl_cap)),
+                     bk_jdoc_put(o, "adl_cap", bk_jdoc_fx_value(p->adl_cap)) ||
+                     bk_jdoc_put(o, "adl_round_gap_s", secs_value(p->adl_round_gap_us)),
                  o);
 }
 

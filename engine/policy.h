@@ -154,6 +154,8 @@ typedef struct bk_policy {
   int64_t spread_taker_share; /* share of the replayed taker flow it takes, [0, 1] */
   int spread_liquidation;     /* 1: it takes the liquidation fills too */
   int64_t spread_fund_share;  /* share of what it captures that goes to the fund, [0, 1] */
+  int64_t adl_round_gap_us; /* ADL metrics: a take after this long without one in its
+                               settle asset opens a new round (engine/adl_rounds.h), > 0 */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/adl_rounds.h"
 #include "engine/capture.h"
 #include "engine/conservation.h"
 #include "engine/event.h"
@@ -208,6 +209,7 @@ void bk_risk_free(bk_risk *r) {
   bk_liq_overlay_fini(&r->overlay);
   bk_trig_fini(&r->trig);
   bk_wf_fini(&r->wf);
+  bk_adl_rounds_fini(&r->rounds);
   free(r->recs);
   free(r->adl);
   free(r->scratch);

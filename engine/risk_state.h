@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "engine/account.h"
+#include "engine/adl_rounds_state.h"
 #include "engine/book.h"
 #include "engine/error.h"
 #include "engine/fund.h"
@@ -179,6 +180,7 @@ typedef struct bk_risk {
   int64_t stress_decay;
   bk_margin_rec *mrecs;
   size_t nmrecs, mrcap;
+  bk_adl_rounds rounds; /* ADL metrics per round (adl_rounds.h) */
 } bk_risk;
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/adl_rounds.h"
 #include "engine/book.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
@@ -157,6 +158,7 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
       goto fail;
     s->risk[p]->records = c->keep_detail;
     if (s->shadow[p]) s->shadow[p]->records = c->keep_detail;
+    bk_adl_rounds_pair(s->risk[p], s->shadow[p]);
   }
   s->next_sample = INT64_MIN;
   s->next_funding = INT64_MAX;
@@ -689,6 +691,7 @@ bk_rc bk_sim_finish(bk_sim *s) {
   }
   for (size_t p = 0; p < s->cfg.npolicies; p++) {
     bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    if ((rc = bk_adl_rounds_finish(s->risk[p]))) return risk_fail(s, p, s->risk[p], rc);
     for (int j = 0; j < 2; j++)
       if (rs[j] && (rc = bk_risk_check(rs[j]))) return risk_fail(s, p, rs[j], rc);
   }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/adl_rounds.h"
 #include "engine/convert.h"
 #include "engine/fixed.h"
 #include "engine/pool.h"
@@ -360,7 +361,8 @@ static bk_rc settle_counter(bk_risk *r, uint32_t id, uint32_t contract) {
  * party (account id of position size, or the fund), both sides with cause adl. */
 static bk_rc fill(bk_risk *r, uint32_t id, uint32_t counter, uint32_t contract, int64_t size,
                   int64_t take, int64_t price) {
-  bk_rc rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
+  bk_rc rc = bk_adl_take_fill(r, counter, contract, -sgn(size) * take, price);
+  if (!rc) rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
   if (!rc) rc = bk_wf_cover_isolated(r);
   if (!rc) rc = settle_counter(r, counter, contract);
   if (!rc)
@@ -530,8 +532,10 @@ static bk_rc haircut(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract
   for (size_t i = 0; i < n && !rc; i++) {
     if (!v[i].alloc) continue;
     uint32_t k = v[i].acct;
-    rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_XFER_PARTY(id), holder, asset,
-                     BK_CAUSE_ADL, v[i].alloc);
+    rc = bk_adl_take(r, k, v[i].alloc, 0, 0);
+    if (!rc)
+      rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_XFER_PARTY(id), holder,
+                       asset, BK_CAUSE_ADL, v[i].alloc);
     if (!rc)
       rc = adl_record(r, &(bk_adl_rec){r->now, id, k, contract, 0, 0, r->mark[contract],
                                        v[i].alloc});
@@ -652,8 +656,10 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
       if (r->pol.social_base == BK_SOC_PROFIT && share > w->w[t]) share = w->w[t];
       if (!share) continue;
       uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
-      rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
-                       BK_CAUSE_SOCIALIZED, share);
+      rc = bk_adl_take(r, k, share, 0, 0);
+      if (!rc)
+        rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
+                         BK_CAUSE_SOCIALIZED, share);
       if (!rc && bk_add(borne, share, &borne))
         rc = bk_err_set(&r->err, BK_ERANGE, "risk: socialized total overflow");
     }

@@ -10,6 +10,9 @@
  *   flows_<asset>.<ext>  per policy, one bar per cause that moved the fund (its net
  *                        result: inflows up, outflows down) and the inventory still held
  *                        at mark; the bars of a policy add up to its fund's change;
+ *   adl_<asset>.<ext>    when some policy had an ADL round there: per policy, the value
+ *                        its rounds took against what the ADL-off shadow needed, and
+ *                        the overshoot and undershoot between them;
  *   sizing_<asset>.<ext> with draws (and shadows): per policy the fund-sizing curve,
  *                        the share of draws needing ADL or socialization against the
  *                        initial fund (sizing_curve.h), its P95 fund marked.
@@ -30,6 +33,7 @@
 
 #include "engine/fixed.h"
 #include "engine/ledger.h"
+#include "reports/adl_rounds.h"
 #include "reports/columns.h"
 #include "reports/draws.h"
 #include "reports/sizing_curve.h"
@@ -317,6 +321,50 @@ static void gp_flows_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) 
                        "print 'wrote '.outdir.'flows_'.A.'.'.fmt\n");
 }
 
+/* The ADL mechanisms compared in asset a (docs/reports.md, adl_rounds.csv): per policy
+ * what its rounds took from the accounts, what the shadow needed, and the overshoot and
+ * undershoot between them (summed per round). Drawn when some policy had a round there;
+ * a policy without a shadow shows no needed, overshoot or undershoot. */
+static bk_rc gp_adl_chart(bk_outfile *o, const bk_report_run *run, uint32_t a) {
+  static const char *const what[] = {"taken", "needed", "overshoot", "undershoot"};
+  axis y = {0, 0};
+  uint64_t rounds = 0;
+  bk_report_adl s;
+  for (size_t p = 0; p < run->npolicies; p++) {
+    if (bk_report_adl_sum(run->policies[p].risk, a, &s)) return BK_ERANGE;
+    rounds += s.rounds;
+  }
+  if (!rounds) return BK_OK;
+  bk_outfile_printf(o, "$ADL << EOD\npolicy,taken,needed,overshoot,undershoot\n");
+  for (size_t p = 0; p < run->npolicies; p++) {
+    bk_report_adl_sum(run->policies[p].risk, a, &s); /* summed without overflow above */
+    const int64_t v[4] = {s.taken, s.needed, s.overshoot, s.undershoot};
+    bk_outfile_printf(o, "%zu", p + 1);
+    for (int k = 0; k < 4; k++) {
+      bk_outfile_printf(o, ",");
+      if (v[k] >= 0) gp_fx(o, v[k]);
+      axis_add(&y, v[k] > 0 ? v[k] : 0);
+    }
+    bk_outfile_printf(o, "\n");
+  }
+  bk_outfile_printf(o, "EOD\narray W[4]\n");
+  for (int k = 0; k < 4; k++) bk_outfile_printf(o, "W[%d] = '%s'\n", k + 1, what[k]);
+  bk_outfile_printf(o,
+                    "set output outdir.'adl_'.A.'.'.fmt\n"
+                    "set title 'ADL mechanisms compared ('.A.'): what the rounds took from "
+                    "the accounts against what the ADL-off shadow needed'\n"
+                    "set key outside right top\nset ylabel 'summed over rounds ('.A.')'\n"
+                    "set style data histograms\nset style histogram clustered gap 1\n"
+                    "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
+                    "set xtics rotate by -20\nset xzeroaxis lt -1\n");
+  gp_yaxis(o, y, 8);
+  bk_outfile_printf(o, "plot for [i=2:5] $ADL using (column(i)/S):xtic(P[int(column(1))]) "
+                       "title W[i-1] lc i-1\n"
+                       "unset title\nset xtics norotate\nset xrange [*:*]\n"
+                       "print 'wrote '.outdir.'adl_'.A.'.'.fmt\n");
+  return BK_OK;
+}
+
 /* The fund axis of a sizing chart: linear from 0, or logarithmic from the smallest
  * positive fund when the funds span more than two decades (a crash day's draws run from
  * a thousand to tens of millions, where a linear axis shows only the tail). */
@@ -423,6 +471,7 @@ bk_rc bk_report_charts_gp(const bk_report_run *run, bk_outfile *o) {
     bk_outfile_printf(o, "\n");
     gp_fund_chart(o, run, a);
     gp_flows_chart(o, run, a);
+    if (gp_adl_chart(o, run, a)) return BK_ERANGE;
     if (bk_sizing_has(run) && gp_sizing_chart(o, run, a)) return BK_ENOMEM;
   }
   bk_outfile_printf(o, "unset output\n");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/adl_rounds.h"
 #include "engine/clock.h"
 #include "engine/fixed.h"
 #include "engine/reinsurance.h"
@@ -31,8 +32,8 @@
 const char *const bk_report_files[] = {"fund.csv",      "liquidations.csv", "adl.csv",
                                        "summary.csv",   "quality.csv",      "population.csv",
                                        "manifest.json", "charts.gp",        "scenario.json",
-                                       NULL};
-#define NFILES 9
+                                       "adl_rounds.csv", NULL};
+#define NFILES 10
 const char *const bk_report_optional_files[] = {"calibration.csv", "draws.csv",
                                                  "calibration_fit.csv",
                                                  "calibration_fit_minutes.csv",
@@ -334,6 +335,60 @@ static bk_rc write_margins(const bk_report_run *run, bk_outfile *o) {
     }
   }
   return bk_outfile_error(o)->rc;
+}
+
+/* A figure that may be unknown (< 0) or unbounded (INT64_MAX): empty then. */
+static void w_fx_known(wr *w, int64_t v) {
+  if (v >= 0 && v < INT64_MAX) w_fx(w, v);
+  else w_empty(w);
+}
+
+/* adl_rounds.csv: one row per policy, settle asset and ADL round (engine/adl_rounds.h). */
+static bk_rc write_adl_rounds(const bk_report_run *run, bk_outfile *o) {
+  wr w = {o, 1};
+  static const char *const head[] = {
+      "policy",       "settle_asset",   "round",         "start",        "start_us",
+      "end_us",       "takes",          "accounts",      "adl_contracts", "shortfall",
+      "fund_used",    "needed",         "taken",         "given",        "overshoot",
+      "undershoot",   "severity",       "from_principal", "concentration", "top_account",
+      "top_profit",   "top_profit_left", "max_leverage", "rank_pairs",   "rank_flips"};
+  for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
+  w_end(&w);
+  for (size_t p = 0; p < run->npolicies; p++) {
+    const bk_risk *r = run->policies[p].risk;
+    for (uint32_t a = 0; a < run->nassets; a++)
+      for (size_t i = 0; i < r->rounds.n; i++) {
+        const bk_adl_round *d = &r->rounds.v[i];
+        if (d->asset != a) continue;
+        w_str(&w, r->pol.name);
+        w_str(&w, asset_name(run, a));
+        w_u64(&w, d->index);
+        w_time(&w, d->start_us);
+        w_i64(&w, d->start_us);
+        w_i64(&w, d->end_us);
+        w_u64(&w, d->takes);
+        w_u64(&w, d->accounts);
+        w_fx(&w, d->adl_qty);
+        w_fx_known(&w, d->shortfall);
+        w_fx(&w, d->fund_used);
+        w_fx_known(&w, d->needed);
+        w_fx(&w, d->taken);
+        w_fx(&w, d->given);
+        w_fx_known(&w, bk_adl_overshoot(d));
+        w_fx_known(&w, bk_adl_undershoot(d));
+        w_fx_known(&w, bk_adl_severity(d->taken, d->needed));
+        w_fx(&w, d->from_principal);
+        w_fx(&w, d->concentration);
+        w_acct(&w, run, d->top_acct);
+        w_fx(&w, d->top_profit);
+        w_fx(&w, d->top_left);
+        w_fx_known(&w, d->max_leverage);
+        w_u64(&w, d->pairs);
+        w_u64(&w, d->flips);
+        w_end(&w);
+      }
+  }
+  return BK_OK;
 }
 
 /* summary.csv: the cells of summary.c, one row per policy and asset. */
@@ -1003,6 +1058,7 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
     if (!rc && (rc = bk_report_charts_gp(run, o[7])))
       bk_err_set(&e, rc, "%s: cannot build the chart script", bk_outfile_path(o[7]));
     if (!rc && (rc = write_scenario(run, o[8]))) e = *bk_outfile_error(o[8]);
+    if (!rc && (rc = write_adl_rounds(run, o[9]))) e = *bk_outfile_error(o[9]);
     if (!rc && run->calib && (rc = write_calibration(run, o[calib])))
       e = *bk_outfile_error(o[calib]);
     if (!rc && run->draws && (rc = write_draws(run, o[draws]))) e = *bk_outfile_error(o[draws]);

@@ -95,7 +95,7 @@ typedef struct bk_report_cell {
   char name[48];
   char text[64];
 } bk_report_cell;
-#define BK_REPORT_SUMMARY_COLS 64 /* room for every column of summary.csv */
+#define BK_REPORT_SUMMARY_COLS 80 /* room for every column of summary.csv */
 
 /* Fills cells (BK_REPORT_SUMMARY_COLS of room) with summary.csv's row of policy p in
  * asset a from its totals t, or with the column names alone (empty values) when t is

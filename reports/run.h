@@ -25,6 +25,7 @@
 #include "engine/market.h"
 #include "engine/risk.h"
 #include "engine/sim.h"
+#include "reports/adl_rounds.h"
 
 /* A warning about the inputs as a whole, for quality.csv: its code ("no_warmup": no data
  * before the window's start; "partial_overlap": the data covers only part of the window)
@@ -139,6 +140,7 @@ typedef struct bk_report_totals {
   int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
                                  -1 when the run had no shadow */
   int64_t imbalance;          /* sum of every party's balance in the asset */
+  bk_report_adl adl;          /* its ADL rounds summed (adl_rounds.h) */
 } bk_report_totals;
 
 #endif

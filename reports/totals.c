@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/adl_rounds.h"
 #include "engine/fixed.h"
 #include "reports/columns.h"
 #include "reports/draws.h"
@@ -99,6 +100,7 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
     if (r->acct[k].settle == a) sum += l->acct[k];
   if (sum > INT64_MAX || sum < INT64_MIN) bad = 1;
   else t->imbalance = (int64_t)sum;
+  if (bk_report_adl_sum(r, a, &t->adl)) bad = 1;
   return bad ? BK_ERANGE : BK_OK;
 }
 
@@ -137,6 +139,27 @@ static void c_fx(cells *c, const char *name, int64_t v) {
 static void c_secs(cells *c, const char *name, int64_t us) {
   bk_report_cell *x = cell(c, name);
   if (c->t) bk_fx_format(us * 100, 6, BK_TRUNC, x->text, sizeof x->text);
+}
+
+/* Money or a fraction, empty when below 0 (unknown) or INT64_MAX (unbounded). */
+static void c_fx_known(cells *c, const char *name, int64_t v) {
+  if (v >= 0 && v < INT64_MAX) c_fx(c, name, v);
+  else c_str(c, name, "");
+}
+
+/* The run's ADL rounds summed (docs/reports.md, summary.csv). */
+static void adl_cells(cells *c, const bk_report_adl *s) {
+  int64_t flips = s->pairs ? bk_div_round((bk_i128)s->flips * BK_FX_SCALE, s->pairs, BK_CEIL) : -1;
+  c_u64(c, "adl_rounds", s->rounds);
+  c_fx(c, "adl_taken", s->taken);
+  c_fx(c, "adl_given", s->given);
+  c_fx_known(c, "adl_needed", s->needed);
+  c_fx_known(c, "adl_overshoot", s->overshoot);
+  c_fx_known(c, "adl_undershoot", s->undershoot);
+  c_fx_known(c, "adl_severity", bk_adl_severity(s->taken, s->needed));
+  c_fx(c, "adl_concentration_max", s->concentration);
+  c_fx_known(c, "adl_max_leverage", s->max_leverage);
+  c_fx_known(c, "adl_rank_flip_share", flips);
 }
 
 /* The bands of policy p in asset a over the draws: draws, <figure>_p5 / _p50 / _p95 for
@@ -203,6 +226,7 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   if (z->safe_fund >= 0) c_fx(&c, "safe_initial_fund", z->safe_fund);
   else c_str(&c, "safe_initial_fund", "");
   c_fx(&c, "ledger_imbalance", z->imbalance);
+  adl_cells(&c, &z->adl);
   if (run->draws && run->draws->band) band_cells(&c, run->draws, p, a);
   return c.n;
 }

@@ -350,7 +350,7 @@ static void inspect_survives_every_failed_allocation(void **state) {
 }
 
 /* `backstop run` on a small scenario: a synthetic hour, two shipped policies, a
- * synthetic population of 20 accounts. Its nine report files are written all or none. */
+ * synthetic population of 20 accounts. Its ten report files are written all or none. */
 static void run_scenario(char *scen, size_t cap, char *out_dir, size_t ocap) {
   char day[512];
   bk_t_tmp("faults-runday", day, sizeof day);
@@ -388,7 +388,7 @@ static void run_survives_failed_allocations(void **state) {
   char scen[512], out[512];
   run_scenario(scen, sizeof scen, out, sizeof out);
   const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
-  sweep_some(FAULT_ALLOC, out, NULL, 9, 0, 150, args);
+  sweep_some(FAULT_ALLOC, out, NULL, 10, 0, 150, args);
 }
 
 static void run_survives_every_failed_write_and_rename(void **state) {
@@ -396,7 +396,7 @@ static void run_survives_every_failed_write_and_rename(void **state) {
   char scen[512], out[512];
   run_scenario(scen, sizeof scen, out, sizeof out);
   const char *args[] = {"run", "--quiet", scen, "-o", out, NULL};
-  sweep(FAULT_IO, out, NULL, 9, 0, args);
+  sweep(FAULT_IO, out, NULL, 10, 0, args);
 }
 
 int main(void) {
