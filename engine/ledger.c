@@ -15,7 +15,7 @@
 static const char *const cause_names[BK_CAUSES] = {
     "deposit",   "pnl",     "liquidation_fee", "spread_capture", "protocol_revenue",
     "deficit",   "takeover", "adl",            "socialized",     "funding",
-    "offload",   "uncovered", "broken"};
+    "offload",   "uncovered", "broken",         "collateral_sale"};
 
 const char *bk_cause_name(int cause) {
   return cause >= 0 && cause < BK_CAUSES ? cause_names[cause] : "unknown";

@@ -46,9 +46,11 @@ typedef enum bk_cause {
   BK_CAUSE_OFFLOAD,          /* realized PnL of the fund's inventory sold into the book */
   BK_CAUSE_UNCOVERED,        /* a deficit neither the fund nor socialization paid: the
                                 sink pays it and stays negative (a loss nobody bore) */
-  BK_CAUSE_BROKEN            /* only for tests that break conservation on purpose */
+  BK_CAUSE_BROKEN,           /* only for tests that break conservation on purpose */
+  BK_CAUSE_COLLATERAL_SALE   /* a closed pool's other collateral sold to the market at its
+                                replayed price less the haircut (engine/collateral.h) */
 } bk_cause;
-#define BK_CAUSES 13
+#define BK_CAUSES 14
 
 /* Short name of a cause ("liquidation_fee", ...), used as a report column stem. */
 const char *bk_cause_name(int cause);
