@@ -362,7 +362,7 @@ static const char *const SYMS[] = {"BTCUSDT", "DOTUSD_PERP"};
 static const char *const EXS[] = {"binance-futures", "binance-delivery"};
 static const uint32_t SETTLE_OF[] = {0, 1};
 static const char *const ASSETS[] = {"USDT", "DOT"};
-static const bk_accounts_names NAMES = {SYMS, EXS, SETTLE_OF, 2, ASSETS, 2};
+static const bk_accounts_names NAMES = {SYMS, EXS, SETTLE_OF, 2, ASSETS, 2, NULL, 0};
 
 static const char *fixture(const char *name, char *buf, size_t cap) {
   const char *root = getenv("BK_SOURCE_DIR");
@@ -694,7 +694,7 @@ static void a_two_contract_cross_account_is_liquidated_as_one_pool(void **state)
       "{\"accounts\": [{\"id\": \"pair\", \"deposit\": \"8000\", \"positions\": [\n"
       "  {\"contract\": \"BTCUSDT\", \"size\": \"1\", \"entry\": \"100000\"},\n"
       "  {\"contract\": \"ETHUSDT\", \"size\": \"10\", \"entry\": \"4000\"}]}]}\n";
-  bk_accounts_names names = {syms, exs, settle_of, 3, ASSETS, 2};
+  bk_accounts_names names = {syms, exs, settle_of, 3, ASSETS, 2, NULL, 0};
   bk_acctlist l;
   bk_err err;
   bk_acctlist_init(&l);
