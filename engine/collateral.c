@@ -62,6 +62,13 @@ int64_t bk_risk_collateral_loss(const bk_risk *r, uint32_t asset) {
   return asset < BK_LEDGER_ASSETS ? r->coll.loss[asset] : 0;
 }
 
+int bk_coll_moves(const bk_risk *r, const bk_account *a, uint32_t contract) {
+  if (r->coll.unit_from[a->settle] == contract) return 1;
+  for (uint32_t i = 0; i < a->ncoll; i++)
+    if (r->coll.from[a->coll[i].asset] == contract) return 1;
+  return bk_acct_find(a, contract) >= 0;
+}
+
 void bk_coll_reprice(bk_risk *r, uint32_t contract, int64_t mark) {
   bk_coll_state *c = &r->coll;
   for (uint32_t j = 0; j < c->n; j++)

@@ -63,6 +63,11 @@ bk_rc bk_risk_collateral_amount(const bk_risk *r, uint32_t settle, uint32_t asse
 /* The deficits paid by the fund in a settle asset that the collateral's fall made. */
 int64_t bk_risk_collateral_loss(const bk_risk *r, uint32_t asset);
 
+/* 1 when a mark of contract moves the equity of account a, which holds collateral: a
+ * position on it, or it prices a's collateral or a's settle asset. (Collateral holders
+ * are visited on every such mark instead of being indexed by one liquidation price.) */
+int bk_coll_moves(const bk_risk *r, const bk_account *a, uint32_t contract);
+
 /* A contract's mark moved: the collateral and settle assets it prices take it. */
 void bk_coll_reprice(bk_risk *r, uint32_t contract, int64_t mark);
 

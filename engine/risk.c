@@ -639,7 +639,10 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
   r->nscratch = 0;
   bk_rc rc = bk_trig_pop_crossed(&r->trig, contract, mark, &r->scratch, &r->nscratch,
                                  &r->scratch_cap);
-  for (size_t i = 0; !rc && i < r->trig.nmulti; i++) rc = scratch_add(r, r->trig.multi[i]);
+  for (size_t i = 0; !rc && i < r->trig.nmulti; i++) {
+    const bk_account *a = &r->acct[r->trig.multi[i]];
+    if (a->ncoll == 0 || bk_coll_moves(r, a, contract)) rc = scratch_add(r, r->trig.multi[i]);
+  }
   if (rc) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the visit list");
   if (r->pol.vol_window_us && (rc = bk_liq_vol_observe(r, contract, old, mark)))
     return bk_err_set(&r->err, rc, "risk: no memory for the volatility window");

@@ -138,6 +138,8 @@ typedef struct bk_report_totals {
   int64_t safe_fund;          /* smallest initial fund avoiding ADL and socialization;
                                  -1 when the run had no shadow */
   int64_t imbalance;          /* sum of every party's balance in the asset */
+  int64_t deficit_collateral; /* deficits paid by the fund that the collateral's fall
+                                 since the window's start made (engine/collateral.h) */
 } bk_report_totals;
 
 #endif

@@ -99,6 +99,7 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
     if (r->acct[k].settle == a) sum += l->acct[k];
   if (sum > INT64_MAX || sum < INT64_MIN) bad = 1;
   else t->imbalance = (int64_t)sum;
+  t->deficit_collateral = bk_risk_collateral_loss(r, a);
   return bad ? BK_ERANGE : BK_OK;
 }
 
@@ -196,6 +197,7 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   if (z->safe_fund >= 0) c_fx(&c, "safe_initial_fund", z->safe_fund);
   else c_str(&c, "safe_initial_fund", "");
   c_fx(&c, "ledger_imbalance", z->imbalance);
+  c_fx(&c, "deficit_from_collateral", z->deficit_collateral);
   if (run->draws && run->draws->band) band_cells(&c, run->draws, p, a);
   return c.n;
 }
