@@ -102,7 +102,7 @@ static bk_rc list_append(bk_acctlist *dst, const bk_acctlist *src) {
 static bk_rc json_collateral(const bk_jdoc *d, bk_err *err, const json_t *cl,
                              const char *path, const bk_accounts_names *nm, bk_acctlist *l) {
   static const char *const keys[] = {"asset", "amount", NULL};
-  char p[160];
+  char p[256];
   snprintf(p, sizeof p, "%s.collateral", path);
   if (!json_is_array(cl)) return bk_jdoc_fail(d, err, p, "expected a list of "
                                               "{\"asset\": name, \"amount\": \"units\"}");
