@@ -74,12 +74,12 @@ void bk_coll_reprice(bk_risk *r, uint32_t contract, int64_t mark) {
   for (uint32_t j = 0; j < c->n; j++)
     if (c->from[j] == contract) {
       c->now[j].price = mark;
-      if (!c->started) c->start[j].price = mark;
+      if (!c->started || c->start[j].price == 0) c->start[j].price = mark;
     }
   for (uint32_t s = 0; s < BK_LEDGER_ASSETS; s++)
     if (c->unit_from[s] == contract) {
       c->unit[s] = mark;
-      if (!c->started) c->unit0[s] = mark;
+      if (!c->started || c->unit0[s] == 0) c->unit0[s] = mark;
     }
 }
 

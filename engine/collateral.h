@@ -51,7 +51,7 @@ bk_rc bk_risk_add_collateral(bk_risk *r, const char *name, int64_t haircut, uint
 
 /* Takes the collateral's prices and the settle assets' now as those of the window's
  * start, which the attribution compares with (until then they follow the prices, so
- * nothing has fallen). */
+ * nothing has fallen; one without a price yet takes its first). */
 void bk_risk_collateral_start(bk_risk *r);
 
 /* The most units of collateral asset whose value for an account settling in settle is at

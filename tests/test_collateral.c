@@ -61,7 +61,8 @@ static int64_t value_of(const bk_risk *r, uint32_t id) {
  *      fills 1 at 85: PnL −15, cash −15. The pool has closed in debt: the 0.125 BTC is
  *      sold at 91 less 20 %, 9.1, cash −5.9: a deficit of 5.9, which the fund pays
  *      (fund 94.1).
- *   Attribution: at the window's start the collateral was worth 10; it fell by
+ *   Attribution: at the window's start (BTC's first price, 100, as the window opened
+ *      before it had one) the collateral was worth 10; it fell by
  *      10 − 9.1 = 0.9. Had it kept its value the deficit would have been
  *      5.9 − 0.9 = 5.0, so 5.9 − 5.0 = 0.9 of the fund's payment is the collateral's
  *      fall. */
@@ -77,10 +78,11 @@ static void collateral_that_falls_with_the_position_liquidates_earlier_and_deepe
   bk_contract c = contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_risk *r = risk(&pol, &c, 1, NULL, 0);
   r->ledger.keep = 1;
-  bk_risk_set_mark(r, 0, P("100"));
   uint32_t btc, a, b;
+  /* the window starts before BTC has a price: its first, 100, is its start price */
   assert_int_equal(bk_risk_add_collateral(r, "BTC", P("0.2"), 0, &btc), BK_OK);
   bk_risk_collateral_start(r);
+  bk_risk_set_mark(r, 0, P("100"));
   assert_int_equal(bk_risk_add_account(r, 0, 0, &a), BK_OK);
   assert_int_equal(bk_risk_post_collateral(r, a, btc, P("0.125")), BK_OK);
   assert_int_equal(bk_risk_trade(r, a, 0, P("1"), P("100")), BK_OK);
