@@ -654,7 +654,7 @@ bk_rc bk_sim_post_collateral(bk_sim *s, uint32_t id, uint32_t asset, int64_t amo
   return BK_OK;
 }
 
-/* 1 when account a still holds something to leave with: a position or cash. */
+/* 1 when account a still holds something to leave with: a position, cash or collateral. */
 static int holds_something(const bk_account *a) {
   return a->npos > 0 || a->cash != 0 || a->ncoll > 0;
 }
