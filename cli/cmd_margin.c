@@ -53,7 +53,7 @@ static const char *price_text(int64_t p, int is_long, char *buf, size_t cap) {
 }
 
 static int run(const bk_margin_account *k, const char *path, int json_out) {
-  bk_menv e = {k->c, k->mark, k->nc, k->assets, k->na};
+  bk_menv e = {k->c, k->mark, k->nc, k->assets, k->na, NULL};
   int64_t eq = 0, mm = 0, coll;
   bk_rc rc = bk_acct_collateral(&e, &k->a, &coll);
   int cross = 0;

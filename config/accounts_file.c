@@ -43,10 +43,14 @@ static long find_contract(const bk_accounts_names *nm, const char *s, size_t n) 
   return hit;
 }
 
-static long find_asset(const bk_accounts_names *nm, const char *s, size_t n) {
-  for (size_t i = 0; i < nm->nassets; i++)
-    if (strlen(nm->assets[i]) == n && memcmp(nm->assets[i], s, n) == 0) return (long)i;
+static long find_name(const char *const *names, size_t count, const char *s, size_t n) {
+  for (size_t i = 0; i < count; i++)
+    if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0) return (long)i;
   return -1;
+}
+
+static long find_asset(const bk_accounts_names *nm, const char *s, size_t n) {
+  return find_name(nm->assets, nm->nassets, s, n);
 }
 
 /* Appends src to dst (dst unchanged on BK_ENOMEM). */
@@ -64,6 +68,12 @@ static bk_rc list_append(bk_acctlist *dst, const bk_acctlist *src) {
     dst->pos = v;
     dst->poscap = dst->npos + src->npos;
   }
+  if (dst->ncoll + src->ncoll > dst->collcap) {
+    bk_acctlist_coll_spec *v = realloc(dst->coll, (dst->ncoll + src->ncoll) * sizeof *v);
+    if (!v) return BK_ENOMEM;
+    dst->coll = v;
+    dst->collcap = dst->ncoll + src->ncoll;
+  }
   if (dst->nnames + src->nnames > dst->namecap) {
     char *v = realloc(dst->names, dst->nnames + src->nnames);
     if (!v) return BK_ENOMEM;
@@ -73,22 +83,60 @@ static bk_rc list_append(bk_acctlist *dst, const bk_acctlist *src) {
   for (size_t i = 0; i < src->n; i++) {
     dst->v[dst->n + i] = src->v[i];
     dst->v[dst->n + i].pos += dst->npos;
+    dst->v[dst->n + i].coll += dst->ncoll;
     if (src->v[i].name) dst->v[dst->n + i].name += dst->nnames;
   }
   if (src->npos) memcpy(dst->pos + dst->npos, src->pos, src->npos * sizeof *src->pos);
   if (src->nnames) memcpy(dst->names + dst->nnames, src->names, src->nnames);
+  if (src->ncoll) memcpy(dst->coll + dst->ncoll, src->coll, src->ncoll * sizeof *src->coll);
   dst->n += src->n;
   dst->npos += src->npos;
+  dst->ncoll += src->ncoll;
   dst->nnames += src->nnames;
   return BK_OK;
 }
 
 /* ---- JSON ---- */
 
+/* An account's "collateral" list (path: the account's), appended to its entry in l. */
+static bk_rc json_collateral(const bk_jdoc *d, bk_err *err, const json_t *cl,
+                             const char *path, const bk_accounts_names *nm, bk_acctlist *l) {
+  static const char *const keys[] = {"asset", "amount", NULL};
+  char p[256];
+  snprintf(p, sizeof p, "%s.collateral", path);
+  if (!json_is_array(cl)) return bk_jdoc_fail(d, err, p, "expected a list of "
+                                              "{\"asset\": name, \"amount\": \"units\"}");
+  bk_rc rc = BK_OK;
+  for (size_t j = 0; !rc && j < json_array_size(cl); j++) {
+    const json_t *c = json_array_get(cl, j), *as = json_object_get(c, "asset");
+    snprintf(p, sizeof p, "%s.collateral.%zu", path, j);
+    if ((rc = bk_jdoc_known(d, err, p, c, keys))) break;
+    long k = json_is_string(as) ? find_name(nm->collateral, nm->ncollateral,
+                                            json_string_value(as), json_string_length(as))
+                                : -1;
+    int64_t amount;
+    if (k < 0)
+      rc = bk_jdoc_fail(d, err, p, "expected \"asset\": one of the population's "
+                        "collateral assets");
+    for (uint32_t h = 0; !rc && h < l->v[l->n - 1].ncoll; h++)
+      if (l->coll[l->v[l->n - 1].coll + h].asset == (uint32_t)k)
+        rc = bk_jdoc_fail(d, err, p, "this asset is posted twice (write their sum as one)");
+    if (rc || (rc = bk_jdoc_req_fx(d, err, c, p, "amount", &amount))) break;
+    if (amount <= 0) {
+      snprintf(p, sizeof p, "%s.collateral.%zu.amount", path, j);
+      rc = bk_jdoc_fail(d, err, p, "expected a positive amount");
+    } else if (bk_acctlist_add_coll(l, (uint32_t)k, amount)) {
+      rc = bk_err_set(err, BK_ENOMEM, "no memory");
+    }
+  }
+  return rc;
+}
+
 bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
                              const bk_accounts_names *nm, bk_acctlist *out, bk_err *err) {
   static const char *const top_keys[] = {"accounts", NULL};
-  static const char *const acct_keys[] = {"id", "settle", "deposit", "positions", NULL};
+  static const char *const acct_keys[] = {"id", "settle", "deposit", "positions",
+                                          "collateral", NULL};
   static const char *const pos_keys[] = {"contract", "size", "entry", NULL};
   bk_jdoc d = {text, len, name};
   json_t *root = bk_jdoc_parse(&d, err);
@@ -201,8 +249,10 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
         rc = bk_err_set(err, BK_ENOMEM, "%s: no memory", name);
     }
     if (rc) break;
+    json_t *cl = json_object_get(a, "collateral");
+    snprintf(path, sizeof path, "accounts.%zu", i);
+    if (cl && (rc = json_collateral(&d, err, cl, path, nm, &l))) break;
     if (settle < 0) {
-      snprintf(path, sizeof path, "accounts.%zu", i);
       rc = bk_jdoc_fail(&d, err, path, "an account without positions needs \"settle\"");
       break;
     }

@@ -10,7 +10,11 @@
  *      "positions": [{"contract": "DOTUSD_PERP", "size": "-5000", "entry": "4.05"}]}]}
  * "id" is optional and only named in messages; "settle" may be left out when the account
  * has a position (it is then the position's contract's settle asset); "positions" may be
- * left out or empty (an account holding only its deposit).
+ * left out or empty (an account holding only its deposit). "collateral" (optional) posts
+ * units of other assets, each named among the population's collateral assets (the
+ * scenario's "collateral" of the accounts population, engine/collateral.h), each once:
+ *     "collateral": [{"asset": "BTC", "amount": "0.5"}]
+ * The CSV form has no collateral.
  *
  * CSV, with a header row naming the columns (any order, all required):
  *   account,settle,deposit,contract,size,entry
@@ -39,6 +43,9 @@ typedef struct bk_accounts_names {
   size_t ncontracts;
   const char *const *assets;    /* assets[k]: name of settle asset k */
   size_t nassets;
+  const char *const *collateral; /* collateral[j]: name of collateral asset j (its index
+                                    in bk_acctlist_coll_spec.asset) */
+  size_t ncollateral;
 } bk_accounts_names;
 
 /* Reads an accounts file, JSON when its first non-blank byte is '{', CSV otherwise

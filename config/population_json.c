@@ -135,6 +135,74 @@ static char **contract_names(const bk_specs *sp, const bk_instruments *instr) {
   return v;
 }
 
+/* The run's contract a "price_from" names: "exchange:symbol" or a symbol alone; -1 none
+ * (or, for a symbol alone, several). */
+static long contract_named(const bk_specs *sp, const bk_instruments *instr, const char *s) {
+  long hit = -1;
+  for (size_t k = 0; k < sp->ncontracts; k++) {
+    const bk_instrument *in = &instr->v[sp->instr_of[k]];
+    char full[sizeof in->exchange + sizeof in->symbol];
+    snprintf(full, sizeof full, "%s:%s", in->exchange, in->symbol);
+    if (!strcmp(full, s)) return (long)k;
+    if (!strcmp(in->symbol, s)) hit = hit < 0 ? (long)k : -2;
+  }
+  return hit < 0 ? -1 : hit;
+}
+
+/* A population's "collateral" (engine/collateral.h, strategies/pop_synth.h), its assets
+ * added to the simulation in order:
+ *   {"share": "0.3", "assets": [{"asset": "BTC", "price_from": "exchange:SYMBOL",
+ *                                "haircut": "0.05", "weight": "1"}]}
+ * The synthetic model takes "share" (required) and weights (default 1); the accounts
+ * model takes the assets alone, which its file names. mix gets the simulation's indices,
+ * names[j] the name of asset j (borrowed from the document). */
+static bk_rc read_collateral(const bk_jdoc *d, bk_err *err, const json_t *v, const char *path,
+                             const bk_specs *sp, const bk_instruments *instr, int synthetic,
+                             bk_sim *s, bk_coll_mix *mix, const char **names) {
+  static const char *const known_syn[] = {"share", "assets", NULL};
+  static const char *const known_acc[] = {"assets", NULL};
+  static const char *const asset_syn[] = {"asset", "price_from", "haircut", "weight", NULL};
+  static const char *const asset_acc[] = {"asset", "price_from", "haircut", NULL};
+  char p[160], q[200];
+  snprintf(p, sizeof p, "%s.collateral", path);
+  bk_rc rc = bk_jdoc_known(d, err, p, v, synthetic ? known_syn : known_acc);
+  if (rc || (synthetic && (rc = bk_jdoc_req_fx(d, err, v, p, "share", &mix->share)))) return rc;
+  if (mix->share < 0 || mix->share > BK_FX(1))
+    return bk_jdoc_fail(d, err, p, "expected a \"share\" from 0 to 1");
+  const json_t *as = json_object_get(v, "assets");
+  if (!json_is_array(as) || json_array_size(as) == 0 || json_array_size(as) > BK_COLL_MIX_MAX)
+    return bk_jdoc_fail(d, err, p, "expected \"assets\": a list of 1 to %d assets",
+                        BK_COLL_MIX_MAX);
+  for (size_t j = 0; j < json_array_size(as); j++) {
+    const json_t *a = json_array_get(as, j), *name = json_object_get(a, "asset"),
+                 *from = json_object_get(a, "price_from");
+    snprintf(q, sizeof q, "%s.assets.%zu", p, j);
+    int64_t haircut = 0;
+    mix->weight[j] = BK_FX(1);
+    if ((rc = bk_jdoc_known(d, err, q, a, synthetic ? asset_syn : asset_acc)) ||
+        (rc = bk_jdoc_req_fx(d, err, a, q, "haircut", &haircut)) ||
+        (rc = opt_fx(d, err, a, q, "weight", &mix->weight[j])))
+      return rc;
+    if (!json_is_string(name) || json_string_length(name) == 0 ||
+        json_string_length(name) >= sizeof ((bk_asset *)0)->name)
+      return bk_jdoc_fail(d, err, q, "expected \"asset\": a name of 1 to %zu characters",
+                          sizeof ((bk_asset *)0)->name - 1);
+    long k = json_is_string(from) ? contract_named(sp, instr, json_string_value(from)) : -1;
+    if (k < 0)
+      return bk_jdoc_fail(d, err, q, "expected \"price_from\": a contract of the run "
+                          "(exchange:symbol), whose mark prices the asset");
+    if (haircut < 0 || haircut >= BK_FX(1))
+      return bk_jdoc_fail(d, err, q, "expected a \"haircut\" from 0 below 1");
+    if (mix->weight[j] < 0) return bk_jdoc_fail(d, err, q, "expected a \"weight\" of 0 or more");
+    if (bk_sim_add_collateral(s, json_string_value(name), haircut, (uint32_t)k,
+                              &mix->asset[j]))
+      return bk_jdoc_fail(d, err, q, "%s", bk_sim_err(s)->msg);
+    names[j] = json_string_value(name);
+  }
+  mix->n = json_array_size(as);
+  return BK_OK;
+}
+
 /* Which populations to build, for which draw. */
 typedef struct pick {
   uint64_t draw;
@@ -146,17 +214,18 @@ typedef struct pick {
 
 static bk_rc synthetic(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                        const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
-                       const pick *pk, bk_population **out) {
+                       const pick *pk, const bk_coll_mix *mix, bk_population **out) {
   static const char *const known[] = {"description", "model", "accounts_per_contract", "seed",
                                       "leverage", "cushion", "oi_share", "oi_scale",
                                       "volume_multiple", "lot", "open_interest_usd", "bucket_s",
                                       "survivors_only", "living", "rebalance_s", "oi_path",
-                                      "second_leg_share", NULL};
+                                      "second_leg_share", "collateral", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
   bk_popsynth_config c;
   bk_popsynth_config_init(&c);
   c.seed = sc->seed;
+  c.coll = *mix;
   const json_t *v;
   char p[160];
   if ((v = json_object_get(o, "accounts_per_contract"))) {
@@ -259,8 +328,9 @@ static bk_rc liquidation_prints(const bk_jdoc *d, bk_err *err, const json_t *o,
 
 static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char *path,
                       const bk_scenario *sc, const bk_specs *sp, const bk_instruments *instr,
+                      const bk_coll_mix *mix, const char *const *coll_names,
                       bk_population **out) {
-  static const char *const known[] = {"model", "file", NULL};
+  static const char *const known[] = {"model", "file", "collateral", NULL};
   bk_rc rc = bk_jdoc_known(d, err, path, o, known);
   if (rc) return rc;
   const json_t *f = json_object_get(o, "file");
@@ -287,8 +357,11 @@ static bk_rc accounts(const bk_jdoc *d, bk_err *err, const json_t *o, const char
     settle_of[k] = sp->contracts[k].settle;
   }
   for (size_t a = 0; a < sp->nassets; a++) assets[a] = sp->assets[a].name;
-  bk_accounts_names names = {symbols, exchanges, settle_of, nk, assets, sp->nassets};
+  bk_accounts_names names = {symbols,     exchanges, settle_of, nk, assets, sp->nassets,
+                             coll_names, mix->n};
   if ((rc = bk_accounts_file_load(file, &names, &list, err))) goto out;
+  for (size_t j = 0; j < list.ncoll; j++) /* the file's names to the simulation's assets */
+    list.coll[j].asset = mix->asset[list.coll[j].asset];
   rc = bk_pop_accounts_new(&list, out, err); /* takes the list over */
   free(symbols);
   free(exchanges);
@@ -310,11 +383,22 @@ static bk_rc one(const bk_scenario *sc, const bk_specs *sp, const bk_instruments
   const json_t *m = json_object_get(o, "model");
   const char *model = json_is_string(m) ? json_string_value(m) : "";
   bk_population *p = NULL;
-  bk_rc rc;
+  bk_rc rc = BK_OK;
   if (pk->synthetic_only && strcmp(model, "synthetic")) return BK_OK;
-  if (!strcmp(model, "synthetic")) rc = synthetic(&d, err, o, path, sc, sp, instr, pk, &p);
+  bk_coll_mix mix;
+  const char *coll_names[BK_COLL_MIX_MAX];
+  memset(&mix, 0, sizeof mix);
+  const json_t *coll = json_object_get(o, "collateral");
+  int takes = !strcmp(model, "synthetic") || !strcmp(model, "accounts");
+  if (coll && takes &&
+      (rc = read_collateral(&d, err, coll, path, sp, instr, !strcmp(model, "synthetic"), s,
+                            &mix, coll_names)))
+    return rc;
+  if (!strcmp(model, "synthetic"))
+    rc = synthetic(&d, err, o, path, sc, sp, instr, pk, &mix, &p);
   else if (!strcmp(model, "liquidation_prints")) rc = liquidation_prints(&d, err, o, path, &p);
-  else if (!strcmp(model, "accounts")) rc = accounts(&d, err, o, path, sc, sp, instr, &p);
+  else if (!strcmp(model, "accounts"))
+    rc = accounts(&d, err, o, path, sc, sp, instr, &mix, coll_names, &p);
   else
     return bk_jdoc_fail(&d, err, path, "expected \"model\": \"synthetic\", "
                         "\"liquidation_prints\" or \"accounts\"");

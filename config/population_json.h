@@ -11,7 +11,9 @@
  *     "survivors_only": true,
  *     "living": false, "rebalance_s": "60",
  *     "oi_path": [ { "at": "2025-10-10T21:00:00Z", "scale": "1" }, ... ],
- *     "second_leg_share": "0" }
+ *     "second_leg_share": "0",
+ *     "collateral": { "share": "0.3", "assets": [ { "asset": "BCH",
+ *         "price_from": "binance-delivery:BCHUSD_PERP", "haircut": "0.1", "weight": "1" } ] } }
  *   (living: traders also open and close through the window, every rebalance_s moving
  *   the population's open interest toward the data's, else toward the window-start
  *   target × the oi_path scale, linear between points; second_leg_share: that share of
@@ -19,7 +21,14 @@
  *   contract of the same settle asset, same side or hedged, under one cross margin, on
  *   top of that contract's target; see strategies/pop_synth.h)
  *   { "model": "liquidation_prints", "leverage": "20", "lot": "0.00000001" }
- *   { "model": "accounts", "file": "accounts.json" | "accounts.csv" }
+ *   { "model": "accounts", "file": "accounts.json" | "accounts.csv",
+ *     "collateral": { "assets": [ { "asset", "price_from", "haircut" } ] } }
+ *   (collateral: assets other than the settle asset an account may post, each priced by
+ *   the mark of one of the run's contracts, "exchange:symbol" or a symbol alone, with its
+ *   haircut in [0, 1) (engine/collateral.h); synthetic: each account, with probability
+ *   "share", posts its deposit's worth of one asset drawn by "weight" (default 1) instead
+ *   of cash (strategies/pop_synth.h); accounts: the file's "collateral" entries name
+ *   them (config/accounts_file.h); at most 8 assets a run)
  */
 #ifndef BK_POPULATION_JSON_H
 #define BK_POPULATION_JSON_H

@@ -93,11 +93,12 @@ bk_rc bk_pos_mm(const bk_contract *c, const bk_pos *p, int64_t price, int64_t *o
 
 bk_rc bk_acct_collateral(const bk_menv *e, const bk_account *a, int64_t *out) {
   bk_i128 sum = a->cash;
+  bk_i128 unit = e->unit ? e->unit[a->settle] : BK_FX(1);
   for (uint32_t i = 0; i < a->ncoll; i++) {
     const bk_asset *as = &e->assets[a->coll[i].asset];
-    int64_t v;
+    int64_t v; /* amount × price × (1 − haircut) / unit: an e-24 product over unit × 1e8 */
     if (bk_acct_muldiv_wide((bk_i128)a->coll[i].amount * as->price, BK_FX(1) - as->haircut,
-                            (bk_i128)BK_FX_SCALE * BK_FX_SCALE, BK_FLOOR, &v))
+                            unit * BK_FX_SCALE, BK_FLOOR, &v))
       return BK_ERANGE;
     sum += v;
   }

@@ -6,7 +6,8 @@
  * contracts (linear: base units per contract_size; inverse: contracts of contract_size
  * USD face). PnL, notional and margin are in the contract's settle asset: the quote for
  * linear, the coin for inverse. An account's cash and every position's PnL share one
- * settle asset (the account's); other collateral assets count at price × (1 − haircut).
+ * settle asset (the account's); other collateral assets count at price × (1 − haircut),
+ * converted into the settle asset by the settle asset's own price (bk_menv.unit).
  *
  * Rounding favours the exchange: a trader's gain rounds down and a loss up, margins round
  * up, a long's liquidation and bankruptcy prices round up (a short's down), first to 1e-8
@@ -45,10 +46,11 @@ typedef struct bk_contract {
                             state moves it under adaptive margins (stress.h) */
 } bk_contract;
 
-/* A collateral asset: its price in the valuation asset and its haircut. */
+/* A collateral asset: its price and its haircut. */
 typedef struct bk_asset {
   char name[16];
-  int64_t price;   /* value of one unit in the settle asset of the accounts holding it */
+  int64_t price;   /* value of one unit in the unit of bk_menv.unit: without one, in the
+                      settle asset of the accounts holding it */
   int64_t haircut; /* fraction in [0, 1] */
 } bk_asset;
 
@@ -59,6 +61,9 @@ typedef struct bk_menv {
   size_t ncontracts;
   const bk_asset *assets; /* assets[k] */
   size_t nassets;
+  const int64_t *unit; /* unit[s]: price of one unit of settle asset s in the unit the
+                          collateral prices are in (> 0); NULL: every settle asset is 1,
+                          the collateral prices are in the settle asset itself */
 } bk_menv;
 
 typedef struct bk_pos {
@@ -110,7 +115,8 @@ bk_rc bk_pos_upnl(const bk_contract *c, int64_t size, int64_t entry, int64_t pri
  * the contract's margin multiplier. */
 bk_rc bk_pos_mm(const bk_contract *c, const bk_pos *p, int64_t price, int64_t *out);
 
-/* Cash plus other collateral at price × (1 − haircut), rounded down. */
+/* Cash plus other collateral at price × (1 − haircut) / unit of the settle asset, each
+ * asset rounded down. */
 bk_rc bk_acct_collateral(const bk_menv *e, const bk_account *a, int64_t *out);
 
 /* Cross equity: collateral + unrealized PnL of the cross positions at mark. */

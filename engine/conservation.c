@@ -54,6 +54,23 @@ static bk_rc check_totals(bk_risk *r, const bk_i128 *acct, const bk_i128 *oi) {
   return BK_OK;
 }
 
+/* The units of each collateral asset the accounts hold add up to what was posted, less
+ * what was sold and what left with its account. */
+static bk_rc check_collateral(bk_risk *r) {
+  bk_i128 units[BK_COLL_ASSETS] = {0};
+  for (uint32_t id = 0; id < r->nacct; id++)
+    for (uint32_t i = 0; i < r->acct[id].ncoll; i++)
+      units[r->acct[id].coll[i].asset] += r->acct[id].coll[i].amount;
+  for (uint32_t j = 0; j < BK_COLL_ASSETS; j++)
+    if (units[j] != r->coll.held[j])
+      return bk_err_set(&r->err, BK_EINVARIANT,
+                        "conservation broken at event %llu: accounts hold %lld units of "
+                        "collateral %u, %lld were posted and kept",
+                        (unsigned long long)r->event, (long long)units[j], j,
+                        (long long)r->coll.held[j]);
+  return BK_OK;
+}
+
 bk_rc bk_cons_touched(bk_risk *r) {
   for (size_t d = 0; d < r->ndirty; d++) {
     bk_rc rc = check_account(r, r->dirty[d]);
@@ -83,6 +100,7 @@ bk_rc bk_risk_check(bk_risk *r) {
       held[r->acct[id].pos[i].contract]++;
     }
   bk_rc rc = check_totals(r, money, oi);
+  if (!rc) rc = check_collateral(r);
   /* the holder index lists exactly the accounts with a position on each contract */
   for (uint32_t k = 0; k < r->ncontracts && !rc; k++) {
     size_t n = held[k];

@@ -16,7 +16,7 @@ static const char *const cause_names[BK_CAUSES] = {
     "deposit",   "pnl",     "liquidation_fee", "remaining_margin", "protocol_revenue",
     "deficit",   "takeover", "adl",            "socialized",       "funding",
     "offload",   "uncovered", "broken",        "convert",          "premium",
-    "claim",     "spread_capture"};
+    "claim",     "spread_capture", "collateral_sale"};
 
 const char *bk_cause_name(int cause) {
   return cause >= 0 && cause < BK_CAUSES ? cause_names[cause] : "unknown";

@@ -52,11 +52,13 @@ typedef enum bk_cause {
                                 exchanged with the market for another at replayed prices */
   BK_CAUSE_PREMIUM,          /* a fund's premium to the reinsurance layer */
   BK_CAUSE_CLAIM,            /* the reinsurance layer tops a fund up */
-  BK_CAUSE_SPREAD_CAPTURE    /* the fund's share of what the venue, as counterparty of a
+  BK_CAUSE_SPREAD_CAPTURE,   /* the fund's share of what the venue, as counterparty of a
                                 trade or a liquidation fill, made against the index (signed:
                                 a fill on the wrong side of the index is a loss) */
+  BK_CAUSE_COLLATERAL_SALE   /* a closed pool's other collateral sold to the market at its
+                                replayed price less the haircut (engine/collateral.h) */
 } bk_cause;
-#define BK_CAUSES 17
+#define BK_CAUSES 18
 
 /* Short name of a cause ("liquidation_fee", ...), used as a report column stem. */
 const char *bk_cause_name(int cause);

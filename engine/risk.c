@@ -18,6 +18,7 @@
 
 #include "engine/adl_rounds.h"
 #include "engine/capture.h"
+#include "engine/collateral.h"
 #include "engine/conservation.h"
 #include "engine/event.h"
 #include "engine/fixed.h"
@@ -109,7 +110,16 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
     goto nomem;
   memcpy(r->contracts, contracts, ncontracts * sizeof *r->contracts);
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
-  r->env = (bk_menv){r->contracts, r->mark, ncontracts, r->assets, nassets};
+  r->env = (bk_menv){r->contracts, r->mark, ncontracts, r->coll.now, 0, r->coll.unit};
+  for (uint32_t a = 0; a < BK_LEDGER_ASSETS; a++) {
+    r->coll.unit[a] = r->coll.unit0[a] = BK_FX(1);
+    r->coll.unit_from[a] = BK_COLL_NONE;
+  }
+  for (uint32_t k = (uint32_t)ncontracts; k-- > 0;) /* the first inverse contract of each */
+    if (contracts[k].kind == BK_INVERSE) {
+      r->coll.unit_from[contracts[k].settle] = k;
+      r->coll.unit[contracts[k].settle] = r->coll.unit0[contracts[k].settle] = 0; /* no mark */
+    }
   bk_ledger_init(&r->ledger, 0);
   bk_liq_overlay_init(&r->overlay, pol->halflife_us);
   if (bk_fund_init(&r->fund, ncontracts) || bk_trig_init(&r->trig, ncontracts) ||
@@ -256,7 +266,9 @@ bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t
 }
 
 void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark) {
-  if (contract < r->ncontracts) r->mark[contract] = mark;
+  if (contract >= r->ncontracts) return;
+  r->mark[contract] = mark;
+  bk_coll_reprice(r, contract, mark);
 }
 
 void bk_risk_set_index(bk_risk *r, uint32_t contract, int64_t index) {
@@ -270,12 +282,27 @@ static bk_rc reindex(bk_risk *r, uint32_t id) {
     bk_trig_clear(&r->trig, id);
     return BK_OK;
   }
-  if (a->npos > 1) return bk_trig_set_multi(&r->trig, id);
+  /* several positions, or collateral whose price another contract moves: every mark */
+  if (a->npos > 1 || a->ncoll) return bk_trig_set_multi(&r->trig, id);
   const bk_pos *p = &a->pos[0];
   if (r->mark[p->contract] <= 0) return bk_trig_set_multi(&r->trig, id);
   int64_t lp;
   if (bk_acct_liq_price(&r->env, a, 0, NULL, &lp)) return bk_trig_set_multi(&r->trig, id);
   return bk_trig_set(&r->trig, id, p->contract, p->size > 0, lp);
+}
+
+bk_rc bk_risk_post_collateral(bk_risk *r, uint32_t id, uint32_t asset, int64_t amount) {
+  if (id >= r->nacct || asset >= r->coll.n || amount < 0)
+    return bk_err_set(&r->err, BK_EDATA, "risk: bad collateral");
+  bk_account *a = &r->acct[id];
+  int64_t held;
+  if (r->coll.now[asset].price <= 0 || r->coll.unit[a->settle] <= 0)
+    return bk_err_set(&r->err, BK_EDATA, "risk: collateral %s has no price yet",
+                      r->coll.now[asset].name);
+  if (bk_add(r->coll.held[asset], amount, &held) || bk_acct_add_coll(a, asset, amount))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: no room for collateral");
+  r->coll.held[asset] = held;
+  return reindex(r, id);
 }
 
 bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, int64_t price) {
@@ -395,7 +422,7 @@ bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left) {
   if (rc || (rc = bk_xfer_pay(r, BK_XFER_PARTY(id), &a->cash, BK_PARTY_EXTERNAL, NULL,
                               a->settle, BK_CAUSE_DEPOSIT, a->cash)))
     return rc;
-  a->ncoll = 0;
+  bk_coll_withdraw(r, id);
   r->retry_at[id] = 0;
   *left = 1;
   return end_event(r, a->settle);
@@ -556,17 +583,16 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   return rc;
 }
 
-/* After a cross unit is fully closed: a negative balance is a deficit (waterfall); a
- * positive one goes to the fund under the remaining-margin penalty. */
+/* After a cross unit is fully closed: a negative balance is a deficit (after its
+ * collateral's sale; bk_wf_cover_cross); a positive one goes to the fund under the
+ * remaining-margin penalty. */
 static bk_rc settle_closed(bk_risk *r, uint32_t id, uint32_t contract) {
   bk_account *a = &r->acct[id];
   for (uint32_t i = 0; i < a->npos; i++)
     if (!a->pos[i].isolated) return BK_OK; /* the cross pool is still open */
   uint32_t asset = a->settle;
-  int64_t eq;
-  if (bk_acct_collateral(&r->env, a, &eq) || eq == INT64_MIN)
-    return bk_err_set(&r->err, BK_ERANGE, "risk: collateral overflow");
-  if (eq < 0) return bk_wf_cover(r, id, &a->cash, contract, -eq);
+  bk_rc rc = bk_wf_cover_cross(r, id, contract);
+  if (rc) return rc;
   if (r->pol.penalty_mode == BK_PEN_REMAINING && a->cash > 0)
     return bk_xfer_pay(r, BK_XFER_PARTY(id), &a->cash, BK_PARTY_FUND,
                        bk_xfer_fund_cash(r, asset), asset, BK_CAUSE_SPREAD, a->cash);
@@ -681,12 +707,16 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
   begin(r, ts);
   int64_t old = r->mark[contract];
   r->mark[contract] = mark;
+  bk_coll_reprice(r, contract, mark);
   r->nscratch = 0;
   bk_rc rc = r->stress ? adapt_margin(r, contract, old, mark) : BK_OK;
   if (rc) return rc;
   rc = bk_trig_pop_crossed(&r->trig, contract, mark, &r->scratch, &r->nscratch,
                                  &r->scratch_cap);
-  for (size_t i = 0; !rc && i < r->trig.nmulti; i++) rc = scratch_add(r, r->trig.multi[i]);
+  for (size_t i = 0; !rc && i < r->trig.nmulti; i++) {
+    const bk_account *a = &r->acct[r->trig.multi[i]];
+    if (a->ncoll == 0 || bk_coll_moves(r, a, contract)) rc = scratch_add(r, r->trig.multi[i]);
+  }
   if (rc) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the visit list");
   if (r->pol.vol_window_us && (rc = bk_liq_vol_observe(r, contract, old, mark)))
     return bk_err_set(&r->err, rc, "risk: no memory for the volatility window");

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/collateral.h"
 #include "engine/conservation.h"
 #include "engine/risk_state.h"
 
@@ -61,6 +62,11 @@ void bk_risk_free(bk_risk *r);
 
 /* Opens an account settling in asset settle with a deposit (>= 0). *id gets its index. */
 bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t *id);
+
+/* Account id posts amount (>= 0) units of collateral asset `asset` (bk_risk_add_collateral),
+ * which must have a price, as must the account's settle asset (engine/collateral.h).
+ * BK_EDATA / BK_ERANGE with the reason in r->err. */
+bk_rc bk_risk_post_collateral(bk_risk *r, uint32_t id, uint32_t asset, int64_t amount);
 
 /* The account trades size (signed) of a contract at price against the market, cross
  * margin: a position is opened, increased, reduced or flipped, realized PnL is posted.

@@ -90,6 +90,29 @@ typedef struct bk_margin_rec {
   int64_t mult;     /* the multiplier now in force, e-8 */
 } bk_margin_rec;
 
+#define BK_COLL_ASSETS 8        /* other collateral assets a run may value */
+#define BK_COLL_NONE UINT32_MAX /* no contract prices it */
+
+/* The run's other collateral (engine/collateral.h): its assets with their prices now and
+ * when the window opened, the price of each settle asset in the same unit, the units the
+ * accounts hold, and the fund's deficits that the collateral's fall made. */
+typedef struct bk_coll_state {
+  bk_asset now[BK_COLL_ASSETS];   /* env.assets: prices now */
+  bk_asset start[BK_COLL_ASSETS]; /* the same as the window opened */
+  uint32_t from[BK_COLL_ASSETS];  /* the contract whose mark prices each */
+  size_t n;
+  int64_t unit[BK_LEDGER_ASSETS];  /* env.unit: a settle asset's price now */
+  int64_t unit0[BK_LEDGER_ASSETS]; /* the same as the window opened */
+  uint32_t unit_from[BK_LEDGER_ASSETS]; /* the first inverse contract settling in it (its
+                                           mark is the coin's price), or BK_COLL_NONE: 1,
+                                           the quote of linear contracts */
+  int64_t held[BK_COLL_ASSETS];  /* units the accounts hold in all */
+  int64_t loss[BK_LEDGER_ASSETS]; /* deficits paid by the fund that the collateral's fall
+                                     since the window opened made (bk_coll_attribute) */
+  int started;                    /* 1: start[] and unit0[] hold the window's start;
+                                     0: they follow the prices */
+} bk_coll_state;
+
 /* The accounts holding a position on one contract (each position knows its slot), so
  * ADL and socialization over open interest visit holders, not the population. */
 typedef struct bk_holders {
@@ -113,6 +136,7 @@ typedef struct bk_risk {
   bk_asset *assets;
   size_t nassets;
   bk_menv env;
+  bk_coll_state coll;  /* other collateral: env.assets and env.unit point into it */
   bk_account *acct;
   size_t nacct, acap;
   int64_t *retry_at;   /* retry_at[acct]: when a waiting or unresolved unit is retried */

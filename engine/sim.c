@@ -472,6 +472,10 @@ static bk_rc on_event(bk_sim *s, const bk_event *ev) {
     s->next_sample += su;
     for (uint32_t k = 0; k < s->cfg.ncontracts; k++) /* start the window on known marks */
       if (s->c[k].mark && (rc = new_mark(s, k, s->c[k].mark, ev->ts))) return rc;
+    for (size_t p = 0; p < s->cfg.npolicies; p++) {
+      bk_risk_collateral_start(s->risk[p]);
+      if (s->shadow[p]) bk_risk_collateral_start(s->shadow[p]);
+    }
   }
   if (s->in_window && (rc = sample_until(s, ev->ts))) return rc;
   if (ev->ts >= s->next_funding && (rc = settle_funding(s, ev->ts))) return rc;
@@ -634,8 +638,38 @@ bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract
   return bk_sim_open_cross(s, settle, deposit, &leg, size != 0, id);
 }
 
-/* 1 when account a still holds something to leave with: a position or cash. */
-static int holds_something(const bk_account *a) { return a->npos > 0 || a->cash != 0; }
+bk_rc bk_sim_add_collateral(bk_sim *s, const char *name, int64_t haircut, uint32_t contract,
+                            uint32_t *index) {
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      bk_rc rc = rs[j] ? bk_risk_add_collateral(rs[j], name, haircut, contract, index) : BK_OK;
+      if (rc) return risk_fail(s, p, rs[j], rc);
+    }
+  }
+  return BK_OK;
+}
+
+bk_rc bk_sim_collateral_amount(const bk_sim *s, uint32_t settle, uint32_t asset,
+                               int64_t value, int64_t *amount) {
+  return bk_risk_collateral_amount(s->risk[0], settle, asset, value, amount);
+}
+
+bk_rc bk_sim_post_collateral(bk_sim *s, uint32_t id, uint32_t asset, int64_t amount) {
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      bk_rc rc = rs[j] ? bk_risk_post_collateral(rs[j], id, asset, amount) : BK_OK;
+      if (rc) return risk_fail(s, p, rs[j], rc);
+    }
+  }
+  return BK_OK;
+}
+
+/* 1 when account a still holds something to leave with: a position, cash or collateral. */
+static int holds_something(const bk_account *a) {
+  return a->npos > 0 || a->cash != 0 || a->ncoll > 0;
+}
 
 bk_rc bk_sim_close(bk_sim *s, uint32_t id, int *left) {
   *left = 0;

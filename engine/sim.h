@@ -169,6 +169,22 @@ bk_rc bk_sim_open_cross(bk_sim *s, uint32_t settle, int64_t deposit, const bk_si
 bk_rc bk_sim_open(bk_sim *s, uint32_t settle, int64_t deposit, uint32_t contract,
                   int64_t size, int64_t entry, uint32_t *id);
 
+/* Adds a collateral asset to every policy (and shadow): name, haircut in [0, 1), priced
+ * by the mark of contract (engine/collateral.h, bk_risk_add_collateral); *index gets its
+ * index. The same name with the same terms gives the same index. */
+bk_rc bk_sim_add_collateral(bk_sim *s, const char *name, int64_t haircut, uint32_t contract,
+                            uint32_t *index);
+
+/* The most units of collateral asset worth at most value (>= 0) to an account settling in
+ * settle, at the prices now (bk_risk_collateral_amount). BK_EDATA when there is no price
+ * yet. */
+bk_rc bk_sim_collateral_amount(const bk_sim *s, uint32_t settle, uint32_t asset,
+                               int64_t value, int64_t *amount);
+
+/* Account id posts amount units of collateral asset `asset` in every policy (and shadow)
+ * (bk_risk_post_collateral). */
+bk_rc bk_sim_post_collateral(bk_sim *s, uint32_t id, uint32_t asset, int64_t amount);
+
 /* The trader of account id leaves now (the current event's time): in every policy (and
  * shadow) its positions are closed at the mark and its cash withdrawn, as
  * bk_risk_close_account says (no fee; an account under liquidation there stays with the

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/adl_rounds.h"
+#include "engine/collateral.h"
 #include "engine/convert.h"
 #include "engine/fixed.h"
 #include "engine/pool.h"
@@ -351,10 +352,7 @@ static bk_rc settle_counter(bk_risk *r, uint32_t id, uint32_t contract) {
   bk_account *a = &r->acct[id];
   for (uint32_t i = 0; i < a->npos; i++)
     if (!a->pos[i].isolated) return BK_OK;
-  int64_t eq;
-  if (bk_acct_collateral(&r->env, a, &eq) || eq == INT64_MIN)
-    return bk_err_set(&r->err, BK_ERANGE, "risk: collateral overflow");
-  return eq < 0 ? bk_wf_cover(r, id, &a->cash, contract, -eq) : BK_OK;
+  return bk_wf_cover_cross(r, id, contract);
 }
 
 /* One ADL close: take contracts of counter's position at price against the bankrupt
@@ -601,6 +599,18 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
     return bk_err_set(&r->err, BK_ERANGE, "risk: uncovered total overflow");
   return bk_xfer_pay(r, BK_PARTY_SOCIAL, NULL, BK_XFER_PARTY(id), holder, asset,
                      BK_CAUSE_UNCOVERED, rest);
+}
+
+bk_rc bk_wf_cover_cross(bk_risk *r, uint32_t id, uint32_t contract) {
+  bk_account *a = &r->acct[id];
+  int64_t fall = 0;
+  bk_rc rc = a->cash < 0 ? bk_coll_sell(r, id, &fall) : BK_OK;
+  if (rc || a->cash >= 0) return rc;
+  if (a->cash == INT64_MIN) return bk_err_set(&r->err, BK_ERANGE, "risk: deficit overflow");
+  uint32_t s = a->settle;
+  int64_t d = -a->cash, paid = r->ledger.fund_out[BK_CAUSE_DEFICIT][s];
+  if ((rc = bk_wf_cover(r, id, &a->cash, contract, d))) return rc;
+  return bk_coll_attribute(r, s, d, fall, r->ledger.fund_out[BK_CAUSE_DEFICIT][s] - paid);
 }
 
 bk_rc bk_wf_cover_isolated(bk_risk *r) {

@@ -141,6 +141,8 @@ typedef struct bk_report_totals {
                                  -1 when the run had no shadow */
   int64_t imbalance;          /* sum of every party's balance in the asset */
   bk_report_adl adl;          /* its ADL rounds summed (adl_rounds.h) */
+  int64_t deficit_collateral; /* deficits paid by the fund that the collateral's fall
+                                 since the window's start made (engine/collateral.h) */
 } bk_report_totals;
 
 #endif

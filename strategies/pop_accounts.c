@@ -24,11 +24,13 @@ void bk_acctlist_fini(bk_acctlist *l) {
   free(l->v);
   free(l->pos);
   free(l->names);
+  free(l->coll);
   memset(l, 0, sizeof *l);
 }
 
 bk_rc bk_acctlist_add(bk_acctlist *l, uint32_t settle, int64_t deposit, uint64_t line) {
-  bk_acctlist_spec a = {.settle = settle, .deposit = deposit, .pos = l->npos, .line = line};
+  bk_acctlist_spec a = {.settle = settle, .deposit = deposit, .pos = l->npos, .line = line,
+                        .coll = l->ncoll};
   bk_acctlist_spec *v = bk_vec_push(l->v, &l->n, &l->cap, &a, sizeof a);
   if (!v) return BK_ENOMEM;
   l->v = v;
@@ -54,6 +56,16 @@ bk_rc bk_acctlist_add_pos(bk_acctlist *l, uint32_t contract, int64_t size, int64
   if (!v) return BK_ENOMEM;
   l->pos = v;
   l->v[l->n - 1].npos++;
+  return BK_OK;
+}
+
+bk_rc bk_acctlist_add_coll(bk_acctlist *l, uint32_t asset, int64_t amount) {
+  if (l->n == 0) return BK_EUSAGE;
+  bk_acctlist_coll_spec c = {.asset = asset, .amount = amount};
+  bk_acctlist_coll_spec *v = bk_vec_push(l->coll, &l->ncoll, &l->collcap, &c, sizeof c);
+  if (!v) return BK_ENOMEM;
+  l->coll = v;
+  l->v[l->n - 1].ncoll++;
   return BK_OK;
 }
 
@@ -88,6 +100,24 @@ static bk_rc acct_start(bk_population *pp, bk_sim *s) {
   return BK_OK;
 }
 
+/* 1 when every collateral asset of account a has a price for its settle asset. */
+static int coll_priced(const acct_pop *p, const bk_sim *s, const bk_acctlist_spec *a) {
+  int64_t none;
+  for (uint32_t j = 0; j < a->ncoll; j++)
+    if (bk_sim_collateral_amount(s, a->settle, p->l.coll[a->coll + j].asset, 0, &none))
+      return 0;
+  return 1;
+}
+
+/* Opens account a, with its positions and collateral; *id gets its index. */
+static bk_rc open_one(const acct_pop *p, bk_sim *s, const bk_acctlist_spec *a, uint32_t *id) {
+  bk_rc rc = bk_sim_open_cross(s, a->settle, a->deposit, &p->l.pos[a->pos], a->npos, id);
+  for (uint32_t j = 0; !rc && j < a->ncoll; j++)
+    rc = bk_sim_post_collateral(s, *id, p->l.coll[a->coll + j].asset,
+                                p->l.coll[a->coll + j].amount);
+  return rc;
+}
+
 /* Index of the first position of account a whose contract has no mark yet (npos when
  * every one has). */
 static uint32_t unmarked(const acct_pop *p, const bk_sim *s, const bk_acctlist_spec *a) {
@@ -101,10 +131,9 @@ static bk_rc acct_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   (void)ev;
   while (p->next < p->l.n) {
     const bk_acctlist_spec *a = &p->l.v[p->next];
-    if (unmarked(p, s, a) < a->npos) return BK_OK; /* wait for its marks */
+    if (unmarked(p, s, a) < a->npos || !coll_priced(p, s, a)) return BK_OK; /* wait */
     uint32_t id;
-    bk_rc rc = bk_sim_open_cross(s, a->settle, a->deposit,
-                                 &p->l.pos[a->pos], a->npos, &id);
+    bk_rc rc = open_one(p, s, a, &id);
     if (rc) {
       const bk_err *e = bk_sim_err(s);
       return bk_err_set(&pp->err, rc, "accounts: account %zu (line %llu) could not be "
@@ -123,6 +152,11 @@ static bk_rc acct_finish(bk_population *pp, bk_sim *s) {
   acct_pop *p = (acct_pop *)pp;
   if (p->next < p->l.n) {
     const bk_acctlist_spec *a = &p->l.v[p->next];
+    if (unmarked(p, s, a) == a->npos)
+      return bk_err_set(&pp->err, BK_ECONFIG, "accounts: %zu account(s) never opened: "
+                        "account %zu (line %llu) waits for a price of its collateral, which "
+                        "the data never gave", p->l.n - p->next, p->next,
+                        (unsigned long long)a->line);
     return bk_err_set(&pp->err, BK_ECONFIG, "accounts: %zu account(s) never opened: account "
                       "%zu (line %llu) waits for a mark of contract %u, which the data never "
                       "gave", p->l.n - p->next, p->next, (unsigned long long)a->line,
@@ -147,6 +181,8 @@ bk_rc bk_pop_accounts_new(bk_acctlist *l, bk_population **out, bk_err *err) {
         if (mine.pos[a->pos + h].contract == q->contract)
           bad = "two positions on one contract (write their sum as one)";
     }
+    for (uint32_t j = 0; !bad && j < a->ncoll; j++)
+      if (mine.coll[a->coll + j].amount <= 0) bad = "collateral that is not positive";
     if (bad) {
       bk_err_set(err, BK_ECONFIG, "accounts: account %zu (line %llu) has %s", i,
                  (unsigned long long)a->line, bad);

@@ -10,6 +10,10 @@
  * for the ones before it. With a warm-up this is before the window. Accounts never
  * opened (their contract never got a mark) make the population fail at the finish.
  *
+ * Collateral: an account may also post units of other assets (bk_sim_add_collateral),
+ * valued at the replayed prices (engine/collateral.h); it then opens once these have a
+ * price too, and posts them as it opens.
+ *
  * Margin: an account's positions, on one contract or several of its settle asset, share
  * one cross margin, and a liquidation treats them as one pool (docs/liquidation.md);
  * isolated margin is not expressed. Two positions on the same contract in one account
@@ -35,7 +39,16 @@ typedef struct bk_acctlist_spec {
   uint32_t npos;      /* positions */
   uint64_t line;      /* where it was read (0 when not from a file) */
   size_t name;        /* its id as written: offset + 1 in the list's names, 0 when none */
+  size_t coll;        /* first collateral in the list's coll array */
+  uint32_t ncoll;     /* collateral assets it posts */
 } bk_acctlist_spec;
+
+/* Collateral in another asset as written: the simulation's collateral asset
+ * (bk_sim_add_collateral) and its units (e-8, > 0). */
+typedef struct bk_acctlist_coll_spec {
+  uint32_t asset;
+  int64_t amount;
+} bk_acctlist_coll_spec;
 
 /* A growable list of accounts with their positions in one flat array (a million accounts
  * cost two allocations, not a million). */
@@ -46,6 +59,8 @@ typedef struct bk_acctlist {
   size_t npos, poscap;
   char *names;        /* the accounts' ids, NUL-terminated one after another */
   size_t nnames, namecap;
+  bk_acctlist_coll_spec *coll;
+  size_t ncoll, collcap;
 } bk_acctlist;
 
 void bk_acctlist_init(bk_acctlist *l);
@@ -62,6 +77,10 @@ bk_rc bk_acctlist_name(bk_acctlist *l, const char *id, size_t len);
 /* Appends a position to the last account. BK_ENOMEM leaves l unchanged; BK_EUSAGE when
  * the list is empty. */
 bk_rc bk_acctlist_add_pos(bk_acctlist *l, uint32_t contract, int64_t size, int64_t entry);
+
+/* Appends collateral to the last account. BK_ENOMEM leaves l unchanged; BK_EUSAGE when
+ * the list is empty. */
+bk_rc bk_acctlist_add_coll(bk_acctlist *l, uint32_t asset, int64_t amount);
 
 /* An explicit population over the list, which is moved into it (l is left empty, also on
  * error). Checked: contracts and settle assets are checked against the simulation at

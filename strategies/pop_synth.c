@@ -37,6 +37,7 @@ typedef struct contract_state {
   int have_oi;
   uint64_t rng;         /* the contract's own stream: reservoir, then leverage draws */
   uint64_t leg_rng;     /* its second-leg stream: whom, on which contract, which side */
+  uint64_t coll_rng;    /* its collateral stream: who posts collateral, which asset */
   int64_t b0;           /* first bucket index of the mark path */
   mark_range *path;     /* per bucket extremes of the mark (0 = none) */
   size_t nb, cap;
@@ -54,6 +55,7 @@ typedef struct synth_pop {
   bk_living_point *oi_path; /* copy of cfg.oi_path */
   uint64_t *stream;     /* [contract]: digest of its name (bk_rng_name), from cfg.names */
   uint64_t *leg_stream; /* [contract]: digest of "second_leg:" its name, from cfg.names */
+  uint64_t *coll_stream; /* [contract]: digest of "collateral:" its name, from cfg.names */
   size_t nstream;
   bk_lev_table lev;
   contract_state *cs;
@@ -88,6 +90,7 @@ static void synth_free(bk_population *pp) {
   free(p->cs);
   free(p->stream);
   free(p->leg_stream);
+  free(p->coll_stream);
   free(p->target);
   free(p->oi_path);
   free(p);
@@ -107,13 +110,16 @@ static bk_rc synth_start(bk_population *pp, bk_sim *s) {
   if (!p->cs) return bk_err_set(&pp->err, BK_ENOMEM, "synthetic population: no memory");
   p->ncs = sc->ncontracts;
   for (size_t i = 0; i < p->ncs; i++) {
-    char index[24], leg[40];
+    char index[24], leg[40], coll[40];
     snprintf(index, sizeof index, "%zu", i);
     snprintf(leg, sizeof leg, "second_leg:%zu", i);
+    snprintf(coll, sizeof coll, "collateral:%zu", i);
     uint64_t name = i < p->nstream ? p->stream[i] : bk_rng_name(index);
     uint64_t leg_name = i < p->nstream ? p->leg_stream[i] : bk_rng_name(leg);
+    uint64_t coll_name = i < p->nstream ? p->coll_stream[i] : bk_rng_name(coll);
     p->cs[i].rng = bk_rng_stream(p->cfg.seed, name, p->cfg.draw);
     p->cs[i].leg_rng = bk_rng_stream(p->cfg.seed, leg_name, p->cfg.draw);
+    p->cs[i].coll_rng = bk_rng_stream(p->cfg.seed, coll_name, p->cfg.draw);
     p->cs[i].next_step = first_step;
     p->cs[i].res = malloc(p->cfg.accounts * sizeof *p->cs[i].res);
     if (!p->cs[i].res || (p->cfg.living && bk_living_init(&p->cs[i].live, p->cfg.accounts)))
@@ -192,6 +198,36 @@ static void count_size(bk_popsynth_stats *st, int64_t size) {
   else st->shorts -= size;
 }
 
+/* Whether the next account of a contract posts collateral (pop_synth.h, bk_coll_mix),
+ * from its collateral stream: 1 and the simulation's asset in *asset, or 0. */
+static int draw_collateral(const synth_pop *p, contract_state *cs, uint32_t *asset) {
+  const bk_coll_mix *m = &p->cfg.coll;
+  if (m->share == 0 || bk_rng_below(&cs->coll_rng, BK_FX(1)) >= (uint64_t)m->share) return 0;
+  int64_t total = 0;
+  for (size_t j = 0; j < m->n; j++) total += m->weight[j];
+  int64_t at = (int64_t)bk_rng_below(&cs->coll_rng, (uint64_t)total);
+  size_t j = 0;
+  while (at >= m->weight[j]) at -= m->weight[j++];
+  *asset = m->asset[j];
+  return 1;
+}
+
+/* Opens an account with its deposit, or, when it draws collateral in an asset other than
+ * its settle asset, with that deposit's worth of collateral instead (*posted 1). */
+static bk_rc open_one(synth_pop *p, contract_state *cs, bk_sim *s, uint32_t settle,
+                      int64_t deposit, const bk_sim_leg *legs, size_t nlegs, uint32_t *id,
+                      int *posted) {
+  uint32_t asset = 0;
+  int64_t amount = 0;
+  *posted = draw_collateral(p, cs, &asset) &&
+            strcmp(bk_sim_risk(s, 0)->coll.now[asset].name,
+                   bk_sim_config_get(s)->assets[settle].name) != 0;
+  bk_rc rc = *posted ? bk_sim_collateral_amount(s, settle, asset, deposit, &amount) : BK_OK;
+  if (!rc) rc = bk_sim_open_cross(s, settle, *posted ? 0 : deposit, legs, nlegs, id);
+  if (!rc && *posted) rc = bk_sim_post_collateral(s, *id, asset, amount);
+  return rc;
+}
+
 /* Opens the n planned accounts of contract k, with their second legs when sl is not NULL,
  * counting each leg in its contract's stats (and, living, holding the accounts). */
 static bk_rc open_planned(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth_open *op,
@@ -204,8 +240,9 @@ static bk_rc open_planned(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth
     bk_sim_leg legs[2] = {{k, op[i].size, op[i].entry},
                           {two ? sl[i].on : 0, two ? sl[i].leg.size : 0,
                            two ? sl[i].leg.entry : 0}};
-    bk_rc rc = bk_sim_open_cross(s, settle, two ? sl[i].leg.deposit : op[i].deposit, legs,
-                                 two ? 2 : 1, &id);
+    int posted;
+    bk_rc rc = open_one(p, cs, s, settle, two ? sl[i].leg.deposit : op[i].deposit, legs,
+                        two ? 2 : 1, &id, &posted);
     if (rc) {
       const bk_err *e = bk_sim_err(s);
       return bk_err_set(&p->base.err, rc, "synthetic population: opening an account on "
@@ -215,6 +252,7 @@ static bk_rc open_planned(synth_pop *p, bk_sim *s, uint32_t k, const bk_popsynth
       return bk_err_set(&p->base.err, rc, "synthetic population: holding an account on "
                         "contract %u: %s", k, bk_rc_name(rc));
     if (cs->st.opened++ == 0) cs->st.first_id = id;
+    cs->st.collateral += (size_t)posted;
     count_size(&cs->st, op[i].size);
     if (two) {
       cs->st.paired++;
@@ -517,11 +555,24 @@ static bk_rc synth_event(bk_population *pp, bk_sim *s, const bk_event *ev) {
   return BK_OK;
 }
 
-/* The digest of "second_leg:" name, the name of a contract's second-leg stream. */
-static uint64_t leg_name(const char *name) {
+/* The digest of prefix name, the name of one of a contract's other streams
+ * ("second_leg:", "collateral:"). */
+static uint64_t stream_name(const char *prefix, const char *name) {
   char buf[sizeof "second_leg:" + 128];
-  snprintf(buf, sizeof buf, "second_leg:%s", name);
+  snprintf(buf, sizeof buf, "%s%s", prefix, name);
   return bk_rng_name(buf);
+}
+
+/* 1 when a collateral mix is out of range. */
+static int coll_mix_bad(const bk_coll_mix *m) {
+  if (m->share < 0 || m->share > BK_FX(1) || m->n > BK_COLL_MIX_MAX) return 1;
+  if (m->share == 0) return 0;
+  bk_i128 total = 0;
+  for (size_t j = 0; j < m->n; j++) {
+    if (m->weight[j] < 0) return 1;
+    total += m->weight[j];
+  }
+  return total <= 0 || total > INT64_MAX;
 }
 
 bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err *err) {
@@ -537,6 +588,10 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
                       "synthetic population: second_leg_share must be in [0, 1]");
   if (c->oi_scale <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: oi_scale must be > 0");
+  if (coll_mix_bad(&c->coll))
+    return bk_err_set(err, BK_ECONFIG, "synthetic population: collateral needs a share in "
+                      "[0, 1] and, with a share, 1 to %d assets of weights >= 0, some > 0",
+                      BK_COLL_MIX_MAX);
   if (c->lev_scale <= 0)
     return bk_err_set(err, BK_ECONFIG, "synthetic population: the leverage scale must be > 0");
   if (c->volume_multiple <= 0)
@@ -581,13 +636,15 @@ bk_rc bk_pop_synth_new(const bk_popsynth_config *c, bk_population **out, bk_err 
       synth_free(&p->base);
       return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
     }
-    if (!(p->leg_stream = malloc(c->nnames * sizeof *p->leg_stream))) {
+    if (!(p->leg_stream = malloc(c->nnames * sizeof *p->leg_stream)) ||
+        !(p->coll_stream = malloc(c->nnames * sizeof *p->coll_stream))) {
       synth_free(&p->base);
       return bk_err_set(err, BK_ENOMEM, "synthetic population: no memory");
     }
     for (size_t k = 0; k < c->nnames; k++) {
       p->stream[k] = bk_rng_name(c->names[k]);
-      p->leg_stream[k] = leg_name(c->names[k]);
+      p->leg_stream[k] = stream_name("second_leg:", c->names[k]);
+      p->coll_stream[k] = stream_name("collateral:", c->names[k]);
     }
     p->nstream = c->nnames;
   }

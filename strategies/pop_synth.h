@@ -111,6 +111,22 @@
 /* A second leg's notional, as a share of the first leg's (e-8): a half. */
 #define BK_SECOND_LEG_RATIO INT64_C(50000000)
 
+/* Collateral in other assets (engine/collateral.h): each account the population opens
+ * posts, with probability `share`, its whole deposit as collateral in one asset drawn by
+ * weight, from the contract's collateral stream bk_rng_stream(seed, "collateral:" name,
+ * draw) (so the accounts are otherwise the same whatever the mix): no cash, and the most
+ * units whose value at the prices of that moment (price × (1 − haircut) / the settle
+ * asset's price) is at most the deposit, rounded down. At the open the account's margin
+ * is then the same as without collateral; after it, the collateral moves with its price.
+ * An account that settles in the drawn asset itself keeps its deposit as cash. */
+#define BK_COLL_MIX_MAX 8
+typedef struct bk_coll_mix {
+  int64_t share;                    /* e-8, [0, 1]; 0: none */
+  size_t n;                         /* assets */
+  uint32_t asset[BK_COLL_MIX_MAX];  /* the simulation's index (bk_sim_add_collateral) */
+  int64_t weight[BK_COLL_MIX_MAX];  /* relative weights, e-8, >= 0, some > 0 */
+} bk_coll_mix;
+
 /* Where a contract's open-interest target came from. */
 enum { BK_OI_NONE = 0, BK_OI_REPLAYED = 1, BK_OI_SCENARIO = 2, BK_OI_VOLUME = 3 };
 
@@ -146,6 +162,7 @@ typedef struct bk_popsynth_config {
   size_t npath;             /* points of oi_path */
   int64_t second_leg_share; /* share of the accounts opened at the window's start that
                                also hold a second leg, e-8, [0, 1] (0: none) */
+  bk_coll_mix coll;         /* collateral in other assets (share 0: none) */
 } bk_popsynth_config;
 
 /* Defaults: seed 1, draw 0, no names, the default leverage mix, 1000 accounts per contract, no cushion,
@@ -177,6 +194,7 @@ typedef struct bk_popsynth_stats {
   uint32_t first_id;   /* account id of the first opened on this contract */
   size_t paired;       /* accounts opened on this contract that also hold a second leg */
   size_t legs;         /* second legs of other contracts' accounts held on this one */
+  size_t collateral;   /* accounts opened on this contract that posted collateral */
 } bk_popsynth_stats;
 
 /* Stats of contract (zeroed when the population has not opened yet or the index is out

@@ -164,7 +164,7 @@ static void volatility_step_liquidates_what_static_margin_keeps(void **state) {
   bk_contract scaled = c;
   scaled.mm_scale = P("1.5");
   int64_t m96 = P("96");
-  bk_menv e = {&scaled, &m96, 1, NULL, 0};
+  bk_menv e = {&scaled, &m96, 1, NULL, 0, NULL};
   int64_t mm;
   assert_int_equal(bk_acct_mm(&e, &ra->acct[id], &mm), BK_OK);
   assert_int_equal(mm, P("14.4"));

@@ -271,7 +271,7 @@ static void random_accounts_agree_with_bisection_reference(void **state) {
       assert_int_equal(bk_tiers_finish(&cs[k].tiers, NULL), BK_OK);
       marks[k] = inverse ? rnd(&s, 1000, 100000) * BK_FX(1) : rnd(&s, 100, 5000000) * 1000000;
     }
-    bk_menv env = {cs, marks, NC, NULL, 0};
+    bk_menv env = {cs, marks, NC, NULL, 0, NULL};
     bk_account a;
     bk_acct_init(&a, 0);
     int np = (int)rnd(&s, 1, 3);

@@ -362,7 +362,7 @@ static const char *const SYMS[] = {"BTCUSDT", "DOTUSD_PERP"};
 static const char *const EXS[] = {"binance-futures", "binance-delivery"};
 static const uint32_t SETTLE_OF[] = {0, 1};
 static const char *const ASSETS[] = {"USDT", "DOT"};
-static const bk_accounts_names NAMES = {SYMS, EXS, SETTLE_OF, 2, ASSETS, 2};
+static const bk_accounts_names NAMES = {SYMS, EXS, SETTLE_OF, 2, ASSETS, 2, NULL, 0};
 
 static const char *fixture(const char *name, char *buf, size_t cap) {
   const char *root = getenv("BK_SOURCE_DIR");
@@ -694,7 +694,7 @@ static void a_two_contract_cross_account_is_liquidated_as_one_pool(void **state)
       "{\"accounts\": [{\"id\": \"pair\", \"deposit\": \"8000\", \"positions\": [\n"
       "  {\"contract\": \"BTCUSDT\", \"size\": \"1\", \"entry\": \"100000\"},\n"
       "  {\"contract\": \"ETHUSDT\", \"size\": \"10\", \"entry\": \"4000\"}]}]}\n";
-  bk_accounts_names names = {syms, exs, settle_of, 3, ASSETS, 2};
+  bk_accounts_names names = {syms, exs, settle_of, 3, ASSETS, 2, NULL, 0};
   bk_acctlist l;
   bk_err err;
   bk_acctlist_init(&l);
@@ -780,6 +780,78 @@ static void a_two_contract_cross_account_is_liquidated_as_one_pool(void **state)
   assert_true(two->acct[0].cash == 0);
   assert_true(two->fund.cash[0] == P("101840") && bk_risk_fund_equity(two, 0) == P("101840"));
   rig_free(x);
+}
+
+/* An accounts file posts collateral: a DOT account (DOTUSD_PERP, inverse, settling in
+ * DOT) with 0.01 BTC, BTC priced by the mark of BTCUSDT with a 5 % haircut, short 10
+ * contracts at 4.02, no cash. Its BTC is worth, in DOT,
+ *   0.01 × 121,000 × 0.95 / 4.02 = 1,149.5 / 4.02 = 285.945273631…, 285.94527363
+ * rounded down (the DOT price in USD, BTCUSDT's in USDT, taken as one unit). The account
+ * opens once BTC, DOT and the collateral's price are all known. A name the population
+ * does not give, or an asset posted twice, is refused at its place in the file. */
+static void an_accounts_file_posts_collateral_valued_at_the_marks(void **state) {
+  (void)state;
+  static const char *const coll[] = {"BTC"};
+  bk_accounts_names names = NAMES;
+  names.collateral = coll;
+  names.ncollateral = 1;
+  static const char *const json =
+      "{\"accounts\": [{\"id\": \"c\", \"deposit\": \"0\", \"positions\": [\n"
+      "  {\"contract\": \"DOTUSD_PERP\", \"size\": \"-10\", \"entry\": \"4.02\"}],\n"
+      "  \"collateral\": [{\"asset\": \"BTC\", \"amount\": \"0.01\"}]}]}\n";
+  bk_acctlist l;
+  bk_err err;
+  bk_acctlist_init(&l);
+  if (bk_accounts_json_parse(json, strlen(json), "c.json", &names, &l, &err))
+    fail_msg("%s", err.msg);
+  assert_int_equal((int)l.n, 1);
+  assert_int_equal((int)l.v[0].ncoll, 1);
+  assert_true(l.coll[0].asset == 0 && l.coll[0].amount == P("0.01"));
+  rig *x = rig_new(10);
+  uint32_t btc;
+  assert_int_equal(bk_sim_add_collateral(x->s, "BTC", P("0.05"), 0, &btc), BK_OK);
+  l.coll[0].asset = btc;
+  bk_population *p;
+  if (bk_pop_accounts_new(&l, &p, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(bk_sim_add_population(x->s, p), BK_OK);
+  push(x, BK_EV_MARK, 1, 0, T0 + SEC, P("4.02"), 0);
+  push(x, BK_EV_TRADE, 1, BK_SELL, T0 + SEC, P("4.02"), BK_FX(3));
+  assert_int_equal((int)bk_pop_accounts_opened(p, NULL), 0); /* no BTC price yet */
+  push(x, BK_EV_MARK, 0, 0, T0 + 2 * SEC, P("121000"), 0);
+  push(x, BK_EV_TRADE, 0, BK_BUY, T0 + 2 * SEC, P("121000"), BK_FX(1));
+  assert_int_equal((int)bk_pop_accounts_opened(p, NULL), 1);
+  for (size_t pol = 0; pol < 2; pol++) {
+    const bk_risk *r = bk_sim_risk(x->s, pol);
+    const bk_account *a = &r->acct[0];
+    assert_true(a->settle == 1 && a->cash == 0 && a->ncoll == 1 &&
+                a->coll[0].amount == P("0.01"));
+    int64_t v;
+    assert_int_equal(bk_acct_collateral(&r->env, a, &v), BK_OK);
+    assert_true(v == P("285.94527363"));
+  }
+  push(x, BK_EV_MARK, 1, 0, T0 + 11 * MINUTE, P("4.01"), 0);
+  rig_finish(x);
+  for (size_t pol = 0; pol < 2; pol++)
+    assert_int_equal(bk_risk_check((bk_risk *)bk_sim_risk(x->s, pol)), BK_OK);
+  rig_free(x);
+  static const char *const bad[] = {
+      "{\"accounts\": [{\"settle\": \"DOT\", \"deposit\": \"1\",\n"
+      "  \"collateral\": [{\"asset\": \"ETH\", \"amount\": \"1\"}]}]}\n",
+      "{\"accounts\": [{\"settle\": \"DOT\", \"deposit\": \"1\",\n"
+      "  \"collateral\": [{\"asset\": \"BTC\", \"amount\": \"1\"},\n"
+      "                 {\"asset\": \"BTC\", \"amount\": \"2\"}]}]}\n"};
+  /* the offending entry's opening brace: 2 spaces, "collateral" (12), ": [" puts it at
+     column 18; the second entry is indented 17 spaces, also column 18 */
+  static const char *const where[] = {"c.json:2:18", "c.json:3:18"};
+  static const char *const why[] = {"one of the population's collateral assets",
+                                    "posted twice"};
+  for (int i = 0; i < 2; i++) {
+    bk_acctlist_init(&l);
+    assert_int_equal(bk_accounts_json_parse(bad[i], strlen(bad[i]), "c.json", &names, &l, &err),
+                     BK_ECONFIG);
+    if (!strstr(err.msg, where[i]) || !strstr(err.msg, why[i])) fail_msg("%s", err.msg);
+    assert_int_equal((int)l.n, 0);
+  }
 }
 
 typedef struct warm_trade {
@@ -917,6 +989,7 @@ static void streams_differ_by_seed_name_and_index(void **state) {
 /* What a run opened for coin X: (deposit, size, entry) per account, and its stats. */
 typedef struct coin_run {
   int64_t acct[256][3];
+  int64_t coll[256][2]; /* collateral: units and value at the window's start (0: none) */
   size_t n;
   bk_popsynth_stats st;
 } coin_run;
@@ -926,7 +999,8 @@ typedef struct coin_run {
  * X trades every second and the run ends at 10:00. Living: X trades every second of the
  * first minute then every 150 s, the target doubles over 10 minutes of window (a path),
  * 60 s steps. X's accounts go to out in the order opened. */
-static void coin_x(int with_y, uint64_t draw, int living, coin_run *out) {
+static void coin_x_with(int with_y, uint64_t draw, int living, const char *share,
+                       coin_run *out) {
   bk_instruments instr;
   bk_instruments_init(&instr);
   uint32_t id;
@@ -962,6 +1036,12 @@ static void coin_x(int with_y, uint64_t draw, int living, coin_run *out) {
     pc.oi_path = doubling;
     pc.npath = 2;
   }
+  if (share) { /* collateral in ETH, priced by ETHUSDT (contract 0), 10 % haircut */
+    pc.coll.share = P(share);
+    pc.coll.n = 1;
+    pc.coll.weight[0] = BK_FX(1);
+    assert_int_equal(bk_sim_add_collateral(s, "ETH", P("0.1"), 0, &pc.coll.asset[0]), BK_OK);
+  }
   bk_population *p;
   assert_int_equal(bk_pop_synth_new(&pc, &p, NULL), BK_OK);
   assert_int_equal(bk_sim_add_population(s, p), BK_OK);
@@ -991,10 +1071,18 @@ static void coin_x(int with_y, uint64_t draw, int living, coin_run *out) {
     const bk_account *a = &rk->acct[i];
     if (a->npos != 1 || a->pos[0].contract != x) continue;
     assert_true(out->n < 256);
-    int64_t *o = out->acct[out->n++];
+    int64_t *o = out->acct[out->n];
     o[0] = a->cash;
     o[1] = a->pos[0].size;
     o[2] = a->pos[0].entry;
+    out->coll[out->n][0] = a->ncoll ? a->coll[0].amount : 0;
+    if (a->ncoll) { /* valued at the prices as the window opened */
+      bk_menv e = rk->env;
+      e.assets = rk->coll.start;
+      e.unit = rk->coll.unit0;
+      assert_int_equal(bk_acct_collateral(&e, a, &out->coll[out->n][1]), BK_OK);
+    }
+    out->n++;
   }
   out->st = bk_pop_synth_stats(p, x);
   out->st.first_id = 0; /* Y's accounts come first beside Y */
@@ -1002,6 +1090,41 @@ static void coin_x(int with_y, uint64_t draw, int living, coin_run *out) {
   bk_replay_free(r);
   bk_market_free(m);
   bk_instruments_fini(&instr);
+}
+
+static void coin_x(int with_y, uint64_t draw, int living, coin_run *out) {
+  coin_x_with(with_y, draw, living, NULL, out);
+}
+
+/* A synthetic population posting collateral: half of X's accounts (BTCUSDT, settling in
+ * USDT) post ETH, priced by ETHUSDT, instead of cash. Everything else is drawn from the
+ * contract's other streams, so the accounts are those of the run without collateral,
+ * position for position; an account with collateral has no cash and the most ETH whose
+ * value at the window's start (price × 0.9) is at most the deposit it replaces: below it
+ * by less than one unit of 1e-8 ETH, worth less than 3,010 × 1e-8 USDT at these prices
+ * (ETH trades at 3,000 to 3,009.9). The share is drawn per account: of 40, neither none
+ * nor all. */
+static void a_synthetic_population_posts_its_deposits_as_collateral(void **state) {
+  (void)state;
+  static coin_run cash, coll;
+  coin_x_with(1, 0, 0, NULL, &cash);
+  coin_x_with(1, 0, 0, "0.5", &coll);
+  assert_int_equal((int)coll.n, (int)cash.n);
+  size_t posted = 0;
+  for (size_t i = 0; i < coll.n; i++) {
+    assert_true(coll.acct[i][1] == cash.acct[i][1] && coll.acct[i][2] == cash.acct[i][2]);
+    assert_true(cash.coll[i][0] == 0);
+    if (coll.coll[i][0] == 0) {
+      assert_true(coll.acct[i][0] == cash.acct[i][0]);
+      continue;
+    }
+    posted++;
+    assert_true(coll.acct[i][0] == 0);
+    int64_t short_by = cash.acct[i][0] - coll.coll[i][1];
+    assert_true(short_by >= 0 && short_by < 3010);
+  }
+  assert_int_equal((int)posted, (int)coll.st.collateral);
+  assert_true(posted > 0 && posted < coll.n);
 }
 
 /* A coin's draw does not depend on which other coins share the run: X's accounts (deposit,
@@ -1352,6 +1475,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(explicit_accounts_open_exactly_as_the_file_says),
       cmocka_unit_test(explicit_accounts_that_never_get_a_mark_fail_at_the_finish),
       cmocka_unit_test(a_two_contract_cross_account_is_liquidated_as_one_pool),
+      cmocka_unit_test(an_accounts_file_posts_collateral_valued_at_the_marks),
+      cmocka_unit_test(a_synthetic_population_posts_its_deposits_as_collateral),
       cmocka_unit_test(synthetic_accounts_enter_at_real_trade_prices_and_meet_the_target),
       cmocka_unit_test(synthetic_population_is_the_same_for_the_same_seed),
       cmocka_unit_test(streams_differ_by_seed_name_and_index),
