@@ -1,7 +1,7 @@
 /*
  * The ADL mechanisms compared end to end: data/scenarios/binance-2025-10-10-adl.json
- * (fee-1pct with the BitMEX, Hyperliquid and dYdX queues and socialization over profit
- * and over open interest) over two of its coins, DOT and AAVE, in 20:45-21:45 UTC, where
+ * (fee-1pct with the BitMEX, Hyperliquid and dYdX queues, socialization over profit
+ * and over open interest, and the five allocation rules) over two of its coins, DOT and AAVE, in 20:45-21:45 UTC, where
  * both legs of the crash are (skipped when the data is absent; two coins and an hour
  * keep it within seconds in a debug build). The reports must agree with each other:
  * adl_rounds.csv's rounds add up to adl.csv's fills and to summary.csv's totals, the
@@ -22,7 +22,7 @@
 #include "engine/fixed.h"
 #include "tests/testutil.h"
 
-#define POLICIES 5
+#define POLICIES 10
 #define COINS 2
 #define GAP_US INT64_C(60000000) /* the scenario's adl_round_gap_s */
 
