@@ -154,6 +154,8 @@ typedef struct bk_policy {
   int64_t spread_taker_share; /* share of the replayed taker flow it takes, [0, 1] */
   int spread_liquidation;     /* 1: it takes the liquidation fills too */
   int64_t spread_fund_share;  /* share of what it captures that goes to the fund, [0, 1] */
+  int64_t spread_horizon_us;  /* a liquidation fill is marked to the first index at or
+                                 after fill + this, µs >= 0 (0: the index at the fill) */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

@@ -14,6 +14,7 @@
 
 #include "engine/account.h"
 #include "engine/book.h"
+#include "engine/capture.h"
 #include "engine/error.h"
 #include "engine/fund.h"
 #include "engine/ledger.h"
@@ -179,6 +180,13 @@ typedef struct bk_risk {
   int64_t stress_decay;
   bk_margin_rec *mrecs;
   size_t nmrecs, mrcap;
+  /* spread capture (capture.h): liquidation fills waiting for their horizon, in fill
+     order; per contract the trades and fills that found no index to be priced against;
+     the fills the run's end marked to the last index before their horizon */
+  bk_capture_hold *holds;
+  size_t nholds, holdcap;
+  uint64_t *unpriced;  /* unpriced[contract] */
+  uint64_t held_to_end;
 } bk_risk;
 
 #endif
