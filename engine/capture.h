@@ -41,13 +41,6 @@ typedef struct bk_risk bk_risk;
 bk_rc bk_capture_value(const bk_contract *c, int side, int64_t qty, int64_t price,
                        int64_t index, int64_t *out);
 
-/* A liquidation fill held until its horizon: the taker's side, qty at price, due at µs. */
-typedef struct bk_capture_hold {
-  int64_t due, qty, price;
-  uint32_t contract;
-  int side;
-} bk_capture_hold;
-
 /* Posts the fund's part of share (fraction e-8) of the capture on a taker's trade of
  * contract (as bk_capture_value) at the contract's last index: market -> fund, or fund ->
  * market when the capture is a loss. Nothing when the side is unknown or a share is 0;

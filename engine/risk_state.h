@@ -14,7 +14,6 @@
 
 #include "engine/account.h"
 #include "engine/book.h"
-#include "engine/capture.h"
 #include "engine/error.h"
 #include "engine/fund.h"
 #include "engine/ledger.h"
@@ -104,6 +103,14 @@ typedef struct bk_holders {
 typedef struct bk_pool_flows {
   int64_t contributed, drawn, converted_in, converted_out;
 } bk_pool_flows;
+
+/* A liquidation fill held for spread capture until its horizon (capture.h): the taker's
+ * side, qty at price, due at µs. */
+typedef struct bk_capture_hold {
+  int64_t due, qty, price;
+  uint32_t contract;
+  int side;
+} bk_capture_hold;
 
 typedef struct bk_risk {
   bk_policy pol;

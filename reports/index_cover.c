@@ -39,7 +39,7 @@ int bk_report_asset_has_index(const bk_report_run *run, uint32_t a) {
   if (run->npolicies == 0) return 0;
   const bk_risk *r = run->policies[0].risk;
   for (uint32_t k = 0; k < r->ncontracts; k++)
-    if (bk_report_settle_of(r, k) == a && bk_report_has_index(run, k)) return 1;
+    if (r->contracts[k].settle == a && bk_report_has_index(run, k)) return 1;
   return 0;
 }
 
@@ -47,7 +47,7 @@ uint64_t bk_report_unpriced(const bk_report_run *run, size_t p, uint32_t a) {
   const bk_risk *r = run->policies[p].risk;
   uint64_t n = 0;
   for (uint32_t k = 0; k < r->ncontracts; k++)
-    if (bk_report_settle_of(r, k) == a) n += r->unpriced[k];
+    if (r->contracts[k].settle == a) n += r->unpriced[k];
   return n;
 }
 
