@@ -155,19 +155,22 @@ static bk_rc reinsurance(pctx *c, const json_t *o, bk_policy *p) {
 }
 
 /* fees.spread_capture: {"taker_share": fraction, "liquidation": true/false,
- * "fund_share": fraction}, each key optional (engine/capture.h). */
+ * "fund_share": fraction, "liquidation_horizon_s": seconds}, each key optional
+ * (engine/capture.h). */
 static bk_rc spread_capture(pctx *c, const json_t *f, bk_policy *p) {
-  static const char *const keys[] = {"taker_share", "liquidation", "fund_share", NULL};
+  static const char *const keys[] = {"taker_share", "liquidation", "fund_share",
+                                     "liquidation_horizon_s", NULL};
   const json_t *o = json_object_get(f, "spread_capture");
   char path[256], sub[300];
   if (!o) return BK_OK;
   at(c, path, sizeof path, "fees", "spread_capture");
   if (!json_is_object(o))
     return bk_jdoc_fail(&c->d, c->err, path, "expected an object with taker_share, "
-                        "liquidation and fund_share");
+                        "liquidation, fund_share and liquidation_horizon_s");
   bk_rc rc = bk_jdoc_known(&c->d, c->err, path, o, keys);
   if (rc || (rc = fx(c, o, "fees.spread_capture", "taker_share", &p->spread_taker_share)) ||
-      (rc = fx(c, o, "fees.spread_capture", "fund_share", &p->spread_fund_share)))
+      (rc = fx(c, o, "fees.spread_capture", "fund_share", &p->spread_fund_share)) ||
+      (rc = secs(c, o, "fees.spread_capture", "liquidation_horizon_s", &p->spread_horizon_us)))
     return rc;
   const json_t *v = json_object_get(o, "liquidation");
   if (!v) return BK_OK;
@@ -402,7 +405,8 @@ static json_t *spread_capture_json(const bk_policy *p) {
   return section(
       !o || bk_jdoc_put(o, "taker_share", bk_jdoc_fx_value(p->spread_taker_share)) ||
           bk_jdoc_put(o, "liquidation", json_boolean(p->spread_liquidation)) ||
-          bk_jdoc_put(o, "fund_share", bk_jdoc_fx_value(p->spread_fund_share)),
+          bk_jdoc_put(o, "fund_share", bk_jdoc_fx_value(p->spread_fund_share)) ||
+          bk_jdoc_put(o, "liquidation_horizon_s", secs_value(p->spread_horizon_us)),
       o);
 }
 

@@ -12,8 +12,15 @@
  * the fund's part is posted from the market to the fund (cause spread_capture), so the
  * ledger still sums to zero. Rounding: the capture is rounded down, then the fund's part
  * of it rounded down (towards the smaller gain or the larger loss, as protocol revenue is:
- * the fund's income is never overstated). A contract without an index price yet captures
- * nothing. docs/liquidation.md §13 writes the rule out.
+ * the fund's income is never overstated).
+ *
+ * The taker flow is marked to the index at the trade. A liquidation fill is not: in a
+ * crash the index moves faster than the venue could unwind what it bought, so the fill is
+ * held for the policy's horizon and marked to the first index at or after fill time +
+ * horizon, posted in that index's event; the run's end marks what is still held to the
+ * last index (counted in held_to_end). A trade or fill with no index to price it (none
+ * yet, or none in the whole run) captures nothing and is counted in unpriced[contract].
+ * docs/liquidation.md §13 writes the rule out.
  *
  * Internal to engine/: called by risk.c for trades and liquidation.c for fills.
  */
@@ -34,11 +41,28 @@ typedef struct bk_risk bk_risk;
 bk_rc bk_capture_value(const bk_contract *c, int side, int64_t qty, int64_t price,
                        int64_t index, int64_t *out);
 
-/* Posts the fund's part of share (fraction e-8) of the capture on a fill of contract (as
- * bk_capture_value) at the contract's last index: market -> fund, or fund -> market when
- * the capture is a loss. Nothing when the contract has no index yet, the side is unknown
- * or the policy's fund share is 0. BK_ERANGE with the detail in r->err. */
+/* Posts the fund's part of share (fraction e-8) of the capture on a taker's trade of
+ * contract (as bk_capture_value) at the contract's last index: market -> fund, or fund ->
+ * market when the capture is a loss. Nothing when the side is unknown or a share is 0;
+ * nothing but a count in unpriced when the contract has no index yet. BK_ERANGE with
+ * the detail in r->err. */
 bk_rc bk_capture_post(bk_risk *r, uint32_t contract, int side, int64_t qty, int64_t price,
                       int64_t share);
+
+/* A liquidation fill at r->now, the liquidation order the taker on side: with a horizon
+ * of 0 posted at once as bk_capture_post, else held (BK_ENOMEM when it cannot be).
+ * Nothing when the policy does not take the liquidation flow. */
+bk_rc bk_capture_liq(bk_risk *r, uint32_t contract, int side, int64_t qty, int64_t price);
+
+/* 1 when a held fill of contract is due at ts (its horizon has passed). */
+int bk_capture_due(const bk_risk *r, uint32_t contract, int64_t ts);
+
+/* Posts every held fill of contract due at ts, marked to the contract's index (just set
+ * by the caller, inside an event). */
+bk_rc bk_capture_release(bk_risk *r, uint32_t contract, int64_t ts);
+
+/* The run's end: posts every fill still held at its contract's last index, counting them
+ * in held_to_end (unpriced when the contract never had an index). */
+bk_rc bk_capture_release_all(bk_risk *r);
 
 #endif

@@ -196,11 +196,10 @@ bk_rc bk_liq_close_by_book(bk_risk *r, uint32_t id, uint32_t contract, const bk_
   if (rc) return bk_err_set(&r->err, rc, "risk: no memory for the overlay");
   /* the liquidation order is the taker: a long's sells into the bids */
   int taker = side == BK_BID ? BK_SELL : BK_BUY;
-  int64_t share = r->pol.spread_liquidation ? BK_FX(1) : 0;
   for (size_t f = 0; f < nf && !rc; f++) {
     int64_t n;
     rc = bk_xfer_close(r, id, contract, fills[f].qty, fills[f].price, BK_CAUSE_PNL);
-    if (!rc) rc = bk_capture_post(r, contract, taker, fills[f].qty, fills[f].price, share);
+    if (!rc) rc = bk_capture_liq(r, contract, taker, fills[f].qty, fills[f].price);
     if (!rc && (bk_pos_notional(&r->contracts[contract], fills[f].qty, fills[f].price, &n) ||
                 bk_add(t->notional, n, &t->notional)))
       rc = bk_err_set(&r->err, BK_ERANGE, "risk: notional overflow");

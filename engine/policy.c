@@ -44,6 +44,7 @@ void bk_policy_default(bk_policy *p) {
   p->adl_cap = BK_FX(1);
   p->spread_fund_share = BK_FX(1);
   p->adl_round_gap_us = 60 * INT64_C(1000000);
+  p->spread_horizon_us = 5 * INT64_C(1000000);
 }
 
 int bk_policy_captures(const bk_policy *p) {
@@ -159,5 +160,6 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
   CHECK(p->spread_fund_share >= 0 && p->spread_fund_share <= one,
         "fees.spread_capture.fund_share", "must be in [0, 1]");
   CHECK(p->adl_round_gap_us > 0, "waterfall.adl_round_gap_s", "must be > 0");
+  CHECK(p->spread_horizon_us >= 0, "fees.spread_capture.liquidation_horizon_s", "must be >= 0");
   return adaptive_check(&p->am, err);
 }

@@ -156,6 +156,8 @@ typedef struct bk_policy {
   int64_t spread_fund_share;  /* share of what it captures that goes to the fund, [0, 1] */
   int64_t adl_round_gap_us; /* ADL metrics: a take after this long without one in its
                                settle asset opens a new round (engine/adl_rounds.h), > 0 */
+  int64_t spread_horizon_us;  /* a liquidation fill is marked to the first index at or
+                                 after fill + this, µs >= 0 (0: the index at the fill) */
 } bk_policy;
 
 /* A complete policy: Binance-like fees, 1 % fee penalty, full participation, bankruptcy

@@ -105,8 +105,9 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
   r->holders = calloc(ncontracts, sizeof *r->holders);
   r->assets = calloc(nassets ? nassets : 1, sizeof *r->assets);
   r->index = calloc(ncontracts, sizeof *r->index);
+  r->unpriced = calloc(ncontracts, sizeof *r->unpriced);
   if (!r->contracts || !r->mark || !r->market_pos || !r->acct_oi || !r->assets || !r->vol ||
-      !r->holders || !r->index)
+      !r->holders || !r->index || !r->unpriced)
     goto nomem;
   memcpy(r->contracts, contracts, ncontracts * sizeof *r->contracts);
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
@@ -205,6 +206,8 @@ void bk_risk_free(bk_risk *r) {
   free(r->contracts);
   free(r->mark);
   free(r->index);
+  free(r->unpriced);
+  free(r->holds);
   free(r->market_pos);
   for (size_t k = 0; r->vol && k < r->ncontracts; k++) {
     free(r->vol[k].ts);
@@ -732,6 +735,22 @@ bk_rc bk_risk_on_mark(bk_risk *r, uint32_t contract, int64_t mark, int64_t ts,
   if (!rc) rc = bk_offload_step(r, contract, books ? books[contract] : NULL);
   if (rc) return rc;
   return end_event(r, r->contracts[contract].settle);
+}
+
+bk_rc bk_risk_on_index(bk_risk *r, uint32_t contract, int64_t index, int64_t ts) {
+  bk_risk_set_index(r, contract, index);
+  if (contract >= r->ncontracts || !bk_capture_due(r, contract, ts)) return BK_OK;
+  begin(r, ts);
+  bk_rc rc = bk_capture_release(r, contract, ts);
+  return rc ? rc : end_event(r, r->contracts[contract].settle);
+}
+
+bk_rc bk_risk_end_captures(bk_risk *r, int64_t ts) {
+  if (r->nholds == 0) return BK_OK;
+  uint32_t asset = r->contracts[r->holds[0].contract].settle;
+  begin(r, ts);
+  bk_rc rc = bk_capture_release_all(r);
+  return rc ? rc : end_event(r, asset);
 }
 
 bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int side, int64_t price, int64_t qty,

@@ -95,6 +95,14 @@ void bk_risk_set_mark(bk_risk *r, uint32_t contract, int64_t mark);
  * fills against (engine/capture.h). */
 void bk_risk_set_index(bk_risk *r, uint32_t contract, int64_t index);
 
+/* An index price of a contract at ts (as bk_risk_set_index): when liquidation fills of
+ * the contract held for spread capture are due, an event that posts them (capture.h). */
+bk_rc bk_risk_on_index(bk_risk *r, uint32_t contract, int64_t index, int64_t ts);
+
+/* The run's end at ts: an event that posts the liquidation fills still held for spread
+ * capture, marked to the last index (capture.h); nothing when none is. */
+bk_rc bk_risk_end_captures(bk_risk *r, int64_t ts);
+
 /* The mark of a contract changed at ts. Visits the accounts whose trigger was crossed (and
  * those waiting for a slice), liquidates the ones below maintenance, runs the fund's
  * offload and records its equity. books[contract] is the shared book of each contract

@@ -128,6 +128,14 @@ typedef struct bk_pool_flows {
   int64_t contributed, drawn, converted_in, converted_out;
 } bk_pool_flows;
 
+/* A liquidation fill held for spread capture until its horizon (capture.h): the taker's
+ * side, qty at price, due at µs. */
+typedef struct bk_capture_hold {
+  int64_t due, qty, price;
+  uint32_t contract;
+  int side;
+} bk_capture_hold;
+
 typedef struct bk_risk {
   bk_policy pol;
   bk_contract *contracts;
@@ -205,6 +213,13 @@ typedef struct bk_risk {
   bk_margin_rec *mrecs;
   size_t nmrecs, mrcap;
   bk_adl_rounds rounds; /* ADL metrics per round (adl_rounds.h) */
+  /* spread capture (capture.h): liquidation fills waiting for their horizon, in fill
+     order; per contract the trades and fills that found no index to be priced against;
+     the fills the run's end marked to the last index before their horizon */
+  bk_capture_hold *holds;
+  size_t nholds, holdcap;
+  uint64_t *unpriced;  /* unpriced[contract] */
+  uint64_t held_to_end;
 } bk_risk;
 
 #endif

@@ -241,11 +241,30 @@ static void each_set_mark(bk_sim *s, uint32_t k, int64_t mark) {
   }
 }
 
-static void each_set_index(bk_sim *s, uint32_t k, int64_t index) {
+/* An index price at ts: every risk state takes it (and posts the spread capture of the
+ * liquidation fills it marks, capture.h). */
+static bk_rc each_index(bk_sim *s, uint32_t k, int64_t index, int64_t ts) {
   for (size_t p = 0; p < s->cfg.npolicies; p++) {
-    bk_risk_set_index(s->risk[p], k, index);
-    if (s->shadow[p]) bk_risk_set_index(s->shadow[p], k, index);
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      bk_rc rc = rs[j] ? bk_risk_on_index(rs[j], k, index, ts) : BK_OK;
+      if (rc) return risk_fail(s, p, rs[j], rc);
+    }
   }
+  return BK_OK;
+}
+
+/* The run's end: the liquidation fills still held for spread capture are marked to the
+ * last index, before the last sample (capture.h). */
+static bk_rc each_end_captures(bk_sim *s) {
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk *rs[2] = {s->risk[p], s->shadow[p]};
+    for (int j = 0; j < 2; j++) {
+      bk_rc rc = rs[j] ? bk_risk_end_captures(rs[j], s->last_ts) : BK_OK;
+      if (rc) return risk_fail(s, p, rs[j], rc);
+    }
+  }
+  return BK_OK;
 }
 
 /* --- books ------------------------------------------------------------------------ */
@@ -506,8 +525,7 @@ static bk_rc on_event(bk_sim *s, const bk_event *ev) {
   case BK_EV_MARK:
     return new_mark(s, k, ev->price, ev->ts);
   case BK_EV_INDEX:
-    each_set_index(s, k, ev->price);
-    return BK_OK;
+    return each_index(s, k, ev->price, ev->ts);
   case BK_EV_FUNDING:
     sc->fund_rate = ev->price;
     if (ev->aux > ev->ts) {
@@ -713,7 +731,7 @@ const char *bk_sim_label_of(const bk_sim *s, uint32_t id) {
 bk_rc bk_sim_finish(bk_sim *s) {
   bk_rc rc = BK_OK;
   if (s->in_window) {
-    if ((rc = sample_until(s, s->last_ts))) return rc;
+    if ((rc = sample_until(s, s->last_ts)) || (rc = each_end_captures(s))) return rc;
     if (s->samples && s->nsamples > 0 &&
         s->samples[s->nsamples - 1].ts != s->last_ts && (rc = sample(s, s->last_ts)))
       return rc;

@@ -88,6 +88,12 @@ static void w_fx(wr *w, int64_t v) {
   w_raw(w, b, bk_fx_format(v, BK_FX_DECIMALS, BK_TRUNC, b, sizeof b));
 }
 
+/* A spread-capture amount, empty when priced is 0 (as summary.csv: reports/totals.c). */
+static void w_capture(wr *w, int priced, int64_t v) {
+  if (priced) w_fx(w, v);
+  else w_str(w, "");
+}
+
 static void w_u64(wr *w, uint64_t v) {
   char b[32];
   int n = snprintf(b, sizeof b, "%" PRIu64, v);
@@ -177,6 +183,7 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
     const bk_report_policy *rp = &run->policies[p];
     for (uint32_t a = 0; a < run->nassets; a++) {
       const bk_sim_sample *s = rp->samples[a];
+      int priced = bk_report_asset_has_index(run, a);
       int64_t peak = rp->risk->ledger.fund_in[BK_CAUSE_DEPOSIT][a], prev_notional = 0;
       for (size_t i = 0; i < rp->nsamples[a]; i++) {
         int64_t inflows = 0, outflows = 0;
@@ -192,10 +199,10 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
         w_fx(&w, s[i].inventory_pnl);
         w_fx(&w, s[i].equity);
         for (size_t c = 0; c < bk_col_nin; c++) w_fx(&w, s[i].in[bk_col_in_causes[c]]);
-        if (capture) w_fx(&w, s[i].in[BK_CAUSE_SPREAD_CAPTURE]);
+        if (capture) w_capture(&w, priced, s[i].in[BK_CAUSE_SPREAD_CAPTURE]);
         w_fx(&w, inflows);
         for (size_t c = 0; c < bk_col_nout; c++) w_fx(&w, s[i].out[bk_col_out_causes[c]]);
-        if (capture) w_fx(&w, s[i].out[BK_CAUSE_SPREAD_CAPTURE]);
+        if (capture) w_capture(&w, priced, s[i].out[BK_CAUSE_SPREAD_CAPTURE]);
         w_fx(&w, outflows);
         w_fx(&w, peak - s[i].equity);
         w_u64(&w, s[i].liquidations);

@@ -37,7 +37,8 @@
  * Accounting identities the files satisfy (and the tests check), per policy and asset,
  * in summary.csv and on every row of fund.csv:
  *   inflows = sum of in_<cause>, outflows = sum of out_<cause>  (every cause has a column;
- *     spread_capture's only when bk_report_capture_shown, and it is 0 otherwise)
+ *     spread_capture's only when bk_report_capture_shown, and it is 0 otherwise; empty
+ *     cells count as 0)
  *   fund_cash_end - fund_start = inflows - outflows          (ledger, every cause)
  *   fund_end = fund_cash_end + inventory_pnl_end              (equity at mark)
  *   sum of liquidations.csv fund_delta = liq_fund_delta
@@ -112,12 +113,20 @@ int bk_report_captures(const bk_report_run *run);
 int bk_report_has_index(const bk_report_run *run, uint32_t k);
 int bk_report_capture_shown(const bk_report_run *run);
 
+/* 1 when some contract settling in asset a had an index price: its spread-capture cells
+ * are filled (else empty). The trades and liquidation fills of policy p in asset a that
+ * captured nothing for want of an index (before the first, or none in the run). */
+int bk_report_asset_has_index(const bk_report_run *run, uint32_t a);
+uint64_t bk_report_unpriced(const bk_report_run *run, size_t p, uint32_t a);
+
 /* "exchange:symbol" of contract k into buf ("?" for what the run does not know); buf. */
 const char *bk_report_contract_name(const bk_report_run *run, uint32_t k, char *buf,
                                     size_t cap);
 
-/* When some policy captures spread, one line per contract the data gave no index price
- * for (the terminal's note; manifest.json lists them as no_index_price). */
+/* When some policy captures spread, the terminal's notes: one line per contract the data
+ * gave no index price for (manifest.json lists them as no_index_price); per policy, the
+ * trades and fills on a contract with an index that came before its first one, and the
+ * liquidation fills the run's end marked to the last index before their horizon. */
 void bk_report_print_no_index(FILE *f, const bk_report_run *run);
 
 /* The settle asset of a contract of r (0 for an unknown contract). */

@@ -136,6 +136,13 @@ static void c_fx(cells *c, const char *name, int64_t v) {
   if (c->t) bk_fx_format(v, BK_FX_DECIMALS, BK_TRUNC, x->text, sizeof x->text);
 }
 
+/* A spread-capture amount, empty for an asset none of whose contracts had an index (the
+ * capture is unknown there, not 0: reports/index_cover.c). */
+static void c_capture(cells *c, const char *name, int priced, int64_t v) {
+  if (priced) c_fx(c, name, v);
+  else c_str(c, name, "");
+}
+
 /* Microseconds as seconds with 6 decimals. */
 static void c_secs(cells *c, const char *name, int64_t us) {
   bk_report_cell *x = cell(c, name);
@@ -204,18 +211,20 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   c_fx(&c, "fund_min", z->fund_min);
   c_fx(&c, "max_drawdown", z->max_drawdown);
   c_secs(&c, "time_under_water_s", z->under_water_us);
-  int capture = bk_report_capture_shown(run);
+  int capture = bk_report_capture_shown(run), priced = bk_report_asset_has_index(run, a);
   for (size_t k = 0; k < bk_col_nin; k++)
     c_fx(&c, bk_col_flow(0, bk_col_in_causes[k], b, sizeof b), z->in[bk_col_in_causes[k]]);
   if (capture)
-    c_fx(&c, bk_col_flow(0, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b),
-         z->in[BK_CAUSE_SPREAD_CAPTURE]);
+    c_capture(&c, bk_col_flow(0, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b), priced,
+              z->in[BK_CAUSE_SPREAD_CAPTURE]);
   c_fx(&c, "inflows", z->inflows);
   for (size_t k = 0; k < bk_col_nout; k++)
     c_fx(&c, bk_col_flow(1, bk_col_out_causes[k], b, sizeof b), z->out[bk_col_out_causes[k]]);
-  if (capture)
-    c_fx(&c, bk_col_flow(1, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b),
-         z->out[BK_CAUSE_SPREAD_CAPTURE]);
+  if (capture) {
+    c_capture(&c, bk_col_flow(1, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b), priced,
+              z->out[BK_CAUSE_SPREAD_CAPTURE]);
+    c_u64(&c, "spread_capture_unpriced", t ? bk_report_unpriced(run, p, a) : 0);
+  }
   c_fx(&c, "outflows", z->outflows);
   c_fx(&c, "liq_fund_delta", z->liq_fund_delta);
   c_fx(&c, "adl_notional", z->adl_notional);

@@ -1,5 +1,5 @@
 /*
- * Spread capture (engine/capture.c, docs/liquidation.md §11): what the venue makes as the
+ * Spread capture (engine/capture.c, docs/liquidation.md §13): what the venue makes as the
  * counterparty of the replayed taker flow and of liquidation fills, priced against the
  * index, and the fund's part of it. Every figure is worked out by hand in the comment
  * above it. Conservation is checked after every event (check = 2): the captured amount
@@ -136,7 +136,7 @@ static void inverse_taker_flow_captures_in_coin(void **state) {
 }
 
 /* Without an index, or without the taker's side, there is nothing to price the trade
- * against: no capture; a policy that takes no taker flow captures nothing either. */
+ * against: no capture (a trade before the first index is counted as unpriced); a policy that takes no taker flow captures nothing either. */
 static void no_index_no_side_no_share_captures_nothing(void **state) {
   (void)state;
   bk_contract c = contract(BK_LINEAR, "1");
@@ -144,9 +144,10 @@ static void no_index_no_side_no_share_captures_nothing(void **state) {
   bk_risk *r = risk(&pol, &c);
   bk_risk_set_mark(r, 0, P("30000"));
   trade(r, BK_BUY, "30100", "1", 1);
+  assert_true(r->unpriced[0] == 1);
   bk_risk_set_index(r, 0, P("30000"));
   trade(r, BK_SIDE_NONE, "30100", "1", 2);
-  assert_true(fund_in(r) == 0 && fund_out(r) == 0);
+  assert_true(fund_in(r) == 0 && fund_out(r) == 0 && r->unpriced[0] == 1);
   bk_risk_free(r);
   pol = capturing("0", 0, "1");
   r = risk(&pol, &c);
@@ -158,11 +159,31 @@ static void no_index_no_side_no_share_captures_nothing(void **state) {
 }
 
 /* A long of 10 at 1,000 with 100 of cash (bankrupt at 990; MM 0.5 %). At a mark of 994
- * its equity is 100 − 60 = 40 < MM 49.7: liquidated, sold to the bid at 993 (above 990).
- * The venue, counterparty of the liquidation, bought 10 at 993: against an index of 995
- * that is 10 × 2 = 20, the fund's half 10. Against an index of 992 it is −10, the fund's
- * half −5. The fund starts at 1,000; the liquidation's record carries the capture in
- * fund_other. */
+ * (at t = 1 µs) its equity is 100 − 60 = 40 < MM 49.7: liquidated, sold to the bid at 993
+ * (above 990). The venue, counterparty of the liquidation, bought 10 at 993. */
+static bk_risk *liquidated(const bk_policy *pol, const char *index) {
+  bk_contract c = contract(BK_LINEAR, "1");
+  bk_risk *r = risk(pol, &c);
+  bk_risk_set_mark(r, 0, P("1000"));
+  if (index) bk_risk_set_index(r, 0, P(index));
+  uint32_t id;
+  assert_int_equal(bk_risk_add_account(r, 0, P("100"), &id), BK_OK);
+  assert_int_equal(bk_risk_trade(r, id, 0, P("10"), P("1000")), BK_OK);
+  bk_book *b = bk_book_new(P("0.01"));
+  assert_non_null(b);
+  assert_int_equal(bk_book_set(b, BK_BID, P("993"), P("100")), BK_OK);
+  const bk_book *books[1] = {b};
+  if (bk_risk_on_mark(r, 0, P("994"), 1, books)) fail_msg("on_mark: %s", r->err.msg);
+  assert_int_equal((int)r->nrecs, 1);
+  assert_true(r->recs[0].book_qty == P("10"));
+  bk_book_free(b);
+  return r;
+}
+
+/* With a horizon of 0 the fill is marked to the index at the fill: against an index of
+ * 995 that is 10 × (995 − 993) = 20, the fund's half 10. Against an index of 992 it is
+ * 10 × (992 − 993) = −10, the fund's half −5. The fund starts at 1,000; the liquidation's
+ * record carries the capture in fund_other. */
 static void liquidation_fill_captures_against_the_index(void **state) {
   (void)state;
   const char *index[2] = {"995", "992"};
@@ -170,49 +191,71 @@ static void liquidation_fill_captures_against_the_index(void **state) {
   const char *other[2] = {"10", "-5"};
   for (int i = 0; i < 2; i++) {
     bk_policy pol = capturing("0", 1, "0.5");
+    pol.spread_horizon_us = 0;
     assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), NULL), BK_OK);
-    bk_contract c = contract(BK_LINEAR, "1");
-    bk_risk *r = risk(&pol, &c);
-    bk_risk_set_mark(r, 0, P("1000"));
-    bk_risk_set_index(r, 0, P(index[i]));
-    uint32_t id;
-    assert_int_equal(bk_risk_add_account(r, 0, P("100"), &id), BK_OK);
-    assert_int_equal(bk_risk_trade(r, id, 0, P("10"), P("1000")), BK_OK);
-    bk_book *b = bk_book_new(P("0.01"));
-    assert_non_null(b);
-    assert_int_equal(bk_book_set(b, BK_BID, P("993"), P("100")), BK_OK);
-    const bk_book *books[1] = {b};
-    if (bk_risk_on_mark(r, 0, P("994"), 1, books)) fail_msg("on_mark: %s", r->err.msg);
-    assert_int_equal((int)r->nrecs, 1);
-    assert_true(r->recs[0].book_qty == P("10"));
+    bk_risk *r = liquidated(&pol, index[i]);
     assert_true(fund_in(r) == P(in[i]) && fund_out(r) == P(out[i]));
     assert_true(r->fund.cash[0] == P(cash[i]));
     assert_true(r->recs[0].fund_other == P(other[i]));
-    bk_book_free(b);
     bk_risk_free(r);
   }
 }
 
-/* The same liquidation under a policy that does not take the liquidation flow: the fund
- * keeps its 1,000 and no spread_capture is posted. */
+/* A horizon of 5 s: the fill at t = 1 µs is due at 5,000,001 µs. The index at the fill
+ * (995) and one at 3 s (996) are too early and post nothing; the first at or after the
+ * due time, 990 at 6 s, marks it: 10 × (990 − 993) = −30, the fund's half −15 (paid by
+ * the fund: 1,000 − 15 = 985), in an event of its own, so the liquidation's record has
+ * fund_other 0. A later index of 1,000 at 7 s changes nothing: the fill is booked once. */
+static void liquidation_fill_is_marked_at_its_horizon(void **state) {
+  (void)state;
+  bk_policy pol = capturing("0", 1, "0.5");
+  assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), NULL), BK_OK);
+  assert_true(pol.spread_horizon_us == 5000000); /* the documented default */
+  bk_risk *r = liquidated(&pol, "995");
+  assert_true(fund_in(r) == 0 && fund_out(r) == 0 && r->recs[0].fund_other == 0);
+  assert_int_equal(bk_risk_on_index(r, 0, P("996"), 3000000), BK_OK);
+  assert_true(fund_in(r) == 0 && fund_out(r) == 0);
+  assert_int_equal(bk_risk_on_index(r, 0, P("990"), 6000000), BK_OK);
+  assert_true(fund_in(r) == 0 && fund_out(r) == P("15"));
+  assert_true(r->fund.cash[0] == P("985"));
+  assert_int_equal(bk_risk_on_index(r, 0, P("1000"), 7000000), BK_OK);
+  assert_true(fund_out(r) == P("15") && fund_in(r) == 0);
+  assert_int_equal(bk_risk_end_captures(r, 8000000), BK_OK);
+  assert_true(r->held_to_end == 0 && r->fund.cash[0] == P("985"));
+  bk_risk_free(r);
+}
+
+/* A run that ends before the horizon marks the fill to the last index, 996 (set at 2 s):
+ * 10 × (996 − 993) = 30, the fund's half 15: cash 1,015, one fill held to the end. A run
+ * whose contract never had an index cannot price it: nothing posted, one fill unpriced. */
+static void held_fill_is_marked_to_the_last_index_at_the_end(void **state) {
+  (void)state;
+  bk_policy pol = capturing("0", 1, "0.5");
+  assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), NULL), BK_OK);
+  bk_risk *r = liquidated(&pol, "995");
+  assert_int_equal(bk_risk_on_index(r, 0, P("996"), 2000000), BK_OK);
+  assert_int_equal(bk_risk_end_captures(r, 3000000), BK_OK);
+  assert_true(fund_in(r) == P("15") && r->fund.cash[0] == P("1015"));
+  assert_true(r->held_to_end == 1 && r->unpriced[0] == 0);
+  bk_risk_free(r);
+  r = liquidated(&pol, NULL);
+  assert_int_equal(bk_risk_end_captures(r, 3000000), BK_OK);
+  assert_true(fund_in(r) == 0 && fund_out(r) == 0 && r->fund.cash[0] == P("1000"));
+  assert_true(r->held_to_end == 1 && r->unpriced[0] == 1);
+  bk_risk_free(r);
+}
+
+/* The same liquidation under a policy that does not take the liquidation flow: nothing is
+ * held, the fund keeps its 1,000 and no spread_capture is posted. */
 static void liquidation_flow_is_captured_only_when_the_policy_says(void **state) {
   (void)state;
   bk_policy pol = capturing("0", 0, "1");
   assert_int_equal(bk_policy_set_fund(&pol, "", P("1000"), NULL), BK_OK);
-  bk_contract c = contract(BK_LINEAR, "1");
-  bk_risk *r = risk(&pol, &c);
-  bk_risk_set_mark(r, 0, P("1000"));
-  bk_risk_set_index(r, 0, P("995"));
-  uint32_t id;
-  assert_int_equal(bk_risk_add_account(r, 0, P("100"), &id), BK_OK);
-  assert_int_equal(bk_risk_trade(r, id, 0, P("10"), P("1000")), BK_OK);
-  bk_book *b = bk_book_new(P("0.01"));
-  assert_int_equal(bk_book_set(b, BK_BID, P("993"), P("100")), BK_OK);
-  const bk_book *books[1] = {b};
-  assert_int_equal(bk_risk_on_mark(r, 0, P("994"), 1, books), BK_OK);
-  assert_int_equal((int)r->nrecs, 1);
+  bk_risk *r = liquidated(&pol, "995");
+  assert_true(r->nholds == 0);
+  assert_int_equal(bk_risk_on_index(r, 0, P("1000"), 6000000), BK_OK);
+  assert_int_equal(bk_risk_end_captures(r, 7000000), BK_OK);
   assert_true(fund_in(r) == 0 && fund_out(r) == 0 && r->fund.cash[0] == P("1000"));
-  bk_book_free(b);
   bk_risk_free(r);
 }
 
@@ -235,6 +278,8 @@ int main(void) {
       cmocka_unit_test(inverse_taker_flow_captures_in_coin),
       cmocka_unit_test(no_index_no_side_no_share_captures_nothing),
       cmocka_unit_test(liquidation_fill_captures_against_the_index),
+      cmocka_unit_test(liquidation_fill_is_marked_at_its_horizon),
+      cmocka_unit_test(held_fill_is_marked_to_the_last_index_at_the_end),
       cmocka_unit_test(liquidation_flow_is_captured_only_when_the_policy_says),
       cmocka_unit_test(shares_out_of_range_are_refused),
   };
