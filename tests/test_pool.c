@@ -13,8 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "engine/fixed.h"
 #include "engine/risk.h"
 #include "engine/transfer.h"
 #include "engine/waterfall.h"
@@ -234,6 +237,85 @@ static void an_initial_fund_in_the_pools_currency_is_refused(void **state) {
                                   "of pool coinm"));
 }
 
+/* --- the crash day (the data group) --------------------------------------------------- */
+
+/* Writes into dir/NAME.json the crash-day scenario's shared policy with its pool's own
+ * cash set to initial (e-8) and returns the path in buf. */
+static const char *shared_policy(const char *name, int64_t initial, char *buf, size_t cap) {
+  char amount[32], text[1024];
+  bk_fx_format(initial, 8, BK_FLOOR, amount, sizeof amount);
+  snprintf(text, sizeof text,
+           "{\"name\": \"%s\", \"fees\": {\"maker\": \"0.0002\", \"taker\": \"0.0005\", "
+           "\"fund_share\": \"0\"}, \"liquidation\": {\"penalty_mode\": \"fee\", "
+           "\"penalty\": \"0.01\", \"participation\": \"0.5\", \"price_limit\": "
+           "\"bankruptcy\", \"remainder\": \"takeover\", \"consumed_halflife_s\": \"1\"}, "
+           "\"fund\": {\"offload\": \"gradual\", \"offload_share\": \"0.1\", \"pools\": "
+           "[{\"name\": \"coinm\", \"assets\": [\"*\"], \"currency\": \"USD\", "
+           "\"initial\": \"%s\"}]}, \"waterfall\": {\"trigger\": \"negative_equity\", "
+           "\"action\": \"adl\", \"adl_ranking\": \"bitmex\"}}\n",
+           name, amount);
+  char file[64];
+  snprintf(file, sizeof file, "%s.json", name);
+  bk_t_tmp(file, buf, cap);
+  bk_t_write(buf, text, strlen(text));
+  return buf;
+}
+
+/* Runs the pooling scenario on the crash day's data with the given policy files (up to
+ * two) into the scratch folder `out`, and loads its summary.csv (and pools.csv when
+ * pools is given). */
+static void crash_day(const char *out, const char *p1, const char *p2, bk_t_table *summary,
+                      bk_t_table *pools) {
+  char data[4096], depth[8192], scen[4096], dir[4096], err[4096], path[8448];
+  bk_t_data("binance-delivery-2025-10-10", data, sizeof data);
+  snprintf(depth, sizeof depth, "%s/../binance-2025-10-10-depth-and-mark/"
+           "BTCUSDT-bookDepth-2025-10-10.csv.gz", data);
+  snprintf(scen, sizeof scen, "%s/data/scenarios/binance-2025-10-10-pooling.json",
+           getenv("BK_SOURCE_DIR") ? getenv("BK_SOURCE_DIR") : ".");
+  bk_t_tmp(out, dir, sizeof dir);
+  bk_t_tmp("run.err", err, sizeof err);
+  const char *args[14] = {"run", "--quiet", "-o", dir, "--data", data, "--data", depth,
+                          "--policy", p1};
+  size_t n = 10;
+  if (p2) {
+    args[n++] = "--policy";
+    args[n++] = p2;
+  }
+  args[n] = scen;
+  if (bk_t_run(NULL, err, args) != 0) fail_msg("backstop run failed: %s", bk_t_slurp(err, NULL));
+  snprintf(path, sizeof path, "%s/summary.csv", dir);
+  bk_t_table_load(path, summary);
+  snprintf(path, sizeof path, "%s/pools.csv", dir);
+  if (pools) bk_t_table_load(path, pools);
+}
+
+/* Σ adl_notional over the rows of a policy in summary.csv. */
+static int64_t adl_of(const bk_t_table *t, const char *policy) {
+  int64_t sum = 0;
+  for (size_t i = 0; i < t->rows; i++)
+    if (strcmp(bk_t_cell(t, i, "policy"), policy) == 0) sum += bk_t_num(t, i, "adl_notional");
+  return sum;
+}
+
+/* docs/liquidation.md §9 and §11 on the crash day: the shared fund started with its
+ * safe_initial_fund, held in USD, needs no ADL; with 1e-8 USD less it does. */
+static void the_crash_days_safe_pool_fund_is_the_smallest_without_adl(void **state) {
+  (void)state;
+  char p0[4096], p1[4096], p2[4096];
+  bk_t_table sum, pools;
+  crash_day("empty", shared_policy("empty", 0, p0, sizeof p0), NULL, &sum, &pools);
+  assert_true(adl_of(&sum, "empty") > 0); /* with no fund the day needs ADL */
+  int64_t safe = bk_t_num(&pools, pools.rows - 1, "safe_initial_fund");
+  assert_string_equal(bk_t_cell(&pools, pools.rows - 1, "settle_asset"), "all");
+  bk_t_table_free(&sum);
+  bk_t_table_free(&pools);
+  crash_day("safe", shared_policy("safe", safe, p1, sizeof p1),
+            shared_policy("less", safe - 1, p2, sizeof p2), &sum, NULL);
+  assert_true(adl_of(&sum, "safe") == 0);
+  assert_true(adl_of(&sum, "less") > 0);
+  bk_t_table_free(&sum);
+}
+
 static void reinsured(bk_policy *pol) {
   bk_policy_default(pol);
   pol->reins_share = P("0.1");
@@ -289,7 +371,13 @@ static void a_claim_stops_at_the_members_limit(void **state) {
   bk_risk_free(r);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (bk_t_data_mode(argc, argv)) {
+    const struct CMUnitTest data[] = {
+        cmocka_unit_test(the_crash_days_safe_pool_fund_is_the_smallest_without_adl),
+    };
+    return bk_t_data_exit(cmocka_run_group_tests(data, NULL, NULL));
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_pool_pays_an_eth_deficit_with_btc_from_fees),
       cmocka_unit_test(isolated_funds_leave_the_same_deficit_uncovered),
