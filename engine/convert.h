@@ -1,8 +1,8 @@
 /*
  * Converting cash between assets at replayed prices: a shared fund paying a deficit in one
  * asset with another member's cash or its own cash in its currency, or the reinsurance
- * layer paying a claim. The market
- * is the counterparty (cause convert), at the prices of pool.h. Internal to engine/.
+ * layer paying a claim. The market is the counterparty (cause convert), at the prices of
+ * pool.h. Internal to engine/.
  */
 #ifndef BK_CONVERT_H
 #define BK_CONVERT_H
