@@ -98,9 +98,9 @@ static bk_rc text(pctx *c, const json_t *v, const char *path, char *out, size_t 
   return BK_OK;
 }
 
-/* One shared fund: {"name", "assets": ["BTC", ...] or ["*"], "currency"}. */
+/* One shared fund: {"name", "assets": ["BTC", ...] or ["*"], "currency", "initial"}. */
 static bk_rc fund_pool(pctx *c, const json_t *v, const char *path, bk_pool_spec *ps) {
-  static const char *const keys[] = {"name", "assets", "currency", NULL};
+  static const char *const keys[] = {"name", "assets", "currency", "initial", NULL};
   char sub[300];
   bk_rc rc;
   if (!json_is_object(v)) return bk_jdoc_fail(&c->d, c->err, path, "expected an object");
@@ -121,6 +121,10 @@ static bk_rc fund_pool(pctx *c, const json_t *v, const char *path, bk_pool_spec 
     if ((rc = text(c, json_array_get(a, i), sub, ps->assets[i], sizeof ps->assets[i])))
       return rc;
   }
+  const json_t *init = json_object_get(v, "initial");
+  snprintf(sub, sizeof sub, "%s.initial", path);
+  if (init && (rc = bk_jdoc_fx(&c->d, c->err, sub, init, &ps->initial))) return rc;
+  if (ps->initial < 0) return bk_jdoc_fail(&c->d, c->err, sub, "must be >= 0");
   return BK_OK;
 }
 
@@ -467,7 +471,8 @@ static json_t *pools_json(const bk_policy *p) {
     for (size_t j = 0; !failed && j < ps->nassets; j++)
       failed = json_array_append_new(a, json_string(ps->assets[j]));
     failed = failed || bk_jdoc_put(o, "name", json_string(ps->name)) ||
-             bk_jdoc_put(o, "assets", a) || bk_jdoc_put(o, "currency", json_string(ps->currency));
+             bk_jdoc_put(o, "assets", a) || bk_jdoc_put(o, "currency", json_string(ps->currency)) ||
+             (ps->initial && bk_jdoc_put(o, "initial", bk_jdoc_fx_value(ps->initial)));
   }
   return section(failed, v);
 }

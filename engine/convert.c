@@ -1,6 +1,8 @@
 /*
  * Conversions between assets (see convert.h): at most one sale per other asset, two
- * postings each, only when a payment finds its own asset's cash short.
+ * postings each, only when a payment finds its own asset's cash short; a pool's cash in
+ * its currency is outside the ledger (no asset of the run), so buying with it posts the
+ * asset bought alone.
  */
 #include "engine/convert.h"
 
@@ -31,4 +33,22 @@ bk_rc bk_convert_raise(bk_risk *r, uint32_t party, int64_t *cash, uint32_t key,
                        buy);
   }
   return rc;
+}
+
+bk_rc bk_convert_buy(bk_risk *r, uint32_t key, uint32_t asset, int64_t want, int owe) {
+  int64_t *own = &r->pool_cash[key - BK_LEDGER_ASSETS], *cash = bk_xfer_fund_cash(r, asset);
+  int64_t pa = bk_pool_price(r, asset, bk_pool_currency(r, key)), shortfall, cost, buy;
+  if (pa <= 0 || *cash >= want || (!owe && *own <= 0)) return BK_OK;
+  if (bk_sub(want, *cash, &shortfall) || bk_fx_mul(shortfall, pa, BK_CEIL, &cost))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: conversion overflow");
+  buy = shortfall;
+  if (!owe && cost > *own) {
+    cost = *own;
+    if (bk_fx_div(cost, pa, BK_FLOOR, &buy))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: conversion overflow");
+  }
+  if (buy <= 0) return BK_OK;
+  if (bk_sub(*own, cost, own)) return bk_err_set(&r->err, BK_ERANGE, "risk: pool cash overflow");
+  return bk_xfer_pay(r, BK_PARTY_MARKET, NULL, BK_PARTY_FUND, cash, asset, BK_CAUSE_CONVERT,
+                     buy);
 }

@@ -144,8 +144,8 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "waterfall.socialize_over", "must be profit or open_interest");
   CHECK(p->npools <= BK_POOLS, "fund.pools", "too many pools");
   for (size_t i = 0; i < p->npools; i++)
-    CHECK(p->pools[i].nassets > 0 && p->pools[i].currency[0], "fund.pools",
-          "each pool needs assets and a currency");
+    CHECK(p->pools[i].nassets > 0 && p->pools[i].currency[0] && p->pools[i].initial >= 0,
+          "fund.pools", "each pool needs assets, a currency and an initial amount >= 0");
   CHECK(p->reins_share >= 0 && p->reins_share < one, "reinsurance.premium_share",
         "must be in [0, 1)");
   CHECK(p->reins_limit >= 0, "reinsurance.limit", "must be >= 0");

@@ -67,6 +67,7 @@ typedef struct bk_pool_spec {
   char currency[16];                 /* "USD": coins at their inverse contract's mark */
   char assets[BK_LEDGER_ASSETS][16]; /* settle asset names; "*" = every asset */
   size_t nassets;
+  int64_t initial;                   /* its own cash at the start, held in currency, >= 0 */
 } bk_pool_spec;
 
 /* Adaptive margins (stress.h): every contract's maintenance margin is its tier table's

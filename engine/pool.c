@@ -88,7 +88,8 @@ bk_rc bk_pool_in_key(const bk_risk *r, uint32_t key, uint32_t asset, int64_t x, 
 
 bk_rc bk_pool_state(const bk_risk *r, uint32_t key, int64_t *equity, int64_t *cash,
                     int64_t *net) {
-  bk_i128 eq = 0, c = 0, n = 0;
+  bk_i128 own = key >= BK_LEDGER_ASSETS ? r->pool_cash[key - BK_LEDGER_ASSETS] : 0;
+  bk_i128 eq = own, c = own, n = 0;
   for (uint32_t a = 0; a < BK_LEDGER_ASSETS; a++) {
     if (bk_pool_key(r, a) != key) continue;
     int64_t e, v, ve, vc, vn;

@@ -6,7 +6,7 @@
  * inverse contract settling in it (inverse contracts quote in USD). The waterfall's
  * trigger looks at the pool's value (its key, fund.h, is BK_LEDGER_ASSETS + pool), and a
  * deficit one asset's cash cannot pay is paid with the other members' cash converted at
- * those prices (convert.h).
+ * those prices, then with the pool's own cash, held in the currency (convert.h).
  *
  * Values round down (floor of a signed amount): the pool's value is never overstated and
  * a change that lowers it is never understated; a net position (the drawdown-free
@@ -43,7 +43,8 @@ bk_rc bk_pool_in_key(const bk_risk *r, uint32_t key, uint32_t asset, int64_t x, 
                      int64_t *out);
 
 /* A pool's equity (cash + inventory PnL), cash and net inventory value, summed over its
- * members in its currency. */
+ * members in its currency; its own cash (r->pool_cash, held in the currency) counts in
+ * equity and cash. */
 bk_rc bk_pool_state(const bk_risk *r, uint32_t key, int64_t *equity, int64_t *cash,
                     int64_t *net);
 

@@ -42,7 +42,8 @@ const char *bk_outcome_name(int outcome) {
 /* --- construction ---------------------------------------------------------------------- */
 
 /* The settle asset an initial-fund entry names (UINT32_MAX: none of this run's, so a
- * policy written for several venues applies to any of them), or BK_ECONFIG. */
+ * policy written for several venues applies to any of them), or BK_ECONFIG; a pool's
+ * currency is refused there, as it would fund nothing. */
 static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *asset,
                         bk_err *err) {
   if (fi->asset[0]) {
@@ -51,6 +52,12 @@ static bk_rc fund_asset(const bk_risk *r, const bk_fund_initial *fi, uint32_t *a
         *asset = a;
         return BK_OK;
       }
+    for (size_t i = 0; i < r->pol.npools; i++)
+      if (strcmp(r->pol.pools[i].currency, fi->asset) == 0 && fi->amount != 0)
+        return bk_err_set(err, BK_ECONFIG, "policy %s: fund.initial: %s is not a settle "
+                          "asset of this run but the currency of pool %s: give the pool's "
+                          "own cash as \"initial\" in its entry of fund.pools", r->pol.name,
+                          fi->asset, r->pol.pools[i].name);
     *asset = UINT32_MAX; /* an asset this run does not settle in: nothing to fund */
     return BK_OK;
   }
@@ -149,6 +156,10 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
   if (bk_pool_setup(r, err)) {
     bk_risk_free(r);
     return NULL;
+  }
+  for (uint32_t i = 0; i < pol->npools; i++) { /* a pool's own cash, held in its currency */
+    r->pool_cash[i] = r->wf.initial[BK_LEDGER_ASSETS + i] = pol->pools[i].initial;
+    bk_fund_start(&r->fund, BK_LEDGER_ASSETS + i, pol->pools[i].initial);
   }
   return r;
 nomem:

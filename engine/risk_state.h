@@ -199,6 +199,9 @@ typedef struct bk_risk {
   /* shared funds (pool.h): the pool of each asset's fund (-1: its own), and its flows */
   int8_t pool_of[BK_LEDGER_ASSETS];
   bk_pool_flows pflow[BK_LEDGER_ASSETS];
+  int64_t pool_cash[BK_POOLS]; /* each pool's own cash in its currency (its `initial` less
+                                  what it paid; below 0 a debt, in a shadow or a fund
+                                  that pays everything) */
   uint8_t key_moved[BK_FUND_KEYS]; /* a pool's value may have changed in this event */
   /* reinsurance (reinsurance.h): the layer's cash per asset, and per member fund (key)
      the premiums it paid and the claims it received, valued in the layer's currency */

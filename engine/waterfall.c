@@ -543,6 +543,20 @@ static bk_rc haircut(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract
 
 /* --- deficits and socialization ------------------------------------------------------- */
 
+/* A pool pays what the asset's own cash cannot with its other members' cash, then its
+ * own cash in its currency (a shadow, or a fund that pays everything, owes that in the
+ * currency rather than in the coin); what even that does not raise (conversions round
+ * against the pool) is not paid, so the payment is min(d, cash, equity) (§11). */
+static bk_rc pool_raise(bk_risk *r, uint32_t key, uint32_t asset, int64_t *pays) {
+  int owe = r->shadow || r->pol.wf_trigger == BK_WF_NEVER;
+  bk_rc rc = bk_convert_raise(r, BK_PARTY_FUND, r->fund.cash, key, bk_pool_currency(r, key),
+                              asset, *pays);
+  if (!rc) rc = bk_convert_buy(r, key, asset, *pays, owe);
+  int64_t cash = r->fund.cash[asset] > 0 ? r->fund.cash[asset] : 0;
+  if (cash < *pays) *pays = cash;
+  return rc;
+}
+
 bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d) {
   if (d <= 0) return BK_OK;
   uint32_t asset = r->acct[id].settle;
@@ -572,11 +586,8 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
     }
     pays = lo;
   }
-  /* a pool pays what the asset's own cash cannot with its other members' cash */
   uint32_t key = bk_pool_key(r, asset);
-  if (key >= BK_LEDGER_ASSETS)
-    rc = bk_convert_raise(r, BK_PARTY_FUND, r->fund.cash, key, bk_pool_currency(r, key), asset,
-                          pays);
+  if (key >= BK_LEDGER_ASSETS) rc = pool_raise(r, key, asset, &pays);
   if (!rc)
     rc = bk_xfer_pay(r, BK_PARTY_FUND, bk_xfer_fund_cash(r, asset), BK_XFER_PARTY(id), holder,
                      asset, BK_CAUSE_DEFICIT, pays);

@@ -13,8 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "engine/fixed.h"
 #include "engine/risk.h"
 #include "engine/transfer.h"
 #include "engine/waterfall.h"
@@ -33,26 +36,35 @@ static bk_contract inverse(uint32_t settle, const char *face) {
   return c;
 }
 
-/* Two coins at their marks, a BTC account and an ETH account (ids 0 and 1). */
-static bk_risk *two_coins(const bk_policy *pol) {
-  bk_contract c[2] = {inverse(0, "100"), inverse(1, "10")};
-  bk_asset a[2] = {{"BTC", BK_FX(1), 0}, {"ETH", BK_FX(1), 0}};
+/* n coins (BTC, ETH, SOL: asset k settles inverse contract k) at marks (USD), and an
+ * account per coin (id k): ETH's, the one with deficits, empty, the others with 1 coin.
+ * A shadow run when shadow is set. */
+static bk_risk *coins(const bk_policy *pol, int shadow, size_t n, const char *const *marks) {
+  bk_contract c[3] = {inverse(0, "100"), inverse(1, "10"), inverse(2, "10")};
+  bk_asset a[3] = {{"BTC", BK_FX(1), 0}, {"ETH", BK_FX(1), 0}, {"SOL", BK_FX(1), 0}};
   bk_risk *r = NULL;
   bk_err err;
-  if (bk_risk_new(pol, c, 2, a, 2, &r, &err)) fail_msg("%s", err.msg);
+  if ((shadow ? bk_risk_new_shadow : bk_risk_new)(pol, c, n, a, n, &r, &err))
+    fail_msg("%s", err.msg);
   r->check = 2;
-  bk_risk_set_mark(r, 0, P("70000"));
-  bk_risk_set_mark(r, 1, P("2345.67"));
-  uint32_t id;
-  assert_int_equal(bk_risk_add_account(r, 0, P("1"), &id), BK_OK);
-  assert_int_equal(bk_risk_add_account(r, 1, 0, &id), BK_OK);
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t id;
+    bk_risk_set_mark(r, k, P(marks[k]));
+    assert_int_equal(bk_risk_add_account(r, k, k == 1 ? 0 : P("1"), &id), BK_OK);
+  }
   return r;
 }
 
-/* The BTC account pays the fund a liquidation fee of `fee` BTC. */
-static void btc_fee(bk_risk *r, const char *fee) {
-  assert_int_equal(bk_xfer_pay(r, BK_XFER_PARTY(0), &r->acct[0].cash, BK_PARTY_FUND,
-                               bk_xfer_fund_cash(r, 0), 0, BK_CAUSE_LIQ_FEE, P(fee)),
+/* BTC at 70,000 and ETH at 2,345.67. */
+static bk_risk *two_coins(const bk_policy *pol) {
+  static const char *const marks[] = {"70000", "2345.67"};
+  return coins(pol, 0, 2, marks);
+}
+
+/* The account of asset pays its fund a liquidation fee of `amount` coins. */
+static void fee(bk_risk *r, uint32_t asset, const char *amount) {
+  assert_int_equal(bk_xfer_pay(r, BK_XFER_PARTY(asset), &r->acct[asset].cash, BK_PARTY_FUND,
+                               bk_xfer_fund_cash(r, asset), asset, BK_CAUSE_LIQ_FEE, P(amount)),
                    BK_OK);
 }
 
@@ -65,7 +77,7 @@ static void eth_deficit(bk_risk *r, const char *d) {
 static void pooled(bk_policy *pol) {
   bk_policy_default(pol);
   pol->npools = 1;
-  pol->pools[0] = (bk_pool_spec){"coinm", "USD", {"*"}, 1};
+  pol->pools[0] = (bk_pool_spec){"coinm", "USD", {"*"}, 1, 0};
 }
 
 static void a_pool_pays_an_eth_deficit_with_btc_from_fees(void **state) {
@@ -73,7 +85,7 @@ static void a_pool_pays_an_eth_deficit_with_btc_from_fees(void **state) {
   bk_policy pol;
   pooled(&pol);
   bk_risk *r = two_coins(&pol);
-  btc_fee(r, "0.01");
+  fee(r, 0, "0.01");
   /* the pool is worth 0.01 × 70,000 = 700 USD; the deficit 0.1 ETH is worth
      0.1 × 2,345.67 = 234.567 USD, so the negative-equity trigger lets it pay all */
   assert_true(bk_risk_pool_value(r, 0) == P("700"));
@@ -101,7 +113,7 @@ static void isolated_funds_leave_the_same_deficit_uncovered(void **state) {
   bk_policy pol;
   bk_policy_default(&pol);
   bk_risk *r = two_coins(&pol);
-  btc_fee(r, "0.01");
+  fee(r, 0, "0.01");
   eth_deficit(r, "0.1");
   /* ETH's fund has nothing: the whole 0.1 ETH is nobody's; BTC's fund keeps its fee */
   assert_true(r->wf.uncovered[1] == P("0.1"));
@@ -125,6 +137,185 @@ static void a_pool_asset_the_currency_cannot_price_is_refused(void **state) {
   assert_non_null(strstr(err.msg, "cannot value BTC in EUR"));
 }
 
+/* A pooled payment stops at what the conversions raised: BTC at 100 USD and SOL at 200
+ * each brought 0.01 coin in fees (1 and 2 USD), and ETH at 3 USD has a 1 ETH deficit. */
+static void a_pooled_payment_stops_at_what_the_conversions_raised(void **state) {
+  (void)state;
+  static const char *const marks[] = {"100", "3", "200"};
+  bk_policy pol;
+  pooled(&pol);
+  bk_risk *r = coins(&pol, 0, 3, marks);
+  fee(r, 0, "0.01");
+  fee(r, 2, "0.01");
+  /* the pool is worth 1 + 2 = 3 USD, the deficit 1 × 3 = 3 USD: the trigger lets it pay
+     all. Selling all 0.01 BTC buys floor(0.01 × 100 / 3) = floor(0.3333333333…) =
+     0.33333333 ETH; the 0.66666667 ETH still short would take ceil(0.66666667 × 3 / 200)
+     = ceil(0.0100000000…5) = 0.01000001 SOL, more than the 0.01 held, so all of it buys
+     floor(0.01 × 200 / 3) = floor(0.6666666666…) = 0.66666666 ETH. The fund holds
+     0.99999999 ETH: it pays that, and the last 1e-8 ETH is nobody's */
+  eth_deficit(r, "1");
+  assert_true(r->fund.cash[0] == 0 && r->fund.cash[2] == 0);
+  assert_true(r->fund.cash[1] == 0); /* not -1e-8 */
+  assert_true(r->ledger.fund_out[BK_CAUSE_DEFICIT][1] == P("0.99999999"));
+  assert_true(r->wf.uncovered[1] == P("0.00000001"));
+  assert_true(r->acct[1].cash == P("1"));
+  bk_risk_free(r);
+}
+
+/* An empty pool of BTC (70,000 USD) and ETH pays two 1 ETH deficits, the first at ETH
+ * 2,000 and the second after ETH moved to `later`; a shadow run when shadow is set. */
+static bk_risk *two_eth_deficits(const bk_policy *pol, int shadow, const char *later) {
+  static const char *const marks[] = {"70000", "2000"};
+  bk_risk *r = coins(pol, shadow, 2, marks);
+  eth_deficit(r, "1");
+  bk_risk_set_mark(r, 1, P(later));
+  eth_deficit(r, "1");
+  return r;
+}
+
+/* A pool's safe fund is held in its currency: what the pool could not pay is owed in USD
+ * at the price it was paid at, not in ETH at every later price. */
+static void a_pools_safe_fund_is_held_in_its_currency(void **state) {
+  (void)state;
+  bk_policy pol;
+  pooled(&pol);
+  /* the first deficit costs 1 × 2,000 = 2,000 USD. ETH falls to 1,000: the second costs
+     1 × 1,000, so 2,000 + 1,000 = 3,000 USD (owed in ETH it would be 2 × 1,000 = 2,000) */
+  bk_risk *r = two_eth_deficits(&pol, 1, "1000");
+  assert_true(bk_risk_pool_safe_fund(r, 0) == P("3000"));
+  assert_true(r->pool_cash[0] == -P("3000"));
+  assert_true(r->fund.cash[1] == 0 && r->wf.uncovered[1] == 0);
+  bk_risk_free(r);
+  /* ETH rises to 4,000 instead: 2,000 + 4,000 = 6,000 USD (in ETH: 2 × 4,000 = 8,000) */
+  r = two_eth_deficits(&pol, 1, "4000");
+  assert_true(bk_risk_pool_safe_fund(r, 0) == P("6000"));
+  bk_risk_free(r);
+}
+
+/* A pool's own cash (`initial`, in its currency) pays once its members' cash is spent:
+ * with the safe fund of the paths above nothing is left unpaid; with 1e-8 USD less the
+ * second deficit is not paid in full. */
+static void a_pool_started_at_its_safe_fund_pays_everything(void **state) {
+  (void)state;
+  static const struct {
+    const char *later, *initial, *uncovered, *left;
+  } cases[] = {
+      {"1000", "3000", "0", "0"},
+      /* 999.99999999 USD are left at ETH 1,000: 1 ETH would cost 1,000, so it pays the
+         most that keeps its cash >= 0, 0.99999999 ETH for 999.99999 USD; 1e-8 ETH is
+         nobody's and 0.00000999 USD stay */
+      {"1000", "2999.99999999", "0.00000001", "0.00000999"},
+      {"4000", "6000", "0", "0"},
+      /* 3,999.99999999 USD at ETH 4,000: 0.99999999 ETH for 3,999.99996 USD */
+      {"4000", "5999.99999999", "0.00000001", "0.00003999"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bk_policy pol;
+    pooled(&pol);
+    pol.pools[0].initial = P(cases[i].initial);
+    bk_risk *r = two_eth_deficits(&pol, 0, cases[i].later);
+    assert_true(r->wf.uncovered[1] == P(cases[i].uncovered));
+    assert_true(r->pool_cash[0] == P(cases[i].left));
+    assert_true(r->fund.cash[1] == 0);
+    bk_risk_free(r);
+  }
+}
+
+/* An initial fund in a pool's currency would fund nothing: it is refused. */
+static void an_initial_fund_in_the_pools_currency_is_refused(void **state) {
+  (void)state;
+  bk_policy pol;
+  pooled(&pol);
+  bk_err err;
+  assert_int_equal(bk_policy_set_fund(&pol, "USD", P("1000"), &err), BK_OK);
+  bk_contract c[2] = {inverse(0, "100"), inverse(1, "10")};
+  bk_asset a[2] = {{"BTC", BK_FX(1), 0}, {"ETH", BK_FX(1), 0}};
+  bk_risk *r = NULL;
+  assert_int_equal(bk_risk_new(&pol, c, 2, a, 2, &r, &err), BK_ECONFIG);
+  assert_null(r);
+  assert_non_null(strstr(err.msg, "USD is not a settle asset of this run but the currency "
+                                  "of pool coinm"));
+}
+
+/* --- the crash day (the data group) --------------------------------------------------- */
+
+/* Writes into dir/NAME.json the crash-day scenario's shared policy with its pool's own
+ * cash set to initial (e-8) and returns the path in buf. */
+static const char *shared_policy(const char *name, int64_t initial, char *buf, size_t cap) {
+  char amount[32], text[1024];
+  bk_fx_format(initial, 8, BK_FLOOR, amount, sizeof amount);
+  snprintf(text, sizeof text,
+           "{\"name\": \"%s\", \"fees\": {\"maker\": \"0.0002\", \"taker\": \"0.0005\", "
+           "\"fund_share\": \"0\"}, \"liquidation\": {\"penalty_mode\": \"fee\", "
+           "\"penalty\": \"0.01\", \"participation\": \"0.5\", \"price_limit\": "
+           "\"bankruptcy\", \"remainder\": \"takeover\", \"consumed_halflife_s\": \"1\"}, "
+           "\"fund\": {\"offload\": \"gradual\", \"offload_share\": \"0.1\", \"pools\": "
+           "[{\"name\": \"coinm\", \"assets\": [\"*\"], \"currency\": \"USD\", "
+           "\"initial\": \"%s\"}]}, \"waterfall\": {\"trigger\": \"negative_equity\", "
+           "\"action\": \"adl\", \"adl_ranking\": \"bitmex\"}}\n",
+           name, amount);
+  char file[64];
+  snprintf(file, sizeof file, "%s.json", name);
+  bk_t_tmp(file, buf, cap);
+  bk_t_write(buf, text, strlen(text));
+  return buf;
+}
+
+/* Runs the pooling scenario on the crash day's data with the given policy files (up to
+ * two) into the scratch folder `out`, and loads its summary.csv (and pools.csv when
+ * pools is given). */
+static void crash_day(const char *out, const char *p1, const char *p2, bk_t_table *summary,
+                      bk_t_table *pools) {
+  char data[4096], depth[8192], scen[4096], dir[4096], err[4096], path[8448];
+  bk_t_data("binance-delivery-2025-10-10", data, sizeof data);
+  snprintf(depth, sizeof depth, "%s/../binance-2025-10-10-depth-and-mark/"
+           "BTCUSDT-bookDepth-2025-10-10.csv.gz", data);
+  snprintf(scen, sizeof scen, "%s/data/scenarios/binance-2025-10-10-pooling.json",
+           getenv("BK_SOURCE_DIR") ? getenv("BK_SOURCE_DIR") : ".");
+  bk_t_tmp(out, dir, sizeof dir);
+  bk_t_tmp("run.err", err, sizeof err);
+  const char *args[14] = {"run", "--quiet", "-o", dir, "--data", data, "--data", depth,
+                          "--policy", p1};
+  size_t n = 10;
+  if (p2) {
+    args[n++] = "--policy";
+    args[n++] = p2;
+  }
+  args[n] = scen;
+  if (bk_t_run(NULL, err, args) != 0) fail_msg("backstop run failed: %s", bk_t_slurp(err, NULL));
+  snprintf(path, sizeof path, "%s/summary.csv", dir);
+  bk_t_table_load(path, summary);
+  snprintf(path, sizeof path, "%s/pools.csv", dir);
+  if (pools) bk_t_table_load(path, pools);
+}
+
+/* Σ adl_notional over the rows of a policy in summary.csv. */
+static int64_t adl_of(const bk_t_table *t, const char *policy) {
+  int64_t sum = 0;
+  for (size_t i = 0; i < t->rows; i++)
+    if (strcmp(bk_t_cell(t, i, "policy"), policy) == 0) sum += bk_t_num(t, i, "adl_notional");
+  return sum;
+}
+
+/* docs/liquidation.md §9 and §11 on the crash day: the shared fund started with its
+ * safe_initial_fund, held in USD, needs no ADL; with 1e-8 USD less it does. */
+static void the_crash_days_safe_pool_fund_is_the_smallest_without_adl(void **state) {
+  (void)state;
+  char p0[4096], p1[4096], p2[4096];
+  bk_t_table sum, pools;
+  crash_day("empty", shared_policy("empty", 0, p0, sizeof p0), NULL, &sum, &pools);
+  assert_true(adl_of(&sum, "empty") > 0); /* with no fund the day needs ADL */
+  int64_t safe = bk_t_num(&pools, pools.rows - 1, "safe_initial_fund");
+  assert_string_equal(bk_t_cell(&pools, pools.rows - 1, "settle_asset"), "all");
+  bk_t_table_free(&sum);
+  bk_t_table_free(&pools);
+  crash_day("safe", shared_policy("safe", safe, p1, sizeof p1),
+            shared_policy("less", safe - 1, p2, sizeof p2), &sum, NULL);
+  assert_true(adl_of(&sum, "safe") == 0);
+  assert_true(adl_of(&sum, "less") > 0);
+  bk_t_table_free(&sum);
+}
+
 static void reinsured(bk_policy *pol) {
   bk_policy_default(pol);
   pol->reins_share = P("0.1");
@@ -137,7 +328,7 @@ static void a_premium_is_a_share_of_the_fee_rounded_down(void **state) {
   bk_policy pol;
   reinsured(&pol);
   bk_risk *r = two_coins(&pol);
-  btc_fee(r, "0.01234567");
+  fee(r, 0, "0.01234567");
   /* 10 % of 0.01234567 = 0.001234567, down to 0.00123456 BTC for the layer */
   assert_true(r->reins_cash[0] == P("0.00123456"));
   assert_true(r->fund.cash[0] == P("0.01234567") - P("0.00123456"));
@@ -153,7 +344,7 @@ static void a_claim_stops_at_the_members_limit(void **state) {
   bk_policy pol;
   reinsured(&pol);
   bk_risk *r = two_coins(&pol);
-  btc_fee(r, "0.01234567"); /* the layer holds 0.00123456 BTC = 86.4192 USD */
+  fee(r, 0, "0.01234567"); /* the layer holds 0.00123456 BTC = 86.4192 USD */
   eth_deficit(r, "0.1");
   /* ETH's fund is empty and needs 0.1 ETH; the layer could give 86.4192 USD but ETH's
      limit is 50 USD: 50 / 2,345.67 = 0.021315871…, down to 0.02131587 ETH, bought with
@@ -180,11 +371,21 @@ static void a_claim_stops_at_the_members_limit(void **state) {
   bk_risk_free(r);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (bk_t_data_mode(argc, argv)) {
+    const struct CMUnitTest data[] = {
+        cmocka_unit_test(the_crash_days_safe_pool_fund_is_the_smallest_without_adl),
+    };
+    return bk_t_data_exit(cmocka_run_group_tests(data, NULL, NULL));
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_pool_pays_an_eth_deficit_with_btc_from_fees),
       cmocka_unit_test(isolated_funds_leave_the_same_deficit_uncovered),
       cmocka_unit_test(a_pool_asset_the_currency_cannot_price_is_refused),
+      cmocka_unit_test(a_pooled_payment_stops_at_what_the_conversions_raised),
+      cmocka_unit_test(a_pools_safe_fund_is_held_in_its_currency),
+      cmocka_unit_test(a_pool_started_at_its_safe_fund_pays_everything),
+      cmocka_unit_test(an_initial_fund_in_the_pools_currency_is_refused),
       cmocka_unit_test(a_premium_is_a_share_of_the_fee_rounded_down),
       cmocka_unit_test(a_claim_stops_at_the_members_limit),
   };
