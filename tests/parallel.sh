@@ -28,5 +28,13 @@ mkdir -p par
 sh "$src/docs/scaling/parallel.sh" grid.json par/tiny-grid 3 2 "$backstop" || fail "the recipe"
 diff -r one/tiny-grid par/tiny-grid || fail "the merged sweep differs from the one-process sweep"
 n=$(find par/tiny-grid -type f | wc -l)
-[ "$n" -eq 38 ] || fail "expected 38 files (grid.json, sweep.csv, 9 per cell), found $n"
+# every cell holds a whole run folder: its manifest and summary, as many files as each
+# of the one-process sweep's cells (grid.json and sweep.csv beside them)
+per=$(find one/tiny-grid/cells/00000 -type f | wc -l)
+[ "$per" -ge 9 ] && [ "$n" -eq $((2 + 4 * per)) ] ||
+  fail "expected grid.json, sweep.csv and 4 cells of $per files, found $n files"
+for c in 00000 00001 00002 00003; do
+  [ -s par/tiny-grid/cells/$c/manifest.json ] && [ -s par/tiny-grid/cells/$c/summary.csv ] ||
+    fail "cell $c lacks its manifest or summary"
+done
 echo "parallel recipe: 3 shards merged equal the one-process sweep ($n files)"

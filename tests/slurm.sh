@@ -24,7 +24,7 @@ pids=""
 steps() {
   for d in /proc/[0-9]*; do
     [ "$(cat "$d/comm" 2>/dev/null)" = slurmstepd ] &&
-      tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "SLURM_CONF=$T/slurm.conf" &&
+      tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qx "SLURM_CONF=$T/slurm.conf" &&
       echo "${d#/proc/}"
   done
 }
@@ -127,5 +127,13 @@ done
 [ "$state" = COMPLETED ] || fail "the merge job $job ended $state"
 diff -r one/tiny-grid slurm/tiny-grid || fail "the merged sweep differs from the one-process sweep"
 n=$(find slurm/tiny-grid -type f | wc -l)
-[ "$n" -eq 38 ] || fail "expected 38 files (grid.json, sweep.csv, 9 per cell), found $n"
+# every cell holds a whole run folder: its manifest and summary, as many files as each
+# of the one-process sweep's cells (grid.json and sweep.csv beside them)
+per=$(find one/tiny-grid/cells/00000 -type f | wc -l)
+[ "$per" -ge 9 ] && [ "$n" -eq $((2 + 4 * per)) ] ||
+  fail "expected grid.json, sweep.csv and 4 cells of $per files, found $n files"
+for c in 00000 00001 00002 00003; do
+  [ -s slurm/tiny-grid/cells/$c/manifest.json ] && [ -s slurm/tiny-grid/cells/$c/summary.csv ] ||
+    fail "cell $c lacks its manifest or summary"
+done
 echo "slurm test: a 3-task array and its merge (job $job) wrote the one-process sweep's $n files"
