@@ -221,6 +221,59 @@ static void a_pool_started_at_its_safe_fund_pays_everything(void **state) {
   }
 }
 
+/* A pool's trigger at the end of an event on one coin looks at all its members: BTC's
+ * fund holds 10 long contracts (100 USD each) entered at 70,000 and ETH's fund 0.1 ETH.
+ * BTC falls to 60,000: the inventory's PnL is 10 × 100 × (1/70,000 − 1/60,000) =
+ * −0.0023809523… BTC, down to −0.00238096, × 60,000 = −142.8576 USD; with 0.1 × 2,000 =
+ * 200 USD of ETH the pool holds 57.1424 USD. ETH then falls to 1,000 on an event of the
+ * ETH contract, whose fund holds no inventory: 100 − 142.8576 = −42.8576 USD, so the
+ * trigger fires there and BTC's inventory is deleveraged at its mark against the short.
+ * The shadow's safe fund is that low, 42.8576 USD; with 1e-8 less the pool is past its
+ * trigger at the same event. Returns the run (a shadow when shadow is set). */
+static bk_risk *a_member_falls_on_the_others_inventory(const bk_policy *pol, int shadow) {
+  static const char *const marks[] = {"70000", "2000"};
+  const bk_book *books[2] = {NULL, NULL};
+  bk_risk *r = coins(pol, shadow, 2, marks);
+  uint32_t eth;
+  assert_int_equal(bk_risk_add_account(r, 1, P("1"), &eth), BK_OK);
+  assert_int_equal(bk_xfer_pay(r, BK_XFER_PARTY(eth), &r->acct[eth].cash, BK_PARTY_FUND,
+                               bk_xfer_fund_cash(r, 1), 1, BK_CAUSE_LIQ_FEE, P("0.1")),
+                   BK_OK);
+  assert_int_equal(bk_xfer_fund_trade(r, 0, P("10"), P("70000"), BK_CAUSE_TAKEOVER), BK_OK);
+  assert_int_equal(bk_risk_trade(r, 0, 0, -P("10"), P("70000")), BK_OK); /* the short */
+  if (bk_risk_on_mark(r, 0, P("60000"), 1, books)) fail_msg("%s", r->err.msg);
+  assert_true(r->fund.inv[0].size == P("10") && r->nadl == 0);
+  assert_true(bk_risk_pool_value(r, 0) == P("57.1424") + pol->pools[0].initial);
+  if (bk_risk_on_mark(r, 1, P("1000"), 2, books)) fail_msg("%s", r->err.msg);
+  return r;
+}
+
+static void a_pools_trigger_sees_a_member_fall_on_the_others_inventory(void **state) {
+  (void)state;
+  bk_policy pol;
+  pooled(&pol);
+  bk_risk *r = a_member_falls_on_the_others_inventory(&pol, 0);
+  assert_true(r->fund.inv[0].size == 0);
+  assert_int_equal((int)r->nadl, 1);
+  assert_true(r->adl[0].from_fund && r->adl[0].counter_acct == 0);
+  assert_true(r->adl[0].qty == P("10") && r->adl[0].price == P("60000"));
+  /* realized at 60,000: BTC's cash is the PnL above, the pool's value the low */
+  assert_true(r->fund.cash[0] == -P("0.00238096"));
+  assert_true(bk_risk_pool_value(r, 0) == -P("42.8576"));
+  bk_risk_free(r);
+  r = a_member_falls_on_the_others_inventory(&pol, 1);
+  assert_true(bk_risk_pool_safe_fund(r, 0) == P("42.8576"));
+  assert_true(r->fund.inv[0].size == P("10")); /* a shadow acts on everything */
+  bk_risk_free(r);
+  for (int less = 0; less < 2; less++) {
+    pol.pools[0].initial = P("42.8576") - less;
+    r = a_member_falls_on_the_others_inventory(&pol, 0);
+    assert_int_equal((int)r->nadl, less);
+    assert_true(r->fund.inv[0].size == (less ? 0 : P("10")));
+    bk_risk_free(r);
+  }
+}
+
 /* An initial fund in a pool's currency would fund nothing: it is refused. */
 static void an_initial_fund_in_the_pools_currency_is_refused(void **state) {
   (void)state;
@@ -386,6 +439,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(a_pools_safe_fund_is_held_in_its_currency),
       cmocka_unit_test(a_pool_started_at_its_safe_fund_pays_everything),
       cmocka_unit_test(an_initial_fund_in_the_pools_currency_is_refused),
+      cmocka_unit_test(a_pools_trigger_sees_a_member_fall_on_the_others_inventory),
       cmocka_unit_test(a_premium_is_a_share_of_the_fee_rounded_down),
       cmocka_unit_test(a_claim_stops_at_the_members_limit),
   };
