@@ -125,7 +125,7 @@ static bk_rc read_position(reader *r, const json_t *p, const char *path, int iso
   int ci = position_instrument(r, p);
   if (ci < 0)
     return bk_jdoc_fail(&r->d, r->err, path, "\"instrument\" must name one of \"instruments\"");
-  bk_pos ps = {(uint32_t)ci, iso, 0, 0, 0, 0, 0};
+  bk_pos ps = {(uint32_t)ci, iso, 0, 0, 0, 0, 0, 0};
   int64_t mk;
   if ((rc = req_fx(r, p, path, "size", &ps.size)) ||
       (rc = req_fx(r, p, path, "entry", &ps.entry)) || (rc = req_fx(r, p, path, "mark", &mk)))

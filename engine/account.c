@@ -151,6 +151,19 @@ bk_rc bk_acct_pos_equity(const bk_menv *e, const bk_account *a, size_t i, int64_
   return bk_add(p->margin, u, out);
 }
 
+bk_rc bk_acct_pos_unit_notional(const bk_menv *e, const bk_account *a, size_t i, int64_t *out) {
+  *out = 0;
+  for (uint32_t k = 0; k < a->npos; k++) {
+    const bk_pos *p = &a->pos[k];
+    int64_t n;
+    if (a->pos[i].isolated ? k != i : p->isolated) continue;
+    if (bk_pos_notional(&e->contracts[p->contract], llabs(p->size), e->mark[p->contract], &n) ||
+        bk_add(*out, n, out))
+      return BK_ERANGE;
+  }
+  return BK_OK;
+}
+
 int64_t bk_acct_ratio(int64_t mm, int64_t equity) {
   int64_t r;
   if (equity <= 0 || bk_fx_div(mm, equity, BK_CEIL, &r)) return INT64_MAX;

@@ -75,6 +75,8 @@ typedef struct bk_pos {
   uint32_t slot;     /* its place in the risk state's holder index of the contract */
   int pending;       /* its last liquidation step left it waiting or unresolved:
                         BK_OUT_WAITING / BK_OUT_UNRESOLVED (risk.h), else 0 */
+  int64_t haircut;   /* ADL haircuts taken from its profit since it was opened, kept pro
+                        rata through reductions (docs/adl.md), settle units */
 } bk_pos;
 
 typedef struct bk_coll {
@@ -127,6 +129,10 @@ bk_rc bk_acct_mm(const bk_menv *e, const bk_account *a, int64_t *out);
 
 /* Equity of position i alone (isolated: margin + uPnL; cross: the account's equity). */
 bk_rc bk_acct_pos_equity(const bk_menv *e, const bk_account *a, size_t i, int64_t *out);
+
+/* Notional at mark of position i's margin unit: every cross position's for a cross one,
+ * its own for an isolated one; each rounded up. */
+bk_rc bk_acct_pos_unit_notional(const bk_menv *e, const bk_account *a, size_t i, int64_t *out);
 
 /* Margin ratio mm / equity as a fraction e-8, rounded up; INT64_MAX when equity <= 0. */
 int64_t bk_acct_ratio(int64_t mm, int64_t equity);

@@ -209,22 +209,20 @@ static bk_rc room(bk_risk *r) {
   return BK_OK;
 }
 
-/* The account's unrealized profit max(0, equity − collateral) and its leverage after
- * giving up `taken` and closing `notional` at the mark: the notional it keeps over the
- * equity it keeps, rounded up (0 with nothing left; INT64_MAX on equity <= 0). */
-static bk_rc profit_and_leverage(bk_risk *r, uint32_t k, int64_t taken, int64_t notional,
-                                 int64_t *profit, int64_t *lev) {
+/* The account's cross leverage after `taken` leaves its cross wallet and cross positions
+ * worth `notional` at the mark close: the cross notional it keeps over the cross equity
+ * it keeps, rounded up (0 with nothing left; INT64_MAX on equity <= 0). Isolated
+ * positions are their own margin units and count in neither. */
+static bk_rc leverage_left(bk_risk *r, uint32_t k, int64_t taken, int64_t notional,
+                           int64_t *lev) {
   const bk_account *b = &r->acct[k];
-  int64_t eq, coll, held = 0, n;
-  if (bk_acct_equity(&r->env, b, &eq) || bk_acct_collateral(&r->env, b, &coll))
+  int64_t eq, held = 0;
+  if (bk_acct_equity(&r->env, b, &eq))
     return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: equity overflow");
-  for (uint32_t i = 0; i < b->npos; i++) {
-    const bk_pos *p = &b->pos[i];
-    if (bk_pos_notional(&r->contracts[p->contract], llabs(p->size), r->mark[p->contract], &n) ||
-        bk_add(held, n, &held))
-      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: notional overflow");
-  }
-  *profit = eq > coll ? eq - coll : 0;
+  uint32_t i = 0;
+  while (i < b->npos && b->pos[i].isolated) i++; /* any cross position names the unit */
+  if (i < b->npos && bk_acct_pos_unit_notional(&r->env, b, i, &held))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: notional overflow");
   held -= notional;
   eq -= taken;
   if (held <= 0) *lev = 0;
@@ -232,7 +230,9 @@ static bk_rc profit_and_leverage(bk_risk *r, uint32_t k, int64_t taken, int64_t 
   return BK_OK;
 }
 
-bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t qty, int64_t notional) {
+/* A take; cross_taken and notional are what leaves the cross margin unit. */
+static bk_rc take(bk_risk *r, uint32_t acct, int64_t taken, int64_t u, int64_t qty,
+                  int64_t cross_taken, int64_t notional) {
   bk_adl_rounds *t = &r->rounds;
   uint32_t a = r->acct[acct].settle;
   bk_adl_open *o = &t->a[a];
@@ -245,15 +245,15 @@ bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t qty, int64_t
     o->cur = (bk_adl_round){.asset = a, .index = index, .start_us = r->now};
     o->open = 1;
   }
-  int64_t profit = 0, lev = 0;
-  if ((rc = profit_and_leverage(r, acct, taken, notional, &profit, &lev))) return rc;
+  int64_t lev = 0;
+  if ((rc = leverage_left(r, acct, cross_taken, notional, &lev))) return rc;
   if (!t->in[acct]) {
     uint32_t *p = bk_vec_push(o->payers, &o->n, &o->cap, &acct, sizeof acct);
     if (!p) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for ADL rounds");
     o->payers = p;
     t->in[acct] = 1;
     t->x[acct] = 0;
-    t->u[acct] = profit;
+    t->u[acct] = u > 0 ? u : 0;
   }
   t->lev[acct] = lev;
   o->cur.end_us = r->now;
@@ -263,14 +263,21 @@ bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t qty, int64_t
   return BK_OK;
 }
 
+bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t u, int64_t qty,
+                  int64_t notional) {
+  return take(r, acct, taken, u, qty, taken, notional);
+}
+
 bk_rc bk_adl_take_fill(bk_risk *r, uint32_t acct, uint32_t contract, int64_t size,
-                       int64_t price) {
+                       int64_t price, int64_t u) {
   const bk_contract *c = &r->contracts[contract];
+  const bk_account *b = &r->acct[acct];
   int64_t taken, notional;
   if (bk_pos_upnl(c, size, price, r->mark[contract], &taken) ||
       bk_pos_notional(c, llabs(size), r->mark[contract], &notional))
     return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: fill value overflow");
-  return bk_adl_take(r, acct, taken, llabs(size), notional);
+  int iso = b->pos[bk_acct_find(b, contract)].isolated;
+  return take(r, acct, taken, u, llabs(size), iso ? 0 : taken, iso ? 0 : notional);
 }
 
 bk_rc bk_adl_rounds_finish(bk_risk *r) {

@@ -30,15 +30,18 @@ void bk_adl_rounds_fini(bk_adl_rounds *t);
 /* Pairs a run with its shadow (kept for the run's life; NULL: none). */
 void bk_adl_rounds_pair(bk_risk *r, const bk_risk *shadow);
 
-/* Account acct is about to give up `taken` (settle units; an ADL fill's may be 0 or less
- * when its price is at or better than the mark) and close qty contracts worth
- * `notional` at the mark. */
-bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t qty, int64_t notional);
+/* Account acct, whose profit the rule counted as u (>= 0), is about to give up `taken`
+ * (settle units, out of its cross wallet) and close qty cross contracts worth `notional`
+ * at the mark. */
+bk_rc bk_adl_take(bk_risk *r, uint32_t acct, int64_t taken, int64_t u, int64_t qty,
+                  int64_t notional);
 
-/* Account acct is about to close `size` (signed, its side) of contract at price by ADL:
- * taken is what the close at price gives up against the same close at the mark. */
+/* Account acct, whose profit on the position the rule counted as u, is about to close
+ * `size` (signed, its side) of contract at price by ADL: taken is what the close at price
+ * gives up against the same close at the mark (0 or less when the price is at or better
+ * than the mark). */
 bk_rc bk_adl_take_fill(bk_risk *r, uint32_t acct, uint32_t contract, int64_t size,
-                       int64_t price);
+                       int64_t price, int64_t u);
 
 /* Closes every open round at the end of the run. */
 bk_rc bk_adl_rounds_finish(bk_risk *r);

@@ -338,7 +338,7 @@ bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, in
     if (size == 0) return reindex(r, id);
     i = bk_acct_find(a, contract);
   }
-  bk_pos p = {contract, 0, size, price, 0, 0, 0};
+  bk_pos p = {contract, 0, size, price, 0, 0, 0, 0};
   if (i >= 0) { /* increase: size-weighted entry, through the fund's averaging rule */
     bk_fund tmp;
     bk_fund_pos one = {a->pos[i].size, a->pos[i].entry};
@@ -364,7 +364,7 @@ bk_rc bk_risk_open_isolated(bk_risk *r, uint32_t id, uint32_t contract, int64_t 
       bk_acct_find(&r->acct[id], contract) >= 0 || margin > r->acct[id].cash)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad isolated position");
   bk_account *a = &r->acct[id];
-  bk_pos p = {contract, 1, size, price, margin, 0, 0};
+  bk_pos p = {contract, 1, size, price, margin, 0, 0, 0};
   bk_rc rc = bk_xfer_set_pos(r, id, &p);
   if (rc) return rc;
   a->cash -= margin; /* inside the account: the ledger balance is cash + margins */

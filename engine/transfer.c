@@ -84,12 +84,23 @@ static void holder_remove(bk_risk *r, uint32_t contract, uint32_t slot) {
   b->pos[j].slot = slot;
 }
 
+/* The haircuts a position of size old keeps at size now: all while it grows, the share of
+ * what is left (rounded up, so the profit still open to a haircut is never overstated)
+ * when it shrinks, none once it is closed or flipped. */
+static int64_t haircut_kept(int64_t h, int64_t old, int64_t now) {
+  if (h <= 0 || now == 0 || sgn(now) != sgn(old)) return 0;
+  if (llabs(now) >= llabs(old)) return h;
+  bk_i128 num = (bk_i128)h * llabs(now);
+  return (int64_t)((num + llabs(old) - 1) / llabs(old));
+}
+
 bk_rc bk_xfer_set_pos(bk_risk *r, uint32_t id, const bk_pos *p) {
   bk_account *a = &r->acct[id];
   int i = bk_acct_find(a, p->contract);
   int64_t old = i >= 0 ? a->pos[i].size : 0;
   bk_pos np = *p;
   bk_rc rc;
+  np.haircut = i >= 0 ? haircut_kept(a->pos[i].haircut, old, np.size) : 0;
   if (i >= 0) {
     np.slot = a->pos[i].slot;
     np.pending = a->pos[i].pending;

@@ -355,11 +355,30 @@ static bk_rc settle_counter(bk_risk *r, uint32_t id, uint32_t contract) {
   return bk_wf_cover_cross(r, id, contract);
 }
 
+/* What account k may still give up on its position j (docs/adl.md): the position's
+ * unrealized PnL at the mark less the haircuts already taken from it, at most the equity
+ * of its margin unit (bk_acct_pos_equity), never below 0. A haircut takes at most this,
+ * so the haircuts on a position never add up to more than its unrealized PnL when the
+ * last one is taken: profit, never principal. */
+static bk_rc adl_profit(bk_risk *r, uint32_t k, int j, int64_t *u) {
+  const bk_account *a = &r->acct[k];
+  const bk_pos *p = &a->pos[j];
+  int64_t eq;
+  if (bk_pos_upnl(&r->contracts[p->contract], p->size, p->entry, r->mark[p->contract], u) ||
+      bk_sub(*u, p->haircut, u) || bk_acct_pos_equity(&r->env, a, (size_t)j, &eq))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: ADL profit overflow");
+  if (*u > eq) *u = eq;
+  if (*u < 0) *u = 0;
+  return BK_OK;
+}
+
 /* One ADL close: take contracts of counter's position at price against the bankrupt
  * party (account id of position size, or the fund), both sides with cause adl. */
 static bk_rc fill(bk_risk *r, uint32_t id, uint32_t counter, uint32_t contract, int64_t size,
                   int64_t take, int64_t price) {
-  bk_rc rc = bk_adl_take_fill(r, counter, contract, -sgn(size) * take, price);
+  int64_t u;
+  bk_rc rc = adl_profit(r, counter, bk_acct_find(&r->acct[counter], contract), &u);
+  if (!rc) rc = bk_adl_take_fill(r, counter, contract, -sgn(size) * take, price, u);
   if (!rc) rc = bk_xfer_close(r, counter, contract, take, price, BK_CAUSE_ADL);
   if (!rc) rc = bk_wf_cover_isolated(r);
   if (!rc) rc = settle_counter(r, counter, contract);
@@ -409,14 +428,18 @@ static bk_adl_item *items(bk_risk *r, size_t n) {
   return v;
 }
 
-/* Water-filling's m: what account k's position of q contracts (|notional| n at the mark)
- * would be at leverage 1, q · equity / n; 0 (unbounded leverage) without equity, and at
- * most 10,000 q (a leverage below 0.0001 counts as 0.0001). */
-static int64_t at_leverage_one(bk_risk *r, uint32_t k, int64_t q, int64_t n) {
-  int64_t eq;
-  if (bk_acct_equity(&r->env, &r->acct[k], &eq) || eq <= 0) return 0;
-  bk_i128 most = (bk_i128)q * 10000, m = n > 0 ? (bk_i128)q * eq / n : most;
-  return (int64_t)(m < most ? m : most);
+/* Water-filling's m: what account k's position j of q contracts would be at leverage 1,
+ * q · equity / notional of its margin unit (the cross positions' notional at the mark
+ * over the cross equity; an isolated position's own); 0 (unbounded leverage) without
+ * equity, and at most 10,000 q (a leverage below 0.0001 counts as 0.0001). */
+static bk_rc at_leverage_one(bk_risk *r, uint32_t k, int j, int64_t q, int64_t *m) {
+  int64_t eq, n;
+  if (bk_acct_pos_equity(&r->env, &r->acct[k], (size_t)j, &eq) ||
+      bk_acct_pos_unit_notional(&r->env, &r->acct[k], (size_t)j, &n))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: ADL notional overflow");
+  bk_i128 most = (bk_i128)q * 10000, v = n > 0 ? (bk_i128)q * eq / n : most;
+  *m = eq <= 0 ? 0 : (int64_t)(v < most ? v : most);
+  return BK_OK;
 }
 
 /* The closing rules' winners: the contract's positions of sign side, weighted by size
@@ -430,12 +453,8 @@ static bk_rc close_winners(bk_risk *r, uint32_t contract, int side, size_t *n) {
     uint32_t k = h->id[t];
     int j = bk_acct_find(&r->acct[k], contract);
     if (j < 0 || sgn(r->acct[k].pos[j].size) != side) continue;
-    int64_t q = llabs(r->acct[k].pos[j].size), w = q, nv;
-    if (r->pol.adl_rule == BK_ADLR_LEVEL) {
-      if (bk_pos_notional(&r->contracts[contract], q, r->mark[contract], &nv))
-        return bk_err_set(&r->err, BK_ERANGE, "risk: ADL notional overflow");
-      w = at_leverage_one(r, k, q, nv);
-    }
+    int64_t q = llabs(r->acct[k].pos[j].size), w = q;
+    if (r->pol.adl_rule == BK_ADLR_LEVEL && at_leverage_one(r, k, j, q, &w)) return BK_ERANGE;
     v[(*n)++] = (bk_adl_item){.acct = k, .weight = w, .cap = q};
   }
   return BK_OK;
@@ -482,28 +501,25 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
              : adl_queue(r, id, contract, size, price, left);
 }
 
-/* A profit rule's winners: the contract's holders other than id with profit on it,
- * u = min(its unrealized PnL there, the account's equity) (profit, never principal),
- * weighted by u (or u × leverage, leverage = |notional| / equity) and capped at u (or
- * adl_cap × u). */
+/* A profit rule's winners: the contract's cross holders other than id with profit left
+ * on it, u (adl_profit), weighted by u (or u × leverage, the cross notional at the mark
+ * over the cross equity) and capped at u (or adl_cap × u). Isolated positions are left
+ * out: their profit sits in their own margin, not in the wallet a haircut draws on. */
 static bk_rc haircut_winners(bk_risk *r, uint32_t id, uint32_t contract, size_t *n) {
   const bk_holders *h = &r->holders[contract];
-  const bk_contract *c = &r->contracts[contract];
-  int64_t mark = r->mark[contract];
   bk_adl_item *v = items(r, h->n);
   if (!v) return BK_ENOMEM;
   *n = 0;
   for (size_t t = 0; t < h->n; t++) {
     uint32_t k = h->id[t];
     int j = bk_acct_find(&r->acct[k], contract);
-    if (k == id || j < 0) continue;
-    const bk_pos *p = &r->acct[k].pos[j];
+    if (k == id || j < 0 || r->acct[k].pos[j].isolated) continue;
     int64_t u, eq, nv, lev, w, cap;
-    if (bk_pos_upnl(c, p->size, p->entry, mark, &u) || bk_acct_equity(&r->env, &r->acct[k], &eq) ||
-        bk_pos_notional(c, llabs(p->size), mark, &nv))
-      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL profit overflow");
-    if (u > eq) u = eq;
+    if (adl_profit(r, k, j, &u)) return BK_ERANGE;
     if (u <= 0) continue;
+    if (bk_acct_equity(&r->env, &r->acct[k], &eq) ||
+        bk_acct_pos_unit_notional(&r->env, &r->acct[k], (size_t)j, &nv))
+      return bk_err_set(&r->err, BK_ERANGE, "risk: ADL leverage overflow");
     w = cap = u;
     if (r->pol.adl_rule != BK_ADLR_PRO_RATA && bk_fx_mul(u, r->pol.adl_cap, BK_FLOOR, &cap))
       return bk_err_set(&r->err, BK_ERANGE, "risk: ADL cap overflow");
@@ -530,7 +546,12 @@ static bk_rc haircut(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract
   for (size_t i = 0; i < n && !rc; i++) {
     if (!v[i].alloc) continue;
     uint32_t k = v[i].acct;
-    rc = bk_adl_take(r, k, v[i].alloc, 0, 0);
+    int j = bk_acct_find(&r->acct[k], contract);
+    int64_t u, *h = &r->acct[k].pos[j].haircut;
+    rc = adl_profit(r, k, j, &u); /* as the winners were drawn: k has not paid yet */
+    if (!rc) rc = bk_adl_take(r, k, v[i].alloc, u, 0, 0);
+    if (!rc && bk_add(*h, v[i].alloc, h))
+      rc = bk_err_set(&r->err, BK_ERANGE, "risk: ADL haircut total overflow");
     if (!rc)
       rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_XFER_PARTY(id), holder,
                        asset, BK_CAUSE_ADL, v[i].alloc);
@@ -631,6 +652,15 @@ bk_rc bk_wf_cover_isolated(bk_risk *r) {
   return bk_wf_cover(r, r->iso_acct, &r->acct[r->iso_acct].cash, r->iso_contract, d);
 }
 
+/* An account's cross profit, max(0, equity − collateral); 0 when it overflows. */
+static int64_t cross_profit(bk_risk *r, const bk_account *b) {
+  int64_t eq, coll, upnl;
+  if (bk_acct_equity(&r->env, b, &eq) || bk_acct_collateral(&r->env, b, &coll) ||
+      bk_sub(eq, coll, &upnl))
+    return 0;
+  return upnl > 0 ? upnl : 0;
+}
+
 /* Spreads a contract's pending loss over the policy's base; with nobody to bear it the
  * sink keeps the advance (visible as its negative balance). */
 static bk_rc spread(bk_risk *r, uint32_t contract) {
@@ -661,11 +691,7 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
       int j = bk_acct_find(b, contract);
       w->w[t] = llabs(b->pos[j].size);
     } else {
-      int64_t eq, coll, upnl;
-      if (bk_acct_equity(&r->env, b, &eq) || bk_acct_collateral(&r->env, b, &coll) ||
-          bk_sub(eq, coll, &upnl))
-        continue;
-      w->w[t] = upnl > 0 ? upnl : 0;
+      w->w[t] = cross_profit(r, b);
     }
   }
   bk_rc rc = BK_OK;
@@ -677,7 +703,7 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
       if (r->pol.social_base == BK_SOC_PROFIT && share > w->w[t]) share = w->w[t];
       if (!share) continue;
       uint32_t k = r->pol.social_base == BK_SOC_OI ? h->id[t] : (uint32_t)t;
-      rc = bk_adl_take(r, k, share, 0, 0);
+      rc = bk_adl_take(r, k, share, cross_profit(r, &r->acct[k]), 0, 0);
       if (!rc)
         rc = bk_xfer_pay(r, BK_XFER_PARTY(k), &r->acct[k].cash, BK_PARTY_SOCIAL, NULL, asset,
                          BK_CAUSE_SOCIALIZED, share);

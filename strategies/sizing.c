@@ -230,7 +230,7 @@ bk_rc bk_pop_single_prices(const bk_contract *c, int64_t deposit, int64_t size, 
   memset(&asset, 0, sizeof asset);
   asset.price = BK_FX(1);
   bk_menv env = {&one, &mark, 1, &asset, 1, NULL};
-  bk_pos p = {0, 0, size, entry, 0, 0, 0};
+  bk_pos p = {0, 0, size, entry, 0, 0, 0, 0};
   bk_account a = {deposit, 0, 1, 1, &p, 0, NULL}; /* storage on the stack: no _fini */
   bk_rc rc = BK_OK;
   if (liq) rc = bk_acct_liq_price(&env, &a, 0, NULL, liq);

@@ -137,6 +137,7 @@ typedef struct set {
   size_t n;
   uint32_t id[MAXN];
   int64_t w[MAXN], c[MAXN];
+  int64_t uw[MAXN], uc[MAXN]; /* w = uw · k and c = uc · k for an integer k (0: none) */
   int64_t budget;
 } set;
 
@@ -239,23 +240,37 @@ static int64_t run(rule_fn f, const set *s, int64_t *x) {
 
 static int64_t rnd(uint64_t *st, int64_t hi) { return (int64_t)(bk_t_rand(st) % (uint64_t)(hi + 1)); }
 
-/* A random winner set; every cap (or q) is a / b of a weight (m) b · t, so that splitting t
- * keeps each part's ratio exactly. Distinct ids in shuffled order. */
+static int64_t gcd(int64_t g, int64_t h) {
+  while (h) {
+    int64_t r = g % h;
+    g = h;
+    h = r;
+  }
+  return g;
+}
+
+/* A random winner set; each account's cap (or q) is its own a / b of its weight (m) b · t,
+ * so that splitting t keeps its ratio exactly. Distinct ids in shuffled order. */
 static void random_set(uint64_t *st, set *s, int level_rule) {
   s->n = 1 + (size_t)rnd(st, MAXN - 2);
   int64_t mag = 1;
   for (int64_t d = rnd(st, 9); d > 0; d--) mag *= 10;
-  int64_t a = 1 + rnd(st, 9), b = 1 + rnd(st, 9);
   bk_i128 caps = 0;
   for (size_t i = 0; i < s->n; i++) {
     s->id[i] = (uint32_t)(i * 7 + 3) % 101;
-    int64_t t = rnd(st, mag);
+    int64_t t = rnd(st, mag), a = 1 + rnd(st, 9), b = 1 + rnd(st, 9);
     if (level_rule) { /* leverage q/m from the pair, sometimes unbounded */
       s->c[i] = 1 + rnd(st, mag * 10);
       s->w[i] = rnd(st, 4) == 0 ? 0 : 1 + rnd(st, mag * 10);
+      int64_t g = gcd(s->c[i], s->w[i]);
+      s->uw[i] = s->w[i] ? s->w[i] / g : 0;
+      s->uc[i] = s->c[i] / g;
     } else {
+      if (rnd(st, 3) == 0) a = b; /* some capped at the weight itself */
       s->w[i] = b * t;
-      s->c[i] = rnd(st, 3) == 0 ? s->w[i] : a * t; /* some capped at the weight itself */
+      s->c[i] = a * t;
+      s->uw[i] = b;
+      s->uc[i] = a;
     }
     caps += s->c[i];
   }
@@ -280,25 +295,26 @@ static void check_set(rule_fn f, int64_t (*ref)(const set *, frac *, int64_t *),
   assert_true(sum == paid);
 }
 
-/* Splitting winner 0 into two at the same ratio moves its total by at most 2 units (each
- * of the three shares is within 1 of exact, and the exact totals agree). */
-static void check_sybil(rule_fn f, const set *s, uint64_t *st, int64_t unit_b, int64_t unit_a) {
+/* Splitting a random winner i into two at the same ratio moves its total by at most 2
+ * units (each of the three shares is within 1 of exact, and the exact totals agree). */
+static void check_sybil(rule_fn f, const set *s, uint64_t *st) {
   if (s->n + 1 > MAXN || s->n < 1) return;
+  size_t i = (size_t)rnd(st, (int64_t)s->n - 1);
   int64_t x[MAXN], y[MAXN];
   run(f, s, x);
   set t = *s;
   /* the part split off: weight and cap in the same ratio */
-  int64_t k = s->w[0] / unit_b;
-  if (k < 2 || s->c[0] != unit_a * k) return;
+  int64_t ub = s->uw[i], ua = s->uc[i], k = ub ? s->w[i] / ub : 0;
+  if (k < 2 || s->c[i] != ua * k) return;
   int64_t k1 = 1 + rnd(st, k - 2);
-  t.w[0] = unit_b * k1;
-  t.c[0] = unit_a * k1;
-  t.w[t.n] = unit_b * (k - k1);
-  t.c[t.n] = unit_a * (k - k1);
+  t.w[i] = ub * k1;
+  t.c[i] = ua * k1;
+  t.w[t.n] = ub * (k - k1);
+  t.c[t.n] = ua * (k - k1);
   t.id[t.n] = 200;
   t.n++;
   run(f, &t, y);
-  int64_t d = y[0] + y[t.n - 1] - x[0];
+  int64_t d = y[i] + y[t.n - 1] - x[i];
   assert_true(d >= -2 && d <= 2);
 }
 
@@ -320,55 +336,59 @@ static void check_scale(rule_fn f, const set *s, uint64_t *st) {
   for (size_t i = 0; i < s->n; i++) assert_true(y[i] == x[i]);
 }
 
+/* Order: of two winners, one ahead on both counts (i before j) never pays less, up to
+ * slack units. Capped pro rata pays min(c, τ·w), increasing in w and c: i is ahead with
+ * w_i > w_j and c_i >= c_j (with c_i < c_j a larger profit may pay less: the cap binds).
+ * Water-filling closes clamp(q − η·m, 0, q) = q·(1 − η/λ)⁺, λ = q/m, increasing in q and
+ * λ: i is ahead with q_i > q_j and λ_i >= λ_j (q_i·m_j >= q_j·m_i; m = 0 is unbounded);
+ * with a smaller q or λ it may close more. Ties of the exact shares can go either way by
+ * one unit (the lower id wins), hence the slack of 1 there. */
+static void check_order(rule_fn f, const set *s, int level_rule, int64_t slack) {
+  int64_t x[MAXN];
+  run(f, s, x);
+  for (size_t i = 0; i < s->n; i++)
+    for (size_t j = 0; j < s->n; j++) {
+      int ahead = level_rule ? s->c[i] > s->c[j] &&
+                                   (bk_i128)s->c[i] * s->w[j] >= (bk_i128)s->c[j] * s->w[i]
+                             : s->w[i] > s->w[j] && s->c[i] >= s->c[j];
+      if (ahead) assert_true(x[i] + slack >= x[j]);
+    }
+}
+
 /* Plain pro rata (cap = weight, budget within the profit): a larger profit never pays
- * less. */
+ * less, exactly. */
 static void check_monotone(const set *s0) {
   set s = *s0;
   bk_i128 u = 0;
   for (size_t i = 0; i < s.n; i++) s.c[i] = s.w[i], u += s.w[i];
   if (s.budget > u) s.budget = (int64_t)u;
-  int64_t x[MAXN];
-  run(capped, &s, x);
-  for (size_t i = 0; i < s.n; i++)
-    for (size_t j = 0; j < s.n; j++)
-      if (s.w[i] > s.w[j]) assert_true(x[i] >= x[j]);
+  check_order(capped, &s, 0, 0);
 }
 
 static void capped_against_its_reference(void **state) {
   (void)state;
-  uint64_t st = bk_t_seed();
+  uint64_t st = bk_t_seed_fresh();
   for (int round = 0; round < ROUNDS; round++) {
     set s;
     random_set(&st, &s, 0);
     check_set(capped, ref_capped, &s);
     check_monotone(&s);
+    check_order(capped, &s, 0, 1);
     check_scale(capped, &s, &st);
-    /* the ratio of weight 0's cap: find its a and b back from the set (a·t, b·t) */
-    if (s.w[0] > 0 && s.c[0] != s.w[0]) {
-      for (int64_t b = 1; b <= 10; b++)
-        for (int64_t a = 1; a <= 10; a++)
-          if (s.w[0] % b == 0 && s.c[0] == a * (s.w[0] / b)) {
-            check_sybil(capped, &s, &st, b, a);
-            a = b = 11;
-          }
-    } else if (s.w[0] > 0) {
-      check_sybil(capped, &s, &st, 1, 1);
-    }
+    check_sybil(capped, &s, &st);
   }
 }
 
 static void level_against_its_reference(void **state) {
   (void)state;
-  uint64_t st = bk_t_seed() + 1;
+  uint64_t st = bk_t_seed_fresh() + 1;
   for (int round = 0; round < ROUNDS; round++) {
     set s;
     random_set(&st, &s, 1);
     check_set(level, ref_level, &s);
+    check_order(level, &s, 1, 1);
     check_scale(level, &s, &st);
-    /* Sybil: split q and m of winner 0 in the same ratio (both multiples of their gcd) */
-    int64_t g = s.c[0], h = s.w[0];
-    while (h) { int64_t r = g % h; g = h; h = r; }
-    if (g > 1 && s.w[0] > 0) check_sybil(level, &s, &st, s.w[0] / g, s.c[0] / g);
+    check_sybil(level, &s, &st); /* q and m split in the same ratio */
   }
 }
 

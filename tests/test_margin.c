@@ -98,7 +98,7 @@ static void t2_bybit_isolated_long_liquidates_at_19700(void **state) {
   int64_t im;
   assert_int_equal(bk_vf_tiers_im(&c.tiers, P("20000"), &im), BK_OK);
   assert_true(im == P("400"));
-  bk_pos p = {0, 1, P("1"), P("20000"), im, 0, 0};
+  bk_pos p = {0, 1, P("1"), P("20000"), im, 0, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t mm, lp, exact;
   assert_int_equal(bk_pos_mm(&c, &p, P("20000"), &mm), BK_OK);
@@ -121,7 +121,7 @@ static void t3_bybit_long_50x_goes_bankrupt_at_9800(void **state) {
   one_setup(&o, contract(BK_LINEAR, "0.5", "1", "0.005", "50"), "10000");
   int64_t im;
   assert_int_equal(bk_vf_tiers_im(&o.c.tiers, P("10000"), &im), BK_OK);
-  bk_pos p = {0, 1, P("1"), P("10000"), im, 0, 0};
+  bk_pos p = {0, 1, P("1"), P("10000"), im, 0, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact;
   assert_int_equal(bk_acct_bankrupt_price(&o.env, &o.a, 0, &exact, &bp), BK_OK);
@@ -143,7 +143,7 @@ static void t4_bybit_inverse_bankruptcy_rounds_7735_37_up_to_7735_50(void **stat
   assert_int_equal(bk_pos_notional(&o.c, P("5000"), P("7890.08"), &n), BK_OK);
   assert_int_equal(bk_fx_div(n, BK_FX(50), BK_FLOOR, &im), BK_OK);
   assert_true(im == P("0.01267414"));
-  bk_pos p = {0, 1, P("5000"), P("7890.08"), im, 0, 0};
+  bk_pos p = {0, 1, P("5000"), P("7890.08"), im, 0, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact;
   assert_int_equal(bk_acct_bankrupt_price(&o.env, &o.a, 0, &exact, &bp), BK_OK);
@@ -162,7 +162,7 @@ static void t6_dydx_short_500_with_100_goes_bankrupt_at_1_20(void **state) {
   one o;
   one_setup(&o, contract(BK_LINEAR, "0.0001", "1", "0.05", "20"), "2");
   o.a.cash = P("100");
-  bk_pos p = {0, 0, P("-500"), P("1"), 0, 0, 0};
+  bk_pos p = {0, 0, P("-500"), P("1"), 0, 0, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t bp, exact, eq;
   assert_int_equal(bk_acct_bankrupt_price(&o.env, &o.a, 0, &exact, &bp), BK_OK);
@@ -187,7 +187,7 @@ static void binance_cross_example_matches_published_liquidation_price(void **sta
   c.tiers.v[0].maint_amount = P("16300");
   one_setup(&o, c, "31967.27");
   o.a.cash = P("1535443.01");
-  bk_pos p = {0, 0, P("109.488"), P("32481.98"), 0, 0, 0};
+  bk_pos p = {0, 0, P("109.488"), P("32481.98"), 0, 0, 0, 0};
   assert_int_equal(bk_acct_set_pos(&o.a, &p), BK_OK);
   int64_t lp, exact;
   assert_int_equal(bk_acct_liq_price(&o.env, &o.a, 0, &exact, &lp), BK_OK);
@@ -283,7 +283,7 @@ static void random_accounts_agree_with_bisection_reference(void **state) {
                                               : rnd(&s, 1, 100000) * BK_FX(1) / 1000;
       if (rnd(&s, 0, 1)) size = -size;
       int64_t entry = m + (m / 100) * rnd(&s, -20, 20);
-      bk_pos p = {(uint32_t)j, iso, size, entry, 0, 0, 0};
+      bk_pos p = {(uint32_t)j, iso, size, entry, 0, 0, 0, 0};
       if (iso) {
         int64_t n;
         assert_int_equal(bk_pos_notional(&cs[j], size, entry, &n), BK_OK);

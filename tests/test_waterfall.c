@@ -269,6 +269,66 @@ static void risk_pro_rata_weighs_profit_by_leverage(void **state) {
   haircut_is(BK_ADLR_RISK, BK_FX(1), cut, "0");
 }
 
+/* A long A of 10 at 500 with 1,000 and two shorts of 30 at 600 with 1,500 each (bankrupt
+ * at 650), marked at 700 against a book offering 100 at 700, fund 0, pro rata. Each short
+ * closes on the book losing 30 × 100 = 3,000 on 1,500: a deficit of 1,500 each, and A,
+ * the only winner, holds 10 × 200 = 2,000 of profit (equity 3,000). The first haircut
+ * takes 1,500 of it; the second finds 2,000 − 1,500 = 500 left (equity 1,500) and takes
+ * that; the other 1,000 is uncovered. A ends with 1,000 − 2,000 = −1,000 of cash and
+ * equity −1,000 + 2,000 = 1,000: its deposit, untouched. */
+static void a_second_haircut_takes_only_the_profit_left(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.adl_rule = BK_ADLR_PRO_RATA;
+  const int64_t qty[1] = {10}, cash[1] = {1000};
+  uint32_t s, s2;
+  bk_risk *r = population(&pol, 1, qty, cash, 30, 1500, &s);
+  assert_int_equal(bk_risk_add_account(r, 0, P("1500"), &s2), BK_OK);
+  assert_int_equal(bk_risk_trade(r, s2, 0, P("-30"), P("600")), BK_OK);
+  bk_book *b = bk_book_new(P("1"));
+  assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
+  on_mark(r, "700", b);
+  bk_book_free(b);
+  assert_int_equal((int)r->nadl, 2);
+  adl_is(r, 0, 0, 0, P("700"), P("1500"));
+  adl_is(r, 1, 0, 0, P("700"), P("500"));
+  int64_t eq;
+  assert_int_equal(bk_acct_equity(&r->env, &r->acct[0], &eq), BK_OK);
+  assert_true(r->acct[0].cash == P("-1000") && eq == P("1000") && r->acct[0].npos == 1);
+  assert_true(r->wf.uncovered[0] == P("1000"));
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  bk_risk_free(r);
+}
+
+/* Two longs of 10 at 500, cross A with 1,000 and isolated B (5,000 of cash, 1,000 of it
+ * as the position's margin), and a short of 15 at 600 with 750, marked at 700: the short
+ * leaves a deficit of 15 × 100 − 750 = 750. B's profit 2,000 sits in its isolated margin,
+ * so only A is haircut, all 750 (of A's 2,000); B's cross cash 4,000 is untouched. */
+static void a_haircut_leaves_isolated_positions_alone(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  pol.adl_rule = BK_ADLR_PRO_RATA;
+  const int64_t qty[1] = {10}, cash[1] = {1000};
+  uint32_t s, iso;
+  bk_risk *r = population(&pol, 1, qty, cash, 15, 750, &s);
+  assert_int_equal(bk_risk_add_account(r, 0, P("5000"), &iso), BK_OK);
+  assert_int_equal(bk_risk_open_isolated(r, iso, 0, P("10"), P("500"), P("1000")), BK_OK);
+  bk_book *b = bk_book_new(P("1"));
+  assert_int_equal(bk_book_set(b, BK_ASK, P("700"), P("100")), BK_OK);
+  on_mark(r, "700", b);
+  bk_book_free(b);
+  assert_int_equal((int)r->nadl, 1);
+  adl_is(r, 0, 0, 0, P("700"), P("750"));
+  assert_true(r->acct[0].cash == P("250") && r->acct[iso].cash == P("4000"));
+  assert_true(r->wf.uncovered[0] == 0);
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  bk_risk_free(r);
+}
+
 static void another_policy_socializes_the_same_loss_over_profit(void **state) {
   (void)state;
   bk_policy pol;
@@ -932,6 +992,8 @@ int main(void) {
       cmocka_unit_test(pro_rata_haircuts_profit),
       cmocka_unit_test(capped_pro_rata_haircuts_at_most_its_share),
       cmocka_unit_test(risk_pro_rata_weighs_profit_by_leverage),
+      cmocka_unit_test(a_second_haircut_takes_only_the_profit_left),
+      cmocka_unit_test(a_haircut_leaves_isolated_positions_alone),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *env_or(const char *name, const char *dflt) {
@@ -158,12 +159,17 @@ int bk_t_same_file(const char *a, const char *b) {
   return same;
 }
 
-uint64_t bk_t_seed(void) {
+/* BK_SEED, else dflt; printed so that a failing run can be repeated. */
+static uint64_t seed_or(uint64_t dflt) {
   const char *s = getenv("BK_SEED");
-  uint64_t seed = s ? strtoull(s, NULL, 0) : UINT64_C(20251010);
+  uint64_t seed = s ? strtoull(s, NULL, 0) : dflt;
   printf("seed %llu (set BK_SEED to repeat another)\n", (unsigned long long)seed);
   return seed;
 }
+
+uint64_t bk_t_seed(void) { return seed_or(UINT64_C(20251010)); }
+
+uint64_t bk_t_seed_fresh(void) { return seed_or((uint64_t)time(NULL)); }
 
 uint64_t bk_t_rand(uint64_t *state) {
   uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));

@@ -61,6 +61,10 @@ int bk_t_same_file(const char *a, const char *b);
 /* Seed for randomized tests: BK_SEED from the environment, else a fixed default. Printed. */
 uint64_t bk_t_seed(void);
 
+/* Seed for randomized tests that should see new cases each run: BK_SEED, else the time.
+ * Printed. */
+uint64_t bk_t_seed_fresh(void);
+
 /* splitmix64: a small, well-mixed generator for tests. */
 uint64_t bk_t_rand(uint64_t *state);
 
