@@ -211,10 +211,7 @@ bk_rc bk_grid_load(const char *path, bk_grid *g, bk_err *err) {
   char *text = bk_jdoc_slurp(path, &len, err);
   if (!text) return err->rc ? err->rc : BK_ENOINPUT;
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (slash) *slash = '\0';
-  else dir[0] = '\0';
+  bk_jdoc_dir_of(path, dir, sizeof dir);
   bk_rc rc = bk_grid_parse(text, len, path, dir, g, err);
   free(text);
   return rc;

@@ -206,6 +206,13 @@ json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err) {
   return root;
 }
 
+void bk_jdoc_dir_of(const char *path, char *dir, size_t cap) {
+  snprintf(dir, cap, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+  else dir[0] = '\0';
+}
+
 char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err) {
   char *text = NULL;
   if (bk_source_slurp(path, BK_SOURCE_SLURP_CONFIG_MAX, 0, &text, len, err)) return NULL;

@@ -63,6 +63,10 @@ json_t *bk_jdoc_parse(const bk_jdoc *d, bk_err *err);
  * BK_ENOMEM in err. */
 char *bk_jdoc_slurp(const char *path, size_t *len, bk_err *err);
 
+/* The folder of path ("" when it has none) into dir, which relative paths inside the
+ * document are read against. */
+void bk_jdoc_dir_of(const char *path, char *dir, size_t cap);
+
 /* --- writing documents back (the serializers beside each reader) --- */
 
 /* v as the decimal string bk_jdoc_fx reads back into v (no trailing zeros); NULL when

@@ -401,10 +401,7 @@ bk_rc bk_scenario_load(const char *path, bk_scenario *s, bk_err *err) {
   char *text = bk_jdoc_slurp(path, &len, err);
   if (!text) return err->rc ? err->rc : BK_ENOINPUT;
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (slash) *slash = '\0';
-  else dir[0] = '\0';
+  bk_jdoc_dir_of(path, dir, sizeof dir);
   bk_rc rc = bk_scenario_parse(text, len, path, dir, s, err);
   free(text);
   return rc;
