@@ -71,6 +71,10 @@ int64_t bk_risk_collateral_loss(const bk_risk *r, uint32_t asset) {
   return asset < BK_LEDGER_ASSETS ? r->coll.loss[asset] : 0;
 }
 
+int64_t bk_risk_collateral_sold(const bk_risk *r, uint32_t asset) {
+  return asset < BK_LEDGER_ASSETS ? r->coll.proceeds[asset] : 0;
+}
+
 int bk_coll_moves(const bk_risk *r, const bk_account *a, uint32_t contract) {
   if (r->coll.unit_from[a->settle] == contract) return 1;
   for (uint32_t i = 0; i < a->ncoll; i++)
@@ -122,6 +126,8 @@ static bk_rc sell_units(bk_risk *r, uint32_t id, bk_coll *k, int64_t units, int6
   k->amount -= units;
   k->ref -= ref;
   r->coll.sold[k->asset] += units;
+  if (bk_add(r->coll.proceeds[a->settle], proceeds, &r->coll.proceeds[a->settle]))
+    return bk_err_set(&r->err, BK_ERANGE, "risk: collateral overflow");
   return bk_xfer_pay(r, BK_PARTY_MARKET, NULL, BK_XFER_PARTY(id), &a->cash, a->settle,
                      BK_CAUSE_COLLATERAL_SALE, proceeds);
 }

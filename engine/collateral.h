@@ -74,6 +74,9 @@ bk_rc bk_risk_collateral_amount(const bk_risk *r, uint32_t settle, uint32_t asse
 /* The deficits paid by the fund in a settle asset that the collateral's fall made. */
 int64_t bk_risk_collateral_loss(const bk_risk *r, uint32_t asset);
 
+/* What the collateral of the accounts settling in a settle asset brought when sold. */
+int64_t bk_risk_collateral_sold(const bk_risk *r, uint32_t asset);
+
 /* 1 when a mark of contract moves the equity of account a, which holds collateral: a
  * position on it, or it prices a's collateral or a's settle asset. (Collateral holders
  * are visited on every such mark instead of being indexed by one liquidation price.) */

@@ -107,6 +107,7 @@ typedef struct bk_coll_state {
   int64_t posted[BK_COLL_ASSETS];    /* units the accounts posted in all */
   int64_t sold[BK_COLL_ASSETS];      /* units sold to the market (bk_coll_sell) */
   int64_t withdrawn[BK_COLL_ASSETS]; /* units that left with their accounts */
+  int64_t proceeds[BK_LEDGER_ASSETS]; /* what the sales brought, per settle asset */
   int64_t loss[BK_LEDGER_ASSETS]; /* deficits paid by the fund that the collateral's fall
                                      since it was posted, or since the window opened,
                                      made (bk_coll_attribute) */

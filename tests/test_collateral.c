@@ -106,6 +106,7 @@ static void collateral_that_falls_with_the_position_liquidates_earlier_and_deepe
   assert_true(r->fund.cash[0] == P("94.1"));
   assert_true(bk_risk_collateral_loss(r, 0) == P("0.9"));
   assert_true(r->coll.posted[btc] == P("0.125") && r->coll.sold[btc] == P("0.125"));
+  assert_true(bk_risk_collateral_sold(r, 0) == P("9.1"));
   /* the sale is one posting from the market into A's cash */
   int sales = 0;
   for (size_t i = 0; i < r->ledger.n; i++) {
@@ -277,10 +278,12 @@ static void the_remaining_margin_takes_the_collateral_whatever_the_cash(void **s
       assert_true(r->acct[a].cash == 0 && r->acct[b].cash == 0);
       assert_int_equal((int)(r->acct[a].ncoll + r->acct[b].ncoll), 0);
       assert_true(r->fund.cash[0] == P("121.9") && r->coll.sold[btc] == P("0.2"));
+      assert_true(bk_risk_collateral_sold(r, 0) == P("20"));
     } else {
       assert_true(r->acct[a].cash == P("2") && r->acct[a].coll[0].amount == P("0.1"));
       assert_true(r->acct[b].cash == 0 && r->acct[b].coll[0].amount == P("0.099"));
       assert_true(r->fund.cash[0] == P("100") && r->coll.sold[btc] == P("0.001"));
+      assert_true(bk_risk_collateral_sold(r, 0) == P("0.1"));
     }
     assert_int_equal(bk_risk_check(r), BK_OK);
     bk_risk_free(r);
