@@ -41,7 +41,7 @@ bk_rc bk_risk_add_collateral(bk_risk *r, const char *name, int64_t haircut, uint
 void bk_risk_collateral_start(bk_risk *r) {
   for (uint32_t id = 0; id < r->nacct; id++) {
     bk_account *a = &r->acct[id];
-    for (uint32_t i = 0; i < a->ncoll; i++) /* posted with a price: no overflow now */
+    for (uint32_t i = 0; i < a->ncoll; i++) /* on overflow its posting value stays */
       (void)bk_acct_coll_value(&r->env, a->settle, a->coll[i].asset, a->coll[i].amount,
                                &a->coll[i].ref);
   }

@@ -1,7 +1,7 @@
 /*
  * Collateral in other assets than an account's settle asset: the run's table of them,
- * their prices following the replay, what happens to them when an account's cross pool
- * closes in debt, and how much of the fund's loss their fall made.
+ * their prices following the replay, when they are sold, and how much of the fund's loss
+ * their fall made.
  *
  * Prices. A collateral asset is priced by the mark of one of the run's contracts (the
  * mark the run uses: the data's, or the one derived from trades), in that contract's
