@@ -132,6 +132,21 @@ static bk_rc json_collateral(const bk_jdoc *d, bk_err *err, const json_t *cl,
   return rc;
 }
 
+/* The last account's collateral is none of its settle asset (path: the account's). */
+static bk_rc coll_not_settle(const bk_jdoc *d, bk_err *err, const bk_acctlist *l,
+                             const bk_accounts_names *nm, uint32_t settle, const char *path) {
+  const bk_acctlist_spec *e = &l->v[l->n - 1];
+  for (uint32_t h = 0; h < e->ncoll; h++) {
+    const char *name = nm->collateral[l->coll[e->coll + h].asset];
+    if (strcmp(name, nm->assets[settle])) continue;
+    char p[256];
+    snprintf(p, sizeof p, "%s.collateral.%u", path, h);
+    return bk_jdoc_fail(d, err, p, "%s is the account's settle asset: write it as its "
+                        "deposit", name);
+  }
+  return BK_OK;
+}
+
 bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
                              const bk_accounts_names *nm, bk_acctlist *out, bk_err *err) {
   static const char *const top_keys[] = {"accounts", NULL};
@@ -256,6 +271,7 @@ bk_rc bk_accounts_json_parse(const char *text, size_t len, const char *name,
       rc = bk_jdoc_fail(&d, err, path, "an account without positions needs \"settle\"");
       break;
     }
+    if ((rc = coll_not_settle(&d, err, &l, nm, (uint32_t)settle, path))) break;
     l.v[l.n - 1].settle = (uint32_t)settle;
   }
   json_decref(root);

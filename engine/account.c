@@ -57,6 +57,7 @@ bk_rc bk_acct_add_coll(bk_account *a, uint32_t asset, int64_t amount) {
   a->coll = v;
   a->coll[a->ncoll].asset = asset;
   a->coll[a->ncoll].amount = amount;
+  a->coll[a->ncoll].ref = 0;
   a->ncoll++;
   return BK_OK;
 }
@@ -91,14 +92,20 @@ bk_rc bk_pos_mm(const bk_contract *c, const bk_pos *p, int64_t price, int64_t *o
   return bk_tiers_mm_scaled(&c->tiers, n, c->mm_scale, out);
 }
 
+bk_rc bk_acct_coll_value(const bk_menv *e, uint32_t settle, uint32_t asset, int64_t amount,
+                         int64_t *out) {
+  const bk_asset *as = &e->assets[asset];
+  bk_i128 unit = e->unit ? e->unit[settle] : BK_FX(1);
+  /* amount × price × (1 − haircut) / unit: an e-24 product over unit × 1e8 */
+  return bk_acct_muldiv_wide((bk_i128)amount * as->price, BK_FX(1) - as->haircut,
+                             unit * BK_FX_SCALE, BK_FLOOR, out);
+}
+
 bk_rc bk_acct_collateral(const bk_menv *e, const bk_account *a, int64_t *out) {
   bk_i128 sum = a->cash;
-  bk_i128 unit = e->unit ? e->unit[a->settle] : BK_FX(1);
   for (uint32_t i = 0; i < a->ncoll; i++) {
-    const bk_asset *as = &e->assets[a->coll[i].asset];
-    int64_t v; /* amount × price × (1 − haircut) / unit: an e-24 product over unit × 1e8 */
-    if (bk_acct_muldiv_wide((bk_i128)a->coll[i].amount * as->price, BK_FX(1) - as->haircut,
-                            unit * BK_FX_SCALE, BK_FLOOR, &v))
+    int64_t v;
+    if (bk_acct_coll_value(e, a->settle, a->coll[i].asset, a->coll[i].amount, &v))
       return BK_ERANGE;
     sum += v;
   }

@@ -82,6 +82,9 @@ typedef struct bk_pos {
 typedef struct bk_coll {
   uint32_t asset;  /* index into bk_menv.assets */
   int64_t amount;  /* units of the asset, >= 0 */
+  int64_t ref;     /* what they were worth in the settle asset when posted, or when the
+                      window opened if posted before (engine/collateral.h); 0 outside a
+                      risk state */
 } bk_coll;
 
 typedef struct bk_account {
@@ -116,6 +119,11 @@ bk_rc bk_pos_upnl(const bk_contract *c, int64_t size, int64_t entry, int64_t pri
 /* Maintenance margin of a position at price (on entry for BK_MM_ENTRY), rounded up, under
  * the contract's margin multiplier. */
 bk_rc bk_pos_mm(const bk_contract *c, const bk_pos *p, int64_t price, int64_t *out);
+
+/* amount units of collateral asset `asset` at price × (1 − haircut) / unit of settle
+ * asset settle, rounded down. */
+bk_rc bk_acct_coll_value(const bk_menv *e, uint32_t settle, uint32_t asset, int64_t amount,
+                         int64_t *out);
 
 /* Cash plus other collateral at price × (1 − haircut) / unit of the settle asset, each
  * asset rounded down. */

@@ -1,7 +1,7 @@
 /*
  * Collateral in other assets than an account's settle asset: the run's table of them,
- * their prices following the replay, what happens to them when an account's cross pool
- * closes in debt, and how much of the fund's loss their fall made.
+ * their prices following the replay, when they are sold, and how much of the fund's loss
+ * their fall made.
  *
  * Prices. A collateral asset is priced by the mark of one of the run's contracts (the
  * mark the run uses: the data's, or the one derived from trades), in that contract's
@@ -12,25 +12,38 @@
  * unit of the collateral's quote). Prices move with every mark of their contract, so an
  * account whose collateral falls with its position reaches maintenance earlier.
  *
- * The sale (the rule a venue's auto-exchange follows). When an account's cross pool has
- * closed (every cross position liquidated or deleveraged) and its cash is negative, all
- * its other collateral is sold to the market (the replayed market as counterparty, as
- * for every trade) at the replayed price less the haircut: the proceeds, the same
- * amounts bk_acct_collateral counts, are posted into its cash (cause collateral_sale).
- * What is still negative is its deficit, covered by the waterfall; a positive rest is
- * the account's cash (under the remaining-margin penalty, the fund's). Collateral is
- * never given to the fund: the fund holds no asset it does not settle in. An account
- * that leaves takes its collateral with it.
+ * The sale (the rule a venue's auto-exchange follows). Collateral is sold to the market
+ * (the replayed market as counterparty, as for every trade) at the replayed price less
+ * the haircut, the proceeds, the same amounts bk_acct_collateral counts, posted into the
+ * account's cash (cause collateral_sale):
+ *   - when a liquidated account's cross pool has closed (every cross position liquidated
+ *     or deleveraged): under the remaining-margin penalty all of it, since the fund takes
+ *     the whole remaining equity, collateral included, whatever the sign of the cash;
+ *     under the fee penalty only what brings a negative cash to 0, the rest staying the
+ *     account's;
+ *   - when an ADL counterparty's pool has closed with negative cash, or an account leaves
+ *     with negative cash: what brings the cash to 0.
+ * "What brings the cash to 0" is, asset by asset in the order posted, the fewest whole
+ * units (of 1e-8) whose proceeds cover the debt, so the account is never left short.
+ * What is still negative is its deficit, covered by the waterfall. The fund never holds
+ * an asset it does not settle in: it takes collateral only as the value of its sale. An
+ * account that leaves takes the rest of its collateral with it.
  *
- * Attribution. For a deficit d paid in part f by the fund, let fall be the value the
- * sold collateral had at the window's start prices (the collateral's and the settle
- * asset's) less its proceeds now, both as bk_acct_collateral counts them. Had the
- * collateral kept its start value, the deficit would have been d0 = max(0, d − fall) and
- * the fund, whose payment is min(deficit, what its trigger allows), would have paid
- * min(d0, f); the part of f that the fall made is f − min(d0, f) = max(0, f − d0),
- * summed per settle asset in coll.loss. This compares at the moment of the deficit only:
- * the account might, with collateral that held its value, not have been liquidated then
- * at all.
+ * Attribution. Each holding keeps its reference value (bk_coll.ref): what it was worth,
+ * as bk_acct_collateral counts it, when posted, or when the window opened if posted
+ * before; a sale of part of it takes the same part of it (rounded down). For a deficit d
+ * paid in part f by the fund, let fall be the reference value of the sold collateral less
+ * its proceeds. Had the collateral kept its reference value, the deficit would have been
+ * d0 = max(0, d − fall) and the fund, whose payment is min(deficit, what its trigger
+ * allows), would have paid min(d0, f); the part of f that the fall made is
+ * f − min(d0, f) = max(0, f − d0), summed per settle asset in coll.loss. This compares
+ * at the moment of the deficit only: the account might, with collateral that held its
+ * value, not have been liquidated then at all. Before the window opens nothing has
+ * fallen.
+ *
+ * Conservation. Per asset the units posted, sold and withdrawn are counted where that
+ * happens; the units the accounts hold add up to posted − sold − withdrawn
+ * (engine/conservation.c).
  *
  * Internal to engine/ except the bk_risk_ calls, which risk.h includes.
  */
@@ -49,9 +62,7 @@
 bk_rc bk_risk_add_collateral(bk_risk *r, const char *name, int64_t haircut, uint32_t from,
                              uint32_t *index);
 
-/* Takes the collateral's prices and the settle assets' now as those of the window's
- * start, which the attribution compares with (until then they follow the prices, so
- * nothing has fallen; one without a price yet takes its first). */
+/* The window opens: every holding's reference value becomes its value now. */
 void bk_risk_collateral_start(bk_risk *r);
 
 /* The most units of collateral asset whose value for an account settling in settle is at
@@ -63,6 +74,9 @@ bk_rc bk_risk_collateral_amount(const bk_risk *r, uint32_t settle, uint32_t asse
 /* The deficits paid by the fund in a settle asset that the collateral's fall made. */
 int64_t bk_risk_collateral_loss(const bk_risk *r, uint32_t asset);
 
+/* What the collateral of the accounts settling in a settle asset brought when sold. */
+int64_t bk_risk_collateral_sold(const bk_risk *r, uint32_t asset);
+
 /* 1 when a mark of contract moves the equity of account a, which holds collateral: a
  * position on it, or it prices a's collateral or a's settle asset. (Collateral holders
  * are visited on every such mark instead of being indexed by one liquidation price.) */
@@ -71,9 +85,15 @@ int bk_coll_moves(const bk_risk *r, const bk_account *a, uint32_t contract);
 /* A contract's mark moved: the collateral and settle assets it prices take it. */
 void bk_coll_reprice(bk_risk *r, uint32_t contract, int64_t mark);
 
-/* Sells every collateral asset of account id to the market (see above); *fall gets the
- * value at the window's start less the proceeds (0 without collateral). */
-bk_rc bk_coll_sell(bk_risk *r, uint32_t id, int64_t *fall);
+/* Account id posts amount units of asset (both checked): refused (BK_ECONFIG) when the
+ * asset is named like the account's settle asset, BK_EDATA when the asset or the settle
+ * asset has no price yet. Its value now adds to the holding's reference value. */
+bk_rc bk_coll_post(bk_risk *r, uint32_t id, uint32_t asset, int64_t amount);
+
+/* Sells account id's collateral to the market (see above): all of it when all, else
+ * what brings a negative cash to 0; *fall gets the reference value sold less the
+ * proceeds (0 when nothing is sold or before the window opens). */
+bk_rc bk_coll_sell(bk_risk *r, uint32_t id, int all, int64_t *fall);
 
 /* Account id leaves with its collateral. */
 void bk_coll_withdraw(bk_risk *r, uint32_t id);

@@ -61,13 +61,17 @@ static bk_rc check_collateral(bk_risk *r) {
   for (uint32_t id = 0; id < r->nacct; id++)
     for (uint32_t i = 0; i < r->acct[id].ncoll; i++)
       units[r->acct[id].coll[i].asset] += r->acct[id].coll[i].amount;
-  for (uint32_t j = 0; j < BK_COLL_ASSETS; j++)
-    if (units[j] != r->coll.held[j])
+  const bk_coll_state *c = &r->coll;
+  for (uint32_t j = 0; j < BK_COLL_ASSETS; j++) {
+    bk_i128 kept = (bk_i128)c->posted[j] - c->sold[j] - c->withdrawn[j];
+    if (units[j] != kept)
       return bk_err_set(&r->err, BK_EINVARIANT,
                         "conservation broken at event %llu: accounts hold %lld units of "
-                        "collateral %u, %lld were posted and kept",
+                        "collateral %u; %lld were posted, %lld sold, %lld withdrawn",
                         (unsigned long long)r->event, (long long)units[j], j,
-                        (long long)r->coll.held[j]);
+                        (long long)c->posted[j], (long long)c->sold[j],
+                        (long long)c->withdrawn[j]);
+  }
   return BK_OK;
 }
 

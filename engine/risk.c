@@ -120,13 +120,13 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
   r->env = (bk_menv){r->contracts, r->mark, ncontracts, r->coll.now, 0, r->coll.unit};
   for (uint32_t a = 0; a < BK_LEDGER_ASSETS; a++) {
-    r->coll.unit[a] = r->coll.unit0[a] = BK_FX(1);
+    r->coll.unit[a] = BK_FX(1);
     r->coll.unit_from[a] = BK_COLL_NONE;
   }
   for (uint32_t k = (uint32_t)ncontracts; k-- > 0;) /* the first inverse contract of each */
     if (contracts[k].kind == BK_INVERSE) {
       r->coll.unit_from[contracts[k].settle] = k;
-      r->coll.unit[contracts[k].settle] = r->coll.unit0[contracts[k].settle] = 0; /* no mark */
+      r->coll.unit[contracts[k].settle] = 0; /* no mark */
     }
   bk_ledger_init(&r->ledger, 0);
   bk_liq_overlay_init(&r->overlay, pol->halflife_us);
@@ -308,15 +308,8 @@ static bk_rc reindex(bk_risk *r, uint32_t id) {
 bk_rc bk_risk_post_collateral(bk_risk *r, uint32_t id, uint32_t asset, int64_t amount) {
   if (id >= r->nacct || asset >= r->coll.n || amount < 0)
     return bk_err_set(&r->err, BK_EDATA, "risk: bad collateral");
-  bk_account *a = &r->acct[id];
-  int64_t held;
-  if (r->coll.now[asset].price <= 0 || r->coll.unit[a->settle] <= 0)
-    return bk_err_set(&r->err, BK_EDATA, "risk: collateral %s has no price yet",
-                      r->coll.now[asset].name);
-  if (bk_add(r->coll.held[asset], amount, &held) || bk_acct_add_coll(a, asset, amount))
-    return bk_err_set(&r->err, BK_ERANGE, "risk: no room for collateral");
-  r->coll.held[asset] = held;
-  return reindex(r, id);
+  bk_rc rc = bk_coll_post(r, id, asset, amount);
+  return rc ? rc : reindex(r, id);
 }
 
 bk_rc bk_risk_trade(bk_risk *r, uint32_t id, uint32_t contract, int64_t size, int64_t price) {
@@ -433,7 +426,8 @@ bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left) {
     if ((rc = bk_xfer_close(r, id, k, llabs(p->size), r->mark[k], BK_CAUSE_PNL)) == BK_OK)
       rc = bk_wf_cover_isolated(r);
   }
-  if (rc || (rc = bk_xfer_pay(r, BK_XFER_PARTY(id), &a->cash, BK_PARTY_EXTERNAL, NULL,
+  int64_t fall; /* a debt at the close is paid from the collateral, not by a deposit */
+  if (rc || (rc = bk_coll_sell(r, id, 0, &fall)) || (rc = bk_xfer_pay(r, BK_XFER_PARTY(id), &a->cash, BK_PARTY_EXTERNAL, NULL,
                               a->settle, BK_CAUSE_DEPOSIT, a->cash)))
     return rc;
   bk_coll_withdraw(r, id);
@@ -598,14 +592,15 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
 }
 
 /* After a cross unit is fully closed: a negative balance is a deficit (after its
- * collateral's sale; bk_wf_cover_cross); a positive one goes to the fund under the
- * remaining-margin penalty. */
+ * collateral's sale; bk_wf_cover_cross); under the remaining-margin penalty all the
+ * collateral is sold and a positive balance goes to the fund, so the fund takes the
+ * whole remaining equity whatever the sign of the cash. */
 static bk_rc settle_closed(bk_risk *r, uint32_t id, uint32_t contract) {
   bk_account *a = &r->acct[id];
   for (uint32_t i = 0; i < a->npos; i++)
     if (!a->pos[i].isolated) return BK_OK; /* the cross pool is still open */
   uint32_t asset = a->settle;
-  bk_rc rc = bk_wf_cover_cross(r, id, contract);
+  bk_rc rc = bk_wf_cover_cross(r, id, contract, r->pol.penalty_mode == BK_PEN_REMAINING);
   if (rc) return rc;
   if (r->pol.penalty_mode == BK_PEN_REMAINING && a->cash > 0)
     return bk_xfer_pay(r, BK_XFER_PARTY(id), &a->cash, BK_PARTY_FUND,

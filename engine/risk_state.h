@@ -93,24 +93,26 @@ typedef struct bk_margin_rec {
 #define BK_COLL_ASSETS 8        /* other collateral assets a run may value */
 #define BK_COLL_NONE UINT32_MAX /* no contract prices it */
 
-/* The run's other collateral (engine/collateral.h): its assets with their prices now and
- * when the window opened, the price of each settle asset in the same unit, the units the
- * accounts hold, and the fund's deficits that the collateral's fall made. */
+/* The run's other collateral (engine/collateral.h): its assets with their prices now,
+ * the price of each settle asset in the same unit, the units posted, sold and withdrawn,
+ * and the fund's deficits that the collateral's fall made. */
 typedef struct bk_coll_state {
   bk_asset now[BK_COLL_ASSETS];   /* env.assets: prices now */
-  bk_asset start[BK_COLL_ASSETS]; /* the same as the window opened */
   uint32_t from[BK_COLL_ASSETS];  /* the contract whose mark prices each */
   size_t n;
   int64_t unit[BK_LEDGER_ASSETS];  /* env.unit: a settle asset's price now */
-  int64_t unit0[BK_LEDGER_ASSETS]; /* the same as the window opened */
   uint32_t unit_from[BK_LEDGER_ASSETS]; /* the first inverse contract settling in it (its
                                            mark is the coin's price), or BK_COLL_NONE: 1,
                                            the quote of linear contracts */
-  int64_t held[BK_COLL_ASSETS];  /* units the accounts hold in all */
+  int64_t posted[BK_COLL_ASSETS];    /* units the accounts posted in all */
+  int64_t sold[BK_COLL_ASSETS];      /* units sold to the market (bk_coll_sell) */
+  int64_t withdrawn[BK_COLL_ASSETS]; /* units that left with their accounts */
+  int64_t proceeds[BK_LEDGER_ASSETS]; /* what the sales brought, per settle asset */
   int64_t loss[BK_LEDGER_ASSETS]; /* deficits paid by the fund that the collateral's fall
-                                     since the window opened made (bk_coll_attribute) */
-  int started;                    /* 1: start[] and unit0[] hold the window's start;
-                                     0: they follow the prices */
+                                     since it was posted, or since the window opened,
+                                     made (bk_coll_attribute) */
+  int started;                    /* 1: the window has opened (bk_risk_collateral_start);
+                                     0: nothing has fallen yet */
 } bk_coll_state;
 
 /* The accounts holding a position on one contract (each position knows its slot), so

@@ -347,12 +347,13 @@ static bk_rc adl_record(bk_risk *r, const bk_adl_rec *rec) {
 }
 
 /* An account an ADL closed: once it holds no cross position, a negative balance is its
- * deficit, covered like a liquidated account's. */
+ * deficit, covered like a liquidated account's; it was not liquidated, so only the
+ * collateral that brings its cash to 0 is sold, whatever the penalty. */
 static bk_rc settle_counter(bk_risk *r, uint32_t id, uint32_t contract) {
   bk_account *a = &r->acct[id];
   for (uint32_t i = 0; i < a->npos; i++)
     if (!a->pos[i].isolated) return BK_OK;
-  return bk_wf_cover_cross(r, id, contract);
+  return bk_wf_cover_cross(r, id, contract, 0);
 }
 
 /* What account k may still give up on its position j (docs/adl.md): the position's
@@ -633,10 +634,10 @@ bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, i
                      BK_CAUSE_UNCOVERED, rest);
 }
 
-bk_rc bk_wf_cover_cross(bk_risk *r, uint32_t id, uint32_t contract) {
+bk_rc bk_wf_cover_cross(bk_risk *r, uint32_t id, uint32_t contract, int sell_all) {
   bk_account *a = &r->acct[id];
-  int64_t fall = 0;
-  bk_rc rc = a->cash < 0 ? bk_coll_sell(r, id, &fall) : BK_OK;
+  int64_t fall;
+  bk_rc rc = bk_coll_sell(r, id, sell_all, &fall);
   if (rc || a->cash >= 0) return rc;
   if (a->cash == INT64_MIN) return bk_err_set(&r->err, BK_ERANGE, "risk: deficit overflow");
   uint32_t s = a->settle;

@@ -92,11 +92,12 @@ bk_rc bk_wf_adl(bk_risk *r, uint32_t id, uint32_t contract, int64_t qty, int64_t
  * says. */
 bk_rc bk_wf_cover(bk_risk *r, uint32_t id, int64_t *holder, uint32_t contract, int64_t d);
 
-/* A cross pool of account id that has closed (its last position on contract): when its
- * cash is negative its other collateral is sold (bk_coll_sell), and what is still
- * negative is its deficit (bk_wf_cover), the part of the fund's payment that the
- * collateral's fall made counted in r->coll.loss (engine/collateral.h). */
-bk_rc bk_wf_cover_cross(bk_risk *r, uint32_t id, uint32_t contract);
+/* A cross pool of account id that has closed (its last position on contract): its other
+ * collateral is sold (bk_coll_sell: all of it when sell_all, else what brings a negative
+ * cash to 0), and what is still negative is its deficit (bk_wf_cover), the part of the
+ * fund's payment that the collateral's fall made counted in r->coll.loss
+ * (engine/collateral.h). */
+bk_rc bk_wf_cover_cross(bk_risk *r, uint32_t id, uint32_t contract, int sell_all);
 
 /* Covers the deficit an isolated position left when it ended (r->iso_deficit), paid into
  * the account's cash so its cross pool does not bear it. Nothing to do when none. */

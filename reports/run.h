@@ -142,7 +142,9 @@ typedef struct bk_report_totals {
   int64_t imbalance;          /* sum of every party's balance in the asset */
   bk_report_adl adl;          /* its ADL rounds summed (adl_rounds.h) */
   int64_t deficit_collateral; /* deficits paid by the fund that the collateral's fall
-                                 since the window's start made (engine/collateral.h) */
+                                 since it was posted, or since the window's start,
+                                 made (engine/collateral.h) */
+  int64_t collateral_sold;    /* what the accounts' other collateral brought when sold */
 } bk_report_totals;
 
 #endif

@@ -102,6 +102,7 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
   else t->imbalance = (int64_t)sum;
   if (bk_report_adl_sum(r, a, &t->adl)) bad = 1;
   t->deficit_collateral = bk_risk_collateral_loss(r, a);
+  t->collateral_sold = bk_risk_collateral_sold(r, a);
   return bad ? BK_ERANGE : BK_OK;
 }
 
@@ -238,6 +239,7 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   c_fx(&c, "ledger_imbalance", z->imbalance);
   adl_cells(&c, &z->adl);
   c_fx(&c, "deficit_from_collateral", z->deficit_collateral);
+  c_fx(&c, "collateral_sold", z->collateral_sold);
   if (run->draws && run->draws->band) band_cells(&c, run->draws, p, a);
   return c.n;
 }

@@ -788,13 +788,14 @@ static void a_two_contract_cross_account_is_liquidated_as_one_pool(void **state)
  *   0.01 × 121,000 × 0.95 / 4.02 = 1,149.5 / 4.02 = 285.945273631…, 285.94527363
  * rounded down (the DOT price in USD, BTCUSDT's in USDT, taken as one unit). The account
  * opens once BTC, DOT and the collateral's price are all known. A name the population
- * does not give, or an asset posted twice, is refused at its place in the file. */
+ * does not give, an asset posted twice, or the account's own settle asset (DOT, which
+ * the population also values as collateral) is refused at its place in the file. */
 static void an_accounts_file_posts_collateral_valued_at_the_marks(void **state) {
   (void)state;
-  static const char *const coll[] = {"BTC"};
+  static const char *const coll[] = {"BTC", "DOT"};
   bk_accounts_names names = NAMES;
   names.collateral = coll;
-  names.ncollateral = 1;
+  names.ncollateral = 2;
   static const char *const json =
       "{\"accounts\": [{\"id\": \"c\", \"deposit\": \"0\", \"positions\": [\n"
       "  {\"contract\": \"DOTUSD_PERP\", \"size\": \"-10\", \"entry\": \"4.02\"}],\n"
@@ -839,13 +840,15 @@ static void an_accounts_file_posts_collateral_valued_at_the_marks(void **state) 
       "  \"collateral\": [{\"asset\": \"ETH\", \"amount\": \"1\"}]}]}\n",
       "{\"accounts\": [{\"settle\": \"DOT\", \"deposit\": \"1\",\n"
       "  \"collateral\": [{\"asset\": \"BTC\", \"amount\": \"1\"},\n"
-      "                 {\"asset\": \"BTC\", \"amount\": \"2\"}]}]}\n"};
+      "                 {\"asset\": \"BTC\", \"amount\": \"2\"}]}]}\n",
+      "{\"accounts\": [{\"settle\": \"DOT\", \"deposit\": \"1\",\n"
+      "  \"collateral\": [{\"asset\": \"DOT\", \"amount\": \"1\"}]}]}\n"};
   /* the offending entry's opening brace: 2 spaces, "collateral" (12), ": [" puts it at
      column 18; the second entry is indented 17 spaces, also column 18 */
-  static const char *const where[] = {"c.json:2:18", "c.json:3:18"};
+  static const char *const where[] = {"c.json:2:18", "c.json:3:18", "c.json:2:18"};
   static const char *const why[] = {"one of the population's collateral assets",
-                                    "posted twice"};
-  for (int i = 0; i < 2; i++) {
+                                    "posted twice", "DOT is the account's settle asset"};
+  for (int i = 0; i < 3; i++) {
     bk_acctlist_init(&l);
     assert_int_equal(bk_accounts_json_parse(bad[i], strlen(bad[i]), "c.json", &names, &l, &err),
                      BK_ECONFIG);
@@ -1076,12 +1079,8 @@ static void coin_x_with(int with_y, uint64_t draw, int living, const char *share
     o[1] = a->pos[0].size;
     o[2] = a->pos[0].entry;
     out->coll[out->n][0] = a->ncoll ? a->coll[0].amount : 0;
-    if (a->ncoll) { /* valued at the prices as the window opened */
-      bk_menv e = rk->env;
-      e.assets = rk->coll.start;
-      e.unit = rk->coll.unit0;
-      assert_int_equal(bk_acct_collateral(&e, a, &out->coll[out->n][1]), BK_OK);
-    }
+    if (a->ncoll) /* valued at the prices as the window opened (no cash beside it) */
+      out->coll[out->n][1] = a->cash + a->coll[0].ref;
     out->n++;
   }
   out->st = bk_pop_synth_stats(p, x);

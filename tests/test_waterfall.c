@@ -829,6 +829,35 @@ static void an_adl_counterparty_left_below_zero_is_covered(void **state) {
   }
 }
 
+/* A solvent ADL counterparty keeps the collateral its debt does not need. As above, but
+ * the short holds no cash and 0.2 BTC (priced by contract 1 at 1,000, no haircut: worth
+ * 0.2 × 1,000 = 200): closed at 990 it realizes 10 × −10 = −100, cash −100 beside 200 of
+ * BTC, solvent. Only 100 / 1,000 = 0.1 BTC is sold (for 100): cash 0, 0.1 BTC kept,
+ * nothing uncovered. */
+static void a_solvent_adl_counterparty_sells_only_what_its_cash_needs(void **state) {
+  (void)state;
+  bk_policy pol;
+  bk_policy_default(&pol);
+  pol.penalty = 0;
+  bk_risk *r = risk2(&pol, 0);
+  uint32_t btc;
+  assert_int_equal(bk_risk_add_collateral(r, "BTC", 0, 1, &btc), BK_OK);
+  bk_risk_set_mark(r, 0, P("985"));
+  open_acct(r, "100", 0, "10", "1000");
+  uint32_t s = open_acct(r, "0", 0, NULL, NULL);
+  assert_int_equal(bk_risk_post_collateral(r, s, btc, P("0.2")), BK_OK);
+  assert_int_equal(bk_risk_trade(r, s, 0, P("-10"), P("980")), BK_OK);
+  mark_k(r, 0, "985.1", 1);
+  assert_true(r->adl[0].counter_acct == s && r->adl[0].price == P("990"));
+  assert_int_equal((int)r->acct[s].npos, 0);
+  assert_true(r->acct[s].cash == 0);
+  assert_int_equal((int)r->acct[s].ncoll, 1);
+  assert_true(r->acct[s].coll[0].amount == P("0.1") && r->coll.sold[btc] == P("0.1"));
+  assert_true(r->wf.uncovered[0] == 0);
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  bk_risk_free(r);
+}
+
 /* An inverse short that can never go bankrupt (its collateral covers any price) ranks by
  * its PnL% with leverage 1 (value at an infinite price is 0), not last. Face 10, mark 3:
  * short A −10 at 4.0 with 30 coin ranks 1/3; short B −10 at 2.9 with 3 coin is losing
@@ -983,6 +1012,7 @@ int main(void) {
       cmocka_unit_test(each_settle_asset_has_its_own_initial_fund),
       cmocka_unit_test(hyperliquid_backstop_takes_over_below_two_thirds_of_margin),
       cmocka_unit_test(an_adl_counterparty_left_below_zero_is_covered),
+      cmocka_unit_test(a_solvent_adl_counterparty_sells_only_what_its_cash_needs),
       cmocka_unit_test(an_inverse_short_that_cannot_go_bankrupt_ranks_by_its_profit),
       cmocka_unit_test(outcomes_are_kept_per_position_of_a_unit),
       cmocka_unit_test(a_fund_that_holds_nothing_needs_no_safe_margin),
