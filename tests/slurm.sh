@@ -98,21 +98,8 @@ done
 
 # the sweep: a synthetic hour, 2 policies x 2 seeds = 4 cells, in 3 shards
 cd "$T" || exit 1
-"$backstop" synth -o day --hours 1 --rate 1 --seed 3 --quiet || fail "synth"
-cat > scen.json <<JSON
-{ "name": "tiny", "data": ["day"], "seed": 7,
-  "instruments": { "SYNUSDT": { "kind": "linear", "tick": "0.1", "contract_size": "1",
-    "settle": "USDT", "tiers": [ { "floor": "0", "mmr": "0.004", "max_leverage": "125" } ] } },
-  "population": { "model": "synthetic", "accounts_per_contract": 20 },
-  "policies": [ "$src/data/policies/binance-like.json" ] }
-JSON
-cat > grid.json <<JSON
-{ "name": "tiny-grid", "scenarios": ["scen.json"],
-  "windows": [ { "from": "2025-10-10T00:10:00Z" } ],
-  "policies": [ "$src/data/policies/binance-like.json", "$src/data/policies/dydx-like.json" ],
-  "seeds": [ 1, 2 ] }
-JSON
-"$backstop" sweep grid.json --quiet -o one/tiny-grid || fail "the sweep in one process"
+. "$src/tests/sweep_grid.sh"
+grid_setup
 mkdir -p slurm
 job=$(sh "$src/docs/scaling/slurm-submit.sh" grid.json slurm/tiny-grid 3 "$backstop") ||
   fail "sbatch"
@@ -125,15 +112,5 @@ while [ $i -lt 180 ]; do
   sleep 0.5
 done
 [ "$state" = COMPLETED ] || fail "the merge job $job ended $state"
-diff -r one/tiny-grid slurm/tiny-grid || fail "the merged sweep differs from the one-process sweep"
-n=$(find slurm/tiny-grid -type f | wc -l)
-# every cell holds a whole run folder: its manifest and summary, as many files as each
-# of the one-process sweep's cells (grid.json and sweep.csv beside them)
-per=$(find one/tiny-grid/cells/00000 -type f | wc -l)
-[ "$per" -ge 9 ] && [ "$n" -eq $((2 + 4 * per)) ] ||
-  fail "expected grid.json, sweep.csv and 4 cells of $per files, found $n files"
-for c in 00000 00001 00002 00003; do
-  [ -s slurm/tiny-grid/cells/$c/manifest.json ] && [ -s slurm/tiny-grid/cells/$c/summary.csv ] ||
-    fail "cell $c lacks its manifest or summary"
-done
+grid_check slurm/tiny-grid
 echo "slurm test: a 3-task array and its merge (job $job) wrote the one-process sweep's $n files"
