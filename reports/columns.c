@@ -18,6 +18,9 @@ const size_t bk_col_nin = sizeof bk_col_in_causes / sizeof *bk_col_in_causes;
 const int bk_col_out_causes[] = {BK_CAUSE_DEFICIT, BK_CAUSE_TAKEOVER, BK_CAUSE_OFFLOAD,
                                  BK_CAUSE_ADL, BK_CAUSE_FUNDING};
 const size_t bk_col_nout = sizeof bk_col_out_causes / sizeof *bk_col_out_causes;
+const int bk_col_pool_in_causes[] = {BK_CAUSE_CONVERT, BK_CAUSE_CLAIM};
+const int bk_col_pool_out_causes[] = {BK_CAUSE_CONVERT, BK_CAUSE_PREMIUM};
+const size_t bk_col_npool = sizeof bk_col_pool_in_causes / sizeof *bk_col_pool_in_causes;
 
 const char *bk_col_flow(int out, int cause, char *buf, size_t cap) {
   snprintf(buf, cap, "%s_%s", out ? "out" : "in", bk_cause_name(cause));

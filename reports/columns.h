@@ -23,6 +23,11 @@ extern const int bk_col_in_causes[];
 extern const size_t bk_col_nin;
 extern const int bk_col_out_causes[];
 extern const size_t bk_col_nout;
+/* The flows of shared funds and reinsurance, with columns only when some policy of the
+ * run has either (bk_report_pooling_shown): bk_col_npool causes in, as many out. */
+extern const int bk_col_pool_in_causes[];
+extern const int bk_col_pool_out_causes[];
+extern const size_t bk_col_npool;
 
 /* Writes the flow column name "in_<cause>" (out = 0) or "out_<cause>" (out = 1) into buf
  * (NUL-terminated, truncated to cap); returns buf. */

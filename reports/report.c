@@ -166,14 +166,18 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
                                      "fund_cash", "inventory_pnl", BK_COL_FUND_EQUITY};
   for (size_t i = 0; i < sizeof head / sizeof *head; i++) w_str(&w, head[i]);
   char name[48];
-  int capture = bk_report_capture_shown(run);
+  int capture = bk_report_capture_shown(run), pooling = bk_report_pooling_shown(run);
   for (size_t c = 0; c < bk_col_nin; c++)
     w_str(&w, bk_col_flow(0, bk_col_in_causes[c], name, sizeof name));
   if (capture) w_str(&w, bk_col_flow(0, BK_CAUSE_SPREAD_CAPTURE, name, sizeof name));
+  for (size_t c = 0; pooling && c < bk_col_npool; c++)
+    w_str(&w, bk_col_flow(0, bk_col_pool_in_causes[c], name, sizeof name));
   w_str(&w, "inflows");
   for (size_t c = 0; c < bk_col_nout; c++)
     w_str(&w, bk_col_flow(1, bk_col_out_causes[c], name, sizeof name));
   if (capture) w_str(&w, bk_col_flow(1, BK_CAUSE_SPREAD_CAPTURE, name, sizeof name));
+  for (size_t c = 0; pooling && c < bk_col_npool; c++)
+    w_str(&w, bk_col_flow(1, bk_col_pool_out_causes[c], name, sizeof name));
   w_str(&w, "outflows");
   static const char *const tail[] = {"drawdown", "liquidations", "liq_notional",
                                      BK_COL_LIQ_NOTIONAL_INTERVAL};
@@ -200,9 +204,13 @@ static bk_rc write_fund(const bk_report_run *run, bk_outfile *o) {
         w_fx(&w, s[i].equity);
         for (size_t c = 0; c < bk_col_nin; c++) w_fx(&w, s[i].in[bk_col_in_causes[c]]);
         if (capture) w_capture(&w, priced, s[i].in[BK_CAUSE_SPREAD_CAPTURE]);
+        for (size_t c = 0; pooling && c < bk_col_npool; c++)
+          w_fx(&w, s[i].in[bk_col_pool_in_causes[c]]);
         w_fx(&w, inflows);
         for (size_t c = 0; c < bk_col_nout; c++) w_fx(&w, s[i].out[bk_col_out_causes[c]]);
         if (capture) w_capture(&w, priced, s[i].out[BK_CAUSE_SPREAD_CAPTURE]);
+        for (size_t c = 0; pooling && c < bk_col_npool; c++)
+          w_fx(&w, s[i].out[bk_col_pool_out_causes[c]]);
         w_fx(&w, outflows);
         w_fx(&w, peak - s[i].equity);
         w_u64(&w, s[i].liquidations);
@@ -929,6 +937,8 @@ static int any_reins(const bk_report_run *run) {
     if (run->policies[p].risk->pol.reins_share) return 1;
   return 0;
 }
+
+int bk_report_pooling_shown(const bk_report_run *run) { return any_pools(run) || any_reins(run); }
 
 /* pools.csv: per policy and shared fund, a row per member asset (its flows valued in the
  * pool's currency when they happened), then a row "all" with their sums, the pool's

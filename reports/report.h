@@ -37,7 +37,8 @@
  * Accounting identities the files satisfy (and the tests check), per policy and asset,
  * in summary.csv and on every row of fund.csv:
  *   inflows = sum of in_<cause>, outflows = sum of out_<cause>  (every cause has a column;
- *     spread_capture's only when bk_report_capture_shown, and it is 0 otherwise; empty
+ *     spread_capture's only when bk_report_capture_shown, and it is 0 otherwise; convert,
+ *     claim and premium only when bk_report_pooling_shown, and 0 otherwise; empty
  *     cells count as 0)
  *   fund_cash_end - fund_start = inflows - outflows          (ledger, every cause)
  *   fund_end = fund_cash_end + inventory_pnl_end              (equity at mark)
@@ -96,7 +97,7 @@ typedef struct bk_report_cell {
   char name[48];
   char text[64];
 } bk_report_cell;
-#define BK_REPORT_SUMMARY_COLS 80 /* room for every column of summary.csv */
+#define BK_REPORT_SUMMARY_COLS 96 /* room for every column of summary.csv (at most 79) */
 
 /* Fills cells (BK_REPORT_SUMMARY_COLS of room) with summary.csv's row of policy p in
  * asset a from its totals t, or with the column names alone (empty values) when t is
@@ -112,6 +113,10 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
 int bk_report_captures(const bk_report_run *run);
 int bk_report_has_index(const bk_report_run *run, uint32_t k);
 int bk_report_capture_shown(const bk_report_run *run);
+
+/* 1 when some policy of the run has shared funds or a reinsurance layer: fund.csv and
+ * summary.csv then carry in_convert, in_claim, out_convert and out_premium. */
+int bk_report_pooling_shown(const bk_report_run *run);
 
 /* 1 when some contract settling in asset a had an index price: its spread-capture cells
  * are filled (else empty). The trades and liquidation fills of policy p in asset a that

@@ -56,7 +56,8 @@ static void print_flows(FILE *f, const bk_report_totals *t) {
                 {BK_CAUSE_SPREAD_CAPTURE, "spread capture"},
                 {BK_CAUSE_TAKEOVER, "takeover"},      {BK_CAUSE_OFFLOAD, "offload"},
                 {BK_CAUSE_ADL, "ADL"},                {BK_CAUSE_FUNDING, "funding"},
-                {BK_CAUSE_DEFICIT, "deficits"}};
+                {BK_CAUSE_DEFICIT, "deficits"},     {BK_CAUSE_CONVERT, "conversions"},
+                {BK_CAUSE_PREMIUM, "premiums"},     {BK_CAUSE_CLAIM, "claims"}};
   line l = {f, 15, 0};
   fprintf(f, "%-15s", "  fund flows:");
   for (size_t k = 0; k < sizeof causes / sizeof *causes; k++) {

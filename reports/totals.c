@@ -213,11 +213,15 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
   c_fx(&c, "max_drawdown", z->max_drawdown);
   c_secs(&c, "time_under_water_s", z->under_water_us);
   int capture = bk_report_capture_shown(run), priced = bk_report_asset_has_index(run, a);
+  int pooling = bk_report_pooling_shown(run);
   for (size_t k = 0; k < bk_col_nin; k++)
     c_fx(&c, bk_col_flow(0, bk_col_in_causes[k], b, sizeof b), z->in[bk_col_in_causes[k]]);
   if (capture)
     c_capture(&c, bk_col_flow(0, BK_CAUSE_SPREAD_CAPTURE, b, sizeof b), priced,
               z->in[BK_CAUSE_SPREAD_CAPTURE]);
+  for (size_t k = 0; pooling && k < bk_col_npool; k++)
+    c_fx(&c, bk_col_flow(0, bk_col_pool_in_causes[k], b, sizeof b),
+         z->in[bk_col_pool_in_causes[k]]);
   c_fx(&c, "inflows", z->inflows);
   for (size_t k = 0; k < bk_col_nout; k++)
     c_fx(&c, bk_col_flow(1, bk_col_out_causes[k], b, sizeof b), z->out[bk_col_out_causes[k]]);
@@ -226,6 +230,9 @@ size_t bk_report_summary_cells(const bk_report_run *run, size_t p, uint32_t a,
               z->out[BK_CAUSE_SPREAD_CAPTURE]);
     c_u64(&c, "spread_capture_unpriced", t ? bk_report_unpriced(run, p, a) : 0);
   }
+  for (size_t k = 0; pooling && k < bk_col_npool; k++)
+    c_fx(&c, bk_col_flow(1, bk_col_pool_out_causes[k], b, sizeof b),
+         z->out[bk_col_pool_out_causes[k]]);
   c_fx(&c, "outflows", z->outflows);
   c_fx(&c, "liq_fund_delta", z->liq_fund_delta);
   c_fx(&c, "adl_notional", z->adl_notional);

@@ -350,6 +350,24 @@ static int64_t adl_of(const bk_t_table *t, const char *policy) {
   return sum;
 }
 
+/* Every row of summary.csv adds up: inflows = Σ in_<cause>, outflows = Σ out_<cause>, and
+ * fund_cash_end − fund_start = inflows − outflows, conversions, premiums and claims
+ * included (docs/reports.md, "The fund's flows"); and each column is documented. */
+static void flows_add_up(const bk_t_table *t) {
+  bk_t_documented(t, "summary.csv");
+  for (size_t r = 1; r < t->rows; r++) {
+    int64_t in = 0, out = 0;
+    for (size_t c = 0; c < t->cols; c++) {
+      const char *name = t->cell[c];
+      if (!strncmp(name, "in_", 3)) in += bk_t_num(t, r, name);
+      if (!strncmp(name, "out_", 4)) out += bk_t_num(t, r, name);
+    }
+    assert_true(in == bk_t_num(t, r, "inflows"));
+    assert_true(out == bk_t_num(t, r, "outflows"));
+    assert_true(bk_t_num(t, r, "fund_cash_end") - bk_t_num(t, r, "fund_start") == in - out);
+  }
+}
+
 /* docs/liquidation.md §9 and §11 on the crash day: the shared fund started with its
  * safe_initial_fund, held in USD, needs no ADL; with 1e-8 USD less it does. */
 static void the_crash_days_safe_pool_fund_is_the_smallest_without_adl(void **state) {
@@ -358,6 +376,10 @@ static void the_crash_days_safe_pool_fund_is_the_smallest_without_adl(void **sta
   bk_t_table sum, pools;
   crash_day("empty", shared_policy("empty", 0, p0, sizeof p0), NULL, &sum, &pools);
   assert_true(adl_of(&sum, "empty") > 0); /* with no fund the day needs ADL */
+  flows_add_up(&sum);
+  int64_t converted = 0; /* the sums hold with conversions among the flows */
+  for (size_t r = 1; r < sum.rows; r++) converted += bk_t_num(&sum, r, "in_convert");
+  assert_true(converted > 0);
   int64_t safe = bk_t_num(&pools, pools.rows - 1, "safe_initial_fund");
   assert_string_equal(bk_t_cell(&pools, pools.rows - 1, "settle_asset"), "all");
   bk_t_table_free(&sum);
