@@ -83,6 +83,7 @@ bk_rc bk_capture_release(bk_risk *r, uint32_t contract, int64_t ts) {
 }
 
 bk_rc bk_capture_release_all(bk_risk *r) {
-  r->held_to_end += r->nholds;
+  /* those with an index are marked to the last one; the others stay unpriced */
+  for (size_t i = 0; i < r->nholds; i++) r->held_to_end += r->index[r->holds[i].contract] > 0;
   return release(r, 0, 1, INT64_MAX);
 }
