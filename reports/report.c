@@ -926,19 +926,6 @@ static bk_rc write_sizing(const bk_report_run *run, bk_outfile *o) {
 }
 
 /* Whether any policy has shared funds (pools.csv) or a reinsurance layer (reinsurance.csv). */
-static int any_pools(const bk_report_run *run) {
-  for (size_t p = 0; p < run->npolicies; p++)
-    if (run->policies[p].risk->pol.npools) return 1;
-  return 0;
-}
-
-static int any_reins(const bk_report_run *run) {
-  for (size_t p = 0; p < run->npolicies; p++)
-    if (run->policies[p].risk->pol.reins_share) return 1;
-  return 0;
-}
-
-int bk_report_pooling_shown(const bk_report_run *run) { return any_pools(run) || any_reins(run); }
 
 /* pools.csv: per policy and shared fund, a row per member asset (its flows valued in the
  * pool's currency when they happened), then a row "all" with their sums, the pool's
@@ -1049,8 +1036,8 @@ bk_rc bk_report_write(const bk_report_run *run, bk_err *err) {
   }
   if (run->sensitivity) names[sens = nfiles++] = SENS_FILE;
   if (bk_sizing_has(run)) names[sizing = nfiles++] = SIZING_FILE;
-  if (any_pools(run)) names[pools = nfiles++] = POOLS_FILE;
-  if (any_reins(run)) names[reins = nfiles++] = REINS_FILE;
+  if (bk_report_has_pools(run)) names[pools = nfiles++] = POOLS_FILE;
+  if (bk_report_has_reins(run)) names[reins = nfiles++] = REINS_FILE;
   if (has_margins(run)) names[margins = nfiles++] = MARGINS_FILE;
   bk_err e;
   bk_err_clear(&e);

@@ -114,8 +114,11 @@ int bk_report_captures(const bk_report_run *run);
 int bk_report_has_index(const bk_report_run *run, uint32_t k);
 int bk_report_capture_shown(const bk_report_run *run);
 
-/* 1 when some policy of the run has shared funds or a reinsurance layer: fund.csv and
- * summary.csv then carry in_convert, in_claim, out_convert and out_premium. */
+/* Whether some policy of the run has shared funds (then pools.csv is written), a
+ * reinsurance layer (reinsurance.csv), or either (then fund.csv and summary.csv carry
+ * in_convert, in_claim, out_convert and out_premium). */
+int bk_report_has_pools(const bk_report_run *run);
+int bk_report_has_reins(const bk_report_run *run);
 int bk_report_pooling_shown(const bk_report_run *run);
 
 /* 1 when some contract settling in asset a had an index price: its spread-capture cells

@@ -108,6 +108,22 @@ bk_rc bk_report_totals_of(const bk_report_run *run, size_t p, uint32_t a,
 
 /* --- the cells ------------------------------------------------------------------------ */
 
+int bk_report_has_pools(const bk_report_run *run) {
+  for (size_t p = 0; p < run->npolicies; p++)
+    if (run->policies[p].risk->pol.npools) return 1;
+  return 0;
+}
+
+int bk_report_has_reins(const bk_report_run *run) {
+  for (size_t p = 0; p < run->npolicies; p++)
+    if (run->policies[p].risk->pol.reins_share) return 1;
+  return 0;
+}
+
+int bk_report_pooling_shown(const bk_report_run *run) {
+  return bk_report_has_pools(run) || bk_report_has_reins(run);
+}
+
 typedef struct cells {
   bk_report_cell *v;
   size_t n;
