@@ -337,13 +337,13 @@ bk_rc bk_acct_muldiv_wide(bk_i128 a, bk_i128 b, bk_i128 c, bk_round r, int64_t *
   int neg = (a < 0) ^ (b < 0) ^ (c < 0);
   if (a == 0 || b == 0) neg = 0;
   bk_u128 ua = mag(a), ub = mag(b), uc = mag(c);
-  bk_u128 hi, lo;
-  mul256(ua, ub, &hi, &lo);
+  bk_u128 hi = 0, lo;
+  if (ua <= UINT64_MAX && ub <= UINT64_MAX) lo = ua * ub; /* one multiply */
+  else mul256(ua, ub, &hi, &lo);
   if (hi >= uc) return BK_ERANGE; /* quotient needs more than 128 bits */
   bk_u128 q, rem;
   if (hi == 0) {
-    q = lo / uc;
-    rem = lo % uc;
+    q = bk_udivrem(lo, uc, &rem);
   } else {
     /* restoring division of (hi, lo) by uc; rem < uc <= 2^127 so rem << 1 fits */
     rem = hi;

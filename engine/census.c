@@ -25,15 +25,22 @@ static void add_side(const bk_risk *r, const bk_pos *p, bk_i128 *lo, bk_i128 *sh
   else *sh += notional_of(r, p);
 }
 
+/* |notional| of size contracts of contract k at its mark (INT64_MAX when unknown or too
+ * big for the position type). */
+static int64_t total_notional(const bk_risk *r, uint32_t k, bk_i128 size) {
+  int64_t n = 0, mark = r->mark[k];
+  if (size == 0) return 0;
+  if (mark <= 0 || size > INT64_MAX || bk_pos_notional(&r->contracts[k], (int64_t)size, mark, &n))
+    return INT64_MAX;
+  return n;
+}
+
 void bk_census_oi(const bk_risk *r, uint32_t asset, int64_t *oi_long, int64_t *oi_short) {
   bk_i128 lo = 0, sh = 0;
   for (uint32_t k = 0; k < r->ncontracts; k++) {
     if (r->contracts[k].settle != asset) continue;
-    const bk_holders *h = &r->holders[k];
-    for (size_t i = 0; i < h->n; i++) {
-      const bk_account *a = &r->acct[h->id[i]];
-      add_side(r, &a->pos[bk_acct_find(a, k)], &lo, &sh);
-    }
+    lo += total_notional(r, k, r->acct_long[k]);
+    sh += total_notional(r, k, r->acct_long[k] - r->acct_oi[k]);
   }
   *oi_long = capped(lo);
   *oi_short = capped(sh);

@@ -39,7 +39,9 @@ typedef struct bk_census {
   bk_lev_bucket lev[BK_LEV_BUCKETS];
 } bk_census;
 
-/* Long and short notional at mark of every position on a contract settling in asset. */
+/* Long and short open interest in asset: for each contract settling in it, the accounts'
+ * long (short) contracts in all at its mark, rounded up once per contract; from running
+ * totals, without a pass over the holders. */
 void bk_census_oi(const bk_risk *r, uint32_t asset, int64_t *oi_long, int64_t *oi_short);
 
 /* The census of asset in r's accounts now: counts, open interest, leverage buckets.

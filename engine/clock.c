@@ -42,6 +42,19 @@ size_t bk_time_format(int64_t us, char *buf, size_t cap) {
   int64_t y;
   unsigned m, d;
   bk_civil_from_days(days, &y, &m, &d);
+  if (y >= 0 && y <= 9999 && cap > 27) { /* the common case, without printf: one per row */
+    char *o = buf;
+    int64_t f[] = {y, m, d, sod / 3600, sod / 60 % 60, sod % 60, frac};
+    static const int width[] = {4, 2, 2, 2, 2, 2, 6};
+    static const char after[] = "--T::.Z";
+    for (int i = 0; i < 7; i++) {
+      for (int k = width[i]; k-- > 0; f[i] /= 10) o[k] = (char)('0' + f[i] % 10);
+      o += width[i];
+      *o++ = after[i];
+    }
+    *o = '\0';
+    return (size_t)(o - buf);
+  }
   int n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", (long long)y, m, d,
                    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
                    (long long)frac);

@@ -91,20 +91,29 @@ bk_rc bk_risk_check(bk_risk *r) {
     money[r->acct[id].settle] += bk_ledger_balance(&r->ledger, BK_XFER_PARTY(id),
                                                    r->acct[id].settle);
   }
-  bk_i128 *oi = calloc(r->ncontracts, sizeof *oi);
+  bk_i128 *oi = calloc(r->ncontracts, sizeof *oi), *lo = calloc(r->ncontracts, sizeof *lo);
   size_t *held = calloc(r->ncontracts, sizeof *held);
-  if (!oi || !held) {
+  if (!oi || !lo || !held) {
     free(oi);
+    free(lo);
     free(held);
     return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the check");
   }
   for (uint32_t id = 0; id < r->nacct; id++)
     for (uint32_t i = 0; i < r->acct[id].npos; i++) {
-      oi[r->acct[id].pos[i].contract] += r->acct[id].pos[i].size;
-      held[r->acct[id].pos[i].contract]++;
+      const bk_pos *p = &r->acct[id].pos[i];
+      oi[p->contract] += p->size;
+      if (p->size > 0) lo[p->contract] += p->size;
+      held[p->contract]++;
     }
   bk_rc rc = check_totals(r, money, oi);
   if (!rc) rc = check_collateral(r);
+  for (uint32_t k = 0; k < r->ncontracts && !rc; k++) /* the running long side (census.h) */
+    if (lo[k] != r->acct_long[k])
+      rc = bk_err_set(&r->err, BK_EINVARIANT, "conservation broken at event %llu: long open "
+                      "interest of contract %u is %lld, the running total says %lld",
+                      (unsigned long long)r->event, k, (long long)lo[k],
+                      (long long)r->acct_long[k]);
   /* the holder index lists exactly the accounts with a position on each contract */
   for (uint32_t k = 0; k < r->ncontracts && !rc; k++) {
     size_t n = held[k];
@@ -120,6 +129,7 @@ bk_rc bk_risk_check(bk_risk *r) {
     }
   }
   free(oi);
+  free(lo);
   free(held);
   return rc;
 }

@@ -8,9 +8,42 @@
 
 #include <string.h>
 
+bk_u128 bk_udivrem(bk_u128 n, bk_u128 d, bk_u128 *rem) {
+  if (d <= UINT64_MAX && n >> 64 < d) {
+    uint64_t q, r, lo = (uint64_t)n, hi = (uint64_t)(n >> 64), dd = (uint64_t)d;
+    if (hi == 0) {
+      q = lo / dd;
+      r = lo % dd;
+    } else {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+      /* hi < dd: the quotient fits 64 bits, so divq cannot fault */
+      __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(dd));
+#else
+      bk_u128 qq = n / d;
+      q = (uint64_t)qq;
+      r = (uint64_t)(n - qq * d);
+#endif
+    }
+    *rem = r;
+    return q;
+  }
+  bk_u128 q = n / d;
+  *rem = n - q * d;
+  return q;
+}
+
+static bk_u128 umag(bk_i128 x) { return x < 0 ? (bk_u128)0 - (bk_u128)x : (bk_u128)x; }
+
+/* a / b truncated toward zero and a % b (with the sign of a), as C's / and %, in one
+ * division (bk_udivrem). |a / b| < 2^127: the products divided here are of int64s. */
+static bk_i128 divrem(bk_i128 a, bk_i128 b, bk_i128 *rem) {
+  bk_u128 ur, uq = bk_udivrem(umag(a), umag(b), &ur);
+  *rem = a < 0 ? -(bk_i128)ur : (bk_i128)ur;
+  return (a < 0) != (b < 0) ? -(bk_i128)uq : (bk_i128)uq;
+}
+
 int64_t bk_div_round(bk_i128 a, bk_i128 b, bk_round r) {
-  bk_i128 q = a / b; /* C truncates toward zero */
-  bk_i128 rem = a % b;
+  bk_i128 rem, q = divrem(a, b, &rem); /* C truncates toward zero */
   if (rem != 0) {
     int neg = (rem < 0) != (b < 0); /* sign of the exact quotient's fraction */
     switch (r) {
@@ -42,11 +75,10 @@ static bk_rc fit(bk_i128 v, int64_t *out) {
 /* Like bk_div_round but refuses quotients that do not fit int64. */
 static bk_rc div128(bk_i128 a, bk_i128 b, bk_round r, int64_t *out) {
   if (b == 0) return BK_ERANGE;
-  bk_i128 q = a / b;
+  bk_i128 rem, q = divrem(a, b, &rem);
   if (q > INT64_MAX || q < INT64_MIN) return BK_ERANGE;
   /* q fits; rounding moves it by at most one, which may still overflow at the edges */
   bk_i128 rq = q;
-  bk_i128 rem = a % b;
   if (rem != 0) {
     int neg = (rem < 0) != (b < 0);
     if (r == BK_FLOOR && neg) rq -= 1;
@@ -173,9 +205,9 @@ size_t bk_fx_format(int64_t v, int decimals, bk_round r, char *buf, size_t cap) 
   if (decimals > BK_FX_DECIMALS) decimals = BK_FX_DECIMALS;
   int64_t unit = 1;
   for (int k = decimals; k < BK_FX_DECIMALS; k++) unit *= 10;
-  bk_i128 q = bk_div_round(v, unit, r); /* v in units of 10^-decimals */
+  int64_t q = bk_div_round(v, unit, r); /* v in units of 10^-decimals: |q| <= 2^63 */
   int neg = q < 0;
-  bk_u128 m = (bk_u128)(neg ? -q : q);
+  uint64_t m = neg ? (uint64_t)0 - (uint64_t)q : (uint64_t)q;
   char tmp[48];
   size_t len = 0;
   int pos = 0;

@@ -52,6 +52,11 @@ size_t bk_fx_format(int64_t v, int decimals, bk_round r, char *buf, size_t cap);
 /* Writes v with as few decimals as represent it exactly ("19700", "0.005", "-1.5"). */
 size_t bk_fx_format_trim(int64_t v, char *buf, size_t cap);
 
+/* n / d (d > 0) and *rem = n % d in one division: the processor's 128-by-64-bit divide
+ * when the divisor and the quotient fit 64 bits (the common case of every margin and
+ * price formula), the library's 128-bit division otherwise. Exact either way. */
+bk_u128 bk_udivrem(bk_u128 n, bk_u128 d, bk_u128 *rem);
+
 /* q = a / b rounded in direction r, for plain integers. b must not be 0. */
 int64_t bk_div_round(bk_i128 a, bk_i128 b, bk_round r);
 

@@ -184,6 +184,9 @@ typedef struct bk_risk {
   size_t ndirty;
   uint8_t *is_dirty;   /* is_dirty[acct] */
   bk_i128 *acct_oi;    /* acct_oi[contract]: sum of the accounts' position sizes */
+  bk_i128 *acct_long;  /* acct_long[contract]: sum of the accounts' long sizes (the
+                          short side is acct_long - acct_oi): open interest without a
+                          pass over the holders (census.h) */
   bk_i128 acct_money[BK_LEDGER_ASSETS]; /* sum of the accounts' ledger balances */
   uint64_t visited;    /* accounts looked at by mark updates (for the benchmark) */
   uint64_t bankrupt_accounts[BK_LEDGER_ASSETS]; /* accounts flagged BK_ACCT_BANKRUPT */

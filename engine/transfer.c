@@ -113,6 +113,7 @@ bk_rc bk_xfer_set_pos(bk_risk *r, uint32_t id, const bk_pos *p) {
   }
   if (i >= 0 && np.size == 0) holder_remove(r, p->contract, np.slot);
   r->acct_oi[p->contract] += np.size - old;
+  r->acct_long[p->contract] += (np.size > 0 ? np.size : 0) - (old > 0 ? old : 0);
   bk_xfer_touch(r, id);
   return BK_OK;
 }

@@ -95,15 +95,23 @@ static void w_capture(wr *w, int priced, int64_t v) {
 }
 
 static void w_u64(wr *w, uint64_t v) {
-  char b[32];
-  int n = snprintf(b, sizeof b, "%" PRIu64, v);
-  w_raw(w, b, (size_t)n);
+  char b[24];
+  size_t n = sizeof b;
+  do b[--n] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  w_raw(w, b + n, sizeof b - n);
 }
 
 static void w_i64(wr *w, int64_t v) {
-  char b[32];
-  int n = snprintf(b, sizeof b, "%" PRId64, v);
-  w_raw(w, b, (size_t)n);
+  if (v >= 0) {
+    w_u64(w, (uint64_t)v);
+    return;
+  }
+  char b[24];
+  size_t n = sizeof b;
+  uint64_t m = (uint64_t)0 - (uint64_t)v;
+  do b[--n] = (char)('0' + m % 10); while ((m /= 10) != 0);
+  b[--n] = '-';
+  w_raw(w, b + n, sizeof b - n);
 }
 
 static void w_time(wr *w, int64_t us) {
