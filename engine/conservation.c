@@ -123,7 +123,8 @@ bk_rc bk_risk_check(bk_risk *r) {
                       "accounts hold %zu", k, h->n, n);
     for (size_t t = 0; t < h->n && !rc; t++) {
       int j = bk_acct_find(&r->acct[h->id[t]], k);
-      if (j < 0 || r->acct[h->id[t]].pos[j].slot != t)
+      if (j < 0 || r->acct[h->id[t]].pos[j].slot != t ||
+          r->acct[h->id[t]].pos[j].size != h->size[t])
         rc = bk_err_set(&r->err, BK_EINVARIANT, "holder index of contract %u: slot %zu is "
                         "stale", k, t);
     }

@@ -124,22 +124,23 @@ bk_rc bk_fund_observe(bk_fund *f, uint32_t asset, int64_t ts, int64_t equity,
     if (p->under_since < 0) p->under_since = ts;
   }
   /* the window: drop the front while it left it, the back while not above the new */
+  size_t m = p->dq_cap - 1; /* the capacity is a power of two: an index wraps by a mask */
   while (p->dq_n && p->dq[p->dq_head].ts < ts - window_us) {
-    p->dq_head = (p->dq_head + 1) % p->dq_cap;
+    p->dq_head = (p->dq_head + 1) & m;
     p->dq_n--;
   }
-  while (p->dq_n && p->dq[(p->dq_head + p->dq_n - 1) % p->dq_cap].equity <= equity) p->dq_n--;
+  while (p->dq_n && p->dq[(p->dq_head + p->dq_n - 1) & m].equity <= equity) p->dq_n--;
   if (p->dq_n == p->dq_cap) {
     size_t cap = p->dq_cap ? p->dq_cap * 2 : 16;
     bk_fund_peak *v = malloc(cap * sizeof *v);
     if (!v) return BK_ENOMEM;
-    for (size_t i = 0; i < p->dq_n; i++) v[i] = p->dq[(p->dq_head + i) % p->dq_cap];
+    for (size_t i = 0; i < p->dq_n; i++) v[i] = p->dq[(p->dq_head + i) & m];
     free(p->dq);
     p->dq = v;
     p->dq_cap = cap;
     p->dq_head = 0;
   }
-  p->dq[(p->dq_head + p->dq_n) % p->dq_cap] = (bk_fund_peak){ts, equity};
+  p->dq[(p->dq_head + p->dq_n) & (p->dq_cap - 1)] = (bk_fund_peak){ts, equity};
   p->dq_n++;
   return BK_OK;
 }

@@ -227,7 +227,10 @@ void bk_risk_free(bk_risk *r) {
     free(r->vol[k].ret);
   }
   free(r->vol);
-  for (size_t k = 0; r->holders && k < r->ncontracts; k++) free(r->holders[k].id);
+  for (size_t k = 0; r->holders && k < r->ncontracts; k++) {
+    free(r->holders[k].id);
+    free(r->holders[k].size);
+  }
   free(r->holders);
   free(r->assets);
   bk_fund_fini(&r->fund);
@@ -790,11 +793,13 @@ bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int side, int64_t price, i
     return bk_err_set(&r->err, BK_EDATA, "risk: bad trade for contract %u", contract);
   begin(r, ts);
   const bk_contract *c = &r->contracts[contract];
-  int64_t n, fee;
+  int64_t n, fee = 0; /* without a share the fee is 0, but a notional past int64 is still
+                         an error in the data */
   if (bk_pos_notional(c, qty, price, &n) ||
-      bk_acct_muldiv_wide((bk_i128)n * (r->pol.maker_fee + r->pol.taker_fee),
-                          r->pol.fund_share, (bk_i128)BK_FX_SCALE * BK_FX_SCALE, BK_FLOOR,
-                          &fee))
+      (r->pol.fund_share != 0 &&
+       bk_acct_muldiv_wide((bk_i128)n * (r->pol.maker_fee + r->pol.taker_fee),
+                           r->pol.fund_share, (bk_i128)BK_FX_SCALE * BK_FX_SCALE, BK_FLOOR,
+                           &fee)))
     return bk_err_set(&r->err, BK_ERANGE, "risk: fee overflow");
   /* most trades move nothing in a policy that takes no share of fees and no spread */
   if (fee == 0 && (r->pol.spread_taker_share <= 0 || r->pol.spread_fund_share <= 0) &&

@@ -119,6 +119,8 @@ typedef struct bk_coll_state {
  * ADL and socialization over open interest visit holders, not the population. */
 typedef struct bk_holders {
   uint32_t *id;
+  int64_t *size; /* size[slot]: the signed size of id[slot]'s position, so a pass over
+                    one side (an ADL queue) skips the other without visiting it */
   size_t n, cap;
 } bk_holders;
 

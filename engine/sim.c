@@ -157,7 +157,7 @@ bk_rc bk_sim_new(const bk_sim_config *c, bk_market *m, bk_sim **out, bk_err *err
          bk_risk_new_shadow(&s->pols[p], s->contracts, nk, s->assets, na, &s->shadow[p], err)))
       goto fail;
     s->risk[p]->records = c->keep_detail;
-    if (s->shadow[p]) s->shadow[p]->records = c->keep_detail;
+    if (s->shadow[p]) s->shadow[p]->records = 0; /* only its needs are read: no report rows */
     bk_adl_rounds_pair(s->risk[p], s->shadow[p]);
   }
   s->next_sample = INT64_MIN;

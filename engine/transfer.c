@@ -65,10 +65,17 @@ bk_rc bk_xfer_pay(bk_risk *r, uint32_t from, int64_t *from_h, uint32_t to, int64
 /* Adds account id to a contract's holders; returns its slot through *slot. */
 static bk_rc holder_add(bk_risk *r, uint32_t contract, uint32_t id, uint32_t *slot) {
   bk_holders *h = &r->holders[contract];
-  uint32_t *v = bk_vec_grow(h->id, &h->cap, h->n + 1, sizeof *v);
+  size_t cap = h->cap;
+  uint32_t *v = bk_vec_grow(h->id, &cap, h->n + 1, sizeof *v);
   if (!v) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the holder index");
   h->id = v;
+  cap = h->cap;
+  int64_t *s = bk_vec_grow(h->size, &cap, h->n + 1, sizeof *s);
+  if (!s) return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the holder index");
+  h->size = s;
+  h->cap = cap;
   *slot = (uint32_t)h->n;
+  h->size[h->n] = 0; /* bk_xfer_set_pos sets it */
   h->id[h->n++] = id;
   return BK_OK;
 }
@@ -79,6 +86,7 @@ static void holder_remove(bk_risk *r, uint32_t contract, uint32_t slot) {
   uint32_t last = h->id[--h->n];
   if (slot == h->n) return;
   h->id[slot] = last;
+  h->size[slot] = h->size[h->n];
   bk_account *b = &r->acct[last];
   int j = bk_acct_find(b, contract);
   b->pos[j].slot = slot;
@@ -112,6 +120,7 @@ bk_rc bk_xfer_set_pos(bk_risk *r, uint32_t id, const bk_pos *p) {
     return bk_err_set(&r->err, rc, "risk: no memory for a position");
   }
   if (i >= 0 && np.size == 0) holder_remove(r, p->contract, np.slot);
+  else if (np.size != 0) r->holders[p->contract].size[np.slot] = np.size;
   r->acct_oi[p->contract] += np.size - old;
   r->acct_long[p->contract] += (np.size > 0 ? np.size : 0) - (old > 0 ? old : 0);
   bk_xfer_touch(r, id);

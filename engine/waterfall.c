@@ -270,8 +270,11 @@ static bk_rc value_of(const bk_contract *c, int64_t size, int64_t price, int64_t
 }
 
 /* The ranking score of account k's position j (higher goes first). */
-static int64_t score_of(bk_risk *r, uint32_t k, int j, uint32_t contract, uint64_t start) {
+static int64_t score_of(bk_risk *r, uint32_t k, uint32_t contract, uint64_t start) {
+  if (r->pol.adl_rank == BK_ADL_DYDX) /* accounts by id, cyclically from a pseudo-random start */
+    return -(int64_t)((k + r->nacct - start) % r->nacct);
   const bk_account *b = &r->acct[k];
+  int j = bk_acct_find(b, contract);
   const bk_pos *p = &b->pos[j];
   const bk_contract *c = &r->contracts[contract];
   int64_t mark = r->mark[contract], score = INT64_MIN;
@@ -297,8 +300,8 @@ static int64_t score_of(bk_risk *r, uint32_t k, int j, uint32_t contract, uint64
       score = INT64_MIN;
     break;
   }
-  default: /* dYdX: accounts by id, cyclically from a pseudo-random start */
-    score = -(int64_t)((k + r->nacct - start) % r->nacct);
+  default: /* BK_ADL_DYDX, above */
+    break;
   }
   return score;
 }
@@ -316,11 +319,10 @@ static bk_rc queue_for(bk_risk *r, uint32_t contract, int side) {
     start = bk_wf_dydx_start(r->pol.seed, r->wf.draws++, r->nacct);
   q->n = 0;
   for (size_t t = 0; t < h->n; t++) {
+    if (sgn(h->size[t]) != side) continue;
     uint32_t k = h->id[t];
-    int j = bk_acct_find(&r->acct[k], contract);
-    if (j < 0 || sgn(r->acct[k].pos[j].size) != side) continue;
-    q->v[q->n++] = (bk_adl_cand){k, llabs(r->acct[k].pos[j].size),
-                                 score_of(r, k, j, contract, start)};
+    q->v[q->n++] = (bk_adl_cand){k, llabs(h->size[t]),
+                                 score_of(r, k, contract, start)};
   }
   for (size_t i = q->n / 2; i-- > 0;) sift_down(q->v, q->n, i);
   q->event = r->event;
@@ -451,10 +453,10 @@ static bk_rc close_winners(bk_risk *r, uint32_t contract, int side, size_t *n) {
   if (!v) return BK_ENOMEM;
   *n = 0;
   for (size_t t = 0; t < h->n; t++) {
+    if (sgn(h->size[t]) != side) continue;
     uint32_t k = h->id[t];
     int j = bk_acct_find(&r->acct[k], contract);
-    if (j < 0 || sgn(r->acct[k].pos[j].size) != side) continue;
-    int64_t q = llabs(r->acct[k].pos[j].size), w = q;
+    int64_t q = llabs(h->size[t]), w = q;
     if (r->pol.adl_rule == BK_ADLR_LEVEL && at_leverage_one(r, k, j, q, &w)) return BK_ERANGE;
     v[(*n)++] = (bk_adl_item){.acct = k, .weight = w, .cap = q};
   }
