@@ -570,9 +570,9 @@ static bk_rc step(bk_risk *r, uint32_t id, uint32_t k, const bk_book *book, int 
   int64_t bp, limit;
   if (bk_acct_bankrupt_price(&r->env, a, (size_t)i, NULL, &bp))
     return bk_err_set(&r->err, BK_ERANGE, "risk: bankruptcy price overflow");
-  bk_liq_rec rec = {.ts = r->now, .event = r->event, .acct = id, .contract = k,
+  bk_liq_rec rec = {.ts = r->now, .acct = id, .contract = k,
                     .size = p.size, .mark = r->mark[k], .bankrupt = bp,
-                    .bankrupt_at_mark = bankrupt, .outcome = BK_OUT_BOOK};
+                    .bankrupt_at_mark = (int16_t)(bankrupt != 0), .outcome = BK_OUT_BOOK};
   int64_t qty;
   if (bk_part_qty(r, a, i, &qty))
     return bk_err_set(&r->err, BK_ERANGE, "risk: liquidation quantity overflow");

@@ -37,18 +37,17 @@ enum { BK_OUT_BOOK = 0,       /* fully closed through the book */
 /* Account flags kept by the risk state. */
 enum { BK_ACCT_BANKRUPT = 2 /* it had a step with equity < 0 at the mark */ };
 
-typedef struct bk_liq_rec {
+typedef struct bk_liq_rec { /* 136 bytes, no padding: a run keeps one per step */
   int64_t ts;         /* µs */
-  uint64_t event;     /* event index */
   uint32_t acct, contract;
   int64_t size;       /* signed size before this step */
   int64_t mark;       /* mark price */
   int64_t bankrupt;   /* bankruptcy price (tick) */
-  int bankrupt_at_mark; /* 1: the unit's equity at the mark was below 0 at the start */
   int64_t book_qty;   /* closed through the book */
   int64_t avg_fill;   /* average fill price of book_qty (0 when none), rounded down */
   uint32_t levels;    /* levels walked */
-  int outcome;        /* BK_OUT_* */
+  int16_t outcome;    /* BK_OUT_* */
+  int16_t bankrupt_at_mark; /* 1: the unit's equity at the mark was below 0 at the start */
   int64_t takeover_qty, adl_qty, unresolved_qty; /* contracts by route */
   int64_t fee;        /* penalty paid to the fund */
   int64_t notional;   /* |size| at the mark, settle units */
@@ -61,6 +60,7 @@ typedef struct bk_liq_rec {
    * movement is on its last record. */
   int64_t fund_fee, fund_spread, fund_deficit, fund_other;
 } bk_liq_rec;
+_Static_assert(sizeof(bk_liq_rec) == 136, "a liquidation record has no padding");
 
 typedef struct bk_adl_rec {
   int64_t ts;

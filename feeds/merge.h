@@ -84,10 +84,16 @@ bk_rc bk_input_list_make(const char *const *paths, size_t n, bk_input_list *out,
 
 void bk_input_list_fini(bk_input_list *l);
 
+/* What the files of one merge read at once when no read size is asked for (opts): their
+ * buffers share BK_MERGE_READ_BUDGET bytes, each read at least BK_MERGE_READ_MIN. */
+#define BK_MERGE_READ_BUDGET ((size_t)8 << 20)
+#define BK_MERGE_READ_MIN ((size_t)64 << 10)
+
 /* Opens every path as feeds of one merge, in order: a file is opened as given (an
  * unsupported or broken file is an error); a directory contributes its regular files
  * (not recursive, not hidden ones), sorted by name, skipping those no decoder recognises
- * (BK_EFORMAT). opts may be NULL. *skipped (may be NULL) counts files skipped. On error
+ * (BK_EFORMAT). opts may be NULL; without a read size in it, the files share
+ * BK_MERGE_READ_BUDGET (more than two files read in smaller blocks). *skipped (may be NULL) counts files skipped. On error
  * *out is NULL and err names the path. A path list with no file to read is BK_ENOINPUT. */
 bk_rc bk_merge_open_paths(const char *const *paths, size_t n, bk_instruments *instruments,
                           const bk_feed_opts *opts, bk_merge **out, size_t *skipped,
