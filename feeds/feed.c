@@ -1143,6 +1143,10 @@ bk_rc bk_feed_seal(bk_feed *f) {
 
 const bk_err *bk_feed_error(const bk_feed *f) { return &f->err; }
 
+size_t bk_feed_read_size(const bk_feed *f) {
+  return f->o.read_size ? f->o.read_size : BK_SOURCE_READ_DEFAULT;
+}
+
 const bk_feed_info *bk_feed_info_get(const bk_feed *f) {
   bk_feed *m = (bk_feed *)f; /* refresh the live counters */
   m->info.bytes_in = bk_source_bytes_in(f->src);

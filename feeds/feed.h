@@ -158,6 +158,9 @@ bk_rc bk_feed_seal(bk_feed *f);
 /* The file line of the row of the event bk_feed_next handed out last (0 before any). */
 uint64_t bk_feed_line(const bk_feed *f);
 
+/* The bytes f asks of its file per read (its opts', or what its merge chose). */
+size_t bk_feed_read_size(const bk_feed *f);
+
 /* Counters for `inspect` and progress; valid until bk_feed_free. bytes_in is current. */
 const bk_feed_info *bk_feed_info_get(const bk_feed *f);
 

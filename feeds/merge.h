@@ -86,7 +86,7 @@ void bk_input_list_fini(bk_input_list *l);
 
 /* What the files of one merge read at once when no read size is asked for (opts): their
  * buffers share BK_MERGE_READ_BUDGET bytes, each read at least BK_MERGE_READ_MIN. */
-#define BK_MERGE_READ_BUDGET ((size_t)8 << 20)
+#define BK_MERGE_READ_BUDGET ((size_t)12 << 20)
 #define BK_MERGE_READ_MIN ((size_t)64 << 10)
 
 /* Opens every path as feeds of one merge, in order: a file is opened as given (an

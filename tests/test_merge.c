@@ -229,6 +229,10 @@ static void folder_expands_in_name_order_and_skips_unsupported_files(void **stat
   if (rc) fail_msg("%s", err.msg);
   assert_int_equal(skipped, 1); /* notes_unsupported.csv */
   assert_int_equal(bk_merge_count(m), 10);
+  /* eleven files read together share 12 MiB: 12 MiB / (11 × 6 buffers) = 190,650 bytes,
+     so each reads 128 KiB (the largest power of two below, from 1 MiB) */
+  for (size_t i = 0; i < bk_merge_count(m); i++)
+    assert_int_equal(bk_feed_read_size(bk_merge_feed(m, i)), 128 << 10);
   for (size_t i = 1; i < bk_merge_count(m); i++)
     assert_true(strcmp(bk_feed_info_get(bk_merge_feed(m, i - 1))->file.path,
                        bk_feed_info_get(bk_merge_feed(m, i))->file.path) < 0);
@@ -252,6 +256,19 @@ static void folder_expands_in_name_order_and_skips_unsupported_files(void **stat
   assert_int_equal(bk_merge_open_paths(bad, 1, &in, NULL, &m, NULL, &err), BK_EFORMAT);
   assert_null(m);
   assert_non_null(strstr(err.msg, "notes_unsupported.csv"));
+  /* two files keep the default 1 MiB, and a read size asked for is kept */
+  char q[512];
+  const char *two[] = {fixture("binance-futures_trades_2023-04-05_BTCUSDT.csv", p, sizeof p),
+                       fixture("binance-futures_quotes_2023-04-05_BTCUSDT.csv", q, sizeof q)};
+  assert_int_equal(bk_merge_open_paths(two, 2, &in, NULL, &m, NULL, &err), BK_OK);
+  assert_int_equal(bk_feed_read_size(bk_merge_feed(m, 0)), 1 << 20);
+  bk_merge_free(m);
+  bk_feed_opts fo;
+  bk_feed_opts_init(&fo);
+  fo.read_size = 4096;
+  assert_int_equal(bk_merge_open_paths(paths, 1, &in, &fo, &m, NULL, &err), BK_OK);
+  assert_int_equal(bk_feed_read_size(bk_merge_feed(m, 9)), 4096);
+  bk_merge_free(m);
   const char *missing[] = {dir, "/nonexistent/backstop/feed.csv.zst"};
   assert_int_equal(bk_merge_open_paths(missing, 2, &in, NULL, &m, NULL, &err), BK_ENOINPUT);
   assert_non_null(strstr(err.msg, "/nonexistent/backstop/feed.csv.zst"));
