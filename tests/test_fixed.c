@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/clock.h"
 #include "engine/fixed.h"
@@ -88,6 +89,12 @@ static void format_prints_fixed_decimals_from_integers(void **state) {
   assert_string_equal(b, "0.00");
   bk_fx_format(INT64_MIN, 8, BK_TRUNC, b, sizeof b);
   assert_string_equal(b, "-92233720368.54775808");
+  bk_fx_format(INT64_MAX, 8, BK_TRUNC, b, sizeof b);
+  assert_string_equal(b, "92233720368.54775807");
+  bk_fx_format(INT64_MIN, 2, BK_HALF_EVEN, b, sizeof b); /* ...54.775808 rounds away */
+  assert_string_equal(b, "-92233720368.55");
+  bk_fx_format(INT64_MAX, 0, BK_FLOOR, b, sizeof b);
+  assert_string_equal(b, "92233720368");
   bk_fx_format(P("7"), 0, BK_TRUNC, b, sizeof b);
   assert_string_equal(b, "7");
   bk_fx_format_trim(P("19700"), b, sizeof b);
@@ -143,6 +150,54 @@ static void division_matches_a_slow_reference_on_random_inputs(void **state) {
   }
 }
 
+/* n / d by restoring long division, one bit at a time: shares nothing with the code. */
+static bk_u128 slow_udivrem(bk_u128 n, bk_u128 d, bk_u128 *rem) {
+  bk_u128 q = 0, r = 0;
+  for (int bit = 127; bit >= 0; bit--) {
+    int top = (int)(r >> 127); /* r << 1 would lose this bit */
+    r = (r << 1) | ((n >> bit) & 1);
+    q <<= 1;
+    if (top || r >= d) {
+      r -= d;
+      q |= 1;
+    }
+  }
+  *rem = r;
+  return q;
+}
+
+static void wide_division_matches_long_division(void **state) {
+  (void)state;
+  uint64_t s = bk_t_seed();
+  const bk_u128 one = 1;
+  /* the edges of the processor's 128-by-64 divide: the largest quotient it can give
+     (high half d - 1), a divisor of 1 and of 2^64 - 1, the first past 64 bits */
+  const bk_u128 edges[][2] = {
+      {((bk_u128)(UINT64_MAX - 1) << 64) | UINT64_MAX, UINT64_MAX},
+      {((bk_u128)6 << 64) | 123, 7},
+      {UINT64_MAX, 1},
+      {(one << 64) - 1, (one << 64) - 1},
+      {one << 64, one << 64},
+      {~(bk_u128)0, (one << 64) + 1},
+      {~(bk_u128)0, ~(bk_u128)0},
+      {5, 9},
+  };
+  for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+    bk_u128 r1, r2, q1 = bk_udivrem(edges[i][0], edges[i][1], &r1);
+    bk_u128 q2 = slow_udivrem(edges[i][0], edges[i][1], &r2);
+    assert_true(q1 == q2 && r1 == r2);
+  }
+  for (int i = 0; i < 200000; i++) {
+    bk_u128 n = ((bk_u128)bk_t_rand(&s) << 64) | bk_t_rand(&s);
+    bk_u128 d = ((bk_u128)bk_t_rand(&s) << 64) | bk_t_rand(&s);
+    n >>= bk_t_rand(&s) % 128;
+    d >>= bk_t_rand(&s) % 128;
+    if (d == 0) d = 1 + (bk_t_rand(&s) & 0xff);
+    bk_u128 r1, r2, q1 = bk_udivrem(n, d, &r1), q2 = slow_udivrem(n, d, &r2);
+    assert_true(q1 == q2 && r1 == r2);
+  }
+}
+
 static void clock_formats_and_parses_iso_8601(void **state) {
   (void)state;
   char b[40];
@@ -163,6 +218,24 @@ static void clock_formats_and_parses_iso_8601(void **state) {
   assert_int_equal(bk_time_parse("2024-02-29", 10, &us), BK_OK);
   assert_int_equal(bk_time_parse("2025-13-01", 10, &us), BK_EDATA);
   assert_int_equal(bk_time_parse("yesterday", 9, &us), BK_EDATA);
+  /* against the C library's calendar, from year 1 to 9999 and both sides of each */
+  uint64_t s = bk_t_seed();
+  for (int i = 0; i < 20000; i++) {
+    int64_t lo = INT64_C(-62135596800000000), hi = INT64_C(253402300800000000); /* 0001..10000 */
+    int64_t t = lo + (int64_t)(bk_t_rand(&s) % (uint64_t)(hi - lo));
+    if (i < 4) t = (int64_t[]){lo, hi - 1, 0, -1}[i];
+    time_t secs = (time_t)(t >= 0 ? t / 1000000 : -((-t + 999999) / 1000000));
+    struct tm tm;
+    assert_non_null(gmtime_r(&secs, &tm));
+    char want[64];
+    snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(t - (int64_t)secs * 1000000));
+    assert_int_equal(bk_time_format(t, b, sizeof b), strlen(want));
+    assert_string_equal(b, want);
+  }
+  bk_time_format(INT64_C(253402300800000000), b, sizeof b); /* year 10000: printf's way */
+  assert_string_equal(b, "10000-01-01T00:00:00.000000Z");
   for (int64_t d = -800000; d < 800000; d += 37) {
     int64_t y;
     unsigned m, dd;
@@ -180,6 +253,7 @@ int main(void) {
       cmocka_unit_test(format_prints_fixed_decimals_from_integers),
       cmocka_unit_test(arithmetic_rounds_as_told_and_refuses_overflow),
       cmocka_unit_test(division_matches_a_slow_reference_on_random_inputs),
+      cmocka_unit_test(wide_division_matches_long_division),
       cmocka_unit_test(clock_formats_and_parses_iso_8601),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
