@@ -109,6 +109,17 @@ void bk_fund_start(bk_fund *f, uint32_t asset, int64_t equity) {
 bk_rc bk_fund_observe(bk_fund *f, uint32_t asset, int64_t ts, int64_t equity,
                       int64_t window_us) {
   bk_fund_path *p = &f->path[asset];
+  size_t m = p->dq_cap - 1; /* the capacity is a power of two: an index wraps by a mask */
+  if (p->dq_n) {
+    /* the equity last observed, again (most events move no fund), while the window still
+       holds its peak: the extremes stand, and the steps below would only re-date the
+       last point */
+    bk_fund_peak *last = &p->dq[(p->dq_head + p->dq_n - 1) & m];
+    if (last->equity == equity && p->dq[p->dq_head].ts >= ts - window_us) {
+      last->ts = ts;
+      return BK_OK;
+    }
+  }
   if (!p->seen) {
     p->seen = 1;
     p->min_equity = p->peak = equity;
@@ -124,7 +135,6 @@ bk_rc bk_fund_observe(bk_fund *f, uint32_t asset, int64_t ts, int64_t equity,
     if (p->under_since < 0) p->under_since = ts;
   }
   /* the window: drop the front while it left it, the back while not above the new */
-  size_t m = p->dq_cap - 1; /* the capacity is a power of two: an index wraps by a mask */
   while (p->dq_n && p->dq[p->dq_head].ts < ts - window_us) {
     p->dq_head = (p->dq_head + 1) & m;
     p->dq_n--;
