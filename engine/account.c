@@ -9,7 +9,6 @@
 #include "engine/account.h"
 
 #include "engine/instrument.h"
-#include "engine/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +19,13 @@ void bk_acct_init(bk_account *a, uint32_t settle) {
 }
 
 void bk_acct_fini(bk_account *a) {
-  free(a->pos);
+  if (a->cap > 1) free(a->pos);
   free(a->coll);
   bk_acct_init(a, a->settle);
+}
+
+void bk_acct_moved(bk_account *a) {
+  if (a->cap == 1) a->pos = &a->one;
 }
 
 int bk_acct_find(const bk_account *a, uint32_t contract) {
@@ -41,10 +44,17 @@ bk_rc bk_acct_set_pos(bk_account *a, const bk_pos *p) {
     a->pos[i] = *p;
     return BK_OK;
   }
-  /* most accounts hold one position: the first block is one */
-  bk_pos *v = bk_vec_grow_from(a->pos, &a->cap, (size_t)a->npos + 1, sizeof *v, 1);
-  if (!v) return BK_ENOMEM;
-  a->pos = v;
+  if (a->cap == 0) { /* most accounts hold one position: in the account itself */
+    a->pos = &a->one;
+    a->cap = 1;
+  } else if (a->npos == a->cap) {
+    size_t cap = a->cap * 2;
+    bk_pos *v = a->cap == 1 ? malloc(cap * sizeof *v) : realloc(a->pos, cap * sizeof *v);
+    if (!v) return BK_ENOMEM;
+    if (a->cap == 1) v[0] = a->one;
+    a->pos = v;
+    a->cap = cap;
+  }
   a->pos[a->npos++] = *p;
   return BK_OK;
 }

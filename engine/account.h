@@ -91,14 +91,22 @@ typedef struct bk_account {
   int64_t cash;     /* wallet balance in the settle asset (may go negative on a deficit) */
   uint32_t settle;  /* asset index of cash and of every position's PnL */
   uint32_t npos;
-  size_t cap;
+  size_t cap;       /* 1: pos is `one`; above 1: pos is allocated */
   bk_pos *pos;      /* npos positions, at most one per contract */
   uint32_t ncoll;
   bk_coll *coll;    /* other collateral */
+  bk_pos one;       /* the storage of an account that never held two positions at once
+                       (most): a pass over the holders of a contract reads the account
+                       and its position in one place. An account moved in memory calls
+                       bk_acct_moved; one is never copied by value */
 } bk_account;
 
 void bk_acct_init(bk_account *a, uint32_t settle);
 void bk_acct_fini(bk_account *a);
+
+/* After a was moved to another address (the array holding it grew): its position storage
+ * follows it when it is a's own. */
+void bk_acct_moved(bk_account *a);
 
 /* Index of the position on a contract, or -1. */
 int bk_acct_find(const bk_account *a, uint32_t contract);

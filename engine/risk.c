@@ -265,9 +265,11 @@ bk_rc bk_risk_add_account(bk_risk *r, uint32_t settle, int64_t deposit, uint32_t
     /* every per-account array grows to the same capacity */
     size_t cap = r->acap, c2 = r->acap, c3 = r->acap, c4 = r->acap, c5 = r->acap;
     void *tmp;
-    if (GROW(r->acct, cap, r->nacct + 1) || GROW(r->retry_at, c2, r->nacct + 1) ||
-        GROW(r->dirty, c3, r->nacct + 1) || GROW(r->is_dirty, c4, r->nacct + 1) ||
-        GROW(r->flags, c5, r->nacct + 1))
+    if (GROW(r->acct, cap, r->nacct + 1))
+      return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
+    for (size_t i = 0; i < r->nacct; i++) bk_acct_moved(&r->acct[i]); /* it may have moved */
+    if (GROW(r->retry_at, c2, r->nacct + 1) || GROW(r->dirty, c3, r->nacct + 1) ||
+        GROW(r->is_dirty, c4, r->nacct + 1) || GROW(r->flags, c5, r->nacct + 1))
       return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for accounts");
     r->acap = cap;
   }

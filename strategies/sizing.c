@@ -231,7 +231,13 @@ bk_rc bk_pop_single_prices(const bk_contract *c, int64_t deposit, int64_t size, 
   asset.price = BK_FX(1);
   bk_menv env = {&one, &mark, 1, &asset, 1, NULL};
   bk_pos p = {0, 0, size, entry, 0, 0, 0, 0};
-  bk_account a = {deposit, 0, 1, 1, &p, 0, NULL}; /* storage on the stack: no _fini */
+  bk_account a; /* storage on the stack, its one position in it: no _fini */
+  bk_acct_init(&a, 0);
+  a.cash = deposit;
+  a.one = p;
+  a.pos = &a.one;
+  a.npos = 1;
+  a.cap = 1;
   bk_rc rc = BK_OK;
   if (liq) rc = bk_acct_liq_price(&env, &a, 0, NULL, liq);
   if (!rc && bankrupt) rc = bk_acct_bankrupt_price(&env, &a, 0, NULL, bankrupt);
