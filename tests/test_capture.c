@@ -19,18 +19,6 @@
 #include "engine/risk.h"
 #include "tests/testutil.h"
 
-static bk_contract contract(int kind, const char *size) {
-  bk_contract c;
-  memset(&c, 0, sizeof c);
-  c.kind = kind;
-  c.tick = P("0.01");
-  c.contract_size = P(size);
-  c.tiers.n = 1;
-  c.tiers.v[0] = (bk_tier){0, P("0.005"), -1, 0};
-  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
-  return c;
-}
-
 /* A policy that takes taker_share of the taker flow (and the liquidation fills when
  * liq), fund_share of the capture to the fund; no fee revenue and no penalty, so that the
  * fund moves only by spread capture. */
@@ -69,7 +57,7 @@ static int64_t fund_out(const bk_risk *r) { return r->ledger.fund_out[BK_CAUSE_S
 static void linear_taker_flow_captures_the_distance_to_the_index(void **state) {
   (void)state;
   bk_policy pol = capturing("0.1", 0, "0.5");
-  bk_contract c = contract(BK_LINEAR, "1");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_risk *r = risk(&pol, &c);
   bk_risk_set_mark(r, 0, P("30000"));
   bk_risk_set_index(r, 0, P("30000"));
@@ -91,7 +79,7 @@ static void linear_taker_flow_captures_the_distance_to_the_index(void **state) {
 static void capture_rounds_down_gains_and_losses_alike(void **state) {
   (void)state;
   bk_policy pol = capturing("0.1", 0, "0.5");
-  bk_contract c = contract(BK_LINEAR, "1");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_risk *r = risk(&pol, &c);
   bk_risk_set_mark(r, 0, P("30000"));
   bk_risk_set_index(r, 0, P("30000"));
@@ -112,7 +100,7 @@ static void capture_rounds_down_gains_and_losses_alike(void **state) {
  * 0.00009900. */
 static void inverse_taker_flow_captures_in_coin(void **state) {
   (void)state;
-  bk_contract c = contract(BK_INVERSE, "100");
+  bk_contract c = bk_t_contract(BK_INVERSE, 0, "0.01", "100", "0.005");
   int64_t v;
   assert_int_equal(bk_capture_value(&c, BK_BUY, P("10"), P("25250"), P("25000"), &v), BK_OK);
   assert_true(v == P("0.00039603"));
@@ -139,7 +127,7 @@ static void inverse_taker_flow_captures_in_coin(void **state) {
  * against: no capture (a trade before the first index is counted as unpriced); a policy that takes no taker flow captures nothing either. */
 static void no_index_no_side_no_share_captures_nothing(void **state) {
   (void)state;
-  bk_contract c = contract(BK_LINEAR, "1");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_policy pol = capturing("1", 0, "1");
   bk_risk *r = risk(&pol, &c);
   bk_risk_set_mark(r, 0, P("30000"));
@@ -162,7 +150,7 @@ static void no_index_no_side_no_share_captures_nothing(void **state) {
  * (at t = 1 µs) its equity is 100 − 60 = 40 < MM 49.7: liquidated, sold to the bid at 993
  * (above 990). The venue, counterparty of the liquidation, bought 10 at 993. */
 static bk_risk *liquidated(const bk_policy *pol, const char *index) {
-  bk_contract c = contract(BK_LINEAR, "1");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_risk *r = risk(pol, &c);
   bk_risk_set_mark(r, 0, P("1000"));
   if (index) bk_risk_set_index(r, 0, P(index));

@@ -17,18 +17,6 @@
 #include "engine/risk.h"
 #include "tests/testutil.h"
 
-static bk_contract contract(int kind, const char *size) {
-  bk_contract c;
-  memset(&c, 0, sizeof c);
-  c.kind = kind;
-  c.tick = P("0.001");
-  c.contract_size = P(size);
-  c.tiers.n = 1;
-  c.tiers.v[0] = (bk_tier){0, P("0.005"), -1, 0};
-  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
-  return c;
-}
-
 static bk_risk *risk(const bk_contract *c, size_t n) {
   bk_policy pol;
   bk_policy_default(&pol);
@@ -54,7 +42,7 @@ static uint32_t open(bk_risk *r, uint32_t settle, uint32_t contract, const char 
  * One long closed: 10 / 3 rounded up, 3.33333334, the short unchanged. */
 static void inverse_open_interest_rounds_once_per_contract(void **state) {
   (void)state;
-  bk_contract c = contract(BK_INVERSE, "10");
+  bk_contract c = bk_t_contract(BK_INVERSE, 0, "0.001", "10", "0.005");
   bk_risk *r = risk(&c, 1);
   bk_risk_set_mark(r, 0, P("3"));
   uint32_t a = open(r, 0, 0, "1", "3");
@@ -77,8 +65,8 @@ static void inverse_open_interest_rounds_once_per_contract(void **state) {
  * longs 3, 84.4365; shorts 7, 197.0185. ETH long 2: 8,000 in asset 1, nothing in asset 0. */
 static void linear_open_interest_follows_every_change_of_side(void **state) {
   (void)state;
-  bk_contract c[2] = {contract(BK_LINEAR, "0.001"), contract(BK_LINEAR, "1")};
-  c[1].settle = 1;
+  bk_contract c[2] = {bk_t_contract(BK_LINEAR, 0, "0.001", "0.001", "0.005"),
+                      bk_t_contract(BK_LINEAR, 1, "0.001", "1", "0.005")};
   bk_risk *r = risk(c, 2);
   bk_risk_set_mark(r, 0, P("28145.5"));
   bk_risk_set_mark(r, 1, P("4000"));

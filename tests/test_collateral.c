@@ -17,20 +17,6 @@
 #include "engine/risk.h"
 #include "tests/testutil.h"
 
-static bk_contract contract(int kind, uint32_t settle, const char *tick, const char *size,
-                            const char *mmr) {
-  bk_contract c;
-  memset(&c, 0, sizeof c);
-  c.kind = kind;
-  c.settle = settle;
-  c.tick = P(tick);
-  c.contract_size = P(size);
-  c.tiers.n = 1;
-  c.tiers.v[0] = (bk_tier){0, P(mmr), -1, 0};
-  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
-  return c;
-}
-
 static bk_risk *risk(const bk_policy *pol, const bk_contract *c, size_t n, const bk_asset *a,
                      size_t na) {
   bk_err err;
@@ -75,7 +61,7 @@ static void collateral_that_falls_with_the_position_liquidates_earlier_and_deepe
   pol.price_limit = BK_LIMIT_NONE;
   pol.participation = BK_FX(1);
   bk_policy_set_fund(&pol, "", P("100"), NULL);
-  bk_contract c = contract(BK_LINEAR, 0, "0.01", "1", "0.005");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_risk *r = risk(&pol, &c, 1, NULL, 0);
   r->ledger.keep = 1;
   uint32_t btc, a, b;
@@ -139,7 +125,7 @@ static void collateral_that_covers_the_loss_leaves_no_deficit(void **s) {
   pol.price_limit = BK_LIMIT_NONE;
   pol.participation = BK_FX(1);
   bk_policy_set_fund(&pol, "", P("100"), NULL);
-  bk_contract c = contract(BK_LINEAR, 0, "0.01", "1", "0.005");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
   bk_risk *r = risk(&pol, &c, 1, NULL, 0);
   bk_risk_set_mark(r, 0, P("100"));
   uint32_t btc, a, b;
@@ -183,8 +169,8 @@ static void coin_collateral_is_valued_in_the_settle_coin(void **s) {
   (void)s;
   bk_policy pol;
   bk_policy_default(&pol);
-  bk_contract c[2] = {contract(BK_INVERSE, 0, "0.1", "100", "0.005"),
-                      contract(BK_INVERSE, 1, "0.01", "10", "0.005")};
+  bk_contract c[2] = {bk_t_contract(BK_INVERSE, 0, "0.1", "100", "0.005"),
+                      bk_t_contract(BK_INVERSE, 1, "0.01", "10", "0.005")};
   bk_asset as[2];
   memset(as, 0, sizeof as);
   strcpy(as[0].name, "BTC");
@@ -227,8 +213,8 @@ static bk_risk *two_contracts(int penalty, const char *mmr, uint32_t *btc) {
   pol.price_limit = BK_LIMIT_NONE;
   pol.participation = BK_FX(1);
   bk_policy_set_fund(&pol, "", P("100"), NULL);
-  bk_contract c[2] = {contract(BK_LINEAR, 0, "0.01", "1", mmr),
-                      contract(BK_LINEAR, 0, "0.01", "1", mmr)};
+  bk_contract c[2] = {bk_t_contract(BK_LINEAR, 0, "0.01", "1", mmr),
+                      bk_t_contract(BK_LINEAR, 0, "0.01", "1", mmr)};
   bk_risk *r = risk(&pol, c, 2, NULL, 0);
   r->ledger.keep = 1;
   bk_risk_set_mark(r, 0, P("100"));

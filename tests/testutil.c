@@ -287,3 +287,17 @@ void bk_t_sim_config(bk_sim_config *c, const bk_policy *pol, size_t npol,
   c->contract_of = contract_of;
   c->ninstruments = nk;
 }
+
+bk_contract bk_t_contract(int kind, uint32_t settle, const char *tick, const char *size,
+                          const char *mmr) {
+  bk_contract c;
+  memset(&c, 0, sizeof c);
+  c.kind = kind;
+  c.settle = settle;
+  c.tick = bk_t_fx(tick);
+  c.contract_size = bk_t_fx(size);
+  c.tiers.n = 1;
+  c.tiers.v[0] = (bk_tier){0, bk_t_fx(mmr), -1, 0};
+  assert_int_equal(bk_tiers_finish(&c.tiers, NULL), BK_OK);
+  return c;
+}

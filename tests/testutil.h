@@ -104,6 +104,11 @@ int64_t bk_t_num(const bk_t_table *t, size_t row, const char *col);
  * table of docs/reports.md's section "## <file>". */
 void bk_t_documented(const bk_t_table *t, const char *file);
 
+/* A contract with one maintenance tier of rate mmr (no amount, no leverage cap) settling in
+ * asset settle; fails the test when the table is refused. */
+bk_contract bk_t_contract(int kind, uint32_t settle, const char *tick, const char *size,
+                          const char *mmr);
+
 /* A simulation's configuration with the defaults of bk_sim_config_init and the given
  * policies, contracts and settle assets; instrument i is contract contract_of[i] for the
  * ncontracts instruments. The arrays are borrowed. */
