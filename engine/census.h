@@ -9,9 +9,11 @@
  * (20, 50], (50, 100], and above 100, where an account with a position and no equity
  * (<= 0) also goes. Bucket 0 holds the accounts without a position.
  *
- * Open interest is read from the risk state's holder index (a sample costs the holders,
- * not the population); a notional past int64 is capped at INT64_MAX, as is a position
- * whose contract has no mark yet.
+ * Open interest at a sample comes from the risk state's running long and net totals per
+ * contract (a sample costs the contracts, not the holders), each side's contracts in all
+ * at the mark, rounded up once per contract; the leverage buckets sum each position's
+ * notional, rounded up per position. A notional past int64 is capped at INT64_MAX, as is
+ * a side whose contract has no mark yet.
  */
 #ifndef BK_CENSUS_H
 #define BK_CENSUS_H

@@ -85,7 +85,8 @@ bk_rc bk_input_list_make(const char *const *paths, size_t n, bk_input_list *out,
 void bk_input_list_fini(bk_input_list *l);
 
 /* What the files of one merge read at once when no read size is asked for (opts): their
- * buffers share BK_MERGE_READ_BUDGET bytes, each read at least BK_MERGE_READ_MIN. */
+ * read buffers share BK_MERGE_READ_BUDGET bytes, up to the files whose reads reach
+ * BK_MERGE_READ_MIN (32); more files read that much each. */
 #define BK_MERGE_READ_BUDGET ((size_t)12 << 20)
 #define BK_MERGE_READ_MIN ((size_t)64 << 10)
 

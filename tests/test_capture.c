@@ -17,6 +17,7 @@
 #include "engine/capture.h"
 #include "engine/event.h"
 #include "engine/risk.h"
+#include "engine/transfer.h"
 #include "tests/testutil.h"
 
 /* A policy that takes taker_share of the taker flow (and the liquidation fills when
@@ -260,9 +261,32 @@ static void shares_out_of_range_are_refused(void **state) {
   assert_non_null(strstr(err.msg, "fees.spread_capture.fund_share"));
 }
 
+/* A policy that takes no share of the fees and no spread: its trades move nothing (an
+ * event that ends quietly, engine/risk.c), with and without fund inventory. With none the
+ * fund's cash 0 is its equity at every trade; once it holds a long of 1 taken over at
+ * 30,000 (a forced fund trade here), a trade at 31,000 leaves its cash and its equity
+ * (cash + 1 × (30,500 − 30,000) at the mark 30,500 = 500) alone, and the every-event
+ * checks (which test what the quiet end takes for granted) pass throughout. */
+static void trades_that_pay_the_fund_nothing_move_nothing(void **state) {
+  (void)state;
+  bk_policy pol = capturing("0", 0, "0");
+  bk_contract c = bk_t_contract(BK_LINEAR, 0, "0.01", "1", "0.005");
+  bk_risk *r = risk(&pol, &c);
+  bk_risk_set_mark(r, 0, P("30500"));
+  for (int i = 0; i < 5; i++) trade(r, i % 2 ? BK_BUY : BK_SELL, "30010", "3", i + 1);
+  assert_true(r->fund.cash[0] == 0 && bk_risk_fund_equity(r, 0) == 0);
+  assert_int_equal(bk_xfer_fund_trade(r, 0, P("1"), P("30000"), BK_CAUSE_TAKEOVER), BK_OK);
+  int64_t cash = r->fund.cash[0];
+  trade(r, BK_BUY, "31000", "2", 10);
+  assert_true(r->fund.cash[0] == cash && bk_risk_fund_equity(r, 0) == cash + P("500"));
+  assert_int_equal(bk_risk_check(r), BK_OK);
+  bk_risk_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(linear_taker_flow_captures_the_distance_to_the_index),
+      cmocka_unit_test(trades_that_pay_the_fund_nothing_move_nothing),
       cmocka_unit_test(capture_rounds_down_gains_and_losses_alike),
       cmocka_unit_test(inverse_taker_flow_captures_in_coin),
       cmocka_unit_test(no_index_no_side_no_share_captures_nothing),

@@ -87,6 +87,11 @@ static void linear_open_interest_follows_every_change_of_side(void **state) {
   r->acct_long[0] += 1;
   assert_int_equal(bk_risk_check(r), BK_EINVARIANT);
   r->acct_long[0] -= 1;
+  /* and so is a holder index whose size of a position is not the position's */
+  r->holders[0].size[0] += 1;
+  assert_int_equal(bk_risk_check(r), BK_EINVARIANT);
+  r->holders[0].size[0] -= 1;
+  assert_int_equal(bk_risk_check(r), BK_OK);
   bk_risk_free(r);
 }
 

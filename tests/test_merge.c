@@ -229,8 +229,8 @@ static void folder_expands_in_name_order_and_skips_unsupported_files(void **stat
   if (rc) fail_msg("%s", err.msg);
   assert_int_equal(skipped, 1); /* notes_unsupported.csv */
   assert_int_equal(bk_merge_count(m), 10);
-  /* eleven files read together share 12 MiB: 12 MiB / (11 × 6 buffers) = 190,650 bytes,
-     so each reads 128 KiB (the largest power of two below, from 1 MiB) */
+  /* the eleven files listed (ten read, one skipped) share 12 MiB: 12 MiB / (11 × 6
+     buffers) = 190,650 bytes, so each reads 128 KiB (halving from 1 MiB until below) */
   for (size_t i = 0; i < bk_merge_count(m); i++)
     assert_int_equal(bk_feed_read_size(bk_merge_feed(m, i)), 128 << 10);
   for (size_t i = 1; i < bk_merge_count(m); i++)
