@@ -42,8 +42,8 @@ one() { # EXE K: runs the scenario with the first K policies (0: a replay of the
     echo "$(cat "$work/time") 0"
     return
   fi
-  /usr/bin/time -f "%e %U %M" -o "$work/time" "$exe" run --quiet -o "$work/out" \
-    --data "${inputs[0]}" --data "${inputs[1]}" "${args[@]}" "$scen" > "$work/stdout"
+  /usr/bin/time -f "%e %U %M" -o "$work/time" "$exe" run -o "$work/out" \
+    --data "${inputs[0]}" --data "${inputs[1]}" "${args[@]}" "$scen" > "$work/stdout" 2> "$work/stderr"
   echo "$(cat "$work/time") $(sed -n 's/^run [^:]*: \([0-9]*\) events.*/\1/p' "$work/stdout")"
 }
 for k in 0 1 3 10; do
@@ -65,9 +65,9 @@ for b in "${!builds[@]}"; do
     if [ "$k" -eq 0 ]; then t0=$t; fi
     if [ "$k" -eq 1 ]; then t1=$t; fi
     awk -v k="$k" -v t="$t" -v u="$u" -v m="$m" -v ev="$ev" -v t1="$t1" -v t0="$t0" 'BEGIN {
-      name = k == 0 ? "replay" : k
-      printf "%-10s %10.2f %10.2f %12s %14.0f %15s %13.2fx\n", name, t, u,
-        ev > 0 ? sprintf("%.2f", ev / t / 1e6) : "-", m / 1024,
-        k == 0 ? "-" : sprintf("%.2fx", t / t1), t / t0 }'
+      name = "replay"; rate = "-"; ratio = "-"
+      if (k > 0) { name = k; ratio = sprintf("%.2fx", t / t1) }
+      if (ev > 0) rate = sprintf("%.2f", ev / t / 1e6)
+      printf "%-10s %10.2f %10.2f %12s %14.0f %15s %13.2fx\n", name, t, u, rate, m / 1024, ratio, t / t0 }'
   done
 done
