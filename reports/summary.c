@@ -70,9 +70,26 @@ static void print_flows(FILE *f, const bk_report_totals *t) {
   fprintf(f, "\n");
 }
 
+/* The smallest safe fund as the terminal says it: the asset's own; for an asset whose
+ * fund is shared, its pool's, in the pool's currency and named (pools.csv); without a
+ * shadow, not measured. */
+static const char *safe_fund_text(const bk_report_run *run, size_t p, uint32_t a,
+                                  const bk_report_totals *t, char *b, size_t cap) {
+  const bk_report_policy *rp = &run->policies[p];
+  const bk_risk *r = rp->risk;
+  if (t->safe_fund >= 0) return fx2(t->safe_fund, b, cap);
+  if (!rp->shadow) return "not measured";
+  int k = a < BK_LEDGER_ASSETS ? r->pool_of[a] : -1;
+  if (k < 0 || rp->pool_safe_fund[k] < 0) return "?";
+  char v[48];
+  snprintf(b, cap, "%s %s (the pool %s)", fx2(rp->pool_safe_fund[k], v, sizeof v),
+           r->pol.pools[k].currency, r->pol.pools[k].name);
+  return b;
+}
+
 static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
                       const bk_report_totals *t) {
-  char b[6][48];
+  char b[6][48], safe[128];
   fprintf(f, "%-20.20s %-6.6s %6" PRIu64 " %6" PRIu64 " %13s %13s %13s %13s\n",
           run->policies[p].risk->pol.name, run->assets[a].name, t->liquidations,
           t->bankrupt_accounts, fx2(t->fund_start, b[0], 48), fx2(t->fund_end, b[1], 48),
@@ -89,7 +106,7 @@ static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
   if (t->adl_qty || t->socialized || t->uncovered || t->unresolved_accounts || t->safe_fund > 0)
     fprintf(f, "  accounts:    ADL %s, socialized %s, uncovered %s, smallest safe fund %s\n",
             fx2(t->adl_notional, b[0], 48), fx2(t->socialized, b[1], 48),
-            fx2(t->uncovered, b[2], 48), t->safe_fund >= 0 ? fx2(t->safe_fund, b[3], 48) : "?");
+            fx2(t->uncovered, b[2], 48), safe_fund_text(run, p, a, t, safe, sizeof safe));
   if (t->unresolved_accounts)
     fprintf(f, "  unresolved:  %" PRIu64 " accounts at the end, equity %s\n",
             t->unresolved_accounts, fx2(t->unresolved_equity, b[4], 48));

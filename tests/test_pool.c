@@ -316,9 +316,9 @@ static const char *shared_policy(const char *name, int64_t initial, char *buf, s
 
 /* Runs the pooling scenario on the crash day's data with the given policy files (up to
  * two) into the scratch folder `out`, and loads its summary.csv (and pools.csv when
- * pools is given). */
+ * pools is given); with a terminal path, the summary the run prints goes there. */
 static void crash_day(const char *out, const char *p1, const char *p2, bk_t_table *summary,
-                      bk_t_table *pools) {
+                      bk_t_table *pools, const char *terminal) {
   char data[4096], depth[8192], scen[4096], dir[4096], err[4096], path[8448];
   bk_t_data("binance-delivery-2025-10-10", data, sizeof data);
   snprintf(depth, sizeof depth, "%s/../binance-2025-10-10-depth-and-mark/"
@@ -327,15 +327,17 @@ static void crash_day(const char *out, const char *p1, const char *p2, bk_t_tabl
            getenv("BK_SOURCE_DIR") ? getenv("BK_SOURCE_DIR") : ".");
   bk_t_tmp(out, dir, sizeof dir);
   bk_t_tmp("run.err", err, sizeof err);
-  const char *args[14] = {"run", "--quiet", "-o", dir, "--data", data, "--data", depth,
-                          "--policy", p1};
-  size_t n = 10;
+  const char *args[14] = {"run"};
+  size_t n = 1;
+  if (!terminal) args[n++] = "--quiet";
+  const char *rest[] = {"-o", dir, "--data", data, "--data", depth, "--policy", p1};
+  for (size_t i = 0; i < sizeof rest / sizeof *rest; i++) args[n++] = rest[i];
   if (p2) {
     args[n++] = "--policy";
     args[n++] = p2;
   }
   args[n] = scen;
-  if (bk_t_run(NULL, err, args) != 0) fail_msg("backstop run failed: %s", bk_t_slurp(err, NULL));
+  if (bk_t_run(terminal, err, args) != 0) fail_msg("backstop run failed: %s", bk_t_slurp(err, NULL));
   snprintf(path, sizeof path, "%s/summary.csv", dir);
   bk_t_table_load(path, summary);
   snprintf(path, sizeof path, "%s/pools.csv", dir);
@@ -374,7 +376,9 @@ static void the_crash_days_safe_pool_fund_is_the_smallest_without_adl(void **sta
   (void)state;
   char p0[4096], p1[4096], p2[4096];
   bk_t_table sum, pools;
-  crash_day("empty", shared_policy("empty", 0, p0, sizeof p0), NULL, &sum, &pools);
+  char term[4096];
+  bk_t_tmp("empty.txt", term, sizeof term);
+  crash_day("empty", shared_policy("empty", 0, p0, sizeof p0), NULL, &sum, &pools, term);
   assert_true(adl_of(&sum, "empty") > 0); /* with no fund the day needs ADL */
   flows_add_up(&sum);
   int64_t converted = 0; /* the sums hold with conversions among the flows */
@@ -382,10 +386,20 @@ static void the_crash_days_safe_pool_fund_is_the_smallest_without_adl(void **sta
   assert_true(converted > 0);
   int64_t safe = bk_t_num(&pools, pools.rows - 1, "safe_initial_fund");
   assert_string_equal(bk_t_cell(&pools, pools.rows - 1, "settle_asset"), "all");
+  /* the terminal gives a pooled coin its pool's safe fund, named, in the pool's currency
+     (rounded half to even to 2 decimals), not a "?" */
+  char want[128], v[48];
+  bk_fx_format(safe, 2, BK_HALF_EVEN, v, sizeof v);
+  snprintf(want, sizeof want, "smallest safe fund %s USD (the pool coinm)", v);
+  char *said = bk_t_slurp(term, NULL);
+  assert_non_null(said);
+  if (!strstr(said, want)) fail_msg("the terminal does not say \"%s\":\n%s", want, said);
+  assert_null(strstr(said, "safe fund ?"));
+  free(said);
   bk_t_table_free(&sum);
   bk_t_table_free(&pools);
   crash_day("safe", shared_policy("safe", safe, p1, sizeof p1),
-            shared_policy("less", safe - 1, p2, sizeof p2), &sum, NULL);
+            shared_policy("less", safe - 1, p2, sizeof p2), &sum, NULL, NULL);
   assert_true(adl_of(&sum, "safe") == 0);
   assert_true(adl_of(&sum, "less") > 0);
   bk_t_table_free(&sum);
