@@ -103,10 +103,15 @@ static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
           t->outcomes[BK_OUT_BOOK], t->outcomes[BK_OUT_WAITING], t->outcomes[BK_OUT_TAKEOVER],
           t->outcomes[BK_OUT_ADL], t->outcomes[BK_OUT_SOCIALIZED], t->outcomes[BK_OUT_UNRESOLVED]);
   print_flows(f, t);
-  if (t->adl_qty || t->socialized || t->uncovered || t->unresolved_accounts || t->safe_fund > 0)
-    fprintf(f, "  accounts:    ADL %s, socialized %s, uncovered %s, smallest safe fund %s\n",
-            fx2(t->adl_notional, b[0], 48), fx2(t->socialized, b[1], 48),
-            fx2(t->uncovered, b[2], 48), safe_fund_text(run, p, a, t, safe, sizeof safe));
+  /* ADL is the notional its closes moved; what it took from the winners (the profit a
+     close gives up, or a profit rule's haircut, which closes nothing) is beside it */
+  if (t->adl_qty || t->adl.taken || t->socialized || t->uncovered || t->unresolved_accounts ||
+      t->safe_fund > 0)
+    fprintf(f, "  accounts:    ADL %s, taken from winners %s, socialized %s, uncovered %s,\n"
+               "               smallest safe fund %s\n",
+            fx2(t->adl_notional, b[0], 48), fx2(t->adl.taken, b[5], 48),
+            fx2(t->socialized, b[1], 48), fx2(t->uncovered, b[2], 48),
+            safe_fund_text(run, p, a, t, safe, sizeof safe));
   if (t->unresolved_accounts)
     fprintf(f, "  unresolved:  %" PRIu64 " accounts at the end, equity %s\n",
             t->unresolved_accounts, fx2(t->unresolved_equity, b[4], 48));

@@ -27,10 +27,11 @@
 #define GAP_US INT64_C(60000000) /* the scenario's adl_round_gap_s */
 
 static bk_t_table sum, rounds, adl;
+static char *terminal; /* what the run printed */
 
 static int setup(void **state) {
   (void)state;
-  char data[4096], scen[4096], out[4096], err[4096], coin[2][4352], depth[8192];
+  char data[4096], scen[4096], out[4096], err[4096], coin[2][4352], depth[8192], said[4096];
   snprintf(scen, sizeof scen, "%s/data/scenarios/binance-2025-10-10-adl.json",
            getenv("BK_SOURCE_DIR") ? getenv("BK_SOURCE_DIR") : ".");
   bk_t_tmp("adl-scenario", out, sizeof out);
@@ -42,10 +43,11 @@ static int setup(void **state) {
              data, sym[i]);
   snprintf(depth, sizeof depth, "%s/../binance-2025-10-10-depth-and-mark/"
            "BTCUSDT-bookDepth-2025-10-10.csv.gz", data);
-  const char *args[] = {"run", "--quiet", "-o", out, "--data", coin[0], "--data", coin[1],
+  bk_t_tmp("adl-scenario.txt", said, sizeof said);
+  const char *args[] = {"run", "-o", out, "--data", coin[0], "--data", coin[1],
                         "--data", depth, "--from", "2025-10-10T20:45:00Z",
                         "--to", "2025-10-10T21:45:00Z", scen, NULL};
-  int st = bk_t_run(NULL, err, args);
+  int st = bk_t_run(said, err, args);
   if (st != 0) {
     char *msg = bk_t_slurp(err, NULL);
     printf("backstop run exited %d: %s\n", st, msg ? msg : "");
@@ -59,7 +61,8 @@ static int setup(void **state) {
   bk_t_table_load(path, &rounds);
   snprintf(path, sizeof path, "%s/adl.csv", out);
   bk_t_table_load(path, &adl);
-  return 0;
+  terminal = bk_t_slurp(said, NULL);
+  return terminal ? 0 : -1;
 }
 
 static int teardown(void **state) {
@@ -67,6 +70,7 @@ static int teardown(void **state) {
   bk_t_table_free(&sum);
   bk_t_table_free(&rounds);
   bk_t_table_free(&adl);
+  free(terminal);
   return 0;
 }
 
@@ -127,6 +131,27 @@ static void rounds_add_up_to_the_fills_and_the_totals(void **state) {
   assert_true(with_rounds == POLICIES * COINS); /* every mechanism acted on both coins */
 }
 
+/* The terminal says what ADL took from the winners beside the notional its closes moved:
+ * under a profit rule (a haircut closes nothing) the closes are 0 and the haircuts are
+ * not, and both figures are summary.csv's, to 2 decimals rounded half to even. */
+static void the_terminal_shows_what_a_haircut_took(void **state) {
+  (void)state;
+  size_t haircut_rows = 0;
+  for (size_t s = 1; s < sum.rows; s++) {
+    int64_t taken = bk_t_num(&sum, s, "adl_taken");
+    if (taken == 0) continue;
+    char want[160], v[48], n[48];
+    bk_fx_format(taken, 2, BK_HALF_EVEN, v, sizeof v);
+    bk_fx_format(bk_t_num(&sum, s, "adl_notional"), 2, BK_HALF_EVEN, n, sizeof n);
+    snprintf(want, sizeof want, "ADL %s, taken from winners %s,", n, v);
+    if (!strstr(terminal, want))
+      fail_msg("%s %s: the terminal does not say \"%s\"", bk_t_cell(&sum, s, "policy"),
+               bk_t_cell(&sum, s, "settle_asset"), want);
+    haircut_rows += bk_t_num(&sum, s, "adl_contracts") == 0;
+  }
+  assert_true(haircut_rows > 0); /* the profit rules of the scenario took without closing */
+}
+
 static void each_round_is_consistent_and_the_gap_apart(void **state) {
   (void)state;
   for (size_t r = 1; r < rounds.rows; r++) {
@@ -159,6 +184,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rounds_add_up_to_the_fills_and_the_totals),
       cmocka_unit_test(each_round_is_consistent_and_the_gap_apart),
+      cmocka_unit_test(the_terminal_shows_what_a_haircut_took),
       cmocka_unit_test(every_column_is_documented),
   };
   return bk_t_data_exit(cmocka_run_group_tests(tests, setup, teardown));
