@@ -155,6 +155,10 @@ bk_rc bk_policy_check(const bk_policy *p, bk_err *err) {
         "must be queue, pro_rata, capped_pro_rata, risk_pro_rata, contract_pro_rata or "
         "leverage_fill");
   CHECK(p->adl_cap > 0 && p->adl_cap <= one, "waterfall.adl_cap", "must be in (0, 1]");
+  /* a cap another rule would ignore is a policy that does not do what it says */
+  CHECK(p->adl_cap == one || p->adl_rule == BK_ADLR_CAPPED || p->adl_rule == BK_ADLR_RISK,
+        "waterfall.adl_cap", "is used only by the capped_pro_rata and risk_pro_rata rules "
+        "(waterfall.adl_rule)");
   CHECK(p->spread_taker_share >= 0 && p->spread_taker_share <= one,
         "fees.spread_capture.taker_share", "must be in [0, 1]");
   CHECK(p->spread_fund_share >= 0 && p->spread_fund_share <= one,

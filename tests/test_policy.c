@@ -105,6 +105,10 @@ static void strict_json_errors_name_file_line_and_column(void **state) {
   expect_fail("{\"liquidation\": {\"slice_above\": \"-1\"}}", "liquidation.slice_above", ">= 0");
   expect_fail("{\"fund\": {\"loss_cap\": \"-5\"}}", "fund.loss_cap", ">= 0");
   expect_fail("{\"fund\": {\"loss_period_s\": \"0\"}}", "fund.loss_period_s", "> 0");
+  /* a cap the rule would ignore */
+  expect_fail("{\"waterfall\": {\"adl_rule\": \"pro_rata\", \"adl_cap\": \"0.5\"}}",
+              "waterfall.adl_cap", "capped_pro_rata");
+  expect_fail("{\"waterfall\": {\"adl_cap\": \"0.5\"}}", "waterfall.adl_cap", "adl_rule");
 }
 
 static void omitted_keys_keep_the_defaults(void **state) {
