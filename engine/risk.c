@@ -114,8 +114,8 @@ static bk_risk *make(const bk_policy *pol, const bk_contract *contracts, size_t 
   r->assets = calloc(nassets ? nassets : 1, sizeof *r->assets);
   r->index = calloc(ncontracts, sizeof *r->index);
   r->unpriced = calloc(ncontracts, sizeof *r->unpriced);
-  if (!r->contracts || !r->mark || !r->market_pos || !r->acct_oi || !r->acct_long || !r->assets || !r->vol ||
-      !r->holders || !r->index || !r->unpriced)
+  if (!r->contracts || !r->mark || !r->market_pos || !r->acct_oi || !r->acct_long ||
+      !r->assets || !r->vol || !r->holders || !r->index || !r->unpriced)
     goto nomem;
   memcpy(r->contracts, contracts, ncontracts * sizeof *r->contracts);
   if (nassets) memcpy(r->assets, assets, nassets * sizeof *r->assets);
@@ -380,6 +380,15 @@ static void begin(bk_risk *r, int64_t ts) {
   bk_ledger_stamp(&r->ledger, ts, r->event);
 }
 
+/* Conservation after an event, as r->check asks: what it touched, and everything every
+ * BK_RISK_FULL_CHECK events (every event at 2). */
+static bk_rc check_event(bk_risk *r) {
+  if (!r->check) return BK_OK;
+  bk_rc rc = bk_cons_touched(r);
+  if (!rc && (r->check == 2 || r->event % BK_RISK_FULL_CHECK == 0)) rc = bk_risk_check(r);
+  return rc;
+}
+
 /* The end of an event on a contract settling in `asset`: for that asset and every other
  * whose fund moved during the event (a cross account of another asset liquidated on the
  * way), the waterfall's end (pending socialization, the fund's trigger) and the fund's
@@ -411,10 +420,7 @@ static bk_rc end_event(bk_risk *r, uint32_t asset) {
   memset(r->fund_moved, 0, sizeof r->fund_moved);
   for (size_t d = 0; d < r->ndirty && !rc; d++)
     if (reindex(r, r->dirty[d])) rc = bk_err_set(&r->err, BK_ENOMEM, "risk: no memory");
-  if (!rc && r->check) {
-    rc = bk_cons_touched(r);
-    if (!rc && (r->check == 2 || r->event % BK_RISK_FULL_CHECK == 0)) rc = bk_risk_check(r);
-  }
+  if (!rc) rc = check_event(r);
   for (size_t d = 0; d < r->ndirty; d++) r->is_dirty[r->dirty[d]] = 0;
   r->ndirty = 0;
   return rc;
@@ -435,20 +441,7 @@ static bk_rc end_quiet(bk_risk *r, uint32_t asset) {
   }
   if (bk_fund_observe(&r->fund, asset, r->now, r->fund.cash[asset], r->pol.dd_window_us))
     return bk_err_set(&r->err, BK_ENOMEM, "risk: no memory for the fund window");
-  bk_rc rc = BK_OK;
-  if (r->check) {
-    rc = bk_cons_touched(r);
-    if (!rc && (r->check == 2 || r->event % BK_RISK_FULL_CHECK == 0)) rc = bk_risk_check(r);
-  }
-  return rc;
-}
-
-/* 1 when asset's fund is its own (not pooled) and holds no inventory. */
-static int fund_alone_flat(const bk_risk *r, uint32_t asset) {
-  if (bk_pool_key(r, asset) != asset) return 0;
-  for (uint32_t k = 0; k < r->ncontracts; k++)
-    if (r->fund.inv[k].size != 0 && r->contracts[k].settle == asset) return 0;
-  return 1;
+  return check_event(r);
 }
 
 bk_rc bk_risk_close_account(bk_risk *r, uint32_t id, int64_t ts, int *left) {
@@ -813,7 +806,8 @@ bk_rc bk_risk_on_trade(bk_risk *r, uint32_t contract, int side, int64_t price, i
     return bk_err_set(&r->err, BK_ERANGE, "risk: fee overflow");
   /* most trades move nothing in a policy that takes no share of fees and no spread */
   if (fee == 0 && (r->pol.spread_taker_share <= 0 || r->pol.spread_fund_share <= 0) &&
-      r->ndirty == 0 && !r->wf.any_pending && fund_alone_flat(r, c->settle))
+      r->ndirty == 0 && !r->wf.any_pending && bk_pool_key(r, c->settle) == c->settle &&
+      !bk_wf_holds_inventory(r, c->settle))
     return end_quiet(r, c->settle);
   bk_rc rc = bk_xfer_pay(r, BK_PARTY_MARKET, NULL, BK_PARTY_FUND,
                          bk_xfer_fund_cash(r, c->settle), c->settle,

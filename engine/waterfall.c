@@ -690,12 +690,7 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
     const bk_account *b = &r->acct[k];
     w->w[t] = 0;
     if (b->settle != asset) continue;
-    if (r->pol.social_base == BK_SOC_OI) {
-      int j = bk_acct_find(b, contract);
-      w->w[t] = llabs(b->pos[j].size);
-    } else {
-      w->w[t] = cross_profit(r, b);
-    }
+    w->w[t] = r->pol.social_base == BK_SOC_OI ? llabs(h->size[t]) : cross_profit(r, b);
   }
   bk_rc rc = BK_OK;
   int64_t borne = 0;
@@ -721,6 +716,12 @@ static bk_rc spread(bk_risk *r, uint32_t contract) {
   return rc;
 }
 
+int bk_wf_holds_inventory(const bk_risk *r, uint32_t key) {
+  for (uint32_t k = 0; k < r->ncontracts; k++)
+    if (r->fund.inv[k].size != 0 && bk_pool_key(r, r->contracts[k].settle) == key) return 1;
+  return 0;
+}
+
 bk_rc bk_wf_end_event(bk_risk *r, uint32_t asset) {
   bk_rc rc = BK_OK;
   if (r->wf.any_pending) {
@@ -732,10 +733,7 @@ bk_rc bk_wf_end_event(bk_risk *r, uint32_t asset) {
   /* the trigger matters here only where it makes the fund act: deleveraging the
      inventory it holds under an ADL policy (a shadow measures exactly these points) */
   uint32_t key = bk_pool_key(r, asset);
-  int holds_inventory = 0;
-  for (uint32_t k = 0; k < r->ncontracts; k++)
-    holds_inventory |= r->fund.inv[k].size != 0 && bk_pool_key(r, r->contracts[k].settle) == key;
-  if (!holds_inventory || r->pol.wf_action != BK_WF_ADL) return BK_OK;
+  if (!bk_wf_holds_inventory(r, key) || r->pol.wf_action != BK_WF_ADL) return BK_OK;
   bk_wf_view v;
   if ((rc = bk_wf_view_now(r, asset, &v)) || (rc = topup(r, asset, &v))) return rc;
   if (bk_wf_allows(r, asset, &v)) return BK_OK;

@@ -103,6 +103,10 @@ bk_rc bk_wf_cover_cross(bk_risk *r, uint32_t id, uint32_t contract, int sell_all
  * the account's cash so its cross pool does not bear it. Nothing to do when none. */
 bk_rc bk_wf_cover_isolated(bk_risk *r);
 
+/* 1 when the fund of key (an asset, or a pool: bk_pool_key) holds inventory on a contract
+ * settling in it: only then can its trigger make it act at an event's end. */
+int bk_wf_holds_inventory(const bk_risk *r, uint32_t key);
+
 /* The end of an event that moved the fund of an asset: spreads pending socialization,
  * then evaluates the trigger and, when it fired under ADL, deleverages the fund's
  * inventory in that asset at the mark. */
