@@ -1,16 +1,24 @@
 /*
  * A mark derived from trades, for contracts whose data carries no mark price (trade tapes
- * only). The mark is the lower median of the trade prices of the last `window_us` of
- * exchange time (at most BK_DMARK_TRADES of them, the newest), recomputed when a bucket
- * of `step_us` closes: a single wick does not move it, as venues intend by marking on a
- * median rather than on the last trade.
+ * only). The mark is the lower median of the prices of every trade of the last
+ * `window_us` of exchange time, recomputed when a bucket of `step_us` closes: a single
+ * wick does not move it, as venues intend by marking on a median rather than on the last
+ * trade. However many trades the window holds (thousands a second in a crash), all of
+ * them count: the mark is what the window says, not a sample of its newest trades.
  *
  * Buckets: the first trade after a closed bucket opens the bucket [.., end) that ends at
  * the next multiple of step_us after it; the first trade at or after `end` closes it, and
  * the median is taken at `end` over the trades before that trade (the closing trade is
  * not part of it). A bucket with no trade never opens, so quiet time costs nothing.
  *
- * Ownership: caller storage (_init); nothing is allocated.
+ * How: the window's trades in a queue in time order, and their prices split into two
+ * heaps, the lower half (a max-heap, whose top is the lower median) and the upper half (a
+ * min-heap). A trade joins in O(log n); a trade that leaves the window is only counted
+ * out, and dropped from its heap when it reaches the top or when dead entries outnumber
+ * live ones. Memory is a few words per trade of the window.
+ *
+ * Ownership: caller storage (_init), whose arrays grow as the window fills; _fini frees
+ * them.
  */
 #ifndef BK_DERIVED_MARK_H
 #define BK_DERIVED_MARK_H
@@ -18,29 +26,51 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BK_DMARK_TRADES 255 /* trades kept: the median's sample at most */
+#include "engine/error.h"
+
+/* A trade of the window, in a heap: its price, and its place in the tape (trades are
+ * numbered from 0 as they come), which also orders equal prices. */
+typedef struct bk_dmark_entry {
+  int64_t px;
+  uint64_t seq;
+} bk_dmark_entry;
+
+/* A trade of the window, in the queue: its time and which half holds it. */
+typedef struct bk_dmark_slot {
+  int64_t ts;
+  int lower; /* 1: in the lower half (max-heap), 0: in the upper */
+} bk_dmark_slot;
 
 typedef struct bk_derived_mark {
-  int64_t window_us;             /* trailing window of the median, µs, > 0 */
-  int64_t step_us;               /* bucket, µs, > 0 */
-  int64_t ts[BK_DMARK_TRADES];   /* a ring of the last trades: time, µs */
-  int64_t px[BK_DMARK_TRADES];   /* and price, fixed point */
-  size_t head;                   /* where the next trade goes */
-  size_t n;                      /* trades held, <= BK_DMARK_TRADES */
-  int64_t bucket_end;            /* end of the open bucket, µs */
-  int open;                      /* 1 while a bucket has trades and has not closed */
+  int64_t window_us;       /* trailing window of the median, µs, > 0 */
+  int64_t step_us;         /* bucket, µs, > 0 */
+  bk_dmark_slot *q;    /* the window's trades, a ring: trade seq at q[seq & (qcap - 1)] */
+  size_t qcap;             /* a power of two, or 0 */
+  uint64_t first, next;    /* the oldest trade still in the window, and the next number */
+  bk_dmark_entry *lo, *hi; /* the two halves, each with dead entries (seq < first) */
+  size_t nlo, nhi;         /* entries in each heap, dead ones included */
+  size_t caplo, caphi;
+  size_t livelo, livehi;   /* trades of the window in each half: livelo - livehi is 0 or 1 */
+  int64_t bucket_end;      /* end of the open bucket, µs */
+  int open;                /* 1 while a bucket has trades and has not closed */
 } bk_derived_mark;
 
-/* An empty ring over window_us with buckets of step_us (both > 0). */
+/* An empty window of window_us with buckets of step_us (both > 0). Allocates nothing. */
 void bk_dmark_init(bk_derived_mark *d, int64_t window_us, int64_t step_us);
+void bk_dmark_fini(bk_derived_mark *d);
 
-/* Records a trade at ts (trades come in time order). When the trade closes the open
- * bucket, returns the median at the bucket's end (trades before this one) and sets *at to
- * that end; otherwise returns 0 and leaves *at alone. */
-int64_t bk_dmark_trade(bk_derived_mark *d, int64_t ts, int64_t price, int64_t *at);
+/* A trade at ts about to be recorded (trades come in time order): when it closes the
+ * open bucket, returns the median at the bucket's end (trades before this one) and sets
+ * *at to that end; otherwise returns 0 and leaves *at alone. Allocates nothing. */
+int64_t bk_dmark_close(bk_derived_mark *d, int64_t ts, int64_t *at);
 
-/* The lower median of the trades held that are at or after now - window_us (the newest
- * trade always counts, however old); 0 when no trade is held. */
-int64_t bk_dmark_median(const bk_derived_mark *d, int64_t now);
+/* Records the trade (after bk_dmark_close for it), opening a bucket if none is open.
+ * BK_ENOMEM (nothing recorded) when the window cannot grow. */
+bk_rc bk_dmark_add(bk_derived_mark *d, int64_t ts, int64_t price);
+
+/* The lower median of the trades at or after now - window_us (the newest trade always
+ * counts, however old); 0 when no trade was recorded. Trades older than the window leave
+ * it for good, so `now` must not go back between calls. */
+int64_t bk_dmark_median(bk_derived_mark *d, int64_t now);
 
 #endif

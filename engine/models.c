@@ -50,7 +50,10 @@ bk_models *bk_models_new(const bk_models_params *p) {
 
 void bk_models_free(bk_models *m) {
   if (!m) return;
-  for (size_t k = 0; k < m->p.ncontracts; k++) bk_dmodel_fini(&m->c[k].depth);
+  for (size_t k = 0; k < m->p.ncontracts; k++) {
+    bk_dmark_fini(&m->c[k].dmark);
+    bk_dmodel_fini(&m->c[k].depth);
+  }
   free(m->c);
   free(m);
 }
@@ -79,7 +82,7 @@ void bk_models_before(bk_models *m, uint32_t k, const bk_event *ev) {
   contract_models *c = &m->c[k];
   if (ev->kind == BK_EV_MARK) c->mark_src = BK_SRC_DATA;
   if (ev->kind != BK_EV_TRADE || c->mark_src != BK_SRC_TRADES) return;
-  m->closed = bk_dmark_trade(&c->dmark, ev->ts, ev->price, &m->closed_at);
+  m->closed = bk_dmark_close(&c->dmark, ev->ts, &m->closed_at);
   if (m->closed) m->closed_k = k;
 }
 
@@ -96,7 +99,10 @@ bk_rc bk_models_after(bk_models *m, uint32_t k, const bk_event *ev, const bk_mar
     if (st) bk_depth_ref_follow(&m->ref, &st->depth);
   }
   if (k >= m->p.ncontracts || ev->kind != BK_EV_TRADE) return BK_OK;
-  return bk_dmodel_trade(&m->c[k].depth, ev->ts, ev->price, ev->qty, !m->in_window);
+  contract_models *c = &m->c[k];
+  if (c->mark_src == BK_SRC_TRADES && bk_dmark_add(&c->dmark, ev->ts, ev->price))
+    return BK_ENOMEM;
+  return bk_dmodel_trade(&c->depth, ev->ts, ev->price, ev->qty, !m->in_window);
 }
 
 bk_rc bk_models_book(bk_models *m, uint32_t k, int64_t mark, int64_t now,

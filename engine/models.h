@@ -12,7 +12,8 @@
  * bk_models_before (a trade that closes a derived-mark bucket gives this event's mark; a
  * mark event makes the data the contract's mark source), then every simulation (which
  * asks bk_models_book for the book under a new mark), then bk_models_after (the trade
- * joins the depth model's tape and warm-up volume, the reference's depth is followed).
+ * joins the derived mark's window, the depth model's tape and the warm-up volume; the
+ * reference's depth is followed).
  * So a simulation reads the models as a simulation alone would, whichever simulations
  * read them before it: bk_models_book is idempotent within an event (same mark, same
  * `now`: no rebuild, the same band).
@@ -77,7 +78,8 @@ int64_t bk_models_closed(const bk_models *m, uint32_t k, int64_t *at);
 
 /* The second half, once the market has applied the event: a depth profile of the
  * reference instrument becomes the reference's depth; a trade on contract k joins its
- * depth model's tape, and its volume the warm-up's while the event is before the window.
+ * derived mark's window (while k is marked from trades) and its depth model's tape, and
+ * its volume the warm-up's while the event is before the window.
  * BK_ENOMEM, or BK_ERANGE when the warm-up notional overflows (nothing counted). */
 bk_rc bk_models_after(bk_models *m, uint32_t k, const bk_event *ev, const bk_market *mk);
 
