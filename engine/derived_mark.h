@@ -7,9 +7,10 @@
  * them count: the mark is what the window says, not a sample of its newest trades.
  *
  * Buckets: the first trade after a closed bucket opens the bucket [.., end) that ends at
- * the next multiple of step_us after it; the first trade at or after `end` closes it, and
- * the median is taken at `end` over the trades before that trade (the closing trade is
- * not part of it). A bucket with no trade never opens, so quiet time costs nothing.
+ * the next multiple of step_us after it. It closes when the clock reaches `end`: the
+ * caller asks (bk_dmark_close) at every time it moves to, any event of the replay, and the
+ * median is taken at `end` over the trades before it. A bucket with no trade never opens,
+ * so quiet time costs nothing, and the mark stays the last median taken.
  *
  * How: the window's trades in a queue in time order, and their prices split into two
  * heaps, the lower half (a max-heap, whose top is the lower median) and the upper half (a
@@ -59,9 +60,10 @@ typedef struct bk_derived_mark {
 void bk_dmark_init(bk_derived_mark *d, int64_t window_us, int64_t step_us);
 void bk_dmark_fini(bk_derived_mark *d);
 
-/* A trade at ts about to be recorded (trades come in time order): when it closes the
- * open bucket, returns the median at the bucket's end (trades before this one) and sets
- * *at to that end; otherwise returns 0 and leaves *at alone. Allocates nothing. */
+/* The clock at ts (it never goes back; a trade at ts is recorded after this call): when
+ * ts reaches the open bucket's end, closes it, returns the median at that end (the trades
+ * before it) and sets *at to the end; otherwise returns 0 and leaves *at alone.
+ * Allocates nothing. */
 int64_t bk_dmark_close(bk_derived_mark *d, int64_t ts, int64_t *at);
 
 /* Records the trade (after bk_dmark_close for it), opening a bucket if none is open.

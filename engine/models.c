@@ -25,19 +25,22 @@ struct bk_models {
   bk_models_params p;     /* contracts borrowed; depth is the models' own copy */
   bk_depth_ref ref;       /* the depth models' reference */
   int in_window;          /* an event at or after p.from was seen */
-  uint32_t closed_k;      /* the contract whose bucket this event closed, or none */
-  int64_t closed, closed_at; /* that mark and its bucket's end */
+  int64_t next_close;     /* the earliest end of an open bucket, INT64_MAX when none */
+  bk_models_mark *closed; /* [ncontracts]: the marks this event's time closed, */
+  size_t nclosed;         /* in order of their bucket's end, then of contract */
   contract_models *c;     /* [contract] */
 };
 
 bk_models *bk_models_new(const bk_models_params *p) {
   bk_models *m = calloc(1, sizeof *m);
-  if (!m || !(m->c = calloc(p->ncontracts ? p->ncontracts : 1, sizeof *m->c))) {
+  size_t n = p->ncontracts ? p->ncontracts : 1;
+  if (!m || !(m->c = calloc(n, sizeof *m->c)) || !(m->closed = calloc(n, sizeof *m->closed))) {
+    if (m) free(m->c);
     free(m);
     return NULL;
   }
   m->p = *p;
-  m->closed_k = UINT32_MAX;
+  m->next_close = INT64_MAX;
   for (size_t k = 0; k < p->ncontracts; k++) {
     contract_models *c = &m->c[k];
     c->mark_src = BK_SRC_TRADES;
@@ -54,6 +57,7 @@ void bk_models_free(bk_models *m) {
     bk_dmark_fini(&m->c[k].dmark);
     bk_dmodel_fini(&m->c[k].depth);
   }
+  free(m->closed);
   free(m->c);
   free(m);
 }
@@ -75,33 +79,48 @@ int bk_models_same(const bk_models *m, const bk_models_params *p) {
           !memcmp(q->contracts, p->contracts, p->ncontracts * sizeof *p->contracts));
 }
 
-void bk_models_before(bk_models *m, uint32_t k, const bk_event *ev) {
-  if (ev->ts >= m->p.from) m->in_window = 1;
-  m->closed_k = UINT32_MAX;
-  if (k >= m->p.ncontracts) return;
-  contract_models *c = &m->c[k];
-  if (ev->kind == BK_EV_MARK) c->mark_src = BK_SRC_DATA;
-  if (ev->kind != BK_EV_TRADE || c->mark_src != BK_SRC_TRADES) return;
-  m->closed = bk_dmark_close(&c->dmark, ev->ts, &m->closed_at);
-  if (m->closed) m->closed_k = k;
+/* Closes, at `now`, every open bucket that ended at or before it (contracts marked from
+ * trades only), listing the marks in order of the bucket's end, then of contract. */
+static void close_due(bk_models *m, int64_t now) {
+  m->next_close = INT64_MAX;
+  for (size_t k = 0; k < m->p.ncontracts; k++) {
+    bk_derived_mark *d = &m->c[k].dmark;
+    if (!d->open || m->c[k].mark_src != BK_SRC_TRADES) continue;
+    int64_t at = 0, mark = bk_dmark_close(d, now, &at);
+    if (!d->open) {
+      size_t i = m->nclosed++;
+      for (; i > 0 && m->closed[i - 1].at > at; i--) m->closed[i] = m->closed[i - 1];
+      m->closed[i] = (bk_models_mark){(uint32_t)k, mark, at};
+    } else if (d->bucket_end < m->next_close) {
+      m->next_close = d->bucket_end;
+    }
+  }
 }
 
-int64_t bk_models_closed(const bk_models *m, uint32_t k, int64_t *at) {
-  if (k != m->closed_k) return 0;
-  *at = m->closed_at;
+void bk_models_before(bk_models *m, uint32_t k, const bk_event *ev) {
+  if (ev->ts >= m->p.from) m->in_window = 1;
+  m->nclosed = 0;
+  if (ev->ts >= m->next_close) close_due(m, ev->ts);
+  if (k < m->p.ncontracts && ev->kind == BK_EV_MARK) m->c[k].mark_src = BK_SRC_DATA;
+}
+
+const bk_models_mark *bk_models_closed(const bk_models *m, size_t *n) {
+  *n = m->nclosed;
   return m->closed;
 }
 
 bk_rc bk_models_after(bk_models *m, uint32_t k, const bk_event *ev, const bk_market *mk) {
-  m->closed_k = UINT32_MAX;
+  m->nclosed = 0;
   if (ev->kind == BK_EV_DEPTH && ev->instr == m->p.depth.ref_instr) {
     const bk_instr_state *st = bk_market_instr(mk, ev->instr);
     if (st) bk_depth_ref_follow(&m->ref, &st->depth);
   }
   if (k >= m->p.ncontracts || ev->kind != BK_EV_TRADE) return BK_OK;
   contract_models *c = &m->c[k];
-  if (c->mark_src == BK_SRC_TRADES && bk_dmark_add(&c->dmark, ev->ts, ev->price))
-    return BK_ENOMEM;
+  if (c->mark_src == BK_SRC_TRADES) {
+    if (bk_dmark_add(&c->dmark, ev->ts, ev->price)) return BK_ENOMEM;
+    if (c->dmark.bucket_end < m->next_close) m->next_close = c->dmark.bucket_end;
+  }
   return bk_dmodel_trade(&c->depth, ev->ts, ev->price, ev->qty, !m->in_window);
 }
 

@@ -9,11 +9,11 @@
  * (engine/overlay.h, in its risk state).
  *
  * An event reaches the models in two halves around the simulations that read them:
- * bk_models_before (a trade that closes a derived-mark bucket gives this event's mark; a
- * mark event makes the data the contract's mark source), then every simulation (which
- * asks bk_models_book for the book under a new mark), then bk_models_after (the trade
- * joins the derived mark's window, the depth model's tape and the warm-up volume; the
- * reference's depth is followed).
+ * bk_models_before (the derived-mark buckets that ended by the event's time close and give
+ * their marks; a mark event makes the data the contract's mark source), then every
+ * simulation (which asks bk_models_book for the book under a new mark), then
+ * bk_models_after (the trade joins the derived mark's window, the depth model's tape and
+ * the warm-up volume; the reference's depth is followed).
  * So a simulation reads the models as a simulation alone would, whichever simulations
  * read them before it: bk_models_book is idempotent within an event (same mark, same
  * `now`: no rebuild, the same band).
@@ -67,14 +67,21 @@ void bk_models_free(bk_models *m);
  * so that m may stand for models made from p; else 0. */
 int bk_models_same(const bk_models *m, const bk_models_params *p);
 
-/* The first half of an event on contract k (k >= ncontracts: on no contract): a mark
- * event makes the data k's mark source; a trade on a contract marked
- * from trades closes its bucket when past it (bk_models_closed). */
+/* The first half of an event on contract k (k >= ncontracts: on no contract): every
+ * derived-mark bucket that ended at or before the event's time closes, whatever the
+ * event (bk_models_closed); a mark event makes the data k's mark source. */
 void bk_models_before(bk_models *m, uint32_t k, const bk_event *ev);
 
-/* The mark this event's trade closed on contract k and, in *at, the bucket's end; 0 when
- * it closed none. Valid between bk_models_before and bk_models_after of the event. */
-int64_t bk_models_closed(const bk_models *m, uint32_t k, int64_t *at);
+/* A derived mark that a bucket's close gave. */
+typedef struct bk_models_mark {
+  uint32_t contract;
+  int64_t mark; /* the lower median of the bucket's window */
+  int64_t at;   /* the bucket's end, µs: the mark's time, at or before the event's */
+} bk_models_mark;
+
+/* The marks the event's time closed (*n of them, perhaps 0), in order of their time,
+ * then of contract. Valid between bk_models_before and bk_models_after of the event. */
+const bk_models_mark *bk_models_closed(const bk_models *m, size_t *n);
 
 /* The second half, once the market has applied the event: a depth profile of the
  * reference instrument becomes the reference's depth; a trade on contract k joins its

@@ -295,20 +295,6 @@ static bk_rc new_mark(bk_sim *s, uint32_t k, int64_t mark, int64_t ts) {
   return rc;
 }
 
-/* A trade on a contract whose mark comes from trades: the mark of the bucket this trade
- * closed, if any (a derived mark from the trades before it; engine/models.h). */
-static bk_rc trade_mark(bk_sim *s, uint32_t k, const bk_event *ev) {
-  sim_contract *sc = &s->c[k];
-  bk_rc rc = BK_OK;
-  int64_t at = 0, m = bk_models_closed(s->models, k, &at);
-  if (m != 0 && m != sc->mark) rc = new_mark(s, k, m, at);
-  if (sc->mark == 0 && !rc) { /* the first trade sets a mark so accounts can open */
-    sc->mark = ev->price;
-    each_set_mark(s, k, ev->price);
-  }
-  return rc;
-}
-
 /* --- funding ------------------------------------------------------------------------ */
 
 /* Settles every contract whose announced funding time is at or before now (in the window,
@@ -471,6 +457,25 @@ int64_t bk_sim_position(const bk_sim *s, size_t policy, uint32_t id, uint32_t co
 /* --- the observer ------------------------------------------------------------------- */
 
 /* The contract an event is on, or BK_SIM_NONE. */
+/* The derived marks that buckets closed by this event's time (engine/models.h), each at
+ * its bucket's end, before the event itself and after what was due by then: the fund
+ * samples and the funding. Before the window they are tracked only, and the window opens
+ * on them. */
+static bk_rc closed_marks(bk_sim *s) {
+  size_t n;
+  const bk_models_mark *v = bk_models_closed(s->models, &n);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t k = v[i].contract;
+    bk_rc rc;
+    if (v[i].mark == s->c[k].mark) continue;
+    s->last_ts = v[i].at;
+    if (s->in_window && (rc = sample_until(s, v[i].at))) return rc;
+    if (v[i].at >= s->next_funding && (rc = settle_funding(s, v[i].at))) return rc;
+    if ((rc = new_mark(s, k, v[i].mark, v[i].at))) return rc;
+  }
+  return BK_OK;
+}
+
 static uint32_t contract_of(const bk_sim *s, const bk_event *ev) {
   return ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
 }
@@ -480,8 +485,9 @@ static uint32_t contract_of(const bk_sim *s, const bk_event *ev) {
 static bk_rc on_event(bk_sim *s, const bk_event *ev) {
   bk_rc rc;
   s->events++;
-  s->last_ts = ev->ts;
   if (s->first_ts == INT64_MIN) s->first_ts = ev->ts;
+  if ((rc = closed_marks(s))) return rc;
+  s->last_ts = ev->ts;
   if (!s->in_window && ev->ts >= s->cfg.from) {
     s->in_window = 1;
     bk_i128 start = s->cfg.from != INT64_MIN ? s->cfg.from : ev->ts, su = s->cfg.sample_us;
@@ -510,10 +516,11 @@ static bk_rc on_event(bk_sim *s, const bk_event *ev) {
   sim_contract *sc = &s->c[k];
   switch (ev->kind) {
   case BK_EV_TRADE:
-    /* the mark this trade closes acts before the trade joins the model's tape (the
-       models' second half): the liquidations it starts happen at the bucket's end */
-    if (bk_models_mark_source(s->models, k) == BK_SRC_TRADES && (rc = trade_mark(s, k, ev)))
-      return rc;
+    /* on a contract marked from trades, the first trade sets a mark so accounts can open */
+    if (bk_models_mark_source(s->models, k) == BK_SRC_TRADES && sc->mark == 0) {
+      sc->mark = ev->price;
+      each_set_mark(s, k, ev->price);
+    }
     if (s->in_window)
       for (size_t p = 0; p < s->cfg.npolicies; p++) {
         bk_risk *rs[2] = {s->risk[p], s->shadow[p]};

@@ -255,9 +255,12 @@ static void run_share(int64_t share, run_out *o) {
       push(x, BK_EV_TRADE, k, bk_t_rand(&g) & 1 ? BK_BUY : BK_SELL, T0 + i * SEC,
            P(base[k]) + (int64_t)(bk_t_rand(&g) % 100) * (k == 2 ? P("0.001") : P("0.1")),
            BK_FX(1 + (int64_t)(bk_t_rand(&g) % 9)));
-  int64_t mark[3]; /* the marks the window opens at: the trade opening it comes after */
-  for (uint32_t k = 0; k < 3; k++) mark[k] = bk_sim_mark(x->s, k);
   push(x, BK_EV_TRADE, 0, BK_BUY, T0 + 10 * MINUTE, P("60000"), BK_FX(1));
+  /* the marks the window opened at: the buckets of the last warm-up trades closed at 599.1 s,
+     when the window's first event came, before the population opened anything; the trade
+     itself only opened a bucket */
+  int64_t mark[3];
+  for (uint32_t k = 0; k < 3; k++) mark[k] = bk_sim_mark(x->s, k);
   const bk_risk *r = bk_sim_risk(x->s, 0);
   memset(o, 0, sizeof *o);
   o->leg_ok = 1;
