@@ -23,18 +23,19 @@ set -eu
 liq=$1 tape=$2 pol=$3 sym=$4 from=$5 to=$6 band=${7:-1}
 cat_tape() { case $1 in *.gz) gzip -dc "$1" ;; *.zst) zstd -dc "$1" ;; *) cat "$1" ;; esac; }
 # liquidations of longs first (tagged L), then the tape (tagged T), merged by time; a
-# liquidation sorts after the trades of its own microsecond (they happened before it)
+# liquidation sorts after the trades of its own microsecond (they happened before it),
+# and trades of one microsecond keep the tape's order (the last row is the last trade)
 {
   awk -F, -v pol="$pol" -v sym="$sym" -v from="$from" -v to="$to" '
     NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     $c["policy"] == pol && $c["instrument"] == sym && $c["side"] == "long" &&
     $c["book_contracts"] + 0 > 0 && $c["time"] >= from && $c["time"] < to {
-      print $c["ts_us"] ",1,L," $c["avg_fill_price"] }' "$liq"
-  cat_tape "$tape" | awk -F, 'NR > 1 { print $3 ",0,T," $7 }'
-} | sort -t, -k1,1n -k2,2n | awk -F, -v band="$band" '
-  $3 == "T" { n_t++; ts[n_t] = $1; px[n_t] = $4; next }
+      print $c["ts_us"] ",1," NR ",L," $c["avg_fill_price"] }' "$liq"
+  cat_tape "$tape" | awk -F, 'NR > 1 { print $3 ",0," NR ",T," $7 }'
+} | sort -t, -k1,1n -k2,2n -k3,3n | awk -F, -v band="$band" '
+  $4 == "T" { n_t++; ts[n_t] = $1; px[n_t] = $5; next }
   n_t > 0 {
-    n++; fill = $4 + 0; last = px[n_t]; hi = last
+    n++; fill = $5 + 0; last = px[n_t]; hi = last
     for (i = n_t; i > 0 && ts[i] >= $1 - band * 1e6; i--) if (px[i] + 0 > hi) hi = px[i] + 0
     if (fill > last + 0) { above++; x = (fill / last - 1) * 100; if (x > worst) worst = x }
     if (fill > hi) { above_hi++; y = (fill / hi - 1) * 100; if (y > worst_hi) worst_hi = y }
