@@ -7,19 +7,21 @@
  *
  * Workload: one trade of a contract without marks in the data at a time, up to a few
  * thousand a second in a crash, each O(log n) for the n trades of the window; a median
- * when a bucket closes (at most once per step_us), O(1) plus the trades that left the
- * window. Integers only.
+ * when a bucket closes (at most once per step_us), O(log n) for each trade that left the
+ * window since, and now and then an O(n) rebuild of a heap. Integers only.
  *
  * The heaps' invariant: every live entry of the lower half is below (in price, then in
  * seq) every live entry of the upper half, and the lower half holds half the window
  * rounded up, so its top is the lower median. Dead entries (trades that left the window,
- * seq < first) stay where they are until they surface at a top, or until a heap holds
- * more dead entries than live ones and is rebuilt without them.
+ * seq < first) stay where they are until they surface at a top, or until the heap is
+ * rebuilt without them: when they outnumber the live ones (and 32), or when the heap must
+ * take an entry from the other half and is full.
  */
 #include "engine/derived_mark.h"
 
 #include <stdlib.h>
 
+#include "engine/fixed.h"
 #include "engine/vec.h"
 
 void bk_dmark_init(bk_derived_mark *d, int64_t window_us, int64_t step_us) {
@@ -126,7 +128,7 @@ static void balance(bk_derived_mark *d) {
 static void expire(bk_derived_mark *d, int64_t now) {
   while (d->next - d->first > 1) {
     const bk_dmark_slot *s = &d->q[d->first & (d->qcap - 1)];
-    if (s->ts >= now - d->window_us) break;
+    if ((bk_i128)s->ts >= (bk_i128)now - d->window_us) break;
     if (s->lower) d->livelo--;
     else d->livehi--;
     d->first++;
@@ -186,9 +188,10 @@ bk_rc bk_dmark_add(bk_derived_mark *d, int64_t ts, int64_t price) {
   if (lower) d->livelo++;
   else d->livehi++;
   balance(d);
-  if (!d->open) {
+  if (!d->open) { /* the next multiple of the step after ts (floored, so also below 0) */
+    bk_i128 q = ts / d->step_us - (ts % d->step_us < 0), end = (q + 1) * d->step_us;
     d->open = 1;
-    d->bucket_end = (ts / d->step_us + 1) * d->step_us;
+    d->bucket_end = end > INT64_MAX ? INT64_MAX : (int64_t)end;
   }
   return BK_OK;
 }

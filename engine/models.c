@@ -27,7 +27,7 @@ struct bk_models {
   int in_window;          /* an event at or after p.from was seen */
   int64_t next_close;     /* the earliest end of an open bucket, INT64_MAX when none */
   bk_models_mark *closed; /* [ncontracts]: the marks this event's time closed, */
-  size_t nclosed;         /* in order of their bucket's end, then of contract */
+  size_t nclosed;         /* in contract order (their buckets end together) */
   contract_models *c;     /* [contract] */
 };
 
@@ -80,20 +80,18 @@ int bk_models_same(const bk_models *m, const bk_models_params *p) {
 }
 
 /* Closes, at `now`, every open bucket that ended at or before it (contracts marked from
- * trades only), listing the marks in order of the bucket's end, then of contract. */
+ * trades only), listing the marks in contract order. The buckets open at one time all end
+ * together: every contract's buckets lie on the one grid of step_us, a bucket opens at a
+ * trade before the end of any bucket still open (an event at or after that end would
+ * have closed it), so it ends at that same end. */
 static void close_due(bk_models *m, int64_t now) {
   m->next_close = INT64_MAX;
   for (size_t k = 0; k < m->p.ncontracts; k++) {
     bk_derived_mark *d = &m->c[k].dmark;
     if (!d->open || m->c[k].mark_src != BK_SRC_TRADES) continue;
     int64_t at = 0, mark = bk_dmark_close(d, now, &at);
-    if (!d->open) {
-      size_t i = m->nclosed++;
-      for (; i > 0 && m->closed[i - 1].at > at; i--) m->closed[i] = m->closed[i - 1];
-      m->closed[i] = (bk_models_mark){(uint32_t)k, mark, at};
-    } else if (d->bucket_end < m->next_close) {
-      m->next_close = d->bucket_end;
-    }
+    if (!d->open) m->closed[m->nclosed++] = (bk_models_mark){(uint32_t)k, mark, at};
+    else if (d->bucket_end < m->next_close) m->next_close = d->bucket_end;
   }
 }
 
@@ -101,7 +99,10 @@ void bk_models_before(bk_models *m, uint32_t k, const bk_event *ev) {
   if (ev->ts >= m->p.from) m->in_window = 1;
   m->nclosed = 0;
   if (ev->ts >= m->next_close) close_due(m, ev->ts);
-  if (k < m->p.ncontracts && ev->kind == BK_EV_MARK) m->c[k].mark_src = BK_SRC_DATA;
+  if (k < m->p.ncontracts && ev->kind == BK_EV_MARK && m->c[k].mark_src != BK_SRC_DATA) {
+    m->c[k].mark_src = BK_SRC_DATA; /* for good: the derived mark's window is let go */
+    bk_dmark_fini(&m->c[k].dmark);
+  }
 }
 
 const bk_models_mark *bk_models_closed(const bk_models *m, size_t *n) {

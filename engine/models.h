@@ -79,8 +79,9 @@ typedef struct bk_models_mark {
   int64_t at;   /* the bucket's end, µs: the mark's time, at or before the event's */
 } bk_models_mark;
 
-/* The marks the event's time closed (*n of them, perhaps 0), in order of their time,
- * then of contract. Valid between bk_models_before and bk_models_after of the event. */
+/* The marks the event's time closed (*n of them, perhaps 0), in contract order; their
+ * buckets all end at one time (models.c, close_due). Valid between bk_models_before and
+ * bk_models_after of the event. */
 const bk_models_mark *bk_models_closed(const bk_models *m, size_t *n);
 
 /* The second half, once the market has applied the event: a depth profile of the

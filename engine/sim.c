@@ -457,51 +457,59 @@ int64_t bk_sim_position(const bk_sim *s, size_t policy, uint32_t id, uint32_t co
 /* --- the observer ------------------------------------------------------------------- */
 
 /* The contract an event is on, or BK_SIM_NONE. */
+static uint32_t contract_of(const bk_sim *s, const bk_event *ev) {
+  return ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
+}
+
+/* Opens the window at ts (the first time at or after cfg.from that the run reaches): the
+ * fund's first sample, at the window's start, and every known mark acts. */
+static bk_rc open_window(bk_sim *s, int64_t ts) {
+  bk_rc rc;
+  s->in_window = 1;
+  bk_i128 start = s->cfg.from != INT64_MIN ? s->cfg.from : ts, su = s->cfg.sample_us;
+  s->next_sample = start - (start % su + su) % su;
+  if (s->next_sample < INT64_MIN) s->next_sample += su; /* the first interval inside */
+  if ((rc = sample(s, (int64_t)s->next_sample))) return rc; /* the fund at the start */
+  s->next_sample += su;
+  for (uint32_t k = 0; k < s->cfg.ncontracts; k++) /* start the window on known marks */
+    if (s->c[k].mark && (rc = new_mark(s, k, s->c[k].mark, ts))) return rc;
+  for (size_t p = 0; p < s->cfg.npolicies; p++) {
+    bk_risk_collateral_start(s->risk[p]);
+    if (s->shadow[p]) bk_risk_collateral_start(s->shadow[p]);
+  }
+  return BK_OK;
+}
+
 /* The derived marks that buckets closed by this event's time (engine/models.h), each at
- * its bucket's end, before the event itself and after what was due by then: the fund
- * samples and the funding. Before the window they are tracked only, and the window opens
- * on them. */
+ * its bucket's end (one end for all), before the event itself: first what was due by
+ * then (the window's opening, the fund samples, the funding), then the mark. Before the
+ * window they are tracked only. In a set, every simulation takes them before any takes
+ * the event, so that each reads the shared models at the marks' times as it would alone. */
 static bk_rc closed_marks(bk_sim *s) {
   size_t n;
   const bk_models_mark *v = bk_models_closed(s->models, &n);
   for (size_t i = 0; i < n; i++) {
     uint32_t k = v[i].contract;
+    int64_t at = v[i].at;
     bk_rc rc;
     if (v[i].mark == s->c[k].mark) continue;
-    s->last_ts = v[i].at;
-    if (s->in_window && (rc = sample_until(s, v[i].at))) return rc;
-    if (v[i].at >= s->next_funding && (rc = settle_funding(s, v[i].at))) return rc;
-    if ((rc = new_mark(s, k, v[i].mark, v[i].at))) return rc;
+    s->last_ts = at;
+    if (!s->in_window && at >= s->cfg.from && (rc = open_window(s, at))) return rc;
+    if (s->in_window && (rc = sample_until(s, at))) return rc;
+    if (at >= s->next_funding && (rc = settle_funding(s, at))) return rc;
+    if ((rc = new_mark(s, k, v[i].mark, at))) return rc;
   }
   return BK_OK;
 }
 
-static uint32_t contract_of(const bk_sim *s, const bk_event *ev) {
-  return ev->instr < s->cfg.ninstruments ? s->contract_of[ev->instr] : BK_SIM_NONE;
-}
-
 /* What one simulation does with an event, between the two halves of the market models'
- * (engine/models.h). */
+ * (engine/models.h), once it has taken the marks the event's time closed. */
 static bk_rc on_event(bk_sim *s, const bk_event *ev) {
   bk_rc rc;
   s->events++;
   if (s->first_ts == INT64_MIN) s->first_ts = ev->ts;
-  if ((rc = closed_marks(s))) return rc;
   s->last_ts = ev->ts;
-  if (!s->in_window && ev->ts >= s->cfg.from) {
-    s->in_window = 1;
-    bk_i128 start = s->cfg.from != INT64_MIN ? s->cfg.from : ev->ts, su = s->cfg.sample_us;
-    s->next_sample = start - (start % su + su) % su;
-    if (s->next_sample < INT64_MIN) s->next_sample += su; /* the first interval inside */
-    if ((rc = sample(s, (int64_t)s->next_sample))) return rc; /* the fund at the start */
-    s->next_sample += su;
-    for (uint32_t k = 0; k < s->cfg.ncontracts; k++) /* start the window on known marks */
-      if (s->c[k].mark && (rc = new_mark(s, k, s->c[k].mark, ev->ts))) return rc;
-    for (size_t p = 0; p < s->cfg.npolicies; p++) {
-      bk_risk_collateral_start(s->risk[p]);
-      if (s->shadow[p]) bk_risk_collateral_start(s->shadow[p]);
-    }
-  }
+  if (!s->in_window && ev->ts >= s->cfg.from && (rc = open_window(s, ev->ts))) return rc;
   if (s->in_window && (rc = sample_until(s, ev->ts))) return rc;
   if (ev->ts >= s->next_funding && (rc = settle_funding(s, ev->ts))) return rc;
   for (size_t i = 0; i < s->npops; i++) {
@@ -559,7 +567,8 @@ static bk_rc models_after(bk_sim *s, const bk_event *ev) {
 static bk_rc on_event_one(void *ctx, const bk_event *ev) {
   bk_sim *s = ctx;
   bk_models_before(s->own, contract_of(s, ev), ev);
-  bk_rc rc = on_event(s, ev);
+  bk_rc rc = closed_marks(s);
+  if (!rc) rc = on_event(s, ev);
   return rc ? rc : models_after(s, ev);
 }
 
@@ -597,13 +606,16 @@ static bk_rc set_failed(bk_sim_set *set, size_t i, bk_rc rc) {
 }
 
 /* An event for every simulation of a set: the first half of each distinct market model
- * (driven by the simulation that owns it), every simulation, then the second halves. */
+ * (driven by the simulation that owns it), the marks it closed for every simulation,
+ * every simulation, then the second halves. */
 static bk_rc on_event_set(void *ctx, const bk_event *ev) {
   bk_sim_set *set = ctx;
   bk_sim *const *v = set->sims;
   bk_rc rc;
   for (size_t i = 0; i < set->n; i++)
     if (v[i]->own) bk_models_before(v[i]->own, contract_of(v[i], ev), ev);
+  for (size_t i = 0; i < set->n; i++)
+    if ((rc = closed_marks(v[i]))) return set_failed(set, i, rc);
   for (size_t i = 0; i < set->n; i++)
     if ((rc = on_event(v[i], ev))) return set_failed(set, i, rc);
   for (size_t i = 0; i < set->n; i++)
