@@ -7,7 +7,8 @@
 #include "engine/vec.h"
 
 const char *const bk_draw_figure_names[BK_DRAW_FIGURES] = {
-    "fund_end", "fund_min", "max_drawdown", "adl_notional", "socialized", "safe_initial_fund"};
+    "fund_end", "fund_min", "max_drawdown", "adl_notional", "socialized", "adl_taken",
+    "safe_initial_fund"};
 
 const unsigned bk_draw_band_pct[BK_DRAW_BANDS] = {5, 50, 95};
 
@@ -34,6 +35,7 @@ bk_rc bk_report_draws_add(bk_report_draws *d, uint32_t draw, size_t policy, uint
   r->v[BK_DRAW_MAX_DRAWDOWN] = t->max_drawdown;
   r->v[BK_DRAW_ADL] = t->adl_notional;
   r->v[BK_DRAW_SOCIALIZED] = t->socialized;
+  r->v[BK_DRAW_TAKEN] = t->adl.taken;
   r->v[BK_DRAW_SAFE_FUND] = t->safe_fund;
   if (draw + 1 > d->ndraws) d->ndraws = draw + 1;
   if (policy + 1 > d->npolicies) d->npolicies = policy + 1;
@@ -41,8 +43,8 @@ bk_rc bk_report_draws_add(bk_report_draws *d, uint32_t draw, size_t policy, uint
   return BK_OK;
 }
 
-int bk_draw_row_hit(const bk_draw_row *r) {
-  return r->v[BK_DRAW_ADL] > 0 || r->v[BK_DRAW_SOCIALIZED] > 0;
+int bk_draw_row_hit(const bk_draw_row *r) { /* a profit rule's haircuts show in taken alone */
+  return r->v[BK_DRAW_ADL] > 0 || r->v[BK_DRAW_SOCIALIZED] > 0 || r->v[BK_DRAW_TAKEN] > 0;
 }
 
 static int cmp_i64(const void *a, const void *b) {

@@ -24,7 +24,7 @@
 /* The figures kept per draw, policy and asset (columns named by bk_draw_figure_names). */
 enum {
   BK_DRAW_FUND_END, BK_DRAW_FUND_MIN, BK_DRAW_MAX_DRAWDOWN, BK_DRAW_ADL, BK_DRAW_SOCIALIZED,
-  BK_DRAW_SAFE_FUND, BK_DRAW_FIGURES
+  BK_DRAW_TAKEN, BK_DRAW_SAFE_FUND, BK_DRAW_FIGURES
 };
 extern const char *const bk_draw_figure_names[BK_DRAW_FIGURES];
 
@@ -44,7 +44,8 @@ typedef struct bk_report_draws {
   size_t npolicies, nassets;
   /* after bk_report_draws_finish: [(p * nassets + a) * BK_DRAW_FIGURES + f][band] */
   int64_t (*band)[BK_DRAW_BANDS];
-  uint32_t *hits;             /* [p * nassets + a]: draws with ADL or socialization */
+  uint32_t *hits;             /* [p * nassets + a]: draws with ADL, socialization or
+                                 haircuts (bk_draw_row_hit) */
 } bk_report_draws;
 
 void bk_report_draws_init(bk_report_draws *d);
@@ -65,7 +66,8 @@ void bk_sort_i64(int64_t *v, size_t n);
 /* The nearest-rank pct-th percentile of v[0..n) (n > 0; v is sorted in place). */
 int64_t bk_nearest_rank(int64_t *v, size_t n, unsigned pct);
 
-/* 1 when the row's policy needed ADL or socialization in that draw. */
+/* 1 when the row's policy took anything from accounts in that draw: ADL, socialization,
+ * or a profit rule's haircuts (which close nothing and socialize nothing: adl_taken). */
 int bk_draw_row_hit(const bk_draw_row *r);
 
 #endif

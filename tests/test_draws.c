@@ -90,7 +90,7 @@ static void read_outcome(bk_sim *s, bk_sim *const *all, size_t i, outcome *o) {
     bk_report_totals t;
     assert_int_equal(bk_report_totals_of(&x, 0, a, &t), BK_OK);
     const int64_t v[BK_DRAW_FIGURES] = {t.fund_end, t.fund_min, t.max_drawdown,
-                                        t.adl_notional, t.socialized, t.safe_fund};
+                                        t.adl_notional, t.socialized, t.adl.taken, t.safe_fund};
     for (int f = 0; f < BK_DRAW_FIGURES; f++)
       bk_fx_format(v[f], BK_FX_DECIMALS, BK_TRUNC, o->fig[a][f], sizeof o->fig[a][f]);
     o->adl_notional[a] = t.adl_notional;
@@ -252,8 +252,27 @@ static void models_are_shared_only_between_equal_parameters(void **state) {
   }
 }
 
+/* A draw counts as needing ADL or socialization when it took anything from accounts: ADL
+ * notional, socialized losses, or a profit rule's haircuts, which close nothing and
+ * socialize nothing and show only in adl_taken. */
+static void a_draw_with_haircuts_alone_counts(void **state) {
+  (void)state;
+  bk_draw_row r;
+  memset(&r, 0, sizeof r);
+  assert_false(bk_draw_row_hit(&r));
+  r.v[BK_DRAW_TAKEN] = 1;
+  assert_true(bk_draw_row_hit(&r));
+  r.v[BK_DRAW_TAKEN] = 0;
+  r.v[BK_DRAW_ADL] = 1;
+  assert_true(bk_draw_row_hit(&r));
+  r.v[BK_DRAW_ADL] = 0;
+  r.v[BK_DRAW_SOCIALIZED] = 1;
+  assert_true(bk_draw_row_hit(&r));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(a_draw_with_haircuts_alone_counts),
       cmocka_unit_test(draws_without_detail_give_the_figures_of_each_draw_alone),
       cmocka_unit_test(models_are_shared_only_between_equal_parameters),
   };

@@ -430,9 +430,9 @@ static void draws_are_reproducible_and_their_bands_are_nearest_rank(void **state
   bk_t_table_load(path, &s);
   snprintf(path, sizeof path, "%s/summary.csv", none);
   bk_t_table_load(path, &s1);
-  /* without draws summary.csv has none of the band columns: draws, 3 bands of 6 figures,
+  /* without draws summary.csv has none of the band columns: draws, 3 bands of 7 figures,
      p_adl_or_socialized come after the usual ones */
-  assert_int_equal((int)s1.cols + 1 + 3 * 6 + 1, (int)s.cols);
+  assert_int_equal((int)s1.cols + 1 + 3 * 7 + 1, (int)s.cols);
   for (size_t c = 0; c < s1.cols; c++) assert_string_equal(s1.cell[c], s.cell[c]);
   snprintf(path, sizeof path, "%s/draws.csv", one);
   bk_t_table_load(path, &d1);
@@ -441,17 +441,18 @@ static void draws_are_reproducible_and_their_bands_are_nearest_rank(void **state
   assert_int_equal((int)d.rows, 11); /* header and 10 draws of one policy in one asset */
   assert_int_equal((int)d1.rows, 2);
   static const char *const fig[] = {"fund_end", "fund_min", "max_drawdown", "adl_notional",
-                                    "socialized", "safe_initial_fund"};
+                                    "socialized", "adl_taken", "safe_initial_fund"};
   int differ = 0, hits = 0;
   for (size_t r = 1; r < d.rows; r++) {
     assert_int_equal((int)bk_t_num(&d, r, "draw"), (int)(r - 1) * 100000000);
     differ |= bk_t_num(&d, r, "fund_end") != bk_t_num(&d, 1, "fund_end");
-    int hit = bk_t_num(&d, r, "adl_notional") > 0 || bk_t_num(&d, r, "socialized") > 0;
+    int hit = bk_t_num(&d, r, "adl_notional") > 0 || bk_t_num(&d, r, "socialized") > 0 ||
+              bk_t_num(&d, r, "adl_taken") > 0;
     assert_int_equal(bk_t_num(&d, r, "adl_or_socialized"), hit * 100000000);
     hits += hit;
   }
   assert_true(differ); /* the draws are not one population ten times */
-  for (size_t f = 0; f < 6; f++) {
+  for (size_t f = 0; f < 7; f++) {
     /* draw 0 is the run without draws: its row is that run's summary */
     assert_string_equal(bk_t_cell(&d, 1, fig[f]), bk_t_cell(&s1, 1, fig[f]));
     static const unsigned q[] = {5, 50, 95};
@@ -604,14 +605,14 @@ static void ranges_at_the_base_change_nothing(void **state) {
   load_out(&p, y, "draws.csv");
   load_out(&sens, x, "sensitivity.csv");
   static const char *const fig[] = {"fund_end", "fund_min", "max_drawdown", "adl_notional",
-                                    "socialized", "safe_initial_fund"};
+                                    "socialized", "adl_taken", "safe_initial_fund"};
   assert_int_equal((int)d.rows, (int)p.rows);
   for (size_t r = 1; r < d.rows; r++)
-    for (size_t f = 0; f < 6; f++)
+    for (size_t f = 0; f < 7; f++)
       assert_string_equal(bk_t_cell(&d, r, fig[f]), bk_t_cell(&p, r, fig[f]));
   assert_int_equal((int)sens.rows, 10);
   for (size_t r = 1; r < sens.rows; r++)
-    for (size_t f = 0; f < 6; f++)
+    for (size_t f = 0; f < 7; f++)
       assert_string_equal(bk_t_cell(&sens, r, fig[f]), bk_t_cell(&p, 1, fig[f]));
   bk_t_table_free(&d);
   bk_t_table_free(&p);
@@ -641,7 +642,8 @@ static void the_safe_fund_is_where_adl_stops(void **state) {
     run_or_fail(out, NULL, scen);
     load_out(&s, out, "summary.csv");
     assert_true(bk_t_num(&s, 1, "fund_start") == f);
-    int hit = bk_t_num(&s, 1, "adl_notional") > 0 || bk_t_num(&s, 1, "socialized") > 0;
+    int hit = bk_t_num(&s, 1, "adl_notional") > 0 || bk_t_num(&s, 1, "socialized") > 0 ||
+              bk_t_num(&s, 1, "adl_taken") > 0;
     assert_int_equal(hit, below);
     assert_true(bk_t_num(&s, 1, "safe_initial_fund") == safe); /* it does not depend on f */
     bk_t_table_free(&s);
