@@ -104,7 +104,8 @@ static bk_rc sum_accounts(bk_risk *r, bk_adl_open *o) {
   for (size_t i = 0; i < o->n; i++) {
     uint32_t k = o->payers[i];
     int64_t x = t->x[k], u = t->u[k], c;
-    if (x > 0 ? bk_add(d->taken, x, &d->taken) : bk_add(d->given, -x, &d->given))
+    if ((x > 0 ? bk_add(d->taken, x, &d->taken) : bk_add(d->given, -x, &d->given)) ||
+        (x > u && bk_add(d->from_principal, x - u, &d->from_principal)))
       return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: total overflow");
     if (u > 0 && x > 0) {
       if (bk_fx_div(x, u, BK_CEIL, &c)) c = INT64_MAX;
@@ -257,12 +258,7 @@ static bk_rc take(bk_risk *r, uint32_t acct, int64_t taken, int64_t u, int64_t q
   t->lev[acct] = lev;
   o->cur.end_us = r->now;
   o->cur.takes++;
-  /* out of the deposit: what this take goes beyond the profit the rule counted now (a
-     profit that grew since the account's first take in the round is profit, not
-     principal) */
-  int64_t profit = u > 0 ? u : 0;
-  if (bk_add(t->x[acct], taken, &t->x[acct]) || bk_add(o->cur.adl_qty, qty, &o->cur.adl_qty) ||
-      (taken > profit && bk_add(o->cur.from_principal, taken - profit, &o->cur.from_principal)))
+  if (bk_add(t->x[acct], taken, &t->x[acct]) || bk_add(o->cur.adl_qty, qty, &o->cur.adl_qty))
     return bk_err_set(&r->err, BK_ERANGE, "risk: ADL round: total overflow");
   return BK_OK;
 }

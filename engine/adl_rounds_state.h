@@ -26,8 +26,8 @@ typedef struct bk_adl_round {
                                an account's takes summed over the round */
   int64_t given;            /* Σ max(0, −x_i): value ADL fills at prices better than the
                                mark handed to the accounts */
-  int64_t from_principal;   /* Σ over takes of max(0, take − u): taken beyond the profit
-                               u the rule counted at that take, out of the deposit */
+  int64_t from_principal;   /* Σ max(0, x_i − u_i): taken beyond an account's profit u_i
+                               (unrealized, at its first take in the round) */
   int64_t concentration;    /* max x_i / u_i over accounts with u_i > 0, rounded up */
   uint32_t top_acct;        /* the account with the most profit u_i among those taken from */
   int64_t top_profit, top_left; /* its u_i, and max(0, u_i − x_i) */

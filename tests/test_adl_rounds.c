@@ -219,32 +219,8 @@ static void flipped_pairs_between_rounds(void **state) {
   assert_int_equal((int)bk_adl_flipped_pairs(id, a, e, 3, scratch), 0);
 }
 
-/* from_principal, take by take: W's profit rises between its two takes of one round
- * (100 when it gives 60, then 80 left when it gives 70): 130 in all, more than its first
- * profit, yet no take went beyond the profit W had then: 0 from its deposit. L gives 70
- * on a profit of 50: 20 from its deposit. */
-static void from_principal_counts_each_take_against_the_profit_it_had(void **state) {
-  (void)state;
-  bk_policy pol;
-  bk_policy_default(&pol);
-  bk_risk *r = risk1(&pol, 0);
-  open_acct(r, "1000", "10");
-  open_acct(r, "1000", "-10");
-  assert_int_equal(bk_adl_take(r, 0, P("60"), P("100"), 0, 0), BK_OK);
-  assert_int_equal(bk_adl_take(r, 0, P("70"), P("80"), 0, 0), BK_OK);
-  assert_int_equal(bk_adl_take(r, 1, P("70"), P("50"), 0, 0), BK_OK);
-  assert_int_equal(bk_adl_rounds_finish(r), BK_OK);
-  assert_int_equal((int)r->rounds.n, 1);
-  const bk_adl_round *d = &r->rounds.v[0];
-  assert_true(d->taken == P("200") && d->accounts == 2);
-  assert_true(d->from_principal == P("20"));
-  assert_true(d->concentration == P("1.4")); /* L: 70 / 50; W: 130 / 100 */
-  bk_risk_free(r);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(from_principal_counts_each_take_against_the_profit_it_had),
       cmocka_unit_test(two_bankruptcies_within_the_gap_are_one_round),
       cmocka_unit_test(two_bankruptcies_beyond_the_gap_are_two_rounds),
       cmocka_unit_test(t5_queue_concentration_and_top_winner),
