@@ -348,7 +348,7 @@ static void summary(brief *b) {
       {"ADL contracts", "adl_contracts", 1},
       {"ADL notional", "adl_notional", 1},
       {"socialized", "socialized", 1},
-      {"taken from winners", "adl_taken", 1},
+      {"taken from accounts", "adl_taken", 1},
       {"uncovered deficit", "uncovered_deficit", 1},
       {"unresolved accounts", "unresolved_accounts", 0},
       {"safe initial fund", "safe_initial_fund", 1},

@@ -107,7 +107,7 @@ static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
      close gives up, or a profit rule's haircut, which closes nothing) is beside it */
   if (t->adl_qty || t->adl.taken || t->socialized || t->uncovered || t->unresolved_accounts ||
       t->safe_fund > 0)
-    fprintf(f, "  accounts:    ADL %s, taken from winners %s, socialized %s, uncovered %s,\n"
+    fprintf(f, "  accounts:    ADL %s, taken from accounts %s, socialized %s, uncovered %s,\n"
                "               smallest safe fund %s\n",
             fx2(t->adl_notional, b[0], 48), fx2(t->adl.taken, b[5], 48),
             fx2(t->socialized, b[1], 48), fx2(t->uncovered, b[2], 48),

@@ -143,7 +143,7 @@ static void the_terminal_shows_what_a_haircut_took(void **state) {
     char want[160], v[48], n[48];
     bk_fx_format(taken, 2, BK_HALF_EVEN, v, sizeof v);
     bk_fx_format(bk_t_num(&sum, s, "adl_notional"), 2, BK_HALF_EVEN, n, sizeof n);
-    snprintf(want, sizeof want, "ADL %s, taken from winners %s,", n, v);
+    snprintf(want, sizeof want, "ADL %s, taken from accounts %s,", n, v);
     if (!strstr(terminal, want))
       fail_msg("%s %s: the terminal does not say \"%s\"", bk_t_cell(&sum, s, "policy"),
                bk_t_cell(&sum, s, "settle_asset"), want);
