@@ -103,8 +103,9 @@ static void print_row(FILE *f, const bk_report_run *run, size_t p, uint32_t a,
           t->outcomes[BK_OUT_BOOK], t->outcomes[BK_OUT_WAITING], t->outcomes[BK_OUT_TAKEOVER],
           t->outcomes[BK_OUT_ADL], t->outcomes[BK_OUT_SOCIALIZED], t->outcomes[BK_OUT_UNRESOLVED]);
   print_flows(f, t);
-  /* ADL is the notional its closes moved; what it took from the winners (the profit a
-     close gives up, or a profit rule's haircut, which closes nothing) is beside it */
+  /* ADL is the notional its closes moved; what the waterfall took from accounts (what a
+     close gives up against the mark, a socialized share, or a profit rule's haircut, which
+     closes nothing) is beside it */
   if (t->adl_qty || t->adl.taken || t->socialized || t->uncovered || t->unresolved_accounts ||
       t->safe_fund > 0)
     fprintf(f, "  accounts:    ADL %s, taken from accounts %s, socialized %s, uncovered %s,\n"
